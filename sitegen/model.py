@@ -1,0 +1,58 @@
+"""The typed, frozen records that flow between stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Field order of docs/CONTRACT.md; the writer emits them in this order.
+CONTRACT_FIELDS = (
+    "id", "title", "kicker", "subtitle", "date", "date_precision", "date_source",
+    "district", "places", "topics", "tags", "reporters", "correspondents",
+    "photographers", "kind", "slug", "source", "source_lines",
+)
+OPTIONAL_FIELDS = frozenset({"kicker", "subtitle", "district"})
+LIST_FIELDS = frozenset({"places", "topics", "tags", "reporters", "correspondents", "photographers"})
+DATE_PRECISIONS = ("day", "month", "year")
+DATE_SOURCES = ("manifest", "filename", "text", "edited")
+KINDS = ("article", "photo", "brief")
+CITY_WIDE = "株洲市"
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article as stored in content/*.md (the contract's fields plus body)."""
+
+    id: str
+    title: str
+    date: str
+    date_precision: str
+    date_source: str
+    slug: str
+    source: str
+    source_lines: tuple[int, int]
+    kind: str = "article"
+    kicker: str | None = None
+    subtitle: str | None = None
+    district: str | None = None
+    places: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    reporters: tuple[str, ...] = ()
+    correspondents: tuple[str, ...] = ()
+    photographers: tuple[str, ...] = ()
+    body: str = ""
+    draft: bool = False
+    # Fields an editor or a later tool added that this version does not know: kept, never dropped.
+    extra: tuple[tuple[str, object], ...] = ()
+    # Where the article was read from (relative path under content/); not written to front-matter.
+    path: str = field(default="", compare=False)
+
+    @property
+    def year(self) -> str:
+        """Return the four-digit year of the issue date."""
+        return self.date[:4]
+
+    @property
+    def month(self) -> str:
+        """Return the issue month as YYYY-MM."""
+        return self.date[:7]

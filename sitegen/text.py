@@ -1,0 +1,146 @@
+"""Chinese-text handling in one place: folding for matching, words, pinyin.
+
+Every comparison in the project (gazetteer look-ups, byline patterns, search
+tokens) goes through :func:`fold`, so an import and a query agree on what
+"the same text" means.  Folding is one character to one character, so offsets
+in folded text are offsets in the printed text.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import unicodedata
+from pathlib import Path
+
+import jieba
+import jieba.analyse
+from pypinyin import Style, lazy_pinyin
+
+jieba.setLogLevel(logging.WARNING)
+
+# Chinese punctuation that NFKC leaves alone (or folds to several characters).
+_PUNCT = {
+    "，": ",", "。": ".", "、": ",", "；": ";", "：": ":", "？": "?", "！": "!",
+    "（": "(", "）": ")", "【": "[", "】": "]", "〔": "[", "〕": "]", "［": "[", "］": "]",
+    "“": '"', "”": '"', "„": '"', "‟": '"', "＂": '"', "「": '"', "」": '"',
+    "‘": "'", "’": "'", "‚": "'", "‛": "'", "『": '"', "』": '"',
+    "《": "<", "》": ">", "〈": "<", "〉": ">",
+    "・": "·", "•": "·", "‧": "·", "∙": "·", "･": "·",
+    "～": "~", "〜": "~", "－": "-", "‐": "-", "‑": "-", "–": "-",
+    "\u3000": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200b": " ",
+    "\ufeff": " ", "\t": " ",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, str]:
+    """Load OpenCC's one-to-one traditional-to-simplified character table."""
+    import opencc
+
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    table: dict[int, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        trad, _, simp = line.partition("\t")
+        simp = simp.split(" ")[0]
+        if len(trad) == 1 and len(simp) == 1 and trad != simp:
+            table[ord(trad)] = simp
+    return table
+
+
+@functools.lru_cache(maxsize=1)
+def fold_table() -> dict[int, str]:
+    """Return the character map behind :func:`fold` (also shipped to the browser)."""
+    table = dict(_t2s_table())
+    for code in range(0xFF01, 0xFF5F):  # full-width ASCII
+        table[code] = chr(code - 0xFEE0)
+    for src, dst in _PUNCT.items():
+        table[ord(src)] = dst
+    for code in range(ord("A"), ord("Z") + 1):
+        table[code] = chr(code + 32)
+    for code in range(0xFF21, 0xFF3B):
+        table[code] = chr(code - 0xFEE0 + 32)
+    return table
+
+
+def fold(text: str) -> str:
+    """Fold *text* for matching: width, punctuation, case, traditional → simplified."""
+    return text.translate(fold_table())
+
+
+def to_simplified(text: str) -> str:
+    """Map traditional characters to simplified ones, one character each."""
+    return text.translate(_t2s_table())
+
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}，。、；：？！“”（）《》\"'(),.;:?!]) +(?=[{_CJK}，。、；：？！“”（）《》\"'(),.;:?!])")
+
+
+def squeeze(text: str) -> str:
+    """Drop the spaces that column flattening leaves between Chinese characters."""
+    return _SPACE_IN_CJK.sub("", text.strip())
+
+
+def is_cjk(char: str) -> bool:
+    """Tell whether *char* is a CJK ideograph."""
+    return bool(char) and unicodedata.category(char) == "Lo" and (
+        "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff")
+
+
+def cjk_count(text: str) -> int:
+    """Count CJK ideographs in *text* (reading time is counted in characters)."""
+    return sum(1 for c in text if is_cjk(c))
+
+
+_USER_WORDS: set[str] = set()
+
+
+def add_words(words: "list[str] | set[str] | tuple[str, ...]") -> None:
+    """Teach jieba words it must not split (place names, for instance)."""
+    for word in words:
+        if word and word not in _USER_WORDS:
+            _USER_WORDS.add(word)
+            jieba.add_word(word, freq=20000)
+
+
+def words(text: str) -> list[str]:
+    """Segment *text* into jieba words (precise mode), dropping whitespace."""
+    return [w for w in jieba.lcut(text) if w.strip()]
+
+
+def keywords(text: str, limit: int = 8) -> list[str]:
+    """Return jieba's TF-IDF keywords for *text*, best first."""
+    return jieba.analyse.extract_tags(text, topK=limit)
+
+
+def pinyin_of_words(text: str) -> list[str]:
+    """Return one toneless pinyin string per word, read the way the phrase reads."""
+    out: list[str] = []
+    for word in words(text):
+        syllables = lazy_pinyin(word, style=Style.NORMAL, errors=lambda s: list(s))
+        joined = "".join(syllables).lower()
+        out.append(joined)
+    return out
+
+
+def pinyin_syllables(text: str) -> list[str]:
+    """Return toneless pinyin syllables for *text*, using phrase readings."""
+    return [s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore")]
+
+
+_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, max_words: int = 8) -> str:
+    """Make an ASCII slug from Chinese text: one hyphenated chunk per word."""
+    parts: list[str] = []
+    for word in words(fold(text)):
+        syllables = lazy_pinyin(word, style=Style.NORMAL, errors=lambda s: list(s))
+        chunk = _SLUG_JUNK.sub("", "".join(syllables).lower().replace("ü", "v"))
+        if chunk:
+            parts.append(chunk)
+        if len(parts) >= max_words:
+            break
+    return "-".join(parts) or "article"
