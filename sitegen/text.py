@@ -144,3 +144,31 @@ def slugify(text: str, max_words: int = 8) -> str:
         if len(parts) >= max_words:
             break
     return "-".join(parts) or "article"
+
+
+# --- search tokens ---
+# The rules are in docs/SEARCH.md; static/search.js implements the same ones.
+_SEARCH_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
+
+
+def is_search_cjk(char: str) -> bool:
+    """Tell whether *char* is a Han character for search (U+3400–4DBF, 4E00–9FFF, F900–FAFF)."""
+    return len(char) == 1 and ("\u3400" <= char <= "\u4dbf" or "\u4e00" <= char <= "\u9fff"
+                               or "\uf900" <= char <= "\ufaff")
+
+
+def search_runs(text: str) -> list[str]:
+    """Fold *text*, then cut it into runs of Han characters and runs of [a-z0-9]."""
+    return _SEARCH_RUN.findall(fold(text))
+
+
+def search_tokens(text: str) -> list[str]:
+    """Return the index keys of *text* in order: Han bigrams (a lone Han character
+    stands for itself) and whole Latin/digit runs."""
+    out: list[str] = []
+    for run in search_runs(text):
+        if is_search_cjk(run[0]) and len(run) > 1:
+            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+        else:
+            out.append(run)
+    return out

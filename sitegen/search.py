@@ -1,0 +1,304 @@
+"""The static search index: bigram/word/pinyin postings split into small JS shards.
+
+The browser (static/search.js) loads only the shards a query needs, as
+``<script>`` files that call ``window.__sitegenSearch.load(name, data)`` — this
+works over http and from ``file://`` alike.  The rules are in docs/SEARCH.md.
+
+Files written (paths relative to public/):
+
+- ``search/meta.js``          shard count, filter values, district aliases, fold blocks
+- ``search/f/<block>.js``     the fold table for one 256-code-point block
+- ``search/s/<shard>.js``     postings for the keys that hash to this shard
+- ``search/d/<n>.js``         one document: title, date, district, url, plain text
+
+Documents are numbered newest first, so "newer above older" is "smaller number first".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import defaultdict
+from typing import Callable, Iterable, Sequence
+
+from .config import Config
+from .model import Article
+from .text import fold, fold_table, search_tokens, search_runs, words, is_search_cjk
+
+FORMAT_VERSION = 1
+# Aim for shards of about this many bytes before gzip (≈ 5–8 KB gzipped).
+SHARD_TARGET = 20_000
+MAX_SHARDS = 4096
+PINYIN_WORDS = 3            # words kept per initials key (most frequent first)
+PINYIN_MAX_CHARS = 6
+
+# Varint alphabets: a number is base-32 digits, most significant first; every digit
+# but the last is taken from CONT, the last from FIN.  Both are JSON-safe.
+FIN = "0123456789abcdefghijklmnopqrstuv"
+CONT = "ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-."
+
+
+def encode_number(n: int) -> str:
+    """Encode a non-negative integer with the FIN/CONT varint alphabets."""
+    digits = [FIN[n & 31]]
+    n >>= 5
+    while n:
+        digits.append(CONT[n & 31])
+        n >>= 5
+    return "".join(reversed(digits))
+
+
+def encode_postings(ids: Iterable[int]) -> str:
+    """Encode sorted document numbers as gaps (the first one as itself)."""
+    out = []
+    prev = -1
+    for i in sorted(set(ids)):
+        out.append(encode_number(i - prev - 1))
+        prev = i
+    return "".join(out)
+
+
+def decode_postings(text: str) -> list[int]:
+    """Decode :func:`encode_postings` (used by the tests)."""
+    out: list[int] = []
+    n = 0
+    prev = -1
+    for ch in text:
+        k = CONT.find(ch)
+        if k >= 0:
+            n = n * 32 + k
+            continue
+        n = n * 32 + FIN.index(ch)
+        prev = prev + n + 1
+        out.append(prev)
+        n = 0
+    return out
+
+
+def key_hash(key: str) -> int:
+    """FNV-1a over the key's code points (the same in search.js)."""
+    h = 0x811C9DC5
+    for ch in key:
+        h ^= ord(ch)
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def shard_name(key: str, shards: int) -> str:
+    """Name of the shard that holds *key*."""
+    return format(key_hash(key) % shards, "x")
+
+
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_LEAD = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+\.\s+)")
+_MD_EMPH = re.compile(r"(\*\*|__|\*|`)")
+
+
+def plain_text(markdown: str) -> str:
+    """Strip Markdown markup, keeping one paragraph per line."""
+    lines = []
+    for line in markdown.splitlines():
+        line = _MD_IMAGE.sub(r"\1", line)
+        line = _MD_LINK.sub(r"\1", line)
+        line = _MD_LEAD.sub("", line)
+        line = _MD_EMPH.sub("", line).strip()
+        if line:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _headline(article: Article) -> str:
+    return " ".join(p for p in (article.kicker, article.title, article.subtitle) if p)
+
+
+def _unigrams(text: str) -> set[str]:
+    return {c for c in fold(text) if is_search_cjk(c)}
+
+
+def _pinyin(word: str) -> tuple[str, str]:
+    from pypinyin import Style, lazy_pinyin
+
+    syl = [s.lower().replace("ü", "v") for s in lazy_pinyin(word, style=Style.NORMAL)]
+    full = "".join(syl)
+    if not re.fullmatch(r"[a-z]+", full):
+        return "", ""
+    return full, "".join(s[0] for s in syl)
+
+
+def _load_districts() -> dict[str, str]:
+    """Return {name or alias: canonical district} from the gazetteer, if it is there."""
+    try:
+        from . import gazetteer  # type: ignore[attr-defined]
+    except Exception:  # pragma: no cover - gazetteer not written yet
+        return {}
+    try:
+        gaz = gazetteer.load_gazetteer()
+    except Exception:  # pragma: no cover
+        return {}
+    out: dict[str, str] = {}
+    districts = getattr(gaz, "districts", None)
+    if districts is None:
+        return out
+    items = districts.values() if isinstance(districts, dict) else districts
+    for d in items:
+        name = getattr(d, "name", None) or (d.get("name") if isinstance(d, dict) else None)
+        if not name:
+            continue
+        aliases = getattr(d, "aliases", None)
+        if aliases is None and isinstance(d, dict):
+            aliases = d.get("aliases", ())
+        out[fold(name)] = name
+        for alias in aliases or ():
+            out[fold(alias)] = name
+    return out
+
+
+def _js(name: str, data: object) -> bytes:
+    payload = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return f"window.__sitegenSearch.load({json.dumps(name)},{payload});\n".encode("utf-8")
+
+
+def fold_blocks() -> dict[str, str]:
+    """Split the non-ASCII part of the fold table into 256-code-point blocks of pairs."""
+    blocks: dict[str, list[str]] = defaultdict(list)
+    for code, dst in sorted(fold_table().items()):
+        if code < 0x80:
+            continue
+        blocks[format(code >> 8, "x")].append(chr(code) + dst)
+    return {k: "".join(v) for k, v in blocks.items()}
+
+
+def default_url_of(articles: Sequence[Article]) -> Callable[[Article], str]:
+    """Article URLs as sitegen.site lays them out (district folder / slug /)."""
+    try:
+        from .site import district_slug
+    except Exception:  # pragma: no cover
+        def district_slug(name: str) -> str:
+            return "a"
+    slugs: dict[str, str] = {}
+    seen: set[str] = set()
+    for name in sorted({a.district for a in articles if a.district}):
+        slug = district_slug(name)
+        if slug in seen:
+            slug = f"{slug}-{sum(1 for v in slugs.values() if v.startswith(slug)) + 1}"
+        seen.add(slug)
+        slugs[name] = slug
+    return lambda a: f"{slugs[a.district] if a.district else 'a'}/{a.slug}/"
+
+
+def build_search_files(
+    articles: Sequence[Article],
+    config: Config,
+    url_of: Callable[[Article], str] | None = None,
+    districts: dict[str, str] | None = None,
+) -> dict[str, bytes]:
+    """Build every search file; return {path relative to public/: bytes}, deterministic."""
+    if url_of is None:
+        url_of = default_url_of(articles)
+    docs = sorted((a for a in articles if not a.draft), key=lambda a: (a.date, a.id), reverse=True)
+    if districts is None:
+        districts = _load_districts()
+
+    body_keys: dict[str, set[int]] = defaultdict(set)
+    title_keys: dict[str, set[int]] = defaultdict(set)
+    word_df: dict[str, int] = defaultdict(int)
+    word_docs: dict[str, set[int]] = defaultdict(set)
+    word_title: dict[str, set[int]] = defaultdict(set)
+    files: dict[str, bytes] = {}
+    years: dict[str, list[int]] = {}
+    topics: set[str] = set()
+    district_names: set[str] = set()
+
+    for n, art in enumerate(docs):
+        head = _headline(art)
+        body = plain_text(art.body)
+        extra = " ".join((*art.tags, *art.places))
+        head_tokens = set(search_tokens(head)) | _unigrams(head)
+        body_tokens = set(search_tokens(body)) | set(search_tokens(extra))
+        ws_head = {w for w in words(fold(head))}
+        ws_body = {w for w in words(fold(body + "\n" + extra))}
+        # single characters: headline characters and single-character words
+        body_tokens |= {w for w in ws_body if len(w) == 1 and is_search_cjk(w)}
+        for key in head_tokens:
+            title_keys[key].add(n)
+            body_keys[key].add(n)
+        for key in body_tokens:
+            body_keys[key].add(n)
+        for w in ws_head | ws_body:
+            if 2 <= len(w) <= PINYIN_MAX_CHARS and all(is_search_cjk(c) for c in w):
+                word_df[w] += 1
+                word_docs[w].add(n)
+                if w in ws_head:
+                    word_title[w].add(n)
+        if art.district:
+            key = "d:" + fold(art.district)
+            body_keys[key].add(n)
+            district_names.add(art.district)
+        for t in art.topics:
+            body_keys["t:" + fold(t)].add(n)
+            topics.add(t)
+        years.setdefault(art.year, [n, n])[1] = n
+        files[f"search/d/{n}.js"] = _js(f"d{n}", {
+            "t": art.title, "k": art.kicker or "", "s": art.subtitle or "",
+            "u": url_of(art), "d": art.date, "r": art.district or "",
+            "x": body,
+        })
+
+    # pinyin keys: full reading and initials of each word, phrase readings
+    pinyin_words: dict[str, list[str]] = defaultdict(list)
+    for w in sorted(word_df):
+        full, initials = _pinyin(w)
+        if not full:
+            continue
+        pinyin_words["p:" + full].append(w)
+        if len(w) <= 4:
+            pinyin_words["i:" + initials].append(w)
+
+    entries: dict[str, str] = {}
+    for key in body_keys:
+        value = encode_postings(body_keys[key])
+        if key in title_keys:
+            value += "|" + encode_postings(title_keys[key])
+        entries[key] = value
+    for key, ws in pinyin_words.items():
+        ws.sort(key=lambda w: (-word_df[w], w))
+        ws = ws[:PINYIN_WORDS]
+        b: set[int] = set()
+        t: set[int] = set()
+        for w in ws:
+            b |= word_docs[w]
+            t |= word_title[w]
+        entries[key] = encode_postings(b) + "|" + encode_postings(t) + "|" + " ".join(ws)
+
+    total = sum(len(k.encode()) + len(v) + 6 for k, v in entries.items())
+    shards = max(1, min(MAX_SHARDS, math.ceil(total / SHARD_TARGET)))
+    grouped: dict[str, dict[str, str]] = defaultdict(dict)
+    for key, value in entries.items():
+        grouped[shard_name(key, shards)][key] = value
+    for name in sorted(grouped):
+        files[f"search/s/{name}.js"] = _js("s" + name, grouped[name])
+
+    blocks = fold_blocks()
+    for name, pairs in blocks.items():
+        files[f"search/f/{name}.js"] = _js("f" + name, pairs)
+
+    aliases = {k: v for k, v in sorted(districts.items()) if v in district_names or k == fold(v)}
+    meta = {
+        "v": FORMAT_VERSION,
+        "n": len(docs),
+        "shards": shards,
+        "fold": sorted(blocks),
+        "years": [[y, r[0], r[1]] for y, r in sorted(years.items(), reverse=True)],
+        "districts": sorted(district_names),
+        "topics": sorted(topics),
+        "aliases": {k: v for k, v in aliases.items() if v in district_names},
+    }
+    files["search/meta.js"] = _js("meta", meta)
+    return files
+
+
+def tokens_for_test(text: str) -> dict[str, list[str]]:
+    """Return what the parity test compares: folded text, runs and tokens."""
+    return {"fold": [fold(text)], "runs": search_runs(text), "tokens": search_tokens(text)}

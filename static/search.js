@@ -1,0 +1,401 @@
+/* sitegen search: a static, sharded index read in the browser. No libraries.
+ * The rules (folding, runs, bigrams, keys) are in docs/SEARCH.md and match sitegen/text.py.
+ * Index files are <script> files calling window.__sitegenSearch.load(name, data), so the
+ * search works over http and from file:// alike. Article text only ever goes through
+ * textContent / createTextNode. */
+(function () {
+  'use strict';
+  var S = window.__sitegenSearch = window.__sitegenSearch || {};
+  if (S.ready) return;
+  S.ready = true;
+
+  var loaded = {}, waiting = {};
+  var script = document.currentScript;
+  var base = S.base || (script && script.src ? script.src.replace(/static\/search\.js([?#].*)?$/, '') : '');
+  S.base = base;
+
+  S.load = function (name, data) {
+    loaded[name] = data;
+    var w = waiting[name];
+    if (w) { delete waiting[name]; for (var i = 0; i < w.length; i++) w[i](data); }
+  };
+
+  function get(name, path) {
+    if (Object.prototype.hasOwnProperty.call(loaded, name)) return Promise.resolve(loaded[name]);
+    return new Promise(function (resolve) {
+      if (waiting[name]) { waiting[name].push(resolve); return; }
+      waiting[name] = [resolve];
+      var el = document.createElement('script');
+      el.src = base + path;
+      el.async = true;
+      el.onerror = function () { S.load(name, null); };
+      el.onload = function () { el.parentNode && el.parentNode.removeChild(el); if (!(name in loaded)) S.load(name, null); };
+      document.head.appendChild(el);
+    });
+  }
+
+  /* ---- normalisation: identical to sitegen.text.fold / search_runs / search_tokens ---- */
+  var foldMap = {};
+  S.addFold = function (pairs) {
+    var chars = Array.from(pairs);
+    for (var i = 0; i + 1 < chars.length; i += 2) foldMap[chars[i]] = chars[i + 1];
+  };
+  function fold(text) {
+    var out = '';
+    for (var ch of text) {
+      var c = ch.codePointAt(0);
+      if (c < 128) out += (c >= 65 && c <= 90) ? String.fromCharCode(c + 32) : (c === 9 ? ' ' : ch);
+      else out += Object.prototype.hasOwnProperty.call(foldMap, ch) ? foldMap[ch] : ch;
+    }
+    return out;
+  }
+  function isHan(ch) {
+    var c = ch.codePointAt(0);
+    return (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff);
+  }
+  var RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+/g;
+  function runs(text) { return fold(text).match(RUN) || []; }
+  function bigrams(run) {
+    var out = [];
+    for (var i = 0; i + 1 < run.length; i++) out.push(run.slice(i, i + 2));
+    return out;
+  }
+  function tokens(text) {
+    var out = [];
+    runs(text).forEach(function (r) {
+      if (isHan(r[0]) && r.length > 1) out.push.apply(out, bigrams(r)); else out.push(r);
+    });
+    return out;
+  }
+  S.fold = fold; S.runs = runs; S.tokens = tokens;
+
+  /* ---- postings ---- */
+  var FIN = '0123456789abcdefghijklmnopqrstuv', CONT = 'ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-.';
+  function decode(text) {
+    var out = [], n = 0, prev = -1;
+    for (var i = 0; i < text.length; i++) {
+      var ch = text[i], k = CONT.indexOf(ch);
+      if (k >= 0) { n = n * 32 + k; continue; }
+      n = n * 32 + FIN.indexOf(ch);
+      prev = prev + n + 1; out.push(prev); n = 0;
+    }
+    return out;
+  }
+  function hash(key) {
+    var h = 0x811c9dc5;
+    for (var ch of key) { h ^= ch.codePointAt(0); h = Math.imul(h, 0x01000193) >>> 0; }
+    return h >>> 0;
+  }
+  function intersect(a, b) {
+    var out = [], i = 0, j = 0;
+    while (i < a.length && j < b.length) {
+      if (a[i] === b[j]) { out.push(a[i]); i++; j++; } else if (a[i] < b[j]) i++; else j++;
+    }
+    return out;
+  }
+  function union(a, b) {
+    var out = [], i = 0, j = 0;
+    while (i < a.length || j < b.length) {
+      if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
+      else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
+      else { out.push(a[i]); i++; j++; }
+    }
+    return out;
+  }
+
+  function getMeta() {
+    return get('meta', 'search/meta.js').then(function (m) {
+      if (!m) throw new Error('search index missing');
+      return m;
+    });
+  }
+  function ensureFold(meta, text) {
+    var need = {};
+    for (var ch of text) {
+      var c = ch.codePointAt(0);
+      if (c >= 128) { var b = (c >> 8).toString(16); if (meta.fold.indexOf(b) >= 0) need[b] = 1; }
+    }
+    return Promise.all(Object.keys(need).map(function (b) {
+      return get('f' + b, 'search/f/' + b + '.js').then(function (pairs) { if (pairs) S.addFold(pairs); });
+    }));
+  }
+
+  /* A query is a list of terms (runs); a term matches if any alternative matches;
+   * an alternative is a list of keys that must all be present. */
+  function parse(meta, q) {
+    var terms = [];
+    runs(q).forEach(function (r) {
+      var alts = [];
+      if (isHan(r[0])) {
+        var keys;
+        if (r.length === 1) keys = [r];
+        else {
+          var bg = bigrams(r);
+          if (bg.length <= 3) keys = bg;
+          else { keys = []; for (var i = 0; i < bg.length; i += 2) keys.push(bg[i]); if (keys[keys.length - 1] !== bg[bg.length - 1]) keys.push(bg[bg.length - 1]); }
+        }
+        alts.push({ keys: dedupe(keys), hl: [r], check: r.length > 3 ? r : null });
+        var d = meta.aliases[r];
+        if (d) {
+          var fd = fold(d);
+          alts.push({ keys: ['d:' + fd], hl: [fd], check: null });
+          if (fd !== r) alts.push({ keys: dedupe(bigrams(fd)), hl: [fd], check: null });
+        }
+      } else {
+        alts.push({ keys: [r], hl: [r], check: null });
+        if (/^[a-z]{2,}$/.test(r)) {
+          alts.push({ keys: ['p:' + r], hl: [], check: null, pinyin: true });
+          if (r.length <= 4) alts.push({ keys: ['i:' + r], hl: [], check: null, pinyin: true });
+        }
+      }
+      terms.push({ text: r, alts: alts });
+    });
+    return terms;
+  }
+  function dedupe(a) { return a.filter(function (x, i) { return a.indexOf(x) === i; }); }
+
+  function shardOf(meta, key) { return (hash(key) % meta.shards).toString(16); }
+
+  function loadKeys(meta, keys) {
+    var shards = {};
+    keys.forEach(function (k) { shards[shardOf(meta, k)] = 1; });
+    return Promise.all(Object.keys(shards).map(function (s) {
+      return get('s' + s, 'search/s/' + s + '.js');
+    })).then(function () {
+      var out = {};
+      keys.forEach(function (k) {
+        var sh = loaded['s' + shardOf(meta, k)];
+        var v = sh && Object.prototype.hasOwnProperty.call(sh, k) ? sh[k] : null;
+        if (v === null) { out[k] = { b: [], t: [], w: [] }; return; }
+        var parts = v.split('|');
+        out[k] = { b: decode(parts[0]), t: decode(parts[1] || ''), w: parts[2] ? parts[2].split(' ') : [] };
+      });
+      return out;
+    });
+  }
+
+  /* Run a query: returns {docs: [n...] ranked, terms, count}. filters: {district, year, topic}. */
+  S.query = function (q, filters) {
+    filters = filters || {};
+    var t0 = performance.now();
+    return getMeta().then(function (meta) {
+      return ensureFold(meta, q + (filters.district || '') + (filters.topic || '')).then(function () {
+        var terms = parse(meta, q);
+        var keys = [];
+        terms.forEach(function (t) { t.alts.forEach(function (a) { keys.push.apply(keys, a.keys); }); });
+        if (filters.district) keys.push('d:' + fold(filters.district));
+        if (filters.topic) keys.push('t:' + fold(filters.topic));
+        keys = dedupe(keys);
+        return loadKeys(meta, keys).then(function (post) {
+          var t1 = performance.now();
+          var res = rank(meta, terms, post, filters);
+          res.timing = { fetch: t1 - t0, compute: performance.now() - t1 };
+          S.lastTiming = res.timing;
+          return res;
+        });
+      });
+    });
+  };
+
+  function rank(meta, terms, post, filters) {
+    var set = null, score = {};
+    var filterOnly = terms.length === 0;
+    terms.forEach(function (t) {
+      var docs = [], title = [];
+      t.alts.forEach(function (a) {
+        var b = null, ti = null;
+        a.keys.forEach(function (k) {
+          b = b === null ? post[k].b : intersect(b, post[k].b);
+          ti = ti === null ? post[k].t : intersect(ti, post[k].t);
+          if (post[k].w.length) a.hl = a.hl.concat(post[k].w);
+        });
+        docs = union(docs, b || []);
+        title = union(title, ti || []);
+      });
+      set = set === null ? docs : intersect(set, docs);
+      title.forEach(function (n) { score[n] = (score[n] || 0) + 1; });
+    });
+    if (filterOnly) { set = []; for (var i = 0; i < meta.n; i++) set.push(i); }
+    if (filters.district) set = intersect(set, post['d:' + fold(filters.district)].b);
+    if (filters.topic) set = intersect(set, post['t:' + fold(filters.topic)].b);
+    if (filters.year) {
+      var yr = null;
+      meta.years.forEach(function (y) { if (y[0] === String(filters.year)) yr = y; });
+      set = yr ? set.filter(function (n) { return n >= yr[1] && n <= yr[2]; }) : [];
+    }
+    set = set.slice().sort(function (a, b) { return (score[b] || 0) - (score[a] || 0) || a - b; });
+    return { docs: set, terms: terms, count: set.length };
+  }
+
+  S.doc = function (n) { return get('d' + n, 'search/d/' + n + '.js'); };
+
+  function docPasses(doc, terms) {
+    var hay = fold([doc.k, doc.t, doc.s, doc.x].join('\n'));
+    return terms.every(function (t) {
+      return t.alts.some(function (a) { return a.check === null || hay.indexOf(a.check) >= 0; });
+    });
+  }
+
+  /* ---- rendering (text only through textContent / text nodes) ---- */
+  function highlights(terms) {
+    var hl = [];
+    terms.forEach(function (t) { t.alts.forEach(function (a) { hl.push.apply(hl, a.hl); }); });
+    hl = dedupe(hl.filter(function (h) { return h; }));
+    hl.sort(function (a, b) { return b.length - a.length; });
+    return hl;
+  }
+  function marked(parent, text, hl) {
+    var f = fold(text), pos = 0;
+    while (pos < text.length) {
+      var best = -1, len = 0;
+      for (var i = 0; i < hl.length; i++) {
+        var at = f.indexOf(hl[i], pos);
+        if (at >= 0 && (best < 0 || at < best)) { best = at; len = hl[i].length; }
+      }
+      if (best < 0) { parent.appendChild(document.createTextNode(text.slice(pos))); break; }
+      if (best > pos) parent.appendChild(document.createTextNode(text.slice(pos, best)));
+      var m = document.createElement('mark');
+      m.textContent = text.slice(best, best + len);
+      parent.appendChild(m);
+      pos = best + len;
+    }
+  }
+  function snippet(doc, hl) {
+    var text = doc.x.replace(/\s+/g, ' '), f = fold(text), at = -1;
+    for (var i = 0; i < hl.length && at < 0; i++) at = f.indexOf(hl[i]);
+    var start = at < 0 ? 0 : Math.max(0, at - 30);
+    var s = text.slice(start, start + 110);
+    return (start > 0 ? '…' : '') + s + (start + 110 < text.length ? '…' : '');
+  }
+  function href(url) {
+    var u = base + url;
+    if (location.protocol === 'file:' && /\/$/.test(u)) u += 'index.html';
+    return u;
+  }
+  function renderDoc(doc, hl) {
+    var li = document.createElement('li');
+    li.className = 'result';
+    var h = document.createElement('h3');
+    var a = document.createElement('a');
+    a.href = href(doc.u);
+    marked(a, doc.t, hl);
+    h.appendChild(a);
+    li.appendChild(h);
+    var meta = document.createElement('p');
+    meta.className = 'result-meta';
+    var time = document.createElement('time');
+    time.dateTime = doc.d;
+    time.textContent = doc.d;
+    meta.appendChild(time);
+    if (doc.r) meta.appendChild(document.createTextNode(' · ' + doc.r));
+    li.appendChild(meta);
+    var p = document.createElement('p');
+    p.className = 'result-snippet';
+    marked(p, snippet(doc, hl), hl);
+    li.appendChild(p);
+    return li;
+  }
+
+  /* ---- the search page ---- */
+  var PAGE = 10;
+  function setupPage() {
+    var form = document.getElementById('search-form');
+    if (!form) return;
+    var input = document.getElementById('q');
+    var list = document.getElementById('search-results');
+    var status = document.getElementById('search-status');
+    var more = document.getElementById('search-more');
+    var sel = { district: document.getElementById('f-district'), year: document.getElementById('f-year'), topic: document.getElementById('f-topic') };
+    var params = new URLSearchParams(location.search);
+    input.value = params.get('q') || '';
+    var current = null, seq = 0;
+
+    getMeta().then(function (meta) {
+      fill(sel.district, meta.districts);
+      fill(sel.year, meta.years.map(function (y) { return y[0]; }));
+      fill(sel.topic, meta.topics);
+      ['district', 'year', 'topic'].forEach(function (k) { sel[k].value = params.get(k) || ''; });
+      if (input.value || params.get('district') || params.get('year') || params.get('topic')) run(false);
+    }, function () { status.textContent = '搜索索引未能加载。'; });
+
+    function fill(select, values) {
+      values.forEach(function (v) {
+        var o = document.createElement('option');
+        o.value = v; o.textContent = v;
+        select.appendChild(o);
+      });
+    }
+    function run(push) {
+      var q = input.value.trim();
+      var filters = { district: sel.district.value, year: sel.year.value, topic: sel.topic.value };
+      var p = new URLSearchParams();
+      if (q) p.set('q', q);
+      Object.keys(filters).forEach(function (k) { if (filters[k]) p.set(k, filters[k]); });
+      try { history[push ? 'pushState' : 'replaceState'](null, '', '?' + p.toString()); } catch (e) { /* some file:// setups */ }
+      list.textContent = '';
+      more.hidden = true;
+      if (!q && !filters.district && !filters.year && !filters.topic) { status.textContent = ''; return; }
+      status.textContent = '正在搜索…';
+      var my = ++seq;
+      S.query(q, filters).then(function (res) {
+        if (my !== seq) return;
+        current = { res: res, pos: 0, shown: 0, hl: highlights(res.terms), my: my };
+        document.body.setAttribute('data-search-state', 'loading');
+        return page();
+      }).catch(function (e) { status.textContent = '搜索出错：' + e.message; });
+    }
+    function page() {
+      var c = current, docs = c.res.docs;
+      var want = c.shown + PAGE;
+      function step() {
+        if (c.my !== seq) return;
+        if (c.shown >= want || c.pos >= docs.length) return finish();
+        var batch = docs.slice(c.pos, c.pos + (want - c.shown));
+        c.pos += batch.length;
+        return Promise.all(batch.map(S.doc)).then(function (ds) {
+          if (c.my !== seq) return;
+          ds.forEach(function (d) {
+            if (!d || !docPasses(d, c.res.terms)) { c.res.count--; return; }
+            list.appendChild(renderDoc(d, c.hl));
+            c.shown++;
+          });
+          return step();
+        });
+      }
+      function finish() {
+        more.hidden = c.pos >= docs.length;
+        status.textContent = c.res.count > 0 ? ('找到 ' + c.res.count + ' 篇文章' + (c.pos < docs.length ? '，显示前 ' + c.shown + ' 篇' : '')) : '没有找到文章。';
+        document.body.setAttribute('data-search-state', 'done');
+      }
+      return step();
+    }
+    form.addEventListener('submit', function (e) { e.preventDefault(); run(true); });
+    ['district', 'year', 'topic'].forEach(function (k) { sel[k].addEventListener('change', function () { run(true); }); });
+    more.addEventListener('click', function () { if (current) page(); });
+    window.addEventListener('popstate', function () {
+      var p = new URLSearchParams(location.search);
+      input.value = p.get('q') || '';
+      ['district', 'year', 'topic'].forEach(function (k) { sel[k].value = p.get(k) || ''; });
+      run(false);
+    });
+  }
+
+  /* "/" focuses the search box on every page */
+  document.addEventListener('keydown', function (e) {
+    if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+    var t = e.target, tag = t && t.tagName;
+    if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || (t && t.isContentEditable)) return;
+    var box = document.getElementById('q') || document.getElementById('q-header');
+    if (box) { e.preventDefault(); box.focus(); box.select(); }
+  });
+  /* from file://, the header form must point at search/index.html */
+  function fixForms() {
+    if (location.protocol !== 'file:') return;
+    var forms = document.querySelectorAll('form.searchbox');
+    for (var i = 0; i < forms.length; i++) forms[i].action = base + 'search/index.html';
+  }
+  if (typeof document !== 'undefined' && document.addEventListener) {
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', function () { fixForms(); setupPage(); });
+    else { fixForms(); setupPage(); }
+  }
+})();
