@@ -24,7 +24,6 @@ import html
 import ipaddress
 import json
 import mimetypes
-import os
 import sys
 import threading
 import time
@@ -165,7 +164,7 @@ class Watcher:
     """Background thread: watch the project's sources and rebuild on change."""
 
     def __init__(self, config: Config, rebuilder: Rebuilder, *, debounce_ms: int = 50,
-                 poll_s: float = 0.5) -> None:
+                 poll_s: float = 0.25) -> None:
         self.config = config
         self.rebuilder = rebuilder
         self.debounce_ms = debounce_ms
@@ -262,11 +261,9 @@ def resolve_request_path(root: Path, raw_path: str) -> Path:
     targets and anything that resolves (after following symlinks) outside *root*.
     """
     target = raw_path
-    if not target.startswith("/"):  # absolute-form (http://host/...) or garbage
-        raise Refused(HTTPStatus.BAD_REQUEST)
-    path = urlsplit(target).path
-    if path.startswith("//"):
-        raise Refused(HTTPStatus.BAD_REQUEST)
+    if not target.startswith("/") or target.startswith("//"):
+        raise Refused(HTTPStatus.BAD_REQUEST)  # absolute-form, network-path or garbage
+    path = target.split("?", 1)[0].split("#", 1)[0]
     # Decode repeatedly so %252e%252e cannot sneak a '..' past a later decoder.
     decoded = path
     for _ in range(3):
