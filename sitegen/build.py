@@ -1,0 +1,294 @@
+"""`sitegen build`: load → model → render (only what changed) → search files → write.
+
+The cache folder (config.cache_dir, git-ignored) keeps, between processes:
+  articles.pickle   parsed articles keyed by (path, mtime_ns, size)
+  pages.pickle      one digest per output page (its template, settings and the articles it shows)
+  state.json        the fingerprint of every input of the last build, and its errors
+  outputs.json      digest of every output file;  changed.txt  the files the last build changed
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import SitegenError
+
+STATE = "state.json"
+PAGES = "pages.pickle"
+CODE_FILES = ("site.py", "render.py", "build.py", "writer.py", "content.py", "frontmatter.py",
+              "search.py", "text.py", "gazetteer.py")
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the terminal and for tests."""
+
+    pages: Counter = field(default_factory=Counter)     # pages per kind in the site
+    rendered: Counter = field(default_factory=Counter)  # pages re-rendered this time, per kind
+    times: dict = field(default_factory=dict)           # stage -> seconds
+    warnings: list = field(default_factory=list)
+    errors: list = field(default_factory=list)          # "file:line: message"
+    changed: list = field(default_factory=list)         # output files written or removed
+    articles: int = 0
+    skipped_unchanged: bool = False
+
+    def summary(self) -> str:
+        """Return the report shown on the terminal."""
+        lines = []
+        if self.skipped_unchanged:
+            lines.append("build: no input changed; nothing written")
+        else:
+            total = sum(self.pages.values())
+            lines.append(f"build: {self.articles} articles, {total} pages, "
+                         f"{sum(self.rendered.values())} rendered, {len(self.changed)} files changed")
+            for kind in sorted(self.pages):
+                lines.append(f"  {kind:<10} {self.pages[kind]:>6} pages ({self.rendered.get(kind, 0)} rendered)")
+        lines.append("  time: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.times.items()))
+        for w in self.warnings:
+            lines.append(f"warning: {w}")
+        for e in self.errors:
+            lines.append(f"error: {e}")
+        return "\n".join(lines)
+
+
+def _stat_tree(folder: Path) -> list:
+    out = []
+    if folder.is_dir():
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in sorted(filenames):
+                p = os.path.join(dirpath, name)
+                st = os.stat(p)
+                out.append((os.path.relpath(p, folder), st.st_mtime_ns, st.st_size))
+    return out
+
+
+def _code_stats() -> list:
+    here = Path(__file__).parent
+    out = []
+    for name in CODE_FILES:
+        try:
+            st = (here / name).stat()
+            out.append((name, st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((name, 0, 0))
+    return out
+
+
+def _settings(config, today: str) -> str:
+    return repr((config.base_url, config.site_title, config.site_description, config.per_page,
+                 config.compress, config.preview, today, str(config.content_dir.name)))
+
+
+def _fingerprint(config, content_stats: list, today: str) -> str:
+    h = hashlib.sha1()
+    for part in (content_stats, _stat_tree(config.templates_dir), _stat_tree(config.static_dir),
+                 _code_stats(), _settings(config, today), str(config.out_dir)):
+        h.update(repr(part).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _env_digest(config, today: str) -> str:
+    """Digest what every page depends on besides its articles: templates, settings, code."""
+    h = hashlib.sha1(_settings(config, today).encode())
+    for folder in (config.templates_dir,):
+        for rel, _, _ in _stat_tree(folder):
+            h.update(rel.encode())
+            h.update((folder / rel).read_bytes())
+    h.update(repr(_code_stats()).encode())
+    return h.hexdigest()
+
+
+def _ctx_key(value, digests: dict, flagged) -> object:
+    from .model import Article
+    if isinstance(value, Article):
+        return (value.path, digests.get(value.path, ""), value.path in flagged)
+    if isinstance(value, dict):
+        return tuple((k, _ctx_key(v, digests, flagged)) for k, v in sorted(value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_ctx_key(v, digests, flagged) for v in value)
+    return value
+
+
+def page_digest(page, env: str, digests: dict, flagged=frozenset()) -> str:
+    """Return a digest that changes whenever the page's rendered bytes could change."""
+    key = (env, page.url, page.output, page.template, _ctx_key(page.context, digests, flagged))
+    return hashlib.sha1(repr(key).encode()).hexdigest()
+
+
+def _load_pickle(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    except Exception:
+        return {}
+
+
+def _progress(total: int):
+    """Return a rich progress bar on a terminal for long runs, else None."""
+    if total < 500 or not sys.stderr.isatty():
+        return None
+    try:
+        from rich.progress import Progress
+        from rich.console import Console
+    except ImportError:  # pragma: no cover
+        return None
+    return Progress(console=Console(stderr=True), transient=True)
+
+
+def _static_files(config) -> list:
+    out = []
+    for rel, _, _ in _stat_tree(config.static_dir):
+        out.append(("static/" + rel.replace(os.sep, "/"), (config.static_dir / rel).read_bytes()))
+    return out
+
+
+def _search_files(articles, config, report: BuildReport) -> list:
+    try:
+        from . import search
+    except ImportError:
+        return []
+    fn = getattr(search, "build_search_files", None)
+    if fn is None:
+        return []
+    try:
+        return sorted(fn(articles, config).items())
+    except Exception as exc:  # the site still builds without its search data
+        report.errors.append(f"search: {type(exc).__name__}: {exc}")
+        return []
+
+
+def build_site(config, *, today: str | None = None) -> BuildReport:
+    """Build config.content_dir into config.out_dir; return the report (errors → exit non-zero)."""
+    from .content import load_content, scan, today_from_env
+
+    report = BuildReport()
+    started = time.perf_counter()
+    mark = started
+    today = today_from_env(today)
+    cache_dir = Path(config.cache_dir)
+    out_dir = Path(config.out_dir)
+
+    def stage(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        report.times[name] = now - mark
+        mark = now
+
+    from .writer import load_manifest, recover, write_site
+    recover(out_dir)
+    stats = scan(Path(config.content_dir))
+    fingerprint = _fingerprint(config, stats, today)
+    state = {}
+    try:
+        state = json.loads((cache_dir / STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    if state.get("fingerprint") == fingerprint and out_dir.is_dir() and (cache_dir / "outputs.json").exists():
+        report.skipped_unchanged = True
+        report.errors = list(state.get("errors", []))
+        report.warnings = list(state.get("warnings", []))
+        report.articles = state.get("articles", 0)
+        stage("check")
+        return report
+
+    library = load_content(Path(config.content_dir), cache_dir, preview=config.preview, today=today, stats=stats)
+    report.errors += [e.describe() for e in library.errors]
+    if library.skipped:
+        report.warnings.append(f"{len(library.skipped)} draft or future-dated article(s) left out")
+    stage("load")
+
+    from .site import build_site_model
+    slugger = _SlugCache(cache_dir)
+    model = build_site_model(library.articles, config, flagged=library.flagged, slugger=slugger)
+    slugger.save()
+    report.errors += [e.describe() for e in model.errors]
+    report.articles = len(model.articles)
+    no_district = sum(1 for a in model.articles if not a.district)
+    if no_district:
+        report.warnings.append(f"{no_district} article(s) without a district are listed only by date and topic")
+    for page in model.pages:
+        report.pages[page.kind] += 1
+    stage("model")
+
+    env = _env_digest(config, today)
+    old_digests = _load_pickle(cache_dir / PAGES) if out_dir.is_dir() else {}
+    manifest = load_manifest(cache_dir) if out_dir.is_dir() else {}
+    digests = {page.output: page_digest(page, env, library.digests, library.flagged) for page in model.pages}
+    todo = {out for out, d in digests.items() if old_digests.get(out) != d or out not in manifest}
+    stage("plan")
+
+    from .render import Renderer
+    renderer = Renderer(model, config)
+    files: list = []
+    keep: list = []
+    progress = _progress(len(todo))
+    task = None
+    if progress:
+        progress.start()
+        task = progress.add_task("rendering", total=len(todo))
+    try:
+        for page in model.pages:
+            if page.output in todo:
+                files.append((page.output, renderer.render(page)))
+                report.rendered[page.kind] += 1
+                if progress:
+                    progress.advance(task)
+            else:
+                keep.append(page.output)
+    finally:
+        if progress:
+            progress.stop()
+    stage("render")
+
+    search = _search_files(model.articles, config, report)
+    stage("search")
+
+    files += _static_files(config)
+    files.append((".sitegen.json", (json.dumps({"base_url": config.base_url}, ensure_ascii=False) + "\n").encode()))
+    files += search
+    result = write_site(out_dir, files, keep, cache_dir=cache_dir, compress=config.compress)
+    report.changed = result.changed
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with (cache_dir / (PAGES + ".tmp")).open("wb") as fh:
+        pickle.dump(digests, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(cache_dir / (PAGES + ".tmp"), cache_dir / PAGES)
+    (cache_dir / (STATE + ".tmp")).write_text(json.dumps(
+        {"fingerprint": fingerprint, "errors": report.errors, "warnings": report.warnings,
+         "articles": report.articles}, ensure_ascii=False), encoding="utf-8")
+    os.replace(cache_dir / (STATE + ".tmp"), cache_dir / STATE)
+    stage("write")
+    report.times["total"] = time.perf_counter() - started
+    return report
+
+
+class _SlugCache:
+    """Pinyin slugs of names, remembered across builds (pinyin segmentation is the slow part)."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.path = Path(cache_dir) / "slugs.pickle"
+        self.data = _load_pickle(self.path)
+        self.dirty = False
+
+    def __call__(self, name: str) -> str:
+        slug = self.data.get(name)
+        if slug is None:
+            from .site import default_slug
+            slug = self.data[name] = default_slug(name)
+            self.dirty = True
+        return slug
+
+    def save(self) -> None:
+        if self.dirty:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("wb") as fh:
+                pickle.dump(self.data, fh, protocol=pickle.HIGHEST_PROTOCOL)

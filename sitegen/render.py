@@ -1,0 +1,277 @@
+"""Turn the site model into bytes: Jinja pages, Markdown bodies, SVG charts, Atom, sitemap.
+
+Everything here is pure: nothing is written, nothing depends on the clock or the build machine.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Iterable, Iterator
+from xml.sax.saxutils import escape as xml_escape
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from .model import Article
+from .site import Page, SiteModel, people_of
+
+READ_CHARS_PER_MINUTE = 400
+SUMMARY_MAX = 120
+_SENTENCE_END = re.compile(r"[。！？!?]”?")
+_HEADING = re.compile(r"^(#{2,4})\s+(.*)$")
+_CAPTION = re.compile(r"^\s*(?:图|圖)\s*[：:]")
+_BULLET = re.compile(r"^\s*[-*]\s+")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_CJK_EDGE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+# ---------------------------------------------------------------- Markdown (a safe subset)
+
+def _inline(text: str) -> str:
+    """Escape *text* completely, then allow **bold**."""
+    return _BOLD.sub(r"<strong>\1</strong>", str(escape(text)))
+
+
+def _join(lines: list[str]) -> str:
+    out = ""
+    for line in lines:
+        line = line.strip()
+        if out and line and not (_CJK_EDGE.match(out[-1]) and _CJK_EDGE.match(line[0])):
+            out += " "
+        out += line
+    return out
+
+
+def markdown_to_html(body: str) -> str:
+    """Render the contract's Markdown (paragraphs, ## subheads, > 图： captions, - lists).
+
+    Raw HTML is never passed through: every character of the input is escaped, so text that
+    looks like HTML or template syntax shows as text.
+    """
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for line in body.replace("\r\n", "\n").split("\n"):
+        if not line.strip():
+            if current:
+                blocks.append(current)
+                current = []
+            continue
+        if _HEADING.match(line.strip()) or _CAPTION.match(line):
+            if current:
+                blocks.append(current)
+            blocks.append([line])
+            current = []
+            continue
+        current.append(line)
+    if current:
+        blocks.append(current)
+    html: list[str] = []
+    heads = 0
+    for block in blocks:
+        first = block[0].strip()
+        heading = _HEADING.match(first)
+        if heading and len(block) == 1:
+            heads += 1
+            level = len(heading.group(1))
+            html.append(f'<h{level} id="s{heads}">{_inline(heading.group(2).strip())}</h{level}>')
+        elif all(l.lstrip().startswith(">") for l in block):
+            inner = [re.sub(r"^\s*>\s?", "", l) for l in block]
+            text = _join(inner)
+            if _CAPTION.match(text):
+                html.append(f'<figure class="caption"><figcaption>{_inline(text)}</figcaption></figure>')
+            else:
+                html.append(f"<blockquote><p>{_inline(text)}</p></blockquote>")
+        elif _CAPTION.match(first):
+            html.append(f'<figure class="caption"><figcaption>{_inline(_join(block))}</figcaption></figure>')
+        elif all(_BULLET.match(l) for l in block):
+            items = "".join("<li>" + _inline(_BULLET.sub("", l)) + "</li>" for l in block)
+            html.append(f"<ul>{items}</ul>")
+        else:
+            html.append(f"<p>{_inline(_join(block))}</p>")
+    return "\n".join(html)
+
+
+def plain_paragraphs(body: str) -> list[str]:
+    """Return the body's ordinary paragraphs as plain text (no subheads or captions)."""
+    out = []
+    for block in re.split(r"\n\s*\n", body):
+        lines = [l for l in block.split("\n") if l.strip()]
+        if not lines:
+            continue
+        first = lines[0].strip()
+        if _HEADING.match(first) or first.startswith(">") or _CAPTION.match(first):
+            continue
+        out.append(_join([l for l in lines if not _CAPTION.match(l) and not _HEADING.match(l.strip())]))
+    return [p for p in out if p]
+
+
+def summarize(body: str, limit: int = SUMMARY_MAX) -> str:
+    """Return the opening of the article cut at a sentence end (。！？) within *limit* characters."""
+    paras = plain_paragraphs(body)
+    text = paras[0] if paras else ""
+    if len(text) <= limit:
+        return text
+    best = None
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() > limit:
+            break
+        best = match.end()
+    if best:
+        return text[:best]
+    match = _SENTENCE_END.search(text)
+    if match and match.end() <= limit * 2:
+        return text[:match.end()]
+    return text[:limit] + "…"
+
+
+def reading_minutes(body: str) -> int:
+    """Return reading time in minutes at 400 Chinese characters a minute (at least 1)."""
+    from .text import cjk_count
+    return max(1, round(cjk_count(body) / READ_CHARS_PER_MINUTE))
+
+
+def date_cn(date: str, precision: str = "day") -> str:
+    """Return 2025年4月22日 / 2025年4月 / 2025年, as much as is known."""
+    y, m, d = int(date[:4]), int(date[5:7]), int(date[8:10])
+    if precision == "year":
+        return f"{y}年"
+    if precision == "month":
+        return f"{y}年{m}月"
+    return f"{y}年{m}月{d}日"
+
+
+def month_cn(month: str) -> str:
+    """Return 2025年4月 for 2025-04."""
+    return f"{int(month[:4])}年{int(month[5:7])}月"
+
+
+def month_chart(counts: dict, months: Iterable[str], label: str = "") -> Markup:
+    """Draw articles per month as an inline SVG bar chart (no script)."""
+    months = list(months)
+    if not months:
+        return Markup("")
+    width, height = 240, 48
+    top = max([counts.get(m, 0) for m in months] + [1])
+    step = width / len(months)
+    bars = []
+    for i, month in enumerate(months):
+        n = counts.get(month, 0)
+        if not n:
+            continue
+        h = max(1.0, round(n / top * (height - 2), 1))
+        bars.append(f'<rect x="{i * step:.1f}" y="{height - h:.1f}" width="{max(step - 0.5, 0.5):.1f}" '
+                    f'height="{h:.1f}"><title>{month_cn(month)}：{n} 篇</title></rect>')
+    total = sum(counts.get(m, 0) for m in months)
+    desc = f"{label}{month_cn(months[0])}至{month_cn(months[-1])}每月文章数，共 {total} 篇，单月最多 {top} 篇"
+    return Markup(f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+                  f'role="img" aria-label="{escape(desc)}">' + "".join(bars) + "</svg>")
+
+
+# ---------------------------------------------------------------- Jinja
+
+class Renderer:
+    """Render pages of one model with one Jinja environment (caches per-article work)."""
+
+    def __init__(self, model: SiteModel, config) -> None:
+        self.model = model
+        self.config = config
+        self.base = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
+        env = Environment(loader=FileSystemLoader(str(config.templates_dir)),
+                          autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+                          trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined,
+                          auto_reload=False)
+        env.globals.update(
+            url=self.url, site={"title": config.site_title, "description": config.site_description},
+            chart=month_chart, month_cn=month_cn, date_cn=date_cn,
+            district_url=lambda n: self.url(f"{model.district_slugs[n]}/") if n in model.district_slugs else None,
+            topic_url=lambda n: self.url(f"topic/{model.topic_slugs[n]}/"),
+            tag_url=lambda n: self.url(f"tag/{model.tag_slugs[n]}/"),
+            person_url=lambda n: self.url(f"people/{model.person_slugs[n]}/"),
+            people_of=people_of,
+        )
+        env.filters.update(href=self.href, summary=self.summary, body_html=self.body_html,
+                           when=lambda a: date_cn(a.date, a.date_precision), minutes=self.minutes)
+        self.env = env
+
+    def url(self, path: str = "") -> str:
+        """Join *path* (relative to the site root) onto the base URL."""
+        return self.base + path.lstrip("/")
+
+    def href(self, article: Article) -> str:
+        return self.url(self.model.article_url[article.path])
+
+    @functools.lru_cache(maxsize=None)
+    def _summary(self, path: str, body: str) -> str:
+        return summarize(body)
+
+    def summary(self, article: Article) -> str:
+        return self._summary(article.path, article.body)
+
+    def body_html(self, article: Article) -> Markup:
+        return Markup(markdown_to_html(article.body))
+
+    def minutes(self, article: Article) -> int:
+        return reading_minutes(article.body)
+
+    def render(self, page: Page) -> bytes:
+        """Render one page to bytes."""
+        if page.template == "atom":
+            return self.atom(page).encode("utf-8")
+        if page.template == "sitemap":
+            locs = "".join(f"<url><loc>{xml_escape(self.url(u))}</loc></url>\n" for u in page.context["urls"])
+            return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+                    f"{locs}</urlset>\n").encode("utf-8")
+        if page.template == "robots":
+            return f"User-agent: *\nAllow: /\nSitemap: {self.url('sitemap.xml')}\n".encode("utf-8")
+        template = self.env.get_template(page.template)
+        banner = None
+        article = page.context.get("article")
+        if article is not None and article.path in self.model.flagged:
+            banner = "预览：这篇文章是草稿或尚未到发布日期，正式构建不会发布。"
+        html = template.render(page.context, page=page, canonical=self.url(page.url) if page.kind != "404" else None,
+                               preview_banner=banner)
+        return (html.rstrip("\n") + "\n").encode("utf-8")
+
+    def atom(self, page: Page) -> str:
+        ctx = page.context
+        title = self.config.site_title + (f" · {ctx['title']}" if ctx["title"] else "")
+        items: list[Article] = ctx["items"]
+        updated = (max(a.date for a in items) if items else "1970-01-01") + "T00:00:00+08:00"
+        self_url = self.url(page.url)
+
+        def ident(url: str) -> str:
+            full = self.url(url)
+            return full if "://" in full else "tag:sitegen," + "2025:" + full
+
+        out = ['<?xml version="1.0" encoding="utf-8"?>',
+               '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',
+               f"<title>{xml_escape(title)}</title>",
+               f'<link rel="self" href="{xml_escape(self_url)}"/>',
+               f'<link rel="alternate" type="text/html" href="{xml_escape(self.url(ctx["url"]))}"/>',
+               f"<id>{xml_escape(ident(page.url))}</id>",
+               f"<updated>{updated}</updated>"]
+        for art in items:
+            link = self.model.article_url[art.path]
+            authors = people_of(art) or (self.config.site_title,)
+            out += ["<entry>",
+                    f"<title>{xml_escape(art.title)}</title>",
+                    f'<link rel="alternate" type="text/html" href="{xml_escape(self.url(link))}"/>',
+                    f"<id>{xml_escape(ident(link))}</id>",
+                    f"<updated>{art.date}T00:00:00+08:00</updated>",
+                    *(f"<author><name>{xml_escape(a)}</name></author>" for a in authors[:3]),
+                    *(f'<category term="{xml_escape(t)}"/>' for t in art.topics),
+                    f"<summary>{xml_escape(self.summary(art))}</summary>",
+                    "</entry>"]
+        out.append("</feed>")
+        return "\n".join(out) + "\n"
+
+
+def render_pages(model: SiteModel, config, only: set | None = None,
+                 renderer: Renderer | None = None) -> Iterator[tuple[Page, bytes]]:
+    """Yield (page, bytes) for every page (or only those whose output is in *only*)."""
+    renderer = renderer or Renderer(model, config)
+    for page in model.pages:
+        if only is None or page.output in only:
+            yield page, renderer.render(page)

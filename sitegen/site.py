@@ -1,0 +1,334 @@
+"""The site model: every page, its URL, template and data, as pure functions of the articles.
+
+URLs (relative to the base URL; stable, ASCII, from pinyin):
+  ''                         home                     404.html, search/, feed.xml, sitemap.xml, robots.txt
+  districts/                 all districts with a chart of articles per month
+  <district>/ [page/N/]      one district (e.g. tianyuan/), feed at <district>/feed.xml
+  <district>/<slug>/         one article (articles without a district: a/<slug>/)
+  archive/                   every year;  <YYYY>/ a year;  <YYYY>/<MM>/ [page/N/] a month;  <YYYY>/<MM>/<DD>/ a day
+  topics/                    topics and tags;  topic/<slug>/ [page/N/] (+ feed.xml);  tag/<slug>/ [page/N/]
+  people/                    every credited person;  people/<slug>/ [page/N/]
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from .errors import SitegenError
+from .model import Article
+
+FEED_SIZE = 20
+HOME_SIZE = 20
+RELATED_SIZE = 5
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: where it goes, how it is drawn, and from what."""
+
+    url: str                    # path under the base URL, '' for home, 'x/' for folders
+    output: str                 # file path under out_dir
+    template: str               # Jinja template (or a built-in renderer name for xml/txt)
+    kind: str                   # article, district, month, ... (for the report)
+    source: str                 # what produced it (named in collision errors)
+    context: dict = field(default_factory=dict, compare=False)
+    deps: tuple[Article, ...] = ()  # every article shown on the page (for incremental builds)
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    """Every page plus the indexes templates need."""
+
+    pages: tuple[Page, ...]
+    articles: tuple[Article, ...]
+    article_url: dict           # article path -> url
+    district_slugs: dict        # district name -> slug
+    topic_slugs: dict
+    tag_slugs: dict
+    person_slugs: dict
+    months: tuple[str, ...]     # every YYYY-MM from the first to the last article
+    errors: tuple[SitegenError, ...] = ()
+    flagged: frozenset = frozenset()
+
+
+@functools.lru_cache(maxsize=None)
+def _gazetteer():
+    try:
+        from . import gazetteer
+        return gazetteer, gazetteer.load_gazetteer()
+    except Exception:
+        return None, None
+
+
+def default_slug(name: str) -> str:
+    """Return the ASCII pinyin slug of a tag, topic or person name."""
+    from .text import slugify
+    return slugify(name)
+
+
+def district_slug(name: str, slugger: Callable[[str], str] = default_slug) -> str:
+    """Return the district's slug: the gazetteer's, else pinyin of the name without 区/市/县."""
+    module, gaz = _gazetteer()
+    if module is not None:
+        try:
+            slug = module.slug_of_district(gaz, name)
+            if slug:
+                return slug
+        except Exception:
+            pass
+    base = name[:-1] if len(name) > 2 and name[-1] in "区市县" else name
+    if name.endswith("县") and len(name) == 2:
+        base = name[0]
+    return slugger(base)
+
+
+def _unique_slugs(names: Iterable[str], slugger: Callable[[str], str]) -> dict:
+    """Slug every name; names whose pinyin clashes get -2, -3 in sorted order."""
+    out: dict = {}
+    taken: dict = {}
+    for name in sorted(set(names)):
+        slug = slugger(name) or "x"
+        n = taken.get(slug, 0) + 1
+        taken[slug] = n
+        out[name] = slug if n == 1 else f"{slug}-{n}"
+    return out
+
+
+def _newest_first(items: Iterable[Article]) -> list[Article]:
+    return sorted(items, key=lambda a: (a.date, a.path), reverse=True)
+
+
+def month_range(first: str, last: str) -> tuple[str, ...]:
+    """Return every YYYY-MM from *first* to *last* inclusive."""
+    y, m = int(first[:4]), int(first[5:7])
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        m += 1
+        if m == 13:
+            y, m = y + 1, 1
+    return tuple(out)
+
+
+def people_of(article: Article) -> tuple[str, ...]:
+    """Return every credited name, once each, in credit order."""
+    seen: dict = {}
+    for name in (*article.reporters, *article.photographers, *article.correspondents):
+        seen.setdefault(name, None)
+    return tuple(seen)
+
+
+def related_articles(articles: tuple[Article, ...], limit: int = RELATED_SIZE) -> dict:
+    """Return path -> related articles, scored by shared tags (2), places (2), topics (1)."""
+    postings: dict = defaultdict(list)
+    for index, art in enumerate(articles):
+        for tag in art.tags:
+            postings[("t", tag)].append(index)
+        for place in art.places:
+            postings[("p", place)].append(index)
+    out: dict = {}
+    for index, art in enumerate(articles):
+        score: dict = defaultdict(int)
+        keys = [("t", t) for t in art.tags] + [("p", p) for p in art.places]
+        for key in keys:
+            hits = postings[key]
+            if len(hits) > 400:      # a very common tag says little: only its nearest 400 by date
+                lo = max(0, _bisect(hits, index) - 200)
+                hits = hits[lo:lo + 400]
+            for other in hits:
+                if other != index:
+                    score[other] += 2
+        for other in list(score):
+            if set(articles[other].topics) & set(art.topics):
+                score[other] += 1
+        best = sorted(score, key=lambda o: (-score[o], abs(o - index), o))[:limit]
+        out[art.path] = tuple(articles[o] for o in best)
+    return out
+
+
+def _bisect(items: list[int], value: int) -> int:
+    import bisect
+    return bisect.bisect_left(items, value)
+
+
+class _Pages:
+    def __init__(self) -> None:
+        self.pages: list[Page] = []
+        self.owner: dict = {}
+        self.errors: list[SitegenError] = []
+
+    def add(self, page: Page) -> bool:
+        other = self.owner.get(page.output)
+        if other is not None:
+            self.errors.append(SitegenError(
+                page.source, None,
+                f"two pages would write '{page.output}': {other.source} and {page.source}",
+                "give one of the articles another slug"))
+            return False
+        self.owner[page.output] = page
+        self.pages.append(page)
+        return True
+
+    def listing(self, base_url: str, template: str, kind: str, source: str, items: list[Article],
+                per_page: int, **context: object) -> None:
+        """Add a paginated list at base_url, base_url/page/2/, ..."""
+        count = max(1, -(-len(items) // per_page))
+        for number in range(1, count + 1):
+            url = base_url if number == 1 else f"{base_url}page/{number}/"
+            chunk = items[(number - 1) * per_page:number * per_page]
+            pager = {
+                "number": number, "count": count, "total": len(items),
+                "prev": (base_url if number == 2 else f"{base_url}page/{number - 1}/") if number > 1 else None,
+                "next": f"{base_url}page/{number + 1}/" if number < count else None,
+            }
+            self.add(Page(url, url + "index.html", template, kind, source,
+                          dict(context, items=chunk, pager=pager), tuple(chunk)))
+
+
+def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozenset = frozenset(),
+                     slugger: Callable[[str], str] = default_slug) -> SiteModel:
+    """Lay out every page of the site for *articles* (sorted by date, then path)."""
+    per_page = max(1, int(config.per_page))
+    pages = _Pages()
+    districts = sorted({a.district for a in articles if a.district})
+    district_slugs = {}
+    seen_slug: dict = {}
+    for name in districts:
+        slug = district_slug(name, slugger)
+        if slug in seen_slug:
+            slug = f"{slug}-{sum(1 for v in district_slugs.values() if v.startswith(slug)) + 1}"
+        seen_slug[slug] = name
+        district_slugs[name] = slug
+    topic_slugs = _unique_slugs((t for a in articles for t in a.topics), slugger)
+    tag_slugs = _unique_slugs((t for a in articles for t in a.tags), slugger)
+    person_slugs = _unique_slugs((p for a in articles for p in people_of(a)), slugger)
+
+    # Articles first, so a later listing that collides with an article is the one reported.
+    article_url: dict = {}
+    by_district: dict = defaultdict(list)
+    for art in articles:
+        folder = district_slugs[art.district] if art.district else "a"
+        article_url[art.path] = f"{folder}/{art.slug}/"
+        by_district[art.district].append(art)
+    related = related_articles(articles)
+    published: list[Article] = []
+    for group in by_district.values():
+        for i, art in enumerate(group):
+            prev = group[i - 1] if i > 0 else None
+            nxt = group[i + 1] if i + 1 < len(group) else None
+            url = article_url[art.path]
+            deps = tuple(a for a in (art, prev, nxt, *related[art.path]) if a is not None)
+            if pages.add(Page(url, url + "index.html", "article.html", "article", f"content/{art.path}",
+                              {"article": art, "prev": prev, "next": nxt, "related": related[art.path]},
+                              deps)):
+                published.append(art)
+    published_set = {a.path for a in published}
+    articles = tuple(a for a in articles if a.path in published_set)
+    newest = _newest_first(articles)
+    months = month_range(articles[0].month, articles[-1].month) if articles else ()
+
+    # Districts
+    counts = {name: len([a for a in by_district[name] if a.path in published_set]) for name in districts}
+    per_month = {name: _count_by_month(by_district[name], published_set) for name in districts}
+    pages.add(Page("districts/", "districts/index.html", "districts.html", "districts", "districts",
+                   {"districts": [(n, district_slugs[n], counts[n], per_month[n]) for n in districts],
+                    "months": months}, ()))
+    topics_of: dict = defaultdict(list)
+    tags_of: dict = defaultdict(list)
+    people: dict = defaultdict(list)
+    for art in newest:
+        for t in art.topics:
+            topics_of[t].append(art)
+        for t in art.tags:
+            tags_of[t].append(art)
+        for p in people_of(art):
+            people[p].append(art)
+    for name in districts:
+        items = _newest_first(a for a in by_district[name] if a.path in published_set)
+        slug = district_slugs[name]
+        pages.listing(f"{slug}/", "district.html", "district", f"district {name}", items, per_page,
+                      district=name, month_counts=per_month[name], months=months,
+                      feed=f"{slug}/feed.xml")
+        pages.add(Page(f"{slug}/feed.xml", f"{slug}/feed.xml", "atom", "feed", f"feed of {name}",
+                       {"title": name, "url": f"{slug}/", "items": items[:FEED_SIZE]},
+                       tuple(items[:FEED_SIZE])))
+
+    # Home
+    home_items = newest[:HOME_SIZE]
+    pages.add(Page("", "index.html", "home.html", "home", "home",
+                   {"items": home_items,
+                    "districts": [(n, district_slugs[n], counts[n]) for n in districts],
+                    "topics": [(t, topic_slugs[t], len(topics_of[t])) for t in sorted(topics_of)]},
+                   tuple(home_items)))
+    pages.add(Page("feed.xml", "feed.xml", "atom", "feed", "site feed",
+                   {"title": None, "url": "", "items": home_items}, tuple(home_items)))
+
+    # Dates
+    by_year: dict = defaultdict(list)
+    by_month: dict = defaultdict(list)
+    by_day: dict = defaultdict(list)
+    for art in newest:
+        by_year[art.year].append(art)
+        by_month[art.month].append(art)
+        if art.date_precision == "day":
+            by_day[art.date].append(art)
+    years = sorted(by_year, reverse=True)
+    pages.add(Page("archive/", "archive/index.html", "archive.html", "archive", "archive",
+                   {"years": [(y, len(by_year[y]), sorted({a.month for a in by_year[y]}, reverse=True))
+                              for y in years],
+                    "month_counts": {m: len(v) for m, v in by_month.items()}}, ()))
+    for year in years:
+        month_list = sorted({a.month for a in by_year[year]}, reverse=True)
+        pages.add(Page(f"{year}/", f"{year}/index.html", "year.html", "year", f"year {year}",
+                       {"year": year, "months": [(m, len(by_month[m])) for m in month_list],
+                        "days": sorted({a.date for a in by_year[year] if a.date_precision == "day"}, reverse=True)},
+                       ()))
+    for month, items in sorted(by_month.items()):
+        days = sorted({a.date for a in items if a.date_precision == "day"})
+        pages.listing(f"{month[:4]}/{month[5:7]}/", "month.html", "month", f"month {month}", items, per_page,
+                      month=month, days=days)
+    for day, items in sorted(by_day.items()):
+        url = f"{day[:4]}/{day[5:7]}/{day[8:10]}/"
+        pages.add(Page(url, url + "index.html", "day.html", "day", f"day {day}",
+                       {"day": day, "items": items}, tuple(items)))
+
+    # Topics, tags, people
+    pages.add(Page("topics/", "topics/index.html", "topics.html", "topics", "topics",
+                   {"topics": [(t, topic_slugs[t], len(topics_of[t])) for t in sorted(topics_of)],
+                    "tags": [(t, tag_slugs[t], len(tags_of[t])) for t in sorted(tags_of, key=lambda t: (-len(tags_of[t]), t))]},
+                   ()))
+    for topic in sorted(topics_of):
+        slug = topic_slugs[topic]
+        items = topics_of[topic]
+        pages.listing(f"topic/{slug}/", "topic.html", "topic", f"topic {topic}", items, per_page,
+                      topic=topic, feed=f"topic/{slug}/feed.xml")
+        pages.add(Page(f"topic/{slug}/feed.xml", f"topic/{slug}/feed.xml", "atom", "feed", f"feed of {topic}",
+                       {"title": topic, "url": f"topic/{slug}/", "items": items[:FEED_SIZE]},
+                       tuple(items[:FEED_SIZE])))
+    for tag in sorted(tags_of):
+        pages.listing(f"tag/{tag_slugs[tag]}/", "tag.html", "tag", f"tag {tag}", tags_of[tag], per_page, tag=tag)
+    pages.add(Page("people/", "people/index.html", "people.html", "people", "people",
+                   {"people": [(p, person_slugs[p], len(people[p])) for p in sorted(people)]}, ()))
+    for person in sorted(people):
+        pages.listing(f"people/{person_slugs[person]}/", "person.html", "person", f"person {person}",
+                      people[person], per_page, person=person)
+
+    # Shells and machine files
+    pages.add(Page("search/", "search/index.html", "search.html", "search", "search", {}, ()))
+    pages.add(Page("404.html", "404.html", "404.html", "404", "404", {}, ()))
+    urls = tuple(p.url for p in pages.pages if p.template.endswith(".html") and p.kind not in ("404",))
+    pages.add(Page("sitemap.xml", "sitemap.xml", "sitemap", "sitemap", "sitemap", {"urls": sorted(urls)}, ()))
+    pages.add(Page("robots.txt", "robots.txt", "robots", "robots", "robots", {}, ()))
+    return SiteModel(tuple(pages.pages), articles, article_url, district_slugs, topic_slugs, tag_slugs,
+                     person_slugs, months, tuple(pages.errors), flagged)
+
+
+def _count_by_month(items: list[Article], keep: set) -> dict:
+    out: dict = defaultdict(int)
+    for art in items:
+        if art.path in keep:
+            out[art.month] += 1
+    return dict(out)

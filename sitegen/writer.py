@@ -1,0 +1,187 @@
+"""The only module that writes the output folder.
+
+The new site is assembled aside in `.<out>.new/` next to the output folder (unchanged files are
+hard links into the old one, so nothing is copied twice), then the two folders are swapped with
+one atomic `renameat2(RENAME_EXCHANGE)` (or, where that is missing, two renames that the next
+build repairs if it was killed in between).  A build that fails or is killed therefore leaves the
+previous output folder whole.  With no change, nothing is written at all.
+
+After every build that changed something, `<cache_dir>/changed.txt` lists the changed output
+files (added, modified or removed), one path relative to the output folder a line: the list to
+purge from a CDN.  `<cache_dir>/outputs.json` keeps the digest of every output file.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gzip
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .errors import SitegenError
+
+COMPRESSIBLE = (".html", ".xml", ".css", ".js", ".json", ".txt", ".svg")
+MANIFEST = "outputs.json"
+CHANGED = "changed.txt"
+
+
+@dataclass
+class WriteResult:
+    """What the writer did."""
+
+    written: list = field(default_factory=list)    # new or modified outputs
+    removed: list = field(default_factory=list)    # outputs that no longer exist
+    kept: int = 0                                   # unchanged outputs carried over
+
+    @property
+    def changed(self) -> list:
+        return sorted(self.written + self.removed)
+
+
+def digest(data: bytes) -> str:
+    """Return the short digest used in the output manifest."""
+    return hashlib.sha1(data).hexdigest()
+
+
+def load_manifest(cache_dir: Path) -> dict:
+    """Return {output path: digest} of the last successful build (empty when unknown)."""
+    try:
+        return json.loads((Path(cache_dir) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def staging_dir(out_dir: Path) -> Path:
+    return out_dir.parent / f".{out_dir.name}.new"
+
+
+def _old_dir(out_dir: Path) -> Path:
+    return out_dir.parent / f".{out_dir.name}.old"
+
+
+def recover(out_dir: Path) -> None:
+    """Repair a build killed between the two fallback renames; drop a stale staging folder."""
+    old = _old_dir(out_dir)
+    if not out_dir.exists() and old.exists():
+        os.rename(old, out_dir)
+    for leftover in (old, staging_dir(out_dir)):
+        if leftover.exists():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+_libc = None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False if unsupported."""
+    global _libc
+    try:
+        if _libc is None:
+            _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fn = _libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    AT_FDCWD, RENAME_EXCHANGE = -100, 2
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    rc = fn(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
+    return rc == 0
+
+
+def _compressed(name: str, data: bytes) -> list[tuple[str, bytes]]:
+    if not name.endswith(COMPRESSIBLE):
+        return []
+    out = [(name + ".gz", gzip.compress(data, compresslevel=9, mtime=0))]
+    try:
+        import brotli
+        out.append((name + ".br", brotli.compress(data)))
+    except ImportError:  # pragma: no cover - brotli is a dependency, but .gz alone is still useful
+        pass
+    return out
+
+
+def write_site(out_dir: Path, files: Iterable[tuple[str, bytes]], keep: Iterable[str] = (),
+               cache_dir: Path | None = None, compress: bool = False) -> WriteResult:
+    """Make *out_dir* hold exactly *files* (new bytes) plus *keep* (unchanged, taken from the old one).
+
+    Refuses to write one output path twice.  Writes nothing when nothing changed.
+    """
+    out_dir = Path(out_dir)
+    recover(out_dir)
+    manifest = load_manifest(cache_dir) if cache_dir and out_dir.exists() else {}
+    new: dict = {}
+    for name, data in files:
+        if name in new:
+            raise SitegenError(None, None, f"two outputs write '{name}'", "this is a bug in the site model")
+        new[name] = data
+        if compress:
+            for cname, cdata in _compressed(name, data):
+                new[cname] = cdata
+    kept_names = []
+    for name in keep:
+        if name in new:
+            raise SitegenError(None, None, f"two outputs write '{name}'", "this is a bug in the site model")
+        kept_names.append(name)
+        if compress and name.endswith(COMPRESSIBLE):
+            kept_names += [name + ".gz", name + ".br"]
+    hashes = {name: digest(data) for name, data in new.items()}
+    result = WriteResult()
+    old_names = set(manifest)
+    final = set(new) | set(kept_names)
+    for name in kept_names:
+        if not (out_dir / name).exists():
+            raise SitegenError(None, None, f"'{name}' should be kept but is missing from {out_dir.name}/")
+        hashes[name] = manifest.get(name, "")
+    result.written = sorted(n for n in new if manifest.get(n) != hashes[n] or not (out_dir / n).exists())
+    result.removed = sorted(old_names - final)
+    result.kept = len(final) - len(result.written)
+    if out_dir.exists() and not result.written and not result.removed:
+        return result
+    stage = staging_dir(out_dir)
+    stage.mkdir(parents=True)
+    made: set = set()
+    written = set(result.written)
+    for name in sorted(final):
+        target = stage / name
+        parent = os.path.dirname(name)
+        if parent and parent not in made:
+            os.makedirs(target.parent, exist_ok=True)
+            made.add(parent)
+        if name not in written:
+            try:
+                os.link(out_dir / name, target)
+                continue
+            except OSError:
+                if name not in new:
+                    shutil.copy2(out_dir / name, target)
+                    continue
+        with open(target, "wb") as fh:
+            fh.write(new[name])
+    if out_dir.exists():
+        if not _exchange(stage, out_dir):
+            old = _old_dir(out_dir)
+            os.rename(out_dir, old)
+            os.rename(stage, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            shutil.rmtree(stage, ignore_errors=True)
+    else:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(stage, out_dir)
+    if cache_dir:
+        cache_dir = Path(cache_dir)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        _atomic_text(cache_dir / MANIFEST, json.dumps(dict(sorted(hashes.items())), indent=0))
+        _atomic_text(cache_dir / CHANGED, "".join(n + "\n" for n in result.changed))
+    return result
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
