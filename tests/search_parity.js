@@ -1,0 +1,17 @@
+// Run static/search.js in node and print the folded text, runs and tokens of each string.
+// Usage: node tests/search_parity.js static/search.js fold.json strings.json
+'use strict';
+const fs = require('fs');
+const vm = require('vm');
+const [jsPath, foldPath, stringsPath] = process.argv.slice(2);
+const window = {};
+const sandbox = { window, document: undefined, location: { protocol: 'http:' }, performance: { now: () => 0 },
+  URLSearchParams, Promise, console };
+sandbox.document = { currentScript: null, addEventListener() {}, readyState: 'complete',
+  getElementById() { return null; }, querySelectorAll() { return []; } };
+vm.createContext(sandbox);
+vm.runInContext(fs.readFileSync(jsPath, 'utf8'), sandbox);
+const S = window.__sitegenSearch;
+for (const pairs of Object.values(JSON.parse(fs.readFileSync(foldPath, 'utf8')))) S.addFold(pairs);
+const out = JSON.parse(fs.readFileSync(stringsPath, 'utf8')).map(s => ({ fold: [S.fold(s)], runs: S.runs(s), tokens: S.tokens(s) }));
+process.stdout.write(JSON.stringify(out));
