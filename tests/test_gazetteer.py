@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -112,12 +111,8 @@ def test_find_places_longest_first_and_folded(gaz):
 
 def test_find_places_in_sample_dumps(gaz):
     text = "\n".join(p.read_text(encoding="utf-8") for p in RAW)
-    if not text:
-        pytest.skip("no raw/*.txt sample dumps")
-    started = time.perf_counter()
-    hits = find_places(gaz, text)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 0.05
+    assert text, "the sample dumps are bundled in raw/"
+    hits = find_places(gaz, text)  # speed is measured by scripts/bench_import.py, not asserted
     found = {(h.name, h.district) for h in hits}
     for pair in [("马家河街道", "天元区"), ("响石岭街道", "石峰区"), ("桂花街道", "荷塘区"),
                  ("庆云街道", "芦淞区"), ("古岳峰镇", "渌口区"), ("严塘镇", "茶陵县"),

@@ -1,0 +1,124 @@
+"""Recognise bylines and photo credits and split them into reporters, correspondents, photographers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import fold
+
+_ROLE = r"(?:全媒体记者|首席记者|记者|通讯员|实习生|摄影)"
+_NAME = r"[\u4e00-\u9fff·]{2,4}"
+_PHOTO_TAIL = re.compile(r"(?:摄影报道|供图|摄)\s*\)?\s*$")
+# A line that is nothing but a byline, opening the article.
+_BYLINE_OPEN = re.compile(
+    r"^\(?(?:株洲日报|本报|株洲新闻网|掌上株洲|[\u4e00-\u9fff]{2,8}?(?=讯))?[^()\s]{0,10}?讯?\s*"
+    r"\(\s*([^()]*?(?:记者|通讯员|实习生)[^()]*?)\)\s*")
+_BYLINE_BARE = re.compile(r"^(?:株洲日报|株洲新闻网)?(?:·掌上株洲)?讯?\s*((?:全媒体)?记者\s*/.*|通讯员\s*/?.*)$")
+_BYLINE_ANON = re.compile(r"^(?:本报讯|株洲日报讯)\s*")
+# A credit at the end of a caption line: "...留念,记者/谭俊杰 摄" or "(廖智勇 摄)".
+_CREDIT_TAIL = re.compile(
+    r"[\s,.]*\(?((?:株洲日报|株洲新闻网)?(?:·掌上株洲)?(?:全媒体)?(?:记者|通讯员)\s*/?\s*[^()]*?|受访者|[\u4e00-\u9fff]{2,4}\s?)(?:摄影报道|供图|摄)\)?\s*$")
+_INLINE_PHOTO = re.compile(r"\(([\u4e00-\u9fff]{2,4}) ?摄\)")
+
+
+@dataclass(frozen=True)
+class Credits:
+    """Names credited on one article, each list in printed order."""
+
+    reporters: tuple[str, ...] = ()
+    correspondents: tuple[str, ...] = ()
+    photographers: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
+
+    def merge(self, other: "Credits") -> "Credits":
+        """Return the union of two credit sets, keeping first-seen order."""
+        def union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(a + b))
+        return Credits(union(self.reporters, other.reporters), union(self.correspondents, other.correspondents),
+                       union(self.photographers, other.photographers), union(self.others, other.others))
+
+
+def parse_credit_text(text: str) -> Credits:
+    """Split credit text such as '全媒体记者/潘东晓通讯员/周旭东 摄' into roles."""
+    folded = fold(text).replace("（", "(").strip(" ()")
+    is_photo = bool(_PHOTO_TAIL.search(folded))
+    folded = _PHOTO_TAIL.sub("", folded)
+    folded = re.sub(r"^(?:株洲日报|株洲新闻网|本报)?(?:·掌上株洲)?讯?", "", folded)
+    reporters: list[str] = []
+    correspondents: list[str] = []
+    others: list[str] = []
+    parts = re.split(rf"({_ROLE})", folded)
+    role = None
+    for part in parts:
+        if re.fullmatch(_ROLE, part):
+            role = part
+            continue
+        names = [n for n in re.split(r"[\s/,、]+", part) if re.fullmatch(_NAME, n)]
+        if role in ("全媒体记者", "首席记者", "记者"):
+            reporters += names
+        elif role == "通讯员":
+            correspondents += names
+        elif role in ("实习生",):
+            others += names
+        elif role == "摄影":
+            reporters += names
+        elif role is None and is_photo:
+            reporters += []  # bare "(廖智勇 摄)": handled below
+            others += []
+    photographers: list[str] = []
+    if is_photo:
+        photographers = reporters + correspondents
+        if not photographers:
+            bare = [n for n in re.split(r"[\s/,、]+", folded) if re.fullmatch(_NAME, n) and n not in ("受访者", "通讯员", "记者")]
+            photographers = bare
+    return Credits(tuple(dict.fromkeys(reporters)), tuple(dict.fromkeys(correspondents)),
+                   tuple(dict.fromkeys(photographers)), tuple(dict.fromkeys(others)))
+
+
+def split_byline(line: str) -> tuple[str, str] | None:
+    """If *line* opens with a byline, return (byline text, rest of the line)."""
+    folded = fold(line.strip())
+    match = _BYLINE_OPEN.match(folded)
+    if match and match.start(1) < 40:
+        return line.strip()[:match.end()].strip(), line.strip()[match.end():].strip()
+    match = _BYLINE_BARE.match(folded)
+    if match and len(folded) <= 60 and not _PHOTO_TAIL.search(folded):
+        return line.strip(), ""
+    match = _BYLINE_ANON.match(folded)
+    if match:
+        return line.strip()[:match.end()].strip(), line.strip()[match.end():].strip()
+    return None
+
+
+def is_credit_line(line: str) -> bool:
+    """Tell whether the whole line is a photo credit ('记者/李逸峰 摄', '(…摄影报道)')."""
+    folded = fold(line.strip())
+    if len(folded) > 60 or not _PHOTO_TAIL.search(folded):
+        return False
+    body = _PHOTO_TAIL.sub("", folded).strip(" ()")
+    body = re.sub(r"^(?:株洲日报|株洲新闻网|本报)?(?:·掌上株洲)?讯?", "", body)
+    if body in ("", "受访者", "通讯员", "记者"):
+        return True
+    return bool(re.fullmatch(rf"(?:\s*{_ROLE}\s*/?\s*(?:{_NAME}[\s、]*)*)+", body))
+
+
+def split_caption_credit(line: str) -> tuple[str, str] | None:
+    """If a caption line ends in a credit, return (caption, credit)."""
+    stripped = line.strip()
+    folded = fold(stripped)
+    if _INLINE_PHOTO.search(folded):
+        return stripped, stripped
+    match = _CREDIT_TAIL.search(folded)
+    if match and match.start() > 0:
+        return stripped[:match.start()].strip(), stripped[match.start():].strip(" ,，")
+    return None
+
+
+def credits_in_caption(line: str) -> Credits:
+    """Return the photographers named in caption credits such as '(廖智勇 摄)'."""
+    names = _INLINE_PHOTO.findall(fold(line))
+    if names:
+        return Credits(photographers=tuple(dict.fromkeys(names)))
+    split = split_caption_credit(line)
+    return parse_credit_text(split[1]) if split else Credits()

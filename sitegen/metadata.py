@@ -1,0 +1,208 @@
+"""Infer an article's metadata: district and places, issue date, topics, tags, kind, title."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .gazetteer import Gazetteer, find_places
+from .model import CITY_WIDE
+from .text import fold, keywords
+
+_DATA = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One entry of the committed topic taxonomy."""
+
+    name: str
+    slug: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IssueDate:
+    """The page's issue date and how it was found."""
+
+    date: str
+    precision: str    # day | month | year
+    source: str       # manifest | filename | text
+    evidence: str     # what it rests on, for the review report
+    weak: bool = False
+
+
+@functools.lru_cache(maxsize=1)
+def load_taxonomy() -> tuple[Topic, ...]:
+    """Load the topic taxonomy from sitegen/data/taxonomy.yaml."""
+    entries = yaml.safe_load((_DATA / "taxonomy.yaml").read_text(encoding="utf-8"))
+    return tuple(Topic(e["name"], e["slug"], tuple(e["keywords"])) for e in entries)
+
+
+def choose_topics(title: str, body: str, taxonomy: tuple[Topic, ...]) -> tuple[str, ...]:
+    """Score every topic by its keywords and keep the strongest (at least one)."""
+    title_f, body_f = fold(title), fold(body)
+    scores = []
+    for topic in taxonomy:
+        score = sum(3 * title_f.count(k) + min(body_f.count(k), 5) for k in topic.keywords)
+        scores.append((score, topic.name))
+    scores.sort(key=lambda s: (-s[0], [t.name for t in taxonomy].index(s[1])))
+    best = scores[0][0]
+    if best == 0:
+        return ("民生服务",)
+    return tuple(name for score, name in scores[:3] if score >= 0.6 * best)
+
+
+_CITY_SIGNAL = re.compile(r"(株洲市|我市|全市|市直|市总工会|市残联|市人社局|市第[一二三四五六七八九十]+|市[\u4e00-\u9fff]{0,4}(局|馆|院|中学|中心|分行|工会))")
+
+
+def choose_district(gaz: Gazetteer, title: str, body: str, section: str | None) -> tuple[str | None, tuple[str, ...], str]:
+    """Return (district, places named, reason) from the section label, headline and body."""
+    votes: Counter[str] = Counter()
+    places: list[str] = []
+    if section:
+        for hit in find_places(gaz, section):
+            votes[hit.district] += 10
+            places.append(hit.name)
+    for weight, text in ((4, title), (1, body)):
+        previous = None
+        for hit in find_places(gaz, text):
+            # "炎陵县高新区": a county's own zone, not 株洲高新区.
+            glued = previous is not None and previous.end == hit.start and previous.kind in ("district", "county")
+            previous = hit
+            if glued and hit.district in ("株洲高新区", "株洲经开区"):
+                continue
+            places.append(hit.name)
+            if hit.district and hit.district != CITY_WIDE:
+                # A street or town says more than a bare district name mentioned in passing.
+                votes[hit.district] += weight * (2 if hit.kind not in ("district", "county") else 1)
+    places = list(dict.fromkeys(places))
+    title_hits = [h for h in find_places(gaz, title) if h.district != CITY_WIDE]
+    lead_hits = [h for h in find_places(gaz, body[:120]) if h.district != CITY_WIDE]
+    if votes and not section and not title_hits and not lead_hits \
+            and _CITY_SIGNAL.search(fold(title + body[:200])):
+        return CITY_WIDE, tuple(places), ""
+    if votes:
+        (first, first_votes), *rest = votes.most_common()
+        if rest and rest[0][1] == first_votes and not section:
+            return CITY_WIDE, tuple(places), f"tie between {first} and {rest[0][0]}"
+        return first, tuple(places), ""
+    if _CITY_SIGNAL.search(fold(title + body)):
+        return CITY_WIDE, tuple(places), ""
+    return None, tuple(places), "no district or street named"
+
+
+# --- dates -------------------------------------------------------------------------------
+
+_FULL = re.compile(r"(?<![\d到至])(\d{4})年(\d{1,2})月(\d{1,2})日")
+_YEAR = re.compile(r"(?<![\d到至])(20\d{2}|19\d{2})年(?!代)")
+_RELATIVE = re.compile(r"(去年|今年|明年)(\d{1,2})?月?")
+_MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})日")
+_FILENAME_DATE = re.compile(r"(20\d{2})[-_.]?(\d{2})[-_.]?(\d{2})")
+
+
+def date_from_filename(name: str) -> IssueDate | None:
+    """Read a YYYY-MM-DD (or YYYYMMDD) date from a dump's file name."""
+    match = _FILENAME_DATE.search(name)
+    if not match:
+        return None
+    try:
+        day = _dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+    return IssueDate(day.isoformat(), "day", "filename", f"file name {name}")
+
+
+def infer_page_date(text: str, anniversaries: bool = True) -> IssueDate:
+    """Infer the issue date from all the text of one page.
+
+    The year is the latest year the page mentions (plans such as 到2030年 excluded),
+    corrected by relative dates: 去年12月 means the page is from the year after a
+    December.  The month is the commonest month among dates with no year of their own.
+    """
+    folded = fold(text)
+    years = Counter(int(y) for y in _YEAR.findall(folded))
+    for match in re.finditer(r"建党(\d{2,3})周年|共产党成立(\d{2,3})周年", folded):
+        years[1921 + int(match.group(1) or match.group(2))] += 2
+    last_year_months = [int(m) for word, m in _RELATIVE.findall(folded) if word == "去年" and m]
+    this_year_months = [int(m) for word, m in _RELATIVE.findall(folded) if word == "今年" and m]
+    plain = [(int(m), int(d)) for m, d in _MONTH_DAY.findall(_strip_dated(folded))
+             if 1 <= int(m) <= 12 and 1 <= int(d) <= 31]
+    evidence = []
+    year = None
+    if years:
+        plausible = [y for y in years if y <= max(years)]
+        year = max(plausible)
+        evidence.append(f"years mentioned: {sorted(years)}")
+    months = Counter(m for m, _ in plain) + Counter(this_year_months)
+    month = None
+    if months:
+        month = max(months.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        evidence.append(f"month-day dates: {sorted(months.items())}")
+    elif last_year_months:
+        month = 1
+        evidence.append("only 去年 dates: early in the year")
+    if year is None:
+        return IssueDate("2025-01-01", "year", "text", "no year anywhere on the page", weak=True)
+    if last_year_months and month is not None and month >= max(last_year_months) and month > 6:
+        # "去年12月" next to plain "1月" dates; a late plain month would contradict it.
+        evidence.append("去年 dates contradict the month")
+    if month is None:
+        return IssueDate(f"{year}-01-01", "year", "text", "; ".join(evidence), weak=True)
+    days = [d for m, d in plain if m == month]
+    day = max(days) if days else 1
+    try:
+        date = _dt.date(year, month, day)
+    except ValueError:
+        date = _dt.date(year, month, 1)
+    weak = sum(months.values()) < 2 and not last_year_months
+    return IssueDate(date.isoformat(), "month", "text", "; ".join(evidence), weak=weak)
+
+
+def _strip_dated(text: str) -> str:
+    """Remove dates that carry their own year or a 去年/明年 prefix."""
+    text = _FULL.sub(" ", text)
+    return re.sub(r"(去年|明年|前年)\d{1,2}月\d{1,2}日", " ", text)
+
+
+# --- tags, kind, titles --------------------------------------------------------------------
+
+_STOP = {"株洲日报", "记者", "通讯员", "全媒体", "株洲", "近日", "日前", "工作", "活动", "开展", "进行",
+         "表示", "相关", "负责人", "一个", "我们", "他们", "没有", "这个", "通过", "今年", "去年"}
+
+
+def choose_tags(title: str, body: str, names: set[str], limit: int = 6) -> tuple[str, ...]:
+    """Pick jieba keywords from headline and body, bylines and names removed."""
+    text = f"{title}。{title}。{body}"
+    tags = []
+    for word in keywords(text, limit * 3):
+        if word in _STOP or word in names or len(word) < 2 or re.fullmatch(r"[\d.a-zA-Z%]+", word):
+            continue
+        tags.append(word)
+        if len(tags) == limit:
+            break
+    return tuple(tags)
+
+
+def title_from_text(text: str) -> str:
+    """Make a headline for an untitled item from its first sentence (or its first 30 characters)."""
+    text = re.sub(r"^(近日|日前|当天|\d{1,2}月\d{1,2}日)[，,]?", "", text.strip())
+    sentence = re.split(r"[。！？!?]", text, maxsplit=1)[0]
+    clause = re.split(r"[，,；;]", sentence)
+    pick = sentence if len(sentence) <= 30 else clause[0]
+    return pick[:30].strip() or text[:30]
+
+
+def choose_kind(has_byline: bool, has_photo_credit: bool, body_chars: int) -> str:
+    """Tell article, photo item (picture, caption and credit) or brief apart."""
+    if has_photo_credit and not has_byline:
+        return "photo"
+    if body_chars < 200:
+        return "brief"
+    return "article"
