@@ -334,13 +334,13 @@
       try { history[push ? 'pushState' : 'replaceState'](null, '', '?' + p.toString()); } catch (e) { /* some file:// setups */ }
       list.textContent = '';
       more.hidden = true;
-      if (!q && !filters.district && !filters.year && !filters.topic) { status.textContent = ''; return; }
+      document.body.setAttribute('data-search-state', 'loading');
+      if (!q && !filters.district && !filters.year && !filters.topic) { status.textContent = ''; document.body.setAttribute('data-search-state', 'done'); return; }
       status.textContent = '正在搜索…';
       var my = ++seq;
       S.query(q, filters).then(function (res) {
         if (my !== seq) return;
         current = { res: res, pos: 0, shown: 0, hl: highlights(res.terms), my: my };
-        document.body.setAttribute('data-search-state', 'loading');
         return page();
       }).catch(function (e) { status.textContent = '搜索出错：' + e.message; });
     }

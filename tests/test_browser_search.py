@@ -1,0 +1,226 @@
+"""The search page in a real browser (Debian chromium driven by Playwright).
+
+The site is built from content/ when it holds imported articles (plus the hostile
+fixture article), else from tests/search_fixture.py."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import http.server
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from search_fixture import XSS, build_search_site, fixture_articles  # noqa: E402
+
+pytestmark = pytest.mark.browser
+CHROMIUM = os.environ.get("SITEGEN_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _articles():
+    content = ROOT / "content"
+    arts = []
+    if content.is_dir() and any(content.rglob("*.md")):
+        try:
+            from sitegen.content import load_content  # noqa: F401
+            from sitegen.frontmatter import read_article
+            for p in sorted(content.rglob("*.md")):
+                try:
+                    arts.append(read_article(p))
+                except Exception:
+                    pass
+        except Exception:
+            arts = []
+    # the fixture articles always take part: they carry the known queries and the hostile one
+    return arts + fixture_articles()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # noqa: D401
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed")
+    top = tmp_path_factory.mktemp("srv")
+    public = build_search_site(top / "sub" / "site", _articles())
+    handler = functools.partial(_Quiet, directory=str(top))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"public": public, "base": f"http://127.0.0.1:{server.server_port}/sub/site/"}
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _search(browser, url, record=None):
+    page = browser.new_page()
+    if record is not None:
+        def on_response(resp):
+            try:
+                body = resp.body()
+            except Exception:
+                return
+            record.append((resp.url, len(body), len(gzip.compress(body, 6))))
+        page.on("response", on_response)
+    page.goto(url)
+    page.wait_for_selector("body[data-search-state=done]", timeout=10_000)
+    titles = page.locator("#search-results li h3 a").all_text_contents()
+    return page, titles
+
+
+QUERIES = [
+    ("托养", "托养机构"),            # Chinese substring
+    ("养机", "托养机构"),            # substring across jieba words
+    ("電網", "电网巡检"),            # traditional
+    ("shequ", "机关干部进小区"),     # full pinyin
+    ("sq", "机关干部进小区"),        # pinyin initials
+    ("ＳＹＢ", "直播创业"),           # full-width Latin
+    ("syb", "直播创业"),
+    ("5G", "直播创业"),
+    ("株洲县", "集中走访"),          # district alias → 渌口区
+    ("社区 创业", "直播创业"),        # several terms, AND
+    ("过冬", "电网巡检"),
+]
+
+
+@pytest.mark.parametrize("query,expect", QUERIES)
+def test_query_finds_article(site, browser, query, expect):
+    page, titles = _search(browser, site["base"] + "search/?q=" + quote(query))
+    try:
+        assert any(expect in t for t in titles), (query, titles)
+        assert page.locator("#search-results mark").count() >= 1 or query in ("株洲县", "sq", "shequ")
+    finally:
+        page.close()
+
+
+def test_single_character(site, browser):
+    page, titles = _search(browser, site["base"] + "search/?q=" + quote("网"))
+    assert titles, "a single character finds something"
+    page.close()
+
+
+def test_and_excludes(site, browser):
+    page, titles = _search(browser, site["base"] + "search/?q=" + quote("托养 电网"))
+    assert titles == []
+    page.close()
+
+
+def test_title_matches_rank_first(site, browser):
+    page, titles = _search(browser, site["base"] + "search/?q=" + quote("创业"))
+    flags = ["创业" in t for t in titles]
+    assert flags[0] and flags == sorted(flags, reverse=True), titles
+    # within title matches, newer first
+    dates = [m[:10] for m, f in zip(page.locator("#search-results .result-meta").all_text_contents(), flags) if f]
+    assert dates == sorted(dates, reverse=True)
+    page.close()
+
+
+def test_filters(site, browser):
+    page, titles = _search(browser, site["base"] + "search/?q=" + quote("社区") + "&district=" + quote("石峰区"))
+    assert titles
+    metas = page.locator("#search-results .result-meta").all_text_contents()
+    assert all("石峰区" in m for m in metas), metas
+    # changing a filter re-runs the search
+    page.select_option("#f-district", "")
+    page.wait_for_selector("body[data-search-state=done]")
+    page.select_option("#f-year", "2024")
+    page.wait_for_selector("body[data-search-state=done]")
+    metas = page.locator("#search-results .result-meta").all_text_contents()
+    assert metas and all(m.startswith("2024") for m in metas), metas
+    page.select_option("#f-year", "")
+    page.wait_for_selector("body[data-search-state=done]")
+    page.select_option("#f-topic", "基层治理")
+    page.wait_for_selector("body[data-search-state=done]")
+    titles = page.locator("#search-results li h3 a").all_text_contents()
+    assert titles and any("机关干部" in t for t in titles) and not any("直播" in t for t in titles)
+    page.close()
+
+
+def test_markup_in_articles_is_text(site, browser):
+    page, titles = _search(browser, site["base"] + "search/?q=" + quote("原样显示"))
+    assert "<script>" in titles[0]
+    snippet = page.locator("#search-results .result-snippet").first.text_content()
+    assert "onerror" in snippet
+    assert page.locator("#search-results img").count() == 0
+    assert page.locator("#search-results script").count() == 0
+    assert page.evaluate("window.__xss") is None
+    page.close()
+
+
+def test_keyboard_and_labels(site, browser):
+    page = browser.new_page()
+    page.goto(site["base"])
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "q-header"
+    page.keyboard.type("托养")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("body[data-search-state=done]")
+    assert "q=" in page.url
+    page.keyboard.press("Tab")
+    for sel in ("#q", "#f-district", "#f-year", "#f-topic"):
+        label = page.evaluate(f"document.querySelector('label[for=\"{sel[1:]}\"]') !== null")
+        assert label, sel
+    # results are links reachable by keyboard, their text the article title
+    link = page.locator("#search-results li h3 a").first
+    link.focus()
+    assert "托养机构" in page.evaluate("document.activeElement.textContent")
+    link.press("Enter")
+    page.wait_for_load_state()
+    assert "/sub/site/" in page.url and "search" not in page.url
+    page.close()
+
+
+def test_noscript_message(site):
+    html = (site["public"] / "search" / "index.html").read_text(encoding="utf-8")
+    assert "<noscript>" in html and "districts/" in html
+
+
+def test_from_file_url(site, browser):
+    url = (site["public"] / "search" / "index.html").as_uri() + "?q=" + quote("托养")
+    page, titles = _search(browser, url)
+    assert any("托养机构" in t for t in titles)
+    href = page.locator("#search-results li h3 a").first.get_attribute("href")
+    assert href.endswith("index.html")
+    page.close()
+
+
+def test_transferred_bytes(site, browser):
+    record: list = []
+    page, titles = _search(browser, site["base"] + "search/?q=" + quote("托养"), record)
+    search_bytes = [r for r in record if "/search/" in r[0] and not r[0].split("?")[0].endswith("/search/")
+                    or r[0].endswith("search.js")]
+    first = sum(r[2] for r in search_bytes)
+    n = len(record)
+    page.fill("#q", "电网")
+    page.press("#q", "Enter")
+    page.wait_for_selector("body[data-search-state=done]")
+    later = sum(r[2] for r in record[n:])
+    print(f"\nfixture site: first query {first / 1024:.1f} KB gzipped ({len(search_bytes)} files), "
+          f"later query {later / 1024:.1f} KB gzipped ({len(record) - n} files)")
+    assert first < 60 * 1024
+    assert later < 30 * 1024
+    timing = page.evaluate("window.__sitegenSearch.lastTiming")
+    assert timing["compute"] < 100
+    page.close()
