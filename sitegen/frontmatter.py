@@ -78,11 +78,16 @@ def parse_article(text: str, path: Path | str, rel_path: str = "") -> Article:
     try:
         data = yaml.load(head, Loader=_Loader) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2
         problem = getattr(exc, "problem", None) or str(exc)
         raise SitegenError(path, line, f"front-matter is not valid YAML: {problem}",
                            "quote values that contain ':' or start with '[', '{', '*' or '#'") from None
+    except ValueError as exc:  # a date-like scalar that is not a real date, e.g. 2025-13-45
+        bad = next((n for n, raw in enumerate(head.split("\n"), start=2)
+                    if re.match(r"^[\w-]+:\s*\d{4}-\d{1,2}-\d{1,2}", raw)), 2)
+        raise SitegenError(path, bad, f"front-matter has an impossible date: {exc}",
+                           "write dates as a real YYYY-MM-DD day") from None
     if not isinstance(data, dict):
         raise SitegenError(path, 2, "front-matter must be 'field: value' lines")
     line_of = {}

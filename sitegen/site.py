@@ -202,6 +202,7 @@ def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozense
             slug = f"{slug}-{sum(1 for v in district_slugs.values() if v.startswith(slug)) + 1}"
         seen_slug[slug] = name
         district_slugs[name] = slug
+    districts.sort(key=lambda n: (district_slugs[n], n))
     topic_slugs = _unique_slugs((t for a in articles for t in a.topics), slugger)
     tag_slugs = _unique_slugs((t for a in articles for t in a.tags), slugger)
     person_slugs = _unique_slugs((p for a in articles for p in people_of(a)), slugger)

@@ -1,0 +1,108 @@
+"""`sitegen check`: every internal link, anchor and asset in the built site resolves."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+_ATTR = re.compile(r"""\s(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+_ID = re.compile(r"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+_TAG = re.compile(r"<(a|link|script|img|source|iframe|form)\b[^>]*>", re.I)
+
+
+def _base_of(out_dir: Path, base_url: str | None) -> tuple[str, str]:
+    """Return (origin, base path) of the site, from the argument or public/.sitegen.json."""
+    if base_url is None:
+        try:
+            base_url = json.loads((out_dir / ".sitegen.json").read_text(encoding="utf-8"))["base_url"]
+        except (OSError, ValueError, KeyError):
+            base_url = "/"
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    path = parts.path or "/"
+    return origin, path if path.endswith("/") else path + "/"
+
+
+def _page_url(rel: str) -> str:
+    """Return the site-relative URL a file is served at (index.html → its folder)."""
+    rel = rel.replace(os.sep, "/")
+    if rel == "index.html":
+        return ""
+    if rel.endswith("/index.html"):
+        return rel[: -len("index.html")]
+    return rel
+
+
+def check_site(out_dir: Path | str, base_url: str | None = None) -> list[str]:
+    """Return one line per broken internal link, anchor or asset in *out_dir*'s HTML files."""
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        return [f"{out_dir}: no built site here (run `sitegen build` first)"]
+    origin, base_path = _base_of(out_dir, base_url)
+    html_files: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(out_dir):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith(".html"):
+                html_files.append(os.path.relpath(os.path.join(dirpath, name), out_dir).replace(os.sep, "/"))
+    ids_cache: dict = {}
+    texts: dict = {}
+
+    def ids_of(rel: str) -> set:
+        if rel not in ids_cache:
+            text = texts.get(rel)
+            if text is None:
+                text = (out_dir / rel).read_text(encoding="utf-8", errors="replace")
+            ids_cache[rel] = {m.group(1) or m.group(2) for m in _ID.finditer(text)}
+        return ids_cache[rel]
+
+    problems: list[str] = []
+    seen_targets: dict = {}
+    for rel in html_files:
+        text = (out_dir / rel).read_text(encoding="utf-8", errors="replace")
+        texts[rel] = text
+        page = base_path + _page_url(rel)
+        for tag in _TAG.finditer(text):
+            for m in _ATTR.finditer(tag.group(0)):
+                link = m.group(2) if m.group(2) is not None else m.group(3)
+                link = link.replace("&amp;", "&").strip()
+                if not link or link.startswith(("mailto:", "tel:", "javascript:", "data:")):
+                    continue
+                parts = urlsplit(link)
+                if parts.scheme or parts.netloc:
+                    if origin and f"{parts.scheme}://{parts.netloc}" == origin:
+                        parts = urlsplit(parts.path + (("?" + parts.query) if parts.query else "")
+                                         + (("#" + parts.fragment) if parts.fragment else ""))
+                    else:
+                        continue  # external
+                path = unquote(urljoin(page, parts.path)) if parts.path else page
+                fragment = unquote(parts.fragment)
+                problem = _resolve(out_dir, base_path, path, seen_targets)
+                if problem:
+                    problems.append(f"{rel}: broken link {link!r} ({problem})")
+                    continue
+                if fragment:
+                    target = seen_targets.get(path) if parts.path else rel
+                    if target and target.endswith(".html") and fragment not in ids_of(target):
+                        problems.append(f"{rel}: broken anchor {link!r} (no id=\"{fragment}\" in {target})")
+    return problems
+
+
+def _resolve(out_dir: Path, base_path: str, path: str, seen: dict) -> str:
+    """Map an absolute URL path to a file under out_dir; return '' if it exists, else why not."""
+    if path in seen:
+        return "" if seen[path] else "missing"
+    if not path.startswith(base_path):
+        seen[path] = ""
+        return f"outside the site's base path {base_path}"
+    rel = path[len(base_path):]
+    candidates = [rel + "index.html"] if (rel == "" or rel.endswith("/")) else [rel, rel + "/index.html"]
+    for cand in candidates:
+        if (out_dir / cand).is_file():
+            seen[path] = cand
+            return ""
+    seen[path] = ""
+    return "missing"

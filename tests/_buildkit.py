@@ -1,0 +1,35 @@
+"""Shared helpers for the build tests: build the fixture site into a temporary folder."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from sitegen.build import build_site
+from sitegen.config import default_config
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "site" / "content"
+GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden"
+TODAY = "2025-06-01"
+
+
+def make_config(tmp: Path, content: Path | None = None, **changes):
+    """Return a Config that reads *content* (a copy of the fixture by default) and writes under *tmp*."""
+    if content is None:
+        content = tmp / "content"
+        if not content.exists():
+            shutil.copytree(FIXTURE, content)
+    config = default_config(ROOT)
+    return config.with_overrides(content_dir=content, out_dir=tmp / "public", cache_dir=tmp / "cache", **changes)
+
+
+def build(config, today: str = TODAY):
+    return build_site(config, today=today)
+
+
+def tree(folder: Path) -> dict:
+    """Return {relative path: sha1} of every file under *folder*."""
+    return {str(p.relative_to(folder)): hashlib.sha1(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -1,0 +1,178 @@
+"""The build stage on a small fixture site: pages, safety, determinism, golden output."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from sitegen.check import check_site
+
+from _buildkit import GOLDEN, build, make_config, tree
+
+ARTICLE = "lusong/lusong-anquan-yanlian/index.html"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("site")
+    config = make_config(tmp)
+    report = build(config)
+    return config, report
+
+
+def _main(html: str) -> str:
+    return html[html.index("<main"):html.index("</main>") + len("</main>")] + "\n"
+
+
+GOLDEN_PAGES = {
+    "index.main.html": ("index.html", _main),
+    "article.main.html": (ARTICLE, _main),
+    "districts.main.html": ("districts/index.html", _main),
+    "feed.xml": ("feed.xml", None),
+    "sitemap.xml": ("sitemap.xml", None),
+    "robots.txt": ("robots.txt", None),
+}
+
+
+@pytest.mark.parametrize("golden", sorted(GOLDEN_PAGES))
+def test_golden_output(site, golden):
+    """Compare pages with tests/fixtures/golden/ (regenerate: SITEGEN_UPDATE_GOLDEN=1 pytest tests/test_build.py)."""
+    config, _ = site
+    rel, cut = GOLDEN_PAGES[golden]
+    text = (config.out_dir / rel).read_text(encoding="utf-8")
+    if cut:
+        text = cut(text)
+    path = GOLDEN / golden
+    if os.environ.get("SITEGEN_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_every_page_kind_is_built(site):
+    config, report = site
+    out = config.out_dir
+    assert not report.errors
+    for rel in ["index.html", "404.html", "search/index.html", "districts/index.html", "tianyuan/index.html",
+                "lusong/index.html", "zhuzhou/index.html", "tianyuan/tianyuan-shequ-shitang/index.html",
+                "a/yize-jianxun/index.html", "archive/index.html", "2024/index.html", "2024/11/index.html",
+                "2024/03/05/index.html", "topics/index.html", "topic/jiceng-zhili/index.html",
+                "topic/jiceng-zhili/feed.xml", "tag/wangge-yuan/index.html", "people/index.html",
+                "people/zhangwei/index.html", "feed.xml", "tianyuan/feed.xml", "sitemap.xml", "robots.txt",
+                "static/style.css"]:
+        assert (out / rel).is_file(), rel
+    # month-precision article: in the month archive, not on a day page
+    assert not (out / "2024/11/01").exists()
+    assert "芦淞区网格员走街串巷" in (out / "2024/11/index.html").read_text(encoding="utf-8")
+    # drafts and future articles are left out
+    assert not list(out.rglob("caogao")) and not list(out.rglob("weilai"))
+    assert report.warnings and "draft" in report.warnings[0]
+
+
+def test_article_page_content(site):
+    config, _ = site
+    html = (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in html
+    assert "家门口的幸福" in html                       # kicker
+    assert '<figure class="caption"><figcaption>图：老人们在社区食堂就餐' in html
+    assert '<h2 id="s1">价格实惠</h2>' in html
+    assert 'rel="canonical" href="/tianyuan/tianyuan-shequ-shitang/"' in html
+    assert 'property="og:title"' in html
+    assert "raw/000_fixture.txt" in html and "第 1–9 行" in html
+    assert 'rel="next" href="/tianyuan/tianyuan-jiceng-peixun/"' in html
+    # related by shared tags (社区食堂, 养老)
+    related = html[html.index('id="related"'):]
+    assert "天元区养老服务再升级" in related
+    # summary cut at a sentence end
+    home = (config.out_dir / "index.html").read_text(encoding="utf-8")
+    assert "天元区嵩山路街道首家社区食堂5日开张。老人们排队打饭，一荤两素只要十元！" in home
+
+
+def test_districts_overview_has_svg_charts(site):
+    config, _ = site
+    html = (config.out_dir / "districts/index.html").read_text(encoding="utf-8")
+    assert html.count('<svg class="chart"') == 3
+    assert "<script" not in _main(html)
+    assert "天元区" in html and "3 篇文章" in html
+
+
+def test_hostile_text_stays_text(site):
+    config, _ = site
+    html = (config.out_dir / ARTICLE).read_text(encoding="utf-8")
+    main = _main(html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in main
+    assert "<script>alert(1)" not in html
+    assert "{{ 7*7 }}" in main and "49" not in main
+    assert "&lt;img src=x onerror=alert(1)&gt;" in main
+    assert "<img" not in html
+    assert "{% raw %}" in main
+    assert "&lt;b&gt;标签&lt;/b&gt;" in main
+    feed = (config.out_dir / "feed.xml").read_text(encoding="utf-8")
+    assert "<script>" not in feed
+
+
+def test_check_passes_on_built_site(site):
+    config, _ = site
+    assert check_site(config.out_dir) == []
+
+
+def test_no_build_machine_paths(site, tmp_path):
+    config, _ = site
+    needles = [str(config.out_dir.parent), str(Path(__file__).resolve().parent.parent), "/tmp/", "/root/"]
+    for path in config.out_dir.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes().decode("utf-8", "replace")
+            for needle in needles:
+                assert needle not in data, (path, needle)
+
+
+def test_byte_identical_rebuilds(tmp_path):
+    first = make_config(tmp_path / "one")
+    second = make_config(tmp_path / "two")
+    build(first)
+    build(second)
+    assert tree(first.out_dir) == tree(second.out_dir)
+
+
+def test_sub_path_build(tmp_path):
+    config = make_config(tmp_path, base_url="https://example.org/digest/")
+    report = build(config)
+    assert not report.errors
+    html = (config.out_dir / "index.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'(?:href|src|action)="([^"]*)"', html)
+    assert hrefs
+    for href in hrefs:
+        assert href.startswith(("https://example.org/digest/", "#")), href
+    assert 'href="https://example.org/digest/static/style.css"' in html
+    feed = (config.out_dir / "feed.xml").read_text(encoding="utf-8")
+    assert '<link rel="self" href="https://example.org/digest/feed.xml"/>' in feed
+    assert "Sitemap: https://example.org/digest/sitemap.xml" in (config.out_dir / "robots.txt").read_text()
+    assert check_site(config.out_dir) == []
+    # a relative sub-path works too
+    config2 = make_config(tmp_path / "rel", base_url="/digest/")
+    build(config2)
+    assert 'href="/digest/districts/"' in (config2.out_dir / "index.html").read_text(encoding="utf-8")
+    assert check_site(config2.out_dir) == []
+
+
+def test_preview_includes_drafts_with_banner(tmp_path):
+    config = make_config(tmp_path, preview=True)
+    build(config)
+    html = (config.out_dir / "tianyuan/caogao/index.html").read_text(encoding="utf-8")
+    assert 'class="banner' in html
+    assert (config.out_dir / "tianyuan/weilai/index.html").is_file()
+    normal = (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html").read_text(encoding="utf-8")
+    assert 'class="banner' not in normal
+
+
+def test_compress_writes_gz_and_br(tmp_path):
+    import gzip
+    config = make_config(tmp_path, compress=True)
+    build(config)
+    raw = (config.out_dir / "index.html").read_bytes()
+    assert gzip.decompress((config.out_dir / "index.html.gz").read_bytes()) == raw
+    assert (config.out_dir / "index.html.br").is_file()
+    assert (config.out_dir / "static/style.css.gz").is_file()

@@ -1,0 +1,204 @@
+"""Incremental and atomic builds; bad front-matter; duplicate output paths."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import sitegen.render
+import sitegen.writer
+from sitegen.errors import SitegenError
+from sitegen.writer import write_site
+
+from _buildkit import ROOT, build, make_config, tree
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def test_no_change_writes_nothing(tmp_path):
+    config = make_config(tmp_path)
+    build(config)
+    before = {p: p.stat().st_mtime_ns for p in config.out_dir.rglob("*")}
+    inode = config.out_dir.stat().st_ino
+    report = build(config)
+    assert report.skipped_unchanged and report.changed == []
+    assert {p: p.stat().st_mtime_ns for p in config.out_dir.rglob("*")} == before
+    assert config.out_dir.stat().st_ino == inode
+    # touching a file without changing it re-plans but writes nothing
+    art = config.content_dir / "lusong-1.md"
+    os.utime(art, ns=(art.stat().st_atime_ns, art.stat().st_mtime_ns + 5_000_000_000))
+    report = build(config)
+    assert not report.skipped_unchanged
+    assert sum(report.rendered.values()) == 0
+    assert report.changed == []
+    assert config.out_dir.stat().st_ino == inode
+
+
+def test_one_article_change_rerenders_only_its_dependents(tmp_path):
+    config = make_config(tmp_path)
+    build(config)
+    old = tree(config.out_dir)
+    _edit(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听民声")
+    report = build(config)
+    assert not report.errors
+    rendered = report.rendered
+    assert rendered["article"] <= 4          # itself, its neighbours, articles that list it as related
+    assert rendered["article"] >= 2
+    new = tree(config.out_dir)
+    changed = {p for p in new if old.get(p) != new[p]}
+    assert "lusong/lusong-wanggeyuan/index.html" in changed
+    assert "lusong/index.html" in changed            # its district
+    assert "2024/11/index.html" in changed           # its month
+    assert "lusong/lusong-anquan-yanlian/index.html" in changed  # next in the district
+    assert "tianyuan/tianyuan-shequ-shitang/index.html" not in changed
+    assert "zhuzhou/zhuzhou-jingji-huiyi/index.html" not in changed
+    assert "people/wangfang/index.html" not in changed
+    # the writer's manifest for CDN purges lists exactly what changed
+    listed = set((config.cache_dir / "changed.txt").read_text(encoding="utf-8").split())
+    assert {p for p in changed if not p.startswith("search/")} <= listed
+    assert "tianyuan/tianyuan-shequ-shitang/index.html" not in listed
+    assert report.rendered["tag"] == 1              # 网格员, the only tag it carries
+    assert "tag/yanlian/index.html" not in changed
+    # unchanged files are hard links to the previous build's files (nothing copied)
+    same = "tianyuan/tianyuan-shequ-shitang/index.html"
+    assert (config.out_dir / same).stat().st_nlink == 1
+
+
+def test_template_change_rerenders(tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    config = make_config(tmp_path, templates_dir=templates)
+    build(config)
+    (templates / "404.html").write_text((templates / "404.html").read_text(encoding="utf-8")
+                                        .replace("找不到这个页面", "页面不存在"), encoding="utf-8")
+    report = build(config)
+    assert "页面不存在" in (config.out_dir / "404.html").read_text(encoding="utf-8")
+    assert "404.html" in report.changed
+
+
+def test_failed_render_leaves_public_whole(tmp_path, monkeypatch):
+    config = make_config(tmp_path)
+    build(config)
+    before = tree(config.out_dir)
+    _edit(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    _edit(config.content_dir / "tianyuan-1.md", "首家", "第一家")
+    calls = {"n": 0}
+    real = sitegen.render.Renderer.render
+
+    def flaky(self, page):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("boom mid-render")
+        return real(self, page)
+
+    monkeypatch.setattr(sitegen.render.Renderer, "render", flaky)
+    with pytest.raises(RuntimeError):
+        build(config)
+    assert tree(config.out_dir) == before
+    monkeypatch.undo()
+    report = build(config)
+    assert "第一家" in (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html").read_text(encoding="utf-8")
+    assert not report.errors
+
+
+def test_failure_before_swap_leaves_public_whole(tmp_path, monkeypatch):
+    config = make_config(tmp_path)
+    build(config)
+    before = tree(config.out_dir)
+    _edit(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+
+    def crash(a, b):
+        raise KeyboardInterrupt("killed just before the swap")
+
+    monkeypatch.setattr(sitegen.writer, "_exchange", crash)
+    with pytest.raises(KeyboardInterrupt):
+        build(config)
+    assert tree(config.out_dir) == before
+    assert sitegen.writer.staging_dir(config.out_dir).exists()   # the half-built site was aside
+    monkeypatch.undo()
+    build(config)
+    assert not sitegen.writer.staging_dir(config.out_dir).exists()
+    assert "网格员每周" in (config.out_dir / "lusong/lusong-wanggeyuan/index.html").read_text(encoding="utf-8")
+
+
+def test_killed_build_process_leaves_public_whole(tmp_path):
+    """SIGKILL a real build process while it renders; the old public/ stays whole."""
+    config = make_config(tmp_path)
+    build(config)
+    before = tree(config.out_dir)
+    _edit(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    script = f"""
+import time, sitegen.render
+from pathlib import Path
+from sitegen.config import default_config
+from sitegen.build import build_site
+real = sitegen.render.Renderer.render
+def slow(self, page):
+    print("rendering", flush=True); time.sleep(0.5); return real(self, page)
+sitegen.render.Renderer.render = slow
+c = default_config({str(ROOT)!r}).with_overrides(content_dir=Path({str(config.content_dir)!r}),
+    out_dir=Path({str(config.out_dir)!r}), cache_dir=Path({str(config.cache_dir)!r}))
+build_site(c, today="2025-06-01")
+"""
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=ROOT)
+    assert proc.stdout.readline().strip() == b"rendering"
+    proc.kill()
+    proc.wait()
+    assert tree(config.out_dir) == before
+    report = build(config)
+    assert not report.errors and report.changed
+
+
+def test_bad_front_matter_names_file_and_line_and_rest_builds(tmp_path):
+    config = make_config(tmp_path)
+    bad = config.content_dir / "bad.md"
+    bad.write_text("---\nid: bad1\ntitle: 坏的\ndate: 2025-13-45\ndate_precision: day\n---\n\n正文\n", encoding="utf-8")
+    worse = config.content_dir / "worse.md"
+    worse.write_text("---\nid: w\ntitle: [未闭合\n---\n\n正文\n", encoding="utf-8")
+    report = build(config)
+    assert any("bad.md:4:" in e and "date" in e for e in report.errors), report.errors
+    assert any("worse.md:3:" in e for e in report.errors), report.errors
+    assert (config.out_dir / "lusong/lusong-fushi-dinghuo/index.html").is_file()
+    assert "error: " in report.summary()
+    # a no-change rebuild still reports the errors (and so still exits non-zero)
+    again = build(config)
+    assert again.skipped_unchanged and again.errors == report.errors
+
+
+def test_cli_build_exits_non_zero_on_bad_front_matter(tmp_path):
+    config = make_config(tmp_path)
+    (config.content_dir / "bad.md").write_text("---\nid: x\n---\n\n正文\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "sitegen.cli", "--root", str(ROOT), "build",
+                           "--content", str(config.content_dir), "--out", str(config.out_dir)],
+                          capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "SITEGEN_TODAY": "2025-06-01"})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "bad.md:1: missing required field" in proc.stdout
+    assert (config.out_dir / "index.html").is_file()
+
+
+def test_duplicate_output_path_fails_naming_both(tmp_path):
+    config = make_config(tmp_path)
+    src = (config.content_dir / "lusong-1.md").read_text(encoding="utf-8")
+    (config.content_dir / "lusong-copy.md").write_text(src.replace("id: fx0000000003", "id: dup"), encoding="utf-8")
+    report = build(config)
+    dup = [e for e in report.errors if "lusong/lusong-fushi-dinghuo/index.html" in e]
+    assert dup and "content/lusong-1.md" in dup[0] and "content/lusong-copy.md" in dup[0]
+
+
+def test_writer_refuses_one_path_twice(tmp_path):
+    with pytest.raises(SitegenError):
+        write_site(tmp_path / "out", [("a.html", b"1"), ("a.html", b"2")], cache_dir=tmp_path / "c")
+    assert not (tmp_path / "out").exists()
