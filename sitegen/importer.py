@@ -19,7 +19,7 @@ from .gazetteer import Gazetteer, canonical_name, find_places, load_gazetteer
 from .metadata import (IssueDate, choose_district, choose_kind, choose_tags, choose_topics,
                        date_from_filename, infer_page_date, load_taxonomy, title_from_text)
 from .model import Article
-from .segment import Page, ParsedArticle, segment
+from .segment import Page, ParsedArticle, segment, unaccounted_lines
 from .text import add_words, fold, slugify, squeeze
 
 STATE_FILE = ".import-state.json"
@@ -241,6 +241,9 @@ def run_import(config: Config, paths: list[Path], force: bool = False) -> Import
             continue
         report.dumps += 1
         page = segment(dump.lines, is_label, places_matcher(gaz))
+        for number in unaccounted_lines(dump.lines, page):
+            report.errors.append(f"{dump.source}:{number}: line was placed in no article "
+                                 "(an importer bug: please report it with the dump)")
         items += build_articles(dump, page, page_date(dump, manifest), gaz)
         furniture[dump.source] = list(page.furniture)
     existing = _existing_ids(content_dir, report)

@@ -441,3 +441,41 @@ def _starts_untitled_photo(blocks: list[Block], index: int, current: ParsedArtic
     if not current.body and not current.has_byline:
         return False
     return _LEAD_START.match(fold(block.text)) is not None and _credit_within(blocks, index, 2)
+
+
+def _bare(text: str) -> str:
+    """Fold and drop whitespace, dashes and Markdown marks, for comparing printed and stored text."""
+    return re.sub(r"[\s#—\-─]", "", fold(text))
+
+
+def article_text(article: ParsedArticle) -> str:
+    """Return everything an article stores of the page, as one comparable string."""
+    parts = [article.kicker or "", article.title or "", article.subtitle or "", article.byline or ""]
+    parts += [text for _, text in article.body]
+    return _bare("".join(parts))
+
+
+def unaccounted_lines(lines: tuple[str, ...], page: Page) -> list[int]:
+    """List the non-blank dump lines whose text is in no article and not in the furniture."""
+    owners: dict[int, str] = {}
+    for article in page.articles:
+        text = article_text(article)
+        for number in article.lines:
+            owners[number] = owners.get(number, "") + text
+    furniture_text = {number: _bare(text) for number, text in page.furniture}
+    lost = []
+    for number, line in enumerate(lines, start=1):
+        bare = _bare(line)
+        if not bare:
+            continue
+        stored = owners.get(number, "") + furniture_text.get(number, "")
+        if bare in stored:
+            continue
+        split = split_byline(line)
+        if split and all(_bare(part) in stored for part in split):
+            continue
+        label = furniture_text.get(number, "")
+        if label and bare.endswith(label) and bare[: -len(label)] in owners.get(number, ""):
+            continue
+        lost.append(number)
+    return lost
