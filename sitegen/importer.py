@@ -196,13 +196,20 @@ def _unique(items: list[ImportedArticle], existing: dict[str, tuple[Path, Articl
     """Make ids and slugs unique; an existing file's slug (maybe hand-edited) wins."""
     used_slugs = {p.stem for p, _ in existing.values()}
     seen_ids: dict[str, ImportedArticle] = {}
+    seen_titles: dict[str, Article] = {}
     out = []
     for item in items:
         article = item.article
         review = list(item.review)
+        title_key = "".join(fold(article.title).split())
+        if title_key in seen_titles and len(title_key) >= 6:
+            other = seen_titles[title_key]
+            review.append(f"likely duplicate of '{other.title}' ({other.source} lines {list(other.source_lines)})")
+        seen_titles.setdefault(title_key, article)
         if article.id in seen_ids:
             other = seen_ids[article.id].article
-            review.append(f"likely duplicate of '{other.title}' ({other.source} lines {other.source_lines})")
+            if not any(r.startswith("likely duplicate") for r in review):
+                review.append(f"likely duplicate of '{other.title}' ({other.source} lines {list(other.source_lines)})")
             n = 2
             while f"{article.id[:10]}{n:02d}" in seen_ids:
                 n += 1

@@ -146,3 +146,13 @@ def test_cli_import_names_a_missing_file(tmp_path):
                              str(tmp_path / "nope.txt")], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 2
     assert "nope.txt" in result.stderr and "no such file" in result.stderr
+
+
+def test_the_same_page_twice_is_flagged_as_duplicates(project):
+    copy = project.raw_dir / "000_copy.txt"
+    shutil.copy(project.raw_dir / DUMPS[3].name, copy)
+    report = run_import(project, [project.raw_dir / DUMPS[3].name, copy])
+    notes = [note for _, _, note in report.review if note.startswith("likely duplicate")]
+    assert len(notes) == report.articles // 2
+    ids = [read_article(p).id for p in project.content_dir.glob("*.md")]
+    assert len(ids) == len(set(ids)) == report.articles
