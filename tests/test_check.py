@@ -1,0 +1,82 @@
+"""`sitegen check`: passes on a built site, fails on broken links, anchors and assets."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sitegen.check import check_site
+
+from _buildkit import ROOT, build, make_config
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("check")
+    config = make_config(tmp, base_url="https://example.org/digest/")
+    build(config)
+    return config.out_dir
+
+
+def _copy(out: Path, tmp: Path) -> Path:
+    dest = tmp / "public"
+    shutil.copytree(out, dest)
+    return dest
+
+
+def test_passes_on_built_site(built):
+    assert check_site(built) == []
+
+
+def test_fails_on_broken_link(built, tmp_path):
+    out = _copy(built, tmp_path)
+    page = out / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        'href="https://example.org/digest/districts/"', 'href="https://example.org/digest/no-such-page/"', 1),
+        encoding="utf-8")
+    problems = check_site(out)
+    assert len(problems) == 1 and "no-such-page" in problems[0] and problems[0].startswith("index.html")
+
+
+def test_fails_on_missing_asset_and_anchor(built, tmp_path):
+    out = _copy(built, tmp_path)
+    (out / "static" / "style.css").unlink()
+    page = out / "404.html"
+    page.write_text(page.read_text(encoding="utf-8").replace('href="#main"', 'href="#nowhere"'), encoding="utf-8")
+    problems = check_site(out)
+    assert any("style.css" in p for p in problems)
+    assert any("#nowhere" in p and p.startswith("404.html") for p in problems)
+
+
+def test_relative_links_and_base_path(tmp_path):
+    out = tmp_path / "public"
+    (out / "a").mkdir(parents=True)
+    (out / ".sitegen.json").write_text('{"base_url": "/digest/"}')
+    (out / "index.html").write_text('<a href="a/">a</a><a href="/digest/a/#x">x</a><a href="https://else.org/">e</a>')
+    (out / "a" / "index.html").write_text('<h1 id="x">x</h1><a href="../">up</a><a href="../b/">b</a><a href="/other/">o</a>')
+    problems = check_site(out)
+    assert len(problems) == 2
+    assert any("'../b/'" in p for p in problems)
+    assert any("'/other/'" in p and "outside" in p for p in problems)
+
+
+def test_cli_check_exit_status(built, tmp_path):
+    from sitegen.cli import main
+    assert main(["check", "--out", str(built)]) == 0
+    out = _copy(built, tmp_path)
+    (out / "static" / "style.css").unlink()
+    assert main(["check", "--out", str(out)]) == 1
+
+
+def test_site_from_the_sample_dumps_passes_check(tmp_path):
+    """The importer's content/ (committed in the repository) builds without errors and passes check."""
+    content = ROOT / "content"
+    if not any(content.glob("*.md")):
+        pytest.skip("content/ has not been imported yet")
+    config = make_config(tmp_path, content=content)
+    report = build(config)
+    assert not report.errors, report.errors
+    assert report.pages["article"] > 10
+    assert check_site(config.out_dir) == []
