@@ -28,7 +28,7 @@ from .text import fold, fold_table, search_tokens, search_runs, words, is_search
 
 FORMAT_VERSION = 1
 # Aim for shards of about this many bytes before gzip (≈ 5–8 KB gzipped).
-SHARD_TARGET = 20_000
+SHARD_TARGET = 9_000
 MAX_SHARDS = 4096
 PINYIN_WORDS = 3            # words kept per initials key (most frequent first)
 PINYIN_MAX_CHARS = 6
@@ -49,19 +49,37 @@ def encode_number(n: int) -> str:
     return "".join(reversed(digits))
 
 
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
 def encode_postings(ids: Iterable[int]) -> str:
-    """Encode sorted document numbers as gaps (the first one as itself)."""
+    """Encode document numbers: gaps as varints, or, when shorter, a bitmap.
+
+    A bitmap is "~" followed by one B64 character per six documents (bit k of
+    character j is document 6j+k), trailing empty characters dropped."""
+    ids = sorted(set(ids))
     out = []
     prev = -1
-    for i in sorted(set(ids)):
+    for i in ids:
         out.append(encode_number(i - prev - 1))
         prev = i
-    return "".join(out)
+    gaps = "".join(out)
+    if ids and len(gaps) > ids[-1] // 6 + 2:
+        bits = [0] * (ids[-1] // 6 + 1)
+        for i in ids:
+            bits[i // 6] |= 1 << (i % 6)
+        return "~" + "".join(B64[b] for b in bits)
+    return gaps
 
 
 def decode_postings(text: str) -> list[int]:
     """Decode :func:`encode_postings` (used by the tests)."""
     out: list[int] = []
+    if text.startswith("~"):
+        for j, ch in enumerate(text[1:]):
+            v = B64.index(ch)
+            out.extend(6 * j + k for k in range(6) if v >> k & 1)
+        return out
     n = 0
     prev = -1
     for ch in text:

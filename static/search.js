@@ -71,8 +71,16 @@
 
   /* ---- postings ---- */
   var FIN = '0123456789abcdefghijklmnopqrstuv', CONT = 'ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-.';
+  var B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   function decode(text) {
     var out = [], n = 0, prev = -1;
+    if (text[0] === '~') {
+      for (var j = 1; j < text.length; j++) {
+        var v = B64.indexOf(text[j]);
+        for (var b = 0; b < 6; b++) if (v >> b & 1) out.push(6 * (j - 1) + b);
+      }
+      return out;
+    }
     for (var i = 0; i < text.length; i++) {
       var ch = text[i], k = CONT.indexOf(ch);
       if (k >= 0) { n = n * 32 + k; continue; }
@@ -131,7 +139,7 @@
         if (r.length === 1) keys = [r];
         else {
           var bg = bigrams(r);
-          if (bg.length <= 3) keys = bg;
+          if (bg.length <= 2) keys = bg;
           else { keys = []; for (var i = 0; i < bg.length; i += 2) keys.push(bg[i]); if (keys[keys.length - 1] !== bg[bg.length - 1]) keys.push(bg[bg.length - 1]); }
         }
         alts.push({ keys: dedupe(keys), hl: [r], check: r.length > 3 ? r : null });
@@ -139,7 +147,6 @@
         if (d) {
           var fd = fold(d);
           alts.push({ keys: ['d:' + fd], hl: [fd], check: null });
-          if (fd !== r) alts.push({ keys: dedupe(bigrams(fd)), hl: [fd], check: null });
         }
       } else {
         alts.push({ keys: [r], hl: [r], check: null });
