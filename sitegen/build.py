@@ -153,6 +153,8 @@ def _static_files(config) -> list:
 
 
 def _search_files(articles, config, report: BuildReport) -> list:
+    if os.environ.get("SITEGEN_SKIP_SEARCH") == "1":   # benchmarks of the build stage alone
+        return []
     try:
         from . import search
     except ImportError:
@@ -209,7 +211,8 @@ def build_site(config, *, today: str | None = None) -> BuildReport:
 
     from .site import build_site_model
     slugger = _SlugCache(cache_dir)
-    model = build_site_model(library.articles, config, flagged=library.flagged, slugger=slugger)
+    model = build_site_model(library.articles, config, flagged=library.flagged, slugger=slugger,
+                             district_slugger=slugger.district)
     slugger.save()
     report.errors += [e.describe() for e in model.errors]
     report.articles = len(model.articles)
@@ -284,6 +287,15 @@ class _SlugCache:
         if slug is None:
             from .site import default_slug
             slug = self.data[name] = default_slug(name)
+            self.dirty = True
+        return slug
+
+    def district(self, name: str) -> str:
+        key = "\0district\0" + name
+        slug = self.data.get(key)
+        if slug is None:
+            from .site import district_slug
+            slug = self.data[key] = district_slug(name, self)
             self.dirty = True
         return slug
 

@@ -21,6 +21,7 @@ SUMMARY_MAX = 120
 _SENTENCE_END = re.compile(r"[。！？!?]”?")
 _HEADING = re.compile(r"^(#{2,4})\s+(.*)$")
 _CAPTION = re.compile(r"^\s*(?:图|圖)\s*[：:]")
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _BULLET = re.compile(r"^\s*[-*]\s+")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _CJK_EDGE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -127,8 +128,8 @@ def summarize(body: str, limit: int = SUMMARY_MAX) -> str:
 
 def reading_minutes(body: str) -> int:
     """Return reading time in minutes at 400 Chinese characters a minute (at least 1)."""
-    from .text import cjk_count
-    return max(1, round(cjk_count(body) / READ_CHARS_PER_MINUTE))
+    # the same ideograph ranges as sitegen.text.is_cjk, without importing the segmenter
+    return max(1, round(len(_CJK_CHAR.findall(body)) / READ_CHARS_PER_MINUTE))
 
 
 def date_cn(date: str, precision: str = "day") -> str:

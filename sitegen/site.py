@@ -63,6 +63,18 @@ def _gazetteer():
         return None, None
 
 
+@functools.lru_cache(maxsize=1)
+def _taxonomy_slugs() -> dict:
+    """Return topic name -> slug from sitegen/data/taxonomy.yaml (empty if missing)."""
+    try:
+        import yaml
+        from pathlib import Path
+        data = yaml.safe_load((Path(__file__).parent / "data" / "taxonomy.yaml").read_text(encoding="utf-8"))
+        return {str(t["name"]): str(t["slug"]) for t in data if t.get("slug")}
+    except Exception:
+        return {}
+
+
 def default_slug(name: str) -> str:
     """Return the ASCII pinyin slug of a tag, topic or person name."""
     from .text import slugify
@@ -189,21 +201,25 @@ class _Pages:
 
 
 def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozenset = frozenset(),
-                     slugger: Callable[[str], str] = default_slug) -> SiteModel:
+                     slugger: Callable[[str], str] = default_slug,
+                     district_slugger: Callable[[str], str] | None = None) -> SiteModel:
     """Lay out every page of the site for *articles* (sorted by date, then path)."""
+    district_slugger = district_slugger or (lambda name: district_slug(name, slugger))
     per_page = max(1, int(config.per_page))
     pages = _Pages()
     districts = sorted({a.district for a in articles if a.district})
     district_slugs = {}
     seen_slug: dict = {}
     for name in districts:
-        slug = district_slug(name, slugger)
+        slug = district_slugger(name)
         if slug in seen_slug:
             slug = f"{slug}-{sum(1 for v in district_slugs.values() if v.startswith(slug)) + 1}"
         seen_slug[slug] = name
         district_slugs[name] = slug
     districts.sort(key=lambda n: (district_slugs[n], n))
-    topic_slugs = _unique_slugs((t for a in articles for t in a.topics), slugger)
+    taxonomy = _taxonomy_slugs()
+    topic_slugs = _unique_slugs((t for a in articles for t in a.topics),
+                                lambda name: taxonomy.get(name) or slugger(name))
     tag_slugs = _unique_slugs((t for a in articles for t in a.tags), slugger)
     person_slugs = _unique_slugs((p for a in articles for p in people_of(a)), slugger)
 

@@ -1,10 +1,20 @@
 """The only module that writes the output folder.
 
-The new site is assembled aside in `.<out>.new/` next to the output folder (unchanged files are
-hard links into the old one, so nothing is copied twice), then the two folders are swapped with
-one atomic `renameat2(RENAME_EXCHANGE)` (or, where that is missing, two renames that the next
-build repairs if it was killed in between).  A build that fails or is killed therefore leaves the
-previous output folder whole.  With no change, nothing is written at all.
+Every build writes its new files aside first, in `.<out>.new/` next to the output folder, so a
+build that fails or is killed while rendering or writing leaves the previous output folder whole.
+Then one of two commits:
+
+* many changes (a cold build, a template change): the staging folder is completed into a full
+  site (unchanged files are hard links into the old one) and the two folders are swapped with one
+  atomic `renameat2(RENAME_EXCHANGE)` (where that is missing: two renames, which the next build
+  repairs if it was killed in between);
+* few changes (one article edited): the list of files to replace and remove is written to
+  `.<out>.new/.journal.json` (the commit point), then each staged file is moved in with an atomic
+  `os.replace`.  A build killed after the commit point is rolled forward by the next build, before
+  anything else; each file is always either the old or the new one, never half-written.
+  This keeps a one-article rebuild proportional to what changed, not to the size of the site.
+
+With no change, nothing is written at all.  The previous tree is deleted in the background.
 
 After every build that changed something, `<cache_dir>/changed.txt` lists the changed output
 files (added, modified or removed), one path relative to the output folder a line: the list to
@@ -20,6 +30,9 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -65,14 +78,55 @@ def _old_dir(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}.old"
 
 
+JOURNAL = ".journal.json"
+SMALL_CHANGE = 0.1   # commit by journal when at most this share of the files changed
+
+
 def recover(out_dir: Path) -> None:
-    """Repair a build killed between the two fallback renames; drop a stale staging folder."""
+    """Finish a committed journal, repair a killed fallback swap, drop a stale staging folder."""
     old = _old_dir(out_dir)
     if not out_dir.exists() and old.exists():
         os.rename(old, out_dir)
-    for leftover in (old, staging_dir(out_dir)):
-        if leftover.exists():
-            shutil.rmtree(leftover, ignore_errors=True)
+    stage = staging_dir(out_dir)
+    if (stage / JOURNAL).exists() and out_dir.exists():
+        _apply_journal(stage, out_dir)
+    discard([p for p in (old, staging_dir(out_dir)) if p.exists()], out_dir)
+
+
+def discard(folders: list, out_dir: Path) -> None:
+    """Move *folders* out of the way at once and delete them in a background process.
+
+    Deleting a tree of tens of thousands of files takes seconds; the build does not wait.
+    """
+    trash = []
+    for folder in folders:
+        target = out_dir.parent / f".{out_dir.name}.trash.{os.getpid()}.{time.time_ns()}"
+        try:
+            os.rename(folder, target)
+        except OSError:
+            shutil.rmtree(folder, ignore_errors=True)
+            continue
+        trash.append(str(target))
+    trash += [str(p) for p in out_dir.parent.glob(f".{out_dir.name}.trash.*") if str(p) not in trash
+              and not _deleting(p)]
+    if not trash:
+        return
+    if os.environ.get("SITEGEN_SYNC_DELETE") == "1":
+        for path in trash:
+            shutil.rmtree(path, ignore_errors=True)
+        return
+    subprocess.Popen([sys.executable, "-c", "import shutil, sys\nfor p in sys.argv[1:]: shutil.rmtree(p, True)",
+                      *trash], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+
+
+def _deleting(path: Path) -> bool:
+    """Tell whether a trash folder belongs to a build process that may still be deleting it."""
+    try:
+        pid = int(path.name.split(".")[-2])
+    except (ValueError, IndexError):
+        return False
+    return pid == os.getpid()
 
 
 _libc = None
@@ -146,6 +200,20 @@ def write_site(out_dir: Path, files: Iterable[tuple[str, bytes]], keep: Iterable
     stage.mkdir(parents=True)
     made: set = set()
     written = set(result.written)
+    changes = len(result.written) + len(result.removed)
+    if out_dir.exists() and manifest and changes <= SMALL_CHANGE * max(len(final), 1):
+        for name in result.written:
+            target = stage / name
+            parent = os.path.dirname(name)
+            if parent and parent not in made:
+                os.makedirs(target.parent, exist_ok=True)
+                made.add(parent)
+            with open(target, "wb") as fh:
+                fh.write(new[name])
+        _atomic_text(stage / JOURNAL, json.dumps({"replace": result.written, "remove": result.removed}))
+        _apply_journal(stage, out_dir)
+        _save(cache_dir, hashes, result)
+        return result
     for name in sorted(final):
         target = stage / name
         parent = os.path.dirname(name)
@@ -167,18 +235,47 @@ def write_site(out_dir: Path, files: Iterable[tuple[str, bytes]], keep: Iterable
             old = _old_dir(out_dir)
             os.rename(out_dir, old)
             os.rename(stage, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
+            discard([old], out_dir)
         else:
-            shutil.rmtree(stage, ignore_errors=True)
+            discard([stage], out_dir)    # the exchange left the previous site here
     else:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         os.rename(stage, out_dir)
+    _save(cache_dir, hashes, result)
+    return result
+
+
+def _apply_journal(stage: Path, out_dir: Path) -> None:
+    """Move the staged files of a committed journal into *out_dir* (safe to repeat)."""
+    plan = json.loads((stage / JOURNAL).read_text(encoding="utf-8"))
+    for name in plan["replace"]:
+        source = stage / name
+        if source.exists():
+            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, out_dir / name)
+    for name in plan["remove"]:
+        target = out_dir / name
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            pass
+        parent = target.parent
+        while parent != out_dir:
+            try:
+                parent.rmdir()          # only succeeds once the folder is empty
+            except OSError:
+                break
+            parent = parent.parent
+    (stage / JOURNAL).unlink()
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+def _save(cache_dir, hashes: dict, result: WriteResult) -> None:
     if cache_dir:
         cache_dir = Path(cache_dir)
         cache_dir.mkdir(parents=True, exist_ok=True)
         _atomic_text(cache_dir / MANIFEST, json.dumps(dict(sorted(hashes.items())), indent=0))
         _atomic_text(cache_dir / CHANGED, "".join(n + "\n" for n in result.changed))
-    return result
 
 
 def _atomic_text(path: Path, text: str) -> None:

@@ -113,11 +113,39 @@ def test_failed_render_leaves_public_whole(tmp_path, monkeypatch):
     assert not report.errors
 
 
-def test_failure_before_swap_leaves_public_whole(tmp_path, monkeypatch):
+def test_killed_before_journal_is_applied_rolls_forward(tmp_path, monkeypatch):
+    """Few changes commit by journal: killed right after the commit point, public/ is still the
+    old site, and the next build finishes the commit first."""
     config = make_config(tmp_path)
     build(config)
     before = tree(config.out_dir)
     _edit(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+
+    def crash(stage, out):
+        raise KeyboardInterrupt("killed just after the commit point")
+
+    monkeypatch.setattr(sitegen.writer, "_apply_journal", crash)
+    with pytest.raises(KeyboardInterrupt):
+        build(config)
+    assert tree(config.out_dir) == before
+    assert (sitegen.writer.staging_dir(config.out_dir) / sitegen.writer.JOURNAL).exists()
+    monkeypatch.undo()
+    sitegen.writer.recover(config.out_dir)      # what the next build does first
+    assert not sitegen.writer.staging_dir(config.out_dir).exists()
+    assert "网格员每周" in (config.out_dir / "lusong/lusong-wanggeyuan/index.html").read_text(encoding="utf-8")
+    report = build(config)
+    assert not report.errors
+
+
+def test_failure_before_swap_leaves_public_whole(tmp_path, monkeypatch):
+    """Many changes (here a template edit) build a whole new tree aside and swap it in."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    config = make_config(tmp_path, templates_dir=templates)
+    build(config)
+    before = tree(config.out_dir)
+    base = templates / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("跳到正文", "跳到主要内容"), encoding="utf-8")
 
     def crash(a, b):
         raise KeyboardInterrupt("killed just before the swap")
@@ -128,9 +156,10 @@ def test_failure_before_swap_leaves_public_whole(tmp_path, monkeypatch):
     assert tree(config.out_dir) == before
     assert sitegen.writer.staging_dir(config.out_dir).exists()   # the half-built site was aside
     monkeypatch.undo()
-    build(config)
+    report = build(config)
+    assert len(report.changed) > 50
     assert not sitegen.writer.staging_dir(config.out_dir).exists()
-    assert "网格员每周" in (config.out_dir / "lusong/lusong-wanggeyuan/index.html").read_text(encoding="utf-8")
+    assert "跳到主要内容" in (config.out_dir / "index.html").read_text(encoding="utf-8")
 
 
 def test_killed_build_process_leaves_public_whole(tmp_path):

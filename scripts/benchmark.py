@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Build benchmark: a synthetic corpus from the sample dumps' sentences, built cold, after one
+article changes, and with no change; each build runs in its own process.
+
+    python scripts/benchmark.py                       # N = 1,000 and 10,000
+    python scripts/benchmark.py --sizes 1000 --keep /tmp/bench   # keep corpus and site for reuse
+
+With --keep DIR, DIR/<N>/content holds the corpus and DIR/<N>/public the built site
+(bench_search.py --site DIR/10000/public reuses it).  Printed per N: wall time of the build
+process (interpreter start included) and of build_site() itself, pages re-rendered, files
+changed on disk, and peak resident memory of the process (ru_maxrss).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TODAY = "2026-01-01"
+YEARS = (2021, 2022, 2023, 2024, 2025)
+
+
+def sentences() -> list[str]:
+    """Every sentence of the sample dumps (raw/*.txt), cut at 。！？."""
+    out: list[str] = []
+    for dump in sorted((ROOT / "raw").glob("*.txt")):
+        text = dump.read_text(encoding="utf-8", errors="replace").replace("\n", "")
+        out += [s for s in re.findall(r"[^。！？!?]{8,120}[。！？!?]", text)]
+    return out or ["株洲日报记者走进社区，了解居民生活。"]
+
+
+def generate(n: int, content: Path, seed: int = 20250422) -> None:
+    """Write *n* contract-format articles over five years and every district into *content*."""
+    from sitegen.frontmatter import render_article
+    from sitegen.gazetteer import load_gazetteer
+    from sitegen.model import Article
+    import yaml
+
+    rng = random.Random(seed)
+    sents = sentences()
+    gaz = load_gazetteer()
+    districts = [d.name for d in gaz.districts]
+    places_by = {}
+    for p in gaz.places:
+        places_by.setdefault(p.district, []).append(p.name)
+    topics = [t["name"] for t in yaml.safe_load((ROOT / "sitegen/data/taxonomy.yaml").read_text(encoding="utf-8"))]
+    words = sorted({w for s in sents for w in re.findall(r"[\u4e00-\u9fff]{2,4}", s)})
+    tags = rng.sample(words, min(800, len(words)))
+    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘谭"
+    given = "昕吾伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+    people = sorted({rng.choice(surnames) + rng.choice(given) + rng.choice(["", rng.choice(given)])
+                     for _ in range(150)})
+    content.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        year = YEARS[i * len(YEARS) // n]
+        month = rng.randint(1, 12)
+        day = rng.randint(1, 28)
+        district = districts[i % len(districts)]
+        paras = []
+        for p in range(rng.randint(3, 8)):
+            if p == 2 and rng.random() < 0.3:
+                paras.append("## " + rng.choice(sents)[:12].rstrip("。！？"))
+            paras.append("".join(rng.choice(sents) for _ in range(rng.randint(2, 4))))
+        if rng.random() < 0.3:
+            paras.append("> 图：" + rng.choice(sents))
+        title = rng.choice(sents)[:24].rstrip("。！？，,")
+        art = Article(
+            id=f"bench{i:07d}", title=title, date=f"{year}-{month:02d}-{day:02d}",
+            date_precision="day" if rng.random() < 0.9 else "month", date_source="text",
+            slug=f"a{i:05d}-{rng.randint(0, 10**6):06d}", source=f"raw/bench_{i // 8:05d}.txt",
+            source_lines=(1 + (i % 8) * 20, 19 + (i % 8) * 20), kind="article",
+            district=district, places=tuple(rng.sample(places_by.get(district, ["株洲"]),
+                                                       min(2, len(places_by.get(district, ["株洲"]))))),
+            topics=tuple(rng.sample(topics, rng.randint(1, 2))), tags=tuple(rng.sample(tags, rng.randint(2, 4))),
+            reporters=tuple(rng.sample(people, rng.randint(1, 2))),
+            photographers=tuple(rng.sample(people, 1)) if rng.random() < 0.2 else (),
+            body="\n\n".join(paras),
+        )
+        (content / f"{art.year}-{i:05d}.md").write_text(render_article(art), encoding="utf-8")
+
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+t0 = time.perf_counter()
+from sitegen.config import default_config
+from sitegen.build import build_site
+root, content, out, cache = map(Path, sys.argv[1:5])
+config = default_config(root).with_overrides(content_dir=content, out_dir=out, cache_dir=cache)
+t1 = time.perf_counter()
+report = build_site(config)
+t2 = time.perf_counter()
+print(json.dumps({"build": t2 - t1, "rendered": sum(report.rendered.values()), "pages": sum(report.pages.values()),
+                  "changed": len(report.changed), "errors": len(report.errors), "times": report.times,
+                  "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def run_build(content: Path, out: Path, cache: Path) -> dict:
+    env = dict(os.environ, SITEGEN_TODAY=TODAY, PYTHONPATH=str(ROOT))
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), str(content), str(out), str(cache)],
+                          capture_output=True, text=True, env=env, cwd=ROOT)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"build failed:\n{proc.stderr}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["wall"] = wall
+    return result
+
+
+def bench(n: int, work: Path) -> list[tuple[str, dict]]:
+    content, out, cache = work / "content", work / "public", work / "cache"
+    for d in (out, cache):
+        shutil.rmtree(d, ignore_errors=True)
+    if not content.exists() or len(list(content.glob("*.md"))) != n:
+        shutil.rmtree(content, ignore_errors=True)
+        t = time.perf_counter()
+        generate(n, content)
+        print(f"  generated {n} articles in {time.perf_counter() - t:.1f}s", flush=True)
+    rows = [("cold full build", run_build(content, out, cache))]
+    victim = sorted(content.glob("*.md"))[n // 2]
+    text = victim.read_text(encoding="utf-8")
+    victim.write_text(text.replace("\n\n", "\n\n修改后的第一段。\n\n", 1), encoding="utf-8")
+    rows.append(("one article changed", run_build(content, out, cache)))
+    rows.append(("no change", run_build(content, out, cache)))
+    victim.write_text(text, encoding="utf-8")   # leave the corpus as generated
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes")
+    parser.add_argument("--keep", help="keep corpora and built sites in DIR/<N>/ (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    base = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
+    try:
+        for n in (int(s) for s in args.sizes.split(",") if s.strip()):
+            print(f"N = {n:,}", flush=True)
+            for label, r in bench(n, base / str(n)):
+                stages = ", ".join(f"{k} {v:.2f}" for k, v in r["times"].items() if k != "total")
+                print(f"  {label:<20} process {r['wall']:6.2f}s  build_site {r['build']:6.2f}s  "
+                      f"pages {r['pages']:>6}  rendered {r['rendered']:>6}  files changed {r['changed']:>6}  "
+                      f"peak {r['maxrss_kib'] / 1024:6.0f} MiB  errors {r['errors']}", flush=True)
+                print(f"  {'':<20} stages: {stages}", flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
