@@ -139,7 +139,7 @@
         if (r.length === 1) keys = [r];
         else {
           var bg = bigrams(r);
-          if (bg.length <= 2) keys = bg;
+          if (bg.length <= 4) keys = bg;
           else { keys = []; for (var i = 0; i < bg.length; i += 2) keys.push(bg[i]); if (keys[keys.length - 1] !== bg[bg.length - 1]) keys.push(bg[bg.length - 1]); }
         }
         alts.push({ keys: dedupe(keys), hl: [r], check: r.length > 3 ? r : null });
@@ -353,10 +353,10 @@
     }
     function page() {
       var c = current, docs = c.res.docs;
-      var want = c.shown + PAGE;
+      var want = c.shown + PAGE, budget = c.pos + 3 * PAGE;
       function step() {
         if (c.my !== seq) return;
-        if (c.shown >= want || c.pos >= docs.length) return finish();
+        if (c.shown >= want || c.pos >= docs.length || c.pos >= budget) return finish();
         var batch = docs.slice(c.pos, c.pos + (want - c.shown));
         c.pos += batch.length;
         return Promise.all(batch.map(S.doc)).then(function (ds) {
