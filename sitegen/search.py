@@ -20,6 +20,7 @@ import json
 import math
 import re
 from collections import defaultdict
+from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from .config import Config
@@ -173,6 +174,66 @@ def _load_districts() -> dict[str, str]:
     return out
 
 
+def _article_tokens(head: str, body: str, extra: str):
+    head_tokens = set(search_tokens(head)) | _unigrams(head)
+    body_tokens = set(search_tokens(body)) | set(search_tokens(extra))
+    ws_head = set(words(fold(head)))
+    ws_body = set(words(fold(body + "\n" + extra)))
+    # single characters: headline characters and single-character words
+    body_tokens |= {w for w in ws_body if len(w) == 1 and is_search_cjk(w)}
+    return frozenset(head_tokens), frozenset(body_tokens), frozenset(ws_head), frozenset(ws_body)
+
+
+class _TokenCache:
+    """Per-article tokens keyed by a digest of the text, kept in config.cache_dir
+    (jieba is most of the index's build time; unchanged articles skip it)."""
+
+    VERSION = 1
+
+    def __init__(self, config: Config) -> None:
+        import pickle
+
+        self.path = None
+        self.old: dict = {}
+        self.new: dict = {}
+        cache_dir = getattr(config, "cache_dir", None)
+        if cache_dir is None:
+            return
+        self.path = Path(cache_dir) / "search-tokens.pickle"
+        try:
+            with open(self.path, "rb") as fh:
+                version, data = pickle.load(fh)
+            if version == (self.VERSION, FORMAT_VERSION):
+                self.old = data
+        except Exception:
+            self.old = {}
+
+    def get(self, head: str, body: str, extra: str):
+        import hashlib
+
+        key = hashlib.blake2b("\x00".join((head, body, extra)).encode("utf-8"), digest_size=16).digest()
+        value = self.new.get(key) or self.old.get(key)
+        if value is None:
+            value = _article_tokens(head, body, extra)
+        self.new[key] = value
+        return value
+
+    def save(self) -> None:
+        import os
+        import pickle
+
+        if self.path is None or self.new.keys() == self.old.keys():
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump(((self.VERSION, FORMAT_VERSION), self.new), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
+
+
 def _js(name: str, data: object) -> bytes:
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return f"window.__sitegenSearch.load({json.dumps(name)},{payload});\n".encode("utf-8")
@@ -219,6 +280,7 @@ def build_search_files(
     if districts is None:
         districts = _load_districts()
 
+    cache = _TokenCache(config)
     body_keys: dict[str, set[int]] = defaultdict(set)
     title_keys: dict[str, set[int]] = defaultdict(set)
     word_df: dict[str, int] = defaultdict(int)
@@ -233,12 +295,7 @@ def build_search_files(
         head = _headline(art)
         body = plain_text(art.body)
         extra = " ".join((*art.tags, *art.places))
-        head_tokens = set(search_tokens(head)) | _unigrams(head)
-        body_tokens = set(search_tokens(body)) | set(search_tokens(extra))
-        ws_head = {w for w in words(fold(head))}
-        ws_body = {w for w in words(fold(body + "\n" + extra))}
-        # single characters: headline characters and single-character words
-        body_tokens |= {w for w in ws_body if len(w) == 1 and is_search_cjk(w)}
+        head_tokens, body_tokens, ws_head, ws_body = cache.get(head, body, extra)
         for key in head_tokens:
             title_keys[key].add(n)
             body_keys[key].add(n)
@@ -314,6 +371,7 @@ def build_search_files(
         "aliases": {k: v for k, v in aliases.items() if v in district_names},
     }
     files["search/meta.js"] = _js("meta", meta)
+    cache.save()
     return files
 
 

@@ -66,7 +66,7 @@ def build_search_site(out_dir: Path, articles: list[Article] | None = None) -> P
     from sitegen.search import build_search_files, default_url_of
 
     root = Path(__file__).resolve().parent.parent
-    config = default_config(root)
+    config = default_config(root).with_overrides(cache_dir=out_dir.parent / (out_dir.name + "-cache"))
     articles = fixture_articles() if articles is None else articles
     url_of = default_url_of(articles)
     if out_dir.exists():

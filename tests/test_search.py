@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -23,8 +24,9 @@ def _load(data: bytes):
     return m.group(1), json.loads(m.group(2))
 
 
-def _files():
-    return build_search_files(fixture_articles(), default_config(ROOT), lambda a: f"x/{a.slug}/")
+def _files(cache_dir=None):
+    config = default_config(ROOT).with_overrides(cache_dir=Path(cache_dir or tempfile.mkdtemp()))
+    return build_search_files(fixture_articles(), config, lambda a: f"x/{a.slug}/")
 
 
 def test_postings_round_trip():
@@ -39,8 +41,11 @@ def test_hash_is_stable():
     assert shard_name("p:shequ", 16) == format(key_hash("p:shequ") % 16, "x")
 
 
-def test_deterministic():
-    assert _files() == _files()
+def test_deterministic(tmp_path):
+    first = _files()
+    assert _files(tmp_path) == first
+    assert (tmp_path / "search-tokens.pickle").exists()
+    assert _files(tmp_path) == first  # from the token cache
 
 
 def test_keys():
