@@ -503,8 +503,27 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def preview_config(config: Config) -> Config:
+    """Return *config* for a preview build, kept apart from the published site.
+
+    A preview build contains drafts and embargoed articles, so it must never land in the
+    public/ that gets published; and sharing one cache with the published build would make
+    every switch between the two a full rebuild. Unless an output folder was chosen
+    explicitly (``--out``), the preview builds into ``<cache>/preview/public`` with its
+    own cache ``<cache>/preview/cache``.
+    """
+    from .config import default_config
+
+    config = config.with_overrides(preview=True)
+    if Path(config.out_dir).resolve() != default_config(config.root).out_dir.resolve():
+        return config
+    base = Path(config.cache_dir) / "preview"
+    return config.with_overrides(out_dir=base / "public", cache_dir=base / "cache")
+
+
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8000) -> int:
     """Run the preview server until Ctrl-C; return the exit status."""
+    config = preview_config(config)
     if not _is_loopback(host):
         _log(f"warning: listening on {host}: the preview (drafts included) is visible to "
              "other machines", error=True)
@@ -513,6 +532,8 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000) -> int:
     except OSError as exc:
         _log(f"cannot listen on {host}:{port}: {exc}", error=True)
         return 2
+    _log(f"building the preview (drafts and future-dated articles included) into "
+         f"{config.out_dir}")
     preview.start()
     _log(f"serving {config.out_dir} at {preview.url} (live reload on; Ctrl-C stops)")
     try:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.serve import (EVENTS_PATH, PreviewServer, Refused, inject, resolve_request_path,
-                           SiteState)
+from sitegen.config import default_config
+from sitegen.serve import (EVENTS_PATH, PreviewServer, Refused, inject, preview_config,
+                           resolve_request_path, SiteState)
 
 from _workflow_project import TODAY, all_html, article, find_page, make_project, write_article
 
@@ -228,3 +229,13 @@ def test_drafts_and_future_articles_preview_only(tmp_path, monkeypatch):
         if path.is_file() and path.suffix in (".json", ".xml", ".txt", ".js"):
             text = path.read_text(encoding="utf-8", errors="replace")
             assert "草稿文章标题" not in text and "未来文章标题" not in text, path
+
+
+def test_preview_builds_apart_from_the_published_site(tmp_path):
+    config = default_config(tmp_path)
+    prev = preview_config(config)
+    assert prev.preview is True
+    assert prev.out_dir != config.out_dir and prev.cache_dir != config.cache_dir
+    assert config.out_dir not in prev.out_dir.parents
+    chosen = config.with_overrides(out_dir=tmp_path / "elsewhere")
+    assert preview_config(chosen).out_dir == tmp_path / "elsewhere"
