@@ -4,11 +4,13 @@ article changes, and with no change; each build runs in its own process.
 
     python scripts/benchmark.py                       # N = 1,000 and 10,000
     python scripts/benchmark.py --sizes 1000 --keep /tmp/bench   # keep corpus and site for reuse
+    python scripts/benchmark.py --no-search           # the build stage alone, without search data
 
 With --keep DIR, DIR/<N>/content holds the corpus and DIR/<N>/public the built site
 (bench_search.py --site DIR/10000/public reuses it).  Printed per N: wall time of the build
 process (interpreter start included) and of build_site() itself, pages re-rendered, files
-changed on disk, and peak resident memory of the process (ru_maxrss).
+changed on disk, and peak resident memory (ru_maxrss of the build process or of its largest
+render worker, whichever is larger).
 """
 
 from __future__ import annotations
@@ -104,7 +106,8 @@ report = build_site(config)
 t2 = time.perf_counter()
 print(json.dumps({"build": t2 - t1, "rendered": sum(report.rendered.values()), "pages": sum(report.pages.values()),
                   "changed": len(report.changed), "errors": len(report.errors), "times": report.times,
-                  "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                  "maxrss_kib": max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                                    resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)}))
 """
 
 
@@ -143,8 +146,12 @@ def bench(n: int, work: Path) -> list[tuple[str, dict]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes")
+    parser.add_argument("--no-search", action="store_true",
+                        help="leave out the search data (SITEGEN_SKIP_SEARCH=1) to time the build stage alone")
     parser.add_argument("--keep", help="keep corpora and built sites in DIR/<N>/ (default: a temporary folder)")
     args = parser.parse_args(argv)
+    if args.no_search:
+        os.environ["SITEGEN_SKIP_SEARCH"] = "1"
     base = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
     try:
         for n in (int(s) for s in args.sizes.split(",") if s.strip()):

@@ -108,20 +108,27 @@ def _env_digest(config, today: str) -> str:
     return h.hexdigest()
 
 
-def _ctx_key(value, digests: dict, flagged) -> object:
-    from .model import Article
-    if isinstance(value, Article):
-        return (value.path, digests.get(value.path, ""), value.path in flagged)
-    if isinstance(value, dict):
-        return tuple((k, _ctx_key(v, digests, flagged)) for k, v in sorted(value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_ctx_key(v, digests, flagged) for v in value)
-    return value
+def _ctx_key(value, akey: dict) -> object:
+    kind = type(value)
+    if kind is str or kind is int or value is None:
+        return value
+    if kind is dict:
+        return tuple((k, _ctx_key(v, akey)) for k, v in sorted(value.items()))
+    if kind is list or kind is tuple:
+        return tuple(_ctx_key(v, akey) for v in value)
+    path = getattr(value, "path", None)
+    if path is not None and path in akey:
+        return akey[path]
+    return repr(value)
 
 
-def page_digest(page, env: str, digests: dict, flagged=frozenset()) -> str:
-    """Return a digest that changes whenever the page's rendered bytes could change."""
-    key = (env, page.url, page.output, page.template, _ctx_key(page.context, digests, flagged))
+def page_digest(page, env: str, akey: dict) -> str:
+    """Return a digest that changes whenever the page's rendered bytes could change.
+
+    *akey* maps article path -> (path, content digest, flagged): an article enters the digest
+    through its content digest, so a page changes when any article it shows changes.
+    """
+    key = (env, page.url, page.output, page.template, _ctx_key(page.context, akey))
     return hashlib.sha1(repr(key).encode()).hexdigest()
 
 
@@ -226,31 +233,17 @@ def build_site(config, *, today: str | None = None) -> BuildReport:
     env = _env_digest(config, today)
     old_digests = _load_pickle(cache_dir / PAGES) if out_dir.is_dir() else {}
     manifest = load_manifest(cache_dir) if out_dir.is_dir() else {}
-    digests = {page.output: page_digest(page, env, library.digests, library.flagged) for page in model.pages}
+    akey = {a.path: (a.path, library.digests.get(a.path, ""), a.path in library.flagged) for a in model.articles}
+    digests = {page.output: page_digest(page, env, akey) for page in model.pages}
     todo = {out for out, d in digests.items() if old_digests.get(out) != d or out not in manifest}
     stage("plan")
 
-    from .render import Renderer
-    renderer = Renderer(model, config)
     files: list = []
-    keep: list = []
-    progress = _progress(len(todo))
-    task = None
-    if progress:
-        progress.start()
-        task = progress.add_task("rendering", total=len(todo))
-    try:
-        for page in model.pages:
-            if page.output in todo:
-                files.append((page.output, renderer.render(page)))
-                report.rendered[page.kind] += 1
-                if progress:
-                    progress.advance(task)
-            else:
-                keep.append(page.output)
-    finally:
-        if progress:
-            progress.stop()
+    keep: list = [page.output for page in model.pages if page.output not in todo]
+    pending = [page for page in model.pages if page.output in todo]
+    for page in pending:
+        report.rendered[page.kind] += 1
+    files = _render_all(model, config, pending)
     stage("render")
 
     search = _search_files(model.articles, config, report)
@@ -272,6 +265,54 @@ def build_site(config, *, today: str | None = None) -> BuildReport:
     stage("write")
     report.times["total"] = time.perf_counter() - started
     return report
+
+
+PARALLEL_MIN = 3000      # render in one process per core from this many pages
+_FORKED: tuple = ()
+
+
+def _render_chunk(bounds: tuple[int, int]) -> list:
+    from .render import Renderer
+    model, config, pages = _FORKED
+    renderer = Renderer(model, config)
+    return [(page.output, renderer.render(page)) for page in pages[bounds[0]:bounds[1]]]
+
+
+def _render_all(model, config, pages: list) -> list:
+    """Render *pages* in order: in forked workers on big builds, with a progress bar on a terminal."""
+    global _FORKED
+    import multiprocessing
+    workers = min(os.cpu_count() or 1, 4)
+    progress = _progress(len(pages))
+    task = progress.add_task("rendering", total=len(pages)) if progress else None
+    if progress:
+        progress.start()
+    try:
+        if len(pages) >= PARALLEL_MIN and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            _FORKED = (model, config, pages)
+            size = 500
+            chunks = [(i, min(i + size, len(pages))) for i in range(0, len(pages), size)]
+            out: list = []
+            try:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    for part in pool.imap(_render_chunk, chunks):
+                        out += part
+                        if progress:
+                            progress.advance(task, len(part))
+            finally:
+                _FORKED = ()
+            return out
+        from .render import Renderer
+        renderer = Renderer(model, config)
+        out = []
+        for page in pages:
+            out.append((page.output, renderer.render(page)))
+            if progress:
+                progress.advance(task)
+        return out
+    finally:
+        if progress:
+            progress.stop()
 
 
 class _SlugCache:

@@ -133,30 +133,43 @@ def people_of(article: Article) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def related_articles(articles: tuple[Article, ...], limit: int = RELATED_SIZE) -> dict:
-    """Return path -> related articles, scored by shared tags (2), places (2), topics (1)."""
+def related_articles(articles: tuple[Article, ...], limit: int = RELATED_SIZE, window: int = 24) -> dict:
+    """Return path -> related articles, scored by shared tags (2), places (2), topics (1).
+
+    A tag or place shared by many articles says little: for those, only the *window* articles
+    nearest in date are considered, which keeps the work linear in the number of articles.
+    """
     postings: dict = defaultdict(list)
+    keys_of: list = []
     for index, art in enumerate(articles):
-        for tag in art.tags:
-            postings[("t", tag)].append(index)
-        for place in art.places:
-            postings[("p", place)].append(index)
+        keys = [("t", t) for t in art.tags] + [("p", p) for p in art.places]
+        keys_of.append(keys)
+        for key in keys:
+            postings[key].append(index)
+    topics = [frozenset(a.topics) for a in articles]
+    half = window // 2
     out: dict = {}
     for index, art in enumerate(articles):
-        score: dict = defaultdict(int)
-        keys = [("t", t) for t in art.tags] + [("p", p) for p in art.places]
-        for key in keys:
+        score: dict = {}
+        for key in keys_of[index]:
             hits = postings[key]
-            if len(hits) > 400:      # a very common tag says little: only its nearest 400 by date
-                lo = max(0, _bisect(hits, index) - 200)
-                hits = hits[lo:lo + 400]
+            if len(hits) > window:
+                lo = max(0, _bisect(hits, index) - half)
+                hits = hits[lo:lo + window]
             for other in hits:
-                if other != index:
-                    score[other] += 2
-        for other in list(score):
-            if set(articles[other].topics) & set(art.topics):
-                score[other] += 1
-        best = sorted(score, key=lambda o: (-score[o], abs(o - index), o))[:limit]
+                score[other] = score.get(other, 0) + 2
+        score.pop(index, None)
+        levels: dict = defaultdict(list)
+        for other, value in score.items():
+            levels[value].append(other)
+        mine = topics[index]
+        best: list = []
+        for value in sorted(levels, reverse=True):    # more shared tags/places first,
+            bucket = levels[value]                     # then a shared topic, then nearest in date
+            bucket.sort(key=lambda o: (0 if mine & topics[o] else 1, abs(o - index), o))
+            best += bucket[:limit - len(best)]
+            if len(best) >= limit:
+                break
         out[art.path] = tuple(articles[o] for o in best)
     return out
 

@@ -188,7 +188,7 @@ def write_site(out_dir: Path, files: Iterable[tuple[str, bytes]], keep: Iterable
     old_names = set(manifest)
     final = set(new) | set(kept_names)
     for name in kept_names:
-        if not (out_dir / name).exists():
+        if name not in manifest and not (out_dir / name).exists():
             raise SitegenError(None, None, f"'{name}' should be kept but is missing from {out_dir.name}/")
         hashes[name] = manifest.get(name, "")
     result.written = sorted(n for n in new if manifest.get(n) != hashes[n] or not (out_dir / n).exists())

@@ -176,3 +176,13 @@ def test_compress_writes_gz_and_br(tmp_path):
     assert gzip.decompress((config.out_dir / "index.html.gz").read_bytes()) == raw
     assert (config.out_dir / "index.html.br").is_file()
     assert (config.out_dir / "static/style.css.gz").is_file()
+
+
+def test_parallel_render_is_byte_identical(tmp_path, monkeypatch):
+    import sitegen.build
+    serial = make_config(tmp_path / "serial")
+    build(serial)
+    monkeypatch.setattr(sitegen.build, "PARALLEL_MIN", 1)
+    parallel = make_config(tmp_path / "parallel")
+    build(parallel)
+    assert tree(serial.out_dir) == tree(parallel.out_dir)
