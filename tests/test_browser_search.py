@@ -224,3 +224,49 @@ def test_transferred_bytes(site, browser):
     timing = page.evaluate("window.__sitegenSearch.lastTiming")
     assert timing["compute"] < 100
     page.close()
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory):
+    """The site as `sitegen build` makes it: content/ plus the fixture articles, under a sub-path."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed")
+    from search_fixture import write_content
+
+    from sitegen.build import build_site
+    from sitegen.config import default_config
+
+    top = tmp_path_factory.mktemp("real")
+    content = top / "content"
+    if (ROOT / "content").is_dir():
+        shutil.copytree(ROOT / "content", content)
+    write_content(content)
+    config = default_config(ROOT).with_overrides(content_dir=content, out_dir=top / "sub" / "public",
+                                                 cache_dir=top / "cache", base_url="/sub/public/")
+    report = build_site(config, today="2099-01-01")
+    assert not [e for e in report.errors if "search" in str(e)], report.errors
+    assert (top / "sub" / "public" / "search" / "meta.js").exists()
+    handler = functools.partial(_Quiet, directory=str(top))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield {"public": top / "sub" / "public", "base": f"http://127.0.0.1:{server.server_port}/sub/public/"}
+    server.shutdown()
+
+
+@pytest.mark.parametrize("query,expect", [("托养", "托养机构"), ("電網", "电网巡检"), ("shequ", "社区"),
+                                          ("株洲县", "集中走访"), ("原样显示", "<script>")])
+def test_real_build(real_site, browser, query, expect):
+    page, titles = _search(browser, real_site["base"] + "search/?q=" + quote(query))
+    try:
+        assert titles, query
+        if query == "shequ":
+            assert any("社区" in t for t in titles) or page.locator("#search-results mark").count()
+        else:
+            assert any(expect in t for t in titles), (query, titles)
+        assert page.evaluate("window.__xss") is None
+        href = page.locator("#search-results li h3 a").first.get_attribute("href")
+        assert "/sub/public/" in href
+        resp = page.request.get(href)
+        assert resp.ok, href
+    finally:
+        page.close()
