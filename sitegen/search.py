@@ -174,11 +174,23 @@ def _load_districts() -> dict[str, str]:
     return out
 
 
+def _words_and_pairs(text: str) -> set[str]:
+    """jieba words, plus adjacent pairs of Han words (2–3 characters each, 4–5 in all)
+    so that pinyin typed for a compound jieba splits (机关|干部 → jiguanganbu) still matches."""
+    ws = words(text)
+    out = set(ws)
+    for a, b in zip(ws, ws[1:]):
+        if 2 <= len(a) <= 3 and 2 <= len(b) <= 3 and len(a) + len(b) <= 5 \
+                and all(is_search_cjk(c) for c in a + b):
+            out.add(a + b)
+    return out
+
+
 def _article_tokens(head: str, body: str, extra: str):
     head_tokens = set(search_tokens(head)) | _unigrams(head)
     body_tokens = set(search_tokens(body)) | set(search_tokens(extra))
-    ws_head = set(words(fold(head)))
-    ws_body = set(words(fold(body + "\n" + extra)))
+    ws_head = _words_and_pairs(fold(head))
+    ws_body = _words_and_pairs(fold(body + "\n" + extra))
     # single characters: headline characters and single-character words
     body_tokens |= {w for w in ws_body if len(w) == 1 and is_search_cjk(w)}
     return frozenset(head_tokens), frozenset(body_tokens), frozenset(ws_head), frozenset(ws_body)
@@ -188,7 +200,7 @@ class _TokenCache:
     """Per-article tokens keyed by a digest of the text, kept in config.cache_dir
     (jieba is most of the index's build time; unchanged articles skip it)."""
 
-    VERSION = 1
+    VERSION = 2
 
     def __init__(self, config: Config) -> None:
         import pickle

@@ -96,6 +96,8 @@ QUERIES = [
     ("電網", "电网巡检"),            # traditional
     ("shequ", "机关干部进小区"),     # full pinyin
     ("sq", "机关干部进小区"),        # pinyin initials
+    ("jiguanganbu", "机关干部进小区"),  # pinyin across two jieba words
+    ("jggb", "机关干部进小区"),
     ("ＳＹＢ", "直播创业"),           # full-width Latin
     ("syb", "直播创业"),
     ("5G", "直播创业"),
