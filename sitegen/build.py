@@ -23,8 +23,11 @@ from .errors import SitegenError
 
 STATE = "state.json"
 PAGES = "pages.pickle"
+# Code whose change means "build again" (fingerprint) ...
 CODE_FILES = ("site.py", "render.py", "build.py", "writer.py", "content.py", "frontmatter.py",
-              "search.py", "text.py", "gazetteer.py")
+              "model.py", "search.py", "text.py", "gazetteer.py")
+# ... and the part of it whose change means "render every page again".
+RENDER_CODE = ("site.py", "render.py", "model.py")
 
 
 @dataclass
@@ -71,10 +74,10 @@ def _stat_tree(folder: Path) -> list:
     return out
 
 
-def _code_stats() -> list:
+def _code_stats(names: tuple = CODE_FILES) -> list:
     here = Path(__file__).parent
     out = []
-    for name in CODE_FILES:
+    for name in names:
         try:
             st = (here / name).stat()
             out.append((name, st.st_mtime_ns, st.st_size))
@@ -104,7 +107,7 @@ def _env_digest(config, today: str) -> str:
         for rel, _, _ in _stat_tree(folder):
             h.update(rel.encode())
             h.update((folder / rel).read_bytes())
-    h.update(repr(_code_stats()).encode())
+    h.update(repr(_code_stats(RENDER_CODE)).encode())
     return h.hexdigest()
 
 
