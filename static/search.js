@@ -206,7 +206,8 @@
 
   function rank(meta, terms, post, filters) {
     var set = null, score = {};
-    var filterOnly = terms.length === 0;
+    var filterOnly = terms.length === 0 && !!(filters.district || filters.topic || filters.year);
+    if (terms.length === 0 && !filterOnly) return { docs: [], terms: terms, count: 0 };
     terms.forEach(function (t) {
       var docs = [], title = [];
       t.alts.forEach(function (a) {

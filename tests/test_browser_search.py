@@ -123,6 +123,18 @@ def test_single_character(site, browser):
     page.close()
 
 
+def test_punctuation_only_finds_nothing(site, browser):
+    page, titles = _search(browser, site["base"] + "search/?q=" + quote("，。！"))
+    assert titles == []
+    page.close()
+
+
+def test_filter_without_query_lists_articles(site, browser):
+    page, titles = _search(browser, site["base"] + "search/?district=" + quote("渌口区"))
+    assert any("集中走访" in t for t in titles)
+    page.close()
+
+
 def test_and_excludes(site, browser):
     page, titles = _search(browser, site["base"] + "search/?q=" + quote("托养 电网"))
     assert titles == []
