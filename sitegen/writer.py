@@ -153,7 +153,7 @@ def _compressed(name: str, data: bytes) -> list[tuple[str, bytes]]:
     out = [(name + ".gz", gzip.compress(data, compresslevel=9, mtime=0))]
     try:
         import brotli
-        out.append((name + ".br", brotli.compress(data)))
+        out.append((name + ".br", brotli.compress(data, quality=9)))
     except ImportError:  # pragma: no cover - brotli is a dependency, but .gz alone is still useful
         pass
     return out
@@ -173,16 +173,21 @@ def write_site(out_dir: Path, files: Iterable[tuple[str, bytes]], keep: Iterable
         if name in new:
             raise SitegenError(None, None, f"two outputs write '{name}'", "this is a bug in the site model")
         new[name] = data
-        if compress:
-            for cname, cdata in _compressed(name, data):
-                new[cname] = cdata
     kept_names = []
+    if compress:
+        for name in [n for n in new if n.endswith(COMPRESSIBLE)]:
+            variants = [v for v in (name + ".gz", name + ".br") if v in manifest]
+            if variants and manifest.get(name) == digest(new[name]):
+                kept_names += variants      # unchanged: keep its compressed copies too
+                continue
+            for cname, cdata in _compressed(name, new[name]):
+                new[cname] = cdata
     for name in keep:
         if name in new:
             raise SitegenError(None, None, f"two outputs write '{name}'", "this is a bug in the site model")
         kept_names.append(name)
         if compress and name.endswith(COMPRESSIBLE):
-            kept_names += [name + ".gz", name + ".br"]
+            kept_names += [v for v in (name + ".gz", name + ".br") if v in manifest]
     hashes = {name: digest(data) for name, data in new.items()}
     result = WriteResult()
     old_names = set(manifest)

@@ -186,3 +186,18 @@ def test_parallel_render_is_byte_identical(tmp_path, monkeypatch):
     parallel = make_config(tmp_path / "parallel")
     build(parallel)
     assert tree(serial.out_dir) == tree(parallel.out_dir)
+
+
+def test_compressed_copies_follow_incremental_builds(tmp_path):
+    import gzip
+    config = make_config(tmp_path, compress=True)
+    build(config)
+    art = config.content_dir / "lusong-2.md"
+    art.write_text(art.read_text(encoding="utf-8").replace("网格员每天", "网格员每周"), encoding="utf-8")
+    os.utime(art, ns=(art.stat().st_atime_ns, art.stat().st_mtime_ns + 10**9))
+    report = build(config)
+    page = "lusong/lusong-wanggeyuan/index.html"
+    assert page + ".gz" in report.changed and page + ".br" in report.changed
+    assert "tianyuan/tianyuan-shequ-shitang/index.html.gz" not in report.changed
+    assert gzip.decompress((config.out_dir / (page + ".gz")).read_bytes()) == (config.out_dir / page).read_bytes()
+    assert (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html.br").is_file()
