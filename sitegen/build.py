@@ -222,7 +222,8 @@ def build_site(config, *, today: str | None = None) -> BuildReport:
     from .site import build_site_model
     slugger = _SlugCache(cache_dir)
     model = build_site_model(library.articles, config, flagged=library.flagged, slugger=slugger,
-                             district_slugger=slugger.district)
+                             district_slugger=slugger.district,
+                             related=_cached_related(library.articles, cache_dir))
     slugger.save()
     report.errors += [e.describe() for e in model.errors]
     report.articles = len(model.articles)
@@ -268,6 +269,25 @@ def build_site(config, *, today: str | None = None) -> BuildReport:
     stage("write")
     report.times["total"] = time.perf_counter() - started
     return report
+
+
+def _cached_related(articles, cache_dir: Path) -> dict:
+    """Related articles depend only on dates, tags, places and topics: reuse them across builds
+    where none of those changed (the usual edit fixes a body or a title)."""
+    from .site import related_articles
+    meta = hashlib.sha1(repr([(a.path, a.date, a.tags, a.places, a.topics) for a in articles]).encode()).hexdigest()
+    path = cache_dir / "related.pickle"
+    cached = _load_pickle(path)
+    by_path = {a.path: a for a in articles}
+    if cached.get("meta") == meta:
+        return {p: tuple(by_path[o] for o in others) for p, others in cached["related"].items()}
+    related = related_articles(articles)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with (cache_dir / "related.pickle.tmp").open("wb") as fh:
+        pickle.dump({"meta": meta, "related": {p: tuple(a.path for a in v) for p, v in related.items()}}, fh,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(cache_dir / "related.pickle.tmp", path)
+    return related
 
 
 PARALLEL_MIN = 3000      # render in one process per core from this many pages

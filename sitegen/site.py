@@ -215,7 +215,8 @@ class _Pages:
 
 def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozenset = frozenset(),
                      slugger: Callable[[str], str] = default_slug,
-                     district_slugger: Callable[[str], str] | None = None) -> SiteModel:
+                     district_slugger: Callable[[str], str] | None = None,
+                     related: dict | None = None) -> SiteModel:
     """Lay out every page of the site for *articles* (sorted by date, then path)."""
     district_slugger = district_slugger or (lambda name: district_slug(name, slugger))
     per_page = max(1, int(config.per_page))
@@ -243,7 +244,8 @@ def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozense
         folder = district_slugs[art.district] if art.district else "a"
         article_url[art.path] = f"{folder}/{art.slug}/"
         by_district[art.district].append(art)
-    related = related_articles(articles)
+    if related is None:
+        related = related_articles(articles)
     published: list[Article] = []
     for group in by_district.values():
         for i, art in enumerate(group):

@@ -231,3 +231,17 @@ def test_writer_refuses_one_path_twice(tmp_path):
     with pytest.raises(SitegenError):
         write_site(tmp_path / "out", [("a.html", b"1"), ("a.html", b"2")], cache_dir=tmp_path / "c")
     assert not (tmp_path / "out").exists()
+
+
+def test_related_articles_follow_tag_edits(tmp_path):
+    config = make_config(tmp_path)
+    build(config)
+    page = config.out_dir / "a/yize-jianxun/index.html"
+    assert "天元区养老服务再升级" not in page.read_text(encoding="utf-8")
+    _edit(config.content_dir / "nodistrict.md", "tags: [简讯]", "tags: [简讯, 养老]")
+    build(config)
+    related = page.read_text(encoding="utf-8").split('id="related"')[1]
+    assert "天元区养老服务再升级" in related
+    # and the other way round: the 养老 article now lists the brief
+    other = (config.out_dir / "tianyuan/tianyuan-yanglao-shengji/index.html").read_text(encoding="utf-8")
+    assert "一则无法确定区县的简讯" in other.split('id="related"')[1]
