@@ -42,6 +42,8 @@ CONT = "ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-."
 
 def encode_number(n: int) -> str:
     """Encode a non-negative integer with the FIN/CONT varint alphabets."""
+    if n < 32:
+        return FIN[n]
     digits = [FIN[n & 31]]
     n >>= 5
     while n:
@@ -193,14 +195,17 @@ def _article_tokens(head: str, body: str, extra: str):
     ws_body = _words_and_pairs(fold(body + "\n" + extra))
     # single characters: headline characters and single-character words
     body_tokens |= {w for w in ws_body if len(w) == 1 and is_search_cjk(w)}
-    return frozenset(head_tokens), frozenset(body_tokens), frozenset(ws_head), frozenset(ws_body)
+
+    def pinyin_words(ws: set[str]) -> frozenset[str]:
+        return frozenset(w for w in ws if 2 <= len(w) <= PINYIN_MAX_CHARS and all(is_search_cjk(c) for c in w))
+    return frozenset(head_tokens), frozenset(body_tokens), pinyin_words(ws_head), pinyin_words(ws_body)
 
 
 class _TokenCache:
     """Per-article tokens keyed by a digest of the text, kept in config.cache_dir
     (jieba is most of the index's build time; unchanged articles skip it)."""
 
-    VERSION = 2
+    VERSION = 3
 
     def __init__(self, config: Config) -> None:
         import pickle
@@ -241,6 +246,52 @@ class _TokenCache:
             tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
             with open(tmp, "wb") as fh:
                 pickle.dump(((self.VERSION, FORMAT_VERSION), self.new), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
+
+
+class _OutputMemo:
+    """The whole output, kept with a digest of every input (and of this code): an
+    unchanged corpus costs one digest and one read instead of a rebuild of the index."""
+
+    def __init__(self, config: Config, inputs: list, districts: dict[str, str]) -> None:
+        import hashlib
+        import pickle
+
+        self.files: dict[str, bytes] | None = None
+        self.path = None
+        h = hashlib.blake2b(digest_size=20)
+        for src in (Path(__file__), Path(__file__).with_name("text.py")):
+            try:
+                h.update(src.read_bytes())
+            except OSError:
+                pass
+        h.update(pickle.dumps((FORMAT_VERSION, inputs, sorted(districts.items())), protocol=4))
+        self.digest = h.digest()
+        cache_dir = getattr(config, "cache_dir", None)
+        if cache_dir is None:
+            return
+        self.path = Path(cache_dir) / "search-output.pickle"
+        try:
+            with open(self.path, "rb") as fh:
+                digest, files = pickle.load(fh)
+            if digest == self.digest:
+                self.files = files
+        except Exception:
+            pass
+
+    def save(self, files: dict[str, bytes]) -> None:
+        import os
+        import pickle
+
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump((self.digest, files), fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.path)
         except OSError:
             pass
@@ -292,6 +343,11 @@ def build_search_files(
     if districts is None:
         districts = _load_districts()
 
+    inputs = [(_headline(a), a.body, a.tags, a.places, url_of(a), a.date, a.id, a.district, a.topics,
+               a.title, a.kicker, a.subtitle) for a in docs]
+    memo = _OutputMemo(config, inputs, districts)
+    if memo.files is not None:
+        return memo.files
     cache = _TokenCache(config)
     body_keys: dict[str, set[int]] = defaultdict(set)
     title_keys: dict[str, set[int]] = defaultdict(set)
@@ -314,11 +370,10 @@ def build_search_files(
         for key in body_tokens:
             body_keys[key].add(n)
         for w in ws_head | ws_body:
-            if 2 <= len(w) <= PINYIN_MAX_CHARS and all(is_search_cjk(c) for c in w):
-                word_df[w] += 1
-                word_docs[w].add(n)
-                if w in ws_head:
-                    word_title[w].add(n)
+            word_df[w] += 1
+            word_docs[w].add(n)
+        for w in ws_head:
+            word_title[w].add(n)
         if art.district:
             key = "d:" + fold(art.district)
             body_keys[key].add(n)
@@ -384,6 +439,7 @@ def build_search_files(
     }
     files["search/meta.js"] = _js("meta", meta)
     cache.save()
+    memo.save(files)
     return files
 
 
