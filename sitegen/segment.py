@@ -137,15 +137,6 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
                                 md_level=len(md.group(1)), lines=(number,)))
             index += 1
             continue
-        if is_furniture(text):
-            blocks.append(Block("furniture", text, number, number, gap, gap_after(index), lines=(number,)))
-            index += 1
-            continue
-        label_text, rest = _split_trailing_label(text, is_label)
-        if label_text is not None and rest == "":
-            blocks.append(Block("label", text, number, number, gap, gap_after(index), lines=(number,)))
-            index += 1
-            continue
         # A byline cut by a column break: "株洲日报讯(全媒体记" / "者/向胤蓉 通讯员/尹红忠)".
         if index + 1 < len(raw) and re.search(r"\((?:全媒体)?记?$|\([^)]*$", fold(text)) \
                 and fold(text).startswith(("株洲日报", "本报")) and ")" in fold(raw[index + 1][1]):
@@ -154,25 +145,10 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
                                 lines=(number, raw[index + 1][0])))
             index += 2
             continue
-        if is_credit_line(text):
-            blocks.append(Block("credit", text, number, number, gap, gap_after(index), lines=(number,)))
-            index += 1
-            continue
-        if split_byline(text) is not None and not in_run[index]:
-            blocks.append(Block("byline", text, number, number, gap, gap_after(index), lines=(number,)))
-            index += 1
-            continue
-        if credits_in_caption(text).photographers:
-            blocks.append(Block("caption", text, number, number, gap, gap_after(index), lines=(number,)))
-            index += 1
-            continue
-        if fold(text).startswith(("——", "--", "—")) and len(text) <= 50:
-            blocks.append(Block("subtitle", text.lstrip("—-─ ").strip(), number, number, gap, gap_after(index),
-                                lines=(number,)))
-            index += 1
-            continue
-        if not in_run[index] and _looks_heading(text) and not uses_markdown:
-            blocks.append(Block("heading", text, number, number, gap, gap_after(index), lines=(number,)))
+        single = _single_line_kind(text, in_run[index], is_label, uses_markdown)
+        if single is not None:
+            kind, shown = single
+            blocks.append(Block(kind, shown, number, number, gap, gap_after(index), lines=(number,)))
             index += 1
             continue
         # A paragraph: absorb following fragments while this one is cut mid-sentence
@@ -204,6 +180,26 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
                                 lines=(numbers[-1],)))
         index = last_index + 1
     return blocks
+
+
+def _single_line_kind(text: str, in_run: bool, is_label, uses_markdown: bool) -> tuple[str, str] | None:
+    """Classify a line that forms a block on its own, or return None for paragraph text."""
+    label_text, rest = _split_trailing_label(text, is_label)
+    if is_furniture(text):
+        return "furniture", text
+    if label_text is not None and rest == "":
+        return "label", text
+    if is_credit_line(text):
+        return "credit", text
+    if split_byline(text) is not None and not in_run:
+        return "byline", text
+    if credits_in_caption(text).photographers:
+        return "caption", text
+    if fold(text).startswith(("——", "--", "—")) and len(text) <= 50:
+        return "subtitle", text.lstrip("—-─ ").strip()
+    if not in_run and _looks_heading(text) and not uses_markdown:
+        return "heading", text
+    return None
 
 
 def _is_continuation(tail: str, nxt: str) -> bool:
