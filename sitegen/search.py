@@ -29,8 +29,10 @@ from .text import fold, fold_table, search_tokens, search_runs, words, is_search
 
 FORMAT_VERSION = 1
 # Aim for shards of about this many bytes before gzip (≈ 5–8 KB gzipped).
-SHARD_TARGET = 9_000
-MAX_SHARDS = 4096
+SHARD_TARGET = 4_000
+MAX_SHARDS = 8192
+# Characters of body text kept per document for snippets ("z": 1 marks a cut text).
+DOC_TEXT_LIMIT = 1500
 PINYIN_WORDS = 3            # words kept per initials key (most frequent first)
 PINYIN_MAX_CHARS = 6
 
@@ -385,7 +387,8 @@ def build_search_files(
         files[f"search/d/{n}.js"] = _js(f"d{n}", {
             "t": art.title, "k": art.kicker or "", "s": art.subtitle or "",
             "u": url_of(art), "d": art.date, "r": art.district or "",
-            "x": body,
+            "x": body[:DOC_TEXT_LIMIT],
+            **({"z": 1} if len(body) > DOC_TEXT_LIMIT else {}),
         })
 
     # pinyin keys: full reading and initials of each word, phrase readings

@@ -240,7 +240,7 @@
   function docPasses(doc, terms) {
     var hay = fold([doc.k, doc.t, doc.s, doc.x].join('\n'));
     return terms.every(function (t) {
-      return t.alts.some(function (a) { return a.check === null || hay.indexOf(a.check) >= 0; });
+      return t.alts.some(function (a) { return a.check === null || doc.z || hay.indexOf(a.check) >= 0; });
     });
   }
 
