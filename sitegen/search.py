@@ -207,7 +207,7 @@ class _TokenCache:
     """Per-article tokens keyed by a digest of the text, kept in config.cache_dir
     (jieba is most of the index's build time; unchanged articles skip it)."""
 
-    VERSION = 3
+    VERSION = 4
 
     def __init__(self, config: Config) -> None:
         import pickle
@@ -231,11 +231,12 @@ class _TokenCache:
         import hashlib
 
         key = hashlib.blake2b("\x00".join((head, body, extra)).encode("utf-8"), digest_size=16).digest()
-        value = self.new.get(key) or self.old.get(key)
-        if value is None:
-            value = _article_tokens(head, body, extra)
-        self.new[key] = value
-        return value
+        packed = self.new.get(key) or self.old.get(key)
+        if packed is None:
+            # stored as NUL-joined strings: far quicker to pickle than sets of strings
+            packed = tuple("\x00".join(sorted(part)) for part in _article_tokens(head, body, extra))
+        self.new[key] = packed
+        return tuple(set(part.split("\x00")) if part else set() for part in packed)
 
     def save(self) -> None:
         import os
