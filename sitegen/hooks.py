@@ -41,6 +41,10 @@ command -v "$SITEGEN_PY" >/dev/null 2>&1 || SITEGEN_PY=python3
 # The project, then the folder holding the sitegen package that installed this hook.
 PYTHONPATH="$SITEGEN_ROOT":{pkg_parent}"${{PYTHONPATH:+:$PYTHONPATH}}"
 export PYTHONPATH
+# One rebuild at a time: a second quick commit waits for the first one's build.
+if command -v flock >/dev/null 2>&1 && mkdir -p {cache_dir} 2>/dev/null; then
+    exec 9>{cache_dir}/hook.lock && flock 9
+fi
 {import_block}
 "$SITEGEN_PY" -m sitegen.cli --root "$SITEGEN_ROOT" build \\
     || echo "sitegen hook: the build failed (the commit is kept)" >&2
@@ -108,6 +112,7 @@ def render_hook(root: Path, chained: str | None = None, python: str | None = Non
     return HOOK_TEMPLATE.format(sentinel=SENTINEL, chain=chain, root=shlex.quote(str(root)),
                                 python=shlex.quote(python or sys.executable or "python3"),
                                 import_block=import_block,
+                                cache_dir=shlex.quote(str(default_config(root).cache_dir)),
                                 pkg_parent=shlex.quote(str(Path(__file__).resolve().parent.parent)))
 
 
