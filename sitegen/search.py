@@ -219,13 +219,9 @@ class _TokenCache:
         if cache_dir is None:
             return
         self.path = Path(cache_dir) / "search-tokens.pickle"
-        try:
-            with open(self.path, "rb") as fh:
-                version, data = pickle.load(fh)
-            if version == (self.VERSION, FORMAT_VERSION):
-                self.old = data
-        except Exception:
-            self.old = {}
+        version, data = _read_pickle(self.path) or (None, {})
+        if version == (self.VERSION, FORMAT_VERSION):
+            self.old = data
 
     def get(self, head: str, body: str, extra: str):
         import hashlib
@@ -254,6 +250,18 @@ class _TokenCache:
             pass
 
 
+def _read_pickle(path: Path):
+    """Return a cache file's (key, value) pair, or None when it is missing, stale or unreadable."""
+    import pickle
+
+    try:
+        with open(path, "rb") as fh:
+            pair = pickle.load(fh)
+    except Exception:  # a cache is disposable: any damage means "rebuild it"
+        return None
+    return pair if isinstance(pair, tuple) and len(pair) == 2 else None
+
+
 class _OutputMemo:
     """The whole output, kept with a digest of every input (and of this code): an
     unchanged corpus costs one digest and one read instead of a rebuild of the index."""
@@ -276,13 +284,9 @@ class _OutputMemo:
         if cache_dir is None:
             return
         self.path = Path(cache_dir) / "search-output.pickle"
-        try:
-            with open(self.path, "rb") as fh:
-                digest, files = pickle.load(fh)
-            if digest == self.digest:
-                self.files = files
-        except Exception:
-            pass
+        digest, files = _read_pickle(self.path) or (None, None)
+        if digest == self.digest:
+            self.files = files
 
     def save(self, files: dict[str, bytes]) -> None:
         import os
