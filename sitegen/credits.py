@@ -63,9 +63,6 @@ def parse_credit_text(text: str) -> Credits:
             others += names
         elif role == "摄影":
             reporters += names
-        elif role is None and is_photo:
-            reporters += []  # bare "(廖智勇 摄)": handled below
-            others += []
     photographers: list[str] = []
     if is_photo:
         photographers = reporters + correspondents

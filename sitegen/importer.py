@@ -177,7 +177,7 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _existing_ids(content_dir: Path, report: ImportReport) -> dict[str, tuple[Path, Article | None]]:
+def _existing_ids(content_dir: Path) -> dict[str, tuple[Path, Article | None]]:
     """Map the ids of articles already in content/ to their files."""
     found: dict[str, tuple[Path, Article | None]] = {}
     for path in sorted(content_dir.glob("*.md")):
@@ -253,7 +253,7 @@ def run_import(config: Config, paths: list[Path], force: bool = False) -> Import
                                  "(an importer bug: please report it with the dump)")
         items += build_articles(dump, page, page_date(dump, manifest), gaz)
         furniture[dump.source] = list(page.furniture)
-    existing = _existing_ids(content_dir, report)
+    existing = _existing_ids(content_dir)
     items = _unique(items, existing)
     report.articles = len(items)
     state_path = content_dir / STATE_FILE

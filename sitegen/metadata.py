@@ -119,7 +119,7 @@ def date_from_filename(name: str) -> IssueDate | None:
     return IssueDate(day.isoformat(), "day", "filename", f"file name {name}")
 
 
-def infer_page_date(text: str, anniversaries: bool = True) -> IssueDate:
+def infer_page_date(text: str) -> IssueDate:
     """Infer the issue date from all the text of one page.
 
     The year is the latest year the page mentions (plans such as 到2030年 excluded),
@@ -137,8 +137,7 @@ def infer_page_date(text: str, anniversaries: bool = True) -> IssueDate:
     evidence = []
     year = None
     if years:
-        plausible = [y for y in years if y <= max(years)]
-        year = max(plausible)
+        year = max(years)
         evidence.append(f"years mentioned: {sorted(years)}")
     months = Counter(m for m, _ in plain) + Counter(this_year_months)
     month = None

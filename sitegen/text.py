@@ -69,11 +69,6 @@ def fold(text: str) -> str:
     return text.translate(fold_table())
 
 
-def to_simplified(text: str) -> str:
-    """Map traditional characters to simplified ones, one character each."""
-    return text.translate(_t2s_table())
-
-
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}，。、；：？！“”（）《》\"'(),.;:?!]) +(?=[{_CJK}，。、；：？！“”（）《》\"'(),.;:?!])")
 
@@ -87,11 +82,6 @@ def is_cjk(char: str) -> bool:
     """Tell whether *char* is a CJK ideograph."""
     return bool(char) and unicodedata.category(char) == "Lo" and (
         "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff")
-
-
-def cjk_count(text: str) -> int:
-    """Count CJK ideographs in *text* (reading time is counted in characters)."""
-    return sum(1 for c in text if is_cjk(c))
 
 
 _USER_WORDS: set[str] = set()
@@ -113,21 +103,6 @@ def words(text: str) -> list[str]:
 def keywords(text: str, limit: int = 8) -> list[str]:
     """Return jieba's TF-IDF keywords for *text*, best first."""
     return jieba.analyse.extract_tags(text, topK=limit)
-
-
-def pinyin_of_words(text: str) -> list[str]:
-    """Return one toneless pinyin string per word, read the way the phrase reads."""
-    out: list[str] = []
-    for word in words(text):
-        syllables = lazy_pinyin(word, style=Style.NORMAL, errors=lambda s: list(s))
-        joined = "".join(syllables).lower()
-        out.append(joined)
-    return out
-
-
-def pinyin_syllables(text: str) -> list[str]:
-    """Return toneless pinyin syllables for *text*, using phrase readings."""
-    return [s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore")]
 
 
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
