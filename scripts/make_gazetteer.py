@@ -203,13 +203,18 @@ def read_zhuzhou(wheel: Path) -> dict[str, list[str]]:
 
 
 def _common_words() -> dict[str, int]:
+    """Return jieba's shipped dictionary frequencies (read from its file: the in-process
+    dictionary may already hold place names that sitegen taught it)."""
     try:
         import jieba  # noqa: PLC0415
     except ImportError:  # pragma: no cover - jieba is a sitegen dependency
         return {}
-    jieba.setLogLevel(60)
-    jieba.initialize()
-    return jieba.dt.FREQ
+    freq: dict[str, int] = {}
+    with jieba.get_dict_file() as fh:
+        for line in fh.read().decode("utf-8").splitlines():
+            word, count = (line.split(" ") + ["0"])[:2]
+            freq[word] = int(count)
+    return freq
 
 
 def build(nbs: dict[str, list[str]]) -> dict:

@@ -162,21 +162,17 @@ def _static_files(config) -> list:
     return out
 
 
-def _search_files(articles, config, report: BuildReport) -> list:
-    if os.environ.get("SITEGEN_SKIP_SEARCH") == "1":   # benchmarks of the build stage alone
-        return []
+def _search_index(articles, config, url_of, published: dict, report: BuildReport):
+    """Return the SearchIndex of *articles*, or None (benchmarks of the build stage alone, or a failure)."""
+    if os.environ.get("SITEGEN_SKIP_SEARCH") == "1":
+        return None
+    from .search import build_search_index
     try:
-        from . import search
-    except ImportError:
-        return []
-    fn = getattr(search, "build_search_files", None)
-    if fn is None:
-        return []
-    try:
-        return sorted(fn(articles, config).items())
+        return build_search_index(articles, config, url_of=url_of, out_dir=Path(config.out_dir),
+                                  published=published)
     except Exception as exc:  # the site still builds without its search data
         report.errors.append(f"search: {type(exc).__name__}: {exc}")
-        return []
+        return None
 
 
 def build_site(config, *, today: str | None = None) -> BuildReport:
@@ -250,13 +246,17 @@ def build_site(config, *, today: str | None = None) -> BuildReport:
     files = _render_all(model, config, pending)
     stage("render")
 
-    search = _search_files(model.articles, config, report)
+    search = _search_index(model.articles, config, lambda a: model.article_url[a.path], manifest, report)
     stage("search")
 
     files += _static_files(config)
     files.append((".sitegen.json", (json.dumps({"base_url": config.base_url}, ensure_ascii=False) + "\n").encode()))
-    files += search
+    if search is not None:
+        files += sorted(search.files.items())
+        keep += search.keep
     result = write_site(out_dir, files, keep, cache_dir=cache_dir, compress=config.compress)
+    if search is not None:
+        search.save()
     report.changed = result.changed
     cache_dir.mkdir(parents=True, exist_ok=True)
     with (cache_dir / (PAGES + ".tmp")).open("wb") as fh:

@@ -18,6 +18,11 @@ import jieba
 import jieba.analyse
 from pypinyin import Style, lazy_pinyin
 
+try:  # jieba-rs: the same dictionary and algorithm, about 30 times faster
+    import rjieba as _rjieba
+except ImportError:  # pragma: no cover - pure-Python jieba does the same, slowly
+    _rjieba = None
+
 jieba.setLogLevel(logging.WARNING)
 
 # Chinese punctuation that NFKC leaves alone (or folds to several characters).
@@ -93,11 +98,14 @@ def add_words(words: "list[str] | set[str] | tuple[str, ...]") -> None:
         if word and word not in _USER_WORDS:
             _USER_WORDS.add(word)
             jieba.add_word(word, freq=20000)
+            if _rjieba is not None:
+                _rjieba.add_word(word, 20000, None)
 
 
 def words(text: str) -> list[str]:
     """Segment *text* into jieba words (precise mode), dropping whitespace."""
-    return [w for w in jieba.lcut(text) if w.strip()]
+    cut = _rjieba.cut if _rjieba is not None else jieba.lcut
+    return [w for w in cut(text) if w.strip()]
 
 
 def keywords(text: str, limit: int = 8) -> list[str]:

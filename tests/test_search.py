@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import re
 import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from search_fixture import fixture_articles  # noqa: E402
 from sitegen.config import default_config  # noqa: E402
-from sitegen.search import (build_search_files, decode_postings, encode_number,  # noqa: E402
-                            encode_postings, key_hash, shard_name)
+from sitegen.search import (build_search_files, build_search_index, decode_postings,  # noqa: E402
+                            encode_number, encode_postings, key_hash, shard_name)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +47,7 @@ def test_hash_is_stable():
 def test_deterministic(tmp_path):
     first = _files()
     assert _files(tmp_path) == first
-    assert (tmp_path / "search-tokens.pickle").exists()
+    assert (tmp_path / "search-tokens.sqlite").exists()
     assert _files(tmp_path) == first  # from the token cache
 
 
@@ -74,3 +77,67 @@ def test_url_and_text_are_data():
             doc = _load(data)[1]
             assert doc["u"].startswith("x/") and doc["u"].endswith("/")
     assert any("onerror" in _load(d)[1]["x"] for p, d in files.items() if p.startswith("search/d/"))
+
+
+def _manifest(out_dir: Path) -> dict[str, str]:
+    from sitegen.writer import digest
+
+    folder = out_dir / "search"
+    return {p.relative_to(out_dir).as_posix(): digest(p.read_bytes()) for p in folder.rglob("*.js")} \
+        if folder.is_dir() else {}
+
+
+def _publish(index, out_dir: Path) -> dict[str, bytes]:
+    """Do what the writer does with a SearchIndex; return every search file now in *out_dir*."""
+    wanted = set(index.files) | set(index.keep)
+    for path in list((out_dir / "search").rglob("*.js")) if (out_dir / "search").is_dir() else []:
+        if path.relative_to(out_dir).as_posix() not in wanted:
+            path.unlink()
+    for rel, data in index.files.items():
+        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out_dir / rel).write_bytes(data)
+    index.save()
+    return {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in (out_dir / "search").rglob("*.js")}
+
+
+EDITS = {
+    "body": lambda a: replace(a, body=a.body + "\n\n新增一段关于垃圾分类和智慧社区的文字。"),
+    "body cut": lambda a: replace(a, body=a.body[: len(a.body) // 3]),
+    "title": lambda a: replace(a, title="社区网格员走访独居老人"),
+    "district": lambda a: replace(a, district="醴陵市"),
+    "tags and topics": lambda a: replace(a, tags=("消防", "托养"), topics=("教育",)),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_incremental_equals_full(tmp_path, edit):
+    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "cache")
+    out = tmp_path / "public"
+    url_of = lambda a: f"x/{a.slug}/"  # noqa: E731
+    articles = fixture_articles()
+    first = build_search_index(articles, config, url_of=url_of, out_dir=out, published=_manifest(out))
+    assert not first.incremental
+    _publish(first, out)
+    articles[2] = EDITS[edit](articles[2])
+    second = build_search_index(articles, config, url_of=url_of, out_dir=out, published=_manifest(out))
+    assert second.incremental and second.keep
+    assert second.version != first.version
+    on_disk = _publish(second, out)
+    fresh = build_search_files(articles, default_config(ROOT).with_overrides(cache_dir=tmp_path / "other"), url_of)
+    assert on_disk == fresh
+
+
+def test_incremental_refuses_a_changed_output(tmp_path):
+    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "cache")
+    out = tmp_path / "public"
+    articles = fixture_articles()
+    _publish(build_search_index(articles, config, url_of=lambda a: f"x/{a.slug}/", out_dir=out,
+                                    published=_manifest(out)), out)
+    shard = sorted((out / "search" / "s").glob("*.js"))[0]
+    manifest = _manifest(out)
+    shard.write_bytes(shard.read_bytes() + b"\n")      # changed behind the writer's back
+    articles[0] = EDITS["body"](articles[0])
+    again = build_search_index(articles, config, url_of=lambda a: f"x/{a.slug}/", out_dir=out, published=manifest)
+    assert not again.incremental      # public/ is not what the state describes: index everything
+    assert _publish(again, out) == build_search_files(articles, default_config(ROOT).with_overrides(
+        cache_dir=tmp_path / "other"), lambda a: f"x/{a.slug}/")
