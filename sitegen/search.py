@@ -16,19 +16,23 @@ Documents are numbered newest first, so "newer above older" is "smaller number f
 
 from __future__ import annotations
 
+import collections
 import hashlib
+import itertools
 import json
 import math
+import operator
 import re
 import zlib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from .config import Config
 from .model import Article
-from .text import add_words, fold, fold_table, is_search_cjk, search_runs, search_tokens, words
+from .text import (add_words, fold, fold_table, is_search_cjk, search_runs, search_token_set, search_tokens,
+                   words)
 
 FORMAT_VERSION = 1
 # Aim for shards of about this many bytes before gzip (≈ 5–8 KB gzipped).
@@ -57,7 +61,19 @@ def encode_number(n: int) -> str:
     return "".join(reversed(digits))
 
 
+_GAP_CODES: list[str] = [""]      # _GAP_CODES[d] encodes the gap before a number d above the previous one
+
+
+def _gap_codes(size: int) -> list[str]:
+    while len(_GAP_CODES) <= size:
+        _GAP_CODES.append(encode_number(len(_GAP_CODES) - 1))
+    return _GAP_CODES
+
+
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_B64_OF_VALUE = bytes.maketrans(bytes(range(64)), B64.encode("ascii"))
+_VALUE_OF_B64 = bytes.maketrans(B64.encode("ascii"), bytes(range(64)))
+_BIT_K = [bytes((v >> k) & 1 for v in range(256)) for k in range(6)]
 
 
 def encode_postings(ids: Iterable[int]) -> str:
@@ -65,41 +81,52 @@ def encode_postings(ids: Iterable[int]) -> str:
 
     A bitmap is "~" followed by one B64 character per six documents (bit k of
     character j is document 6j+k), trailing empty characters dropped."""
-    ids = sorted(set(ids))
-    out = []
-    prev = -1
-    for i in ids:
-        out.append(encode_number(i - prev - 1))
-        prev = i
-    gaps = "".join(out)
-    if ids and len(gaps) > ids[-1] // 6 + 2:
-        bits = [0] * (ids[-1] // 6 + 1)
-        for i in ids:
-            bits[i // 6] |= 1 << (i % 6)
-        return "~" + "".join(B64[b] for b in bits)
+    ids = ids if isinstance(ids, list) and _strictly_rising(ids) else sorted(set(ids))
+    if not ids:
+        return ""
+    codes = _gap_codes(ids[-1] + 1)
+    gaps = "".join(map(codes.__getitem__, map(operator.sub, ids, itertools.chain((-1,), ids))))
+    if len(gaps) > ids[-1] // 6 + 2:
+        return "~" + _bitmap(ids)
     return gaps
 
 
-def decode_postings(text: str) -> list[int]:
-    """Decode :func:`encode_postings` (used by the tests)."""
-    out: list[int] = []
-    if text.startswith("~"):
-        for j, ch in enumerate(text[1:]):
-            v = B64.index(ch)
-            out.extend(6 * j + k for k in range(6) if v >> k & 1)
-        return out
-    n = 0
-    prev = -1
-    for ch in text:
-        k = CONT.find(ch)
-        if k >= 0:
-            n = n * 32 + k
-            continue
-        n = n * 32 + FIN.index(ch)
-        prev = prev + n + 1
-        out.append(prev)
+def _strictly_rising(ids: list[int]) -> bool:
+    return all(map(operator.lt, ids, itertools.islice(ids, 1, None)))
+
+
+def _bitmap(ids: list[int]) -> str:
+    size = ids[-1] // 6 + 1
+    flags = bytearray(size * 6)
+    collections.deque(map(flags.__setitem__, ids, itertools.repeat(1)), maxlen=0)
+    value = 0
+    for k in range(6):   # each byte holds 0 or 1, so shifting the whole number moves bits within bytes
+        value |= int.from_bytes(flags[k::6], "little") << k
+    return value.to_bytes(size, "little").translate(_B64_OF_VALUE).decode("ascii")
+
+
+class _VarintValues(dict):
+    def __missing__(self, token: str) -> int:
         n = 0
-    return out
+        for ch in token[:-1]:
+            n = n * 32 + CONT.index(ch)
+        value = self[token] = n * 32 + FIN.index(token[-1]) + 1
+        return value
+
+
+_VARINT = re.compile(f"[{re.escape(CONT)}]*[{FIN}]")
+_VARINT_VALUES = _VarintValues()        # token -> gap + 1
+
+
+def decode_postings(text: str) -> list[int]:
+    """Decode :func:`encode_postings`."""
+    if text.startswith("~"):
+        data = text[1:].encode("ascii").translate(_VALUE_OF_B64)
+        rows = range(len(data) * 6)
+        return sorted(itertools.chain.from_iterable(
+            itertools.compress(rows[k::6], data.translate(_BIT_K[k])) for k in range(6)))
+    steps = map(_VARINT_VALUES.__getitem__, _VARINT.findall(text))
+    return list(itertools.accumulate(steps, initial=-1))[1:]
 
 
 def key_hash(key: str) -> int:
@@ -181,84 +208,118 @@ class DocTokens:
     title_words: frozenset[str]   # words of the headline that get pinyin keys
     body_words: frozenset[str]    # words of the headline, body, tags and places that get pinyin keys
 
-    def pack(self) -> bytes:
-        """Return the tokens as compressed bytes for the token store."""
-        parts = (self.title_keys, self.body_keys, self.title_words, self.body_words)
-        return zlib.compress("\x01".join("\x00".join(sorted(p)) for p in parts).encode("utf-8"), 1)
-
-    @classmethod
-    def unpack(cls, data: bytes) -> "DocTokens":
-        """Return the tokens that :meth:`pack` stored."""
-        parts = zlib.decompress(data).decode("utf-8").split("\x01")
-        return cls(*(frozenset(p.split("\x00")) if p else frozenset() for p in parts))
-
-
-def _pinyin_words(ws: Iterable[str]) -> set[str]:
-    return {w for w in ws if 2 <= len(w) <= PINYIN_MAX_CHARS and _ALL_HAN.fullmatch(w)}
-
 
 _ALL_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
-def _words_and_pairs(text: str) -> set[str]:
-    """jieba words, plus adjacent pairs of Han words (2–3 characters each, 4–5 in all)
-    so that pinyin typed for a compound jieba splits (机关|干部 → jiguanganbu) still matches."""
+def _index_words(text: str) -> tuple[set[str], set[str]]:
+    """Return (single Han characters that jieba keeps as words, words that get pinyin keys).
+
+    The pinyin words are jieba's words of 2–6 Han characters, plus adjacent pairs of Han
+    words of 2–3 characters (4–5 in all), so that pinyin typed for a compound jieba
+    splits (机关|干部 → jiguanganbu) still matches."""
     ws = words(text)
-    out = set(ws)
-    for a, b in zip(ws, ws[1:]):
-        if 2 <= len(a) <= 3 and 2 <= len(b) <= 3 and len(a) + len(b) <= 5 and _ALL_HAN.fullmatch(a + b):
-            out.add(a + b)
-    return out
+    han = {w for w in set(ws) if _ALL_HAN.fullmatch(w)}
+    short = {w for w in han if 2 <= len(w) <= 3}
+    pinyin = {w for w in han if 2 <= len(w) <= PINYIN_MAX_CHARS}
+    pinyin.update(a + b for a, b in zip(ws, ws[1:]) if a in short and b in short and len(a) + len(b) <= 5)
+    return {w for w in han if len(w) == 1}, pinyin
 
 
 def doc_tokens(doc: tuple) -> DocTokens:
     """Return the index tokens of one document input (see :func:`_doc_input`)."""
     _id, _date, head, body, extra, district, topics, _url, _title, _kicker, _subtitle = doc
-    fhead = fold(head)
-    fbody = fold(body + "\n" + extra)
-    title_keys = set(search_tokens(head))
+    fhead, fbody, fextra = fold(head), fold(body), fold(extra)
+    title_keys = search_token_set(fhead, folded=True)
     title_keys.update(c for c in fhead if is_search_cjk(c))
-    ws_head = _words_and_pairs(fhead)
-    ws_body = _words_and_pairs(fbody)
-    body_keys = set(search_tokens(body))
-    body_keys.update(search_tokens(extra))
-    body_keys.update(w for w in ws_body if len(w) == 1 and is_search_cjk(w))
-    body_keys |= title_keys
+    _, title_words = _index_words(fhead)
+    singles, body_words = _index_words(fbody + "\n" + fextra)
+    body_keys = search_token_set(fbody, folded=True) | search_token_set(fextra, folded=True) | singles | title_keys
     if district:
         body_keys.add("d:" + fold(district))
     body_keys.update("t:" + fold(t) for t in topics)
-    title_words = _pinyin_words(ws_head)
     return DocTokens(frozenset(title_keys), frozenset(body_keys), frozenset(title_words),
-                     frozenset(_pinyin_words(ws_body) | title_words))
+                     frozenset(body_words | title_words))
 
 
-def _tokens_chunk(docs: list) -> list[bytes]:
-    return [doc_tokens(d).pack() for d in docs]
+@dataclass
+class _Postings:
+    """Document numbers per key, in rising order, for a run of documents."""
+
+    body: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    title: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    word_body: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    word_title: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, n: int, tok: DocTokens) -> None:
+        for table, keys in ((self.body, tok.body_keys), (self.title, tok.title_keys),
+                            (self.word_body, tok.body_words), (self.word_title, tok.title_words)):
+            for key in keys:
+                table[key].append(n)
+
+    def extend(self, other: "_Postings") -> None:
+        """Append *other*, whose documents all come after these."""
+        for mine, theirs in ((self.body, other.body), (self.title, other.title),
+                             (self.word_body, other.word_body), (self.word_title, other.word_title)):
+            for key, ids in theirs.items():
+                have = mine.get(key)
+                if have is None:
+                    mine[key] = ids
+                else:
+                    have.extend(ids)
+
+    def plain(self) -> "_Postings":
+        return _Postings(*(dict(t) for t in (self.body, self.title, self.word_body, self.word_title)))
 
 
 PARALLEL_MIN = 400     # tokenize in one process per core from this many documents
+_FORKED_DOCS: list = []
 
 
-def _tokenize_all(docs: list) -> list[DocTokens]:
-    """Tokenize *docs*, in forked workers when there are many (jieba is the slow part)."""
+def _postings_of(bounds: tuple[int, int]) -> tuple[_Postings, dict[int, tuple]]:
+    post = _Postings()
+    inputs = {}
+    for n in range(*bounds):
+        inputs[n] = _FORKED_DOCS[n]
+        post.add(n, doc_tokens(inputs[n]))
+    return post.plain(), inputs
+
+
+def _postings_all(docs: _Docs) -> _Postings:
+    """Tokenize every document into postings: in one forked worker per core on big corpora
+    (jieba and set building are the slow part), each over one run of documents."""
+    global _FORKED_DOCS
     import multiprocessing
     import os
 
     workers = min(os.cpu_count() or 1, 4)
     if len(docs) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [doc_tokens(d) for d in docs]
-    size = max(50, len(docs) // (workers * 4) + 1)
-    chunks = [docs[i:i + size] for i in range(0, len(docs), size)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        packed = [data for part in pool.map(_tokens_chunk, chunks) for data in part]
-    return [DocTokens.unpack(data) for data in packed]
+        _FORKED_DOCS = docs
+        try:
+            return _postings_of((0, len(docs)))[0]
+        finally:
+            _FORKED_DOCS = []
+    step = math.ceil(len(docs) / workers)
+    runs = [(i, min(i + step, len(docs))) for i in range(0, len(docs), step)]
+    _FORKED_DOCS = docs
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_postings_of, runs)
+    finally:
+        _FORKED_DOCS = []
+    total = parts[0][0]
+    for part, inputs in parts:
+        docs.set_inputs(inputs)
+        if part is not total:
+            total.extend(part)
+    return total
 
 
-class TokenStore:
-    """Tokens of every document ever indexed, keyed by the digest of its input, in SQLite
-    (read one document at a time on an incremental build, all at once on a full one)."""
+class InputStore:
+    """The input of every document indexed, keyed by its digest, in SQLite: an incremental
+    build re-tokenizes a changed document's old input to know which keys it leaves."""
 
-    def __init__(self, path: Path | None, code: bytes) -> None:
+    def __init__(self, path: Path | None) -> None:
         import sqlite3
 
         self.db = None
@@ -267,44 +328,51 @@ class TokenStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(str(path))
-            self.db.execute("CREATE TABLE IF NOT EXISTS tokens (digest BLOB PRIMARY KEY, data BLOB) WITHOUT ROWID")
-            self.db.execute("CREATE TABLE IF NOT EXISTS code (digest BLOB)")
-            row = self.db.execute("SELECT digest FROM code").fetchone()
-            if row is None or row[0] != code:   # other tokenizing code: every entry is stale
-                self.db.execute("DELETE FROM tokens")
-                self.db.execute("DELETE FROM code")
-                self.db.execute("INSERT INTO code VALUES (?)", (code,))
-                self.db.commit()
+            self.db.execute("CREATE TABLE IF NOT EXISTS docs (digest BLOB PRIMARY KEY, data BLOB) WITHOUT ROWID")
         except sqlite3.Error:   # a cache is disposable: work without it
             self.db = None
 
-    def get_many(self, digests: list[bytes]) -> dict[bytes, DocTokens]:
-        """Return the stored tokens of those *digests* that are in the store."""
+    def get_many(self, digests: list[bytes]) -> dict[bytes, tuple]:
+        """Return the stored inputs of those *digests* that are in the store."""
+        import pickle
+
         if self.db is None or not digests:
             return {}
-        wanted = set(digests)
-        if len(wanted) > 200:
-            rows = self.db.execute("SELECT digest, data FROM tokens")
-        else:
-            marks = ",".join("?" * len(wanted))
-            rows = self.db.execute(f"SELECT digest, data FROM tokens WHERE digest IN ({marks})", list(wanted))
-        return {d: DocTokens.unpack(data) for d, data in rows if d in wanted}
+        wanted = sorted(set(digests))
+        marks = ",".join("?" * len(wanted))
+        rows = self.db.execute(f"SELECT digest, data FROM docs WHERE digest IN ({marks})", wanted)
+        return {d: pickle.loads(data) for d, data in rows}
 
-    def put_many(self, items: dict[bytes, DocTokens], keep: set[bytes] | None = None) -> None:
-        """Store *items*; with *keep*, drop every entry whose digest is not in it."""
+    def replace_all(self, items: dict[bytes, tuple]) -> None:
+        """Make the store hold exactly *items*."""
+        import pickle
         import sqlite3
 
         if self.db is None:
             return
         try:
             with self.db:
-                self.db.executemany("INSERT OR REPLACE INTO tokens VALUES (?, ?)",
-                                    [(d, t.pack()) for d, t in items.items()])
-                if keep is not None:
-                    stored = [d for (d,) in self.db.execute("SELECT digest FROM tokens")]
-                    self.db.executemany("DELETE FROM tokens WHERE digest = ?", [(d,) for d in stored if d not in keep])
+                self.db.execute("DELETE FROM docs")
+                self.db.executemany("INSERT INTO docs VALUES (?, ?)",
+                                    [(d, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+                                     for d, doc in items.items()])
         except sqlite3.Error:
-            pass
+            self.db = None
+
+    def put_many(self, items: dict[bytes, tuple]) -> None:
+        """Add *items*."""
+        import pickle
+        import sqlite3
+
+        if self.db is None:
+            return
+        try:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)",
+                                    [(d, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+                                     for d, doc in items.items()])
+        except sqlite3.Error:
+            self.db = None
 
     def close(self) -> None:
         if self.db is not None:
@@ -386,8 +454,36 @@ def _doc_input(art: Article, url: str) -> tuple:
             art.district or "", art.topics, url, art.title, art.kicker or "", art.subtitle or "")
 
 
-def _doc_digest(doc: tuple) -> bytes:
-    return hashlib.blake2b(repr(doc).encode("utf-8"), digest_size=16).digest()
+class _Docs:
+    """The documents, newest first; each one's index input is made on first use
+    (an incremental build needs only the changed ones)."""
+
+    def __init__(self, articles: list[Article], url_of: Callable[[Article], str]) -> None:
+        self.articles = articles
+        self.urls = [url_of(a) for a in articles]
+        self._inputs: dict[int, tuple] = {}
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    def __getitem__(self, n: int) -> tuple:
+        got = self._inputs.get(n)
+        if got is None:
+            got = self._inputs[n] = _doc_input(self.articles[n], self.urls[n])
+        return got
+
+    def __iter__(self):
+        return (self[n] for n in range(len(self)))
+
+    def set_inputs(self, inputs: dict[int, tuple]) -> None:
+        self._inputs.update(inputs)
+
+    def digest(self, n: int) -> bytes:
+        """Digest the fields of document *n* that its input is made from."""
+        a = self.articles[n]
+        raw = (a.id, a.date, a.kicker, a.title, a.subtitle, a.body, a.tags, a.places, a.district, a.topics,
+               self.urls[n])
+        return hashlib.blake2b(repr(raw).encode("utf-8"), digest_size=16).digest()
 
 
 def _doc_file(doc: tuple) -> dict:
@@ -406,15 +502,15 @@ def _code_digest(districts: dict[str, str], place_names: tuple[str, ...]) -> byt
     return h.digest()
 
 
-def _meta(docs: list[tuple], shards: int, blocks: list[str], districts: dict[str, str]) -> dict:
+def _meta(docs: list[Article], shards: int, blocks: list[str], districts: dict[str, str]) -> dict:
     years: dict[str, list[int]] = {}
     names: set[str] = set()
     topics: set[str] = set()
-    for n, doc in enumerate(docs):
-        years.setdefault(doc[1][:4], [n, n])[1] = n
-        if doc[5]:
-            names.add(doc[5])
-        topics.update(doc[6])
+    for n, art in enumerate(docs):
+        years.setdefault(art.year, [n, n])[1] = n
+        if art.district:
+            names.add(art.district)
+        topics.update(art.topics)
     aliases = {k: v for k, v in sorted(districts.items()) if v in names}
     return {"v": FORMAT_VERSION, "n": len(docs), "shards": shards, "fold": blocks,
             "years": [[y, r[0], r[1]] for y, r in sorted(years.items(), reverse=True)],
@@ -440,17 +536,28 @@ class _Words:
             return []
         return ["p:" + full, "i:" + initials] if len(word) <= 4 else ["p:" + full]
 
-    def entry(self, key: str, members: Iterable[str]) -> str | None:
-        """Return the index entry of pinyin *key* over the words that read so, or None."""
+    def by_key(self) -> dict[str, list[str]]:
+        """Return {pinyin key: the words that read so, sorted}."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for w in sorted(self.docs):
+            for key in self.keys_of(w):
+                out[key].append(w)
+        return dict(out)
+
+    def entry(self, members: Iterable[str]) -> str | None:
+        """Return the index entry of a pinyin key over the words that read so, or None."""
         ranked = sorted((w for w in members if w in self.docs), key=lambda w: (-self.docs[w][0], w))[:PINYIN_WORDS]
         if not ranked:
             return None
-        body: set[int] = set()
-        title: set[int] = set()
+        if len(ranked) == 1:
+            _, body, title = self.docs[ranked[0]]
+            return f"{body}|{title}|{ranked[0]}"
+        body_ids: set[int] = set()
+        title_ids: set[int] = set()
         for w in ranked:
-            body.update(decode_postings(self.docs[w][1]))
-            title.update(decode_postings(self.docs[w][2]))
-        return encode_postings(body) + "|" + encode_postings(title) + "|" + " ".join(ranked)
+            body_ids.update(decode_postings(self.docs[w][1]))
+            title_ids.update(decode_postings(self.docs[w][2]))
+        return encode_postings(body_ids) + "|" + encode_postings(title_ids) + "|" + " ".join(ranked)
 
 
 @dataclass
@@ -483,37 +590,18 @@ def _file_digest(data: bytes) -> str:
     return digest(data)
 
 
-def _full_index(docs: list[tuple], tokens: list[DocTokens], districts: dict[str, str],
-                readings: dict) -> tuple[dict[str, bytes], _Words, int]:
-    """Build every search file from every document's tokens."""
-    body_post: dict[str, list[int]] = defaultdict(list)
-    title_post: dict[str, list[int]] = defaultdict(list)
-    word_post: dict[str, list[int]] = defaultdict(list)
-    word_title: dict[str, list[int]] = defaultdict(list)
-    files: dict[str, bytes] = {}
-    for n, (doc, tok) in enumerate(zip(docs, tokens)):
-        for key in tok.body_keys:
-            body_post[key].append(n)
-        for key in tok.title_keys:
-            title_post[key].append(n)
-        for w in tok.body_words:
-            word_post[w].append(n)
-        for w in tok.title_words:
-            word_title[w].append(n)
-        files[f"search/d/{n}.js"] = _js(f"d{n}", _doc_file(doc))
-
+def _full_index(docs: _Docs, post: _Postings, readings: dict) -> tuple[dict[str, bytes], _Words, dict, int]:
+    """Build every search file from the postings of every document."""
+    files = {f"search/d/{n}.js": _js(f"d{n}", _doc_file(doc)) for n, doc in enumerate(docs)}
     entries: dict[str, str] = {}
-    for key, ids in body_post.items():
-        title = title_post.get(key)
+    for key, ids in post.body.items():
+        title = post.title.get(key)
         entries[key] = encode_postings(ids) + ("|" + encode_postings(title) if title else "")
-    vocab = _Words({w: (len(ids), encode_postings(ids), encode_postings(word_title.get(w, ())))
-                    for w, ids in word_post.items()}, readings)
-    by_key: dict[str, list[str]] = defaultdict(list)
-    for w in sorted(vocab.docs):
-        for key in vocab.keys_of(w):
-            by_key[key].append(w)
+    vocab = _Words({w: (len(ids), encode_postings(ids), encode_postings(post.word_title.get(w, [])))
+                    for w, ids in post.word_body.items()}, readings)
+    by_key = vocab.by_key()
     for key, members in by_key.items():
-        entries[key] = vocab.entry(key, members)
+        entries[key] = vocab.entry(members)
 
     total = sum(len(k.encode()) + len(v) + 6 for k, v in entries.items())
     shards = max(1, min(MAX_SHARDS, math.ceil(total / SHARD_TARGET)))
@@ -522,7 +610,7 @@ def _full_index(docs: list[tuple], tokens: list[DocTokens], districts: dict[str,
         grouped[shard_name(key, shards)][key] = value
     for name, group in grouped.items():
         files[f"search/s/{name}.js"] = _js("s" + name, group)
-    return files, vocab, shards
+    return files, vocab, by_key, shards
 
 
 def _apply(value: str | None, add_body: set[int], drop_body: set[int], add_title: set[int],
@@ -536,7 +624,7 @@ def _apply(value: str | None, add_body: set[int], drop_body: set[int], add_title
     return encode_postings(body) + ("|" + encode_postings(title) if title else "")
 
 
-def _incremental(state: dict, docs: list[tuple], digests: list[bytes], changed: list[int],
+def _incremental(state: dict, docs: _Docs, digests: list[bytes], changed: list[int],
                  old_tokens: list[DocTokens], new_tokens: list[DocTokens], out_dir: Path) -> dict[str, bytes] | None:
     """Patch the previous index for *changed* documents; None when the previous output is unusable."""
     shards = state["shards"]
@@ -592,7 +680,7 @@ def _incremental(state: dict, docs: list[tuple], digests: list[bytes], changed: 
             group = _unjs(data)
         for key in keys:
             if key in pinyin_touched:
-                value = vocab.entry(key, by_key.get(key, ()))
+                value = vocab.entry(by_key.get(key, ()))
             else:
                 value = _apply(group.get(key), *body_delta[key])
             if value is None:
@@ -609,7 +697,7 @@ def _incremental(state: dict, docs: list[tuple], digests: list[bytes], changed: 
 
 
 STATE_FILE = "search-state.pickle"
-TOKENS_FILE = "search-tokens.sqlite"
+INPUTS_FILE = "search-inputs.sqlite"
 INCREMENTAL_MAX = 0.05       # patch the index when at most this share of documents changed
 
 
@@ -623,71 +711,75 @@ def build_search_index(articles: Sequence[Article], config: Config, *,
     only patched when every one of its files is there unchanged.  Call ``.save()`` on the
     result once its files are in *out_dir*."""
     url_of = url_of or default_url_of(articles)
-    published = published or {}
     districts = _load_districts() if districts is None else districts
     code = _code_digest(districts, _teach_place_names())
-    arts = sorted((a for a in articles if not a.draft), key=lambda a: (a.date, a.id), reverse=True)
-    docs = [_doc_input(a, url_of(a)) for a in arts]
-    digests = [_doc_digest(d) for d in docs]
+    docs = _Docs(sorted((a for a in articles if not a.draft), key=lambda a: (a.date, a.id), reverse=True), url_of)
+    digests = [docs.digest(n) for n in range(len(docs))]
     cache_dir = getattr(config, "cache_dir", None)
     state_path = Path(cache_dir) / STATE_FILE if cache_dir is not None else None
-    store = TokenStore(Path(cache_dir) / TOKENS_FILE if cache_dir is not None else None, code)
+    store = InputStore(Path(cache_dir) / INPUTS_FILE if cache_dir is not None else None)
     try:
         state = _read_pickle(state_path) if (state_path is not None and out_dir is not None) else None
-        files = None
-        if (isinstance(state, dict) and state.get("code") == code and state.get("ids") == [d[0] for d in docs]
-                and len(state.get("digests", ())) == len(docs)
-                and all(published.get(p) == d for p, d in state["files"].items())):
-            changed = [n for n, (a, b) in enumerate(zip(state["digests"], digests)) if a != b]
-            if len(changed) <= max(1, INCREMENTAL_MAX * len(docs)):
-                old = store.get_many([state["digests"][n] for n in changed])
-                if len(old) == len(set(state["digests"][n] for n in changed)):
-                    new = [doc_tokens(docs[n]) for n in changed]
-                    store.put_many({digests[n]: t for n, t in zip(changed, new)})
-                    files = _incremental(state, docs, digests, changed,
-                                         [old[state["digests"][n]] for n in changed], new, Path(out_dir))
-        if files is not None:
+        if not (isinstance(state, dict) and state.get("code") == code):
+            state = None
+        files = _patch(state, docs, digests, store, Path(out_dir or "."), published or {}) if state else None
+        incremental = files is not None
+        if incremental:
             state = dict(state, digests=digests)
-            blocks = state["blocks"]
-            shards = state["shards"]
-            incremental = True
         else:
-            known = store.get_many(digests)
-            missing = [n for n, d in enumerate(digests) if d not in known]
-            fresh = dict(zip((digests[n] for n in missing), _tokenize_all([docs[n] for n in missing])))
-            store.put_many(fresh, keep=set(digests))
-            tokens = [known.get(d) or fresh[d] for d in digests]
-            readings = state.get("readings", {}) if isinstance(state, dict) and state.get("code") == code else {}
-            files, vocab, shards = _full_index(docs, tokens, districts, readings)
+            post = _postings_all(docs)
+            files, vocab, by_key, shards = _full_index(docs, post, state["readings"] if state else {})
             blocks = fold_blocks()
             for name, pairs in blocks.items():
                 files[f"search/f/{name}.js"] = _js("f" + name, pairs)
-            blocks = sorted(blocks)
-            by_key: dict[str, list[str]] = defaultdict(list)
-            for w in sorted(vocab.docs):
-                for key in vocab.keys_of(w):
-                    by_key[key].append(w)
-            state = {"code": code, "shards": shards, "blocks": blocks, "words": vocab.docs,
-                     "readings": vocab.readings, "by_key": dict(by_key), "files": {}, "digests": digests}
-            incremental = False
-        files["search/meta.js"] = _js("meta", _meta(docs, shards, blocks, districts))
-        state["ids"] = [d[0] for d in docs]
-        old_files = state["files"] if incremental else {}
-        digests_out = dict(old_files) if incremental else {}
-        for path, data in list(files.items()):
-            if not data:
-                del files[path]
-                digests_out.pop(path, None)
-                continue
-            d = _file_digest(data)
-            if old_files.get(path) == d:
-                del files[path]
-            digests_out[path] = d
-        state["files"] = digests_out
-        keep = sorted(p for p in digests_out if p not in files)
-        return SearchIndex(files, keep, _version(digests_out), incremental, state, state_path)
+            state = {"code": code, "shards": shards, "blocks": sorted(blocks), "words": vocab.docs,
+                     "readings": vocab.readings, "by_key": by_key, "files": {}, "digests": digests,
+                     "ids": [a.id for a in docs.articles]}
+            store.replace_all(dict(zip(digests, docs)))
+        files["search/meta.js"] = _js("meta", _meta(docs.articles, state["shards"], state["blocks"], districts))
+        return _finish(files, state, incremental, state_path)
     finally:
         store.close()
+
+
+def _patch(state: dict, docs: _Docs, digests: list[bytes], store: InputStore, out_dir: Path,
+           published: dict[str, str]) -> dict[str, bytes] | None:
+    """Return the files that change when the previous index is patched, or None when it can't be."""
+    if state.get("ids") != [a.id for a in docs.articles] or len(state.get("digests", ())) != len(docs):
+        return None   # documents added, removed or reordered: every number after them moves
+    if any(published.get(path) != d for path, d in state["files"].items()):
+        return None
+    changed = [n for n, (a, b) in enumerate(zip(state["digests"], digests)) if a != b]
+    if len(changed) > max(1, INCREMENTAL_MAX * len(docs)):
+        return None
+    old_digests = [state["digests"][n] for n in changed]
+    old_inputs = store.get_many(old_digests)
+    if any(d not in old_inputs for d in old_digests):
+        return None
+    old = [doc_tokens(old_inputs[d]) for d in old_digests]
+    new = [doc_tokens(docs[n]) for n in changed]
+    files = _incremental(state, docs, digests, changed, old, new, out_dir)
+    if files is not None:
+        store.put_many({digests[n]: docs[n] for n in changed})
+    return files
+
+
+def _finish(files: dict[str, bytes], state: dict, incremental: bool, state_path: Path | None) -> SearchIndex:
+    """Drop unchanged and emptied files from *files*; record every file's digest in *state*."""
+    previous = state["files"] if incremental else {}
+    digests = dict(previous)
+    for path, data in list(files.items()):
+        if not data:            # a shard that lost its last key
+            del files[path]
+            digests.pop(path, None)
+            continue
+        d = _file_digest(data)
+        if previous.get(path) == d:
+            del files[path]
+        digests[path] = d
+    state["files"] = digests
+    keep = sorted(p for p in digests if p not in files)
+    return SearchIndex(files, keep, _version(digests), incremental, state, state_path)
 
 
 def build_search_files(articles: Sequence[Article], config: Config,

@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import operator
 import re
 import unicodedata
 from pathlib import Path
 
-import jieba
-import jieba.analyse
-from pypinyin import Style, lazy_pinyin
 
-try:  # jieba-rs: the same dictionary and algorithm, about 30 times faster
-    import rjieba as _rjieba
-except ImportError:  # pragma: no cover - pure-Python jieba does the same, slowly
-    _rjieba = None
-
-jieba.setLogLevel(logging.WARNING)
 
 # Chinese punctuation that NFKC leaves alone (or folds to several characters).
 _PUNCT = {
@@ -90,26 +82,51 @@ def is_cjk(char: str) -> bool:
 
 
 _USER_WORDS: set[str] = set()
+_TAUGHT: dict[str, set[str]] = {"jieba": set(), "rjieba": set()}
+
+
+def _teach(name: str, add_word) -> None:
+    for word in sorted(_USER_WORDS - _TAUGHT[name]):
+        add_word(word)
+        _TAUGHT[name].add(word)
+
+
+def _jieba():
+    """Return the pure-Python jieba, loaded on first use (its dictionary takes a second) and
+    taught every word :func:`add_words` was given."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    _teach("jieba", lambda w: jieba.add_word(w, freq=20000))
+    return jieba
+
+
+def _segmenter():
+    """Return the cut function: jieba-rs (the same dictionary and algorithm, about 30 times
+    faster) when installed, else jieba; loaded on first use and taught :func:`add_words`."""
+    try:
+        import rjieba
+    except ImportError:  # pragma: no cover - pure-Python jieba does the same, slowly
+        return _jieba().lcut
+    _teach("rjieba", lambda w: rjieba.add_word(w, 20000, None))
+    return rjieba.cut
 
 
 def add_words(words: "list[str] | set[str] | tuple[str, ...]") -> None:
     """Teach jieba words it must not split (place names, for instance)."""
-    for word in words:
-        if word and word not in _USER_WORDS:
-            _USER_WORDS.add(word)
-            jieba.add_word(word, freq=20000)
-            if _rjieba is not None:
-                _rjieba.add_word(word, 20000, None)
+    _USER_WORDS.update(w for w in words if w)
 
 
 def words(text: str) -> list[str]:
     """Segment *text* into jieba words (precise mode), dropping whitespace."""
-    cut = _rjieba.cut if _rjieba is not None else jieba.lcut
-    return [w for w in cut(text) if w.strip()]
+    return [w for w in _segmenter()(text) if w.strip()]
 
 
 def keywords(text: str, limit: int = 8) -> list[str]:
     """Return jieba's TF-IDF keywords for *text*, best first."""
+    _jieba()
+    import jieba.analyse
+
     return jieba.analyse.extract_tags(text, topK=limit)
 
 
@@ -118,6 +135,8 @@ _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 
 def slugify(text: str, max_words: int = 8) -> str:
     """Make an ASCII slug from Chinese text: one hyphenated chunk per word."""
+    from pypinyin import Style, lazy_pinyin
+
     parts: list[str] = []
     for word in words(fold(text)):
         syllables = lazy_pinyin(word, style=Style.NORMAL, errors=lambda s: list(s))
@@ -154,4 +173,16 @@ def search_tokens(text: str) -> list[str]:
             out.extend(run[i:i + 2] for i in range(len(run) - 1))
         else:
             out.append(run)
+    return out
+
+
+def search_token_set(text: str, folded: bool = False) -> set[str]:
+    """Return ``set(search_tokens(text))``, built without the list (the index's hot path);
+    *folded* says that *text* went through :func:`fold` already."""
+    out: set[str] = set()
+    for run in _SEARCH_RUN.findall(text if folded else fold(text)):
+        if len(run) > 1 and is_search_cjk(run[0]):
+            out.update(map(operator.add, run, run[1:]))
+        else:
+            out.add(run)
     return out

@@ -47,7 +47,7 @@ def test_hash_is_stable():
 def test_deterministic(tmp_path):
     first = _files()
     assert _files(tmp_path) == first
-    assert (tmp_path / "search-tokens.sqlite").exists()
+    assert (tmp_path / "search-inputs.sqlite").exists()
     assert _files(tmp_path) == first  # from the token cache
 
 
@@ -141,3 +141,20 @@ def test_incremental_refuses_a_changed_output(tmp_path):
     assert not again.incremental      # public/ is not what the state describes: index everything
     assert _publish(again, out) == build_search_files(articles, default_config(ROOT).with_overrides(
         cache_dir=tmp_path / "other"), lambda a: f"x/{a.slug}/")
+
+
+def test_token_set_is_the_set_of_tokens():
+    from hypothesis import given, settings, strategies as st
+
+    from sitegen.text import search_token_set, search_tokens
+
+    shared = json.loads((ROOT / "tests" / "search_tokens.json").read_text(encoding="utf-8"))
+    for text in shared if isinstance(shared, list) else shared.values():
+        text = text if isinstance(text, str) else text.get("text", "")
+        assert search_token_set(text) == set(search_tokens(text))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.sampled_from("社区托养機構電網ＳＹＢ5g a,。")))
+    def check(text):
+        assert search_token_set(text) == set(search_tokens(text))
+    check()
