@@ -162,14 +162,14 @@ def _static_files(config) -> list:
     return out
 
 
-def _search_index(articles, config, url_of, published: dict, report: BuildReport):
+def _search_index(articles, config, url_of, digest_of, published: dict, report: BuildReport):
     """Return the SearchIndex of *articles*, or None (benchmarks of the build stage alone, or a failure)."""
     if os.environ.get("SITEGEN_SKIP_SEARCH") == "1":
         return None
     from .search import build_search_index
     try:
         return build_search_index(articles, config, url_of=url_of, out_dir=Path(config.out_dir),
-                                  published=published)
+                                  published=published, digest_of=digest_of)
     except Exception as exc:  # the site still builds without its search data
         report.errors.append(f"search: {type(exc).__name__}: {exc}")
         return None
@@ -246,7 +246,8 @@ def build_site(config, *, today: str | None = None) -> BuildReport:
     files = _render_all(model, config, pending)
     stage("render")
 
-    search = _search_index(model.articles, config, lambda a: model.article_url[a.path], manifest, report)
+    search = _search_index(model.articles, config, lambda a: model.article_url[a.path],
+                           lambda a: library.digests[a.path], manifest, report)
     stage("search")
 
     files += _static_files(config)

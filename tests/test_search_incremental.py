@@ -1,0 +1,60 @@
+"""The search index through the build: a one-article edit patches a few files, and the
+result is byte-identical to a clean build of the edited content."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from _buildkit import build, make_config, tree
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def _search(folder: Path) -> dict:
+    return {p: data for p, data in tree(folder).items() if str(p).startswith("search/")}
+
+
+def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch):
+    import sitegen.search
+
+    config = make_config(tmp_path / "a")
+    build(config)
+    before = _search(config.out_dir)
+    full_index = sitegen.search._full_index
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a one-article edit rebuilt the whole index")
+    monkeypatch.setattr(sitegen.search, "_full_index", refuse)
+    _edit(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听取垃圾分类意见")
+    report = build(config)
+    assert not report.errors
+    after = _search(config.out_dir)
+    changed = {p for p in after if before.get(p) != after[p]} | (set(before) - set(after))
+    assert changed and len(changed) < len(after) // 2, changed
+    assert all(str(p).startswith(("search/s/", "search/d/", "search/meta")) for p in changed)
+
+    monkeypatch.setattr(sitegen.search, "_full_index", full_index)
+    clean = make_config(tmp_path / "b")
+    shutil.rmtree(clean.content_dir)
+    shutil.copytree(config.content_dir, clean.content_dir)
+    build(clean)
+    assert _search(clean.out_dir) == after
+
+
+def test_a_deleted_output_falls_back_to_a_full_index(tmp_path):
+    config = make_config(tmp_path)
+    build(config)
+    shutil.rmtree(config.out_dir)
+    _edit(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听民声")
+    report = build(config)
+    assert not report.errors
+    assert (config.out_dir / "search" / "meta.js").is_file()
+    assert len(_search(config.out_dir)) > 20
