@@ -84,11 +84,20 @@ def encode_postings(ids: Iterable[int]) -> str:
     ids = ids if isinstance(ids, list) and _strictly_rising(ids) else sorted(set(ids))
     if not ids:
         return ""
-    codes = _gap_codes(ids[-1] + 1)
-    gaps = "".join(map(codes.__getitem__, map(operator.sub, ids, itertools.chain((-1,), ids))))
+    gaps = _varints(ids)
     if len(gaps) > ids[-1] // 6 + 2:
         return "~" + _bitmap(ids)
     return gaps
+
+
+def _varints(ids: list[int]) -> str:
+    codes = _gap_codes(ids[-1] + 1)
+    return "".join(map(codes.__getitem__, map(operator.sub, ids, itertools.chain((-1,), ids))))
+
+
+def _shorter(gaps: str, last: int) -> str:
+    """Return varint *gaps* ending at document *last*, or its bitmap when that is shorter."""
+    return "~" + _bitmap(decode_postings(gaps)) if len(gaps) > last // 6 + 2 else gaps
 
 
 def _strictly_rising(ids: list[int]) -> bool:
@@ -257,35 +266,43 @@ class _Postings:
             for key in keys:
                 table[key].append(n)
 
-    def extend(self, other: "_Postings") -> None:
-        """Append *other*, whose documents all come after these."""
-        for mine, theirs in ((self.body, other.body), (self.title, other.title),
-                             (self.word_body, other.word_body), (self.word_title, other.word_title)):
-            for key, ids in theirs.items():
-                have = mine.get(key)
-                if have is None:
-                    mine[key] = ids
-                else:
-                    have.extend(ids)
+    def runs(self) -> tuple[dict, dict, dict, dict]:
+        """Return each table as {key: (varint gaps, first, last, count)}: compact to send back
+        from a worker, and joinable with the run of the documents that follow."""
+        return tuple({key: (_varints(ids), ids[0], ids[-1], len(ids)) for key, ids in table.items()}
+                     for table in (self.body, self.title, self.word_body, self.word_title))
 
-    def plain(self) -> "_Postings":
-        return _Postings(*(dict(t) for t in (self.body, self.title, self.word_body, self.word_title)))
+
+def _join_runs(parts: list[dict]) -> dict[str, list]:
+    """Join {key: (gaps, first, last, count)} tables of consecutive document runs, in order."""
+    total: dict[str, list] = {}
+    for part in parts:
+        for key, (gaps, first, last, count) in part.items():
+            have = total.get(key)
+            if have is None:
+                total[key] = [gaps, first, last, count]
+                continue
+            codes = _gap_codes(first + 1)   # re-code the run's first gap from the previous run's last
+            have[0] += codes[first - have[2]] + gaps[len(codes[first + 1]):]
+            have[2] = last
+            have[3] += count
+    return total
 
 
 PARALLEL_MIN = 400     # tokenize in one process per core from this many documents
 _FORKED_DOCS: list = []
 
 
-def _postings_of(bounds: tuple[int, int]) -> tuple[_Postings, dict[int, tuple]]:
+def _postings_of(bounds: tuple[int, int]) -> tuple[tuple, dict[int, tuple]]:
     post = _Postings()
     inputs = {}
     for n in range(*bounds):
         inputs[n] = _FORKED_DOCS[n]
         post.add(n, doc_tokens(inputs[n]))
-    return post.plain(), inputs
+    return post.runs(), inputs
 
 
-def _postings_all(docs: _Docs) -> _Postings:
+def _postings_all(docs: _Docs) -> tuple[dict, ...]:
     """Tokenize every document into postings: in one forked worker per core on big corpora
     (jieba and set building are the slow part), each over one run of documents."""
     global _FORKED_DOCS
@@ -296,23 +313,21 @@ def _postings_all(docs: _Docs) -> _Postings:
     if len(docs) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         _FORKED_DOCS = docs
         try:
-            return _postings_of((0, len(docs)))[0]
+            parts = [_postings_of((0, len(docs)))]
         finally:
             _FORKED_DOCS = []
-    step = math.ceil(len(docs) / workers)
-    runs = [(i, min(i + step, len(docs))) for i in range(0, len(docs), step)]
-    _FORKED_DOCS = docs
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_postings_of, runs)
-    finally:
-        _FORKED_DOCS = []
-    total = parts[0][0]
-    for part, inputs in parts:
+    else:
+        step = math.ceil(len(docs) / workers)
+        runs = [(i, min(i + step, len(docs))) for i in range(0, len(docs), step)]
+        _FORKED_DOCS = docs
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_postings_of, runs)
+        finally:
+            _FORKED_DOCS = []
+    for _, inputs in parts:
         docs.set_inputs(inputs)
-        if part is not total:
-            total.extend(part)
-    return total
+    return tuple(_join_runs([tables[i] for tables, _ in parts]) for i in range(4))
 
 
 class InputStore:
@@ -594,15 +609,18 @@ def _file_digest(data: bytes) -> str:
     return digest(data)
 
 
-def _full_index(docs: _Docs, post: _Postings, readings: dict) -> tuple[dict[str, bytes], _Words, dict, int]:
-    """Build every search file from the postings of every document."""
+def _full_index(docs: _Docs, post: tuple[dict, ...], readings: dict) -> tuple[dict[str, bytes], _Words, dict, int]:
+    """Build every search file from the joined postings runs of every document."""
     files = {f"search/d/{n}.js": _js(f"d{n}", _doc_file(doc)) for n, doc in enumerate(docs)}
+    body, title, word_body, word_title = post
+
+    def final(run: list | None) -> str:
+        return _shorter(run[0], run[2]) if run else ""
     entries: dict[str, str] = {}
-    for key, ids in post.body.items():
-        title = post.title.get(key)
-        entries[key] = encode_postings(ids) + ("|" + encode_postings(title) if title else "")
-    vocab = _Words({w: (len(ids), encode_postings(ids), encode_postings(post.word_title.get(w, [])))
-                    for w, ids in post.word_body.items()}, readings)
+    for key, run in body.items():
+        in_title = title.get(key)
+        entries[key] = final(run) + ("|" + final(in_title) if in_title else "")
+    vocab = _Words({w: (run[3], final(run), final(word_title.get(w))) for w, run in word_body.items()}, readings)
     by_key = vocab.by_key()
     for key, members in by_key.items():
         entries[key] = vocab.entry(members)

@@ -158,3 +158,16 @@ def test_token_set_is_the_set_of_tokens():
     def check(text):
         assert search_token_set(text) == set(search_tokens(text))
     check()
+
+
+def test_parallel_postings_equal_serial(tmp_path, monkeypatch):
+    import sitegen.search
+
+    articles = fixture_articles()
+    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "serial")
+    monkeypatch.setattr(sitegen.search, "PARALLEL_MIN", 10 ** 9)
+    serial = build_search_files(articles, config, lambda a: f"x/{a.slug}/")
+    monkeypatch.setattr(sitegen.search, "PARALLEL_MIN", 2)
+    monkeypatch.setattr("os.cpu_count", lambda: 3)     # three runs of two documents, joined
+    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "parallel")
+    assert build_search_files(articles, config, lambda a: f"x/{a.slug}/") == serial
