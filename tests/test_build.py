@@ -82,7 +82,7 @@ def test_article_page_content(site):
     assert 'rel="canonical" href="/tianyuan/tianyuan-shequ-shitang/"' in html
     assert 'property="og:title"' in html
     assert "raw/000_fixture.txt" in html and "第 1–9 行" in html
-    assert 'rel="next" href="/tianyuan/tianyuan-jiceng-peixun/"' in html
+    assert 'rel="next" href="../../tianyuan/tianyuan-jiceng-peixun/"' in html
     # related by shared tags (社区食堂, 养老)
     related = html[html.index('id="related"'):]
     assert "天元区养老服务再升级" in related
@@ -137,24 +137,58 @@ def test_byte_identical_rebuilds(tmp_path):
     assert tree(first.out_dir) == tree(second.out_dir)
 
 
+_LINK = re.compile(r'<(?:a|link|script|img|form)\b[^>]*?\s(?:href|src|action)="([^"]*)"')
+_CANONICAL = re.compile(r'<link rel="canonical" href="([^"]*)">')
+
+
+def _links(html: str) -> list[str]:
+    """Return every href/src/action of the page except its canonical link."""
+    canonical = set(_CANONICAL.findall(html))
+    return [link for link in _LINK.findall(html) if link not in canonical]
+
+
+def test_html_links_are_relative(site):
+    config, _ = site
+    home = (config.out_dir / "index.html").read_text(encoding="utf-8")
+    assert 'href="districts/"' in home and 'href="static/style.css"' in home and 'href="./">首页' in home
+    article = (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html").read_text(encoding="utf-8")
+    assert 'href="../../tianyuan/">天元区</a>' in article and 'href="../../">首页' in article
+    assert 'src="../../static/search.js"' in article and 'action="../../search/"' in article
+    assert 'type="application/atom+xml" title="株洲区县新闻摘要" href="../../feed.xml"' in article
+    district = (config.out_dir / "tianyuan/index.html").read_text(encoding="utf-8")
+    assert 'type="application/atom+xml" title="天元区" href="../tianyuan/feed.xml"' in district
+    # the 404 page is served at any depth: its links start at the base path
+    missing = (config.out_dir / "404.html").read_text(encoding="utf-8")
+    assert 'href="/districts/"' in missing and 'src="/static/search.js"' in missing
+
+
 def test_sub_path_build(tmp_path):
-    config = make_config(tmp_path, base_url="https://example.org/digest/")
+    base = "https://example.org/digest/"
+    config = make_config(tmp_path, base_url=base)
     report = build(config)
     assert not report.errors
-    html = (config.out_dir / "index.html").read_text(encoding="utf-8")
-    hrefs = re.findall(r'(?:href|src|action)="([^"]*)"', html)
-    assert hrefs
-    for href in hrefs:
-        assert href.startswith(("https://example.org/digest/", "#")), href
-    assert 'href="https://example.org/digest/static/style.css"' in html
-    feed = (config.out_dir / "feed.xml").read_text(encoding="utf-8")
-    assert '<link rel="self" href="https://example.org/digest/feed.xml"/>' in feed
-    assert "Sitemap: https://example.org/digest/sitemap.xml" in (config.out_dir / "robots.txt").read_text()
     assert check_site(config.out_dir) == []
+    for page in config.out_dir.rglob("*.html"):
+        rel = page.relative_to(config.out_dir).as_posix()
+        links = _links(page.read_text(encoding="utf-8"))
+        assert links, rel
+        if rel == "404.html":
+            assert all(link.startswith(("/digest/", "#")) for link in links), links
+        else:
+            assert not [link for link in links if link.startswith(("/", base))], rel
+    html = (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html").read_text(encoding="utf-8")
+    assert f'<link rel="canonical" href="{base}tianyuan/tianyuan-shequ-shitang/">' in html
+    assert f'<meta property="og:url" content="{base}tianyuan/tianyuan-shequ-shitang/">' in html
+    feed = (config.out_dir / "feed.xml").read_text(encoding="utf-8")
+    assert f'<link rel="self" href="{base}feed.xml"/>' in feed
+    assert f'href="{base}tianyuan/tianyuan-shequ-shitang/"' in feed
+    assert f"<loc>{base}tianyuan/</loc>" in (config.out_dir / "sitemap.xml").read_text(encoding="utf-8")
+    assert f"Sitemap: {base}sitemap.xml" in (config.out_dir / "robots.txt").read_text()
     # a relative sub-path works too
     config2 = make_config(tmp_path / "rel", base_url="/digest/")
     build(config2)
-    assert 'href="/digest/districts/"' in (config2.out_dir / "index.html").read_text(encoding="utf-8")
+    assert 'href="districts/"' in (config2.out_dir / "index.html").read_text(encoding="utf-8")
+    assert 'href="/digest/districts/"' in (config2.out_dir / "404.html").read_text(encoding="utf-8")
     assert check_site(config2.out_dir) == []
 
 
