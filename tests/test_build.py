@@ -75,7 +75,7 @@ def test_every_page_kind_is_built(site):
 def test_article_page_content(site):
     config, _ = site
     html = (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html").read_text(encoding="utf-8")
-    assert '<html lang="zh-CN">' in html
+    assert '<html lang="zh-CN" data-root="../../">' in html
     assert "家门口的幸福" in html                       # kicker
     assert '<figure class="caption"><figcaption>图：老人们在社区食堂就餐' in html
     assert '<h2 id="s1">价格实惠</h2>' in html
@@ -151,6 +151,7 @@ def test_html_links_are_relative(site):
     config, _ = site
     home = (config.out_dir / "index.html").read_text(encoding="utf-8")
     assert 'href="districts/"' in home and 'href="static/style.css"' in home and 'href="./">首页' in home
+    assert '<html lang="zh-CN" data-root="./">' in home   # for static/search.js
     article = (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html").read_text(encoding="utf-8")
     assert 'href="../../tianyuan/">天元区</a>' in article and 'href="../../">首页' in article
     assert 'src="../../static/search.js"' in article and 'action="../../search/"' in article
@@ -159,7 +160,7 @@ def test_html_links_are_relative(site):
     assert 'type="application/atom+xml" title="天元区" href="../tianyuan/feed.xml"' in district
     # the 404 page is served at any depth: its links start at the base path
     missing = (config.out_dir / "404.html").read_text(encoding="utf-8")
-    assert 'href="/districts/"' in missing and 'src="/static/search.js"' in missing
+    assert 'href="/districts/"' in missing and 'src="/static/search.js"' in missing and 'data-root="/"' in missing
 
 
 def test_sub_path_build(tmp_path):
