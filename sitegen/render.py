@@ -195,6 +195,7 @@ class Renderer:
                           auto_reload=False)
         env.globals.update(
             url=self.url, site={"title": config.site_title, "description": config.site_description},
+            og_image=self.absolute("static/og.png"),   # made by scripts/make_og_image.py
             chart=month_chart, month_cn=month_cn, date_cn=date_cn,
             district_url=self._slug_url(model.district_slugs, "{}/", optional=True),
             topic_url=self._slug_url(model.topic_slugs, "topic/{}/"),

@@ -91,6 +91,22 @@ def test_article_page_content(site):
     assert "天元区嵩山路街道首家社区食堂5日开张。老人们排队打饭，一荤两素只要十元！" in home
 
 
+def test_every_page_has_an_og_image(site):
+    """Every HTML page names static/og.png, a 1200×630 PNG under 30 KB, for link previews."""
+    import struct
+
+    config, _ = site
+    png = (config.out_dir / "static/og.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and png[12:16] == b"IHDR"
+    assert struct.unpack(">II", png[16:24]) == (1200, 630) and len(png) < 30 * 1024
+    for page in config.out_dir.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert '<meta property="og:image" content="/static/og.png">' in html, page
+        assert '<meta property="og:image:width" content="1200">' in html
+        assert '<meta property="og:image:height" content="630">' in html
+        assert '<meta name="twitter:card" content="summary_large_image">' in html
+
+
 def test_districts_overview_has_svg_charts(site):
     config, _ = site
     html = (config.out_dir / "districts/index.html").read_text(encoding="utf-8")
@@ -180,6 +196,7 @@ def test_sub_path_build(tmp_path):
     html = (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html").read_text(encoding="utf-8")
     assert f'<link rel="canonical" href="{base}tianyuan/tianyuan-shequ-shitang/">' in html
     assert f'<meta property="og:url" content="{base}tianyuan/tianyuan-shequ-shitang/">' in html
+    assert f'<meta property="og:image" content="{base}static/og.png">' in html
     feed = (config.out_dir / "feed.xml").read_text(encoding="utf-8")
     assert f'<link rel="self" href="{base}feed.xml"/>' in feed
     assert f'href="{base}tianyuan/tianyuan-shequ-shitang/"' in feed
