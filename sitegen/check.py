@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-_ATTR = re.compile(r"""\s(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+_ATTR = re.compile(r"""\s(href|src|action)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 _ID = re.compile(r"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 _TAG = re.compile(r"<(a|link|script|img|source|iframe|form)\b[^>]*>", re.I)
 # A folder above the server root: relative links are resolved below it, so one that climbs
