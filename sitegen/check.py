@@ -8,9 +8,12 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-_ATTR = re.compile(r"""\s(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+_ATTR = re.compile(r"""\s(href|src|action)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 _ID = re.compile(r"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 _TAG = re.compile(r"<(a|link|script|img|source|iframe|form)\b[^>]*>", re.I)
+# A folder above the server root: relative links are resolved below it, so one that climbs
+# out of the site shows instead of being clamped at '/' (browsers clamp over http, not from file://).
+_ABOVE = "/.above-root"
 
 
 def _base_of(out_dir: Path, base_url: str | None) -> tuple[str, str]:
@@ -78,7 +81,10 @@ def check_site(out_dir: Path | str, base_url: str | None = None) -> list[str]:
                                          + (("#" + parts.fragment) if parts.fragment else ""))
                     else:
                         continue  # external
-                path = unquote(urljoin(page, parts.path)) if parts.path else page
+                path = _join(page, parts.path) if parts.path else page
+                if path is None:
+                    problems.append(f"{rel}: broken link {link!r} (climbs above the root folder)")
+                    continue
                 fragment = unquote(parts.fragment)
                 problem = _resolve(out_dir, base_path, path, seen_targets)
                 if problem:
@@ -91,13 +97,20 @@ def check_site(out_dir: Path | str, base_url: str | None = None) -> list[str]:
     return problems
 
 
+def _join(page: str, link_path: str) -> str | None:
+    """Resolve *link_path* against the URL path *page*; None if it climbs above '/'."""
+    if link_path.startswith("/"):
+        return unquote(urljoin(page, link_path))
+    joined = urljoin(_ABOVE + page, link_path)
+    return unquote(joined[len(_ABOVE):]) if joined.startswith(_ABOVE + "/") else None
+
+
 def _resolve(out_dir: Path, base_path: str, path: str, seen: dict) -> str:
     """Map an absolute URL path to a file under out_dir; return '' if it exists, else why not."""
+    if not path.startswith(base_path):
+        return f"outside the site's base path {base_path}"
     if path in seen:
         return "" if seen[path] else "missing"
-    if not path.startswith(base_path):
-        seen[path] = ""
-        return f"outside the site's base path {base_path}"
     rel = path[len(base_path):]
     candidates = [rel + "index.html"] if (rel == "" or rel.endswith("/")) else [rel, rel + "/index.html"]
     for cand in candidates:

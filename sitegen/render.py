@@ -8,9 +8,10 @@ from __future__ import annotations
 import functools
 import re
 from typing import Iterable, Iterator
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
 from .model import Article
@@ -171,6 +172,15 @@ def month_chart(counts: dict, months: Iterable[str], label: str = "") -> Markup:
 
 # ---------------------------------------------------------------- Jinja
 
+def relative_link(page_url: str, path: str = "") -> str:
+    """Return the link from the page at *page_url* to *path*, both relative to the site root.
+
+    One '../' per folder level of the page, so the bytes of a page depend only on its depth
+    and the site works under any base URL and from file://.
+    """
+    return ("../" * page_url.count("/") + path.lstrip("/")) or "./"
+
+
 class Renderer:
     """Render pages of one model with one Jinja environment (caches per-article work)."""
 
@@ -178,29 +188,57 @@ class Renderer:
         self.model = model
         self.config = config
         self.base = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
+        self.base_path = urlsplit(self.base).path or "/"
         env = Environment(loader=FileSystemLoader(str(config.templates_dir)),
                           autoescape=select_autoescape(["html", "xml"], default_for_string=True),
                           trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined,
                           auto_reload=False)
         env.globals.update(
             url=self.url, site={"title": config.site_title, "description": config.site_description},
+            og_image=self.absolute("static/og.png"),   # made by scripts/make_og_image.py
             chart=month_chart, month_cn=month_cn, date_cn=date_cn,
-            district_url=lambda n: self.url(f"{model.district_slugs[n]}/") if n in model.district_slugs else None,
-            topic_url=lambda n: self.url(f"topic/{model.topic_slugs[n]}/"),
-            tag_url=lambda n: self.url(f"tag/{model.tag_slugs[n]}/"),
-            person_url=lambda n: self.url(f"people/{model.person_slugs[n]}/"),
+            district_url=self._slug_url(model.district_slugs, "{}/", optional=True),
+            topic_url=self._slug_url(model.topic_slugs, "topic/{}/"),
+            tag_url=self._slug_url(model.tag_slugs, "tag/{}/"),
+            person_url=self._slug_url(model.person_slugs, "people/{}/"),
             people_of=people_of,
         )
         env.filters.update(href=self.href, summary=self.summary, body_html=self.body_html,
                            when=lambda a: date_cn(a.date, a.date_precision), minutes=self.minutes)
         self.env = env
 
-    def url(self, path: str = "") -> str:
-        """Join *path* (relative to the site root) onto the base URL."""
+    def _slug_url(self, slugs: dict, pattern: str, optional: bool = False):
+        """Return a template function: name -> link to its page from the page being rendered.
+
+        With *optional*, an unknown name gives None (a district outside the gazetteer has no page).
+        """
+        @pass_context
+        def link(ctx, name: str) -> str | None:
+            if optional and name not in slugs:
+                return None
+            return self.link(_page(ctx), pattern.format(slugs[name]))
+        return link
+
+    def absolute(self, path: str = "") -> str:
+        """Join *path* (relative to the site root) onto the base URL: for canonical, og:, feeds, sitemap."""
         return self.base + path.lstrip("/")
 
-    def href(self, article: Article) -> str:
-        return self.url(self.model.article_url[article.path])
+    def link(self, page: Page, path: str = "") -> str:
+        """Return the link from *page* to *path* (relative to the site root)."""
+        if page.kind == "404":
+            # hosts serve the 404 page at whatever URL was asked for, so no relative link can work
+            return self.base_path + path.lstrip("/")
+        return relative_link(page.url, path)
+
+    @pass_context
+    def url(self, ctx, path: str = "") -> str:
+        """Template function: the link from the page being rendered to *path*."""
+        return self.link(_page(ctx), path)
+
+    @pass_context
+    def href(self, ctx, article: Article) -> str:
+        """Template filter: the link from the page being rendered to *article*."""
+        return self.link(_page(ctx), self.model.article_url[article.path])
 
     @functools.lru_cache(maxsize=None)
     def _summary(self, path: str, body: str) -> str:
@@ -220,18 +258,18 @@ class Renderer:
         if page.template == "atom":
             return self.atom(page).encode("utf-8")
         if page.template == "sitemap":
-            locs = "".join(f"<url><loc>{xml_escape(self.url(u))}</loc></url>\n" for u in page.context["urls"])
+            locs = "".join(f"<url><loc>{xml_escape(self.absolute(u))}</loc></url>\n" for u in page.context["urls"])
             return ('<?xml version="1.0" encoding="UTF-8"?>\n'
                     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
                     f"{locs}</urlset>\n").encode("utf-8")
         if page.template == "robots":
-            return f"User-agent: *\nAllow: /\nSitemap: {self.url('sitemap.xml')}\n".encode("utf-8")
+            return f"User-agent: *\nAllow: /\nSitemap: {self.absolute('sitemap.xml')}\n".encode("utf-8")
         template = self.env.get_template(page.template)
         banner = None
         article = page.context.get("article")
         if article is not None and article.path in self.model.flagged:
             banner = "预览：这篇文章是草稿或尚未到发布日期，正式构建不会发布。"
-        html = template.render(page.context, page=page, canonical=self.url(page.url) if page.kind != "404" else None,
+        html = template.render(page.context, page=page, canonical=self.absolute(page.url) if page.kind != "404" else None,
                                preview_banner=banner)
         return (html.rstrip("\n") + "\n").encode("utf-8")
 
@@ -240,17 +278,17 @@ class Renderer:
         title = self.config.site_title + (f" · {ctx['title']}" if ctx["title"] else "")
         items: list[Article] = ctx["items"]
         updated = (max(a.date for a in items) if items else "1970-01-01") + "T00:00:00+08:00"
-        self_url = self.url(page.url)
+        self_url = self.absolute(page.url)
 
         def ident(url: str) -> str:
-            full = self.url(url)
+            full = self.absolute(url)
             return full if "://" in full else "tag:sitegen," + "2025:" + full
 
         out = ['<?xml version="1.0" encoding="utf-8"?>',
                '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',
                f"<title>{xml_escape(title)}</title>",
                f'<link rel="self" href="{xml_escape(self_url)}"/>',
-               f'<link rel="alternate" type="text/html" href="{xml_escape(self.url(ctx["url"]))}"/>',
+               f'<link rel="alternate" type="text/html" href="{xml_escape(self.absolute(ctx["url"]))}"/>',
                f"<id>{xml_escape(ident(page.url))}</id>",
                f"<updated>{updated}</updated>"]
         for art in items:
@@ -258,7 +296,7 @@ class Renderer:
             authors = people_of(art) or (self.config.site_title,)
             out += ["<entry>",
                     f"<title>{xml_escape(art.title)}</title>",
-                    f'<link rel="alternate" type="text/html" href="{xml_escape(self.url(link))}"/>',
+                    f'<link rel="alternate" type="text/html" href="{xml_escape(self.absolute(link))}"/>',
                     f"<id>{xml_escape(ident(link))}</id>",
                     f"<updated>{art.date}T00:00:00+08:00</updated>",
                     *(f"<author><name>{xml_escape(a)}</name></author>" for a in authors[:3]),
@@ -276,3 +314,11 @@ def render_pages(model: SiteModel, config, only: set | None = None,
     for page in model.pages:
         if only is None or page.output in only:
             yield page, renderer.render(page)
+
+
+def _page(ctx) -> Page:
+    """Return the page being rendered from a template context."""
+    try:
+        return ctx["page"]
+    except KeyError:
+        raise RuntimeError("links need the page: import macros `with context`") from None

@@ -10,9 +10,9 @@
   S.ready = true;
 
   var loaded = {}, waiting = {};
-  var script = document.currentScript;
-  var base = S.base || (script && script.src ? script.src.replace(/static\/search\.js([?#].*)?$/, '') : '');
-  S.base = base;
+  /* The page's relative path to the site root (data-root on <html>, e.g. '../../'): index files
+   * and result links are resolved against the page, so any base URL and file:// work alike. */
+  var root = (document.documentElement && document.documentElement.getAttribute('data-root')) || './';
 
   S.load = function (name, data) {
     loaded[name] = data;
@@ -26,7 +26,7 @@
       if (waiting[name]) { waiting[name].push(resolve); return; }
       waiting[name] = [resolve];
       var el = document.createElement('script');
-      el.src = base + path;
+      el.src = root + path;
       el.async = true;
       el.onerror = function () { S.load(name, null); };
       el.onload = function () { el.parentNode && el.parentNode.removeChild(el); if (!(name in loaded)) S.load(name, null); };
@@ -275,8 +275,9 @@
     var s = text.slice(start, start + 110);
     return (start > 0 ? '…' : '') + s + (start + 110 < text.length ? '…' : '');
   }
+  /* url is relative to the site root (e.g. tianyuan/slug/); from file:// a folder needs its index.html */
   function href(url) {
-    var u = base + url;
+    var u = root + url;
     if (location.protocol === 'file:' && /\/$/.test(u)) u += 'index.html';
     return u;
   }
@@ -396,14 +397,8 @@
     var box = document.getElementById('q') || document.getElementById('q-header');
     if (box) { e.preventDefault(); box.focus(); box.select(); }
   });
-  /* from file://, the header form must point at search/index.html */
-  function fixForms() {
-    if (location.protocol !== 'file:') return;
-    var forms = document.querySelectorAll('form.searchbox');
-    for (var i = 0; i < forms.length; i++) forms[i].action = base + 'search/index.html';
-  }
   if (typeof document !== 'undefined' && document.addEventListener) {
-    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', function () { fixForms(); setupPage(); });
-    else { fixForms(); setupPage(); }
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', setupPage);
+    else setupPage();
   }
 })();

@@ -63,6 +63,7 @@ def build_search_site(out_dir: Path, articles: list[Article] | None = None) -> P
     import jinja2
 
     from sitegen.config import default_config
+    from sitegen.render import relative_link
     from sitegen.search import build_search_files, default_url_of
 
     root = Path(__file__).resolve().parent.parent
@@ -72,27 +73,27 @@ def build_search_site(out_dir: Path, articles: list[Article] | None = None) -> P
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
-    depth = {"value": 0}
+    here = {"url": ""}   # the URL of the page being rendered, relative to the site root
 
     def url(path: str = "") -> str:
-        return "../" * depth["value"] + path
+        return relative_link(here["url"], path)
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(root / "templates")), autoescape=True)
     site = {"title": config.site_title, "description": config.site_description}
-    depth["value"] = 1
+    here["url"] = "search/"
     html = env.get_template("search.html").render(site=site, url=url, canonical=None)
     (out_dir / "search").mkdir()
     (out_dir / "search" / "index.html").write_text(html, encoding="utf-8")
     for art in articles:
         rel = url_of(art)
-        depth["value"] = rel.count("/")
+        here["url"] = rel
         page = env.from_string(
             '{% extends "base.html" %}{% block title %}{{ a.title }}{% endblock %}'
             '{% block content %}<article><h1>{{ a.title }}</h1><p>{{ a.body }}</p></article>{% endblock %}'
         ).render(site=site, url=url, canonical=None, a=art)
         (out_dir / rel).mkdir(parents=True, exist_ok=True)
         (out_dir / rel / "index.html").write_text(page, encoding="utf-8")
-    depth["value"] = 0
+    here["url"] = ""
     (out_dir / "index.html").write_text(env.from_string(
         '{% extends "base.html" %}{% block content %}<h1>首页</h1>{% endblock %}').render(
         site=site, url=url, canonical=None), encoding="utf-8")

@@ -278,9 +278,59 @@ def test_real_build(real_site, browser, query, expect):
         else:
             assert any(expect in t for t in titles), (query, titles)
         assert page.evaluate("window.__xss") is None
-        href = page.locator("#search-results li h3 a").first.get_attribute("href")
-        assert "/sub/public/" in href
+        link = page.locator("#search-results li h3 a").first
+        assert link.get_attribute("href").startswith("../")   # relative to the search page
+        href = link.evaluate("a => a.href")
+        assert href.startswith(real_site["base"])
         resp = page.request.get(href)
         assert resp.ok, href
+    finally:
+        page.close()
+
+
+def _file_target(url: str) -> Path:
+    """Return the local file a file:// URL names."""
+    from urllib.parse import unquote, urlsplit
+
+    assert url.startswith("file://"), url
+    return Path(unquote(urlsplit(url).path))
+
+
+def test_real_build_search_from_file_url(real_site, browser):
+    """The built site's search page opened from disk finds articles, and a result opens the article."""
+    url = (real_site["public"] / "search" / "index.html").as_uri() + "?q=" + quote("书店")
+    page, titles = _search(browser, url)
+    try:
+        assert any("乐之书店" in t for t in titles), titles
+        link = page.locator("#search-results li h3 a").filter(has_text="乐之书店").first
+        title = link.text_content()
+        with page.expect_navigation():
+            link.click()
+        assert page.url.startswith("file://") and page.url.endswith("/index.html"), page.url
+        assert _file_target(page.url).is_file()
+        assert page.locator("h1").text_content() == title
+    finally:
+        page.close()
+
+
+def test_real_build_navigation_from_file_url(real_site, browser):
+    """From file:// the home page's links point at files that exist; the header search works."""
+    page = browser.new_page()
+    try:
+        page.goto((real_site["public"] / "index.html").as_uri())
+        hrefs = page.locator("nav.nav a, .card-title a").evaluate_all("els => els.map(a => a.href)")
+        assert len(hrefs) > 6
+        for href in hrefs:
+            assert href.endswith("/index.html") and _file_target(href).is_file(), href
+        with page.expect_navigation():
+            page.locator("nav.nav a", has_text="区县").click()
+        assert _file_target(page.url) == real_site["public"] / "districts" / "index.html"
+        assert page.locator("h1").text_content() == "区县"
+        page.fill("#q-header", "书店")
+        with page.expect_navigation():
+            page.press("#q-header", "Enter")
+        assert _file_target(page.url) == real_site["public"] / "search" / "index.html"
+        page.wait_for_selector("body[data-search-state=done]", timeout=10_000)
+        assert any("乐之书店" in t for t in page.locator("#search-results li h3 a").all_text_contents())
     finally:
         page.close()

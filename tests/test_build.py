@@ -75,20 +75,36 @@ def test_every_page_kind_is_built(site):
 def test_article_page_content(site):
     config, _ = site
     html = (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html").read_text(encoding="utf-8")
-    assert '<html lang="zh-CN">' in html
+    assert '<html lang="zh-CN" data-root="../../">' in html
     assert "家门口的幸福" in html                       # kicker
     assert '<figure class="caption"><figcaption>图：老人们在社区食堂就餐' in html
     assert '<h2 id="s1">价格实惠</h2>' in html
     assert 'rel="canonical" href="/tianyuan/tianyuan-shequ-shitang/"' in html
     assert 'property="og:title"' in html
     assert "raw/000_fixture.txt" in html and "第 1–9 行" in html
-    assert 'rel="next" href="/tianyuan/tianyuan-jiceng-peixun/"' in html
+    assert 'rel="next" href="../../tianyuan/tianyuan-jiceng-peixun/"' in html
     # related by shared tags (社区食堂, 养老)
     related = html[html.index('id="related"'):]
     assert "天元区养老服务再升级" in related
     # summary cut at a sentence end
     home = (config.out_dir / "index.html").read_text(encoding="utf-8")
     assert "天元区嵩山路街道首家社区食堂5日开张。老人们排队打饭，一荤两素只要十元！" in home
+
+
+def test_every_page_has_an_og_image(site):
+    """Every HTML page names static/og.png, a 1200×630 PNG under 30 KB, for link previews."""
+    import struct
+
+    config, _ = site
+    png = (config.out_dir / "static/og.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and png[12:16] == b"IHDR"
+    assert struct.unpack(">II", png[16:24]) == (1200, 630) and len(png) < 30 * 1024
+    for page in config.out_dir.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert '<meta property="og:image" content="/static/og.png">' in html, page
+        assert '<meta property="og:image:width" content="1200">' in html
+        assert '<meta property="og:image:height" content="630">' in html
+        assert '<meta name="twitter:card" content="summary_large_image">' in html
 
 
 def test_districts_overview_has_svg_charts(site):
@@ -137,24 +153,60 @@ def test_byte_identical_rebuilds(tmp_path):
     assert tree(first.out_dir) == tree(second.out_dir)
 
 
+_LINK = re.compile(r'<(?:a|link|script|img|form)\b[^>]*?\s(?:href|src|action)="([^"]*)"')
+_CANONICAL = re.compile(r'<link rel="canonical" href="([^"]*)">')
+
+
+def _links(html: str) -> list[str]:
+    """Return every href/src/action of the page except its canonical link."""
+    canonical = set(_CANONICAL.findall(html))
+    return [link for link in _LINK.findall(html) if link not in canonical]
+
+
+def test_html_links_are_relative(site):
+    config, _ = site
+    home = (config.out_dir / "index.html").read_text(encoding="utf-8")
+    assert 'href="districts/"' in home and 'href="static/style.css"' in home and 'href="./">首页' in home
+    assert '<html lang="zh-CN" data-root="./">' in home   # for static/search.js
+    article = (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html").read_text(encoding="utf-8")
+    assert 'href="../../tianyuan/">天元区</a>' in article and 'href="../../">首页' in article
+    assert 'src="../../static/search.js"' in article and 'action="../../search/"' in article
+    assert 'type="application/atom+xml" title="株洲区县新闻摘要" href="../../feed.xml"' in article
+    district = (config.out_dir / "tianyuan/index.html").read_text(encoding="utf-8")
+    assert 'type="application/atom+xml" title="天元区" href="../tianyuan/feed.xml"' in district
+    # the 404 page is served at any depth: its links start at the base path
+    missing = (config.out_dir / "404.html").read_text(encoding="utf-8")
+    assert 'href="/districts/"' in missing and 'src="/static/search.js"' in missing and 'data-root="/"' in missing
+
+
 def test_sub_path_build(tmp_path):
-    config = make_config(tmp_path, base_url="https://example.org/digest/")
+    base = "https://example.org/digest/"
+    config = make_config(tmp_path, base_url=base)
     report = build(config)
     assert not report.errors
-    html = (config.out_dir / "index.html").read_text(encoding="utf-8")
-    hrefs = re.findall(r'(?:href|src|action)="([^"]*)"', html)
-    assert hrefs
-    for href in hrefs:
-        assert href.startswith(("https://example.org/digest/", "#")), href
-    assert 'href="https://example.org/digest/static/style.css"' in html
-    feed = (config.out_dir / "feed.xml").read_text(encoding="utf-8")
-    assert '<link rel="self" href="https://example.org/digest/feed.xml"/>' in feed
-    assert "Sitemap: https://example.org/digest/sitemap.xml" in (config.out_dir / "robots.txt").read_text()
     assert check_site(config.out_dir) == []
+    for page in config.out_dir.rglob("*.html"):
+        rel = page.relative_to(config.out_dir).as_posix()
+        links = _links(page.read_text(encoding="utf-8"))
+        assert links, rel
+        if rel == "404.html":
+            assert all(link.startswith(("/digest/", "#")) for link in links), links
+        else:
+            assert not [link for link in links if link.startswith(("/", base))], rel
+    html = (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html").read_text(encoding="utf-8")
+    assert f'<link rel="canonical" href="{base}tianyuan/tianyuan-shequ-shitang/">' in html
+    assert f'<meta property="og:url" content="{base}tianyuan/tianyuan-shequ-shitang/">' in html
+    assert f'<meta property="og:image" content="{base}static/og.png">' in html
+    feed = (config.out_dir / "feed.xml").read_text(encoding="utf-8")
+    assert f'<link rel="self" href="{base}feed.xml"/>' in feed
+    assert f'href="{base}tianyuan/tianyuan-shequ-shitang/"' in feed
+    assert f"<loc>{base}tianyuan/</loc>" in (config.out_dir / "sitemap.xml").read_text(encoding="utf-8")
+    assert f"Sitemap: {base}sitemap.xml" in (config.out_dir / "robots.txt").read_text()
     # a relative sub-path works too
     config2 = make_config(tmp_path / "rel", base_url="/digest/")
     build(config2)
-    assert 'href="/digest/districts/"' in (config2.out_dir / "index.html").read_text(encoding="utf-8")
+    assert 'href="districts/"' in (config2.out_dir / "index.html").read_text(encoding="utf-8")
+    assert 'href="/digest/districts/"' in (config2.out_dir / "404.html").read_text(encoding="utf-8")
     assert check_site(config2.out_dir) == []
 
 

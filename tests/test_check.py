@@ -34,7 +34,7 @@ def test_fails_on_broken_link(built, tmp_path):
     out = _copy(built, tmp_path)
     page = out / "index.html"
     page.write_text(page.read_text(encoding="utf-8").replace(
-        'href="https://example.org/digest/districts/"', 'href="https://example.org/digest/no-such-page/"', 1),
+        'href="districts/"', 'href="no-such-page/"', 1),
         encoding="utf-8")
     problems = check_site(out)
     assert len(problems) == 1 and "no-such-page" in problems[0] and problems[0].startswith("index.html")
@@ -55,11 +55,38 @@ def test_relative_links_and_base_path(tmp_path):
     (out / "a").mkdir(parents=True)
     (out / ".sitegen.json").write_text('{"base_url": "/digest/"}')
     (out / "index.html").write_text('<a href="a/">a</a><a href="/digest/a/#x">x</a><a href="https://else.org/">e</a>')
-    (out / "a" / "index.html").write_text('<h1 id="x">x</h1><a href="../">up</a><a href="../b/">b</a><a href="/other/">o</a>')
+    (out / "a" / "index.html").write_text('<h1 id="x">x</h1><a href="../">up</a><a href="../b/">b</a><a href="/other/">o</a>'
+                                          '<a href="/other/">again</a>')
     problems = check_site(out)
-    assert len(problems) == 2
+    assert len(problems) == 3
     assert any("'../b/'" in p for p in problems)
-    assert any("'/other/'" in p and "outside" in p for p in problems)
+    assert [p for p in problems if "'/other/'" in p and "outside" in p] == problems[1:]
+
+
+def test_fails_on_wrong_relative_link(built, tmp_path):
+    """A relative link with one '../' too few points into the wrong folder."""
+    out = _copy(built, tmp_path)
+    rel = "tianyuan/tianyuan-shequ-shitang/index.html"
+    page = out / rel
+    html = page.read_text(encoding="utf-8")
+    assert html.count('href="../../districts/"') == 1 and html.count('action="../../search/"') == 1
+    html = html.replace('href="../../districts/"', 'href="../districts/"')
+    page.write_text(html.replace('action="../../search/"', 'action="../search/"'), encoding="utf-8")
+    problems = check_site(out)
+    assert problems == [f"{rel}: broken link '../search/' (missing)", f"{rel}: broken link '../districts/' (missing)"]
+
+
+def test_relative_link_above_the_root(tmp_path):
+    """A link climbing above the top folder fails from file:// even where http clamps it at '/'."""
+    out = tmp_path / "public"
+    (out / "a").mkdir(parents=True)
+    (out / ".sitegen.json").write_text('{"base_url": "/"}')
+    (out / "a" / "index.html").write_text('<a href="../">ok</a><a href="../../a/">up</a><a href="/a/">root</a>')
+    (out / "index.html").write_text('<a href="a/">a</a><a href="../a/">up</a><a href="../a/">again</a>')
+    problems = check_site(out)
+    assert problems == ["index.html: broken link '../a/' (climbs above the root folder)",
+                        "index.html: broken link '../a/' (climbs above the root folder)",
+                        "a/index.html: broken link '../../a/' (climbs above the root folder)"]
 
 
 def test_cli_check_exit_status(built, tmp_path):
