@@ -175,6 +175,16 @@ def _search_index(articles, config, url_of, digest_of, published: dict, report: 
         return None
 
 
+def _with_search_version(model, version: str):
+    """Give the search page the index version: its script adds it to every index URL, so a
+    browser never mixes files of two builds, and only that page changes with the index."""
+    from dataclasses import replace
+
+    pages = tuple(replace(p, context={**p.context, "search_version": version}) if p.kind == "search" else p
+                  for p in model.pages)
+    return replace(model, pages=pages)
+
+
 def build_site(config, *, today: str | None = None) -> BuildReport:
     """Build config.content_dir into config.out_dir; return the report (errors → exit non-zero)."""
     from .content import load_content, scan, today_from_env
@@ -230,9 +240,15 @@ def build_site(config, *, today: str | None = None) -> BuildReport:
         report.pages[page.kind] += 1
     stage("model")
 
+    manifest = load_manifest(cache_dir) if out_dir.is_dir() else {}
+    search = _search_index(model.articles, config, lambda a: model.article_url[a.path],
+                           lambda a: library.digests[a.path], manifest, report)
+    if search is not None:
+        model = _with_search_version(model, search.version)
+    stage("search")
+
     env = _env_digest(config, today)
     old_digests = _load_pickle(cache_dir / PAGES) if out_dir.is_dir() else {}
-    manifest = load_manifest(cache_dir) if out_dir.is_dir() else {}
     akey = {a.path: (a.path, library.digests.get(a.path, ""), a.path in library.flagged) for a in model.articles}
     digests = {page.output: page_digest(page, env, akey) for page in model.pages}
     todo = {out for out, d in digests.items() if old_digests.get(out) != d or out not in manifest}
@@ -246,9 +262,6 @@ def build_site(config, *, today: str | None = None) -> BuildReport:
     files = _render_all(model, config, pending)
     stage("render")
 
-    search = _search_index(model.articles, config, lambda a: model.article_url[a.path],
-                           lambda a: library.digests[a.path], manifest, report)
-    stage("search")
 
     files += _static_files(config)
     files.append((".sitegen.json", (json.dumps({"base_url": config.base_url}, ensure_ascii=False) + "\n").encode()))

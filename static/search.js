@@ -14,6 +14,14 @@
    * and result links are resolved against the page, so any base URL and file:// work alike. */
   var root = (document.documentElement && document.documentElement.getAttribute('data-root')) || './';
 
+  /* The index version (data-index on the search form, new whenever any index file changes):
+   * a browser that cached one build's files never mixes them with the next build's. */
+  function indexVersion() {
+    var form = document.getElementById('search-form');
+    var v = form && form.getAttribute('data-index');
+    return v ? '?v=' + encodeURIComponent(v) : '';
+  }
+
   S.load = function (name, data) {
     loaded[name] = data;
     var w = waiting[name];
@@ -26,7 +34,7 @@
       if (waiting[name]) { waiting[name].push(resolve); return; }
       waiting[name] = [resolve];
       var el = document.createElement('script');
-      el.src = root + path;
+      el.src = root + path + indexVersion();
       el.async = true;
       el.onerror = function () { S.load(name, null); };
       el.onload = function () { el.parentNode && el.parentNode.removeChild(el); if (!(name in loaded)) S.load(name, null); };

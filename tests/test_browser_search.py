@@ -334,3 +334,18 @@ def test_real_build_navigation_from_file_url(real_site, browser):
         assert any("乐之书店" in t for t in page.locator("#search-results li h3 a").all_text_contents())
     finally:
         page.close()
+
+
+def test_index_files_carry_the_index_version(real_site, browser):
+    """Every index file is requested with the build's index version, so caches never mix builds."""
+    record: list = []
+    page, titles = _search(browser, real_site["base"] + "search/?q=" + quote("托养"), record)
+    try:
+        assert titles
+        version = page.locator("#search-form").get_attribute("data-index")
+        assert version and len(version) >= 8
+        data = [url for url, _, _ in record if "/search/" in url and url.split("?")[0].endswith(".js")]
+        assert any("/search/meta.js" in u for u in data) and any("/search/s/" in u for u in data)
+        assert all(u.endswith("?v=" + version) for u in data), data
+    finally:
+        page.close()

@@ -39,7 +39,7 @@ def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch):
     after = _search(config.out_dir)
     changed = {p for p in after if before.get(p) != after[p]} | (set(before) - set(after))
     assert changed and len(changed) < len(after) // 2, changed
-    assert all(str(p).startswith(("search/s/", "search/d/", "search/meta")) for p in changed)
+    assert all(str(p).startswith(("search/s/", "search/d/", "search/meta", "search/index.html")) for p in changed)
 
     monkeypatch.setattr(sitegen.search, "_full_index", full_index)
     clean = make_config(tmp_path / "b")
@@ -58,3 +58,21 @@ def test_a_deleted_output_falls_back_to_a_full_index(tmp_path):
     assert not report.errors
     assert (config.out_dir / "search" / "meta.js").is_file()
     assert len(_search(config.out_dir)) > 20
+
+
+def _index_version(config) -> str:
+    import re
+
+    html = (config.out_dir / "search" / "index.html").read_text(encoding="utf-8")
+    return re.search(r'id="search-form"[^>]*data-index="([0-9a-f]+)"', html).group(1)
+
+
+def test_the_search_page_names_the_index_version(tmp_path):
+    config = make_config(tmp_path)
+    build(config)
+    first = _index_version(config)
+    _edit(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听民声")
+    report = build(config)
+    assert _index_version(config) != first
+    assert "search/index.html" in report.changed
+    assert report.rendered["search"] == 1
