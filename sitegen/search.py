@@ -11,7 +11,9 @@ Files written (paths relative to public/):
 - ``search/s/<shard>.js``     postings for the keys that hash to this shard
 - ``search/d/<n>.js``         one document: title, date, district, url, plain text
 
-Documents are numbered newest first, so "newer above older" is "smaller number first".
+Documents are numbered oldest first, so "newer above older" is "larger number first", and
+articles imported from the latest dumps take new numbers at the end: adding them patches the
+index instead of renumbering it.
 """
 
 from __future__ import annotations
@@ -470,7 +472,7 @@ def _doc_input(art: Article, url: str) -> tuple:
 
 
 class _Docs:
-    """The documents, newest first; each one's index input is made on first use
+    """The documents, oldest first; each one's index input is made on first use
     (an incremental build needs only the changed ones)."""
 
     def __init__(self, articles: list[Article], url_of: Callable[[Article], str],
@@ -646,7 +648,7 @@ def _apply(value: str | None, add_body: set[int], drop_body: set[int], add_title
     return encode_postings(body) + ("|" + encode_postings(title) if title else "")
 
 
-def _incremental(state: dict, docs: _Docs, digests: list[bytes], changed: list[int],
+def _incremental(state: dict, docs: _Docs, changed: list[int],
                  old_tokens: list[DocTokens], new_tokens: list[DocTokens], out_dir: Path) -> dict[str, bytes] | None:
     """Patch the previous index for *changed* documents; None when the previous output is unusable."""
     shards = state["shards"]
@@ -737,7 +739,7 @@ def build_search_index(articles: Sequence[Article], config: Config, *,
     url_of = url_of or default_url_of(articles)
     districts = _load_districts() if districts is None else districts
     code = _code_digest(districts, _teach_place_names())
-    docs = _Docs(sorted((a for a in articles if not a.draft), key=lambda a: (a.date, a.id), reverse=True), url_of,
+    docs = _Docs(sorted((a for a in articles if not a.draft), key=lambda a: (a.date, a.id)), url_of,
                  digest_of)
     digests = [docs.digest(n) for n in range(len(docs))]
     cache_dir = getattr(config, "cache_dir", None)
@@ -750,7 +752,7 @@ def build_search_index(articles: Sequence[Article], config: Config, *,
         files = _patch(state, docs, digests, store, Path(out_dir or "."), published or {}) if state else None
         incremental = files is not None
         if incremental:
-            state = dict(state, digests=digests)
+            state = dict(state, digests=digests, ids=[a.id for a in docs.articles])
         else:
             post = _postings_all(docs)
             files, vocab, by_key, shards = _full_index(docs, post, state["readings"] if state else {})
@@ -770,22 +772,25 @@ def build_search_index(articles: Sequence[Article], config: Config, *,
 def _patch(state: dict, docs: _Docs, digests: list[bytes], store: InputStore, out_dir: Path,
            published: dict[str, str]) -> dict[str, bytes] | None:
     """Return the files that change when the previous index is patched, or None when it can't be."""
-    if state.get("ids") != [a.id for a in docs.articles] or len(state.get("digests", ())) != len(docs):
-        return None   # documents added, removed or reordered: every number after them moves
+    before = state.get("ids", [])
+    if [a.id for a in docs.articles[:len(before)]] != before or len(state.get("digests", ())) != len(before):
+        return None   # documents removed or reordered: the numbers after them move
     if any(published.get(path) != d for path, d in state["files"].items()):
         return None
     changed = [n for n, (a, b) in enumerate(zip(state["digests"], digests)) if a != b]
-    if len(changed) > max(1, INCREMENTAL_MAX * len(docs)):
+    added = list(range(len(before), len(docs)))
+    if len(changed) + len(added) > max(1, INCREMENTAL_MAX * len(docs)):
         return None
     old_digests = [state["digests"][n] for n in changed]
     old_inputs = store.get_many(old_digests)
     if any(d not in old_inputs for d in old_digests):
         return None
-    old = [doc_tokens(old_inputs[d]) for d in old_digests]
-    new = [doc_tokens(docs[n]) for n in changed]
-    files = _incremental(state, docs, digests, changed, old, new, out_dir)
+    nothing = DocTokens(frozenset(), frozenset(), frozenset(), frozenset())
+    old = [doc_tokens(old_inputs[d]) for d in old_digests] + [nothing] * len(added)
+    new = [doc_tokens(docs[n]) for n in changed + added]
+    files = _incremental(state, docs, changed + added, old, new, out_dir)
     if files is not None:
-        store.put_many({digests[n]: docs[n] for n in changed})
+        store.put_many({digests[n]: docs[n] for n in changed + added})
     return files
 
 

@@ -239,7 +239,8 @@
       meta.years.forEach(function (y) { if (y[0] === String(filters.year)) yr = y; });
       set = yr ? set.filter(function (n) { return n >= yr[1] && n <= yr[2]; }) : [];
     }
-    set = set.slice().sort(function (a, b) { return (score[b] || 0) - (score[a] || 0) || a - b; });
+    // documents are numbered oldest first: a larger number is newer
+    set = set.slice().sort(function (a, b) { return (score[b] || 0) - (score[a] || 0) || b - a; });
     return { docs: set, terms: terms, count: set.length };
   }
 

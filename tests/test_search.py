@@ -65,9 +65,9 @@ def test_keys():
     assert "社区" in entries["i:sq"].split("|")[2].split()
     assert meta["aliases"]["株洲县"] == "渌口区"
     assert [y[0] for y in meta["years"]] == sorted({a.year for a in fixture_articles()}, reverse=True)
-    # newest first: document 0 is the newest article
-    doc0 = _load(files["search/d/0.js"])[1]
-    assert doc0["d"] == max(a.date for a in fixture_articles())
+    # oldest first: document 0 is the oldest article, the last one the newest
+    assert _load(files["search/d/0.js"])[1]["d"] == min(a.date for a in fixture_articles())
+    assert _load(files[f"search/d/{n - 1}.js"])[1]["d"] == max(a.date for a in fixture_articles())
 
 
 def test_url_and_text_are_data():
@@ -109,6 +109,17 @@ EDITS = {
 }
 
 
+def _newest(articles):
+    from search_fixture import fixture_articles as again
+
+    extra = replace(again()[0], id="z9z9z9z9z9z9", date="2026-02-01", slug="xinzeng-wenzhang",
+                    title="新增：荷塘区社区食堂开张", body="荷塘区月塘街道的社区食堂开张，老人吃上热乎饭。", path="new.md")
+    return articles + [extra]
+
+
+EDITS["article added after the newest"] = None
+
+
 @pytest.mark.parametrize("edit", sorted(EDITS))
 def test_incremental_equals_full(tmp_path, edit):
     config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "cache")
@@ -118,7 +129,10 @@ def test_incremental_equals_full(tmp_path, edit):
     first = build_search_index(articles, config, url_of=url_of, out_dir=out, published=_manifest(out))
     assert not first.incremental
     _publish(first, out)
-    articles[2] = EDITS[edit](articles[2])
+    if EDITS[edit] is None:
+        articles = _newest(articles)
+    else:
+        articles[2] = EDITS[edit](articles[2])
     second = build_search_index(articles, config, url_of=url_of, out_dir=out, published=_manifest(out))
     assert second.incremental and second.keep
     assert second.version != first.version
