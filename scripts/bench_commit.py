@@ -55,9 +55,6 @@ def corpus_from_benchmark(root: Path, n: int, env: dict) -> bool:
     except Exception as exc:  # noqa: BLE001
         print(f"scripts/benchmark.py not usable ({exc}); making the corpus here", flush=True)
         return False
-    for name in ("templates", "static"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, root / name, dirs_exist_ok=True)
     (root / "raw").mkdir(parents=True, exist_ok=True)
     print("corpus: scripts/benchmark.py generate()", flush=True)
     generate(n, root / "content")
@@ -67,9 +64,6 @@ def corpus_from_benchmark(root: Path, n: int, env: dict) -> bool:
 def corpus_here(root: Path, n: int, env: dict) -> None:
     """Import raw/ into a seed project, then copy its articles to reach *n*."""
     root.mkdir(parents=True, exist_ok=True)
-    for name in ("templates", "static"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, root / name, dirs_exist_ok=True)
     (root / "raw").mkdir(exist_ok=True)
     content = root / "content"
     content.mkdir(exist_ok=True)
@@ -92,6 +86,14 @@ def corpus_here(root: Path, n: int, env: dict) -> None:
                       body=base.body + f"\n\n编号 BENCH-{i} 。")
         (content / f"bench-{i:05d}.md").write_text(render_article(art), encoding="utf-8")
     shutil.rmtree(seed_dir, ignore_errors=True)
+
+
+def copy_site_files(root: Path) -> None:
+    """Give the project this checkout's templates and static files (a kept project may hold old ones)."""
+    for name in ("templates", "static"):
+        shutil.rmtree(root / name, ignore_errors=True)
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, root / name)
 
 
 def find_page(out: Path, marker: str) -> Path | None:
@@ -118,6 +120,7 @@ def main() -> int:
         if not (root / "content").is_dir() or not any((root / "content").glob("**/*.md")):
             if not corpus_from_benchmark(root, args.articles, env):
                 corpus_here(root, args.articles, env)
+        copy_site_files(root)
         config = default_config(root)
         files = sorted(config.content_dir.rglob("*.md"))
         print(f"corpus: {len(files)} articles in {root} ({time.perf_counter() - started:.1f} s)",
