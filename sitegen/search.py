@@ -40,8 +40,9 @@ FORMAT_VERSION = 1
 # Aim for shards of about this many bytes before gzip (≈ 5–8 KB gzipped).
 SHARD_TARGET = 4_000
 MAX_SHARDS = 8192
-# Characters of body text kept per document for snippets ("z": 1 marks a cut text).
-DOC_TEXT_LIMIT = 1500
+# Characters of body text kept per document for snippets ("z": 1 marks a cut text): ten result
+# documents must fit the 30 KB budget of a later query together with its shards.
+DOC_TEXT_LIMIT = 800
 PINYIN_WORDS = 3            # words kept per initials key (most frequent first)
 PINYIN_MAX_CHARS = 6
 
