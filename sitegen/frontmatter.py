@@ -141,12 +141,16 @@ def parse_article(text: str, path: Path | str, rel_path: str = "") -> Article:
     )
 
 
-def read_article(path: Path, content_dir: Path | None = None) -> Article:
-    """Read and parse the article file at *path*."""
+def read_text(path: Path) -> str:
+    """Read an article file as UTF-8 text, raising SitegenError when it is not UTF-8."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise SitegenError(path, None, f"not UTF-8 ({exc.reason} at byte {exc.start})",
                            "save the file as UTF-8") from None
+
+
+def read_article(path: Path, content_dir: Path | None = None) -> Article:
+    """Read and parse the article file at *path*."""
     rel = str(path.relative_to(content_dir)) if content_dir else path.name
-    return parse_article(text, path, rel)
+    return parse_article(read_text(path), path, rel)

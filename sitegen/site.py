@@ -13,7 +13,7 @@ URLs (relative to the base URL; stable, ASCII, from pinyin):
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -138,6 +138,8 @@ def related_articles(articles: tuple[Article, ...], limit: int = RELATED_SIZE, w
 
     A tag or place shared by many articles says little: for those, only the *window* articles
     nearest in date are considered, which keeps the work linear in the number of articles.
+    Candidates rank by more shared tags and places, then a shared topic, then nearness in date
+    (the earlier of two equally near first).
     """
     postings: dict = defaultdict(list)
     keys_of: list = []
@@ -146,32 +148,33 @@ def related_articles(articles: tuple[Article, ...], limit: int = RELATED_SIZE, w
         keys_of.append(keys)
         for key in keys:
             postings[key].append(index)
-    topics = [frozenset(a.topics) for a in articles]
+    bits: dict = {}
+    topics = [sum(1 << bits.setdefault(t, len(bits)) for t in set(a.topics)) for a in articles]
     half = window // 2
     out: dict = {}
     for index, art in enumerate(articles):
-        score: dict = {}
+        hits = []
         for key in keys_of[index]:
-            hits = postings[key]
-            if len(hits) > window:
-                lo = max(0, _bisect(hits, index) - half)
-                hits = hits[lo:lo + window]
-            for other in hits:
-                score[other] = score.get(other, 0) + 2
-        score.pop(index, None)
-        levels: dict = defaultdict(list)
-        for other, value in score.items():
-            levels[value].append(other)
+            found = postings[key]
+            if len(found) > window:
+                lo = max(0, _bisect(found, index) - half)
+                found = found[lo:lo + window]
+            hits += found
+        shared = Counter(hits)      # each shared tag or place scores 2: the order is the same
+        shared.pop(index, None)
         mine = topics[index]
-        best: list = []
-        for value in sorted(levels, reverse=True):    # more shared tags/places first,
-            bucket = levels[value]                     # then a shared topic, then nearest in date
-            bucket.sort(key=lambda o: (0 if mine & topics[o] else 1, abs(o - index), o))
-            best += bucket[:limit - len(best)]
-            if len(best) >= limit:
-                break
-        out[art.path] = tuple(articles[o] for o in best)
+        most = max(shared.values(), default=0)
+        # One integer sort key a candidate, smallest best: fewer shared keys, no shared topic,
+        # distance in date order, later rather than earlier.
+        ranked = [((most - n) << 44 | (0 if topics[o] & mine else 1 << 43)
+                   | ((index - o) << 1 if o < index else (o - index) << 1 | 1)) for o, n in shared.items()]
+        ranked.sort()
+        out[art.path] = tuple(articles[index - (k >> 1 & _DISTANCE) if not k & 1 else index + (k >> 1 & _DISTANCE)]
+                              for k in ranked[:limit])
     return out
+
+
+_DISTANCE = (1 << 42) - 1      # the distance bits of a related-article sort key
 
 
 def _bisect(items: list[int], value: int) -> int:

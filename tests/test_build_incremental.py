@@ -16,15 +16,8 @@ import sitegen.writer
 from sitegen.errors import SitegenError
 from sitegen.writer import write_site
 
-from _buildkit import ROOT, build, make_config, tree
+from _buildkit import ROOT, build, edit_article, make_config, tree
 
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    st = path.stat()
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
 
 
 def test_no_change_writes_nothing(tmp_path):
@@ -50,7 +43,7 @@ def test_one_article_change_rerenders_only_its_dependents(tmp_path):
     config = make_config(tmp_path)
     build(config)
     old = tree(config.out_dir)
-    _edit(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听民声")
+    edit_article(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听民声")
     report = build(config)
     assert not report.errors
     rendered = report.rendered
@@ -92,8 +85,8 @@ def test_failed_render_leaves_public_whole(tmp_path, monkeypatch):
     config = make_config(tmp_path)
     build(config)
     before = tree(config.out_dir)
-    _edit(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
-    _edit(config.content_dir / "tianyuan-1.md", "首家", "第一家")
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    edit_article(config.content_dir / "tianyuan-1.md", "首家", "第一家")
     calls = {"n": 0}
     real = sitegen.render.Renderer.render
 
@@ -119,7 +112,7 @@ def test_killed_before_journal_is_applied_rolls_forward(tmp_path, monkeypatch):
     config = make_config(tmp_path)
     build(config)
     before = tree(config.out_dir)
-    _edit(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
 
     def crash(stage, out):
         raise KeyboardInterrupt("killed just after the commit point")
@@ -167,7 +160,7 @@ def test_killed_build_process_leaves_public_whole(tmp_path):
     config = make_config(tmp_path)
     build(config)
     before = tree(config.out_dir)
-    _edit(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
     script = f"""
 import time, sitegen.render
 from pathlib import Path
@@ -238,7 +231,7 @@ def test_related_articles_follow_tag_edits(tmp_path):
     build(config)
     page = config.out_dir / "a/yize-jianxun/index.html"
     assert "天元区养老服务再升级" not in page.read_text(encoding="utf-8")
-    _edit(config.content_dir / "nodistrict.md", "tags: [简讯]", "tags: [简讯, 养老]")
+    edit_article(config.content_dir / "nodistrict.md", "tags: [简讯]", "tags: [简讯, 养老]")
     build(config)
     related = page.read_text(encoding="utf-8").split('id="related"')[1]
     assert "天元区养老服务再升级" in related

@@ -3,19 +3,11 @@ result is byte-identical to a clean build of the edited content."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
-from _buildkit import build, make_config, tree
+from _buildkit import build, edit_article, make_config, tree
 
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    st = path.stat()
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
 
 
 def _search(folder: Path) -> dict:
@@ -33,7 +25,7 @@ def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a one-article edit rebuilt the whole index")
     monkeypatch.setattr(sitegen.search, "_full_index", refuse)
-    _edit(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听取垃圾分类意见")
+    edit_article(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听取垃圾分类意见")
     report = build(config)
     assert not report.errors
     after = _search(config.out_dir)
@@ -53,7 +45,7 @@ def test_a_deleted_output_falls_back_to_a_full_index(tmp_path):
     config = make_config(tmp_path)
     build(config)
     shutil.rmtree(config.out_dir)
-    _edit(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听民声")
+    edit_article(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听民声")
     report = build(config)
     assert not report.errors
     assert (config.out_dir / "search" / "meta.js").is_file()
@@ -71,7 +63,7 @@ def test_the_search_page_names_the_index_version(tmp_path):
     config = make_config(tmp_path)
     build(config)
     first = _index_version(config)
-    _edit(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听民声")
+    edit_article(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听民声")
     report = build(config)
     assert _index_version(config) != first
     assert "search/index.html" in report.changed

@@ -1,0 +1,55 @@
+"""The build's caches never serve stale output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sitegen.content
+from sitegen.content import load_content
+
+from _buildkit import TODAY, edit_article, make_config
+
+
+
+def test_parse_cache_follows_edits_removals_and_damage(tmp_path):
+    config = make_config(tmp_path)
+    cache = tmp_path / "cache"
+    first = load_content(config.content_dir, cache, today=TODAY)
+    assert load_content(config.content_dir, cache, today=TODAY).articles == first.articles
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    (config.content_dir / "city-1.md").unlink()
+    for shard in sorted((cache / sitegen.content.CACHE_NAME).iterdir())[:3]:
+        shard.write_bytes(b"not a pickle")
+    cached = load_content(config.content_dir, cache, today=TODAY)
+    uncached = load_content(config.content_dir, None, today=TODAY)
+    assert cached.articles == uncached.articles
+    assert [a.path for a in cached.articles] == [a.path for a in uncached.articles]
+    assert cached.digests == uncached.digests and cached.meta == uncached.meta
+    assert "网格员每周" in next(a.body for a in cached.articles if a.path == "lusong-2.md")
+    assert cached.digests["lusong-2.md"] != first.digests["lusong-2.md"]
+    assert cached.meta["lusong-2.md"] == first.meta["lusong-2.md"]     # only the body changed
+
+
+def test_parallel_parse_matches_serial(tmp_path, monkeypatch):
+    config = make_config(tmp_path)
+    (config.content_dir / "bad.md").write_text("---\nid: x\n---\n\n正文\n", encoding="utf-8")
+    serial = load_content(config.content_dir, None, today=TODAY, preview=True)
+    monkeypatch.setattr(sitegen.content, "PARALLEL_MIN", 1)
+    parallel = load_content(config.content_dir, tmp_path / "cache", today=TODAY, preview=True)
+    assert parallel.articles == serial.articles and parallel.flagged == serial.flagged
+    assert [a.path for a in parallel.articles] == [a.path for a in serial.articles]
+    assert [e.describe() for e in parallel.errors] == [e.describe() for e in serial.errors]
+    assert parallel.digests == serial.digests and parallel.meta == serial.meta
+
+
+def test_one_output_path_twice_is_refused_with_staged_files(tmp_path):
+    import pytest
+    from sitegen.errors import SitegenError
+    from sitegen.writer import begin_stage, stage_files, write_site
+    out = tmp_path / "out"
+    staged = stage_files(begin_stage(out), [("a.html", b"1")])
+    with pytest.raises(SitegenError):
+        write_site(out, [("a.html", b"2")], staged=staged, cache_dir=tmp_path / "c")
+    with pytest.raises(SitegenError):
+        write_site(out, [], keep=["a.html"], staged=staged, cache_dir=tmp_path / "c")
+    assert not out.exists()
