@@ -24,10 +24,10 @@ from .errors import SitegenError
 STATE = "state.json"
 PAGES = "pages.pickle"
 # Code whose change means "build again" (fingerprint) ...
-CODE_FILES = ("site.py", "render.py", "build.py", "writer.py", "content.py", "frontmatter.py",
+CODE_FILES = ("site.py", "render.py", "plan.py", "build.py", "writer.py", "content.py", "frontmatter.py",
               "model.py", "search.py", "text.py", "gazetteer.py")
 # ... and the part of it whose change means "render every page again".
-RENDER_CODE = ("site.py", "render.py", "model.py")
+RENDER_CODE = ("site.py", "render.py", "plan.py", "model.py")
 
 
 @dataclass
@@ -111,30 +111,6 @@ def _env_digest(config, today: str) -> str:
     return h.hexdigest()
 
 
-def _ctx_key(value, akey: dict) -> object:
-    kind = type(value)
-    if kind is str or kind is int or value is None:
-        return value
-    if kind is dict:
-        return tuple((k, _ctx_key(v, akey)) for k, v in sorted(value.items()))
-    if kind is list or kind is tuple:
-        return tuple(_ctx_key(v, akey) for v in value)
-    path = getattr(value, "path", None)
-    if path is not None and path in akey:
-        return akey[path]
-    return repr(value)
-
-
-def page_digest(page, env: str, akey: dict) -> str:
-    """Return a digest that changes whenever the page's rendered bytes could change.
-
-    *akey* maps article path -> (path, content digest, flagged): an article enters the digest
-    through its content digest, so a page changes when any article it shows changes.
-    """
-    key = (env, page.url, page.output, page.template, _ctx_key(page.context, akey))
-    return hashlib.sha1(repr(key).encode()).hexdigest()
-
-
 def _load_pickle(path: Path) -> dict:
     try:
         with path.open("rb") as fh:
@@ -162,17 +138,64 @@ def _static_files(config) -> list:
     return out
 
 
-def _search_index(articles, config, url_of, digest_of, published: dict, report: BuildReport):
-    """Return the SearchIndex of *articles*, or None (benchmarks of the build stage alone, or a failure)."""
-    if os.environ.get("SITEGEN_SKIP_SEARCH") == "1":
-        return None
+def _search_index(articles, config, url_of, digest_of, published: dict) -> tuple:
+    """Return (the SearchIndex of *articles* or None, an error message or None)."""
     from .search import build_search_index
     try:
-        return build_search_index(articles, config, url_of=url_of, out_dir=Path(config.out_dir),
-                                  published=published, digest_of=digest_of)
+        index = build_search_index(articles, config, url_of=url_of, out_dir=Path(config.out_dir),
+                                   published=published, digest_of=digest_of)
+        return index, None
     except Exception as exc:  # the site still builds without its search data
-        report.errors.append(f"search: {type(exc).__name__}: {exc}")
-        return None
+        return None, f"search: {type(exc).__name__}: {exc}"
+
+
+class _SearchJob:
+    """The search stage, run in a forked process beside the model, plan and render stages:
+    tokenising, pinyin and the index use the second core while this one lays out pages."""
+
+    def __init__(self, articles, config, url_of, digest_of, published: dict) -> None:
+        import multiprocessing
+
+        self.outcome: tuple | None = None
+        self.process = None
+        if os.environ.get("SITEGEN_SKIP_SEARCH") == "1":     # benchmarks of the build stage alone
+            self.outcome = (None, None)
+            return
+        if "fork" not in multiprocessing.get_all_start_methods():
+            self.outcome = _search_index(articles, config, url_of, digest_of, published)
+            return
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=False)
+
+        def child() -> None:
+            import gc
+            gc.enable()         # the index's working set is large and short-lived
+            send.send(_search_index(articles, config, url_of, digest_of, published))
+            send.close()
+
+        self.process = context.Process(target=child, name="sitegen-search")
+        self.process.start()
+        send.close()
+
+    def result(self) -> tuple:
+        """Wait for (SearchIndex or None, error message or None)."""
+        if self.outcome is None:
+            try:
+                self.outcome = self.receive.recv()
+            except EOFError:
+                self.outcome = (None, f"search: the search process died (exit code {self.process.exitcode})")
+            finally:
+                self.stop()
+        return self.outcome
+
+    def stop(self) -> None:
+        """End the process (a build that failed meanwhile never reads its result)."""
+        if self.process is not None:
+            self.receive.close()
+            if self.process.is_alive() and self.outcome is None:
+                self.process.kill()
+            self.process.join()
+            self.process = None
 
 
 def _with_search_version(model, version: str):
@@ -187,6 +210,19 @@ def _with_search_version(model, version: str):
 
 def build_site(config, *, today: str | None = None) -> BuildReport:
     """Build config.content_dir into config.out_dir; return the report (errors → exit non-zero)."""
+    import gc
+    # A build allocates a few hundred thousand long-lived objects and almost no cycles: the
+    # collector's passes over them cost a fifth of a one-article rebuild.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(config, today)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(config, today: str | None) -> BuildReport:
     from .content import load_content, scan, today_from_env
 
     report = BuildReport()
@@ -225,46 +261,52 @@ def build_site(config, *, today: str | None = None) -> BuildReport:
         report.warnings.append(f"{len(library.skipped)} draft or future-dated article(s) left out")
     stage("load")
 
-    from .site import build_site_model
+    from .plan import article_keys, load_summaries, plan_pages, save_summaries
+    from .site import article_urls, build_site_model, district_slug_map, published_articles
     slugger = _SlugCache(cache_dir)
-    model = build_site_model(library.articles, config, flagged=library.flagged, slugger=slugger,
-                             district_slugger=slugger.district,
-                             related=_cached_related(library.articles, cache_dir))
-    slugger.save()
-    report.errors += [e.describe() for e in model.errors]
-    report.articles = len(model.articles)
-    no_district = sum(1 for a in model.articles if not a.district)
-    if no_district:
-        report.warnings.append(f"{no_district} article(s) without a district are listed only by date and topic")
-    for page in model.pages:
-        report.pages[page.kind] += 1
-    stage("model")
-
+    urls = article_urls(library.articles, district_slug_map(library.articles, slugger.district))
     manifest = load_manifest(cache_dir) if out_dir.is_dir() else {}
-    search = _search_index(model.articles, config, lambda a: model.article_url[a.path],
-                           lambda a: library.digests[a.path], manifest, report)
-    if search is not None:
-        model = _with_search_version(model, search.version)
-    stage("search")
+    search_job = _SearchJob(published_articles(library.articles, urls), config,
+                            lambda a: urls[a.path], lambda a: library.digests[a.path], manifest)
+    try:
+        model = build_site_model(library.articles, config, flagged=library.flagged, slugger=slugger,
+                                 district_slugger=slugger.district,
+                                 related=_cached_related(library.articles, cache_dir))
+        slugger.save()
+        report.errors += [e.describe() for e in model.errors]
+        report.articles = len(model.articles)
+        no_district = sum(1 for a in model.articles if not a.district)
+        if no_district:
+            report.warnings.append(f"{no_district} article(s) without a district are listed only by date and topic")
+        report.pages.update(page.kind for page in model.pages)
+        stage("model")
 
-    env = _env_digest(config, today)
-    old_digests = _load_pickle(cache_dir / PAGES) if out_dir.is_dir() else {}
-    akey = {a.path: (a.path, library.digests.get(a.path, ""), a.path in library.flagged) for a in model.articles}
-    digests = {page.output: page_digest(page, env, akey) for page in model.pages}
-    todo = {out for out, d in digests.items() if old_digests.get(out) != d or out not in manifest}
-    stage("plan")
+        summaries = load_summaries(cache_dir)
+        keys, fresh = article_keys(library.articles, library.digests, library.meta, library.flagged, summaries)
+        old_digests = _load_pickle(cache_dir / PAGES) if out_dir.is_dir() else {}
+        env = _env_digest(config, today)
+        # The search page names the index version, known once the search stage is done: it is
+        # planned and rendered last.
+        digests, todo = plan_pages([p for p in model.pages if p.kind != "search"], env, keys, old_digests, manifest)
+        stage("plan")
+        files = _render_all(model, config, [p for p in model.pages if p.output in todo], report)
+        stage("render")
 
-    files: list = []
-    keep: list = [page.output for page in model.pages if page.output not in todo]
-    pending = [page for page in model.pages if page.output in todo]
-    for page in pending:
-        report.rendered[page.kind] += 1
-    files = _render_all(model, config, pending)
-    stage("render")
-
+        search, error = search_job.result()
+        report.errors += [error] if error else []
+        model = _with_search_version(model, search.version if search is not None else "")
+        shells = [p for p in model.pages if p.kind == "search"]
+        shell_digests, shell_todo = plan_pages(shells, env, keys, old_digests, manifest)
+        digests.update(shell_digests)
+        todo |= shell_todo
+        files += _render_all(model, config, [p for p in shells if p.output in shell_todo], report)
+        stage("search")
+    finally:
+        search_job.stop()
 
     files += _static_files(config)
     files.append((".sitegen.json", (json.dumps({"base_url": config.base_url}, ensure_ascii=False) + "\n").encode()))
+    keep = [page.output for page in model.pages if page.output not in todo]
     if search is not None:
         files += sorted(search.files.items())
         keep += search.keep
@@ -272,6 +314,16 @@ def build_site(config, *, today: str | None = None) -> BuildReport:
     if search is not None:
         search.save()
     report.changed = result.changed
+    _save_state(cache_dir, digests, fingerprint, report)
+    if fresh:
+        save_summaries(cache_dir, {**summaries, **fresh}, library.digests)
+    stage("write")
+    report.times["total"] = time.perf_counter() - started
+    return report
+
+
+def _save_state(cache_dir: Path, digests: dict, fingerprint: str, report: BuildReport) -> None:
+    """Remember the page digests and the inputs' fingerprint for the next build."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     with (cache_dir / (PAGES + ".tmp")).open("wb") as fh:
         pickle.dump(digests, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -280,9 +332,6 @@ def build_site(config, *, today: str | None = None) -> BuildReport:
         {"fingerprint": fingerprint, "errors": report.errors, "warnings": report.warnings,
          "articles": report.articles}, ensure_ascii=False), encoding="utf-8")
     os.replace(cache_dir / (STATE + ".tmp"), cache_dir / STATE)
-    stage("write")
-    report.times["total"] = time.perf_counter() - started
-    return report
 
 
 def _cached_related(articles, cache_dir: Path) -> dict:
@@ -315,9 +364,10 @@ def _render_chunk(bounds: tuple[int, int]) -> list:
     return [(page.output, renderer.render(page)) for page in pages[bounds[0]:bounds[1]]]
 
 
-def _render_all(model, config, pages: list) -> list:
+def _render_all(model, config, pages: list, report: BuildReport) -> list:
     """Render *pages* in order: in forked workers on big builds, with a progress bar on a terminal."""
     global _FORKED
+    report.rendered.update(page.kind for page in pages)
     import multiprocessing
     workers = min(os.cpu_count() or 1, 4)
     progress = _progress(len(pages))

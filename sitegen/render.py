@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
@@ -127,6 +128,11 @@ def summarize(body: str, limit: int = SUMMARY_MAX) -> str:
     return text[:limit] + "…"
 
 
+# An article's summary shows on up to a dozen pages; bounded, so a long `sitegen serve` keeps
+# only the summaries of recent bodies.
+_summary = functools.lru_cache(maxsize=20_000)(summarize)
+
+
 def reading_minutes(body: str) -> int:
     """Return reading time in minutes at 400 Chinese characters a minute (at least 1)."""
     # the same ideograph ranges as sitegen.text.is_cjk, without importing the segmenter
@@ -181,6 +187,18 @@ def relative_link(page_url: str, path: str = "") -> str:
     return ("../" * page_url.count("/") + path.lstrip("/")) or "./"
 
 
+def _bytecode_cache(config):
+    """Return a cache of compiled templates in the cache folder: compiling them costs a
+    one-article rebuild more than rendering its pages.  Jinja keys it by template source."""
+    from jinja2 import FileSystemBytecodeCache
+    folder = Path(config.cache_dir) / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder))
+
+
 class Renderer:
     """Render pages of one model with one Jinja environment (caches per-article work)."""
 
@@ -192,7 +210,7 @@ class Renderer:
         env = Environment(loader=FileSystemLoader(str(config.templates_dir)),
                           autoescape=select_autoescape(["html", "xml"], default_for_string=True),
                           trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined,
-                          auto_reload=False)
+                          auto_reload=False, bytecode_cache=_bytecode_cache(config))
         env.globals.update(
             url=self.url, site={"title": config.site_title, "description": config.site_description},
             og_image=self.absolute("static/og.png"),   # made by scripts/make_og_image.py
@@ -240,12 +258,8 @@ class Renderer:
         """Template filter: the link from the page being rendered to *article*."""
         return self.link(_page(ctx), self.model.article_url[article.path])
 
-    @functools.lru_cache(maxsize=None)
-    def _summary(self, path: str, body: str) -> str:
-        return summarize(body)
-
     def summary(self, article: Article) -> str:
-        return self._summary(article.path, article.body)
+        return _summary(article.body)
 
     def body_html(self, article: Article) -> Markup:
         return Markup(markdown_to_html(article.body))

@@ -450,20 +450,10 @@ def fold_blocks() -> dict[str, str]:
 
 def default_url_of(articles: Sequence[Article]) -> Callable[[Article], str]:
     """Article URLs as sitegen.site lays them out (district folder / slug /)."""
-    try:
-        from .site import district_slug
-    except Exception:  # pragma: no cover
-        def district_slug(name: str) -> str:
-            return "a"
-    slugs: dict[str, str] = {}
-    seen: set[str] = set()
-    for name in sorted({a.district for a in articles if a.district}):
-        slug = district_slug(name)
-        if slug in seen:
-            slug = f"{slug}-{sum(1 for v in slugs.values() if v.startswith(slug)) + 1}"
-        seen.add(slug)
-        slugs[name] = slug
-    return lambda a: f"{slugs[a.district] if a.district else 'a'}/{a.slug}/"
+    from .site import article_urls, district_slug, district_slug_map
+
+    urls = article_urls(articles, district_slug_map(articles, district_slug))
+    return lambda a: urls[a.path]
 
 
 def _doc_input(art: Article, url: str) -> tuple:

@@ -216,6 +216,36 @@ class _Pages:
                           dict(context, items=chunk, pager=pager), tuple(chunk)))
 
 
+def district_slug_map(articles: Iterable[Article], district_slugger: Callable[[str], str]) -> dict:
+    """Return district name -> its URL folder; a slug taken twice gets -2, -3 in name order."""
+    out: dict = {}
+    taken: set = set()
+    for name in sorted({a.district for a in articles if a.district}):
+        slug = district_slugger(name)
+        if slug in taken:
+            slug = f"{slug}-{sum(1 for v in out.values() if v.startswith(slug)) + 1}"
+        taken.add(slug)
+        out[name] = slug
+    return out
+
+
+def article_urls(articles: Iterable[Article], district_slugs: dict) -> dict:
+    """Return article path -> URL: its district's folder (a/ without one), then its slug."""
+    return {a.path: f"{district_slugs[a.district] if a.district else 'a'}/{a.slug}/" for a in articles}
+
+
+def published_articles(articles: Iterable[Article], article_url: dict) -> tuple[Article, ...]:
+    """Return the articles that get their page: of two with one URL, the first (the other is an error)."""
+    seen: set = set()
+    out = []
+    for art in articles:
+        url = article_url[art.path]
+        if url not in seen:
+            seen.add(url)
+            out.append(art)
+    return tuple(out)
+
+
 def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozenset = frozenset(),
                      slugger: Callable[[str], str] = default_slug,
                      district_slugger: Callable[[str], str] | None = None,
@@ -224,16 +254,8 @@ def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozense
     district_slugger = district_slugger or (lambda name: district_slug(name, slugger))
     per_page = max(1, int(config.per_page))
     pages = _Pages()
-    districts = sorted({a.district for a in articles if a.district})
-    district_slugs = {}
-    seen_slug: dict = {}
-    for name in districts:
-        slug = district_slugger(name)
-        if slug in seen_slug:
-            slug = f"{slug}-{sum(1 for v in district_slugs.values() if v.startswith(slug)) + 1}"
-        seen_slug[slug] = name
-        district_slugs[name] = slug
-    districts.sort(key=lambda n: (district_slugs[n], n))
+    district_slugs = district_slug_map(articles, district_slugger)
+    districts = sorted(district_slugs, key=lambda n: (district_slugs[n], n))
     taxonomy = _taxonomy_slugs()
     topic_slugs = _unique_slugs((t for a in articles for t in a.topics),
                                 lambda name: taxonomy.get(name) or slugger(name))
@@ -241,11 +263,9 @@ def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozense
     person_slugs = _unique_slugs((p for a in articles for p in people_of(a)), slugger)
 
     # Articles first, so a later listing that collides with an article is the one reported.
-    article_url: dict = {}
+    article_url = article_urls(articles, district_slugs)
     by_district: dict = defaultdict(list)
     for art in articles:
-        folder = district_slugs[art.district] if art.district else "a"
-        article_url[art.path] = f"{folder}/{art.slug}/"
         by_district[art.district].append(art)
     if related is None:
         related = related_articles(articles)
@@ -352,7 +372,7 @@ def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozense
                       people[person], per_page, person=person)
 
     # Shells and machine files
-    pages.add(Page("search/", "search/index.html", "search.html", "search", "search", {}, ()))
+    pages.add(Page("search/", "search/index.html", "search.html", "search", "search", {"search_version": ""}, ()))
     pages.add(Page("404.html", "404.html", "404.html", "404", "404", {}, ()))
     urls = tuple(p.url for p in pages.pages if p.template.endswith(".html") and p.kind not in ("404",))
     pages.add(Page("sitemap.xml", "sitemap.xml", "sitemap", "sitemap", "sitemap", {"urls": sorted(urls)}, ()))

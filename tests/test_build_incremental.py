@@ -69,6 +69,26 @@ def test_one_article_change_rerenders_only_its_dependents(tmp_path):
     assert (config.out_dir / same).stat().st_nlink == 1
 
 
+def test_an_edit_re_renders_only_the_pages_that_show_what_changed(tmp_path):
+    """Past the summary, a body edit shows on the article's own page alone; in the summary, it
+    shows on every listing and feed too.  Either way the site equals a clean build."""
+    config = make_config(tmp_path)
+    build(config)
+    edit_article(config.content_dir / "lusong-2.md", "收集意见。", "收集意见。\n\n第二段：意见当天转交社区。")
+    report = build(config)
+    assert dict(report.rendered) == {"article": 1, "search": 1}
+    assert "第二段" in (config.out_dir / "lusong/lusong-wanggeyuan/index.html").read_text(encoding="utf-8")
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    report = build(config)
+    assert report.rendered["article"] >= 2          # itself and an article that lists it as related
+    assert {"district", "month", "tag", "topic", "person", "feed"} <= set(report.rendered)
+    assert "每周" in (config.out_dir / "lusong/index.html").read_text(encoding="utf-8")
+    incremental = tree(config.out_dir)
+    clean = make_config(tmp_path / "clean", content=config.content_dir)
+    build(clean)
+    assert tree(clean.out_dir) == incremental
+
+
 def test_template_change_rerenders(tmp_path):
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)

@@ -1,0 +1,111 @@
+"""Plan an incremental build: one digest per page, and the pages whose digest changed.
+
+A page's digest covers everything its bytes can depend on: the environment (templates,
+settings, render code), its URL, output and template, its context, and of each article it
+shows only the part its template reads there (its *role*):
+
+  full  the whole file: the article's own page (context key `article`)
+  link  every field but the body: previous/next links (`prev`, `next`), which show a title
+  card  every field but the body, and the summary: listings, feeds, related articles (the rest)
+
+So fixing a typo deep in a body re-renders the article's page alone; a change to its opening
+sentence also re-renders the listings and feeds that show its summary.  A template that starts
+to show more of an article under one of these names must change ROLES (tests/test_build_incremental.py
+compares incremental builds with clean ones).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+from .model import Article
+
+FULL, LINK, CARD = 0, 1, 2
+ROLES = {"article": FULL, "prev": LINK, "next": LINK}      # any other context key: CARD
+SUMMARIES = "summaries.pickle"     # text digest -> summary digest, between builds
+
+
+def article_keys(articles, digests: dict, meta: dict, flagged: frozenset,
+                 summaries: dict) -> tuple[dict, dict]:
+    """Return (path -> (full, link, card) digests, the summary digests *summaries* lacked).
+
+    *digests* and *meta* are the Library's: of each file's text, and of all its fields but the
+    body.  *summaries* maps a text digest to the digest of its summary (`load_summaries`).
+    """
+    from .render import summarize
+
+    keys = {}
+    fresh = {}
+    for art in articles:
+        path = art.path
+        text = digests[path]
+        mark = "*" if path in flagged else ""
+        summary = summaries.get(text) or fresh.get(text)
+        if summary is None:
+            summary = fresh[text] = _digest(summarize(art.body))
+        link = _digest(f"{path}\0{meta[path]}{mark}")
+        keys[path] = (_digest(f"{path}\0{text}{mark}"), link, _digest(f"{link}\0{summary}"))
+    return keys, fresh
+
+
+def page_digest(page, env: str, keys: dict, reprs: dict | None = None) -> str:
+    """Return a digest that changes whenever the page's rendered bytes could change.
+
+    *reprs* remembers the repr of context values by id, for values many pages share (a
+    district's chart data): pass one dict for pages whose contexts all stay alive meanwhile.
+    """
+    parts = [env, page.url, page.output, page.template]
+    for name, value in page.context.items():
+        parts.append(name)
+        kind = type(value)
+        if kind is Article:
+            parts.append(keys[value.path][ROLES.get(name, CARD)])
+        elif (kind is list or kind is tuple) and value and all(type(a) is Article for a in value):
+            role = ROLES.get(name, CARD)
+            parts += [keys[a.path][role] for a in value]
+        elif reprs is None:
+            parts.append(repr(value))       # an article nested deeper enters whole: safe, slower
+        else:
+            text = reprs.get(id(value))
+            if text is None:
+                text = reprs[id(value)] = repr(value)
+            parts.append(text)
+    return _digest("\x1f".join(parts))
+
+
+def plan_pages(pages, env: str, keys: dict, old: dict, written: dict) -> tuple[dict, set]:
+    """Return (output -> digest of every page, outputs to render).
+
+    *old* holds the digests of the last build, *written* the outputs it left on disk.
+    """
+    reprs: dict = {}
+    digests = {page.output: page_digest(page, env, keys, reprs) for page in pages}
+    todo = {out for out, d in digests.items() if old.get(out) != d or out not in written}
+    return digests, todo
+
+
+def load_summaries(cache_dir: Path) -> dict:
+    """Return the cached summary digests (empty when missing or unreadable)."""
+    try:
+        with (Path(cache_dir) / SUMMARIES).open("rb") as fh:
+            return pickle.load(fh)
+    except Exception:
+        return {}
+
+
+def save_summaries(cache_dir: Path, summaries: dict, digests: dict) -> None:
+    """Save *summaries*, keeping those of the current texts (*digests*' values) only."""
+    live = set(digests.values())
+    kept = {text: s for text, s in summaries.items() if text in live}
+    path = Path(cache_dir) / SUMMARIES
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_suffix(".tmp").open("wb") as fh:
+        pickle.dump(kept, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(path.with_suffix(".tmp"), path)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
