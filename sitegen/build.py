@@ -289,7 +289,7 @@ def _build(config, today: str | None) -> BuildReport:
         # planned and rendered last.
         digests, todo = plan_pages([p for p in model.pages if p.kind != "search"], env, keys, old_digests, manifest)
         stage("plan")
-        files = _render_all(model, config, [p for p in model.pages if p.output in todo], report)
+        files, staged = _render_all(model, config, [p for p in model.pages if p.output in todo], report, out_dir)
         stage("render")
 
         search, error = search_job.result()
@@ -299,7 +299,7 @@ def _build(config, today: str | None) -> BuildReport:
         shell_digests, shell_todo = plan_pages(shells, env, keys, old_digests, manifest)
         digests.update(shell_digests)
         todo |= shell_todo
-        files += _render_all(model, config, [p for p in shells if p.output in shell_todo], report)
+        files += _render_all(model, config, [p for p in shells if p.output in shell_todo], report)[0]
         stage("search")
     finally:
         search_job.stop()
@@ -310,7 +310,8 @@ def _build(config, today: str | None) -> BuildReport:
     if search is not None:
         files += sorted(search.files.items())
         keep += search.keep
-    result = write_site(out_dir, files, keep, cache_dir=cache_dir, compress=config.compress)
+    result = write_site(out_dir, files, keep, cache_dir=cache_dir, compress=config.compress,
+                        staged=staged, manifest=manifest if out_dir.is_dir() else None)
     if search is not None:
         search.save()
     report.changed = result.changed
@@ -358,14 +359,20 @@ _FORKED: tuple = ()
 
 
 def _render_chunk(bounds: tuple[int, int]) -> list:
+    """Render pages[bounds]; write them into the staging folder when there is one."""
     from .render import Renderer
-    model, config, pages = _FORKED
+    from .writer import stage_files
+    model, config, pages, staging = _FORKED
     renderer = Renderer(model, config)
-    return [(page.output, renderer.render(page)) for page in pages[bounds[0]:bounds[1]]]
+    rendered = ((page.output, renderer.render(page)) for page in pages[bounds[0]:bounds[1]])
+    return stage_files(staging, rendered) if staging else list(rendered)
 
 
-def _render_all(model, config, pages: list, report: BuildReport) -> list:
-    """Render *pages* in order: in forked workers on big builds, with a progress bar on a terminal."""
+def _render_all(model, config, pages: list, report: BuildReport, out_dir: Path | None = None) -> tuple[list, list]:
+    """Render *pages* in order; return (name, bytes) of each, or on big builds (name, digest)
+    of each written straight into *out_dir*'s staging folder by forked workers (then the
+    writes overlap the rendering and no page is held in memory).  A progress bar on a terminal.
+    """
     global _FORKED
     report.rendered.update(page.kind for page in pages)
     import multiprocessing
@@ -376,7 +383,9 @@ def _render_all(model, config, pages: list, report: BuildReport) -> list:
         progress.start()
     try:
         if len(pages) >= PARALLEL_MIN and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-            _FORKED = (model, config, pages)
+            from .writer import begin_stage
+            staging = begin_stage(out_dir) if out_dir is not None else None
+            _FORKED = (model, config, pages, staging)
             size = 500
             chunks = [(i, min(i + size, len(pages))) for i in range(0, len(pages), size)]
             out: list = []
@@ -388,7 +397,7 @@ def _render_all(model, config, pages: list, report: BuildReport) -> list:
                             progress.advance(task, len(part))
             finally:
                 _FORKED = ()
-            return out
+            return ([], out) if staging else (out, [])
         from .render import Renderer
         renderer = Renderer(model, config)
         out = []
@@ -396,7 +405,7 @@ def _render_all(model, config, pages: list, report: BuildReport) -> list:
             out.append((page.output, renderer.render(page)))
             if progress:
                 progress.advance(task)
-        return out
+        return out, []
     finally:
         if progress:
             progress.stop()

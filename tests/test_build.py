@@ -10,7 +10,8 @@ import pytest
 
 from sitegen.check import check_site
 
-from _buildkit import GOLDEN, build, make_config, tree
+import sitegen.render
+from _buildkit import GOLDEN, build, edit_article, make_config, tree
 
 ARTICLE = "lusong/lusong-anquan-yanlian/index.html"
 
@@ -237,6 +238,21 @@ def test_parallel_render_is_byte_identical(tmp_path, monkeypatch):
     monkeypatch.setattr(sitegen.build, "PARALLEL_MIN", 1)
     parallel = make_config(tmp_path / "parallel")
     build(parallel)
+    assert tree(serial.out_dir) == tree(parallel.out_dir)
+    # workers write pages straight into the staging folder: an edit that changes a few pages
+    # commits them by journal, a failed render leaves public/ whole
+    edit_article(parallel.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    before = tree(parallel.out_dir)
+    real = sitegen.render.Renderer.render
+    monkeypatch.setattr(sitegen.render.Renderer, "render",
+                        lambda self, page: real(self, page) if page.kind != "month" else 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        build(parallel)
+    assert tree(parallel.out_dir) == before
+    monkeypatch.setattr(sitegen.render.Renderer, "render", real)
+    build(parallel)
+    edit_article(serial.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    build(serial)
     assert tree(serial.out_dir) == tree(parallel.out_dir)
 
 
