@@ -16,18 +16,18 @@ import pickle
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import SitegenError
 
 STATE = "state.json"
-PAGES = "pages.pickle"
 # Code whose change means "build again" (fingerprint) ...
 CODE_FILES = ("site.py", "render.py", "plan.py", "build.py", "writer.py", "content.py", "frontmatter.py",
               "model.py", "search.py", "text.py", "gazetteer.py")
 # ... and the part of it whose change means "render every page again".
 RENDER_CODE = ("site.py", "render.py", "plan.py", "model.py")
+DATA_DIR = Path(__file__).parent / "data"      # the gazetteer and the taxonomy: slugs of pages
 
 
 @dataclass
@@ -42,6 +42,7 @@ class BuildReport:
     changed: list = field(default_factory=list)         # output files written or removed
     articles: int = 0
     skipped_unchanged: bool = False
+    from_layout: bool = False       # planned from the saved layout: only article bodies changed
 
     def summary(self) -> str:
         """Return the report shown on the terminal."""
@@ -51,7 +52,8 @@ class BuildReport:
         else:
             total = sum(self.pages.values())
             lines.append(f"build: {self.articles} articles, {total} pages, "
-                         f"{sum(self.rendered.values())} rendered, {len(self.changed)} files changed")
+                         f"{sum(self.rendered.values())} rendered, {len(self.changed)} files changed"
+                         + (" (only article bodies changed: planned from the saved layout)" if self.from_layout else ""))
             for kind in sorted(self.pages):
                 lines.append(f"  {kind:<10} {self.pages[kind]:>6} pages ({self.rendered.get(kind, 0)} rendered)")
         lines.append("  time: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.times.items()))
@@ -94,7 +96,7 @@ def _settings(config, today: str) -> str:
 def _fingerprint(config, content_stats: list, today: str) -> str:
     h = hashlib.sha1()
     for part in (content_stats, _stat_tree(config.templates_dir), _stat_tree(config.static_dir),
-                 _code_stats(), _settings(config, today), str(config.out_dir)):
+                 _stat_tree(DATA_DIR), _code_stats(), _settings(config, today), str(config.out_dir)):
         h.update(repr(part).encode())
         h.update(b"\0")
     return h.hexdigest()
@@ -103,7 +105,7 @@ def _fingerprint(config, content_stats: list, today: str) -> str:
 def _env_digest(config, today: str) -> str:
     """Digest what every page depends on besides its articles: templates, settings, code."""
     h = hashlib.sha1(_settings(config, today).encode())
-    for folder in (config.templates_dir,):
+    for folder in (config.templates_dir, DATA_DIR):      # data: district and topic slugs
         for rel, _, _ in _stat_tree(folder):
             h.update(rel.encode())
             h.update((folder / rel).read_bytes())
@@ -198,14 +200,10 @@ class _SearchJob:
             self.process = None
 
 
-def _with_search_version(model, version: str):
+def _with_search_version(page, version: str):
     """Give the search page the index version: its script adds it to every index URL, so a
     browser never mixes files of two builds, and only that page changes with the index."""
-    from dataclasses import replace
-
-    pages = tuple(replace(p, context={**p.context, "search_version": version}) if p.kind == "search" else p
-                  for p in model.pages)
-    return replace(model, pages=pages)
+    return replace(page, context={**page.context, "search_version": version})
 
 
 def build_site(config, *, today: str | None = None) -> BuildReport:
@@ -261,52 +259,55 @@ def _build(config, today: str | None) -> BuildReport:
         report.warnings.append(f"{len(library.skipped)} draft or future-dated article(s) left out")
     stage("load")
 
+    from .layout import Layout, layout_key
     from .plan import article_keys, load_summaries, plan_pages, save_summaries
-    from .site import article_urls, build_site_model, district_slug_map, published_articles
+    from .site import article_urls, district_slug_map, published_articles
     slugger = _SlugCache(cache_dir)
     urls = article_urls(library.articles, district_slug_map(library.articles, slugger.district))
     manifest = load_manifest(cache_dir) if out_dir.is_dir() else {}
     search_job = _SearchJob(published_articles(library.articles, urls), config,
                             lambda a: urls[a.path], lambda a: library.digests[a.path], manifest)
+    layout = Layout(cache_dir)
     try:
-        model = build_site_model(library.articles, config, flagged=library.flagged, slugger=slugger,
-                                 district_slugger=slugger.district,
-                                 related=_cached_related(library.articles, cache_dir))
-        slugger.save()
-        report.errors += [e.describe() for e in model.errors]
-        report.articles = len(model.articles)
-        no_district = sum(1 for a in model.articles if not a.district)
-        if no_district:
-            report.warnings.append(f"{no_district} article(s) without a district are listed only by date and topic")
-        report.pages.update(page.kind for page in model.pages)
-        stage("model")
-
         summaries = load_summaries(cache_dir)
         keys, fresh = article_keys(library.articles, library.digests, library.meta, library.flagged, summaries)
-        old_digests = _load_pickle(cache_dir / PAGES) if out_dir.is_dir() else {}
         env = _env_digest(config, today)
-        # The search page names the index version, known once the search stage is done: it is
-        # planned and rendered last.
-        digests, todo = plan_pages([p for p in model.pages if p.kind != "search"], env, keys, old_digests, manifest)
+        key = layout_key(library.articles, library.meta, library.flagged, env)
+        plan = None
+        if out_dir.is_dir() and layout.key() == key:
+            try:
+                plan = _plan_from_layout(library, layout, env, keys, manifest)
+            except Exception:       # an unreadable cache is a cold one: lay the site out again
+                layout.forget()
+        report.from_layout = plan is not None
+        if plan is None:
+            plan = _plan_from_model(library, config, slugger, layout, env, keys, manifest)
+        report.errors += [e.describe() for e in plan.model.errors]
+        report.articles = len(plan.model.articles)
+        report.pages.update(plan.kinds.values())
+        no_district = sum(1 for a in plan.model.articles if not a.district)
+        if no_district:
+            report.warnings.append(f"{no_district} article(s) without a district are listed only by date and topic")
         stage("plan")
-        files, staged = _render_all(model, config, [p for p in model.pages if p.output in todo], report, out_dir)
+        files, staged, saved = _render_all(plan.model, config, plan.render, report, out_dir)
         stage("render")
 
         search, error = search_job.result()
         report.errors += [error] if error else []
-        model = _with_search_version(model, search.version if search is not None else "")
-        shells = [p for p in model.pages if p.kind == "search"]
-        shell_digests, shell_todo = plan_pages(shells, env, keys, old_digests, manifest)
-        digests.update(shell_digests)
-        todo |= shell_todo
-        files += _render_all(model, config, [p for p in shells if p.output in shell_todo], report)[0]
+        shells = [_with_search_version(p, search.version if search is not None else "") for p in plan.shells]
+        shell_digests, shell_todo = plan_pages(shells, env, keys, plan.old, manifest)
+        shells = [p for p in shells if p.output in shell_todo]
+        more, _, more_saved = _render_all(plan.model, config, shells, report)
         stage("search")
     finally:
         search_job.stop()
 
-    files += _static_files(config)
+    digests = {**plan.digests, **shell_digests}
+    rendered = plan.render + shells
+    files += more + _static_files(config)
     files.append((".sitegen.json", (json.dumps({"base_url": config.base_url}, ensure_ascii=False) + "\n").encode()))
-    keep = [page.output for page in model.pages if page.output not in todo]
+    done = {page.output for page in rendered}
+    keep = [output for output in plan.kinds if output not in done]
     if search is not None:
         files += sorted(search.files.items())
         keep += search.keep
@@ -315,20 +316,67 @@ def _build(config, today: str | None) -> BuildReport:
     if search is not None:
         search.save()
     report.changed = result.changed
-    _save_state(cache_dir, digests, fingerprint, report)
+    layout.save(key, plan.model if plan.from_model else None, keys,
+                [(page.output, page.kind, digests[page.output], *row)
+                 for page, row in zip(rendered, saved + more_saved)], set(plan.kinds))
+    layout.close()
     if fresh:
         save_summaries(cache_dir, {**summaries, **fresh}, library.digests)
+    _save_state(cache_dir, fingerprint, report)
     stage("write")
     report.times["total"] = time.perf_counter() - started
     return report
 
 
-def _save_state(cache_dir: Path, digests: dict, fingerprint: str, report: BuildReport) -> None:
-    """Remember the page digests and the inputs' fingerprint for the next build."""
+@dataclass(frozen=True)
+class _Plan:
+    """What to render, from a new site model or from the saved layout."""
+
+    model: object           # the SiteModel; from the layout, without its pages
+    kinds: dict             # output -> kind of every page of the site
+    render: list            # the pages to render now, but the search shells
+    shells: list            # the search pages: planned once the index version is known
+    digests: dict           # output -> digest of each page to render
+    old: dict               # output -> digest in the last build (of the shells, at least)
+    from_model: bool
+
+
+def _plan_from_model(library, config, slugger, layout, env: str, keys: dict, manifest: dict) -> _Plan:
+    """Lay out every page, then plan: the pages whose digest changed."""
+    from .plan import plan_pages
+    from .site import build_site_model
+
+    model = build_site_model(library.articles, config, flagged=library.flagged, slugger=slugger,
+                             district_slugger=slugger.district,
+                             related=_cached_related(library.articles, Path(config.cache_dir)))
+    slugger.save()
+    old = layout.digests()
+    pages = [p for p in model.pages if p.kind != "search"]
+    digests, todo = plan_pages(pages, env, keys, old, manifest)
+    return _Plan(replace(model, pages=()), {p.output: p.kind for p in model.pages},
+                 [p for p in pages if p.output in todo], [p for p in model.pages if p.kind == "search"],
+                 {out: digests[out] for out in todo}, old, True)
+
+
+def _plan_from_layout(library, layout, env: str, keys: dict, manifest: dict) -> _Plan:
+    """Plan from the saved layout: only article bodies changed since it was saved."""
+    from .plan import CARD, FULL, LINK, page_digest
+
+    by_path = {a.path: a for a in library.articles}
+    old_keys = layout.article_keys()
+    changes = [(path, role) for path, new in keys.items() for role in (FULL, LINK, CARD)
+               if old_keys[path][role] != new[role]]
+    kinds = layout.kinds()
+    shells = [out for out, kind in kinds.items() if kind == "search"]
+    wanted = (layout.showing(changes) | {out for out in kinds if out not in manifest}) - set(shells)
+    pages = layout.pages(wanted, by_path)
+    return _Plan(layout.model(by_path), kinds, pages, layout.pages(shells, by_path),
+                 {p.output: page_digest(p, env, keys) for p in pages}, layout.digests(shells), False)
+
+
+def _save_state(cache_dir: Path, fingerprint: str, report: BuildReport) -> None:
+    """Remember the inputs' fingerprint, errors and warnings for the next build."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    with (cache_dir / (PAGES + ".tmp")).open("wb") as fh:
-        pickle.dump(digests, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(cache_dir / (PAGES + ".tmp"), cache_dir / PAGES)
     (cache_dir / (STATE + ".tmp")).write_text(json.dumps(
         {"fingerprint": fingerprint, "errors": report.errors, "warnings": report.warnings,
          "articles": report.articles}, ensure_ascii=False), encoding="utf-8")
@@ -358,24 +406,30 @@ PARALLEL_MIN = 3000      # render in one process per core from this many pages
 _FORKED: tuple = ()
 
 
-def _render_chunk(bounds: tuple[int, int]) -> list:
-    """Render pages[bounds]; write them into the staging folder when there is one."""
+def _render_chunk(bounds: tuple[int, int]) -> tuple[list, list]:
+    """Render pages[bounds] (into the staging folder when there is one); save their layout."""
+    from .layout import saved_page
     from .render import Renderer
     from .writer import stage_files
     model, config, pages, staging = _FORKED
     renderer = Renderer(model, config)
-    rendered = ((page.output, renderer.render(page)) for page in pages[bounds[0]:bounds[1]])
-    return stage_files(staging, rendered) if staging else list(rendered)
+    chunk = pages[bounds[0]:bounds[1]]
+    rendered = ((page.output, renderer.render(page)) for page in chunk)
+    files = stage_files(staging, rendered) if staging else list(rendered)
+    return files, [saved_page(page) for page in chunk]
 
 
-def _render_all(model, config, pages: list, report: BuildReport, out_dir: Path | None = None) -> tuple[list, list]:
-    """Render *pages* in order; return (name, bytes) of each, or on big builds (name, digest)
-    of each written straight into *out_dir*'s staging folder by forked workers (then the
-    writes overlap the rendering and no page is held in memory).  A progress bar on a terminal.
+def _render_all(model, config, pages: list, report: BuildReport,
+                out_dir: Path | None = None) -> tuple[list, list, list]:
+    """Render *pages* in order; return ((name, bytes) of each, [], their saved layout), or on
+    big builds ([], (name, digest) of each, their saved layout): pages written straight into
+    *out_dir*'s staging folder by forked workers, so the writes overlap the rendering and no
+    page is held in memory.  A progress bar on a terminal.
     """
     global _FORKED
-    report.rendered.update(page.kind for page in pages)
     import multiprocessing
+    from .layout import saved_page
+    report.rendered.update(page.kind for page in pages)
     workers = min(os.cpu_count() or 1, 4)
     progress = _progress(len(pages))
     task = progress.add_task("rendering", total=len(pages)) if progress else None
@@ -389,15 +443,17 @@ def _render_all(model, config, pages: list, report: BuildReport, out_dir: Path |
             size = 500
             chunks = [(i, min(i + size, len(pages))) for i in range(0, len(pages), size)]
             out: list = []
+            saved: list = []
             try:
                 with multiprocessing.get_context("fork").Pool(workers) as pool:
-                    for part in pool.imap(_render_chunk, chunks):
-                        out += part
+                    for files, rows in pool.imap(_render_chunk, chunks):
+                        out += files
+                        saved += rows
                         if progress:
-                            progress.advance(task, len(part))
+                            progress.advance(task, len(files))
             finally:
                 _FORKED = ()
-            return ([], out) if staging else (out, [])
+            return ([], out, saved) if staging else (out, [], saved)
         from .render import Renderer
         renderer = Renderer(model, config)
         out = []
@@ -405,7 +461,7 @@ def _render_all(model, config, pages: list, report: BuildReport, out_dir: Path |
             out.append((page.output, renderer.render(page)))
             if progress:
                 progress.advance(task)
-        return out, []
+        return out, [], [saved_page(page) for page in pages]
     finally:
         if progress:
             progress.stop()

@@ -15,6 +15,9 @@ class SitegenError(Exception):
         self.hint = hint
         super().__init__(self.describe())
 
+    def __reduce__(self):
+        return SitegenError, (self.path, self.line, self.message, self.hint)
+
     def describe(self) -> str:
         """Return the one-line report shown to editors."""
         where = ""

@@ -76,6 +76,39 @@ def page_digest(page, env: str, keys: dict, reprs: dict | None = None) -> str:
     return _digest("\x1f".join(parts))
 
 
+ANY = "*"      # the dependency of a page that shows an article nested deeper in its context
+
+
+def page_deps(page) -> list[tuple[str, int]]:
+    """Return (article path, role) of every article *page* shows, as `page_digest` reads them.
+
+    A page that holds an article deeper than a context value or a list of them depends on
+    every article (ANY): `page_digest` takes such a value whole.
+    """
+    out = []
+    for name, value in page.context.items():
+        kind = type(value)
+        if kind is Article:
+            out.append((value.path, ROLES.get(name, CARD)))
+        elif (kind is list or kind is tuple) and value and all(type(a) is Article for a in value):
+            role = ROLES.get(name, CARD)
+            out += [(a.path, role) for a in value]
+        elif _holds_article(value):
+            out.append((ANY, FULL))
+    return out
+
+
+def _holds_article(value) -> bool:
+    kind = type(value)
+    if kind is Article:
+        return True
+    if kind is dict:
+        return any(_holds_article(v) for v in value.values())
+    if kind is list or kind is tuple or kind is set or kind is frozenset:
+        return any(_holds_article(v) for v in value)
+    return False
+
+
 def plan_pages(pages, env: str, keys: dict, old: dict, written: dict) -> tuple[dict, set]:
     """Return (output -> digest of every page, outputs to render).
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -76,13 +77,39 @@ def test_an_edit_re_renders_only_the_pages_that_show_what_changed(tmp_path):
     build(config)
     edit_article(config.content_dir / "lusong-2.md", "收集意见。", "收集意见。\n\n第二段：意见当天转交社区。")
     report = build(config)
+    assert report.from_layout          # no metadata changed: the saved layout is reused
     assert dict(report.rendered) == {"article": 1, "search": 1}
     assert "第二段" in (config.out_dir / "lusong/lusong-wanggeyuan/index.html").read_text(encoding="utf-8")
     edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
     report = build(config)
+    assert report.from_layout
     assert report.rendered["article"] >= 2          # itself and an article that lists it as related
     assert {"district", "month", "tag", "topic", "person", "feed"} <= set(report.rendered)
     assert "每周" in (config.out_dir / "lusong/index.html").read_text(encoding="utf-8")
+    incremental = tree(config.out_dir)
+    clean = make_config(tmp_path / "clean", content=config.content_dir)
+    build(clean)
+    assert tree(clean.out_dir) == incremental
+
+
+def test_metadata_edits_lay_the_site_out_again_and_a_broken_layout_store_is_ignored(tmp_path):
+    config = make_config(tmp_path)
+    build(config)
+    edit_article(config.content_dir / "lusong-2.md", "title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记")
+    report = build(config)
+    assert not report.from_layout and "lusong/index.html" in report.changed
+    (config.cache_dir / "layout.sqlite").write_bytes(b"not a database" * 100)
+    edit_article(config.content_dir / "lusong-2.md", "收集意见。", "收集意见并转交。")
+    report = build(config)
+    assert not report.from_layout and not report.errors
+    edit_article(config.content_dir / "tianyuan-1.md", "首家", "第一家")
+    report = build(config)
+    assert report.from_layout
+    with sqlite3.connect(config.cache_dir / "layout.sqlite") as db:
+        db.execute("UPDATE pages SET page = x'00ff'")
+    edit_article(config.content_dir / "tianyuan-1.md", "第一家", "第一个")
+    report = build(config)
+    assert not report.from_layout and not report.errors
     incremental = tree(config.out_dir)
     clean = make_config(tmp_path / "clean", content=config.content_dir)
     build(clean)

@@ -1,0 +1,192 @@
+"""The saved layout: every page of the last build, for builds that change only article bodies.
+
+Fixing a typo is the usual edit.  It changes no article's metadata (every field but the body),
+so the site model would come out as before but for the bodies it shows.  When the layout key
+(every article's metadata digest, the preview flags, templates, settings and render code) is
+the one saved, the build skips laying out and planning all pages: it loads from here only the
+pages that show a changed article in a role whose digest changed (see sitegen/plan.py).
+
+`<cache_dir>/layout.sqlite` holds:
+  pages   output -> kind, digest and the Page pickled with its articles by path
+  deps    (article path, role) -> output: the pages that show an article, and how
+  saved   the layout key, the model without its pages, and every article's role digests
+
+Everything is written in one transaction after the site is, so the store always describes
+one complete build.  A store that cannot be read is an empty one: the build takes the slow path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import pickle
+from pathlib import Path
+
+from .model import Article
+from .plan import ANY, page_deps
+
+LAYOUT = "layout.sqlite"
+VERSION = 1
+
+
+def layout_key(articles, meta: dict, flagged: frozenset, env: str) -> str:
+    """Digest everything the site model depends on but article bodies."""
+    h = hashlib.sha1(f"{VERSION}\0{env}\n".encode())
+    h.update(repr(sorted((a.path, meta[a.path], a.path in flagged) for a in articles)).encode("utf-8"))
+    return h.hexdigest()
+
+
+class _ArticlesByPath(pickle.Pickler):
+    def persistent_id(self, obj):
+        return obj.path if type(obj) is Article else None
+
+
+class _PathsToArticles(pickle.Unpickler):
+    def __init__(self, data: bytes, articles: dict) -> None:
+        super().__init__(io.BytesIO(data))
+        self.articles = articles
+
+    def persistent_load(self, path):
+        return self.articles[path]
+
+
+def saved_page(page) -> tuple[bytes, list]:
+    """Return what the store keeps of a page: the page pickled, and its dependencies."""
+    return dump(page), page_deps(page)
+
+
+def dump(value) -> bytes:
+    """Pickle *value* with every Article in it saved as its path."""
+    out = io.BytesIO()
+    _ArticlesByPath(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return out.getvalue()
+
+
+def load(data: bytes, articles: dict):
+    """Unpickle what `dump` saved, giving each path back its Article from *articles*."""
+    return _PathsToArticles(data, articles).load()
+
+
+class Layout:
+    """The layout store of one cache folder."""
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        import sqlite3
+
+        self.db = None
+        if cache_dir is None:
+            return
+        path = Path(cache_dir) / LAYOUT
+        for attempt in range(2):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(str(path))
+                self.db.executescript(
+                    "CREATE TABLE IF NOT EXISTS pages (output TEXT PRIMARY KEY, kind TEXT, digest TEXT,"
+                    " page BLOB) WITHOUT ROWID;"
+                    "CREATE TABLE IF NOT EXISTS deps (path TEXT, role INTEGER, output TEXT);"
+                    "CREATE INDEX IF NOT EXISTS deps_by_article ON deps (path, role);"
+                    "CREATE INDEX IF NOT EXISTS deps_by_page ON deps (output);"
+                    "CREATE TABLE IF NOT EXISTS saved (name TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;")
+                return
+            except (sqlite3.Error, OSError):     # a cache is disposable: start it again
+                self.close()
+                if attempt == 0:
+                    path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def _saved(self, name: str):
+        import sqlite3
+        try:
+            row = self.db.execute("SELECT value FROM saved WHERE name = ?", (name,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row else None
+
+    def key(self) -> str | None:
+        """Return the layout key of the saved build, None when there is none."""
+        return None if self.db is None else self._saved("key")
+
+    def digests(self, outputs=None) -> dict[str, str]:
+        """Return output -> digest of every saved page, or of those of *outputs*."""
+        if self.db is None:
+            return {}
+        if outputs is None:
+            return dict(self.db.execute("SELECT output, digest FROM pages"))
+        return {out: d for out in outputs
+                for (d,) in self.db.execute("SELECT digest FROM pages WHERE output = ?", (out,))}
+
+    def kinds(self) -> dict[str, str]:
+        """Return output -> kind of every saved page."""
+        return dict(self.db.execute("SELECT output, kind FROM pages"))
+
+    def article_keys(self) -> dict:
+        """Return the role digests of every article of the saved build."""
+        return pickle.loads(self._saved("keys"))
+
+    def model(self, articles: dict):
+        """Return the saved SiteModel, without its pages."""
+        return load(self._saved("model"), articles)
+
+    def showing(self, changes: list[tuple[str, int]]) -> set[str]:
+        """Return the outputs of the pages that show any (article path, role) of *changes*."""
+        out = {o for (o,) in self.db.execute("SELECT output FROM deps WHERE path = ?", (ANY,))}
+        for path, role in changes:
+            out.update(o for (o,) in self.db.execute(
+                "SELECT output FROM deps WHERE path = ? AND role = ?", (path, role)))
+        return out
+
+    def pages(self, outputs, articles: dict) -> list:
+        """Return the saved Pages of *outputs*, each showing the current *articles*."""
+        wanted = sorted(outputs)
+        found = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            found += self.db.execute(
+                f"SELECT output, page FROM pages WHERE output IN ({','.join('?' * len(chunk))})", chunk)
+        return [load(data, articles) for _, data in sorted(found)]
+
+    def save(self, key: str, model, keys: dict, rows: list[tuple[str, str, str, bytes, list]],
+             outputs: set[str]) -> None:
+        """Record one complete build in one transaction.
+
+        *rows* are (output, kind, digest, pickled page, deps) of the pages rendered; *model*
+        the SiteModel without its pages (None: unchanged); *outputs* every page of the site
+        (the saved pages not among them are deleted).
+        """
+        import sqlite3
+        if self.db is None:
+            return
+        try:
+            with self.db:
+                self.db.execute("DELETE FROM saved WHERE name = 'key'")
+                stale = set(self.digests()) - outputs
+                changed = [(row[0],) for row in rows] + [(o,) for o in stale]
+                self.db.executemany("DELETE FROM deps WHERE output = ?", changed)
+                self.db.executemany("DELETE FROM pages WHERE output = ?", [(o,) for o in stale])
+                self.db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)",
+                                    [row[:4] for row in rows])
+                self.db.executemany("INSERT INTO deps VALUES (?, ?, ?)",
+                                    [(path, role, row[0]) for row in rows for path, role in row[4]])
+                if model is not None:
+                    self.db.execute("INSERT OR REPLACE INTO saved VALUES ('model', ?)", (dump(model),))
+                self.db.executemany("INSERT OR REPLACE INTO saved VALUES (?, ?)",
+                                    [("keys", pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL)),
+                                     ("key", key)])
+        except sqlite3.Error:
+            self.forget()
+
+    def forget(self) -> None:
+        """Empty the store: every page is planned, rendered and saved again."""
+        import sqlite3
+        if self.db is None:
+            return
+        try:
+            with self.db:
+                self.db.executescript("DELETE FROM saved; DELETE FROM pages; DELETE FROM deps;")
+        except sqlite3.Error:
+            self.close()
