@@ -7,8 +7,9 @@ the one saved, the build skips laying out and planning all pages: it loads from 
 pages that show a changed article in a role whose digest changed (see sitegen/plan.py).
 
 `<cache_dir>/layout.sqlite` holds:
-  pages   output -> kind, digest and the Page pickled with its articles by path
-  deps    (article path, role) -> output: the pages that show an article, and how
+  pages   output -> kind, digest, the Page pickled with its articles by path, and the
+          (article path, role) of every article it shows
+  shown   article path -> (role, output) of every page that shows it
   saved   the layout key, the model without its pages, and every article's role digests
 
 Everything is written in one transaction after the site is, so the store always describes
@@ -23,7 +24,7 @@ import pickle
 from pathlib import Path
 
 from .model import Article
-from .plan import ANY, page_deps
+from .plan import ANY, CARD, FULL, LINK, page_deps
 
 LAYOUT = "layout.sqlite"
 VERSION = 1
@@ -83,10 +84,8 @@ class Layout:
                 self.db = sqlite3.connect(str(path))
                 self.db.executescript(
                     "CREATE TABLE IF NOT EXISTS pages (output TEXT PRIMARY KEY, kind TEXT, digest TEXT,"
-                    " page BLOB) WITHOUT ROWID;"
-                    "CREATE TABLE IF NOT EXISTS deps (path TEXT, role INTEGER, output TEXT);"
-                    "CREATE INDEX IF NOT EXISTS deps_by_article ON deps (path, role);"
-                    "CREATE INDEX IF NOT EXISTS deps_by_page ON deps (output);"
+                    " page BLOB, deps BLOB) WITHOUT ROWID;"
+                    "CREATE TABLE IF NOT EXISTS shown (path TEXT PRIMARY KEY, pages BLOB) WITHOUT ROWID;"
                     "CREATE TABLE IF NOT EXISTS saved (name TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;")
                 return
             except (sqlite3.Error, OSError):     # a cache is disposable: start it again
@@ -134,10 +133,32 @@ class Layout:
 
     def showing(self, changes: list[tuple[str, int]]) -> set[str]:
         """Return the outputs of the pages that show any (article path, role) of *changes*."""
-        out = {o for (o,) in self.db.execute("SELECT output FROM deps WHERE path = ?", (ANY,))}
+        roles: dict = {ANY: {FULL, LINK, CARD}}
         for path, role in changes:
-            out.update(o for (o,) in self.db.execute(
-                "SELECT output FROM deps WHERE path = ? AND role = ?", (path, role)))
+            roles.setdefault(path, set()).add(role)
+        return {out for path, shown in self._shown(roles).items()
+                for role, out in shown if role in roles[path]}
+
+    def _shown(self, paths) -> dict[str, set]:
+        """Return article path -> {(role, output)} of the pages that show it, for *paths*."""
+        wanted = sorted(paths)
+        out: dict = {path: set() for path in wanted}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for path, data in self.db.execute(
+                    f"SELECT path, pages FROM shown WHERE path IN ({','.join('?' * len(chunk))})", chunk):
+                out[path] = set(pickle.loads(data))
+        return out
+
+    def _deps(self, outputs) -> dict[str, list]:
+        """Return output -> its saved (article path, role) dependencies, for *outputs*."""
+        wanted = sorted(outputs)
+        out: dict = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for output, data in self.db.execute(
+                    f"SELECT output, deps FROM pages WHERE output IN ({','.join('?' * len(chunk))})", chunk):
+                out[output] = pickle.loads(data)
         return out
 
     def pages(self, outputs, articles: dict) -> list:
@@ -164,14 +185,29 @@ class Layout:
         try:
             with self.db:
                 self.db.execute("DELETE FROM saved WHERE name = 'key'")
-                stale = set(self.digests()) - outputs
-                changed = [(row[0],) for row in rows] + [(o,) for o in stale]
-                self.db.executemany("DELETE FROM deps WHERE output = ?", changed)
+                old = self.digests()
+                stale = set(old) - outputs
+                # The pages that show each article: withdraw what the replaced and removed pages
+                # showed, add what the new ones show.
+                withdrawn = self._deps([row[0] for row in rows if row[0] in old] + sorted(stale))
+                paths = {path for deps in withdrawn.values() for path, _ in deps}
+                paths.update(path for row in rows for path, _ in row[4])
+                shown = self._shown(paths) if old else {path: set() for path in paths}
+                for output, deps in withdrawn.items():
+                    for path, role in deps:
+                        shown[path].discard((role, output))
+                for output, _, _, _, deps in rows:
+                    for path, role in deps:
+                        shown[path].add((role, output))
                 self.db.executemany("DELETE FROM pages WHERE output = ?", [(o,) for o in stale])
-                self.db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)",
-                                    [row[:4] for row in rows])
-                self.db.executemany("INSERT INTO deps VALUES (?, ?, ?)",
-                                    [(path, role, row[0]) for row in rows for path, role in row[4]])
+                self.db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
+                                    [(*row[:4], pickle.dumps(row[4], protocol=pickle.HIGHEST_PROTOCOL))
+                                     for row in rows])
+                self.db.executemany("DELETE FROM shown WHERE path = ?",
+                                    [(path,) for path in paths if not shown.get(path)])
+                self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?)",
+                                    [(path, pickle.dumps(sorted(pages), protocol=pickle.HIGHEST_PROTOCOL))
+                                     for path, pages in shown.items() if pages])
                 if model is not None:
                     self.db.execute("INSERT OR REPLACE INTO saved VALUES ('model', ?)", (dump(model),))
                 self.db.executemany("INSERT OR REPLACE INTO saved VALUES (?, ?)",
@@ -187,6 +223,6 @@ class Layout:
             return
         try:
             with self.db:
-                self.db.executescript("DELETE FROM saved; DELETE FROM pages; DELETE FROM deps;")
+                self.db.executescript("DELETE FROM saved; DELETE FROM pages; DELETE FROM shown;")
         except sqlite3.Error:
             self.close()

@@ -110,6 +110,11 @@ def test_metadata_edits_lay_the_site_out_again_and_a_broken_layout_store_is_igno
     edit_article(config.content_dir / "tianyuan-1.md", "第一家", "第一个")
     report = build(config)
     assert not report.from_layout and not report.errors
+    (config.content_dir / "lusong-1.md").unlink()       # pages go, the rest is planned again
+    assert not build(config).from_layout
+    for old, new in (("网格员每天", "网格员每日"), ("网格员每日", "网格员天天")):
+        edit_article(config.content_dir / "lusong-2.md", old, new)
+        assert build(config).from_layout
     incremental = tree(config.out_dir)
     clean = make_config(tmp_path / "clean", content=config.content_dir)
     build(clean)
