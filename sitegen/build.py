@@ -140,52 +140,45 @@ def _static_files(config) -> list:
     return out
 
 
-def _search_index(articles, config, url_of, digest_of, published: dict) -> tuple:
-    """Return (the SearchIndex of *articles* or None, an error message or None)."""
-    from .search import build_search_index
-    try:
-        index = build_search_index(articles, config, url_of=url_of, out_dir=Path(config.out_dir),
-                                   published=published, digest_of=digest_of)
-        return index, None
-    except Exception as exc:  # the site still builds without its search data
-        return None, f"search: {type(exc).__name__}: {exc}"
+class _Forked:
+    """Work run in a forked process beside the build (the search index, related articles):
+    it uses the second core while this one lays out, plans and renders pages."""
 
-
-class _SearchJob:
-    """The search stage, run in a forked process beside the model, plan and render stages:
-    tokenising, pinyin and the index use the second core while this one lays out pages."""
-
-    def __init__(self, articles, config, url_of, digest_of, published: dict) -> None:
+    def __init__(self, work, name: str) -> None:
         import multiprocessing
 
+        self.name = name
         self.outcome: tuple | None = None
         self.process = None
-        if os.environ.get("SITEGEN_SKIP_SEARCH") == "1":     # benchmarks of the build stage alone
-            self.outcome = (None, None)
-            return
         if "fork" not in multiprocessing.get_all_start_methods():
-            self.outcome = _search_index(articles, config, url_of, digest_of, published)
+            self.outcome = _outcome(work)
             return
         context = multiprocessing.get_context("fork")
         self.receive, send = context.Pipe(duplex=False)
 
         def child() -> None:
             import gc
-            gc.enable()         # the index's working set is large and short-lived
-            send.send(_search_index(articles, config, url_of, digest_of, published))
+            # Without the read end here, a send fails at once when the build has died, instead
+            # of waiting for a reader forever.
+            self.receive.close()
+            gc.enable()         # its working set is large and short-lived
+            try:
+                send.send(_outcome(work))
+            except OSError:
+                pass
             send.close()
 
-        self.process = context.Process(target=child, name="sitegen-search")
+        self.process = context.Process(target=child, name=f"sitegen-{name}")
         self.process.start()
         send.close()
 
     def result(self) -> tuple:
-        """Wait for (SearchIndex or None, error message or None)."""
+        """Wait for (the work's value or None, an error message or None)."""
         if self.outcome is None:
             try:
                 self.outcome = self.receive.recv()
             except EOFError:
-                self.outcome = (None, f"search: the search process died (exit code {self.process.exitcode})")
+                self.outcome = (None, f"{self.name}: the process died (exit code {self.process.exitcode})")
             finally:
                 self.stop()
         return self.outcome
@@ -198,6 +191,23 @@ class _SearchJob:
                 self.process.kill()
             self.process.join()
             self.process = None
+
+
+def _outcome(work) -> tuple:
+    try:
+        return work(), None
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _start_search(articles, config, url_of, digest_of, published: dict):
+    """Start the search stage in a forked process; None when SITEGEN_SKIP_SEARCH=1 (benchmarks
+    of the build stage alone)."""
+    if os.environ.get("SITEGEN_SKIP_SEARCH") == "1":
+        return None
+    from .search import build_search_index
+    return _Forked(lambda: build_search_index(articles, config, url_of=url_of, out_dir=Path(config.out_dir),
+                                              published=published, digest_of=digest_of), "search")
 
 
 def _with_search_version(page, version: str):
@@ -265,23 +275,28 @@ def _build(config, today: str | None) -> BuildReport:
     slugger = _SlugCache(cache_dir)
     urls = article_urls(library.articles, district_slug_map(library.articles, slugger.district))
     manifest = load_manifest(cache_dir) if out_dir.is_dir() else {}
-    search_job = _SearchJob(published_articles(library.articles, urls), config,
-                            lambda a: urls[a.path], lambda a: library.digests[a.path], manifest)
+    search_job = _start_search(published_articles(library.articles, urls), config,
+                               lambda a: urls[a.path], lambda a: library.digests[a.path], manifest)
     layout = Layout(cache_dir)
+    related = None
     try:
-        summaries = load_summaries(cache_dir)
-        keys, fresh = article_keys(library.articles, library.digests, library.meta, library.flagged, summaries)
         env = _env_digest(config, today)
         key = layout_key(library.articles, library.meta, library.flagged, env)
+        reuse = out_dir.is_dir() and layout.key() == key
+        if not reuse:
+            related = _Related(library.articles, cache_dir)
+        summaries = load_summaries(cache_dir)
+        keys, fresh = article_keys(library.articles, library.digests, library.meta, library.flagged, summaries)
         plan = None
-        if out_dir.is_dir() and layout.key() == key:
+        if reuse:
             try:
                 plan = _plan_from_layout(library, layout, env, keys, manifest)
             except Exception:       # an unreadable cache is a cold one: lay the site out again
                 layout.forget()
         report.from_layout = plan is not None
         if plan is None:
-            plan = _plan_from_model(library, config, slugger, layout, env, keys, manifest)
+            related = related or _Related(library.articles, cache_dir)
+            plan = _plan_from_model(library, config, slugger, related, layout, env, keys, manifest)
         report.errors += [e.describe() for e in plan.model.errors]
         report.articles = len(plan.model.articles)
         report.pages.update(plan.kinds.values())
@@ -292,15 +307,17 @@ def _build(config, today: str | None) -> BuildReport:
         files, staged, saved = _render_all(plan.model, config, plan.render, report, out_dir)
         stage("render")
 
-        search, error = search_job.result()
-        report.errors += [error] if error else []
+        search, error = search_job.result() if search_job else (None, None)
+        report.errors += [f"search: {error}"] if error else []
         shells = [_with_search_version(p, search.version if search is not None else "") for p in plan.shells]
         shell_digests, shell_todo = plan_pages(shells, env, keys, plan.old, manifest)
         shells = [p for p in shells if p.output in shell_todo]
         more, _, more_saved = _render_all(plan.model, config, shells, report)
         stage("search")
     finally:
-        search_job.stop()
+        for job in (search_job, related):
+            if job:
+                job.stop()
 
     digests = {**plan.digests, **shell_digests}
     rendered = plan.render + shells
@@ -341,14 +358,16 @@ class _Plan:
     from_model: bool
 
 
-def _plan_from_model(library, config, slugger, layout, env: str, keys: dict, manifest: dict) -> _Plan:
+def _plan_from_model(library, config, slugger, related, layout, env: str, keys: dict, manifest: dict) -> _Plan:
     """Lay out every page, then plan: the pages whose digest changed."""
     from .plan import plan_pages
-    from .site import build_site_model
+    from .site import build_site_model, people_of
 
+    for art in library.articles:        # the slugs the model will ask for, while *related* works
+        for name in (*art.tags, *people_of(art)):
+            slugger(name)
     model = build_site_model(library.articles, config, flagged=library.flagged, slugger=slugger,
-                             district_slugger=slugger.district,
-                             related=_cached_related(library.articles, Path(config.cache_dir)))
+                             district_slugger=slugger.district, related=related.result())
     slugger.save()
     old = layout.digests()
     pages = [p for p in model.pages if p.kind != "search"]
@@ -383,23 +402,48 @@ def _save_state(cache_dir: Path, fingerprint: str, report: BuildReport) -> None:
     os.replace(cache_dir / (STATE + ".tmp"), cache_dir / STATE)
 
 
-def _cached_related(articles, cache_dir: Path) -> dict:
-    """Related articles depend only on dates, tags, places and topics: reuse them across builds
-    where none of those changed (the usual edit fixes a body or a title)."""
-    from .site import related_articles
-    meta = hashlib.sha1(repr([(a.path, a.date, a.tags, a.places, a.topics) for a in articles]).encode()).hexdigest()
-    path = cache_dir / "related.pickle"
-    cached = _load_pickle(path)
-    by_path = {a.path: a for a in articles}
-    if cached.get("meta") == meta:
-        return {p: tuple(by_path[o] for o in others) for p, others in cached["related"].items()}
-    related = related_articles(articles)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with (cache_dir / "related.pickle.tmp").open("wb") as fh:
-        pickle.dump({"meta": meta, "related": {p: tuple(a.path for a in v) for p, v in related.items()}}, fh,
-                    protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(cache_dir / "related.pickle.tmp", path)
-    return related
+class _Related:
+    """Related articles, which depend only on dates, tags, places and topics: reused across
+    builds where none of those changed (the usual edit fixes a body or a title), else computed
+    in a forked process on big sites while the build does other work."""
+
+    def __init__(self, articles, cache_dir: Path) -> None:
+        from .site import related_articles
+
+        self.articles = articles
+        self.path = cache_dir / "related.pickle"
+        self.meta = hashlib.sha1(repr([(a.path, a.date, a.tags, a.places, a.topics)
+                                       for a in articles]).encode()).hexdigest()
+        cached = _load_pickle(self.path)
+        self.paths = cached["related"] if cached.get("meta") == self.meta else None
+        self.job = None
+        if self.paths is None and len(articles) >= PARALLEL_MIN:
+            self.job = _Forked(lambda: _related_paths(related_articles(articles)), "related")
+
+    def result(self) -> dict:
+        """Return article path -> its related Articles."""
+        if self.paths is None:
+            if self.job is None:
+                from .site import related_articles
+                self.paths = _related_paths(related_articles(self.articles))
+            else:
+                self.paths, error = self.job.result()
+                if error:
+                    raise RuntimeError(f"related articles: {error}")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.with_suffix(".tmp").open("wb") as fh:
+                pickle.dump({"meta": self.meta, "related": self.paths}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(self.path.with_suffix(".tmp"), self.path)
+        by_path = {a.path: a for a in self.articles}
+        return {p: tuple(by_path[o] for o in others) for p, others in self.paths.items()}
+
+    def stop(self) -> None:
+        if self.job is not None:
+            self.job.stop()
+
+
+def _related_paths(related: dict) -> dict:
+    return {p: tuple(a.path for a in others) for p, others in related.items()}
 
 
 PARALLEL_MIN = 3000      # render in one process per core from this many pages

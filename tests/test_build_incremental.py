@@ -231,8 +231,27 @@ build_site(c, today="2025-06-01")
     proc.kill()
     proc.wait()
     assert tree(config.out_dir) == before
+    # its forked helpers (search, render) notice and end: none is left waiting for a reader
+    deadline = time.monotonic() + 20
+    while _processes_naming(str(config.content_dir)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _processes_naming(str(config.content_dir))
     report = build(config)
     assert not report.errors and report.changed
+
+
+def _processes_naming(text: str) -> list[int]:
+    """Return the live processes whose command line holds *text*."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode("utf-8", "replace")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if text in cmdline and state != "Z":
+            found.append(int(proc.name))
+    return found
 
 
 def test_bad_front_matter_names_file_and_line_and_rest_builds(tmp_path):
