@@ -153,12 +153,9 @@ def main(argv=None) -> int:
     ap.add_argument("--pagefind", action="store_true", help="also run Pagefind on the same site")
     args = ap.parse_args(argv)
 
-    tmp = None
     if args.site:
         site = args.site.resolve()
         if not (site / "search" / "meta.js").exists():
-            from sitegen.config import default_config
-            from sitegen.content import load_content  # noqa: F401
             print("the site has no search files", file=sys.stderr)
             return 2
     else:

@@ -1,11 +1,13 @@
-"""`sitegen build`: load → model → render (only what changed) → search files → write.
+"""`sitegen build`: load → plan (a new site model, or the saved layout) → render only what
+changed, beside the search stage in a forked process → write.
 
 The cache folder (config.cache_dir, git-ignored) keeps, between processes:
-  articles.pickle   parsed articles keyed by (path, mtime_ns, size)
-  pages.pickle      one digest per output page (its template, settings and the articles it shows)
+  articles/         parsed articles keyed by (path, mtime_ns, size)          (sitegen/content.py)
+  layout.sqlite     every page, its digest and the articles it shows         (sitegen/layout.py)
+  summaries.pickle  the digest of each text's summary                        (sitegen/plan.py)
+  related.pickle, slugs.pickle, jinja/   related articles, pinyin slugs, compiled templates
   state.json        the fingerprint of every input of the last build, and its errors
-  outputs.json      digest of every output file;  changed.txt  the files the last build changed
-"""
+  outputs.json      digest of every output file;  changed.txt  the files the last build changed"""
 
 from __future__ import annotations
 
@@ -19,7 +21,6 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import SitegenError
 
 STATE = "state.json"
 # Code whose change means "build again" (fingerprint) ...

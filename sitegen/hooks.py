@@ -138,10 +138,10 @@ def install_hook(root: Path) -> str:
             return f"updated the sitegen post-commit hook at {hook}"
         if chained.exists() or chained.is_symlink():
             raise SitegenError(hook, None,
-                               f"a post-commit hook that is not sitegen's is there, and "
+                               "a post-commit hook that is not sitegen's is there, and "
                                f"{chained_name} exists too, so it cannot be chained safely",
-                               f"merge or remove one of them by hand, then run "
-                               f"`sitegen hooks install` again")
+                               "merge or remove one of them by hand, then run "
+                               "`sitegen hooks install` again")
         os.replace(hook, chained)
         _write_executable(hook, render_hook(root, chained_name))
         return (f"installed the sitegen post-commit hook at {hook}; the existing hook was "

@@ -25,7 +25,6 @@ import json
 import math
 import operator
 import re
-import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path

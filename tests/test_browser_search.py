@@ -32,7 +32,6 @@ def _articles():
     arts = []
     if content.is_dir() and any(content.rglob("*.md")):
         try:
-            from sitegen.content import load_content  # noqa: F401
             from sitegen.frontmatter import read_article
             for p in sorted(content.rglob("*.md")):
                 try:

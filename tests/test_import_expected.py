@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sitegen.config import default_config
 from sitegen.dumps import read_dump
 from sitegen.gazetteer import load_gazetteer
 from sitegen.importer import build_articles, label_matcher, load_manifest, page_date, places_matcher
