@@ -413,8 +413,8 @@ class _Related:
 
         self.articles = articles
         self.path = cache_dir / "related.pickle"
-        self.meta = hashlib.sha1(repr([(a.path, a.date, a.tags, a.places, a.topics)
-                                       for a in articles]).encode()).hexdigest()
+        self.meta = hashlib.sha1(repr((_code_stats(("site.py",)), [(a.path, a.date, a.tags, a.places, a.topics)
+                                                                  for a in articles])).encode()).hexdigest()
         cached = _load_pickle(self.path)
         self.paths = cached["related"] if cached.get("meta") == self.meta else None
         self.job = None
@@ -513,11 +513,14 @@ def _render_all(model, config, pages: list, report: BuildReport,
 
 
 class _SlugCache:
-    """Pinyin slugs of names, remembered across builds (pinyin segmentation is the slow part)."""
+    """Pinyin slugs of names, remembered across builds (pinyin segmentation is the slow part)
+    while the code and data that make them are unchanged."""
 
     def __init__(self, cache_dir: Path) -> None:
         self.path = Path(cache_dir) / "slugs.pickle"
-        self.data = _load_pickle(self.path)
+        self.code = repr((_code_stats(("text.py", "site.py", "gazetteer.py")), _stat_tree(DATA_DIR)))
+        saved = _load_pickle(self.path)
+        self.data = saved.get("slugs", {}) if saved.get("code") == self.code else {}
         self.dirty = False
 
     def __call__(self, name: str) -> str:
@@ -540,5 +543,6 @@ class _SlugCache:
     def save(self) -> None:
         if self.dirty:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("wb") as fh:
-                pickle.dump(self.data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            with self.path.with_suffix(".tmp").open("wb") as fh:
+                pickle.dump({"code": self.code, "slugs": self.data}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(self.path.with_suffix(".tmp"), self.path)
