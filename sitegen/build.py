@@ -275,10 +275,12 @@ def _build(config, today: str | None) -> BuildReport:
     from .site import article_urls, district_slug_map, published_articles
     slugger = _SlugCache(cache_dir)
     urls = article_urls(library.articles, district_slug_map(library.articles, slugger.district))
-    manifest = load_manifest(cache_dir) if out_dir.is_dir() else {}
+    layout = Layout(cache_dir)
+    if layout.target() != str(out_dir.resolve()):
+        layout.forget()             # the cache describes another output folder: start cold
+    manifest = load_manifest(cache_dir) if out_dir.is_dir() and layout.target() else {}
     search_job = _start_search(published_articles(library.articles, urls), config,
                                lambda a: urls[a.path], lambda a: library.digests[a.path], manifest)
-    layout = Layout(cache_dir)
     related = None
     try:
         env = _env_digest(config, today)
@@ -329,6 +331,12 @@ def _build(config, today: str | None) -> BuildReport:
     if search is not None:
         files += sorted(search.files.items())
         keep += search.keep
+    else:       # no new index (it failed, or a benchmark skipped it): keep the one there is
+        keep += [name for name in manifest if name.startswith("search/") and name not in plan.kinds
+                 and not name.endswith((".gz", ".br"))]
+    # Until the store records this build, the pages about to change are unknown to it: a
+    # build killed after the write must render them again, whatever the next one plans.
+    layout.expect(str(out_dir.resolve()), done)
     result = write_site(out_dir, files, keep, cache_dir=cache_dir, compress=config.compress,
                         staged=staged, manifest=manifest if out_dir.is_dir() else None)
     if search is not None:
@@ -340,7 +348,8 @@ def _build(config, today: str | None) -> BuildReport:
     layout.close()
     if fresh:
         save_summaries(cache_dir, {**summaries, **fresh}, library.digests)
-    _save_state(cache_dir, fingerprint, report)
+    # A failed search stage is tried again by the next build, even with no input changed.
+    _save_state(cache_dir, fingerprint if not error else "", report)
     stage("write")
     report.times["total"] = time.perf_counter() - started
     return report

@@ -110,6 +110,24 @@ class Layout:
         """Return the layout key of the saved build, None when there is none."""
         return None if self.db is None else self._saved("key")
 
+    def target(self) -> str | None:
+        """Return the output folder the store describes, None when it describes none."""
+        return None if self.db is None else self._saved("target")
+
+    def expect(self, target: str, outputs) -> None:
+        """Before *outputs* of *target* are written: forget the layout key and their digests,
+        so a build killed before `save` leaves a store that renders them again."""
+        import sqlite3
+        if self.db is None:
+            return
+        try:
+            with self.db:
+                self.db.execute("DELETE FROM saved WHERE name = 'key'")
+                self.db.execute("INSERT OR REPLACE INTO saved VALUES ('target', ?)", (target,))
+                self.db.executemany("UPDATE pages SET digest = NULL WHERE output = ?", [(o,) for o in outputs])
+        except sqlite3.Error:
+            self.forget()
+
     def digests(self, outputs=None) -> dict[str, str]:
         """Return output -> digest of every saved page, or of those of *outputs*."""
         if self.db is None:

@@ -1,0 +1,356 @@
+"""Edge cases of incremental builds that reuse the saved layout (sitegen/layout.py, plan.py).
+
+Every scenario compares the incremental public/ with a clean build of the same content and
+settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import sitegen.layout
+
+from _buildkit import ROOT, build, edit_article, make_config, tree
+
+
+def clean_tree(tmp_path: Path, config, today: str | None = None, name: str = "clean") -> dict:
+    """Build config's content and settings from nothing into a fresh folder; return its tree."""
+    folder = tmp_path / name
+    if folder.exists():
+        shutil.rmtree(folder)
+    clean = dataclasses.replace(config, out_dir=folder / "public", cache_dir=folder / "cache")
+    report = build(clean, today) if today else build(clean)
+    assert not report.from_layout
+    return tree(clean.out_dir)
+
+
+def assert_like_clean(tmp_path: Path, config, today: str | None = None) -> None:
+    incremental = tree(config.out_dir)
+    clean = clean_tree(tmp_path, config, today)
+    differing = sorted(p for p in set(clean) | set(incremental) if clean.get(p) != incremental.get(p))
+    assert not differing, differing[:10]
+
+
+def rebuild_like_clean(tmp_path: Path, config, *, from_layout: bool) -> None:
+    """Build again, by the saved layout or not as *from_layout* says; compare with a clean build."""
+    assert build(config).from_layout is from_layout
+    assert_like_clean(tmp_path, config)
+
+
+def copy_article(config, name: str, *changes: tuple[str, str]) -> Path:
+    """Write content/*name*: lusong-1.md with each (old, new) of *changes* made."""
+    text = (config.content_dir / "lusong-1.md").read_text(encoding="utf-8")
+    for old, new in changes:
+        text = text.replace(old, new)
+    target = config.content_dir / name
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def touch_later(path: Path, seconds: int = 1) -> None:
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + seconds * 1_000_000_000))
+
+
+def page(config, rel: str) -> str:
+    return (config.out_dir / rel).read_text(encoding="utf-8")
+
+
+LUSONG2 = "lusong/lusong-wanggeyuan/index.html"
+
+
+# ------------------------------------------------------------------ scenarios that work
+
+
+def test_body_edits_past_and_in_the_summary_take_the_fast_path(tmp_path):
+    config = make_config(tmp_path)
+    build(config)
+    art = config.content_dir / "lusong-2.md"
+    edit_article(art, "收集意见。", "收集意见。\n\n第二段：意见当天转交社区。")
+    report = build(config)
+    assert report.from_layout and report.rendered["article"] == 1
+    assert_like_clean(tmp_path, config)
+    edit_article(art, "网格员每天", "网格员每周")          # the summary: listings and feeds too
+    report = build(config)
+    assert report.from_layout and report.rendered["feed"] >= 1
+    assert_like_clean(tmp_path, config)
+    edit_article(art, "网格员每周", "网格员每天")          # back again
+    rebuild_like_clean(tmp_path, config, from_layout=True)
+
+
+def test_touch_without_change_and_edit_of_a_left_out_draft(tmp_path):
+    config = make_config(tmp_path)
+    build(config)
+    before = tree(config.out_dir)
+    touch_later(config.content_dir / "lusong-1.md")
+    edit_article(config.content_dir / "draft-1.md", "草稿内容。", "草稿内容，改过。")
+    report = build(config)
+    assert report.from_layout and sum(report.rendered.values()) == 0
+    assert tree(config.out_dir) == before
+    assert_like_clean(tmp_path, config)
+
+
+@pytest.mark.parametrize("old,new", [
+    ("title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记"),
+    ("date: 2024-11-01", "date: 2025-02-14"),
+    ("tags: [网格员]", "tags: [网格员, 养老]"),
+    ("district: 芦淞区", "district: 天元区"),
+    ("slug: lusong-wanggeyuan", "slug: lusong-wanggeyuan-2"),
+])
+def test_metadata_edit_then_body_edit(tmp_path, old, new):
+    config = make_config(tmp_path)
+    build(config)
+    art = config.content_dir / "lusong-2.md"
+    edit_article(art, old, new)
+    rebuild_like_clean(tmp_path, config, from_layout=False)
+    edit_article(art, "网格员每天", "网格员每周")
+    rebuild_like_clean(tmp_path, config, from_layout=True)
+    edit_article(art, new, old)
+    rebuild_like_clean(tmp_path, config, from_layout=False)
+
+
+def test_add_remove_and_rename_articles(tmp_path):
+    config = make_config(tmp_path)
+    build(config)
+    new = copy_article(config, "lusong-9.md", ("id: fx0000000003", "id: nine"),
+                       ("lusong-fushi-dinghuo", "lusong-nine"), ("2024-02-18", "2024-02-19"))
+    rebuild_like_clean(tmp_path, config, from_layout=False)
+    edit_article(new, "春节过后", "元宵过后")
+    rebuild_like_clean(tmp_path, config, from_layout=True)
+    new.rename(config.content_dir / "lusong-0.md")          # same article, another file
+    rebuild_like_clean(tmp_path, config, from_layout=False)
+    (config.content_dir / "lusong-0.md").unlink()
+    assert not build(config).from_layout
+    assert not (config.out_dir / "lusong/lusong-nine/index.html").exists()
+    assert_like_clean(tmp_path, config)
+
+
+def test_drafts_future_articles_and_preview(tmp_path):
+    config = make_config(tmp_path)
+    build(config)
+    draft = config.content_dir / "draft-1.md"
+    edit_article(draft, "draft: true", "draft: false")
+    rebuild_like_clean(tmp_path, config, from_layout=False)
+    edit_article(draft, "draft: false", "draft: true")
+    build(config)
+    assert_like_clean(tmp_path, config)
+    # the future article appears once its day has come
+    assert not build(config, "2030-01-02").from_layout
+    assert (config.out_dir / "tianyuan/index.html").read_text(encoding="utf-8").count("未来的文章") == 1
+    assert_like_clean(tmp_path, config, "2030-01-02")
+    rebuild_like_clean(tmp_path, config, from_layout=False)
+    # preview: drafts and future articles shown with a banner; their body edits take the fast path
+    preview = dataclasses.replace(config, preview=True)
+    rebuild_like_clean(tmp_path, preview, from_layout=False)
+    edit_article(draft, "草稿内容。", "草稿内容，预览中改过。")
+    assert build(preview).from_layout
+    assert "预览中改过" in page(preview, "tianyuan/caogao/index.html")
+    assert_like_clean(tmp_path, preview)
+    rebuild_like_clean(tmp_path, config, from_layout=False)
+
+
+def test_two_articles_on_one_url(tmp_path):
+    config = make_config(tmp_path)
+    build(config)
+    copy = copy_article(config, "lusong-copy.md", ("id: fx0000000003", "id: dup"), ("春节过后", "复本：春节过后"))
+    report = build(config)
+    assert any("two pages would write" in e for e in report.errors)
+    assert_like_clean(tmp_path, config)
+    edit_article(copy, "复本：春节过后", "复本改：春节过后")       # the loser's body
+    report = build(config)
+    assert report.from_layout and any("two pages would write" in e for e in report.errors)
+    assert_like_clean(tmp_path, config)
+    edit_article(config.content_dir / "lusong-1.md", "春节过后", "年后")   # the winner's summary
+    rebuild_like_clean(tmp_path, config, from_layout=True)
+    (config.content_dir / "lusong-1.md").unlink()           # the other one takes the URL
+    report = build(config)
+    assert not report.errors
+    assert "复本改" in page(config, "lusong/lusong-fushi-dinghuo/index.html")
+    assert_like_clean(tmp_path, config)
+
+
+def test_template_taxonomy_and_base_url_changes(tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    config = make_config(tmp_path, templates_dir=templates)
+    build(config)
+    macros = templates / "_macros.html"
+    macros.write_text(macros.read_text(encoding="utf-8").replace('class="summary"', 'class="summary lead"'),
+                      encoding="utf-8")
+    rebuild_like_clean(tmp_path, config, from_layout=False)
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    rebuild_like_clean(tmp_path, config, from_layout=True)
+    moved = dataclasses.replace(config, base_url="https://example.org/news/")
+    rebuild_like_clean(tmp_path, moved, from_layout=False)
+    edit_article(config.content_dir / "lusong-2.md", "网格员每周", "网格员每日")
+    rebuild_like_clean(tmp_path, moved, from_layout=True)
+    rebuild_like_clean(tmp_path, config, from_layout=False)
+
+
+def test_broken_or_missing_cache_and_output(tmp_path):
+    config = make_config(tmp_path)
+    build(config)
+    art = config.content_dir / "lusong-2.md"
+    shutil.rmtree(config.cache_dir)
+    edit_article(art, "网格员每天", "网格员每周")
+    rebuild_like_clean(tmp_path, config, from_layout=False)
+    (config.cache_dir / "layout.sqlite").unlink()
+    edit_article(art, "网格员每周", "网格员每日")
+    rebuild_like_clean(tmp_path, config, from_layout=False)
+    with sqlite3.connect(config.cache_dir / "layout.sqlite") as db:   # an unreadable article index
+        db.execute("UPDATE saved SET value = x'00ff' WHERE name = 'keys'")
+    edit_article(art, "网格员每日", "网格员天天")
+    report = build(config)
+    assert not report.from_layout and not report.errors
+    assert_like_clean(tmp_path, config)
+    (config.cache_dir / "outputs.json").unlink()           # the writer's manifest lost
+    edit_article(art, "收集意见。", "收集意见并转交。")
+    build(config)
+    assert_like_clean(tmp_path, config)
+    shutil.rmtree(config.out_dir)                          # public/ lost, the cache kept
+    edit_article(art, "收集意见并转交。", "收集意见。")
+    report = build(config)
+    assert not report.from_layout
+    assert_like_clean(tmp_path, config)
+
+
+def test_mixed_sequence_of_fast_and_slow_builds(tmp_path):
+    config = make_config(tmp_path)
+    build(config)
+    c = config.content_dir
+    steps = [
+        (c / "tianyuan-1.md", "首家", "第一家"),                    # body
+        (c / "tianyuan-1.md", "tags: [社区食堂, 养老]", "tags: [社区食堂]"),   # tags: related change
+        (c / "tianyuan-3.md", "title: 天元区养老服务再升级", "title: 天元区养老服务升级"),
+        (c / "tianyuan-1.md", "第一家", "首家"),
+        (c / "tianyuan-3.md", "title: 天元区养老服务升级", "title: 天元区养老服务再升级"),
+        (c / "tianyuan-1.md", "tags: [社区食堂]", "tags: [社区食堂, 养老]"),
+        (c / "tianyuan-2.md", "date: 2024-11-12", "date: 2024-11-13"),
+    ]
+    for path, old, new in steps:
+        edit_article(path, old, new)
+        build(config)
+        assert_like_clean(tmp_path, config)
+
+
+# ------------------------------------------------------------------ defects
+
+
+def _killed_before_layout_save(monkeypatch, config):
+    """Run a build that dies after write_site (public/ is new) but before Layout.save."""
+    def killed(self, *args, **kwargs):
+        raise KeyboardInterrupt("killed between write_site and Layout.save")
+
+    monkeypatch.setattr(sitegen.layout.Layout, "save", killed)
+    with pytest.raises(KeyboardInterrupt):
+        build(config)
+    monkeypatch.undo()
+
+
+def test_killed_before_layout_save_then_the_same_content_builds_fine(tmp_path, monkeypatch):
+    config = make_config(tmp_path)
+    build(config)
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    _killed_before_layout_save(monkeypatch, config)
+    assert "每周" in page(config, LUSONG2)
+    build(config)
+    assert_like_clean(tmp_path, config)
+
+
+@pytest.mark.parametrize("old, new, page_rel, gone", [
+    ("网格员每天", "网格员每周", LUSONG2, "每周"),                                       # a body
+    ("title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记", "lusong/index.html", "走街串巷记"),  # metadata
+])
+def test_killed_before_layout_save_then_the_edit_reverted(tmp_path, monkeypatch, old, new, page_rel, gone):
+    # The store forgets the layout key and the written pages' digests before the write, so the
+    # revert lays the site out again and renders those pages, instead of seeing "no change".
+    config = make_config(tmp_path)
+    build(config)
+    art = config.content_dir / "lusong-2.md"
+    edit_article(art, old, new)
+    _killed_before_layout_save(monkeypatch, config)
+    edit_article(art, new, old)
+    report = build(config)
+    assert not report.from_layout
+    assert gone not in page(config, page_rel)
+    assert_like_clean(tmp_path, config)
+
+
+def test_a_second_output_folder_sharing_the_cache(tmp_path):
+    # The cache describes one output folder: building into another one starts it cold, so
+    # switching back (`--out`) never plans against the other folder's state.
+    config = make_config(tmp_path)
+    other = dataclasses.replace(config, out_dir=tmp_path / "elsewhere")
+    build(config)
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    build(other)
+    assert "每周" in page(other, LUSONG2)
+    build(config)
+    assert "每周" in page(config, LUSONG2)
+    assert_like_clean(tmp_path, config)
+
+
+@pytest.fixture
+def data_copy(tmp_path, monkeypatch):
+    """A copy of sitegen/data that the build reads (as if an editor edited the real one)."""
+    import sitegen.build
+    import sitegen.gazetteer
+    import sitegen.site
+    data = tmp_path / "data"
+    shutil.copytree(Path(sitegen.build.__file__).parent / "data", data)
+    monkeypatch.setattr(sitegen.build, "DATA_DIR", data)
+    monkeypatch.setattr(sitegen.gazetteer, "DATA_FILE", data / "gazetteer.json")
+    _forget_gazetteer()
+    yield data
+    monkeypatch.undo()
+    _forget_gazetteer()
+
+
+def _forget_gazetteer():
+    """Drop the per-process gazetteer caches: as if each build were a new `sitegen build`."""
+    import sitegen.gazetteer
+    import sitegen.site
+    sitegen.gazetteer.load_gazetteer.cache_clear()
+    sitegen.site._gazetteer.cache_clear()
+
+
+def test_gazetteer_slug_edit_lays_out_with_the_new_slug(tmp_path, data_copy):
+    # slugs.pickle follows the code and data that make the slugs
+    config = make_config(tmp_path)
+    build(config)
+    gaz = data_copy / "gazetteer.json"
+    gaz.write_text(gaz.read_text(encoding="utf-8").replace('"slug": "lusong"', '"slug": "lusong-qu"'),
+                   encoding="utf-8")
+    _forget_gazetteer()
+    assert not build(config).from_layout
+    assert "lusong-qu/index.html" in clean_tree(tmp_path, config)
+    assert (config.out_dir / "lusong-qu/index.html").exists()
+    assert_like_clean(tmp_path, config)
+
+
+def test_failed_search_stage_keeps_the_previous_index(tmp_path, monkeypatch):
+    # A failed search stage keeps the index that is there, and the next build tries again.
+    import sitegen.search
+    config = make_config(tmp_path)
+    build(config)
+    index = {p for p in tree(config.out_dir) if p.startswith("search/") and p != "search/index.html"}
+    assert index
+
+    def failing(*args, **kwargs):
+        raise MemoryError("the search process ran out of memory")
+
+    monkeypatch.setattr(sitegen.search, "build_search_index", failing)
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    report = build(config)
+    assert any(e.startswith("search:") for e in report.errors)
+    monkeypatch.undo()
+    assert index <= set(tree(config.out_dir)), "the previous search index was deleted"
+    report = build(config)                  # the search stage works again
+    assert not report.errors
+    assert_like_clean(tmp_path, config)
