@@ -173,15 +173,54 @@ def plain_text(markdown: str) -> str:
     return "\n".join(lines)
 
 
-def _pinyin(word: str) -> tuple[str, str]:
-    """Return the full pinyin and the initials of *word* ("" when it has no pinyin)."""
-    from pypinyin import Style, lazy_pinyin
+def _pinyin(word: str, plain: dict[str, str] | None = None) -> tuple[str, str]:
+    """Return the full pinyin and the initials of *word* ("" when it has no pinyin).
 
-    syl = [s.lower().replace("ü", "v") for s in lazy_pinyin(word, style=Style.NORMAL)]
+    A word whose every character is in *plain* (`_plain_readings`) reads as its characters do:
+    pypinyin, whose dictionaries take half a second to load, is only asked about the others.
+    """
+    if plain and all(c in plain for c in word):
+        syl = [plain[c] for c in word]
+    else:
+        from pypinyin import Style, lazy_pinyin
+        syl = [s.lower().replace("ü", "v") for s in lazy_pinyin(word, style=Style.NORMAL)]
     full = "".join(syl)
     if not re.fullmatch(r"[a-z]+", full):
         return "", ""
     return full, "".join(s[0] for s in syl)
+
+
+def _plain_readings() -> dict[str, str]:
+    """Return {character: its reading} for the characters pypinyin reads one way, tones aside,
+    alone and in every phrase it knows.
+
+    pypinyin reads a word phrase by phrase from its phrase dictionary, and each remaining
+    character by its first reading; for these characters every way gives the same syllable,
+    so a word made of them reads as its characters do, exactly as pypinyin would read it.
+    """
+    import functools
+    from pypinyin import Style
+    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+    from pypinyin.style import convert
+
+    @functools.lru_cache(maxsize=None)
+    def plain(syllable: str) -> str:
+        return convert(syllable, Style.NORMAL, True).lower().replace("ü", "v")
+
+    one = {}
+    for code, readings in PINYIN_DICT.items():
+        syllables = {plain(r) for r in readings.split(",")}
+        if len(syllables) == 1:
+            one[chr(code)] = syllables.pop()
+    for phrase, readings in PHRASES_DICT.items():
+        if len(readings) != len(phrase):
+            for c in phrase:
+                one.pop(c, None)
+            continue
+        for c, options in zip(phrase, readings):
+            if c in one and plain(options[0]) != one[c]:
+                del one[c]
+    return {c: r for c, r in one.items() if re.fullmatch(r"[a-z]+", r)}
 
 
 def _load_districts() -> dict[str, str]:
@@ -509,8 +548,21 @@ def _code_digest(districts: dict[str, str], place_names: tuple[str, ...]) -> byt
     h = hashlib.blake2b(digest_size=16)
     for src in (Path(__file__), Path(__file__).with_name("text.py")):
         h.update(src.read_bytes())
-    h.update(repr((FORMAT_VERSION, sorted(districts.items()), place_names)).encode("utf-8"))
+    h.update(repr((FORMAT_VERSION, sorted(districts.items()), place_names, _versions())).encode("utf-8"))
     return h.digest()
+
+
+def _versions() -> tuple:
+    """Return the versions of the segmenter and pinyin packages, whose data the index holds."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name in ("rjieba", "jieba", "pypinyin"):
+        try:
+            out.append((name, version(name)))
+        except PackageNotFoundError:
+            out.append((name, None))
+    return tuple(out)
 
 
 def _meta(docs: list[Article], shards: int, blocks: list[str], districts: dict[str, str]) -> dict:
@@ -534,11 +586,12 @@ class _Words:
 
     docs: dict[str, tuple[int, str, str]]       # word -> (document count, postings, headline postings)
     readings: dict[str, tuple[str, str]]         # word -> (full pinyin, initials); "" when not pinyin-able
+    plain: dict[str, str] = field(default_factory=dict)   # see _plain_readings
 
     def reading(self, word: str) -> tuple[str, str]:
         got = self.readings.get(word)
         if got is None:
-            got = self.readings[word] = _pinyin(word)
+            got = self.readings[word] = _pinyin(word, self.plain)
         return got
 
     def keys_of(self, word: str) -> list[str]:
@@ -601,7 +654,8 @@ def _file_digest(data: bytes) -> str:
     return digest(data)
 
 
-def _full_index(docs: _Docs, post: tuple[dict, ...], readings: dict) -> tuple[dict[str, bytes], _Words, dict, int]:
+def _full_index(docs: _Docs, post: tuple[dict, ...], readings: dict,
+                plain: dict[str, str]) -> tuple[dict[str, bytes], _Words, dict, int]:
     """Build every search file from the joined postings runs of every document."""
     files = {f"search/d/{n}.js": _js(f"d{n}", _doc_file(doc)) for n, doc in enumerate(docs)}
     body, title, word_body, word_title = post
@@ -612,7 +666,8 @@ def _full_index(docs: _Docs, post: tuple[dict, ...], readings: dict) -> tuple[di
     for key, run in body.items():
         in_title = title.get(key)
         entries[key] = final(run) + ("|" + final(in_title) if in_title else "")
-    vocab = _Words({w: (run[3], final(run), final(word_title.get(w))) for w, run in word_body.items()}, readings)
+    vocab = _Words({w: (run[3], final(run), final(word_title.get(w))) for w, run in word_body.items()},
+                   readings, plain)
     by_key = vocab.by_key()
     for key, members in by_key.items():
         entries[key] = vocab.entry(members)
@@ -657,7 +712,7 @@ def _incremental(state: dict, docs: _Docs, changed: list[int],
             for key in o_title - n_title:
                 delta[key][3].add(n)
 
-    vocab = _Words(state["words"], state["readings"])
+    vocab = _Words(state["words"], state["readings"], state["plain"])
     by_key: dict[str, list[str]] = state["by_key"]
     pinyin_touched: set[str] = set()
     for w, (add_b, drop_b, add_t, drop_t) in word_delta.items():
@@ -745,12 +800,13 @@ def build_search_index(articles: Sequence[Article], config: Config, *,
             state = dict(state, digests=digests, ids=[a.id for a in docs.articles])
         else:
             post = _postings_all(docs)
-            files, vocab, by_key, shards = _full_index(docs, post, state["readings"] if state else {})
+            plain = state["plain"] if state else _plain_readings()
+            files, vocab, by_key, shards = _full_index(docs, post, state["readings"] if state else {}, plain)
             blocks = fold_blocks()
             for name, pairs in blocks.items():
                 files[f"search/f/{name}.js"] = _js("f" + name, pairs)
             state = {"code": code, "shards": shards, "blocks": sorted(blocks), "words": vocab.docs,
-                     "readings": vocab.readings, "by_key": by_key, "files": {}, "digests": digests,
+                     "readings": vocab.readings, "plain": plain, "by_key": by_key, "files": {}, "digests": digests,
                      "ids": [a.id for a in docs.articles]}
             store.replace_all(dict(zip(digests, docs)))
         files["search/meta.js"] = _js("meta", _meta(docs.articles, state["shards"], state["blocks"], districts))

@@ -185,3 +185,25 @@ def test_parallel_postings_equal_serial(tmp_path, monkeypatch):
     monkeypatch.setattr("os.cpu_count", lambda: 3)     # three runs of two documents, joined
     config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "parallel")
     assert build_search_files(articles, config, lambda a: f"x/{a.slug}/") == serial
+
+
+def test_plain_readings_read_words_as_pypinyin_does():
+    """A word of characters with one reading everywhere reads as pypinyin reads it, so an
+    incremental build can skip loading pypinyin; other words still go to pypinyin."""
+    import random
+
+    from sitegen.search import _pinyin, _plain_readings
+    from sitegen.text import words
+
+    plain = _plain_readings()
+    assert "社" in plain and "网" in plain and "行" not in plain and "区" not in plain   # 区: qu, ou
+    text = " ".join(a.title + a.body for a in fixture_articles())
+    han = [w for w in set(words(text)) if re.fullmatch(r"[\u4e00-\u9fff]{2,6}", w)]
+    rng = random.Random(7)
+    chars = sorted(c for c in plain if "\u4e00" <= c <= "\u9fff")
+    han += ["".join(rng.choice(chars) for _ in range(rng.randint(2, 5))) for _ in range(3000)]
+    covered = [w for w in han if all(c in plain for c in w)]
+    assert len(covered) > 1000
+    for word in han:
+        assert _pinyin(word, plain) == _pinyin(word), word
+    assert _pinyin("银行", plain) == ("yinhang", "yh")       # 行 is asked of pypinyin
