@@ -446,15 +446,14 @@ def _read_pickle(path: Path):
         return None
 
 
-def _write_pickle(path: Path, value: object) -> None:
+def _write_bytes(path: Path, data: bytes) -> None:
     import os
-    import pickle
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(data)
         os.replace(tmp, path)
     except OSError:
         pass
@@ -632,13 +631,15 @@ class SearchIndex:
     keep: list[str]                  # unchanged files already in public/
     version: str                     # digest of the whole index, changes whenever any file does
     incremental: bool
-    _state: dict | None = None
+    # The state pickled where the index is built: a build that runs the search stage in another
+    # process receives and saves bytes, without unpickling and pickling megabytes again.
+    _state: bytes | None = None
     _state_path: Path | None = None
 
     def save(self) -> None:
         """Remember this index for the next incremental build (after public/ holds it)."""
         if self._state is not None and self._state_path is not None:
-            _write_pickle(self._state_path, self._state)
+            _write_bytes(self._state_path, self._state)
 
 
 def _version(digests: dict[str, str]) -> str:
@@ -855,7 +856,9 @@ def _finish(files: dict[str, bytes], state: dict, incremental: bool, state_path:
         digests[path] = d
     state["files"] = digests
     keep = sorted(p for p in digests if p not in files)
-    return SearchIndex(files, keep, _version(digests), incremental, state, state_path)
+    import pickle
+    return SearchIndex(files, keep, _version(digests), incremental,
+                       pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), state_path)
 
 
 def build_search_files(articles: Sequence[Article], config: Config,
