@@ -14,13 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .cache import read_pickle, write_pickle
 
 STATE = "state.json"
 # Code whose change means "build again" (fingerprint) ...
@@ -112,14 +112,6 @@ def _env_digest(config, today: str) -> str:
             h.update((folder / rel).read_bytes())
     h.update(repr(_code_stats(RENDER_CODE)).encode())
     return h.hexdigest()
-
-
-def _load_pickle(path: Path) -> dict:
-    try:
-        with path.open("rb") as fh:
-            return pickle.load(fh)
-    except Exception:
-        return {}
 
 
 def _progress(total: int):
@@ -424,7 +416,7 @@ class _Related:
         self.path = cache_dir / "related.pickle"
         self.meta = hashlib.sha1(repr((_code_stats(("site.py",)), [(a.path, a.date, a.tags, a.places, a.topics)
                                                                   for a in articles])).encode()).hexdigest()
-        cached = _load_pickle(self.path)
+        cached = read_pickle(self.path, {})
         self.paths = cached["related"] if cached.get("meta") == self.meta else None
         self.job = None
         if self.paths is None and len(articles) >= PARALLEL_MIN:
@@ -440,10 +432,7 @@ class _Related:
                 self.paths, error = self.job.result()
                 if error:
                     raise RuntimeError(f"related articles: {error}")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.with_suffix(".tmp").open("wb") as fh:
-                pickle.dump({"meta": self.meta, "related": self.paths}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(self.path.with_suffix(".tmp"), self.path)
+            write_pickle(self.path, {"meta": self.meta, "related": self.paths})
         by_path = {a.path: a for a in self.articles}
         return {p: tuple(by_path[o] for o in others) for p, others in self.paths.items()}
 
@@ -528,7 +517,7 @@ class _SlugCache:
     def __init__(self, cache_dir: Path) -> None:
         self.path = Path(cache_dir) / "slugs.pickle"
         self.code = repr((_code_stats(("text.py", "site.py", "gazetteer.py")), _stat_tree(DATA_DIR)))
-        saved = _load_pickle(self.path)
+        saved = read_pickle(self.path, {})
         self.data = saved.get("slugs", {}) if saved.get("code") == self.code else {}
         self.dirty = False
 
@@ -551,7 +540,4 @@ class _SlugCache:
 
     def save(self) -> None:
         if self.dirty:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.with_suffix(".tmp").open("wb") as fh:
-                pickle.dump({"code": self.code, "slugs": self.data}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(self.path.with_suffix(".tmp"), self.path)
+            write_pickle(self.path, {"code": self.code, "slugs": self.data})

@@ -17,10 +17,9 @@ compares incremental builds with clean ones).
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 from pathlib import Path
 
+from .cache import read_pickle, write_pickle
 from .model import Article
 
 FULL, LINK, CARD = 0, 1, 2
@@ -60,12 +59,10 @@ def page_digest(page, env: str, keys: dict, reprs: dict | None = None) -> str:
     parts = [env, page.url, page.output, page.template]
     for name, value in page.context.items():
         parts.append(name)
-        kind = type(value)
-        if kind is Article:
-            parts.append(keys[value.path][ROLES.get(name, CARD)])
-        elif (kind is list or kind is tuple) and value and all(type(a) is Article for a in value):
+        shown = _shown(value)
+        if shown is not None:
             role = ROLES.get(name, CARD)
-            parts += [keys[a.path][role] for a in value]
+            parts += [keys[a.path][role] for a in shown]
         elif reprs is None:
             parts.append(repr(value))       # an article nested deeper enters whole: safe, slower
         else:
@@ -87,15 +84,23 @@ def page_deps(page) -> list[tuple[str, int]]:
     """
     out = []
     for name, value in page.context.items():
-        kind = type(value)
-        if kind is Article:
-            out.append((value.path, ROLES.get(name, CARD)))
-        elif (kind is list or kind is tuple) and value and all(type(a) is Article for a in value):
+        shown = _shown(value)
+        if shown is not None:
             role = ROLES.get(name, CARD)
-            out += [(a.path, role) for a in value]
+            out += [(a.path, role) for a in shown]
         elif _holds_article(value):
             out.append((ANY, FULL))
     return out
+
+
+def _shown(value) -> tuple | list | None:
+    """Return the articles a context value shows by role (an article, or a list of them), else None."""
+    kind = type(value)
+    if kind is Article:
+        return (value,)
+    if (kind is list or kind is tuple) and value and all(type(a) is Article for a in value):
+        return value
+    return None
 
 
 def _holds_article(value) -> bool:
@@ -122,22 +127,13 @@ def plan_pages(pages, env: str, keys: dict, old: dict, written: dict) -> tuple[d
 
 def load_summaries(cache_dir: Path) -> dict:
     """Return the cached summary digests (empty when missing or unreadable)."""
-    try:
-        with (Path(cache_dir) / SUMMARIES).open("rb") as fh:
-            return pickle.load(fh)
-    except Exception:
-        return {}
+    return read_pickle(Path(cache_dir) / SUMMARIES, {})
 
 
 def save_summaries(cache_dir: Path, summaries: dict, digests: dict) -> None:
     """Save *summaries*, keeping those of the current texts (*digests*' values) only."""
     live = set(digests.values())
-    kept = {text: s for text, s in summaries.items() if text in live}
-    path = Path(cache_dir) / SUMMARIES
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.with_suffix(".tmp").open("wb") as fh:
-        pickle.dump(kept, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(path.with_suffix(".tmp"), path)
+    write_pickle(Path(cache_dir) / SUMMARIES, {text: s for text, s in summaries.items() if text in live})
 
 
 def _digest(text: str) -> str:

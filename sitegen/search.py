@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from .cache import read_pickle, write_bytes
 from .config import Config
 from .model import Article
 from .text import (add_words, fold, fold_table, is_search_cjk, search_runs, search_token_set, search_tokens,
@@ -435,30 +436,6 @@ class InputStore:
             self.db.close()
 
 
-def _read_pickle(path: Path):
-    """Return a cache file's content, or None when it is missing or unreadable."""
-    import pickle
-
-    try:
-        with open(path, "rb") as fh:
-            return pickle.load(fh)
-    except Exception:  # a cache is disposable: any damage means "rebuild it"
-        return None
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    import os
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        pass
-
-
 def _js(name: str, data: object) -> bytes:
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return f"window.__sitegenSearch.load({json.dumps(name)},{payload});\n".encode("utf-8")
@@ -639,7 +616,10 @@ class SearchIndex:
     def save(self) -> None:
         """Remember this index for the next incremental build (after public/ holds it)."""
         if self._state is not None and self._state_path is not None:
-            _write_bytes(self._state_path, self._state)
+            try:
+                write_bytes(self._state_path, self._state)
+            except OSError:     # without it the next build indexes everything again
+                pass
 
 
 def _version(digests: dict[str, str]) -> str:
@@ -792,7 +772,7 @@ def build_search_index(articles: Sequence[Article], config: Config, *,
     state_path = Path(cache_dir) / STATE_FILE if cache_dir is not None else None
     store = InputStore(Path(cache_dir) / INPUTS_FILE if cache_dir is not None else None)
     try:
-        state = _read_pickle(state_path) if (state_path is not None and out_dir is not None) else None
+        state = read_pickle(state_path) if (state_path is not None and out_dir is not None) else None
         if not (isinstance(state, dict) and state.get("code") == code):
             state = None
         files = _patch(state, docs, digests, store, Path(out_dir or "."), published or {}) if state else None

@@ -1,0 +1,34 @@
+"""Files in the cache folder: read as empty when missing or damaged, written atomically.
+
+A cache is disposable: any damage means "work it out again", never an error.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+
+def read_pickle(path: Path, default=None):
+    """Return what *path* holds, or *default* when it is missing or unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:
+        return default
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Replace *path* with *data* at once: a reader sees the old file or the new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")     # two processes may write one file
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def write_pickle(path: Path, value) -> None:
+    """Pickle *value* into *path* atomically."""
+    write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
