@@ -134,8 +134,7 @@ class Layout:
             return {}
         if outputs is None:
             return dict(self.db.execute("SELECT output, digest FROM pages"))
-        return {out: d for out in outputs
-                for (d,) in self.db.execute("SELECT digest FROM pages WHERE output = ?", (out,))}
+        return self._select("pages", "output", "digest", outputs)
 
     def kinds(self) -> dict[str, str]:
         """Return output -> kind of every saved page."""
@@ -157,37 +156,29 @@ class Layout:
         return {out for path, shown in self._shown(roles).items()
                 for role, out in shown if role in roles[path]}
 
+    def _select(self, table: str, key: str, column: str, keys) -> dict:
+        """Return key -> *column* of the rows of *table* whose *key* is one of *keys*."""
+        wanted = sorted(set(keys))
+        out: dict = {}
+        for start in range(0, len(wanted), 500):        # SQLite bounds the parameters of one query
+            chunk = wanted[start:start + 500]
+            out.update(self.db.execute(
+                f"SELECT {key}, {column} FROM {table} WHERE {key} IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
     def _shown(self, paths) -> dict[str, set]:
         """Return article path -> {(role, output)} of the pages that show it, for *paths*."""
-        wanted = sorted(paths)
-        out: dict = {path: set() for path in wanted}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            for path, data in self.db.execute(
-                    f"SELECT path, pages FROM shown WHERE path IN ({','.join('?' * len(chunk))})", chunk):
-                out[path] = set(pickle.loads(data))
-        return out
+        found = self._select("shown", "path", "pages", paths)
+        return {path: set(pickle.loads(found[path])) if path in found else set() for path in paths}
 
     def _deps(self, outputs) -> dict[str, list]:
         """Return output -> its saved (article path, role) dependencies, for *outputs*."""
-        wanted = sorted(outputs)
-        out: dict = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            for output, data in self.db.execute(
-                    f"SELECT output, deps FROM pages WHERE output IN ({','.join('?' * len(chunk))})", chunk):
-                out[output] = pickle.loads(data)
-        return out
+        return {out: pickle.loads(data) for out, data in self._select("pages", "output", "deps", outputs).items()}
 
     def pages(self, outputs, articles: dict) -> list:
         """Return the saved Pages of *outputs*, each showing the current *articles*."""
-        wanted = sorted(outputs)
-        found = []
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            found += self.db.execute(
-                f"SELECT output, page FROM pages WHERE output IN ({','.join('?' * len(chunk))})", chunk)
-        return [load(data, articles) for _, data in sorted(found)]
+        found = self._select("pages", "output", "page", outputs)
+        return [load(found[out], articles) for out in sorted(found)]
 
     def save(self, key: str, model, keys: dict, rows: list[tuple[str, str, str, bytes, list]],
              outputs: set[str]) -> None:
