@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -43,3 +44,22 @@ def edit_article(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def clean_tree(tmp_path: Path, config, today: str | None = None, name: str = "clean") -> dict:
+    """Build config's content and settings from nothing into a fresh folder; return its tree."""
+    folder = tmp_path / name
+    if folder.exists():
+        shutil.rmtree(folder)
+    clean = dataclasses.replace(config, out_dir=folder / "public", cache_dir=folder / "cache")
+    report = build(clean, today) if today else build(clean)
+    assert not report.from_layout
+    return tree(clean.out_dir)
+
+
+def assert_like_clean(tmp_path: Path, config, today: str | None = None) -> None:
+    """Assert that config.out_dir holds what a clean build of the same input makes."""
+    incremental = tree(config.out_dir)
+    clean = clean_tree(tmp_path, config, today)
+    differing = sorted(p for p in set(clean) | set(incremental) if clean.get(p) != incremental.get(p))
+    assert not differing, differing[:10]

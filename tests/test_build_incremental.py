@@ -17,7 +17,7 @@ import sitegen.writer
 from sitegen.errors import SitegenError
 from sitegen.writer import write_site
 
-from _buildkit import ROOT, build, edit_article, make_config, tree
+from _buildkit import ROOT, assert_like_clean, build, edit_article, make_config, tree
 
 
 
@@ -86,10 +86,7 @@ def test_an_edit_re_renders_only_the_pages_that_show_what_changed(tmp_path):
     assert report.rendered["article"] >= 2          # itself and an article that lists it as related
     assert {"district", "month", "tag", "topic", "person", "feed"} <= set(report.rendered)
     assert "每周" in (config.out_dir / "lusong/index.html").read_text(encoding="utf-8")
-    incremental = tree(config.out_dir)
-    clean = make_config(tmp_path / "clean", content=config.content_dir)
-    build(clean)
-    assert tree(clean.out_dir) == incremental
+    assert_like_clean(tmp_path, config)
 
 
 def test_metadata_edits_lay_the_site_out_again_and_a_broken_layout_store_is_ignored(tmp_path):
@@ -115,10 +112,7 @@ def test_metadata_edits_lay_the_site_out_again_and_a_broken_layout_store_is_igno
     for old, new in (("网格员每天", "网格员每日"), ("网格员每日", "网格员天天")):
         edit_article(config.content_dir / "lusong-2.md", old, new)
         assert build(config).from_layout
-    incremental = tree(config.out_dir)
-    clean = make_config(tmp_path / "clean", content=config.content_dir)
-    build(clean)
-    assert tree(clean.out_dir) == incremental
+    assert_like_clean(tmp_path, config)
 
 
 def test_template_change_rerenders(tmp_path):

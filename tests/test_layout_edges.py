@@ -16,25 +16,7 @@ import pytest
 
 import sitegen.layout
 
-from _buildkit import ROOT, build, edit_article, make_config, tree
-
-
-def clean_tree(tmp_path: Path, config, today: str | None = None, name: str = "clean") -> dict:
-    """Build config's content and settings from nothing into a fresh folder; return its tree."""
-    folder = tmp_path / name
-    if folder.exists():
-        shutil.rmtree(folder)
-    clean = dataclasses.replace(config, out_dir=folder / "public", cache_dir=folder / "cache")
-    report = build(clean, today) if today else build(clean)
-    assert not report.from_layout
-    return tree(clean.out_dir)
-
-
-def assert_like_clean(tmp_path: Path, config, today: str | None = None) -> None:
-    incremental = tree(config.out_dir)
-    clean = clean_tree(tmp_path, config, today)
-    differing = sorted(p for p in set(clean) | set(incremental) if clean.get(p) != incremental.get(p))
-    assert not differing, differing[:10]
+from _buildkit import ROOT, assert_like_clean, build, clean_tree, edit_article, make_config, tree
 
 
 def rebuild_like_clean(tmp_path: Path, config, *, from_layout: bool) -> None:
