@@ -18,12 +18,9 @@ index instead of renumbering it.
 
 from __future__ import annotations
 
-import collections
 import hashlib
-import itertools
 import json
 import math
-import operator
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -33,8 +30,9 @@ from typing import Callable, Iterable, Sequence
 from .cache import read_pickle, write_bytes
 from .config import Config
 from .model import Article
+from .postings import decode_postings, encode_postings, join_runs, shorter
 from .text import (add_words, fold, fold_table, is_search_cjk, search_runs, search_token_set, search_tokens,
-                   words)
+                   segmenter, words)
 
 FORMAT_VERSION = 1
 # Aim for shards of about this many bytes before gzip (≈ 5–8 KB gzipped).
@@ -45,101 +43,6 @@ MAX_SHARDS = 8192
 DOC_TEXT_LIMIT = 800
 PINYIN_WORDS = 3            # words kept per initials key (most frequent first)
 PINYIN_MAX_CHARS = 6
-
-# Varint alphabets: a number is base-32 digits, most significant first; every digit
-# but the last is taken from CONT, the last from FIN.  Both are JSON-safe.
-FIN = "0123456789abcdefghijklmnopqrstuv"
-CONT = "ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-."
-
-
-def encode_number(n: int) -> str:
-    """Encode a non-negative integer with the FIN/CONT varint alphabets."""
-    if n < 32:
-        return FIN[n]
-    digits = [FIN[n & 31]]
-    n >>= 5
-    while n:
-        digits.append(CONT[n & 31])
-        n >>= 5
-    return "".join(reversed(digits))
-
-
-_GAP_CODES: list[str] = [""]      # _GAP_CODES[d] encodes the gap before a number d above the previous one
-
-
-def _gap_codes(size: int) -> list[str]:
-    while len(_GAP_CODES) <= size:
-        _GAP_CODES.append(encode_number(len(_GAP_CODES) - 1))
-    return _GAP_CODES
-
-
-B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-_B64_OF_VALUE = bytes.maketrans(bytes(range(64)), B64.encode("ascii"))
-_VALUE_OF_B64 = bytes.maketrans(B64.encode("ascii"), bytes(range(64)))
-_BIT_K = [bytes((v >> k) & 1 for v in range(256)) for k in range(6)]
-
-
-def encode_postings(ids: Iterable[int]) -> str:
-    """Encode document numbers: gaps as varints, or, when shorter, a bitmap.
-
-    A bitmap is "~" followed by one B64 character per six documents (bit k of
-    character j is document 6j+k), trailing empty characters dropped."""
-    ids = ids if isinstance(ids, list) and _strictly_rising(ids) else sorted(set(ids))
-    if not ids:
-        return ""
-    gaps = _varints(ids)
-    if len(gaps) > ids[-1] // 6 + 2:
-        return "~" + _bitmap(ids)
-    return gaps
-
-
-def _varints(ids: list[int]) -> str:
-    codes = _gap_codes(ids[-1] + 1)
-    return "".join(map(codes.__getitem__, map(operator.sub, ids, itertools.chain((-1,), ids))))
-
-
-def _shorter(gaps: str, last: int) -> str:
-    """Return varint *gaps* ending at document *last*, or its bitmap when that is shorter."""
-    return "~" + _bitmap(decode_postings(gaps)) if len(gaps) > last // 6 + 2 else gaps
-
-
-def _strictly_rising(ids: list[int]) -> bool:
-    return all(map(operator.lt, ids, itertools.islice(ids, 1, None)))
-
-
-def _bitmap(ids: list[int]) -> str:
-    size = ids[-1] // 6 + 1
-    flags = bytearray(size * 6)
-    collections.deque(map(flags.__setitem__, ids, itertools.repeat(1)), maxlen=0)
-    value = 0
-    for k in range(6):   # each byte holds 0 or 1, so shifting the whole number moves bits within bytes
-        value |= int.from_bytes(flags[k::6], "little") << k
-    return value.to_bytes(size, "little").translate(_B64_OF_VALUE).decode("ascii")
-
-
-class _VarintValues(dict):
-    def __missing__(self, token: str) -> int:
-        n = 0
-        for ch in token[:-1]:
-            n = n * 32 + CONT.index(ch)
-        value = self[token] = n * 32 + FIN.index(token[-1]) + 1
-        return value
-
-
-_VARINT = re.compile(f"[{re.escape(CONT)}]*[{FIN}]")
-_VARINT_VALUES = _VarintValues()        # token -> gap + 1
-
-
-def decode_postings(text: str) -> list[int]:
-    """Decode :func:`encode_postings`."""
-    if text.startswith("~"):
-        data = text[1:].encode("ascii").translate(_VALUE_OF_B64)
-        rows = range(len(data) * 6)
-        return sorted(itertools.chain.from_iterable(
-            itertools.compress(rows[k::6], data.translate(_BIT_K[k])) for k in range(6)))
-    steps = map(_VARINT_VALUES.__getitem__, _VARINT.findall(text))
-    return list(itertools.accumulate(steps, initial=-1))[1:]
-
 
 def key_hash(key: str) -> int:
     """FNV-1a over the key's code points (the same in search.js)."""
@@ -293,55 +196,15 @@ def doc_tokens(doc: tuple) -> DocTokens:
                      frozenset(body_words | title_words))
 
 
-@dataclass
-class _Postings:
-    """Document numbers per key, in rising order, for a run of documents."""
-
-    body: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    title: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    word_body: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    word_title: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-
-    def add(self, n: int, tok: DocTokens) -> None:
-        for table, keys in ((self.body, tok.body_keys), (self.title, tok.title_keys),
-                            (self.word_body, tok.body_words), (self.word_title, tok.title_words)):
-            for key in keys:
-                table[key].append(n)
-
-    def runs(self) -> tuple[dict, dict, dict, dict]:
-        """Return each table as {key: (varint gaps, first, last, count)}: compact to send back
-        from a worker, and joinable with the run of the documents that follow."""
-        return tuple({key: (_varints(ids), ids[0], ids[-1], len(ids)) for key, ids in table.items()}
-                     for table in (self.body, self.title, self.word_body, self.word_title))
-
-
-def _join_runs(parts: list[dict]) -> dict[str, list]:
-    """Join {key: (gaps, first, last, count)} tables of consecutive document runs, in order."""
-    total: dict[str, list] = {}
-    for part in parts:
-        for key, (gaps, first, last, count) in part.items():
-            have = total.get(key)
-            if have is None:
-                total[key] = [gaps, first, last, count]
-                continue
-            codes = _gap_codes(first + 1)   # re-code the run's first gap from the previous run's last
-            have[0] += codes[first - have[2]] + gaps[len(codes[first + 1]):]
-            have[2] = last
-            have[3] += count
-    return total
-
-
 PARALLEL_MIN = 400     # tokenize in one process per core from this many documents
 _FORKED_DOCS: list = []
 
 
 def _postings_of(bounds: tuple[int, int]) -> tuple[tuple, dict[int, tuple]]:
-    post = _Postings()
-    inputs = {}
-    for n in range(*bounds):
-        inputs[n] = _FORKED_DOCS[n]
-        post.add(n, doc_tokens(inputs[n]))
-    return post.runs(), inputs
+    from .postings import bulk_runs
+
+    inputs = {n: _FORKED_DOCS[n] for n in range(*bounds)}
+    return bulk_runs(list(inputs.values()), bounds[0], PINYIN_MAX_CHARS, segmenter()), inputs
 
 
 def _postings_all(docs: _Docs) -> tuple[dict, ...]:
@@ -369,7 +232,7 @@ def _postings_all(docs: _Docs) -> tuple[dict, ...]:
             _FORKED_DOCS = []
     for _, inputs in parts:
         docs.set_inputs(inputs)
-    return tuple(_join_runs([tables[i] for tables, _ in parts]) for i in range(4))
+    return tuple(join_runs([tables[i] for tables, _ in parts]) for i in range(4))
 
 
 class InputStore:
@@ -642,7 +505,7 @@ def _full_index(docs: _Docs, post: tuple[dict, ...], readings: dict,
     body, title, word_body, word_title = post
 
     def final(run: list | None) -> str:
-        return _shorter(run[0], run[2]) if run else ""
+        return shorter(run[0], run[2]) if run else ""
     entries: dict[str, str] = {}
     for key, run in body.items():
         in_title = title.get(key)

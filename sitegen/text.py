@@ -101,7 +101,7 @@ def _jieba():
     return jieba
 
 
-def _segmenter():
+def segmenter():
     """Return the cut function: jieba-rs (the same dictionary and algorithm, about 30 times
     faster) when installed, else jieba; loaded on first use and taught :func:`add_words`."""
     try:
@@ -119,7 +119,7 @@ def add_words(words: "list[str] | set[str] | tuple[str, ...]") -> None:
 
 def words(text: str) -> list[str]:
     """Segment *text* into jieba words (precise mode), dropping whitespace."""
-    return [w for w in _segmenter()(text) if w.strip()]
+    return [w for w in segmenter()(text) if w.strip()]
 
 
 def keywords(text: str, limit: int = 8) -> list[str]:

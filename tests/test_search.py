@@ -15,8 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from search_fixture import fixture_articles  # noqa: E402
 from sitegen.config import default_config  # noqa: E402
-from sitegen.search import (build_search_files, build_search_index, decode_postings,  # noqa: E402
-                            encode_number, encode_postings, key_hash, shard_name)
+from sitegen.postings import decode_postings, encode_number, encode_postings  # noqa: E402
+from sitegen.search import build_search_files, build_search_index, key_hash, shard_name  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -171,6 +171,57 @@ def test_token_set_is_the_set_of_tokens():
     @given(st.text(alphabet=st.sampled_from("社区托养機構電網ＳＹＢ5g a,。")))
     def check(text):
         assert search_token_set(text) == set(search_tokens(text))
+    check()
+
+
+def _postings_one_by_one(docs: list[tuple], first: int) -> tuple[dict, ...]:
+    """The reference: every document's doc_tokens, appended key by key."""
+    from collections import defaultdict
+
+    from sitegen.postings import runs_of
+    from sitegen.search import doc_tokens
+
+    tables = tuple(defaultdict(list) for _ in range(4))
+    for n, doc in enumerate(docs, first):
+        tok = doc_tokens(doc)
+        for table, keys in zip(tables, (tok.body_keys, tok.title_keys, tok.body_words, tok.title_words)):
+            for key in keys:
+                table[key].append(n)
+    return tuple(runs_of(t) for t in tables)
+
+
+def _real_documents() -> list[tuple]:
+    """The index inputs of the articles imported from the sample dumps (content/)."""
+    from sitegen.content import load_content
+    from sitegen.search import _doc_input
+
+    articles = [*load_content(ROOT / "content").articles, *fixture_articles()]
+    return [_doc_input(a, f"x/{a.slug}/") for a in articles]
+
+
+def test_bulk_postings_give_each_document_its_own_tokens(monkeypatch):
+    """The numpy path over batches of documents finds, for every document, exactly the keys
+    and pinyin words that doc_tokens finds in it alone: real articles, and odd text."""
+    from hypothesis import given, settings, strategies as st
+
+    import sitegen.postings
+    from sitegen.search import PINYIN_MAX_CHARS
+    from sitegen.text import segmenter
+
+    docs = _real_documents()
+    assert len(docs) > 40
+    monkeypatch.setattr(sitegen.postings, "CHUNK", 7)       # several batches, one cut short
+    assert sitegen.postings.bulk_runs(docs, 3, PINYIN_MAX_CHARS, segmenter()) == _postings_one_by_one(docs, 3)
+
+    text = st.text(alphabet=st.sampled_from("社区托养機構電網干部机关ＳＹＢ5g a,。\n㐀\uf900𠀀"), max_size=40)
+    doc = st.tuples(text, text, text, st.sampled_from(["", "天元区", "攸縣"]),
+                    st.lists(st.sampled_from(["民生", "基層治理"]), max_size=2, unique=True).map(tuple))
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(doc, min_size=1, max_size=9), st.integers(0, 2 ** 20))
+    def check(parts, first):
+        docs = [("id", "2025-01-01", h, b, e, d, t, "u/", "", "", "") for h, b, e, d, t in parts]
+        assert sitegen.postings.bulk_runs(docs, first, PINYIN_MAX_CHARS, segmenter()) == _postings_one_by_one(docs, first)
     check()
 
 

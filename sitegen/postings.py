@@ -1,0 +1,358 @@
+"""Postings: the document numbers of each index key, as text, and built in bulk.
+
+A postings list is written as gaps between rising document numbers, in a base-32 varint
+text, or as a bitmap when that is shorter (docs/SEARCH.md).  :func:`bulk_runs` builds the
+postings of thousands of documents at once with numpy: per document, it yields exactly the
+keys and words that ``search.doc_tokens`` gives one document (a test holds the two equal),
+without a Python set and a list append per key and document.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import operator
+import re
+from typing import Callable, Iterable, Sequence
+
+from .text import fold, fold_table
+
+# Varint alphabets: a number is base-32 digits, most significant first; every digit
+# but the last is taken from CONT, the last from FIN.  Both are JSON-safe.
+FIN = "0123456789abcdefghijklmnopqrstuv"
+CONT = "ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-."
+
+
+def encode_number(n: int) -> str:
+    """Encode a non-negative integer with the FIN/CONT varint alphabets."""
+    if n < 32:
+        return FIN[n]
+    digits = [FIN[n & 31]]
+    n >>= 5
+    while n:
+        digits.append(CONT[n & 31])
+        n >>= 5
+    return "".join(reversed(digits))
+
+
+_GAP_CODES: list[str] = [""]      # _GAP_CODES[d] encodes the gap before a number d above the previous one
+
+
+def _gap_codes(size: int) -> list[str]:
+    while len(_GAP_CODES) <= size:
+        _GAP_CODES.append(encode_number(len(_GAP_CODES) - 1))
+    return _GAP_CODES
+
+
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_B64_OF_VALUE = bytes.maketrans(bytes(range(64)), B64.encode("ascii"))
+_VALUE_OF_B64 = bytes.maketrans(B64.encode("ascii"), bytes(range(64)))
+_BIT_K = [bytes((v >> k) & 1 for v in range(256)) for k in range(6)]
+
+
+def encode_postings(ids: Iterable[int]) -> str:
+    """Encode document numbers: gaps as varints, or, when shorter, a bitmap.
+
+    A bitmap is "~" followed by one B64 character per six documents (bit k of
+    character j is document 6j+k), trailing empty characters dropped."""
+    ids = ids if isinstance(ids, list) and _strictly_rising(ids) else sorted(set(ids))
+    if not ids:
+        return ""
+    gaps = _varints(ids)
+    if len(gaps) > ids[-1] // 6 + 2:
+        return "~" + _bitmap(ids)
+    return gaps
+
+
+def _varints(ids: list[int]) -> str:
+    codes = _gap_codes(ids[-1] + 1)
+    return "".join(map(codes.__getitem__, map(operator.sub, ids, itertools.chain((-1,), ids))))
+
+
+def shorter(gaps: str, last: int) -> str:
+    """Return varint *gaps* ending at document *last*, or its bitmap when that is shorter."""
+    return "~" + _bitmap(decode_postings(gaps)) if len(gaps) > last // 6 + 2 else gaps
+
+
+def _strictly_rising(ids: list[int]) -> bool:
+    return all(map(operator.lt, ids, itertools.islice(ids, 1, None)))
+
+
+def _bitmap(ids: list[int]) -> str:
+    size = ids[-1] // 6 + 1
+    flags = bytearray(size * 6)
+    collections.deque(map(flags.__setitem__, ids, itertools.repeat(1)), maxlen=0)
+    value = 0
+    for k in range(6):   # each byte holds 0 or 1, so shifting the whole number moves bits within bytes
+        value |= int.from_bytes(flags[k::6], "little") << k
+    return value.to_bytes(size, "little").translate(_B64_OF_VALUE).decode("ascii")
+
+
+class _VarintValues(dict):
+    def __missing__(self, token: str) -> int:
+        n = 0
+        for ch in token[:-1]:
+            n = n * 32 + CONT.index(ch)
+        value = self[token] = n * 32 + FIN.index(token[-1]) + 1
+        return value
+
+
+_VARINT = re.compile(f"[{re.escape(CONT)}]*[{FIN}]")
+_VARINT_VALUES = _VarintValues()        # token -> gap + 1
+
+
+def decode_postings(text: str) -> list[int]:
+    """Decode :func:`encode_postings`."""
+    if text.startswith("~"):
+        data = text[1:].encode("ascii").translate(_VALUE_OF_B64)
+        rows = range(len(data) * 6)
+        return sorted(itertools.chain.from_iterable(
+            itertools.compress(rows[k::6], data.translate(_BIT_K[k])) for k in range(6)))
+    steps = map(_VARINT_VALUES.__getitem__, _VARINT.findall(text))
+    return list(itertools.accumulate(steps, initial=-1))[1:]
+
+
+def join_runs(parts: list[dict]) -> dict[str, list]:
+    """Join {key: (gaps, first, last, count)} tables of consecutive document runs, in order."""
+    total: dict[str, list] = {}
+    for part in parts:
+        for key, (gaps, first, last, count) in part.items():
+            have = total.get(key)
+            if have is None:
+                total[key] = [gaps, first, last, count]
+                continue
+            codes = _gap_codes(first + 1)   # re-code the run's first gap from the previous run's last
+            have[0] += codes[first - have[2]] + gaps[len(codes[first + 1]):]
+            have[2] = last
+            have[3] += count
+    return total
+
+
+def runs_of(table: dict[str, list[int]]) -> dict[str, tuple[str, int, int, int]]:
+    """Return {key: rising document numbers} as {key: (varint gaps, first, last, count)}."""
+    return {key: (_varints(ids), ids[0], ids[-1], len(ids)) for key, ids in table.items()}
+
+
+# --- bulk postings ---
+# Han characters for search are all in the Basic Multilingual Plane, so a key of one or two of
+# them is one number below 2**32: a character's code point, or (first << 16) | second.
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_LATIN = re.compile(r"[a-z0-9]+")
+_ALL_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+CHUNK = 1000            # documents per batch of arrays (bounds the memory of one batch)
+
+
+class _Vocabulary:
+    """Numbers for words, in order of first sight; each word's length in Han characters (0 when
+    it is not all Han, -1 when it is whitespace) and its first code point."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = _Numbering()
+        self.words: list[str] = []
+        self.han_lengths: list[int] = []
+        self.first_points: list[int] = []
+
+    def number(self, words: list[str]):
+        """Return the numbers of *words* as an array."""
+        import numpy as np
+
+        out = np.fromiter(map(self.ids.__getitem__, words), np.int64, len(words))
+        fresh = list(itertools.islice(self.ids, len(self.words), None))
+        self.words += fresh
+        self.han_lengths += [len(w) if _ALL_HAN.fullmatch(w) else 0 if w.strip() else -1 for w in fresh]
+        self.first_points += [ord(w[0]) for w in fresh]
+        return out
+
+
+class _Numbering(dict):
+    def __missing__(self, word: str) -> int:
+        n = self[word] = len(self)
+        return n
+
+
+def _fold_lookup():
+    """Return the fold table as an array indexed by code point (fold is one character to one)."""
+    import numpy as np
+
+    lookup = np.arange(0x110000, dtype=np.uint32)
+    table = fold_table()
+    lookup[np.fromiter(table, np.int64, len(table))] = [ord(v) for v in table.values()]
+    return lookup
+
+
+def bulk_runs(inputs: Sequence[tuple], first: int, max_chars: int, cut: Callable[[str], list[str]]
+              ) -> tuple[dict, dict, dict, dict]:
+    """Return the (body, title, word_body, word_title) runs of documents *first*, *first* + 1, …
+    whose index inputs (``search._doc_input``) are *inputs*.
+
+    *cut* segments text, whitespace included (``text.segmenter()``); whitespace is then dropped,
+    as ``text.words`` does.  Pinyin words are 2–*max_chars* Han characters, plus adjacent pairs
+    of 2–3-character Han words, 4–5 in all."""
+    import numpy as np
+
+    lookup = _fold_lookup()
+    vocab = _Vocabulary()
+    codes: dict[str, list] = {"body": [], "title": [], "word_body": [], "word_title": []}
+    latin_body: dict[str, list[int]] = collections.defaultdict(list)
+    latin_title: dict[str, list[int]] = collections.defaultdict(list)
+    for start in range(0, len(inputs), CHUNK):
+        batch = inputs[start:start + CHUNK]
+        base = first + start
+        texts = [t for doc in batch for t in (doc[2], doc[3], doc[4])]   # headline, body, extra
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts)) + 1
+        points = lookup[np.frombuffer(("\n".join(texts) + "\n").encode("utf-32-le"), np.uint32)]
+        folded = points.tobytes().decode("utf-32-le")
+        offsets = np.concatenate(([0], np.cumsum(lengths))).tolist()
+        owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        doc = owner // 3 + base
+        in_head = owner % 3 == 0
+        han = np.zeros(len(points), bool)
+        for low, high in _HAN_RANGES:
+            han |= (points >= low) & (points <= high)
+        pair = han[:-1] & han[1:]        # texts end in "\n", so no pair spans two of them
+        lone = han.copy()
+        lone[1:] &= ~han[:-1]
+        lone[:-1] &= ~han[1:]
+        bigrams = (points[:-1][pair].astype(np.int64) << 16) | points[1:][pair]
+        bigram_docs = doc[:-1][pair]
+        head_bigrams = in_head[:-1][pair]
+        head_han = han & in_head
+
+        body_words, head_words = [], []
+        for i, n in enumerate(range(base, base + len(batch))):
+            head, body_start, body_end = offsets[3 * i], offsets[3 * i + 1], offsets[3 * i + 3] - 1
+            head_text, body_text = folded[head:body_start - 1], folded[body_start:body_end]
+            body_words.append(cut(body_text))
+            head_words.append(cut(head_text))
+            found = set(_LATIN.findall(head_text))
+            for key in found:
+                latin_title[key].append(n)
+            found.update(_LATIN.findall(body_text))
+            district, topics = batch[i][5], batch[i][6]
+            if district:
+                found.add("d:" + fold(district))
+            found.update("t:" + fold(t) for t in topics)
+            for key in found:
+                latin_body[key].append(n)
+        body_ids, body_owner = _flatten(body_words, vocab, base)
+        head_ids, head_owner = _flatten(head_words, vocab, base)
+        singles = np.asarray(vocab.han_lengths, np.int64)[body_ids] == 1
+        single_points = np.asarray(vocab.first_points, np.int64)[body_ids[singles]]
+
+        codes["body"].append(_pack(
+            (bigrams, points[lone].astype(np.int64), points[head_han].astype(np.int64), single_points),
+            (bigram_docs, doc[lone], doc[head_han], body_owner[singles])))
+        codes["title"].append(_pack((bigrams[head_bigrams], points[head_han].astype(np.int64)),
+                                    (bigram_docs[head_bigrams], doc[head_han])))
+        body_pinyin = _pinyin_words(body_ids, body_owner, vocab, max_chars)
+        head_pinyin = _pinyin_words(head_ids, head_owner, vocab, max_chars)
+        codes["word_body"].append(_pack((body_pinyin[0], head_pinyin[0]), (body_pinyin[1], head_pinyin[1])))
+        codes["word_title"].append(_pack((head_pinyin[0],), (head_pinyin[1],)))
+
+    body = _runs(codes["body"], _key_names)
+    body.update(runs_of(latin_body))
+    title = _runs(codes["title"], _key_names)
+    title.update(runs_of(latin_title))
+    word_names = lambda ids: [vocab.words[w] for w in ids]   # noqa: E731
+    return body, title, _runs(codes["word_body"], word_names), _runs(codes["word_title"], word_names)
+
+
+def _flatten(token_lists: list[list[str]], vocab: _Vocabulary, base: int):
+    """Return (word numbers, document numbers) of the words of documents *base*, *base* + 1, …"""
+    import numpy as np
+
+    counts = np.fromiter(map(len, token_lists), np.int64, len(token_lists))
+    ids = vocab.number(list(itertools.chain.from_iterable(token_lists)))
+    owner = np.repeat(np.arange(base, base + len(token_lists), dtype=np.int64), counts)
+    words = np.asarray(vocab.han_lengths, np.int64)[ids] >= 0
+    return ids[words], owner[words]
+
+
+def _pinyin_words(ids, owner, vocab: _Vocabulary, max_chars: int):
+    """Return (word numbers, document numbers) of the pinyin words among a run of words."""
+    import numpy as np
+
+    lengths = np.asarray(vocab.han_lengths, np.int64)[ids]
+    alone = (lengths >= 2) & (lengths <= max_chars)
+    short = (lengths >= 2) & (lengths <= 3)
+    pair = short[:-1] & short[1:] & (owner[:-1] == owner[1:]) & (lengths[:-1] + lengths[1:] <= 5)
+    size = len(vocab.words)
+    codes = ids[:-1][pair] * size + ids[1:][pair]
+    order = np.argsort(codes, kind="stable")
+    firsts = _firsts(codes[order])
+    pair_codes = codes[order][firsts]
+    which = np.empty(len(codes), np.int64)
+    which[order] = np.cumsum(firsts) - 1
+    names = [vocab.words[c // size] + vocab.words[c % size] for c in pair_codes.tolist()]
+    pair_ids = vocab.number(names)
+    return (np.concatenate((ids[alone], pair_ids[which])),
+            np.concatenate((owner[alone], owner[:-1][pair])))
+
+
+def _pack(keys: tuple, docs: tuple):
+    """Return the distinct (key, document) pairs as sorted numbers: key << 32 | document."""
+    import numpy as np
+
+    packed = np.sort((np.concatenate(keys).astype(np.uint64) << np.uint64(32))
+                     | np.concatenate(docs).astype(np.uint64))
+    return packed[_firsts(packed)]
+
+
+def _firsts(values):
+    """Return a mask of the first of each run of equal values."""
+    import numpy as np
+
+    first = np.empty(len(values), bool)
+    first[:1] = True
+    np.not_equal(values[1:], values[:-1], out=first[1:])
+    return first
+
+
+def _key_names(keys: list[int]) -> list[str]:
+    return [chr(k) if k < 0x10000 else chr(k >> 16) + chr(k & 0xFFFF) for k in keys]
+
+
+_FIN_BYTES = FIN.encode("ascii")
+_CONT_BYTES = CONT.encode("ascii")
+
+
+def _varint_text(values):
+    """Return the varint text of *values* (numbers ≥ 0) and where each one's code ends."""
+    import numpy as np
+
+    digits = np.ones(len(values), np.int64)
+    rest = values >> 5
+    while rest.any():
+        digits += rest > 0
+        rest >>= 5
+    ends = np.cumsum(digits)
+    out = np.empty(int(ends[-1]) if len(ends) else 0, np.uint8)
+    out[ends - 1] = np.frombuffer(_FIN_BYTES, np.uint8)[values & 31]
+    cont = np.frombuffer(_CONT_BYTES, np.uint8)
+    for k in range(1, int(digits.max()) if len(digits) else 1):
+        longer = digits > k
+        out[ends[longer] - 1 - k] = cont[(values[longer] >> (5 * k)) & 31]
+    return out.tobytes().decode("ascii"), ends
+
+
+def _runs(batches: list, names_of: Callable[[list[int]], list[str]]) -> dict[str, tuple[str, int, int, int]]:
+    """Return {key name: (varint gaps, first, last, count)} from batches of packed pairs."""
+    import numpy as np
+
+    # Each batch is sorted and holds later documents than the one before: a stable sort
+    # (timsort) merges the runs.
+    packed = np.sort(np.concatenate(batches), kind="stable") if batches else np.zeros(0, np.uint64)
+    if not len(packed):
+        return {}
+    keys, docs = packed >> np.uint64(32), (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    starts = np.flatnonzero(_firsts(keys))
+    stops = np.append(starts[1:], len(docs))
+    previous = np.empty_like(docs)
+    previous[0] = -1
+    previous[1:] = docs[:-1]
+    previous[starts] = -1
+    text, ends = _varint_text(docs - previous - 1)
+    ends = np.concatenate(([0], ends))
+    return {name: (text[a:b], first, last, count) for name, a, b, first, last, count in zip(
+        names_of(keys[starts].tolist()), ends[starts].tolist(), ends[stops].tolist(),
+        docs[starts].tolist(), docs[stops - 1].tolist(), (stops - starts).tolist())}
