@@ -193,14 +193,22 @@ def _outcome(work) -> tuple:
         return None, f"{type(exc).__name__}: {exc}"
 
 
-def _start_search(articles, config, url_of, digest_of, published: dict):
+def _start_search(articles, config, url_of, digest_of, published: dict, staging: Path | None):
     """Start the search stage in a forked process; None when SITEGEN_SKIP_SEARCH=1 (benchmarks
-    of the build stage alone)."""
+    of the build stage alone).  A whole new index is written into *staging* there, beside the
+    rendering, instead of by the writer at the end."""
     if os.environ.get("SITEGEN_SKIP_SEARCH") == "1":
         return None
-    from .search import build_search_index
-    return _Forked(lambda: build_search_index(articles, config, url_of=url_of, out_dir=Path(config.out_dir),
-                                              published=published, digest_of=digest_of), "search")
+
+    def work():
+        from .search import build_search_index
+        from .writer import stage_files
+        index = build_search_index(articles, config, url_of=url_of, out_dir=Path(config.out_dir),
+                                   published=published, digest_of=digest_of)
+        if staging is not None and not index.incremental:
+            index = replace(index, files={}, staged=stage_files(staging, sorted(index.files.items())))
+        return index
+    return _Forked(work, "search")
 
 
 def _with_search_version(page, version: str):
@@ -239,7 +247,7 @@ def _build(config, today: str | None) -> BuildReport:
         report.times[name] = now - mark
         mark = now
 
-    from .writer import load_manifest, recover, write_site
+    from .writer import begin_stage, load_manifest, recover, write_site
     recover(out_dir)
     stats = scan(Path(config.content_dir))
     fingerprint = _fingerprint(config, stats, today)
@@ -271,13 +279,16 @@ def _build(config, today: str | None) -> BuildReport:
     if layout.target() != str(out_dir.resolve()):
         layout.forget()             # the cache describes another output folder: start cold
     manifest = load_manifest(cache_dir) if out_dir.is_dir() and layout.target() else {}
-    search_job = _start_search(published_articles(library.articles, urls), config,
-                               lambda a: urls[a.path], lambda a: library.digests[a.path], manifest)
+    env = _env_digest(config, today)
+    key = layout_key(library.articles, library.meta, library.flagged, env)
+    reuse = out_dir.is_dir() and layout.key() == key
+    # Laying the site out again means many pages may change: they, and a new search index, are
+    # written into the staging folder as they are made.
+    staging = None if reuse else begin_stage(out_dir)
+    search_job = _start_search(published_articles(library.articles, urls), config, lambda a: urls[a.path],
+                               lambda a: library.digests[a.path], manifest, staging)
     related = None
     try:
-        env = _env_digest(config, today)
-        key = layout_key(library.articles, library.meta, library.flagged, env)
-        reuse = out_dir.is_dir() and layout.key() == key
         if not reuse:
             related = _Related(library.articles, cache_dir)
         summaries = load_summaries(cache_dir)
@@ -299,7 +310,7 @@ def _build(config, today: str | None) -> BuildReport:
         if no_district:
             report.warnings.append(f"{no_district} article(s) without a district are listed only by date and topic")
         stage("plan")
-        files, staged, saved = _render_all(plan.model, config, plan.render, report, out_dir)
+        files, staged, saved = _render_all(plan.model, config, plan.render, report, staging)
         stage("render")
 
         search, error = search_job.result() if search_job else (None, None)
@@ -322,6 +333,7 @@ def _build(config, today: str | None) -> BuildReport:
     keep = [output for output in plan.kinds if output not in done]
     if search is not None:
         files += sorted(search.files.items())
+        staged += search.staged
         keep += search.keep
     else:       # no new index (it failed, or a benchmark skipped it): keep the one there is
         keep += [name for name in manifest if name.startswith("search/") and name not in plan.kinds
@@ -463,11 +475,11 @@ def _render_chunk(bounds: tuple[int, int]) -> tuple[list, list]:
 
 
 def _render_all(model, config, pages: list, report: BuildReport,
-                out_dir: Path | None = None) -> tuple[list, list, list]:
+                staging: Path | None = None) -> tuple[list, list, list]:
     """Render *pages* in order; return ((name, bytes) of each, [], their saved layout), or on
     big builds ([], (name, digest) of each, their saved layout): pages written straight into
-    *out_dir*'s staging folder by forked workers, so the writes overlap the rendering and no
-    page is held in memory.  A progress bar on a terminal.
+    the *staging* folder by forked workers, so the writes overlap the rendering and no page is
+    held in memory.  A progress bar on a terminal.
     """
     global _FORKED
     import multiprocessing
@@ -480,8 +492,6 @@ def _render_all(model, config, pages: list, report: BuildReport,
         progress.start()
     try:
         if len(pages) >= PARALLEL_MIN and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-            from .writer import begin_stage
-            staging = begin_stage(out_dir) if out_dir is not None else None
             _FORKED = (model, config, pages, staging)
             size = 500
             chunks = [(i, min(i + size, len(pages))) for i in range(0, len(pages), size)]

@@ -335,15 +335,36 @@ def _varint_text(values):
     return out.tobytes().decode("ascii"), ends
 
 
+PIECE = 1 << 20         # pairs encoded at a time (bounds the memory of the arrays)
+
+
 def _runs(batches: list, names_of: Callable[[list[int]], list[str]]) -> dict[str, tuple[str, int, int, int]]:
-    """Return {key name: (varint gaps, first, last, count)} from batches of packed pairs."""
+    """Return {key name: (varint gaps, first, last, count)} from batches of packed pairs
+    (emptying *batches*)."""
     import numpy as np
 
+    if not batches:
+        return {}
+    packed = np.concatenate(batches)
+    batches.clear()
     # Each batch is sorted and holds later documents than the one before: a stable sort
     # (timsort) merges the runs.
-    packed = np.sort(np.concatenate(batches), kind="stable") if batches else np.zeros(0, np.uint64)
-    if not len(packed):
-        return {}
+    packed.sort(kind="stable")
+    starts = np.flatnonzero(_firsts(packed >> np.uint64(32)))
+    out: dict[str, tuple[str, int, int, int]] = {}
+    begin = 0
+    while begin < len(packed):
+        cut = np.searchsorted(starts, begin + PIECE)       # the first key to start past the piece
+        end = int(starts[cut]) if cut < len(starts) else len(packed)
+        out.update(_encode(packed[begin:end], names_of))
+        begin = end
+    return out
+
+
+def _encode(packed, names_of: Callable[[list[int]], list[str]]) -> dict[str, tuple[str, int, int, int]]:
+    """Encode sorted packed pairs that hold whole keys."""
+    import numpy as np
+
     keys, docs = packed >> np.uint64(32), (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
     starts = np.flatnonzero(_firsts(keys))
     stops = np.append(starts[1:], len(docs))

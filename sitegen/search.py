@@ -475,6 +475,7 @@ class SearchIndex:
     # process receives and saves bytes, without unpickling and pickling megabytes again.
     _state: bytes | None = None
     _state_path: Path | None = None
+    staged: list[tuple[str, str]] = field(default_factory=list)   # (path, digest) of files already staged
 
     def save(self) -> None:
         """Remember this index for the next incremental build (after public/ holds it)."""

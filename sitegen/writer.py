@@ -101,6 +101,11 @@ def discard(folders: list, out_dir: Path) -> None:
     """
     trash = []
     for folder in folders:
+        try:
+            os.rmdir(folder)            # an empty staging folder: nothing to delete later
+            continue
+        except OSError:
+            pass
         target = out_dir.parent / f".{out_dir.name}.trash.{os.getpid()}.{time.time_ns()}"
         try:
             os.rename(folder, target)

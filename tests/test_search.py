@@ -211,6 +211,7 @@ def test_bulk_postings_give_each_document_its_own_tokens(monkeypatch):
     docs = _real_documents()
     assert len(docs) > 40
     monkeypatch.setattr(sitegen.postings, "CHUNK", 7)       # several batches, one cut short
+    monkeypatch.setattr(sitegen.postings, "PIECE", 500)     # and several pieces of encoding
     assert sitegen.postings.bulk_runs(docs, 3, PINYIN_MAX_CHARS, segmenter()) == _postings_one_by_one(docs, 3)
 
     text = st.text(alphabet=st.sampled_from("社区托养機構電網干部机关ＳＹＢ5g a,。\n㐀\uf900𠀀"), max_size=40)
