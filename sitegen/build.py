@@ -461,13 +461,18 @@ PARALLEL_MIN = 3000      # render in one process per core from this many pages
 _FORKED: tuple = ()
 
 
+_WORKER_RENDERER: list = []      # (the _FORKED it renders, Renderer): one a worker, for its caches
+
+
 def _render_chunk(bounds: tuple[int, int]) -> tuple[list, list]:
     """Render pages[bounds] (into the staging folder when there is one); save their layout."""
     from .layout import saved_page
     from .render import Renderer
     from .writer import stage_files
     model, config, pages, staging = _FORKED
-    renderer = Renderer(model, config)
+    if not _WORKER_RENDERER or _WORKER_RENDERER[0] is not _FORKED:
+        _WORKER_RENDERER[:] = [_FORKED, Renderer(model, config)]
+    renderer = _WORKER_RENDERER[1]
     chunk = pages[bounds[0]:bounds[1]]
     rendered = ((page.output, renderer.render(page)) for page in chunk)
     files = stage_files(staging, rendered) if staging else list(rendered)

@@ -23,7 +23,7 @@ SUMMARY_MAX = 120
 _SENTENCE_END = re.compile(r"[。！？!?]”?")
 _HEADING = re.compile(r"^(#{2,4})\s+(.*)$")
 _CAPTION = re.compile(r"^\s*(?:图|圖)\s*[：:]")
-_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _BULLET = re.compile(r"^\s*[-*]\s+")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _CJK_EDGE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -136,7 +136,7 @@ _summary = functools.lru_cache(maxsize=20_000)(summarize)
 def reading_minutes(body: str) -> int:
     """Return reading time in minutes at 400 Chinese characters a minute (at least 1)."""
     # the same ideograph ranges as sitegen.text.is_cjk, without importing the segmenter
-    return max(1, round(len(_CJK_CHAR.findall(body)) / READ_CHARS_PER_MINUTE))
+    return max(1, round(sum(map(len, _CJK_RUN.findall(body))) / READ_CHARS_PER_MINUTE))
 
 
 def date_cn(date: str, precision: str = "day") -> str:
@@ -219,11 +219,13 @@ class Renderer:
             topic_url=self._slug_url(model.topic_slugs, "topic/{}/"),
             tag_url=self._slug_url(model.tag_slugs, "tag/{}/"),
             person_url=self._slug_url(model.person_slugs, "people/{}/"),
-            people_of=people_of,
+            people_of=people_of, card=self.card,
         )
         env.filters.update(href=self.href, summary=self.summary, body_html=self.body_html,
                            when=lambda a: date_cn(a.date, a.date_precision), minutes=self.minutes)
         self.env = env
+        self._cards: dict = {}
+        self._card_macros: dict = {}
 
     def _slug_url(self, slugs: dict, pattern: str, optional: bool = False):
         """Return a template function: name -> link to its page from the page being rendered.
@@ -258,6 +260,22 @@ class Renderer:
         """Template filter: the link from the page being rendered to *article*."""
         return self.link(_page(ctx), self.model.article_url[article.path])
 
+    @pass_context
+    def card(self, ctx, article: Article, level: int = 2) -> Markup:
+        """Template function: the card of *article* (macro article_card), rendered once per
+        heading level and page depth: an article shows as a card on a dozen pages."""
+        page = _page(ctx)
+        depth = None if page.kind == "404" else page.url.count("/")   # what links from the page depend on
+        key = (article.path, level, depth)
+        html = self._cards.get(key)
+        if html is None:
+            macro = self._card_macros.get(depth)
+            if macro is None:
+                module = self.env.get_template("_macros.html").make_module({"page": page})
+                macro = self._card_macros[depth] = module.article_card
+            html = self._cards[key] = macro(article, level)
+        return html
+
     def summary(self, article: Article) -> str:
         return _summary(article.body)
 
@@ -283,8 +301,11 @@ class Renderer:
         article = page.context.get("article")
         if article is not None and article.path in self.model.flagged:
             banner = "预览：这篇文章是草稿或尚未到发布日期，正式构建不会发布。"
+        # home: the link to the site root; root: what goes before a path to link to it, the
+        # same as url(path) without a call per link (the chrome of every page has a dozen)
+        home = self.link(page)
         html = template.render(page.context, page=page, canonical=self.absolute(page.url) if page.kind != "404" else None,
-                               preview_banner=banner)
+                               preview_banner=banner, home=home, root="" if home == "./" else home)
         return (html.rstrip("\n") + "\n").encode("utf-8")
 
     def atom(self, page: Page) -> str:

@@ -78,10 +78,14 @@ def build_search_site(out_dir: Path, articles: list[Article] | None = None) -> P
     def url(path: str = "") -> str:
         return relative_link(here["url"], path)
 
+    def links() -> dict:
+        home = url("")     # the renderer gives every page these two (sitegen.render.Renderer.render)
+        return {"url": url, "home": home, "root": "" if home == "./" else home}
+
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(root / "templates")), autoescape=True)
     site = {"title": config.site_title, "description": config.site_description}
     here["url"] = "search/"
-    html = env.get_template("search.html").render(site=site, url=url, canonical=None)
+    html = env.get_template("search.html").render(site=site, canonical=None, **links())
     (out_dir / "search").mkdir()
     (out_dir / "search" / "index.html").write_text(html, encoding="utf-8")
     for art in articles:
@@ -90,13 +94,13 @@ def build_search_site(out_dir: Path, articles: list[Article] | None = None) -> P
         page = env.from_string(
             '{% extends "base.html" %}{% block title %}{{ a.title }}{% endblock %}'
             '{% block content %}<article><h1>{{ a.title }}</h1><p>{{ a.body }}</p></article>{% endblock %}'
-        ).render(site=site, url=url, canonical=None, a=art)
+        ).render(site=site, canonical=None, **links(), a=art)
         (out_dir / rel).mkdir(parents=True, exist_ok=True)
         (out_dir / rel / "index.html").write_text(page, encoding="utf-8")
     here["url"] = ""
     (out_dir / "index.html").write_text(env.from_string(
         '{% extends "base.html" %}{% block content %}<h1>首页</h1>{% endblock %}').render(
-        site=site, url=url, canonical=None), encoding="utf-8")
+        site=site, canonical=None, **links()), encoding="utf-8")
     (out_dir / "static").mkdir()
     for f in (root / "static").iterdir():
         if f.is_file():
