@@ -264,6 +264,12 @@ def _build(config, today: str | None) -> BuildReport:
         stage("check")
         return report
 
+    slugger = _SlugCache(cache_dir)
+    if not slugger.data:
+        # Slugs are made from scratch: this process needs jieba-rs and pypinyin, and so does the
+        # search process it is about to fork.  Loaded once here, before that fork.
+        from .text import load_segmenter_and_pinyin
+        load_segmenter_and_pinyin()
     library = load_content(Path(config.content_dir), cache_dir, preview=config.preview, today=today, stats=stats)
     report.errors += [e.describe() for e in library.errors]
     if library.skipped:
@@ -273,7 +279,6 @@ def _build(config, today: str | None) -> BuildReport:
     from .layout import Layout, layout_key
     from .plan import article_keys, load_summaries, plan_pages, save_summaries
     from .site import article_urls, district_slug_map, published_articles
-    slugger = _SlugCache(cache_dir)
     urls = article_urls(library.articles, district_slug_map(library.articles, slugger.district))
     layout = Layout(cache_dir)
     if layout.target() != str(out_dir.resolve()):

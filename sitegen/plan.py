@@ -34,7 +34,7 @@ def article_keys(articles, digests: dict, meta: dict, flagged: frozenset,
     *digests* and *meta* are the Library's: of each file's text, and of all its fields but the
     body.  *summaries* maps a text digest to the digest of its summary (`load_summaries`).
     """
-    from .render import summarize
+    from .render import cached_summary
 
     keys = {}
     fresh = {}
@@ -44,7 +44,7 @@ def article_keys(articles, digests: dict, meta: dict, flagged: frozenset,
         mark = "*" if path in flagged else ""
         summary = summaries.get(text) or fresh.get(text)
         if summary is None:
-            summary = fresh[text] = _digest(summarize(art.body))
+            summary = fresh[text] = _digest(cached_summary(art.body))
         link = _digest(f"{path}\0{meta[path]}{mark}")
         keys[path] = (_digest(f"{path}\0{text}{mark}"), link, _digest(f"{link}\0{summary}"))
     return keys, fresh

@@ -128,9 +128,10 @@ def summarize(body: str, limit: int = SUMMARY_MAX) -> str:
     return text[:limit] + "…"
 
 
-# An article's summary shows on up to a dozen pages; bounded, so a long `sitegen serve` keeps
-# only the summaries of recent bodies.
-_summary = functools.lru_cache(maxsize=20_000)(summarize)
+# An article's summary shows on up to a dozen pages, and the planner digests it first: render
+# workers forked after planning find it here.  Bounded, so a long `sitegen serve` keeps only
+# the summaries of recent bodies.
+cached_summary = functools.lru_cache(maxsize=20_000)(summarize)
 
 
 def reading_minutes(body: str) -> int:
@@ -277,7 +278,7 @@ class Renderer:
         return html
 
     def summary(self, article: Article) -> str:
-        return _summary(article.body)
+        return cached_summary(article.body)
 
     def body_html(self, article: Article) -> Markup:
         return Markup(markdown_to_html(article.body))

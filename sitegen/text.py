@@ -9,6 +9,7 @@ in folded text are offsets in the printed text.
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import operator
 import re
@@ -131,6 +132,13 @@ def keywords(text: str, limit: int = 8) -> list[str]:
 
 
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+
+
+def load_segmenter_and_pinyin() -> None:
+    """Load jieba-rs and pypinyin now (half a second between them), so that processes forked
+    afterwards start with them loaded."""
+    segmenter()
+    importlib.import_module("pypinyin.core")
 
 
 def slugify(text: str, max_words: int = 8) -> str:
