@@ -200,39 +200,37 @@ PARALLEL_MIN = 400     # tokenize in one process per core from this many documen
 _FORKED_DOCS: list = []
 
 
-def _postings_of(bounds: tuple[int, int]) -> tuple[tuple, dict[int, tuple]]:
+def _postings_of(bounds: tuple[int, int]) -> tuple[dict, ...]:
     from .postings import bulk_runs
 
-    inputs = {n: _FORKED_DOCS[n] for n in range(*bounds)}
-    return bulk_runs(list(inputs.values()), bounds[0], PINYIN_MAX_CHARS, segmenter()), inputs
+    inputs = [_FORKED_DOCS[n] for n in range(*bounds)]
+    return bulk_runs(inputs, bounds[0], PINYIN_MAX_CHARS, segmenter())
 
 
-def _postings_all(docs: _Docs) -> tuple[dict, ...]:
+def _postings_all(docs: _Docs, meanwhile: Callable[[], object]) -> tuple[tuple[dict, ...], object]:
     """Tokenize every document into postings: in one forked worker per core on big corpora
-    (jieba and set building are the slow part), each over one run of documents."""
+    (jieba is the slow part), each over one run of documents.  Return them and the value of
+    *meanwhile*, which runs here while the workers tokenize."""
     global _FORKED_DOCS
     import multiprocessing
     import os
 
     workers = min(os.cpu_count() or 1, 4)
-    if len(docs) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        _FORKED_DOCS = docs
-        try:
+    _FORKED_DOCS = docs
+    try:
+        if len(docs) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
             parts = [_postings_of((0, len(docs)))]
-        finally:
-            _FORKED_DOCS = []
-    else:
-        step = math.ceil(len(docs) / workers)
-        runs = [(i, min(i + step, len(docs))) for i in range(0, len(docs), step)]
-        _FORKED_DOCS = docs
-        try:
+            extra = meanwhile()
+        else:
+            step = math.ceil(len(docs) / workers)
+            runs = [(i, min(i + step, len(docs))) for i in range(0, len(docs), step)]
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                parts = pool.map(_postings_of, runs)
-        finally:
-            _FORKED_DOCS = []
-    for _, inputs in parts:
-        docs.set_inputs(inputs)
-    return tuple(join_runs([tables[i] for tables, _ in parts]) for i in range(4))
+                pending = pool.map_async(_postings_of, runs)
+                extra = meanwhile()
+                parts = pending.get()
+    finally:
+        _FORKED_DOCS = []
+    return tuple(join_runs([tables[i] for tables in parts]) for i in range(4)), extra
 
 
 class InputStore:
@@ -361,9 +359,6 @@ class _Docs:
 
     def __iter__(self):
         return (self[n] for n in range(len(self)))
-
-    def set_inputs(self, inputs: dict[int, tuple]) -> None:
-        self._inputs.update(inputs)
 
     def digest(self, n: int) -> bytes:
         """Digest the fields of document *n* that its input is made from."""
@@ -499,10 +494,15 @@ def _file_digest(data: bytes) -> str:
     return digest(data)
 
 
-def _full_index(docs: _Docs, post: tuple[dict, ...], readings: dict,
+def _document_files(docs: _Docs) -> dict[str, bytes]:
+    """Return the file of every document."""
+    return {f"search/d/{n}.js": _js(f"d{n}", _doc_file(doc)) for n, doc in enumerate(docs)}
+
+
+def _full_index(post: tuple[dict, ...], readings: dict,
                 plain: dict[str, str]) -> tuple[dict[str, bytes], _Words, dict, int]:
-    """Build every search file from the joined postings runs of every document."""
-    files = {f"search/d/{n}.js": _js(f"d{n}", _doc_file(doc)) for n, doc in enumerate(docs)}
+    """Build every shard from the joined postings runs of every document."""
+    files = {}
     body, title, word_body, word_title = post
 
     def final(run: list | None) -> str:
@@ -644,16 +644,19 @@ def build_search_index(articles: Sequence[Article], config: Config, *,
         if incremental:
             state = dict(state, digests=digests, ids=[a.id for a in docs.articles])
         else:
-            post = _postings_all(docs)
-            plain = state["plain"] if state else _plain_readings()
-            files, vocab, by_key, shards = _full_index(docs, post, state["readings"] if state else {}, plain)
+
+            def meanwhile() -> tuple[dict[str, bytes], dict[str, str]]:
+                store.replace_all(dict(zip(digests, docs)))
+                return _document_files(docs), state["plain"] if state else _plain_readings()
+            post, (documents, plain) = _postings_all(docs, meanwhile)
+            files, vocab, by_key, shards = _full_index(post, state["readings"] if state else {}, plain)
+            files.update(documents)
             blocks = fold_blocks()
             for name, pairs in blocks.items():
                 files[f"search/f/{name}.js"] = _js("f" + name, pairs)
             state = {"code": code, "shards": shards, "blocks": sorted(blocks), "words": vocab.docs,
                      "readings": vocab.readings, "plain": plain, "by_key": by_key, "files": {}, "digests": digests,
                      "ids": [a.id for a in docs.articles]}
-            store.replace_all(dict(zip(digests, docs)))
         files["search/meta.js"] = _js("meta", _meta(docs.articles, state["shards"], state["blocks"], districts))
         return _finish(files, state, incremental, state_path)
     finally:
