@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 from .cache import read_pickle, write_pickle
 
@@ -315,7 +316,11 @@ def _build(config, today: str | None) -> BuildReport:
         if no_district:
             report.warnings.append(f"{no_district} article(s) without a district are listed only by date and topic")
         stage("plan")
-        files, staged, saved = _render_all(plan.model, config, plan.render, report, staging)
+        # a cold build digests its pages while they render
+        digests = {} if plan.digests is None else plan.digests
+        files, staged, saved = _render_all(
+            plan.model, config, plan.render, report, staging,
+            (lambda: digests.update(plan_pages(plan.render, env, keys, {}, {})[0])) if plan.digests is None else None)
         stage("render")
 
         search, error = search_job.result() if search_job else (None, None)
@@ -330,7 +335,7 @@ def _build(config, today: str | None) -> BuildReport:
             if job:
                 job.stop()
 
-    digests = {**plan.digests, **shell_digests}
+    digests = {**digests, **shell_digests}
     rendered = plan.render + shells
     files += more + _static_files(config)
     files.append((".sitegen.json", (json.dumps({"base_url": config.base_url}, ensure_ascii=False) + "\n").encode()))
@@ -372,7 +377,7 @@ class _Plan:
     kinds: dict             # output -> kind of every page of the site
     render: list            # the pages to render now, but the search shells
     shells: list            # the search pages: planned once the index version is known
-    digests: dict           # output -> digest of each page to render
+    digests: dict | None    # output -> digest of each page to render; None: take them while rendering
     old: dict               # output -> digest in the last build (of the shells, at least)
     from_model: bool
 
@@ -390,9 +395,12 @@ def _plan_from_model(library, config, slugger, related, layout, env: str, keys: 
     slugger.save()
     old = layout.digests()
     pages = [p for p in model.pages if p.kind != "search"]
+    shells = [p for p in model.pages if p.kind == "search"]
+    kinds = {p.output: p.kind for p in model.pages}
+    if not old:     # nothing to compare with: every page renders, and is digested meanwhile
+        return _Plan(replace(model, pages=()), kinds, pages, shells, None, old, True)
     digests, todo = plan_pages(pages, env, keys, old, manifest)
-    return _Plan(replace(model, pages=()), {p.output: p.kind for p in model.pages},
-                 [p for p in pages if p.output in todo], [p for p in model.pages if p.kind == "search"],
+    return _Plan(replace(model, pages=()), kinds, [p for p in pages if p.output in todo], shells,
                  {out: digests[out] for out in todo}, old, True)
 
 
@@ -484,12 +492,12 @@ def _render_chunk(bounds: tuple[int, int]) -> tuple[list, list]:
     return files, [saved_page(page) for page in chunk]
 
 
-def _render_all(model, config, pages: list, report: BuildReport,
-                staging: Path | None = None) -> tuple[list, list, list]:
+def _render_all(model, config, pages: list, report: BuildReport, staging: Path | None = None,
+                meanwhile: Callable[[], object] | None = None) -> tuple[list, list, list]:
     """Render *pages* in order; return ((name, bytes) of each, [], their saved layout), or on
     big builds ([], (name, digest) of each, their saved layout): pages written straight into
     the *staging* folder by forked workers, so the writes overlap the rendering and no page is
-    held in memory.  A progress bar on a terminal.
+    held in memory.  *meanwhile* runs here while workers render.  A progress bar on a terminal.
     """
     global _FORKED
     import multiprocessing
@@ -509,7 +517,10 @@ def _render_all(model, config, pages: list, report: BuildReport,
             saved: list = []
             try:
                 with multiprocessing.get_context("fork").Pool(workers) as pool:
-                    for files, rows in pool.imap(_render_chunk, chunks):
+                    results = pool.imap(_render_chunk, chunks)
+                    if meanwhile:
+                        meanwhile()
+                    for files, rows in results:
                         out += files
                         saved += rows
                         if progress:
@@ -518,6 +529,8 @@ def _render_all(model, config, pages: list, report: BuildReport,
                 _FORKED = ()
             return ([], out, saved) if staging else (out, [], saved)
         from .render import Renderer
+        if meanwhile:
+            meanwhile()
         renderer = Renderer(model, config)
         out = []
         for page in pages:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from hypothesis import given, settings, strategies as st
 
-from sitegen.frontmatter import _Loader, _plain_fields, split_front_matter
+from sitegen.frontmatter import _plain_fields, load_yaml, split_front_matter
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _yaml(head: str):
+    import yaml
+
     try:
-        return yaml.load(head, Loader=_Loader)
+        return load_yaml(head)
     except (yaml.YAMLError, ValueError) as exc:
         return exc
 
