@@ -266,12 +266,11 @@ def _build(config, today: str | None) -> BuildReport:
         return report
 
     slugger = _SlugCache(cache_dir)
-    if not slugger.data:
-        # Slugs are made from scratch: this process needs jieba-rs and pypinyin, and so does the
-        # search process it is about to fork.  Loaded once here, before that fork.
-        from .text import load_segmenter_and_pinyin
-        load_segmenter_and_pinyin()
-    library = load_content(Path(config.content_dir), cache_dir, preview=config.preview, today=today, stats=stats)
+    from .text import load_segmenter_and_pinyin
+    # Slugs made from scratch need jieba-rs and pypinyin here, and so does the search process
+    # forked next: loaded once, while the files are parsed.
+    library = load_content(Path(config.content_dir), cache_dir, preview=config.preview, today=today, stats=stats,
+                           meanwhile=None if slugger.data else load_segmenter_and_pinyin)
     report.errors += [e.describe() for e in library.errors]
     if library.skipped:
         report.warnings.append(f"{len(library.skipped)} draft or future-dated article(s) left out")

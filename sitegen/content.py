@@ -16,6 +16,7 @@ import pickle
 import zlib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Callable
 
 from .errors import SitegenError
 from .frontmatter import parse_article, read_text
@@ -105,16 +106,22 @@ def _parse_chunk(job: tuple) -> list:
     return [_parse(content_dir, rel) for rel in rels]
 
 
-def _parse_all(content_dir: Path, rels: list) -> list:
-    """Parse *rels* in order: in forked workers when there are many (YAML parsing is the slow part)."""
+def _parse_all(content_dir: Path, rels: list, meanwhile: Callable[[], object] | None = None) -> list:
+    """Parse *rels* in order: in forked workers when there are many (YAML parsing is the slow
+    part), while *meanwhile* runs here."""
     import multiprocessing
     workers = min(os.cpu_count() or 1, 4)
     if len(rels) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if meanwhile:
+            meanwhile()
         return _parse_chunk((content_dir, rels))
     size = -(-len(rels) // (workers * 4))
     jobs = [(content_dir, rels[i:i + size]) for i in range(0, len(rels), size)]
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return [parsed for part in pool.map(_parse_chunk, jobs) for parsed in part]
+        pending = pool.map_async(_parse_chunk, jobs)
+        if meanwhile:
+            meanwhile()
+        return [parsed for part in pending.get() for parsed in part]
 
 
 def _shard(rel: str) -> int:
@@ -155,10 +162,12 @@ def _write_cache(folder: Path, entries: dict, shards: set) -> None:
 
 
 def load_content(content_dir: Path, cache_dir: Path | None = None, *, preview: bool = False,
-                 today: str | None = None, stats: list | None = None, fingerprint: str | None = None) -> Library:
+                 today: str | None = None, stats: list | None = None, fingerprint: str | None = None,
+                 meanwhile: Callable[[], object] | None = None) -> Library:
     """Read every article; collect per-file errors instead of stopping.
 
-    *stats* and *fingerprint* are the caller's `scan` and `fingerprint_of` it, if it has them.
+    *stats* and *fingerprint* are the caller's `scan` and `fingerprint_of` it, if it has them;
+    *meanwhile* runs while files are parsed (before the load returns, in any case).
     """
     content_dir = Path(content_dir)
     today = today_from_env(today)
@@ -172,7 +181,7 @@ def load_content(content_dir: Path, cache_dir: Path | None = None, *, preview: b
         entries[rel] = hit if hit is not None and hit[0] == mtime and hit[1] == size else None
         if entries[rel] is None:
             stale.append((rel, mtime, size))
-    for (rel, mtime, size), parsed in zip(stale, _parse_all(content_dir, [rel for rel, _, _ in stale])):
+    for (rel, mtime, size), parsed in zip(stale, _parse_all(content_dir, [rel for rel, _, _ in stale], meanwhile)):
         entries[rel] = (mtime, size, *parsed)
     if cache is not None:
         dirty = {_shard(rel) for rel, _, _ in stale} | {_shard(rel) for rel in old.keys() - entries.keys()}
