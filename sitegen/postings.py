@@ -201,49 +201,25 @@ def bulk_runs(inputs: Sequence[tuple], first: int, max_chars: int, cut: Callable
         texts = [t for doc in batch for t in (doc[2], doc[3], doc[4])]   # headline, body, extra
         lengths = np.fromiter(map(len, texts), np.int64, len(texts)) + 1
         points = lookup[np.frombuffer(("\n".join(texts) + "\n").encode("utf-32-le"), np.uint32)]
-        folded = points.tobytes().decode("utf-32-le")
-        offsets = np.concatenate(([0], np.cumsum(lengths))).tolist()
         owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-        doc = owner // 3 + base
-        in_head = owner % 3 == 0
-        han = np.zeros(len(points), bool)
-        for low, high in _HAN_RANGES:
-            han |= (points >= low) & (points <= high)
-        pair = han[:-1] & han[1:]        # texts end in "\n", so no pair spans two of them
-        lone = han.copy()
-        lone[1:] &= ~han[:-1]
-        lone[:-1] &= ~han[1:]
-        bigrams = (points[:-1][pair].astype(np.int64) << 16) | points[1:][pair]
-        bigram_docs = doc[:-1][pair]
-        head_bigrams = in_head[:-1][pair]
-        head_han = han & in_head
+        body_chars, head_chars = _character_keys(points, owner // 3 + base, owner % 3 == 0)
 
         body_words, head_words = [], []
+        folded = points.tobytes().decode("utf-32-le")
+        offsets = np.concatenate(([0], np.cumsum(lengths))).tolist()
         for i, n in enumerate(range(base, base + len(batch))):
             head, body_start, body_end = offsets[3 * i], offsets[3 * i + 1], offsets[3 * i + 3] - 1
             head_text, body_text = folded[head:body_start - 1], folded[body_start:body_end]
             body_words.append(cut(body_text))
             head_words.append(cut(head_text))
-            found = set(_LATIN.findall(head_text))
-            for key in found:
-                latin_title[key].append(n)
-            found.update(_LATIN.findall(body_text))
-            district, topics = batch[i][5], batch[i][6]
-            if district:
-                found.add("d:" + fold(district))
-            found.update("t:" + fold(t) for t in topics)
-            for key in found:
-                latin_body[key].append(n)
+            _add_latin_keys(n, head_text, body_text, batch[i][5], batch[i][6], latin_body, latin_title)
         body_ids, body_owner = _flatten(body_words, vocab, base)
         head_ids, head_owner = _flatten(head_words, vocab, base)
-        singles = np.asarray(vocab.han_lengths, np.int64)[body_ids] == 1
+        singles = np.asarray(vocab.han_lengths, np.int64)[body_ids] == 1     # jieba's one-character words
         single_points = np.asarray(vocab.first_points, np.int64)[body_ids[singles]]
 
-        codes["body"].append(_pack(
-            (bigrams, points[lone].astype(np.int64), points[head_han].astype(np.int64), single_points),
-            (bigram_docs, doc[lone], doc[head_han], body_owner[singles])))
-        codes["title"].append(_pack((bigrams[head_bigrams], points[head_han].astype(np.int64)),
-                                    (bigram_docs[head_bigrams], doc[head_han])))
+        codes["body"].append(_pack(body_chars[0] + (single_points,), body_chars[1] + (body_owner[singles],)))
+        codes["title"].append(_pack(*head_chars))
         body_pinyin = _pinyin_words(body_ids, body_owner, vocab, max_chars)
         head_pinyin = _pinyin_words(head_ids, head_owner, vocab, max_chars)
         codes["word_body"].append(_pack((body_pinyin[0], head_pinyin[0]), (body_pinyin[1], head_pinyin[1])))
@@ -255,6 +231,44 @@ def bulk_runs(inputs: Sequence[tuple], first: int, max_chars: int, cut: Callable
     title.update(runs_of(latin_title))
     word_names = lambda ids: [vocab.words[w] for w in ids]   # noqa: E731
     return body, title, _runs(codes["word_body"], word_names), _runs(codes["word_title"], word_names)
+
+
+def _character_keys(points, doc, in_head) -> tuple[tuple, tuple]:
+    """Return ((keys, documents) of the bodies, (keys, documents) of the headlines) for the Han
+    characters of a batch: bigrams, lone characters, and every character of a headline (both).
+
+    *points* are the folded code points of the batch's texts, each ending in a newline; *doc* and
+    *in_head* say, for each, its document and whether it is in a headline."""
+    import numpy as np
+
+    han = np.zeros(len(points), bool)
+    for low, high in _HAN_RANGES:
+        han |= (points >= low) & (points <= high)
+    pair = han[:-1] & han[1:]        # texts end in "\n", so no pair spans two of them
+    lone = han.copy()
+    lone[1:] &= ~han[:-1]
+    lone[:-1] &= ~han[1:]
+    bigrams = (points[:-1][pair].astype(np.int64) << 16) | points[1:][pair]
+    bigram_docs = doc[:-1][pair]
+    head_bigrams = in_head[:-1][pair]
+    head_han = han & in_head
+    head_points = points[head_han].astype(np.int64)
+    return (((bigrams, points[lone].astype(np.int64), head_points), (bigram_docs, doc[lone], doc[head_han])),
+            ((bigrams[head_bigrams], head_points), (bigram_docs[head_bigrams], doc[head_han])))
+
+
+def _add_latin_keys(n: int, head: str, body: str, district: str, topics: tuple,
+                    body_keys: dict, title_keys: dict) -> None:
+    """Add document *n* to the postings of its Latin and digit runs and its filter keys."""
+    found = set(_LATIN.findall(head))
+    for key in found:
+        title_keys[key].append(n)
+    found.update(_LATIN.findall(body))
+    if district:
+        found.add("d:" + fold(district))
+    found.update("t:" + fold(t) for t in topics)
+    for key in found:
+        body_keys[key].append(n)
 
 
 def _flatten(token_lists: list[list[str]], vocab: _Vocabulary, base: int):
