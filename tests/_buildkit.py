@@ -27,6 +27,13 @@ def make_config(tmp: Path, content: Path | None = None, **changes):
     return config.with_overrides(content_dir=content, out_dir=tmp / "public", cache_dir=tmp / "cache", **changes)
 
 
+def make_config_with_templates(tmp: Path):
+    """Return make_config(tmp) reading a copy of the templates in *tmp*/templates, to edit."""
+    templates = tmp / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    return make_config(tmp, templates_dir=templates)
+
+
 def build(config, today: str = TODAY):
     return build_site(config, today=today)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -17,7 +16,8 @@ import sitegen.writer
 from sitegen.errors import SitegenError
 from sitegen.writer import write_site
 
-from _buildkit import ROOT, assert_like_clean, build, edit_article, make_config, tree
+from _buildkit import (ROOT, assert_like_clean, build, edit_article, make_config,
+                       make_config_with_templates, tree)
 
 
 
@@ -116,12 +116,9 @@ def test_metadata_edits_lay_the_site_out_again_and_a_broken_layout_store_is_igno
 
 
 def test_template_change_rerenders(tmp_path):
-    templates = tmp_path / "templates"
-    shutil.copytree(ROOT / "templates", templates)
-    config = make_config(tmp_path, templates_dir=templates)
+    config = make_config_with_templates(tmp_path)
     build(config)
-    (templates / "404.html").write_text((templates / "404.html").read_text(encoding="utf-8")
-                                        .replace("找不到这个页面", "页面不存在"), encoding="utf-8")
+    edit_article(config.templates_dir / "404.html", "找不到这个页面", "页面不存在")
     report = build(config)
     assert "页面不存在" in (config.out_dir / "404.html").read_text(encoding="utf-8")
     assert "404.html" in report.changed
@@ -178,13 +175,10 @@ def test_killed_before_journal_is_applied_rolls_forward(tmp_path, monkeypatch):
 
 def test_failure_before_swap_leaves_public_whole(tmp_path, monkeypatch):
     """Many changes (here a template edit) build a whole new tree aside and swap it in."""
-    templates = tmp_path / "templates"
-    shutil.copytree(ROOT / "templates", templates)
-    config = make_config(tmp_path, templates_dir=templates)
+    config = make_config_with_templates(tmp_path)
     build(config)
     before = tree(config.out_dir)
-    base = templates / "base.html"
-    base.write_text(base.read_text(encoding="utf-8").replace("跳到正文", "跳到主要内容"), encoding="utf-8")
+    edit_article(config.templates_dir / "base.html", "跳到正文", "跳到主要内容")
 
     def crash(a, b):
         raise KeyboardInterrupt("killed just before the swap")

@@ -16,7 +16,8 @@ import pytest
 
 import sitegen.layout
 
-from _buildkit import ROOT, assert_like_clean, build, clean_tree, edit_article, make_config, tree
+from _buildkit import (assert_like_clean, build, clean_tree, edit_article, make_config,
+                       make_config_with_templates, tree)
 
 
 def rebuild_like_clean(tmp_path: Path, config, *, from_layout: bool) -> None:
@@ -158,13 +159,9 @@ def test_two_articles_on_one_url(tmp_path):
 
 
 def test_template_taxonomy_and_base_url_changes(tmp_path):
-    templates = tmp_path / "templates"
-    shutil.copytree(ROOT / "templates", templates)
-    config = make_config(tmp_path, templates_dir=templates)
+    config = make_config_with_templates(tmp_path)
     build(config)
-    macros = templates / "_macros.html"
-    macros.write_text(macros.read_text(encoding="utf-8").replace('class="summary"', 'class="summary lead"'),
-                      encoding="utf-8")
+    edit_article(config.templates_dir / "_macros.html", 'class="summary"', 'class="summary lead"')
     rebuild_like_clean(tmp_path, config, from_layout=False)
     edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
     rebuild_like_clean(tmp_path, config, from_layout=True)
