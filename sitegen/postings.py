@@ -15,7 +15,7 @@ import operator
 import re
 from typing import Callable, Iterable, Sequence
 
-from .text import fold, fold_table
+from .text import SEARCH_HAN_RANGES, SEARCH_HAN_RUN, fold, fold_table
 
 # Varint alphabets: a number is base-32 digits, most significant first; every digit
 # but the last is taken from CONT, the last from FIN.  Both are JSON-safe.
@@ -136,9 +136,7 @@ def runs_of(table: dict[str, list[int]]) -> dict[str, tuple[str, int, int, int]]
 # --- bulk postings ---
 # Han characters for search are all in the Basic Multilingual Plane, so a key of one or two of
 # them is one number below 2**32: a character's code point, or (first << 16) | second.
-_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 _LATIN = re.compile(r"[a-z0-9]+")
-_ALL_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 CHUNK = 1000            # documents per batch of arrays (bounds the memory of one batch)
 
 
@@ -159,7 +157,7 @@ class _Vocabulary:
         out = np.fromiter(map(self.ids.__getitem__, words), np.int64, len(words))
         fresh = list(itertools.islice(self.ids, len(self.words), None))
         self.words += fresh
-        self.han_lengths += [len(w) if _ALL_HAN.fullmatch(w) else 0 if w.strip() else -1 for w in fresh]
+        self.han_lengths += [len(w) if SEARCH_HAN_RUN.fullmatch(w) else 0 if w.strip() else -1 for w in fresh]
         self.first_points += [ord(w[0]) for w in fresh]
         return out
 
@@ -242,7 +240,7 @@ def _character_keys(points, doc, in_head) -> tuple[tuple, tuple]:
     import numpy as np
 
     han = np.zeros(len(points), bool)
-    for low, high in _HAN_RANGES:
+    for low, high in SEARCH_HAN_RANGES:
         han |= (points >= low) & (points <= high)
     pair = han[:-1] & han[1:]        # texts end in "\n", so no pair spans two of them
     lone = han.copy()

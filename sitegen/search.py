@@ -32,8 +32,8 @@ from .cache import read_pickle, write_bytes
 from .config import Config
 from .model import Article
 from .postings import decode_postings, encode_postings, join_runs, shorter
-from .text import (add_words, fold, fold_table, is_search_cjk, search_runs, search_token_set, search_tokens,
-                   segmenter, words)
+from .text import (SEARCH_HAN_RUN, add_words, fold, fold_table, is_search_cjk, search_runs, search_token_set,
+                   search_tokens, segmenter, words)
 
 FORMAT_VERSION = 1
 # Aim for shards of about this many bytes before gzip (≈ 5–8 KB gzipped).
@@ -164,7 +164,6 @@ class DocTokens:
     body_words: frozenset[str]    # words of the headline, body, tags and places that get pinyin keys
 
 
-_ALL_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 def _index_words(text: str) -> tuple[set[str], set[str]]:
@@ -174,7 +173,7 @@ def _index_words(text: str) -> tuple[set[str], set[str]]:
     words of 2–3 characters (4–5 in all), so that pinyin typed for a compound jieba
     splits (机关|干部 → jiguanganbu) still matches."""
     ws = words(text)
-    han = {w for w in set(ws) if _ALL_HAN.fullmatch(w)}
+    han = {w for w in set(ws) if SEARCH_HAN_RUN.fullmatch(w)}
     short = {w for w in han if 2 <= len(w) <= 3}
     pinyin = {w for w in han if 2 <= len(w) <= PINYIN_MAX_CHARS}
     pinyin.update(a + b for a, b in zip(ws, ws[1:]) if a in short and b in short and len(a) + len(b) <= 5)
@@ -214,7 +213,6 @@ def _postings_all(docs: _Docs, meanwhile: Callable[[], object]) -> tuple[tuple[d
     *meanwhile*, which runs here while the workers tokenize."""
     global _FORKED_DOCS
     import multiprocessing
-    import os
 
     workers = min(os.cpu_count() or 1, 4)
     _FORKED_DOCS = docs
