@@ -277,7 +277,7 @@ def _build(config, today: str | None) -> BuildReport:
     stage("load")
 
     from .layout import Layout, layout_key
-    from .plan import article_keys, load_summaries, plan_pages, save_summaries
+    from .plan import article_keys, load_summaries, page_digests, plan_pages, save_summaries
     from .site import article_urls, district_slug_map, published_articles
     urls = article_urls(library.articles, district_slug_map(library.articles, slugger.district))
     layout = Layout(cache_dir)
@@ -315,11 +315,12 @@ def _build(config, today: str | None) -> BuildReport:
         if no_district:
             report.warnings.append(f"{no_district} article(s) without a district are listed only by date and topic")
         stage("plan")
-        # a cold build digests its pages while they render
-        digests = {} if plan.digests is None else plan.digests
-        files, staged, saved = _render_all(
-            plan.model, config, plan.render, report, staging,
-            (lambda: digests.update(plan_pages(plan.render, env, keys, {}, {})[0])) if plan.digests is None else None)
+        digests = plan.digests
+        meanwhile = None
+        if digests is None:     # a cold build digests its pages while they render
+            digests = {}
+            meanwhile = lambda: digests.update(page_digests(plan.render, env, keys))  # noqa: E731
+        files, staged, saved = _render_all(plan.model, config, plan.render, report, staging, meanwhile)
         stage("render")
 
         search, error = search_job.result() if search_job else (None, None)
@@ -473,18 +474,22 @@ PARALLEL_MIN = 3000      # render in one process per core from this many pages
 _FORKED: tuple = ()
 
 
-_WORKER_RENDERER: list = []      # (the _FORKED it renders, Renderer): one a worker, for its caches
+_WORKER_RENDERER = None          # a render worker's one Renderer, for its caches (cards, summaries)
+
+
+def _start_render_worker() -> None:
+    global _WORKER_RENDERER
+    from .render import Renderer
+    model, config, _, _ = _FORKED
+    _WORKER_RENDERER = Renderer(model, config)
 
 
 def _render_chunk(bounds: tuple[int, int]) -> tuple[list, list]:
     """Render pages[bounds] (into the staging folder when there is one); save their layout."""
     from .layout import saved_page
-    from .render import Renderer
     from .writer import stage_files
-    model, config, pages, staging = _FORKED
-    if not _WORKER_RENDERER or _WORKER_RENDERER[0] is not _FORKED:
-        _WORKER_RENDERER[:] = [_FORKED, Renderer(model, config)]
-    renderer = _WORKER_RENDERER[1]
+    _, _, pages, staging = _FORKED
+    renderer = _WORKER_RENDERER
     chunk = pages[bounds[0]:bounds[1]]
     rendered = ((page.output, renderer.render(page)) for page in chunk)
     files = stage_files(staging, rendered) if staging else list(rendered)
@@ -515,7 +520,7 @@ def _render_all(model, config, pages: list, report: BuildReport, staging: Path |
             out: list = []
             saved: list = []
             try:
-                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                with multiprocessing.get_context("fork").Pool(workers, initializer=_start_render_worker) as pool:
                     results = pool.imap(_render_chunk, chunks)
                     if meanwhile:
                         meanwhile()

@@ -114,13 +114,18 @@ def _holds_article(value) -> bool:
     return False
 
 
+def page_digests(pages, env: str, keys: dict) -> dict:
+    """Return output -> digest of every page."""
+    reprs: dict = {}
+    return {page.output: page_digest(page, env, keys, reprs) for page in pages}
+
+
 def plan_pages(pages, env: str, keys: dict, old: dict, written: dict) -> tuple[dict, set]:
     """Return (output -> digest of every page, outputs to render).
 
     *old* holds the digests of the last build, *written* the outputs it left on disk.
     """
-    reprs: dict = {}
-    digests = {page.output: page_digest(page, env, keys, reprs) for page in pages}
+    digests = page_digests(pages, env, keys)
     todo = {out for out, d in digests.items() if old.get(out) != d or out not in written}
     return digests, todo
 
