@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from markupsafe import Markup, escape
@@ -179,6 +178,16 @@ def month_chart(counts: dict, months: Iterable[str], label: str = "") -> Markup:
 
 # ---------------------------------------------------------------- Jinja
 
+def _xml_text(text: str) -> str:
+    """Escape text for an XML element (xml.sax.saxutils would import urllib.request: 20 ms)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _xml_attr(text: str) -> str:
+    """Escape text for a double-quoted XML attribute."""
+    return _xml_text(text).replace('"', "&quot;")
+
+
 def relative_link(page_url: str, path: str = "") -> str:
     """Return the link from the page at *page_url* to *path*, both relative to the site root.
 
@@ -291,7 +300,7 @@ class Renderer:
         if page.template == "atom":
             return self.atom(page).encode("utf-8")
         if page.template == "sitemap":
-            locs = "".join(f"<url><loc>{xml_escape(self.absolute(u))}</loc></url>\n" for u in page.context["urls"])
+            locs = "".join(f"<url><loc>{_xml_text(self.absolute(u))}</loc></url>\n" for u in page.context["urls"])
             return ('<?xml version="1.0" encoding="UTF-8"?>\n'
                     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
                     f"{locs}</urlset>\n").encode("utf-8")
@@ -322,22 +331,22 @@ class Renderer:
 
         out = ['<?xml version="1.0" encoding="utf-8"?>',
                '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',
-               f"<title>{xml_escape(title)}</title>",
-               f'<link rel="self" href="{xml_escape(self_url)}"/>',
-               f'<link rel="alternate" type="text/html" href="{xml_escape(self.absolute(ctx["url"]))}"/>',
-               f"<id>{xml_escape(ident(page.url))}</id>",
+               f"<title>{_xml_text(title)}</title>",
+               f'<link rel="self" href="{_xml_attr(self_url)}"/>',
+               f'<link rel="alternate" type="text/html" href="{_xml_attr(self.absolute(ctx["url"]))}"/>',
+               f"<id>{_xml_text(ident(page.url))}</id>",
                f"<updated>{updated}</updated>"]
         for art in items:
             link = self.model.article_url[art.path]
             authors = people_of(art) or (self.config.site_title,)
             out += ["<entry>",
-                    f"<title>{xml_escape(art.title)}</title>",
-                    f'<link rel="alternate" type="text/html" href="{xml_escape(self.absolute(link))}"/>',
-                    f"<id>{xml_escape(ident(link))}</id>",
+                    f"<title>{_xml_text(art.title)}</title>",
+                    f'<link rel="alternate" type="text/html" href="{_xml_attr(self.absolute(link))}"/>',
+                    f"<id>{_xml_text(ident(link))}</id>",
                     f"<updated>{art.date}T00:00:00+08:00</updated>",
-                    *(f"<author><name>{xml_escape(a)}</name></author>" for a in authors[:3]),
-                    *(f'<category term="{xml_escape(t)}"/>' for t in art.topics),
-                    f"<summary>{xml_escape(self.summary(art))}</summary>",
+                    *(f"<author><name>{_xml_text(a)}</name></author>" for a in authors[:3]),
+                    *(f'<category term="{_xml_attr(t)}"/>' for t in art.topics),
+                    f"<summary>{_xml_text(self.summary(art))}</summary>",
                     "</entry>"]
         out.append("</feed>")
         return "\n".join(out) + "\n"
