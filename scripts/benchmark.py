@@ -111,6 +111,15 @@ print(json.dumps({"build": t2 - t1, "rendered": sum(report.rendered.values()), "
 """
 
 
+def compile_package() -> None:
+    """Write sitegen's bytecode, as its first run on a user's machine does: where
+    PYTHONDONTWRITEBYTECODE is set (this machine sets it), every build process would
+    otherwise compile the package's modules again (30-60 ms)."""
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "sitegen"), quiet=1)
+
+
 def run_build(content: Path, out: Path, cache: Path) -> dict:
     env = dict(os.environ, SITEGEN_TODAY=TODAY, PYTHONPATH=str(ROOT))
     start = time.perf_counter()
@@ -162,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_search:
         os.environ["SITEGEN_SKIP_SEARCH"] = "1"
     base = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
+    compile_package()
     try:
         for n in (int(s) for s in args.sizes.split(",") if s.strip()):
             print(f"N = {n:,}", flush=True)

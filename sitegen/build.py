@@ -136,9 +136,12 @@ def _static_files(config) -> list:
 
 class _Forked:
     """Work run in a forked process beside the build (the search index, related articles):
-    it uses the second core while this one lays out, plans and renders pages."""
+    it uses the second core while this one lays out, plans and renders pages.
 
-    def __init__(self, work, name: str) -> None:
+    With *talk*, the work is called with a channel: it reads the build's messages with
+    ``channel.recv()`` and answers one with ``channel.answer(value)`` (see `ask`)."""
+
+    def __init__(self, work, name: str, talk: bool = False) -> None:
         import multiprocessing
 
         self.name = name
@@ -148,7 +151,7 @@ class _Forked:
             self.outcome = _outcome(work)
             return
         context = multiprocessing.get_context("fork")
-        self.receive, send = context.Pipe(duplex=False)
+        self.receive, send = context.Pipe(duplex=talk)
 
         def child() -> None:
             import gc
@@ -156,8 +159,9 @@ class _Forked:
             # of waiting for a reader forever.
             self.receive.close()
             gc.enable()         # its working set is large and short-lived
+            outcome = _outcome(lambda: work(_Channel(send))) if talk else _outcome(work)
             try:
-                send.send(_outcome(work))
+                send.send(("done", outcome))
             except OSError:
                 pass
             send.close()
@@ -166,16 +170,43 @@ class _Forked:
         self.process.start()
         send.close()
 
+    def ask(self, message: object, answered: bool = True) -> object:
+        """Send a talking job *message*; return its answer (None when it ended instead, or
+        when not *answered*: a message that needs no answer)."""
+        try:
+            self.receive.send(message)
+        except OSError:
+            self._ended(None)
+            return None
+        return self.answer() if answered else None
+
+    def answer(self) -> object:
+        """Wait for a talking job's answer to the last message (None when it ended instead)."""
+        return self._next()
+
     def result(self) -> tuple:
         """Wait for (the work's value or None, an error message or None)."""
-        if self.outcome is None:
-            try:
-                self.outcome = self.receive.recv()
-            except EOFError:
-                self.outcome = (None, f"{self.name}: the process died (exit code {self.process.exitcode})")
-            finally:
-                self.stop()
+        while self.outcome is None:
+            self._next()
         return self.outcome
+
+    def _next(self) -> object:
+        try:
+            tag, value = self.receive.recv()
+        except (EOFError, OSError):
+            self._ended(None)
+            return None
+        if tag == "done":
+            self._ended(value)
+            return None
+        return value
+
+    def _ended(self, outcome: tuple | None) -> None:
+        if outcome is None:
+            code = self.process.exitcode if self.process is not None else None
+            outcome = (None, f"{self.name}: the process died (exit code {code})")
+        self.outcome = outcome
+        self.stop()
 
     def stop(self) -> None:
         """End the process (a build that failed meanwhile never reads its result)."""
@@ -187,6 +218,19 @@ class _Forked:
             self.process = None
 
 
+class _Channel:
+    """The forked side of a talking job's pipe."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+
+    def recv(self) -> object:
+        return self.connection.recv()
+
+    def answer(self, value: object) -> None:
+        self.connection.send(("answer", value))
+
+
 def _outcome(work) -> tuple:
     try:
         return work(), None
@@ -194,22 +238,105 @@ def _outcome(work) -> tuple:
         return None, f"{type(exc).__name__}: {exc}"
 
 
-def _start_search(articles, config, url_of, digest_of, published: dict, staging: Path | None):
-    """Start the search stage in a forked process; None when SITEGEN_SKIP_SEARCH=1 (benchmarks
-    of the build stage alone).  A whole new index is written into *staging* there, beside the
-    rendering, instead of by the writer at the end."""
-    if os.environ.get("SITEGEN_SKIP_SEARCH") == "1":
-        return None
+class _SearchStage:
+    """The search index, made in a forked process beside the pages.
 
-    def work():
-        from .search import build_search_index
-        from .writer import stage_files
-        index = build_search_index(articles, config, url_of=url_of, out_dir=Path(config.out_dir),
-                                   published=published, digest_of=digest_of)
-        if staging is not None and not index.incremental:
-            index = replace(index, files={}, staged=stage_files(staging, sorted(index.files.items())))
-        return index
-    return _Forked(work, "search")
+    A build that may patch the last index starts that process before it reads the articles,
+    to load the index state and jieba meanwhile (the slow part of a patch); once the
+    articles are read, it sends the process their digests and then the inputs of the
+    changed ones.  When the index must be built whole, a process forked after the load
+    does it, holding the articles without copying them.  Off with SITEGEN_SKIP_SEARCH=1
+    (benchmarks of the build stage alone)."""
+
+    def __init__(self, config, cache_dir: Path) -> None:
+        import multiprocessing
+        from .search import STATE_FILE
+
+        self.config = config
+        self.skip = os.environ.get("SITEGEN_SKIP_SEARCH") == "1"
+        self.job: _Forked | None = None
+        self.patching = False
+        self.start_whole = None
+        self.docs = self.heads = None
+        if (not self.skip and (cache_dir / STATE_FILE).is_file() and Path(config.out_dir).is_dir()
+                and "fork" in multiprocessing.get_all_start_methods()):
+            self.job = _Forked(lambda channel: _patch_search(config, cache_dir, channel), "search", talk=True)
+
+    def start(self, articles, url_of, digest_of, published: dict, staging: Path | None) -> None:
+        """Send the process that loaded the last index the documents' digests, or start
+        building a whole new index; a whole new index is written into *staging* there, beside
+        the rendering, instead of by the writer.  Call `go_on` next."""
+        if self.skip:
+            return
+        self.start_whole = lambda: _Forked(lambda: _whole_search(articles, self.config, url_of, digest_of,
+                                                                 published, staging), "search")
+        if self.job is None:
+            self.job = self.start_whole()
+            return
+        from .search import Documents
+        self.docs = Documents(articles, url_of, digest_of)
+        self.heads = self.docs.heads()
+        self.job.ask((self.heads, bool(published)), answered=False)
+
+    def go_on(self) -> None:
+        """Send the inputs of the documents the patch needs, or start building a whole new
+        index when it can't patch (so the process compares digests while the build plans)."""
+        if self.patching or self.start_whole is None or self.heads is None:
+            return
+        wanted = self.job.answer()
+        if wanted is not None:
+            self.job.ask({n: self.docs[n] for n in wanted}, answered=False)
+            self.patching = True
+        else:
+            self.job.stop()
+            self.job = self.start_whole()
+        self.docs = self.heads = None
+
+    def result(self) -> tuple:
+        """Wait for (the SearchIndex or None, an error message or None)."""
+        if self.job is None:
+            return None, None
+        self.go_on()
+        index, error = self.job.result()
+        if self.patching and index is None and error is None:
+            self.patching = False           # the last index was not usable: build a whole one
+            self.job = self.start_whole()
+            index, error = self.job.result()
+        return index, error
+
+    def stop(self) -> None:
+        if self.job is not None:
+            self.job.stop()
+
+
+def _patch_search(config, cache_dir: Path, channel: _Channel):
+    """In the forked process: load the last index, then patch it for the build's documents;
+    None when it must be built whole."""
+    from .search import load_previous_index
+    from .writer import load_manifest
+
+    previous = load_previous_index(config, Path(config.out_dir))
+    manifest = load_manifest(cache_dir) if previous is not None else {}
+    heads, trusted = channel.recv()
+    wanted = previous.wanted(heads, manifest if trusted else {}) if previous is not None else None
+    channel.answer(wanted)
+    if wanted is None:
+        return None
+    try:
+        return previous.patch(heads, channel.recv())
+    finally:
+        previous.close()
+
+
+def _whole_search(articles, config, url_of, digest_of, published: dict, staging: Path | None):
+    """In the forked process: the search index, written into *staging* when the whole index is new."""
+    from .search import build_search_index
+    from .writer import stage_files
+    index = build_search_index(articles, config, url_of=url_of, out_dir=Path(config.out_dir),
+                               published=published, digest_of=digest_of)
+    if staging is not None and not index.incremental:
+        index = replace(index, files={}, staged=stage_files(staging, sorted(index.files.items())))
+    return index
 
 
 def _with_search_version(page, version: str):
@@ -266,38 +393,40 @@ def _build(config, today: str | None) -> BuildReport:
         return report
 
     slugger = _SlugCache(cache_dir)
-    from .text import load_segmenter_and_pinyin
-    # Slugs made from scratch need jieba-rs and pypinyin here, and so does the search process
-    # forked next: loaded once, while the files are parsed.
-    library = load_content(Path(config.content_dir), cache_dir, preview=config.preview, today=today, stats=stats,
-                           meanwhile=None if slugger.data else load_segmenter_and_pinyin)
-    report.errors += [e.describe() for e in library.errors]
-    if library.skipped:
-        report.warnings.append(f"{len(library.skipped)} draft or future-dated article(s) left out")
-    stage("load")
-
-    from .layout import Layout, layout_key
-    from .plan import article_keys, load_summaries, page_digests, plan_pages, save_summaries
-    from .site import article_urls, district_slug_map, published_articles
-    urls = article_urls(library.articles, district_slug_map(library.articles, slugger.district))
-    layout = Layout(cache_dir)
-    if layout.target() != str(out_dir.resolve()):
-        layout.forget()             # the cache describes another output folder: start cold
-    manifest = load_manifest(cache_dir) if out_dir.is_dir() and layout.target() else {}
-    env = _env_digest(config, today)
-    key = layout_key(library.articles, library.meta, library.flagged, env)
-    reuse = out_dir.is_dir() and layout.key() == key
-    # Laying the site out again means many pages may change: they, and a new search index, are
-    # written into the staging folder as they are made.
-    staging = None if reuse else begin_stage(out_dir)
-    search_job = _start_search(published_articles(library.articles, urls), config, lambda a: urls[a.path],
-                               lambda a: library.digests[a.path], manifest, staging)
+    search_stage = _SearchStage(config, cache_dir)
     related = None
     try:
+        from .text import load_segmenter_and_pinyin
+        # Slugs made from scratch need jieba-rs and pypinyin here, and so does a search process
+        # forked after the load: loaded once, while the files are parsed.
+        library = load_content(Path(config.content_dir), cache_dir, preview=config.preview, today=today, stats=stats,
+                               meanwhile=None if slugger.data else load_segmenter_and_pinyin)
+        report.errors += [e.describe() for e in library.errors]
+        if library.skipped:
+            report.warnings.append(f"{len(library.skipped)} draft or future-dated article(s) left out")
+        stage("load")
+
+        from .layout import Layout, layout_key
+        from .plan import article_keys, load_summaries, page_digests, plan_pages, save_summaries
+        from .site import article_urls, district_slug_map, published_articles
+        urls = article_urls(library.articles, district_slug_map(library.articles, slugger.district))
+        layout = Layout(cache_dir)
+        if layout.target() != str(out_dir.resolve()):
+            layout.forget()             # the cache describes another output folder: start cold
+        manifest = load_manifest(cache_dir) if out_dir.is_dir() and layout.target() else {}
+        env = _env_digest(config, today)
+        key = layout_key(library.articles, library.meta, library.flagged, env)
+        reuse = out_dir.is_dir() and layout.key() == key
+        # Laying the site out again means many pages may change: they, and a new search index, are
+        # written into the staging folder as they are made.
+        staging = None if reuse else begin_stage(out_dir)
+        search_stage.start(published_articles(library.articles, urls), lambda a: urls[a.path],
+                           lambda a: library.digests[a.path], manifest, staging)
         if not reuse:
             related = _Related(library.articles, cache_dir)
         summaries = load_summaries(cache_dir)
         keys, fresh = article_keys(library.articles, library.digests, library.meta, library.flagged, summaries)
+        search_stage.go_on()
         plan = None
         if reuse:
             try:
@@ -323,7 +452,7 @@ def _build(config, today: str | None) -> BuildReport:
         files, staged, saved = _render_all(plan.model, config, plan.render, report, staging, meanwhile)
         stage("render")
 
-        search, error = search_job.result() if search_job else (None, None)
+        search, error = search_stage.result()
         report.errors += [f"search: {error}"] if error else []
         shells = [_with_search_version(p, search.version if search is not None else "") for p in plan.shells]
         shell_digests, shell_todo = plan_pages(shells, env, keys, plan.old, manifest)
@@ -331,7 +460,7 @@ def _build(config, today: str | None) -> BuildReport:
         more, _, more_saved = _render_all(plan.model, config, shells, report)
         stage("search")
     finally:
-        for job in (search_job, related):
+        for job in (search_stage, related):
             if job:
                 job.stop()
 

@@ -207,7 +207,7 @@ def _postings_of(bounds: tuple[int, int]) -> tuple[dict, ...]:
     return bulk_runs(inputs, bounds[0], PINYIN_MAX_CHARS, segmenter())
 
 
-def _postings_all(docs: _Docs, meanwhile: Callable[[], object]) -> tuple[tuple[dict, ...], object]:
+def _postings_all(docs: Documents, meanwhile: Callable[[], object]) -> tuple[tuple[dict, ...], object]:
     """Tokenize every document into postings: in one forked worker per core on big corpora
     (jieba is the slow part), each over one run of documents.  Return them and the value of
     *meanwhile*, which runs here while the workers tokenize."""
@@ -336,14 +336,14 @@ def _doc_input(art: Article, url: str) -> tuple:
             art.district or "", art.topics, url, art.title, art.kicker or "", art.subtitle or "")
 
 
-class _Docs:
+class Documents:
     """The documents, oldest first; each one's index input is made on first use
     (an incremental build needs only the changed ones)."""
 
-    def __init__(self, articles: list[Article], url_of: Callable[[Article], str],
+    def __init__(self, articles: Sequence[Article], url_of: Callable[[Article], str],
                  digest_of: Callable[[Article], str] | None = None) -> None:
-        self.articles = articles
-        self.urls = [url_of(a) for a in articles]
+        self.articles = sorted((a for a in articles if not a.draft), key=lambda a: (a.date, a.id))
+        self.urls = [url_of(a) for a in self.articles]
         self.digest_of = digest_of
         self._inputs: dict[int, tuple] = {}
 
@@ -359,14 +359,23 @@ class _Docs:
     def __iter__(self):
         return (self[n] for n in range(len(self)))
 
-    def digest(self, n: int) -> bytes:
-        """Digest the fields of document *n* that its input is made from."""
-        a = self.articles[n]
-        if self.digest_of is not None:   # the caller's digest of the whole article is enough
-            return hashlib.blake2b(f"{self.digest_of(a)}\0{self.urls[n]}".encode("utf-8"), digest_size=16).digest()
-        raw = (a.id, a.date, a.kicker, a.title, a.subtitle, a.body, a.tags, a.places, a.district, a.topics,
-               self.urls[n])
-        return hashlib.blake2b(repr(raw).encode("utf-8"), digest_size=16).digest()
+    def heads(self) -> list[tuple]:
+        """Return what the index needs of every document besides its input: (id, year,
+        district, topics, the text its digest is taken of; see `_head_digest`)."""
+        out = []
+        for a, url in zip(self.articles, self.urls):
+            if self.digest_of is not None:   # the caller's digest of the whole article is enough
+                source = f"{self.digest_of(a)}\0{url}"
+            else:
+                source = repr((a.id, a.date, a.kicker, a.title, a.subtitle, a.body, a.tags, a.places, a.district,
+                               a.topics, url))
+            out.append((a.id, a.year, a.district or "", a.topics, source))
+        return out
+
+
+def _head_digest(head: tuple) -> bytes:
+    """Digest the fields of a document that its input is made from."""
+    return hashlib.blake2b(head[4].encode("utf-8"), digest_size=16).digest()
 
 
 def _doc_file(doc: tuple) -> dict:
@@ -402,17 +411,17 @@ def _versions() -> tuple:
     return tuple(out)
 
 
-def _meta(docs: list[Article], shards: int, blocks: list[str], districts: dict[str, str]) -> dict:
+def _meta(heads: list[tuple], shards: int, blocks: list[str], districts: dict[str, str]) -> dict:
     years: dict[str, list[int]] = {}
     names: set[str] = set()
     topics: set[str] = set()
-    for n, art in enumerate(docs):
-        years.setdefault(art.year, [n, n])[1] = n
-        if art.district:
-            names.add(art.district)
-        topics.update(art.topics)
+    for n, (_id, year, district, doc_topics, _) in enumerate(heads):
+        years.setdefault(year, [n, n])[1] = n
+        if district:
+            names.add(district)
+        topics.update(doc_topics)
     aliases = {k: v for k, v in sorted(districts.items()) if v in names}
-    return {"v": FORMAT_VERSION, "n": len(docs), "shards": shards, "fold": blocks,
+    return {"v": FORMAT_VERSION, "n": len(heads), "shards": shards, "fold": blocks,
             "years": [[y, r[0], r[1]] for y, r in sorted(years.items(), reverse=True)],
             "districts": sorted(names), "topics": sorted(topics), "aliases": aliases}
 
@@ -497,7 +506,7 @@ def _file_digest(data: bytes) -> str:
     return digest(data)
 
 
-def _document_files(docs: _Docs) -> dict[str, bytes]:
+def _document_files(docs: Documents) -> dict[str, bytes]:
     """Return the file of every document."""
     return {f"search/d/{n}.js": _js(f"d{n}", _doc_file(doc)) for n, doc in enumerate(docs)}
 
@@ -541,7 +550,7 @@ def _apply(value: str | None, add_body: set[int], drop_body: set[int], add_title
     return encode_postings(body) + ("|" + encode_postings(title) if title else "")
 
 
-def _incremental(state: dict, docs: _Docs, changed: list[int],
+def _incremental(state: dict, inputs: dict[int, tuple], changed: list[int],
                  old_tokens: list[DocTokens], new_tokens: list[DocTokens], out_dir: Path) -> dict[str, bytes] | None:
     """Patch the previous index for *changed* documents; None when the previous output is unusable."""
     shards = state["shards"]
@@ -609,7 +618,7 @@ def _incremental(state: dict, docs: _Docs, changed: list[int],
         else:
             files[path] = b""   # marks a shard that no longer exists
     for n in changed:
-        files[f"search/d/{n}.js"] = _js(f"d{n}", _doc_file(docs[n]))
+        files[f"search/d/{n}.js"] = _js(f"d{n}", _doc_file(inputs[n]))
     return files
 
 
@@ -629,66 +638,120 @@ def build_search_index(articles: Sequence[Article], config: Config, *,
     only patched when every one of its files is there unchanged.  *digest_of* returns a digest
     of every field of an article (the build has one from its content cache).  Call ``.save()``
     on the result once its files are in *out_dir*."""
-    url_of = url_of or default_url_of(articles)
+    docs = Documents(articles, url_of or default_url_of(articles), digest_of)
+    previous = load_previous_index(config, out_dir, districts) if out_dir is not None else None
+    if previous is not None:
+        heads = docs.heads()
+        wanted = previous.wanted(heads, published or {})
+        index = previous.patch(heads, {n: docs[n] for n in wanted}) if wanted is not None else None
+        previous.close()
+        if index is not None:
+            return index
+    return full_search_index(docs, config, districts, previous)
+
+
+def full_search_index(docs: Documents, config: Config, districts: dict[str, str] | None = None,
+                      previous: "PreviousIndex | None" = None) -> SearchIndex:
+    """Index every document; reuse the pinyin readings of the *previous* index, if any."""
     districts = _load_districts() if districts is None else districts
     code = _code_digest(districts, _teach_place_names())
-    docs = _Docs(sorted((a for a in articles if not a.draft), key=lambda a: (a.date, a.id)), url_of,
-                 digest_of)
-    digests = [docs.digest(n) for n in range(len(docs))]
+    heads = docs.heads()
+    digests = [_head_digest(h) for h in heads]
     cache_dir = getattr(config, "cache_dir", None)
-    state_path = Path(cache_dir) / STATE_FILE if cache_dir is not None else None
+    old = previous.state if previous is not None else None
     store = InputStore(Path(cache_dir) / INPUTS_FILE if cache_dir is not None else None)
     try:
-        state = read_pickle(state_path) if (state_path is not None and out_dir is not None) else None
-        if not (isinstance(state, dict) and state.get("code") == code):
-            state = None
-        files = _patch(state, docs, digests, store, Path(out_dir or "."), published or {}) if state else None
-        incremental = files is not None
-        if incremental:
-            state = dict(state, digests=digests, ids=[a.id for a in docs.articles])
-        else:
-
-            def meanwhile() -> tuple[dict[str, bytes], dict[str, str]]:
-                store.replace_all(dict(zip(digests, docs)))
-                return _document_files(docs), state["plain"] if state else _plain_readings()
-            post, (documents, plain) = _postings_all(docs, meanwhile)
-            files, vocab, by_key, shards = _full_index(post, state["readings"] if state else {}, plain)
-            files.update(documents)
-            blocks = fold_blocks()
-            for name, pairs in blocks.items():
-                files[f"search/f/{name}.js"] = _js("f" + name, pairs)
-            state = {"code": code, "shards": shards, "blocks": sorted(blocks), "words": vocab.docs,
-                     "readings": vocab.readings, "plain": plain, "by_key": by_key, "files": {}, "digests": digests,
-                     "ids": [a.id for a in docs.articles]}
-        files["search/meta.js"] = _js("meta", _meta(docs.articles, state["shards"], state["blocks"], districts))
-        return _finish(files, state, incremental, state_path)
+        def meanwhile() -> tuple[dict[str, bytes], dict[str, str]]:
+            store.replace_all(dict(zip(digests, docs)))
+            return _document_files(docs), old["plain"] if old else _plain_readings()
+        post, (documents, plain) = _postings_all(docs, meanwhile)
     finally:
         store.close()
+    files, vocab, by_key, shards = _full_index(post, old["readings"] if old else {}, plain)
+    files.update(documents)
+    blocks = fold_blocks()
+    for name, pairs in blocks.items():
+        files[f"search/f/{name}.js"] = _js("f" + name, pairs)
+    state = {"code": code, "shards": shards, "blocks": sorted(blocks), "words": vocab.docs,
+             "readings": vocab.readings, "plain": plain, "by_key": by_key, "files": {}, "digests": digests,
+             "ids": [h[0] for h in heads]}
+    files["search/meta.js"] = _js("meta", _meta(heads, shards, state["blocks"], districts))
+    return _finish(files, state, False, Path(cache_dir) / STATE_FILE if cache_dir is not None else None)
 
 
-def _patch(state: dict, docs: _Docs, digests: list[bytes], store: InputStore, out_dir: Path,
-           published: dict[str, str]) -> dict[str, bytes] | None:
-    """Return the files that change when the previous index is patched, or None when it can't be."""
-    before = state.get("ids", [])
-    if [a.id for a in docs.articles[:len(before)]] != before or len(state.get("digests", ())) != len(before):
-        return None   # documents removed or reordered: the numbers after them move
-    if any(published.get(path) != d for path, d in state["files"].items()):
+def load_previous_index(config: Config, out_dir: Path,
+                        districts: dict[str, str] | None = None) -> "PreviousIndex | None":
+    """Return the index state the last build saved, when this code made it, with jieba
+    loaded; else None.  It needs no article: a build loads it while it reads the content."""
+    cache_dir = getattr(config, "cache_dir", None)
+    if cache_dir is None:
         return None
-    changed = [n for n, (a, b) in enumerate(zip(state["digests"], digests)) if a != b]
-    added = list(range(len(before), len(docs)))
-    if len(changed) + len(added) > max(1, INCREMENTAL_MAX * len(docs)):
+    state_path = Path(cache_dir) / STATE_FILE
+    state = read_pickle(state_path)
+    if not isinstance(state, dict):
         return None
-    old_digests = [state["digests"][n] for n in changed]
-    old_inputs = store.get_many(old_digests)
-    if any(d not in old_inputs for d in old_digests):
+    districts = _load_districts() if districts is None else districts
+    if state.get("code") != _code_digest(districts, _teach_place_names()):
         return None
-    nothing = DocTokens(frozenset(), frozenset(), frozenset(), frozenset())
-    old = [doc_tokens(old_inputs[d]) for d in old_digests] + [nothing] * len(added)
-    new = [doc_tokens(docs[n]) for n in changed + added]
-    files = _incremental(state, docs, changed + added, old, new, out_dir)
-    if files is not None:
-        store.put_many({digests[n]: docs[n] for n in changed + added})
-    return files
+    words("株洲")       # loads jieba's dictionary, the slow part of a patch
+    return PreviousIndex(state, state_path, InputStore(Path(cache_dir) / INPUTS_FILE), Path(out_dir), districts)
+
+
+class PreviousIndex:
+    """The last build's index: patched for the documents that changed, when few did."""
+
+    def __init__(self, state: dict, state_path: Path, store: InputStore, out_dir: Path,
+                 districts: dict[str, str]) -> None:
+        self.state = state
+        self.state_path = state_path
+        self.store = store
+        self.out_dir = out_dir
+        self.districts = districts
+        self.changed: list[int] = []        # set by `wanted`
+        self.added: list[int] = []
+        self.digests: list[bytes] = []
+
+    def wanted(self, heads: list[tuple], published: dict[str, str]) -> list[int] | None:
+        """Return the numbers of the documents whose inputs a patch needs (changed or added),
+        or None when the index must be built whole.
+
+        *heads* are `Documents.heads()`; *published* is the writer's manifest of the output."""
+        state = self.state
+        before = state.get("ids", [])
+        if [h[0] for h in heads[:len(before)]] != before or len(state.get("digests", ())) != len(before):
+            return None   # documents removed or reordered: the numbers after them move
+        if any(published.get(path) != d for path, d in state["files"].items()):
+            return None
+        self.digests = [_head_digest(h) for h in heads]
+        changed = [n for n, (a, b) in enumerate(zip(state["digests"], self.digests)) if a != b]
+        added = list(range(len(before), len(heads)))
+        if len(changed) + len(added) > max(1, INCREMENTAL_MAX * len(heads)):
+            return None
+        self.changed, self.added = changed, added
+        return changed + added
+
+    def patch(self, heads: list[tuple], inputs: dict[int, tuple]) -> SearchIndex | None:
+        """Return the index with the documents `wanted` named indexed again from their
+        *inputs*, or None when the previous one is unusable (build it whole)."""
+        state = self.state
+        old_digests = [state["digests"][n] for n in self.changed]
+        old_inputs = self.store.get_many(old_digests)
+        if any(d not in old_inputs for d in old_digests):
+            return None
+        nothing = DocTokens(frozenset(), frozenset(), frozenset(), frozenset())
+        numbers = self.changed + self.added
+        old = [doc_tokens(old_inputs[d]) for d in old_digests] + [nothing] * len(self.added)
+        new = [doc_tokens(inputs[n]) for n in numbers]
+        files = _incremental(state, inputs, numbers, old, new, self.out_dir)
+        if files is None:
+            return None
+        self.store.put_many({self.digests[n]: inputs[n] for n in numbers})
+        state = dict(state, digests=self.digests, ids=[h[0] for h in heads])
+        files["search/meta.js"] = _js("meta", _meta(heads, state["shards"], state["blocks"], self.districts))
+        return _finish(files, state, True, self.state_path)
+
+    def close(self) -> None:
+        self.store.close()
 
 
 def _finish(files: dict[str, bytes], state: dict, incremental: bool, state_path: Path | None) -> SearchIndex:

@@ -324,7 +324,7 @@ def test_failed_search_stage_keeps_the_previous_index(tmp_path, monkeypatch):
     def failing(*args, **kwargs):
         raise MemoryError("the search process ran out of memory")
 
-    monkeypatch.setattr(sitegen.search, "build_search_index", failing)
+    monkeypatch.setattr(sitegen.search, "_finish", failing)
     edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
     report = build(config)
     assert any(e.startswith("search:") for e in report.errors)

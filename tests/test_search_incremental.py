@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from _buildkit import build, edit_article, make_config, tree
+from _buildkit import assert_like_clean, build, edit_article, make_config, tree
 
 
 
@@ -20,11 +20,13 @@ def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch):
     config = make_config(tmp_path / "a")
     build(config)
     before = _search(config.out_dir)
-    full_index = sitegen.search._full_index
 
     def refuse(*args, **kwargs):
         raise AssertionError("a one-article edit rebuilt the whole index")
     monkeypatch.setattr(sitegen.search, "_full_index", refuse)
+    # ... and the process that loaded the last index while the build read the articles
+    # patched it: build_search_index is the path of a process forked after the load.
+    monkeypatch.setattr(sitegen.search, "build_search_index", refuse)
     edit_article(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听取垃圾分类意见")
     report = build(config)
     assert not report.errors
@@ -33,12 +35,24 @@ def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch):
     assert changed and len(changed) < len(after) // 2, changed
     assert all(str(p).startswith(("search/s/", "search/d/", "search/meta", "search/index.html")) for p in changed)
 
-    monkeypatch.setattr(sitegen.search, "_full_index", full_index)
+    monkeypatch.undo()
     clean = make_config(tmp_path / "b")
     shutil.rmtree(clean.content_dir)
     shutil.copytree(config.content_dir, clean.content_dir)
     build(clean)
     assert _search(clean.out_dir) == after
+
+
+def test_unreadable_shards_fall_back_to_a_whole_index(tmp_path):
+    # The manifest still lists the shards, so the patch starts, finds them gone, and the
+    # build makes a whole new index instead.
+    config = make_config(tmp_path)
+    build(config)
+    shutil.rmtree(config.out_dir / "search" / "s")
+    edit_article(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听民声")
+    report = build(config)
+    assert not report.errors
+    assert_like_clean(tmp_path, config)
 
 
 def test_a_deleted_output_falls_back_to_a_full_index(tmp_path):
