@@ -59,23 +59,18 @@ def shard_name(key: str, shards: int) -> str:
     return format(key_hash(key) % shards, "x")
 
 
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_MD_LEAD = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+\.\s+)")
+# Markup of one line; applied to a whole text at once, so no pattern crosses a line break.
+_MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
+_MD_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
+_MD_LEAD = re.compile(r"^[^\S\n]{0,3}(?:#{1,6}[^\S\n]+|>[^\S\n]?|[-*+][^\S\n]+|\d+\.[^\S\n]+)", re.M)
 _MD_EMPH = re.compile(r"(\*\*|__|\*|`)")
 
 
 def plain_text(markdown: str) -> str:
     """Strip Markdown markup, keeping one paragraph per line."""
-    lines = []
-    for line in markdown.splitlines():
-        line = _MD_IMAGE.sub(r"\1", line)
-        line = _MD_LINK.sub(r"\1", line)
-        line = _MD_LEAD.sub("", line)
-        line = _MD_EMPH.sub("", line).strip()
-        if line:
-            lines.append(line)
-    return "\n".join(lines)
+    text = "\n".join(markdown.splitlines())     # any line break becomes \n
+    text = _MD_EMPH.sub("", _MD_LEAD.sub("", _MD_LINK.sub(r"\1", _MD_IMAGE.sub(r"\1", text))))
+    return "\n".join(line for line in map(str.strip, text.split("\n")) if line)
 
 
 def _pinyin(word: str, plain: dict[str, str] | None = None) -> tuple[str, str]:
@@ -234,47 +229,68 @@ def _postings_all(docs: Documents, meanwhile: Callable[[], object]) -> tuple[tup
 
 class InputStore:
     """The input of every document indexed, keyed by its digest, in SQLite: an incremental
-    build re-tokenizes a changed document's old input to know which keys it leaves."""
+    build re-tokenizes a changed document's old input to know which keys it leaves.
+
+    A cache: not synced to disk, and any damage reads as "not stored" (a whole index then)."""
 
     def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.db = self._open(path) if path is not None else None
+
+    @staticmethod
+    def _open(path: Path, new: bool = False):
         import sqlite3
 
-        self.db = None
-        if path is None:
-            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(path))
-            self.db.execute("CREATE TABLE IF NOT EXISTS docs (digest BLOB PRIMARY KEY, data BLOB) WITHOUT ROWID")
-        except sqlite3.Error:   # a cache is disposable: work without it
-            self.db = None
+            db = sqlite3.connect(str(path))
+            db.execute("PRAGMA synchronous=OFF")
+            if new:
+                db.execute("PRAGMA journal_mode=OFF")
+            db.execute("CREATE TABLE IF NOT EXISTS docs (digest BLOB PRIMARY KEY, data BLOB) WITHOUT ROWID")
+            return db
+        except (sqlite3.Error, OSError):   # a cache is disposable: work without it
+            return None
 
     def get_many(self, digests: list[bytes]) -> dict[bytes, tuple]:
         """Return the stored inputs of those *digests* that are in the store."""
         import pickle
+        import sqlite3
 
         if self.db is None or not digests:
             return {}
         wanted = sorted(set(digests))
         marks = ",".join("?" * len(wanted))
-        rows = self.db.execute(f"SELECT digest, data FROM docs WHERE digest IN ({marks})", wanted)
-        return {d: pickle.loads(data) for d, data in rows}
+        try:
+            rows = self.db.execute(f"SELECT digest, data FROM docs WHERE digest IN ({marks})", wanted).fetchall()
+            return {d: pickle.loads(data) for d, data in rows}
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError):
+            return {}
 
     def replace_all(self, items: dict[bytes, tuple]) -> None:
-        """Make the store hold exactly *items*."""
+        """Make the store hold exactly *items*: a new file, written aside and swapped in (twice
+        as fast as deleting every row and inserting again)."""
         import pickle
         import sqlite3
 
-        if self.db is None:
+        if self.path is None:
             return
+        self.close()
+        aside = self.path.with_name(self.path.name + f".{os.getpid()}.new")
         try:
-            with self.db:
-                self.db.execute("DELETE FROM docs")
-                self.db.executemany("INSERT INTO docs VALUES (?, ?)",
-                                    [(d, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
-                                     for d, doc in items.items()])
-        except sqlite3.Error:
-            self.db = None
+            aside.unlink(missing_ok=True)
+            db = self._open(aside, new=True)
+            if db is None:
+                return
+            with db:
+                db.executemany("INSERT INTO docs VALUES (?, ?)",
+                               sorted((d, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+                                      for d, doc in items.items()))
+            db.close()
+            os.replace(aside, self.path)
+        except (sqlite3.Error, OSError):
+            aside.unlink(missing_ok=True)
+        self.db = self._open(self.path)
 
     def put_many(self, items: dict[bytes, tuple]) -> None:
         """Add *items*."""
@@ -294,6 +310,7 @@ class InputStore:
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
+            self.db = None
 
 
 def _js(name: str, data: object) -> bytes:

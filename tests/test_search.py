@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -259,3 +260,39 @@ def test_plain_readings_read_words_as_pypinyin_does():
     for word in han:
         assert _pinyin(word, plain) == _pinyin(word), word
     assert _pinyin("银行", plain) == ("yinhang", "yh")       # 行 is asked of pypinyin
+
+
+def _plain_text_line_by_line(markdown: str) -> str:
+    """The definition plain_text keeps: each line stripped of its markup on its own."""
+    image, link = re.compile(r"!\[([^\]]*)\]\([^)]*\)"), re.compile(r"\[([^\]]*)\]\([^)]*\)")
+    lead = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+\.\s+)")
+    emph = re.compile(r"(\*\*|__|\*|`)")
+    lines = []
+    for line in markdown.splitlines():
+        line = emph.sub("", lead.sub("", link.sub(r"\1", image.sub(r"\1", line)))).strip()
+        if line:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+_MARKDOWN = st.text(st.sampled_from(list("#>-*+_`![]()1.a 石，\t\n\r") + ["\u3000", "\xa0", "\x85", "\u2028", "\x0b"]),
+                    max_size=60)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_MARKDOWN)
+def test_plain_text_strips_each_line_on_its_own(markdown):
+    from sitegen.search import plain_text
+
+    assert plain_text(markdown) == _plain_text_line_by_line(markdown)
+
+
+def test_plain_text_of_the_sample_articles():
+    from sitegen.frontmatter import split_front_matter
+    from sitegen.search import plain_text
+
+    files = sorted((ROOT / "content").glob("*.md"))
+    assert files
+    for path in files:
+        _, body, _ = split_front_matter(path.read_text(encoding="utf-8"), path)
+        assert plain_text(body) == _plain_text_line_by_line(body), path.name
