@@ -133,22 +133,44 @@ def run_build(content: Path, out: Path, cache: Path) -> dict:
     return result
 
 
-def bench(n: int, work: Path, settle: float) -> list[tuple[str, dict]]:
+class Settle:
+    """Delay a cold build until files deleted shortly before have settled.
+
+    ext4 without a journal (this machine's disk) will not reuse an inode within 30 seconds of
+    its deletion and scans past each such inode to create a file: a cold build right after
+    30,000 files were deleted spends seconds of system time creating its own (`perf` shows
+    `recently_deleted`).  The deletions may be this run's (the last site) or anyone's just
+    before it started (an earlier run removing its temporary folder), so the clock starts
+    at both."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.until = time.monotonic() + seconds
+
+    def deleted(self) -> None:
+        self.until = time.monotonic() + self.seconds
+
+    def wait(self) -> None:
+        left = self.until - time.monotonic()
+        if left > 0:
+            print(f"  waiting {left:.0f}s for files deleted before the cold build to settle", flush=True)
+            time.sleep(left)
+
+
+def bench(n: int, work: Path, settle: Settle) -> list[tuple[str, dict]]:
     content, out, cache = work / "content", work / "public", work / "cache"
-    removed = [d for d in (out, cache) if d.exists()]
-    for d in removed:
-        shutil.rmtree(d)
-    if removed and settle:
-        # ext4 without a journal (this machine's disk) does not reuse an inode within seconds of
-        # its deletion, and scans past every such inode to create a file: right after deleting
-        # the last run's 30,000 files, a cold build spends seconds of system time creating its own.
-        print(f"  waiting {settle:.0f}s for the deleted files of the last run to settle", flush=True)
-        time.sleep(settle)
+    for folder in (out, cache):
+        if folder.exists():
+            shutil.rmtree(folder)
+            settle.deleted()
     if not content.exists() or len(list(content.glob("*.md"))) != n:
-        shutil.rmtree(content, ignore_errors=True)
+        if content.exists():
+            shutil.rmtree(content)
+            settle.deleted()
         t = time.perf_counter()
         generate(n, content)
         print(f"  generated {n} articles in {time.perf_counter() - t:.1f}s", flush=True)
+    settle.wait()
     rows = [("cold full build", run_build(content, out, cache))]
     victim = sorted(content.glob("*.md"))[n // 2]
     text = victim.read_text(encoding="utf-8")
@@ -164,18 +186,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes")
     parser.add_argument("--no-search", action="store_true",
                         help="leave out the search data (SITEGEN_SKIP_SEARCH=1) to time the build stage alone")
-    parser.add_argument("--settle", type=float, default=45,
-                        help="seconds to wait after deleting the last run's site before the cold build (default 45)")
+    parser.add_argument("--settle", type=float, default=40,
+                        help="seconds between the last deletion (this run's, or any just before it started) "
+                             "and a cold build (default 40)")
     parser.add_argument("--keep", help="keep corpora and built sites in DIR/<N>/ (default: a temporary folder)")
     args = parser.parse_args(argv)
     if args.no_search:
         os.environ["SITEGEN_SKIP_SEARCH"] = "1"
     base = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
     compile_package()
+    settle = Settle(args.settle)
     try:
         for n in (int(s) for s in args.sizes.split(",") if s.strip()):
             print(f"N = {n:,}", flush=True)
-            for label, r in bench(n, base / str(n), args.settle):
+            for label, r in bench(n, base / str(n), settle):
                 stages = ", ".join(f"{k} {v:.2f}" for k, v in r["times"].items() if k != "total")
                 print(f"  {label:<20} process {r['wall']:6.2f}s  build_site {r['build']:6.2f}s  "
                       f"pages {r['pages']:>6}  rendered {r['rendered']:>6}  files changed {r['changed']:>6}  "
