@@ -158,7 +158,11 @@ class _Forked:
             # Without the read end here, a send fails at once when the build has died, instead
             # of waiting for a reader forever.
             self.receive.close()
-            gc.enable()         # its working set is large and short-lived
+            # Collect the garbage of its own work, which is large and short-lived, but never
+            # look at the build's objects it inherited: a collection writes to every object it
+            # visits, and each page written is copied from the parent (a page fault).
+            gc.freeze()
+            gc.enable()
             outcome = _outcome(lambda: work(_Channel(send))) if talk else _outcome(work)
             try:
                 send.send(("done", outcome))
