@@ -10,7 +10,7 @@ With --keep DIR, DIR/<N>/content holds the corpus and DIR/<N>/public the built s
 (bench_search.py --site DIR/10000/public reuses it).  Printed per N: wall time of the build
 process (interpreter start included) and of build_site() itself, pages re-rendered, files
 changed on disk, and peak resident memory (ru_maxrss of the build process or of its largest
-render worker, whichever is larger).
+render worker, whichever is larger); and the user and system CPU time of the build's processes.
 """
 
 from __future__ import annotations
@@ -107,7 +107,10 @@ t2 = time.perf_counter()
 print(json.dumps({"build": t2 - t1, "rendered": sum(report.rendered.values()), "pages": sum(report.pages.values()),
                   "changed": len(report.changed), "errors": len(report.errors), "times": report.times,
                   "maxrss_kib": max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                                    resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)}))
+                                    resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss),
+                  "cpu": [sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF,
+                                                                                  resource.RUSAGE_CHILDREN))
+                          for field in ("ru_utime", "ru_stime")]}))
 """
 
 
@@ -136,18 +139,21 @@ def run_build(content: Path, out: Path, cache: Path) -> dict:
 class Settle:
     """Delay a cold build until files deleted shortly before have settled.
 
-    ext4 without a journal (this machine's disk) will not reuse an inode within 30 seconds of
-    its deletion and scans past each such inode to create a file: a cold build right after
-    30,000 files were deleted spends seconds of system time creating its own (`perf` shows
-    `recently_deleted`).  The deletions may be this run's (the last site) or anyone's just
-    before it started (an earlier run removing its temporary folder), so the clock starts
-    at both."""
+    ext4 without a journal (this machine's disk) will not reuse an inode within 60 seconds of
+    its deletion (360 while the inode's table block is not yet written back) and looks past
+    each such inode to create a file: a cold build soon after 30,000 files were deleted spends
+    seconds of system time creating its own (`perf` shows `recently_deleted`).  Deletions
+    may be this run's (the last site) or anyone's just before it started (an earlier run
+    removing its temporary folder), so the clock starts at both, and the disk is synced
+    after each deletion and at the start."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
+        os.sync()
         self.until = time.monotonic() + seconds
 
     def deleted(self) -> None:
+        os.sync()
         self.until = time.monotonic() + self.seconds
 
     def wait(self) -> None:
@@ -186,9 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes")
     parser.add_argument("--no-search", action="store_true",
                         help="leave out the search data (SITEGEN_SKIP_SEARCH=1) to time the build stage alone")
-    parser.add_argument("--settle", type=float, default=40,
+    parser.add_argument("--settle", type=float, default=65,
                         help="seconds between the last deletion (this run's, or any just before it started) "
-                             "and a cold build (default 40)")
+                             "and a cold build (default 65)")
     parser.add_argument("--keep", help="keep corpora and built sites in DIR/<N>/ (default: a temporary folder)")
     args = parser.parse_args(argv)
     if args.no_search:
@@ -204,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {label:<20} process {r['wall']:6.2f}s  build_site {r['build']:6.2f}s  "
                       f"pages {r['pages']:>6}  rendered {r['rendered']:>6}  files changed {r['changed']:>6}  "
                       f"peak {r['maxrss_kib'] / 1024:6.0f} MiB  errors {r['errors']}", flush=True)
-                print(f"  {'':<20} stages: {stages}", flush=True)
+                print(f"  {'':<20} stages: {stages}; CPU of all its processes: user {r['cpu'][0]:.1f}s, "
+                      f"system {r['cpu'][1]:.1f}s", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
