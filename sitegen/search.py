@@ -73,17 +73,21 @@ def plain_text(markdown: str) -> str:
     return "\n".join(line for line in map(str.strip, text.split("\n")) if line)
 
 
-def _pinyin(word: str, plain: dict[str, str] | None = None) -> tuple[str, str]:
+def _pinyin(word: str, plain: dict[str, str] | None = None,
+            table: "PinyinTable | None" = None) -> tuple[str, str]:
     """Return the full pinyin and the initials of *word* ("" when it has no pinyin).
 
-    A word whose every character is in *plain* (`_plain_readings`) reads as its characters do:
-    pypinyin, whose dictionaries take half a second to load, is only asked about the others.
+    A word whose every character is in *plain* (`_plain_readings`) reads as its characters do;
+    others read from *table* when it has one, where pypinyin, whose dictionaries take
+    0.15-0.5 s to load, is not asked.
     """
     if plain and all(c in plain for c in word):
         syl = [plain[c] for c in word]
     else:
-        from pypinyin import Style, lazy_pinyin
-        syl = [s.lower().replace("ü", "v") for s in lazy_pinyin(word, style=Style.NORMAL)]
+        syl = table.read(word) if table is not None else None
+        if syl is None:
+            from pypinyin import Style, lazy_pinyin
+            syl = [s.lower().replace("ü", "v") for s in lazy_pinyin(word, style=Style.NORMAL)]
     full = "".join(syl)
     if not re.fullmatch(r"[a-z]+", full):
         return "", ""
@@ -121,6 +125,135 @@ def _plain_readings() -> dict[str, str]:
             if c in one and plain(options[0]) != one[c]:
                 del one[c]
     return {c: r for c, r in one.items() if re.fullmatch(r"[a-z]+", r)}
+
+
+PINYIN_FILE = "pinyin.sqlite"
+
+
+class PinyinTable:
+    """pypinyin's phrases and characters with their toneless first readings, in SQLite: a word
+    of Han characters reads as ``lazy_pinyin(word, style=Style.NORMAL)`` reads it (ü as v)
+    without loading pypinyin, whose dictionaries take 0.15-0.5 s to load.
+
+    That is, the word is cut as pypinyin's strict forward maximum matching cuts it
+    (``pypinyin.seg.mmseg.seg``: at each place the longest phrase of its dictionary, else one
+    character), and each piece reads as its phrase, else character by character by the first
+    reading.  tests/test_search.py compares the two over jieba's dictionary."""
+
+    def __init__(self, path: Path) -> None:
+        import sqlite3
+
+        self.db = None
+        try:
+            if path.is_file():
+                db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                (stamp,) = db.execute("SELECT stamp FROM meta").fetchone()
+                if stamp == self.stamp():
+                    self.db = db
+                else:
+                    db.close()
+        except (sqlite3.Error, TypeError):
+            self.db = None
+
+    @staticmethod
+    def stamp() -> str:
+        return repr((1, _versions()[2]))      # the installed pypinyin (see _versions)
+
+    @classmethod
+    def write(cls, path: Path) -> None:
+        """Write the table of the installed pypinyin into *path*, unless it is there."""
+        import sqlite3
+
+        if cls(path).db is not None:
+            return
+        from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+        toneless = _toneless()
+        aside = path.with_name(path.name + f".{os.getpid()}.new")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            aside.unlink(missing_ok=True)
+            db = sqlite3.connect(str(aside))
+            db.execute("PRAGMA journal_mode=OFF")
+            db.execute("PRAGMA synchronous=OFF")
+            with db:
+                db.execute("CREATE TABLE meta (stamp TEXT)")
+                db.execute("INSERT INTO meta VALUES (?)", (cls.stamp(),))
+                db.execute("CREATE TABLE phrases (phrase TEXT PRIMARY KEY, reading TEXT) WITHOUT ROWID")
+                db.execute("CREATE TABLE chars (char TEXT PRIMARY KEY, reading TEXT) WITHOUT ROWID")
+                db.executemany("INSERT INTO phrases VALUES (?, ?)", sorted(
+                    (phrase, " ".join(toneless(options[0]) for options in readings))
+                    for phrase, readings in PHRASES_DICT.items()))
+                db.executemany("INSERT INTO chars VALUES (?, ?)", sorted(
+                    (chr(code), toneless(readings.split(",")[0])) for code, readings in PINYIN_DICT.items()))
+            db.close()
+            os.replace(aside, path)
+        except (sqlite3.Error, OSError):    # a cache: without it, pypinyin reads the new words
+            aside.unlink(missing_ok=True)
+
+    def read(self, word: str) -> list[str] | None:
+        """Return the syllables of *word*, or None without a table (ask pypinyin)."""
+        if self.db is None:
+            return None
+        out: list[str] = []
+        for piece in self._cut(word):
+            reading = self._phrase(piece)
+            if reading is not None:
+                out += reading.split(" ")
+                continue
+            for char in piece:
+                row = self.db.execute("SELECT reading FROM chars WHERE char = ?", (char,)).fetchone()
+                if row is None:
+                    out.append(char)         # pypinyin keeps a character it cannot read
+                else:
+                    out.append(row[0])
+        return [syllable for syllable in out if syllable]    # pypinyin drops empty readings
+
+    def _phrase(self, text: str) -> str | None:
+        row = self.db.execute("SELECT reading FROM phrases WHERE phrase = ?", (text,)).fetchone()
+        return row[0] if row else None
+
+    def _starts_phrase(self, text: str) -> bool:
+        return self.db.execute("SELECT 1 FROM phrases WHERE phrase >= ? AND phrase < ? LIMIT 1",
+                               (text, text + "\U0010ffff")).fetchone() is not None
+
+    def _cut(self, text: str):
+        """Cut *text* as pypinyin's strict mmseg does (pypinyin.seg.mmseg.Seg.cut)."""
+        remain = text
+        while remain:
+            longest = ""
+            for end in range(1, len(remain) + 1):
+                piece = remain[:end]
+                if not self._starts_phrase(piece):
+                    break
+                if self._phrase(piece) is not None:
+                    longest = piece
+            else:
+                if not longest:
+                    yield from remain
+                    return
+            if longest:
+                yield longest
+                remain = remain[len(longest):]
+            else:
+                yield remain[0]
+                remain = remain[1:]
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
+def _toneless():
+    """Return pypinyin's toneless form of a syllable, ü as v (cached)."""
+    import functools
+    from pypinyin import Style
+    from pypinyin.style import convert
+
+    @functools.lru_cache(maxsize=None)
+    def toneless(syllable: str) -> str:
+        return convert(syllable, Style.NORMAL, True).lower().replace("ü", "v")
+    return toneless
 
 
 def _load_districts() -> dict[str, str]:
@@ -450,11 +583,12 @@ class _Words:
     docs: dict[str, tuple[int, str, str]]       # word -> (document count, postings, headline postings)
     readings: dict[str, tuple[str, str]]         # word -> (full pinyin, initials); "" when not pinyin-able
     plain: dict[str, str] = field(default_factory=dict)   # see _plain_readings
+    table: PinyinTable | None = None
 
     def reading(self, word: str) -> tuple[str, str]:
         got = self.readings.get(word)
         if got is None:
-            got = self.readings[word] = _pinyin(word, self.plain)
+            got = self.readings[word] = _pinyin(word, self.plain, self.table)
         return got
 
     def keys_of(self, word: str) -> list[str]:
@@ -568,7 +702,8 @@ def _apply(value: str | None, add_body: set[int], drop_body: set[int], add_title
 
 
 def _incremental(state: dict, inputs: dict[int, tuple], changed: list[int],
-                 old_tokens: list[DocTokens], new_tokens: list[DocTokens], out_dir: Path) -> dict[str, bytes] | None:
+                 old_tokens: list[DocTokens], new_tokens: list[DocTokens], out_dir: Path,
+                 table: PinyinTable | None = None) -> dict[str, bytes] | None:
     """Patch the previous index for *changed* documents; None when the previous output is unusable."""
     shards = state["shards"]
     body_delta: dict[str, tuple[set, set, set, set]] = defaultdict(lambda: (set(), set(), set(), set()))
@@ -586,7 +721,7 @@ def _incremental(state: dict, inputs: dict[int, tuple], changed: list[int],
             for key in o_title - n_title:
                 delta[key][3].add(n)
 
-    vocab = _Words(state["words"], state["readings"], state["plain"])
+    vocab = _Words(state["words"], state["readings"], state["plain"], table)
     by_key: dict[str, list[str]] = state["by_key"]
     pinyin_touched: set[str] = set()
     for w, (add_b, drop_b, add_t, drop_t) in word_delta.items():
@@ -680,6 +815,8 @@ def full_search_index(docs: Documents, config: Config, districts: dict[str, str]
     try:
         def meanwhile() -> tuple[dict[str, bytes], dict[str, str]]:
             store.replace_all(dict(zip(digests, docs)))
+            if cache_dir is not None:       # for the patches of the next builds
+                PinyinTable.write(Path(cache_dir) / PINYIN_FILE)
             return _document_files(docs), old["plain"] if old else _plain_readings()
         post, (documents, plain) = _postings_all(docs, meanwhile)
     finally:
@@ -711,15 +848,17 @@ def load_previous_index(config: Config, out_dir: Path,
     if state.get("code") != _code_digest(districts, _teach_place_names()):
         return None
     words("株洲")       # loads jieba's dictionary, the slow part of a patch
-    return PreviousIndex(state, state_path, InputStore(Path(cache_dir) / INPUTS_FILE), Path(out_dir), districts)
+    return PreviousIndex(state, state_path, InputStore(Path(cache_dir) / INPUTS_FILE), Path(out_dir), districts,
+                         PinyinTable(Path(cache_dir) / PINYIN_FILE))
 
 
 class PreviousIndex:
     """The last build's index: patched for the documents that changed, when few did."""
 
     def __init__(self, state: dict, state_path: Path, store: InputStore, out_dir: Path,
-                 districts: dict[str, str]) -> None:
+                 districts: dict[str, str], table: PinyinTable | None = None) -> None:
         self.state = state
+        self.table = table
         self.state_path = state_path
         self.store = store
         self.out_dir = out_dir
@@ -759,7 +898,7 @@ class PreviousIndex:
         numbers = self.changed + self.added
         old = [doc_tokens(old_inputs[d]) for d in old_digests] + [nothing] * len(self.added)
         new = [doc_tokens(inputs[n]) for n in numbers]
-        files = _incremental(state, inputs, numbers, old, new, self.out_dir)
+        files = _incremental(state, inputs, numbers, old, new, self.out_dir, self.table)
         if files is None:
             return None
         self.store.put_many({self.digests[n]: inputs[n] for n in numbers})
@@ -769,6 +908,8 @@ class PreviousIndex:
 
     def close(self) -> None:
         self.store.close()
+        if self.table is not None:
+            self.table.close()
 
 
 def _finish(files: dict[str, bytes], state: dict, incremental: bool, state_path: Path | None) -> SearchIndex:

@@ -82,3 +82,24 @@ def test_the_search_page_names_the_index_version(tmp_path):
     assert _index_version(config) != first
     assert "search/index.html" in report.changed
     assert report.rendered["search"] == 1
+
+
+def test_new_words_are_read_from_the_pinyin_table_not_pypinyin(tmp_path, monkeypatch):
+    # A paragraph of words the index has never seen, with characters read more than one way:
+    # the patch reads them from the table the whole index wrote (pypinyin takes 0.15-0.5 s to
+    # load), and the index is still what a clean build makes with pypinyin.
+    import pypinyin
+
+    config = make_config(tmp_path)
+    build(config)
+    assert (config.cache_dir / "pinyin.sqlite").is_file()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the patch asked pypinyin")
+    monkeypatch.setattr(pypinyin, "lazy_pinyin", refuse)
+    edit_article(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "乐团重奏乐谱，调音师调换长笛。芦淞区网格员走街串巷")
+    report = build(config)
+    assert not report.errors
+    assert any(p.startswith("search/s/") for p in report.changed)
+    monkeypatch.undo()
+    assert_like_clean(tmp_path, config)
