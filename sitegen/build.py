@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from .cache import read_pickle, write_pickle
+from .cache import read_pickle, write_bytes, write_pickle
 
 STATE = "state.json"
 # Code whose change means "build again" (fingerprint) ...
@@ -555,11 +555,9 @@ def _plan_from_layout(library, layout, env: str, keys: dict, manifest: dict) -> 
 
 def _save_state(cache_dir: Path, fingerprint: str, report: BuildReport) -> None:
     """Remember the inputs' fingerprint, errors and warnings for the next build."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    (cache_dir / (STATE + ".tmp")).write_text(json.dumps(
+    write_bytes(cache_dir / STATE, json.dumps(
         {"fingerprint": fingerprint, "errors": report.errors, "warnings": report.warnings,
-         "articles": report.articles}, ensure_ascii=False), encoding="utf-8")
-    os.replace(cache_dir / (STATE + ".tmp"), cache_dir / STATE)
+         "articles": report.articles}, ensure_ascii=False).encode("utf-8"))
 
 
 class _Related:

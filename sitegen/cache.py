@@ -1,6 +1,7 @@
 """Files in the cache folder: read as empty when missing or damaged, written atomically.
 
-A cache is disposable: any damage means "work it out again", never an error.
+A cache is disposable: any damage means "work it out again", never an error.  `write_bytes`
+is also the writer's atomic write of its journal and manifest.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable
 
+from .cache import write_pickle
 from .errors import SitegenError
 from .frontmatter import parse_article, read_text
 from .model import Article
@@ -153,12 +154,7 @@ def _write_cache(folder: Path, entries: dict, shards: set) -> None:
         if part is not None:
             part[rel] = entry
     for number, part in parts.items():
-        path = folder / f"{number:02d}.pickle"
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump({"version": CACHE_VERSION, "fields": FIELDS, "entries": part}, fh,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        write_pickle(folder / f"{number:02d}.pickle", {"version": CACHE_VERSION, "fields": FIELDS, "entries": part})
 
 
 def load_content(content_dir: Path, cache_dir: Path | None = None, *, preview: bool = False,

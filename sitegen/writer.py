@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from .cache import write_bytes
 from .errors import SitegenError
 
 COMPRESSIBLE = (".html", ".xml", ".css", ".js", ".json", ".txt", ".svg")
@@ -304,7 +305,7 @@ def _commit_by_journal(stage: Path, out_dir: Path, result: WriteResult, new: dic
                 _make_parent(str(stage), name, set())
             _write_new(os.path.join(stage, source), new[name])
         replace.append([name, source])
-    _atomic_text(stage / JOURNAL, json.dumps({"replace": replace, "remove": result.removed}))
+    write_bytes(stage / JOURNAL, json.dumps({"replace": replace, "remove": result.removed}).encode("utf-8"))
     _apply_journal(stage, out_dir)
 
 
@@ -378,13 +379,7 @@ def _apply_journal(stage: Path, out_dir: Path) -> None:
 def _save(cache_dir, hashes: dict, result: WriteResult) -> None:
     if cache_dir:
         cache_dir = Path(cache_dir)
-        cache_dir.mkdir(parents=True, exist_ok=True)
         # One entry a line, as indent=0 wrote it, but through json's C encoder (indent disables it).
-        _atomic_text(cache_dir / MANIFEST, json.dumps(dict(sorted(hashes.items())), separators=(",\n", ":")))
-        _atomic_text(cache_dir / CHANGED, "".join(n + "\n" for n in result.changed))
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+        write_bytes(cache_dir / MANIFEST,
+                    json.dumps(dict(sorted(hashes.items())), separators=(",\n", ":")).encode("utf-8"))
+        write_bytes(cache_dir / CHANGED, "".join(n + "\n" for n in result.changed).encode("utf-8"))
