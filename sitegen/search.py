@@ -102,15 +102,9 @@ def _plain_readings() -> dict[str, str]:
     character by its first reading; for these characters every way gives the same syllable,
     so a word made of them reads as its characters do, exactly as pypinyin would read it.
     """
-    import functools
-    from pypinyin import Style
     from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
-    from pypinyin.style import convert
 
-    @functools.lru_cache(maxsize=None)
-    def plain(syllable: str) -> str:
-        return convert(syllable, Style.NORMAL, True).lower().replace("ü", "v")
-
+    plain = _toneless()
     one = {}
     for code, readings in PINYIN_DICT.items():
         syllables = {plain(r) for r in readings.split(",")}
@@ -164,7 +158,9 @@ class PinyinTable:
         """Write the table of the installed pypinyin into *path*, unless it is there."""
         import sqlite3
 
-        if cls(path).db is not None:
+        there = cls(path)
+        if there.db is not None:
+            there.close()
             return
         from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
         toneless = _toneless()
@@ -195,8 +191,7 @@ class PinyinTable:
         if self.db is None:
             return None
         out: list[str] = []
-        for piece in self._cut(word):
-            reading = self._phrase(piece)
+        for piece, reading in self._cut(word):
             if reading is not None:
                 out += reading.split(" ")
                 continue
@@ -217,25 +212,27 @@ class PinyinTable:
                                (text, text + "\U0010ffff")).fetchone() is not None
 
     def _cut(self, text: str):
-        """Cut *text* as pypinyin's strict mmseg does (pypinyin.seg.mmseg.Seg.cut)."""
+        """Cut *text* as pypinyin's strict mmseg does (pypinyin.seg.mmseg.Seg.cut); yield each
+        piece with its reading as a phrase, or None for a character that is not one."""
         remain = text
         while remain:
-            longest = ""
+            longest, reading = "", None
             for end in range(1, len(remain) + 1):
                 piece = remain[:end]
                 if not self._starts_phrase(piece):
                     break
-                if self._phrase(piece) is not None:
-                    longest = piece
+                found = self._phrase(piece)
+                if found is not None:
+                    longest, reading = piece, found
             else:
                 if not longest:
-                    yield from remain
+                    yield from ((char, self._phrase(char)) for char in remain)
                     return
             if longest:
-                yield longest
+                yield longest, reading
                 remain = remain[len(longest):]
             else:
-                yield remain[0]
+                yield remain[0], None
                 remain = remain[1:]
 
     def close(self) -> None:
@@ -290,8 +287,6 @@ class DocTokens:
     body_keys: frozenset[str]     # keys of headline, body, tags and places, and d:/t: filter keys
     title_words: frozenset[str]   # words of the headline that get pinyin keys
     body_words: frozenset[str]    # words of the headline, body, tags and places that get pinyin keys
-
-
 
 
 def _index_words(text: str) -> tuple[set[str], set[str]]:
