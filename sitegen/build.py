@@ -285,7 +285,7 @@ class _SearchStage:
     def go_on(self) -> None:
         """Send the inputs of the documents the patch needs, or start building a whole new
         index when it can't patch (so the process compares digests while the build plans)."""
-        if self.patching or self.start_whole is None or self.heads is None:
+        if self.heads is None:        # nothing sent, or already gone on
             return
         wanted = self.job.answer()
         if wanted is not None:
@@ -322,12 +322,13 @@ def _patch_search(config, cache_dir: Path, channel: _Channel):
     previous = load_previous_index(config, Path(config.out_dir))
     manifest = load_manifest(cache_dir) if previous is not None else {}
     heads, trusted = channel.recv()
-    wanted = previous.wanted(heads, manifest if trusted else {}) if previous is not None else None
-    channel.answer(wanted)
-    if wanted is None:
+    if previous is None:
+        channel.answer(None)
         return None
     try:
-        return previous.patch(heads, channel.recv())
+        wanted = previous.wanted(heads, manifest if trusted else {})
+        channel.answer(wanted)
+        return previous.patch(heads, channel.recv()) if wanted is not None else None
     finally:
         previous.close()
 
