@@ -7,18 +7,24 @@ from dataclasses import dataclass
 
 from .text import fold
 
-_ROLE = r"(?:全媒体记者|首席记者|记者|通讯员|实习生|摄影)"
+_ROLE = r"(?:全媒体记者|新媒体记者|融媒体记者|首席记者|见习记者|摄影记者|记者|通讯员|实习生|摄影)"
 _NAME = r"[\u4e00-\u9fff·]{2,4}"
-_PHOTO_TAIL = re.compile(r"(?:摄影报道|供图|摄)\s*\)?\s*$")
+# '摄', '供图', '摄影报道', also after a slash (谢慧/摄), or '(图/文)' / '图文' for a reporter's own pictures.
+_PHOTO_TAIL = re.compile(r"(?:/\s*)?(?:摄影报道|供图|摄|\(?\s*图\s*/\s*文\s*\)?|\(?\s*文\s*/\s*图\s*\)?)\s*\)?\s*$")
+# The outlet before a byline: 株洲日报, 株洲日报社, 株洲日报·掌上株洲, 株洲新闻网, 本报 (a leading □ or ■ is decoration).
+_OUTLET = r"(?:[□■◆]\s*)?(?:株洲日报社?|株洲晚报|株洲新闻网|本报)?(?:·?掌上株洲)?"
+# A name that is an organisation, not a person (渌口区公安分局 供图): it ends with an organisation's word.
+_ORGANISATION = re.compile(r"(局|分局|所|站|中心|委|会|院|办|队|司|厂|校|部|馆|街道|社区|镇|乡|村|区|县|市|集团|公司|协会|学校|中学|小学|银行|医院|支队|大队|中队|派出所)$")
 # A line that is nothing but a byline, opening the article.
 _BYLINE_OPEN = re.compile(
     r"^\(?(?:株洲日报|本报|株洲新闻网|掌上株洲|[\u4e00-\u9fff]{2,8}?(?=讯))?[^()\s]{0,10}?讯?\s*"
     r"\(\s*([^()]*?(?:记者|通讯员|实习生)[^()]*?)\)\s*")
-_BYLINE_BARE = re.compile(r"^(?:株洲日报|株洲新闻网)?(?:·掌上株洲)?讯?\s*((?:全媒体)?记者\s*/.*|通讯员\s*/?.*)$")
+_BYLINE_BARE = re.compile(rf"^{_OUTLET}讯?\s*((?:全媒体|新媒体|融媒体|首席|见习)?记者\s*/?\s*{_NAME}.*|通讯员\s*/?.*)$")
 _BYLINE_ANON = re.compile(r"^(?:本报讯|株洲日报讯)\s*")
 # A credit at the end of a caption line: "...留念,记者/谭俊杰 摄" or "(廖智勇 摄)".
 _CREDIT_TAIL = re.compile(
-    r"[\s,.]*\(?((?:株洲日报|株洲新闻网)?(?:·掌上株洲)?(?:全媒体)?(?:记者|通讯员)\s*/?\s*[^()]*?|受访者|[\u4e00-\u9fff]{2,4}\s?)(?:摄影报道|供图|摄)\)?\s*$")
+    r"[\s,.]*\(?((?:株洲日报社?|株洲新闻网)?(?:·?掌上株洲)?(?:全媒体|新媒体)?(?:记者|通讯员)\s*/?\s*[^()]*?"
+    r"|受访者|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,4}\s?/?\s?)(?:摄影报道|供图|摄)\)?\s*$")
 _INLINE_PHOTO = re.compile(r"\(([\u4e00-\u9fff]{2,4}) ?摄\)")
 
 
@@ -44,7 +50,7 @@ def parse_credit_text(text: str) -> Credits:
     folded = fold(text).replace("（", "(").strip(" ()")
     is_photo = bool(_PHOTO_TAIL.search(folded))
     folded = _PHOTO_TAIL.sub("", folded)
-    folded = re.sub(r"^(?:株洲日报|株洲新闻网|本报)?(?:·掌上株洲)?讯?", "", folded)
+    folded = re.sub(rf"^{_OUTLET}讯?", "", folded)
     reporters: list[str] = []
     correspondents: list[str] = []
     others: list[str] = []
@@ -54,8 +60,8 @@ def parse_credit_text(text: str) -> Credits:
         if re.fullmatch(_ROLE, part):
             role = part
             continue
-        names = [n for n in re.split(r"[\s/,、]+", part) if re.fullmatch(_NAME, n)]
-        if role in ("全媒体记者", "首席记者", "记者"):
+        names = [n for n in re.split(r"[\s/,、]+", part) if re.fullmatch(_NAME, n) and not _ORGANISATION.search(n)]
+        if role is not None and role.endswith("记者"):
             reporters += names
         elif role == "通讯员":
             correspondents += names
@@ -67,7 +73,8 @@ def parse_credit_text(text: str) -> Credits:
     if is_photo:
         photographers = reporters + correspondents
         if not photographers:
-            bare = [n for n in re.split(r"[\s/,、]+", folded) if re.fullmatch(_NAME, n) and n not in ("受访者", "通讯员", "记者")]
+            bare = [n for n in re.split(r"[\s/,、]+", folded) if re.fullmatch(_NAME, n)
+                    and n not in ("受访者", "通讯员", "记者") and not _ORGANISATION.search(n)]
             photographers = bare
     return Credits(tuple(dict.fromkeys(reporters)), tuple(dict.fromkeys(correspondents)),
                    tuple(dict.fromkeys(photographers)), tuple(dict.fromkeys(others)))
@@ -94,9 +101,13 @@ def is_credit_line(line: str) -> bool:
     if len(folded) > 60 or not _PHOTO_TAIL.search(folded):
         return False
     body = _PHOTO_TAIL.sub("", folded).strip(" ()")
-    body = re.sub(r"^(?:株洲日报|株洲新闻网|本报)?(?:·掌上株洲)?讯?", "", body)
+    body = re.sub(rf"^{_OUTLET}讯?", "", body)
     if body in ("", "受访者", "通讯员", "记者"):
         return True
+    if re.fullmatch(rf"{_NAME}(?:\s+{_NAME})*", body.strip()) and folded.rstrip(" )").endswith(("摄", "供图")):
+        return True     # 陈乐之/摄, 段少华 摄: a bare name
+    if folded.rstrip(" )").endswith("供图") and re.fullmatch(r"[\u4e00-\u9fff]{2,14}", body.strip()):
+        return True     # 渌口区公安分局 供图: an organisation's picture (it credits no person)
     return bool(re.fullmatch(rf"(?:\s*{_ROLE}\s*/?\s*(?:{_NAME}[\s、]*)*)+", body))
 
 
@@ -108,7 +119,7 @@ def split_caption_credit(line: str) -> tuple[str, str] | None:
         return stripped, stripped
     match = _CREDIT_TAIL.search(folded)
     if match and match.start() > 0:
-        return stripped[:match.start()].strip(), stripped[match.start():].strip(" ,，")
+        return stripped[:match.start()].strip(), stripped[match.start():].strip(" ,，。.")
     return None
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from .errors import SitegenError
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 _ENCODINGS = ("utf-8-sig", "gb18030")
 
 
@@ -49,9 +48,9 @@ def read_dump(path: Path, root: Path) -> Dump:
         source = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         source = path.as_posix()
-    lines = tuple(_NEWLINE.split(text))
-    if lines and lines[-1] == "":
-        lines = lines[:-1]
+    # Lines as Python's str.splitlines() counts them: a form feed or a Unicode line separator
+    # left in a dump also ends a line (so line numbers agree with editors' tools).
+    lines = tuple(text.splitlines())
     return Dump(path=path, source=source, encoding=encoding, lines=lines)
 
 

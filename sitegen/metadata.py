@@ -29,13 +29,16 @@ class Topic:
 
 @dataclass(frozen=True)
 class IssueDate:
-    """The page's issue date and how it was found."""
+    """The page's issue date and how it was found; date is None when nothing dates the page."""
 
-    date: str
-    precision: str    # day | month | year
-    source: str       # manifest | filename | text
-    evidence: str     # what it rests on, for the review report
+    date: str | None
+    precision: str | None    # day | month | year
+    source: str | None       # manifest | filename | header | address | text
+    evidence: str            # what it rests on, for the review report
     weak: bool = False
+
+
+NO_DATE = IssueDate(None, None, None, "nothing on the page dates it")
 
 
 @functools.lru_cache(maxsize=1)
@@ -59,7 +62,7 @@ def choose_topics(title: str, body: str, taxonomy: tuple[Topic, ...]) -> tuple[s
     return tuple(name for score, name in scores[:3] if score >= 0.6 * best)
 
 
-_CITY_SIGNAL = re.compile(r"(株洲市|我市|全市|市直|市总工会|市残联|市人社局|市第[一二三四五六七八九十]+|市[\u4e00-\u9fff]{0,4}(局|馆|院|中学|中心|分行|工会))")
+_CITY_SIGNAL = re.compile(r"(株洲市|我市|全市|市直|市总工会|市残联|市人社局|团市委|市第[一二三四五六七八九十]+|市[\u4e00-\u9fff]{0,4}(局|馆|院|中学|中心|分行|工会|协会))")
 
 
 def choose_district(gaz: Gazetteer, title: str, body: str, section: str | None) -> tuple[str | None, tuple[str, ...], str]:
@@ -88,6 +91,10 @@ def choose_district(gaz: Gazetteer, title: str, body: str, section: str | None) 
     if votes and not section and not title_hits and not lead_hits \
             and _CITY_SIGNAL.search(fold(title + body[:200])):
         return CITY_WIDE, tuple(places), ""
+    if votes and not section and not title_hits and not lead_hits and len(body) > 800 \
+            and sum(votes.values()) <= 2 and fold(title + body).count("株洲") >= 2:
+        # One passing mention of a place deep in a long story about the city does not place it.
+        return CITY_WIDE, tuple(places), f"one passing mention of {next(iter(votes))} in a long story: city-wide assumed"
     if votes:
         (first, first_votes), *rest = votes.most_common()
         if rest and rest[0][1] == first_votes and not section:
@@ -104,29 +111,124 @@ _FULL = re.compile(r"(?<![\d到至])(\d{4})年(\d{1,2})月(\d{1,2})日")
 _YEAR = re.compile(r"(?<![\d到至])(20\d{2}|19\d{2})年(?!代)")
 _RELATIVE = re.compile(r"(去年|今年|明年)(\d{1,2})?月?")
 _MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})日")
-_FILENAME_DATE = re.compile(r"(20\d{2})[-_.]?(\d{2})[-_.]?(\d{2})")
+_WEEKDAY_DATE = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})日\s*[(]?\s*(?:星期|周|礼拜)([一二三四五六日天])")
+_WEEKDAYS = "一二三四五六日"
+# A date in a file name: 2024-12-05, 20241205, 2024_12_05; or a month: 2024-12, 202412.
+_FILENAME_DAY = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
+_FILENAME_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.]?(0[1-9]|1[0-2])(?!\d)")
+# A date in a web address: /2024-12/05/, /202412/05/, /20241205/, /2024-12-05/; or a month: /202412/, /2024-12/.
+_ADDRESS_DAY = re.compile(r"/((?:19|20)\d{2})-?(0[1-9]|1[0-2])[-/](0[1-9]|[12]\d|3[01])(?=[/_.]|$)"
+                          r"|/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=[/_.]|$)")
+_ADDRESS_MONTH = re.compile(r"/((?:19|20)\d{2})-?(0[1-9]|1[0-2])(?=/)")
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+\.s?html?\b|(?<![\w/])/(?:[\w.-]+/)+[\w.-]*")
+_PUBTIME = re.compile(r"(?:发布时间|发稿时间|发表时间|更新时间|发布日期|^时间|^日期)\s*[:]?\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
+_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
+_CN_DATE = re.compile(r"([〇零一二三四五六七八九]{4})\s*年(?:\s*([一二三四五六七八九十]{1,3})\s*月(?:\s*([一二三四五六七八九十]{1,3})\s*日)?)?")
+
+
+def _cn_number(text: str) -> str:
+    """Turn a Chinese numeral of at most 31 (五, 十二, 二十五, 三十一) into digits."""
+    if "十" not in text:
+        return "".join(_CN_DIGITS.get(c, c) for c in text)
+    tens, _, units = text.partition("十")
+    return str((int(_CN_DIGITS[tens]) if tens else 1) * 10 + (int(_CN_DIGITS[units]) if units else 0))
+
+
+def arabic_dates(text: str) -> str:
+    """Rewrite dates printed in Chinese numerals (二〇二四年十二月五日) with digits."""
+    def repl(m: re.Match) -> str:
+        out = "".join(_CN_DIGITS[c] for c in m.group(1)) + "年"
+        if m.group(2):
+            out += _cn_number(m.group(2)) + "月"
+        if m.group(3):
+            out += _cn_number(m.group(3)) + "日"
+        return out
+    return _CN_DATE.sub(repl, text)
+
+
+def _day(year, month, day) -> str | None:
+    try:
+        return _dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
 
 
 def date_from_filename(name: str) -> IssueDate | None:
-    """Read a YYYY-MM-DD (or YYYYMMDD) date from a dump's file name."""
-    match = _FILENAME_DATE.search(name)
-    if not match:
-        return None
-    try:
-        day = _dt.date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
-    return IssueDate(day.isoformat(), "day", "filename", f"file name {name}")
+    """Read a date (2024-12-05, 20241205) or a month (2024-12, 202412) from a dump's file name."""
+    stem = name.rsplit(".", 1)[0]
+    for match in _FILENAME_DAY.finditer(stem):
+        if _inside_hash(stem, match):
+            continue
+        day = _day(*match.groups())
+        if day:
+            return IssueDate(day, "day", "filename", f"file name {name}")
+    for match in _FILENAME_MONTH.finditer(stem):
+        if not _inside_hash(stem, match):
+            return IssueDate(f"{match[1]}-{match[2]}-01", "month", "filename", f"file name {name}")
+    return None
+
+
+def _inside_hash(stem: str, match: re.Match) -> bool:
+    """Tell whether digits sit inside a longer hexadecimal run (a hash such as 9a2b6df3…), not a date."""
+    start, end = match.span()
+    while start > 0 and stem[start - 1] in "0123456789abcdefABCDEF":
+        start -= 1
+    while end < len(stem) and stem[end] in "0123456789abcdefABCDEF":
+        end += 1
+    run = stem[start:end]
+    return len(run) > len(match.group(0)) and re.search(r"[a-fA-F]", run) is not None
+
+
+def date_from_lines(lines, labels) -> IssueDate:
+    """Date a page from its own lines, strongest evidence first.
+
+    *labels* gives each line's label from the segmenter (header, pubtime, source, ...).
+    Order: a page header (株洲日报 2024年12月05日 第A04版, 二〇二四年十二月五日 星期四);
+    an address in the dump (/202412/, /2024-12/05/, /20241205/); a publication-time line
+    (发布时间); then the text.  With no evidence at all the date stays unknown.
+    """
+    folded = [arabic_dates(fold(line)) for line in lines]
+    for index, text in enumerate(folded):
+        if labels.get(index + 1) in ("header", "reprint"):
+            match = _FULL.search(text)
+            day = _day(*match.groups()) if match else None
+            if day:
+                return IssueDate(day, "day", "header", f"page header, line {index + 1}")
+    month_hit = None
+    for index, text in enumerate(folded):
+        if "/" not in text:
+            continue
+        for address in _ADDRESS.findall(text):
+            match = _ADDRESS_DAY.search(address)
+            if match:
+                groups = [g for g in match.groups() if g]
+                day = _day(*groups)
+                if day:
+                    return IssueDate(day, "day", "address", f"address on line {index + 1}")
+            match = _ADDRESS_MONTH.search(address)
+            if match and month_hit is None and 1990 <= int(match[1]) <= 2100:
+                month_hit = IssueDate(f"{match[1]}-{match[2]}-01", "month", "address",
+                                      f"address on line {index + 1}")
+    if month_hit:
+        return month_hit
+    for index, text in enumerate(folded):
+        match = _PUBTIME.search(text.strip())
+        day = _day(*match.groups()) if match else None
+        if day:
+            return IssueDate(day, "day", "header", f"publication time, line {index + 1}")
+    return infer_page_date("\n".join(folded))
 
 
 def infer_page_date(text: str) -> IssueDate:
-    """Infer the issue date from all the text of one page.
+    """Infer the issue date from all the text of one page, or return NO_DATE.
 
     The year is the latest year the page mentions (plans such as 到2030年 excluded),
     corrected by relative dates: 去年12月 means the page is from the year after a
     December.  The month is the commonest month among dates with no year of their own.
+    A weekday printed with a month and day (12月5日 星期四) fixes the year when no year
+    is printed.  Nothing is invented: a page with no year and no weekday gets no date.
     """
-    folded = fold(text)
+    folded = arabic_dates(fold(text))
     years = Counter(int(y) for y in _YEAR.findall(folded))
     for match in re.finditer(r"建党(\d{2,3})周年|共产党成立(\d{2,3})周年", folded):
         years[1921 + int(match.group(1) or match.group(2))] += 2
@@ -139,6 +241,11 @@ def infer_page_date(text: str) -> IssueDate:
     if years:
         year = max(years)
         evidence.append(f"years mentioned: {sorted(years)}")
+    weekday_year = _year_from_weekday(folded, year)
+    if weekday_year is not None:
+        if year is None or weekday_year in (year, year + 1):
+            year = weekday_year
+            evidence.append("a weekday printed with its month and day")
     months = Counter(m for m, _ in plain) + Counter(this_year_months)
     month = None
     if months:
@@ -148,7 +255,7 @@ def infer_page_date(text: str) -> IssueDate:
         month = 1
         evidence.append("only 去年 dates: early in the year")
     if year is None:
-        return IssueDate("2025-01-01", "year", "text", "no year anywhere on the page", weak=True)
+        return NO_DATE
     if last_year_months and month is not None and month >= max(last_year_months) and month > 6:
         # "去年12月" next to plain "1月" dates; a late plain month would contradict it.
         evidence.append("去年 dates contradict the month")
@@ -160,8 +267,24 @@ def infer_page_date(text: str) -> IssueDate:
         date = _dt.date(year, month, day)
     except ValueError:
         date = _dt.date(year, month, 1)
-    weak = sum(months.values()) < 2 and not last_year_months
+    weak = sum(months.values()) < 2 and not last_year_months and weekday_year is None
     return IssueDate(date.isoformat(), "month", "text", "; ".join(evidence), weak=weak)
+
+
+def _year_from_weekday(folded: str, near: int | None) -> int | None:
+    """The year in which a printed 'M月D日 星期X' falls on that weekday (nearest to *near*)."""
+    for m, d, w in _WEEKDAY_DATE.findall(folded):
+        weekday = _WEEKDAYS.index("日" if w == "天" else w)
+        fits = [y for y in range(1990, 2040) if _day(y, m, d)
+                and _dt.date(y, int(m), int(d)).weekday() == weekday]
+        if not fits:
+            continue
+        if near is not None:
+            return min(fits, key=lambda y: (abs(y - near), -y))
+        past = [y for y in fits if y <= 2025]
+        if past:
+            return max(past)
+    return None
 
 
 def _strip_dated(text: str) -> str:

@@ -7,22 +7,83 @@ Every non-blank line of the dump ends in exactly one article or in the page furn
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from .credits import Credits, is_credit_line, parse_credit_text, split_byline, credits_in_caption
+from .credits import (Credits, credits_in_caption, is_credit_line, parse_credit_text, split_byline,
+                      split_caption_credit)
 from .text import fold, squeeze
 
-_FURNITURE = [
-    re.compile(r"^(责任编辑|美术编辑|版式设计|校对|本版编辑)\s*[:：]"),
-    re.compile(r"^\S{2,6}\s*[·•・]\s*\S{2,6}$"),          # page labels: 同城 · 新媒, 就业·创业
-    re.compile(r"^\d{1,3}\s*\S{0,8}(新闻网|日报)$"),      # page number + outlet: 2 祥洲新闻网
-    re.compile(r"^(上一篇|下一篇|返回目录|返回首页|第\s*\d+\s*版|A\d{1,2}|\d{1,3})\b.*$"),
-]
 _SENTENCE_END = tuple("。！？!?…；;:：，,、")
 _LEAD_START = re.compile(r"^(近日|日前|当天|今年|去年|昨天|今天|据|本报|\d{1,2}月\d{1,2}日|\d{4}年|\d{1,2}日)")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _NARROW = 16
+# Leading decoration a scraper or an editor leaves before a line: list bullets, squares.
+# (▲ ▼ stay: they point a caption at its picture.)
+_BULLET = re.compile(r"^\s*(?:[•·●▪‧∙・◆◇■□○◎]|[*\-+](?=\s))\s*")
+# An in-body tag such as 【开栏语】 or 【编者按】: a heading inside an article, never a headline.
+_TAG = re.compile(r"^\[[^\[\]]{2,8}\]$")
+# Labels of lines that belong to the web site rather than to any article.
+SITE_LABELS = frozenset({"navigation", "source", "pubtime", "site", "prompt", "menu"})
+_DATA = Path(__file__).parent / "data"
+
+
+@functools.lru_cache(maxsize=1)
+def line_patterns() -> tuple[tuple[str, re.Pattern, str], ...]:
+    """Load the whole-line patterns (label, regex, reason) from data/line_patterns.yaml."""
+    import yaml
+
+    entries = yaml.load((_DATA / "line_patterns.yaml").read_text(encoding="utf-8"),
+                        Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return tuple((e["label"], re.compile(e["pattern"]), e["reason"]) for e in entries)
+
+
+# Text a dump may carry that no reader sees: terminal escapes, control and zero-width
+# characters, HTML tags, comments and entities (a page saved as source).
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2060\ufeff]")
+# Tags wrapping a line (<p>…</p>, <div class=…>) are the saved page's markup; tags inside a
+# sentence stay as printed text (the renderer escapes them).
+_EDGE_TAGS = re.compile(r"^(?:\s*</?[a-zA-Z][^<>]*>)+|(?:</?[a-zA-Z][^<>]*>\s*)+$")
+_MARKUP_LINE = re.compile(r"^\s*<(!doctype|html|head|meta|link|script|style|/?body|/html|/head|!--)", re.I)
+
+
+def clean_line(line: str) -> str:
+    """Strip indentation, bullets, control characters and HTML markup from a dump line."""
+    text = _CONTROL.sub("", _ANSI.sub("", line))
+    if "<" in text:
+        text = _EDGE_TAGS.sub("", text)
+    if "&nbsp;" in text:
+        text = text.replace("&nbsp;", " ")
+    return _BULLET.sub("", text.replace("\xa0", " ").strip()).strip()
+
+
+def line_label(text: str) -> str | None:
+    """Label a cleaned line that is not article text (see data/line_patterns.yaml), or None."""
+    folded = re.sub(r"^#{1,6}\s+", "", fold(text).strip())
+    if not folded:
+        return None
+    for label, pattern, _ in line_patterns():
+        if pattern.search(folded):
+            return label
+    if _is_menu(folded):
+        return "menu"
+    return None
+
+
+def _is_menu(folded: str) -> bool:
+    """A site menu: one line of four or more short section names separated by spaces or bars."""
+    if re.search(r"[,.;:!?\"<>()]", folded) or re.search(r"\d", folded):
+        return False
+    items = [t for t in re.split(r"[\s|/]+", folded) if t]
+    return len(items) >= 4 and all(2 <= len(t) <= 6 for t in items) and len(set(items)) == len(items)
+
+
+def is_furniture(text: str) -> bool:
+    """Tell whether a line is page furniture or site text (editor credits, labels, navigation)."""
+    return line_label(clean_line(text)) is not None
 
 
 @dataclass(frozen=True)
@@ -37,6 +98,8 @@ class Block:
     gap_after: int
     md_level: int = 0      # '#' count when the dump marked the line as a Markdown heading
     lines: tuple[int, ...] = ()
+    label: str | None = None   # for furniture: which pattern family (navigation, source, ...)
+    forced: bool = False       # a headline by position (above archive navigation)
 
 
 @dataclass
@@ -73,22 +136,111 @@ class Page:
     labels: tuple[tuple[int, str], ...]           # section labels used as metadata
 
 
-def is_furniture(text: str) -> bool:
-    """Tell whether a line is page furniture (editor credits, page labels, numbers)."""
-    folded = fold(text.strip())
-    return any(p.match(folded) for p in _FURNITURE)
+def heading_features(text: str) -> dict[str, int]:
+    """Score the features that tell a stand-alone headline line from body text.
+
+    Each entry is one named piece of evidence; a line reads as a headline when the sum is
+    positive.  Position evidence (a line standing right above navigation or a byline) is
+    added by the caller, which sees the neighbours.
+    """
+    folded = fold(text)
+    features = {"short line": 1}
+    if len(text) > 40:
+        features["longer than a headline (40+)"] = -6
+    if len(text) < 2:
+        features["a single character"] = -6
+    if folded.endswith(_SENTENCE_END) or folded.endswith(("。", ".")):
+        features["closes like a sentence"] = -6
+    if _LEAD_START.match(folded):
+        features["opens like a news lead (近日, 4月21日…)"] = -6
+    if folded[:1] in tuple(",.;:)]>、"):
+        features["opens with punctuation (a broken line)"] = -6
+    if text.count("，") + text.count(",") + folded.count(".") >= 2:
+        features["two or more commas"] = -6
+    if credits_in_caption(text).photographers or split_caption_credit(text) is not None:
+        features["carries a photo credit (a caption)"] = -6
+    return features
 
 
 def _looks_heading(text: str) -> bool:
     """Tell whether a stand-alone line reads like a headline rather than body text."""
-    folded = fold(text)
-    if len(text) > 40 or len(text) < 2 or folded.endswith(_SENTENCE_END) or folded.endswith(("。", ".")):
-        return False
-    if _LEAD_START.match(folded) or folded[0] in ",.;:)]>、":
-        return False
-    if text.count("，") + text.count(",") + folded.count(".") >= 2 or credits_in_caption(text).photographers:
-        return False
-    return True
+    return sum(heading_features(text).values()) > 0
+
+
+@dataclass(frozen=True)
+class PageLine:
+    """One non-blank line of the dump, cleaned and labelled."""
+
+    number: int
+    text: str                 # indentation and bullets removed
+    gap: int                  # blank lines before it
+    label: str | None = None  # navigation | source | pubtime | header | prompt | site | menu | reprint | furniture
+    headline: bool = False    # a headline by position (it stands right above archive navigation)
+
+
+def label_page(lines: tuple[str, ...]) -> list[PageLine]:
+    """Clean and label every non-blank line; mark an archive page's headlines and site text.
+
+    An archive scrape prints each article as: headline, navigation (上一篇/下一篇), the text,
+    the navigation again, then text of the site.  So the line just above a navigation group
+    is a headline; lines after a navigation group that closes an article, and not followed
+    by a new headline with its own navigation, are site text; lines above the first
+    headline cluster are the site's page head.
+    """
+    page: list[PageLine] = []
+    blanks = 0
+    for number, line in enumerate(lines, start=1):
+        text = clean_line(line)
+        if not text or _MARKUP_LINE.match(line):
+            if line.strip():   # markup or control characters only: recorded, never article text
+                page.append(PageLine(number, line.strip(), blanks, "markup"))
+            blanks += 0 if line.strip() else 1
+            continue
+        page.append(PageLine(number, text, blanks, line_label(text)))
+        blanks = 0
+    nav = [i for i, ln in enumerate(page) if ln.label == "navigation"]
+    if not nav:
+        return page
+    groups: list[list[int]] = []
+    for i in nav:
+        if groups and all(page[k].label is not None for k in range(groups[-1][-1] + 1, i)):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    out = list(page)
+
+    def content(a: int, b: int) -> list[int]:
+        return [k for k in range(a, b) if out[k].label is None]
+
+    previous_end = 0
+    closing: list[bool] = []
+    for group in groups:
+        between = content(previous_end, group[0])
+        # A group closes an article when real text (more than a headline cluster) precedes it.
+        is_closing = bool(closing) and len(between) > 0 and not (
+            len(between) <= 3 and all(len(out[k].text) <= 40 for k in between)) \
+            or not closing and len(between) > 3
+        if not is_closing and between:
+            # The headline cluster: up to three short lines right above the navigation.
+            cluster = [between[-1]]
+            for k in reversed(between[:-1]):
+                if len(cluster) == 3 or len(out[k].text) > 40 or out[cluster[0]].gap > 2:
+                    break
+                cluster.insert(0, k)
+            head = cluster[-1]
+            out[head] = PageLine(out[head].number, out[head].text, out[head].gap, None, True)
+            for k in between:
+                if k < cluster[0] and closing:
+                    pass
+                elif k < cluster[0]:
+                    out[k] = PageLine(out[k].number, out[k].text, out[k].gap, "site")
+        closing.append(is_closing)
+        previous_end = group[-1] + 1
+    if closing and closing[-1]:
+        for k in range(groups[-1][-1] + 1, len(out)):
+            if out[k].label is None:
+                out[k] = PageLine(out[k].number, out[k].text, out[k].gap, "site")
+    return out
 
 
 def _join_paragraph(parts: list[str]) -> str:
@@ -98,15 +250,11 @@ def _join_paragraph(parts: list[str]) -> str:
 
 def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     """Classify the dump's non-blank lines into blocks, re-joining broken paragraphs."""
-    raw: list[tuple[int, str, int]] = []   # (line number, text, blank lines before)
-    blanks = 0
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            blanks += 1
-            continue
-        raw.append((number, line.strip(), blanks))
-        blanks = 0
-    trailing = blanks
+    page = label_page(lines)
+    raw: list[tuple[int, str, int]] = [(ln.number, ln.text, ln.gap) for ln in page]
+    labels = {ln.number: ln.label for ln in page if ln.label}
+    forced = {ln.number for ln in page if ln.headline}
+    trailing = len(lines) - page[-1].number if page else 0
     uses_markdown = any(_MD_HEADING.match(t) for _, t, _ in raw)
 
     def gap_after(index: int) -> int:
@@ -119,7 +267,7 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     i = 0
     while i < len(raw):
         j = i
-        while j < len(raw) and narrow[j] and raw[j][2] <= 1 and not is_furniture(raw[j][1]) \
+        while j < len(raw) and narrow[j] and raw[j][2] <= 1 and raw[j][0] not in labels and raw[j][0] not in forced \
                 and not is_label(raw[j][1]) and split_byline(raw[j][1]) is None:
             j += 1
         if j - i >= 4:
@@ -132,6 +280,17 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     while index < len(raw):
         number, text, gap = raw[index]
         md = _MD_HEADING.match(text)
+        if number in labels:
+            blocks.append(Block("furniture", text, number, number, gap, gap_after(index), lines=(number,),
+                                label=labels[number]))
+            index += 1
+            continue
+        if number in forced:
+            blocks.append(Block("heading", md.group(2).strip() if md else text, number, number, gap,
+                                gap_after(index), md_level=len(md.group(1)) if md else 0, lines=(number,),
+                                forced=True))
+            index += 1
+            continue
         if md:
             blocks.append(Block("heading", md.group(2).strip(), number, number, gap, gap_after(index),
                                 md_level=len(md.group(1)), lines=(number,)))
@@ -145,7 +304,8 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
                                 lines=(number, raw[index + 1][0])))
             index += 2
             continue
-        single = _single_line_kind(text, in_run[index], is_label, uses_markdown)
+        before_byline = index + 1 < len(raw) and raw[index + 1][2] <= 2 and split_byline(raw[index + 1][1]) is not None
+        single = _single_line_kind(text, in_run[index], is_label, uses_markdown and not before_byline)
         if single is not None:
             kind, shown = single
             blocks.append(Block(kind, shown, number, number, gap, gap_after(index), lines=(number,)))
@@ -164,7 +324,7 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
                 break
             if in_run[last_index + 1] and in_run[last_index]:
                 pass
-            elif not (cut and nxt_gap <= 1) or _MD_HEADING.match(nxt_text) or is_furniture(nxt_text) \
+            elif not (cut and nxt_gap <= 1) or _MD_HEADING.match(nxt_text) or nxt_number in labels or nxt_number in forced \
                     or split_byline(nxt_text) is not None or is_credit_line(nxt_text) \
                     or (_looks_heading(nxt_text) and not _is_continuation(tail, nxt_text)):
                 break
@@ -185,15 +345,13 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
 def _single_line_kind(text: str, in_run: bool, is_label, uses_markdown: bool) -> tuple[str, str] | None:
     """Classify a line that forms a block on its own, or return None for paragraph text."""
     label_text, rest = _split_trailing_label(text, is_label)
-    if is_furniture(text):
-        return "furniture", text
     if label_text is not None and rest == "":
         return "label", text
     if is_credit_line(text):
         return "credit", text
     if split_byline(text) is not None and not in_run:
         return "byline", text
-    if credits_in_caption(text).photographers:
+    if credits_in_caption(text).photographers or split_caption_credit(text) is not None:
         return "caption", text
     if fold(text).startswith(("——", "--", "—")) and len(text) <= 50:
         return "subtitle", text.lstrip("—-─ ").strip()
@@ -227,6 +385,7 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
     current: ParsedArticle | None = None
     pending_label: str | None = None
     orphans: list[Block] = []   # body text met before any headline: it belongs to the next article
+    floating: list[tuple[ParsedArticle, Credits, Block]] = []   # captions after an image hole
     uses_markdown = any(b.md_level for b in blocks)
 
     def start(title_block: Block | None) -> ParsedArticle:
@@ -297,7 +456,9 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             index += 1
             continue
         if block.kind == "byline":
-            continues = index > 0 and blocks[index - 1].kind == "byline" and block.gap_before == 0
+            # A byline printed over two lines: the second opens with a role (通讯员/…), not an outlet.
+            continues = index > 0 and blocks[index - 1].kind == "byline" and current is not None and (
+                block.gap_before == 0 or block.gap_before == 1 and re.match(r"^(通讯员|实习生|记者|摄影)", fold(block.text)))
             if current is None or (current.has_byline and not continues) or current.closed:
                 start(None)
             byline, rest = split_byline(block.text) or (block.text, "")
@@ -331,7 +492,9 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             start(None)
             current.flags.append("untitled item: title made from its first sentence")
         caption = credits_in_caption(block.text)
-        if caption.photographers:
+        if caption.photographers or block.kind == "caption":
+            if block.gap_before >= 2:
+                floating.append((current, current.credits, block))
             current.credits = current.credits.merge(caption)
             current.body.append(("caption", block.text))
         else:
@@ -342,7 +505,44 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
         target = current or start(None)
         target.body.append(("para", orphan.text))
         target.lines.update(orphan.lines)
+    _reattach_floating_captions(floating, articles)
     return Page(tuple(a for a in articles if a.lines), tuple(furniture), tuple(labels))
+
+
+def _trigrams(text: str) -> set[str]:
+    han = re.sub(r"[^\u4e00-\u9fff]", "", fold(text))
+    return {han[i:i + 3] for i in range(len(han) - 2)}
+
+
+def _reattach_floating_captions(floating, articles: list[ParsedArticle]) -> None:
+    """Give a caption that ends an article after an image hole to the article it describes.
+
+    A flattened page can put a picture's caption anywhere (often at the very end).  When such
+    a caption shares no three-character run with the article it landed in, and shares some
+    with another article on the page, it belongs to that other article.
+    """
+    for owner, credits_before, block in floating:
+        if not owner.body or owner.body[-1] != ("caption", block.text):
+            continue
+        caption, _ = split_caption_credit(block.text) or (block.text, "")
+        grams = _trigrams(caption)
+        if len(grams) < 3:
+            continue
+
+        def score(article: ParsedArticle) -> int:
+            text = "".join([article.title or ""] + [t for k, t in article.body if k in ("para", "subhead")])
+            return sum(1 for g in grams if g in text)
+        if score(owner) > 0:
+            continue
+        best = max((a for a in articles if a is not owner), key=score, default=None)
+        if best is None or score(best) < 2:
+            continue
+        owner.body.pop()
+        owner.credits = credits_before
+        owner.lines.difference_update(block.lines)
+        best.body.append(("caption", block.text))
+        best.credits = best.credits.merge(credits_in_caption(block.text))
+        best.lines.update(block.lines)
 
 
 def _names_new_place(cluster: list[Block], current: ParsedArticle | None, places_in) -> bool:
@@ -371,14 +571,69 @@ def _open_with_cluster(cluster: list[Block], start) -> None:
     position = cluster.index(title_block)
     before = [b for b in cluster[:position]]
     after = [b for b in cluster[position + 1:]]
-    if before:
-        article.kicker = " ".join(b.text for b in before)
+    kicker, title, subtitle = split_headline(title_block.text)
+    article.title = title
+    if before or kicker:
+        article.kicker = " ".join([b.text for b in before] + ([kicker] if kicker else []))
         for b in before:
             article.lines.update(b.lines)
-    if after:
-        article.subtitle = " ".join(b.text for b in after)
+    if after or subtitle:
+        article.subtitle = " ".join(([subtitle] if subtitle else []) + [b.text for b in after])
         for b in after:
             article.lines.update(b.lines)
+
+
+# A banner printed before the headline and a colon: a series or column name.
+_BANNER = re.compile(r"^(.{2,24}?(?:系列报道|系列|专栏|栏目|专题|特刊|报道|访谈|观察|之[一二三四五六七八九十\d]+)|<[^<>]{2,20}>[^:]{0,12})\s*:\s*(.{4,})$")
+
+
+_BRACKET_BANNER = re.compile(r"^\[[^\[\]]{2,12}\](?=.{4,})")
+_DASH_SUBTITLE = re.compile(r"(?:\s+(?:——|--|—)|——)\s*(?=.{4,}$)")
+
+
+def split_headline(text: str) -> tuple[str | None, str, str | None]:
+    """Split a headline line that also carries its kicker or subtitle: (kicker, title, subtitle).
+
+    - 《一条城轨连三城》系列报道: 从…  a series banner and a colon before the headline: kicker.
+      (A place and a colon, 攸县:电网巡检…, is part of the headline.)
+    - 基地“招新”了 场地免费、导师指导、创业扶持  the last space-separated part lists details
+      (、) the headline part does not: a subtitle.  Two parallel halves (聚焦园区 干在实处)
+      stay one headline.
+    - 平台上线 优化营商环境 提升行动  a long clause followed by two or more short phrases
+      printed beside it: the phrases are a banner (kicker).
+    """
+    folded = fold(text)
+    match = _BRACKET_BANNER.match(folded)
+    if match:
+        kicker, title, subtitle = split_headline(text[match.end():].strip())
+        return text[1:match.end() - 1].strip() if not kicker else f"{text[1:match.end() - 1].strip()} {kicker}", \
+            title, subtitle
+    match = _DASH_SUBTITLE.search(folded)
+    if match:
+        return None, text[:match.start()].strip(), text[match.end():].strip()
+    match = _BANNER.match(folded)
+    if match:
+        cut = match.start(2)
+        head = text[:cut].rstrip(" :：")
+        return head.strip(), text[cut:].strip(), None
+    parts = text.split()
+    if len(parts) == 2:
+        first, last = parts
+        # 乡村振兴在行动 攸县:… a place and a colon open a headline: what stands before is a banner.
+        if re.match(r"^[^:]{2,8}:", fold(last)) and ":" not in fold(first) and len(first) >= 4:
+            return first, last, None
+    if len(parts) >= 2:
+        last, first = parts[-1], " ".join(parts[:-1])
+        if "、" in last and "、" not in first and len(first) >= 6:
+            return None, first, last
+        # …送到田间地头 20余家合作社获贷款1200万元: a figure only in the second half is a subtitle's detail.
+        if re.search(r"\d", last) and not re.search(r"\d", first) and len(last) >= 6 and len(first) >= 6:
+            return None, first, last
+    if len(parts) >= 3:
+        head, rest = parts[0], parts[1:]
+        if len(head) >= 10 and all(len(r) <= 6 for r in rest) and len(head) >= 2 * max(len(r) for r in rest):
+            return " ".join(rest), head, None
+    return None, text, None
 
 
 def _starts_article(cluster: list[Block], nxt: Block | None, current: ParsedArticle | None,
@@ -393,7 +648,10 @@ def _starts_article(cluster: list[Block], nxt: Block | None, current: ParsedArti
             and blocks[next_index + 1].kind == "byline":
         return True
     if uses_markdown:
-        return min(b.md_level or 9 for b in cluster) <= 2
+        # Markdown is used inconsistently: '#' marks headlines, deeper levels are subheads
+        # unless a byline follows (handled above); a plain line is a headline only by its byline.
+        return min(b.md_level or 9 for b in cluster) <= 1 or (
+            cluster[-1].gap_after >= 2 and _credit_within(blocks, next_index, 3))
     if any(b.kind == "subtitle" for b in cluster):
         return True
     # A photo item: the headline sits over an image hole (several blank lines), or its
@@ -441,7 +699,7 @@ def _starts_untitled_photo(blocks: list[Block], index: int, current: ParsedArtic
 
 def _bare(text: str) -> str:
     """Fold and drop whitespace, dashes and Markdown marks, for comparing printed and stored text."""
-    return re.sub(r"[\s#—\-─]", "", fold(text))
+    return re.sub(r"[\s#—\-─]", "", fold(clean_line(text)))
 
 
 def article_text(article: ParsedArticle) -> str:
@@ -469,6 +727,13 @@ def unaccounted_lines(lines: tuple[str, ...], page: Page) -> list[int]:
             continue
         split = split_byline(line)
         if split and all(_bare(part) in stored for part in split):
+            continue
+        heads = [piece for a in page.articles if a.title_line == number
+                 for piece in (a.kicker, a.title, a.subtitle) if piece]
+        rest = bare
+        for piece in heads:   # a headline line split into kicker, title and subtitle
+            rest = rest.replace(_bare(piece), "", 1)
+        if heads and not re.sub(r"[\[\]:<>()]", "", rest):
             continue
         label = furniture_text.get(number, "")
         if label and bare.endswith(label) and bare[: -len(label)] in owners.get(number, ""):
