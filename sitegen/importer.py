@@ -17,9 +17,9 @@ from .errors import SitegenError
 from .frontmatter import read_article, render_article
 from .gazetteer import Gazetteer, canonical_name, find_places, load_gazetteer
 from .metadata import (IssueDate, choose_district, choose_kind, choose_tags, choose_topics,
-                       date_from_filename, infer_page_date, load_taxonomy, title_from_text)
+                       date_from_filename, date_from_lines, load_taxonomy, title_from_text)
 from .model import Article
-from .segment import Page, ParsedArticle, segment, unaccounted_lines
+from .segment import Page, ParsedArticle, label_page, segment, unaccounted_lines
 from .text import add_words, fold, slugify, squeeze
 
 STATE_FILE = ".import-state.json"
@@ -92,11 +92,14 @@ def load_manifest(raw_dir: Path) -> dict[str, str]:
 
 
 def page_date(dump: Dump, manifest: dict[str, str]) -> IssueDate:
-    """Choose the issue date: manifest, then file name, then the page's text."""
+    """Choose the issue date from evidence only, strongest first: the manifest, the file
+    name, then the dump itself (page header, an address, a 发布时间 line, the text).
+    A page nothing dates gets no date (IssueDate.date is None)."""
     name = dump.path.name
     if name in manifest:
         return IssueDate(manifest[name], "day", "manifest", "raw/manifest.yaml")
-    return date_from_filename(name) or infer_page_date("\n".join(dump.lines))
+    labels = {ln.number: ln.label for ln in label_page(dump.lines) if ln.label}
+    return date_from_filename(name) or date_from_lines(dump.lines, labels)
 
 
 def _escape_md(text: str) -> str:
@@ -142,7 +145,10 @@ def build_articles(dump: Dump, page: Page, date: IssueDate, gaz: Gazetteer) -> l
         district, places, why = choose_district(gaz, title, body_text, parsed.section)
         if why:
             review.append(f"district: {why}")
-        if date.weak:
+        if date.date is None:
+            review.append("no date: nothing on the page dates it; imported as a draft without a date "
+                          "(set date, date_precision and date_source, then remove draft)")
+        elif date.weak:
             review.append(f"date from weak evidence ({date.evidence})")
         if _looks_scrambled(body_text):
             review.append("text looks scrambled (columns flattened out of order)")
@@ -161,7 +167,7 @@ def build_articles(dump: Dump, page: Page, date: IssueDate, gaz: Gazetteer) -> l
             photographers=credits.photographers,
             kind=choose_kind(parsed.has_byline, has_credit, len(body_text)),
             slug=slugify(title), source=dump.source, source_lines=parsed.source_lines,
-            body=render_body(parsed),
+            body=render_body(parsed), draft=date.date is None,
         )
         out.append(ImportedArticle(article, tuple(review)))
     return out
