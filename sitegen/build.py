@@ -22,14 +22,12 @@ from pathlib import Path
 from typing import Callable
 
 from .cache import read_pickle, write_bytes, write_pickle
+from .config import ARTICLE_LOSS_LIMIT
+from .errors import SitegenError
+from .stamp import package_stamp
 
 STATE = "state.json"
-# Code whose change means "build again" (fingerprint) ...
-CODE_FILES = ("site.py", "render.py", "plan.py", "build.py", "writer.py", "content.py", "frontmatter.py",
-              "model.py", "search.py", "text.py", "gazetteer.py")
-# ... and the part of it whose change means "render every page again".
-RENDER_CODE = ("site.py", "render.py", "plan.py", "model.py")
-DATA_DIR = Path(__file__).parent / "data"      # the gazetteer and the taxonomy: slugs of pages
+SITE_RECORD = ".sitegen.json"     # in the output folder: what the published site holds
 
 
 @dataclass
@@ -44,12 +42,15 @@ class BuildReport:
     changed: list = field(default_factory=list)         # output files written or removed
     articles: int = 0
     skipped_unchanged: bool = False
+    failed: bool = False            # errors stopped it: the output folder was left as it was
     from_layout: bool = False       # planned from the saved layout: only article bodies changed
 
     def summary(self) -> str:
         """Return the report shown on the terminal."""
         lines = []
-        if self.skipped_unchanged:
+        if self.failed:
+            lines.append(f"build failed: {len(self.errors)} error(s); nothing written, the last good site is kept")
+        elif self.skipped_unchanged:
             lines.append("build: no input changed; nothing written")
         else:
             total = sum(self.pages.values())
@@ -78,18 +79,6 @@ def _stat_tree(folder: Path) -> list:
     return out
 
 
-def _code_stats(names: tuple = CODE_FILES) -> list:
-    here = Path(__file__).parent
-    out = []
-    for name in names:
-        try:
-            st = (here / name).stat()
-            out.append((name, st.st_mtime_ns, st.st_size))
-        except OSError:
-            out.append((name, 0, 0))
-    return out
-
-
 def _settings(config, today: str) -> str:
     return repr((config.base_url, config.site_title, config.site_description, config.per_page,
                  config.compress, config.preview, today, str(config.content_dir.name)))
@@ -98,20 +87,20 @@ def _settings(config, today: str) -> str:
 def _fingerprint(config, content_stats: list, today: str) -> str:
     h = hashlib.sha1()
     for part in (content_stats, _stat_tree(config.templates_dir), _stat_tree(config.static_dir),
-                 _stat_tree(DATA_DIR), _code_stats(), _settings(config, today), str(config.out_dir)):
+                 package_stamp(), _settings(config, today), str(config.out_dir)):
         h.update(repr(part).encode())
         h.update(b"\0")
     return h.hexdigest()
 
 
 def _env_digest(config, today: str) -> str:
-    """Digest what every page depends on besides its articles: templates, settings, code."""
+    """Digest what every page depends on besides its articles: templates, settings, code and
+    its data (district and topic slugs)."""
     h = hashlib.sha1(_settings(config, today).encode())
-    for folder in (config.templates_dir, DATA_DIR):      # data: district and topic slugs
-        for rel, _, _ in _stat_tree(folder):
-            h.update(rel.encode())
-            h.update((folder / rel).read_bytes())
-    h.update(repr(_code_stats(RENDER_CODE)).encode())
+    for rel, _, _ in _stat_tree(config.templates_dir):
+        h.update(rel.encode())
+        h.update((config.templates_dir / rel).read_bytes())
+    h.update(package_stamp().encode())
     return h.hexdigest()
 
 
@@ -359,9 +348,67 @@ def build_site(config, *, today: str | None = None) -> BuildReport:
     gc.disable()
     try:
         return _build(config, today)
+    except BuildFailed as failed:
+        return failed.report
     finally:
         if collecting:
             gc.enable()
+
+
+class BuildFailed(Exception):
+    """The build found errors: nothing was written to the output folder."""
+
+    def __init__(self, report: BuildReport) -> None:
+        super().__init__("; ".join(report.errors))
+        self.report = report
+
+
+def _refuse(report: BuildReport, cache_dir: Path, staging: Path | None, out_dir: Path) -> None:
+    """Stop a build that found errors before it writes anything to the output folder, which
+    is then exactly as the last good build left it (a preview build goes on instead)."""
+    from .writer import discard
+    if staging is not None and staging.exists():
+        discard([staging], out_dir)
+    report.failed = True
+    _save_state(cache_dir, "", report)
+    raise BuildFailed(report)
+
+
+def _content_errors(config, stats: list) -> list[str]:
+    """A missing or empty content folder builds an empty site, which a publish with
+    `rsync --delete` would put in place of the live one."""
+    folder = Path(config.content_dir)
+    if not folder.is_dir():
+        return [SitegenError(folder, None, "the content folder does not exist",
+                             "check --content, or import dumps first with `sitegen import`").describe()]
+    if not stats:
+        return [SitegenError(folder, None, "the content folder holds no article (*.md)",
+                             "import dumps with `sitegen import`, or check --content").describe()]
+    return []
+
+
+def read_site_record(out_dir: Path) -> dict:
+    """Return what the last good build recorded in the output folder (empty when none)."""
+    try:
+        record = json.loads((Path(out_dir) / SITE_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _article_loss(config, last: dict, articles: int) -> list[str]:
+    """Refuse a build that takes more than ARTICLE_LOSS_LIMIT of the published articles away
+    (at least one may always go: an editor deletes a duplicate)."""
+    before = last.get("articles")
+    if config.preview or config.allow_article_loss or not isinstance(before, int):
+        return []
+    lost = before - articles
+    if lost <= max(1, int(before * ARTICLE_LOSS_LIMIT)):
+        return []
+    return [SitegenError(Path(config.content_dir), None,
+                         f"this build would take {lost} of the {before} published articles off the site",
+                         "if that is meant, build again with --allow-article-loss; otherwise check "
+                         "--content and the drafts").describe()]
 
 
 def _build(config, today: str | None) -> BuildReport:
@@ -383,6 +430,14 @@ def _build(config, today: str | None) -> BuildReport:
     from .writer import begin_stage, load_manifest, recover, write_site
     recover(out_dir)
     stats = scan(Path(config.content_dir))
+    report.errors += _content_errors(config, stats)
+    if report.errors:
+        _refuse(report, cache_dir, None, out_dir)
+    last_site = read_site_record(out_dir) if out_dir.is_dir() else {}
+    # Compression, once asked for, stays on for every later build (the hook's, the preview's)
+    # until --no-compress: a plain build must not delete the .gz/.br files a server sends.
+    compress = config.compress if config.compress is not None else bool(last_site.get("compress"))
+    config = replace(config, compress=compress)
     fingerprint = _fingerprint(config, stats, today)
     state = {}
     try:
@@ -400,6 +455,7 @@ def _build(config, today: str | None) -> BuildReport:
     slugger = _SlugCache(cache_dir)
     search_stage = _SearchStage(config, cache_dir)
     related = None
+    staging = None
     try:
         from .text import load_segmenter_and_pinyin
         # Slugs made from scratch need jieba-rs and pypinyin here, and so does a search process
@@ -407,6 +463,8 @@ def _build(config, today: str | None) -> BuildReport:
         library = load_content(Path(config.content_dir), cache_dir, preview=config.preview, today=today, stats=stats,
                                meanwhile=None if slugger.data else load_segmenter_and_pinyin)
         report.errors += [e.describe() for e in library.errors]
+        if report.errors and not config.preview:
+            _refuse(report, cache_dir, staging, out_dir)
         if library.skipped:
             report.warnings.append(f"{len(library.skipped)} draft or future-dated article(s) left out")
         stage("load")
@@ -444,6 +502,11 @@ def _build(config, today: str | None) -> BuildReport:
             plan = _plan_from_model(library, config, slugger, related, layout, env, keys, manifest)
         report.errors += [e.describe() for e in plan.model.errors]
         report.articles = len(plan.model.articles)
+        # Drafts a preview shows are not the published site's: they never count as lost.
+        published_count = sum(1 for a in plan.model.articles if a.path not in library.flagged)
+        report.errors += _article_loss(config, last_site, published_count)
+        if report.errors and not config.preview:
+            _refuse(report, cache_dir, staging, out_dir)
         report.pages.update(plan.kinds.values())
         no_district = sum(1 for a in plan.model.articles if not a.district)
         if no_district:
@@ -459,11 +522,16 @@ def _build(config, today: str | None) -> BuildReport:
 
         search, error = search_stage.result()
         report.errors += [f"search: {error}"] if error else []
+        if error and not config.preview:
+            _refuse(report, cache_dir, staging, out_dir)
         shells = [_with_search_version(p, search.version if search is not None else "") for p in plan.shells]
         shell_digests, shell_todo = plan_pages(shells, env, keys, plan.old, manifest)
         shells = [p for p in shells if p.output in shell_todo]
         more, _, more_saved = _render_all(plan.model, config, shells, report)
         stage("search")
+    except SitegenError as exc:     # a template that is missing or does not compile
+        report.errors.append(exc.describe())
+        _refuse(report, cache_dir, staging, out_dir)
     finally:
         for job in (search_stage, related):
             if job:
@@ -472,7 +540,8 @@ def _build(config, today: str | None) -> BuildReport:
     digests = {**digests, **shell_digests}
     rendered = plan.render + shells
     files += more + _static_files(config)
-    files.append((".sitegen.json", (json.dumps({"base_url": config.base_url}, ensure_ascii=False) + "\n").encode()))
+    files.append((SITE_RECORD, (json.dumps({"base_url": config.base_url, "articles": published_count,
+                                            "compress": compress}, ensure_ascii=False) + "\n").encode()))
     done = {page.output for page in rendered}
     keep = [output for output in plan.kinds if output not in done]
     if search is not None:
@@ -485,7 +554,7 @@ def _build(config, today: str | None) -> BuildReport:
     # Until the store records this build, the pages about to change are unknown to it: a
     # build killed after the write must render them again, whatever the next one plans.
     layout.expect(str(out_dir.resolve()), done)
-    result = write_site(out_dir, files, keep, cache_dir=cache_dir, compress=config.compress,
+    result = write_site(out_dir, files, keep, cache_dir=cache_dir, compress=compress,
                         staged=staged, manifest=manifest if out_dir.is_dir() else None)
     if search is not None:
         search.save()
@@ -571,8 +640,8 @@ class _Related:
 
         self.articles = articles
         self.path = cache_dir / "related.pickle"
-        self.meta = hashlib.sha1(repr((_code_stats(("site.py",)), [(a.path, a.date, a.tags, a.places, a.topics)
-                                                                  for a in articles])).encode()).hexdigest()
+        self.meta = hashlib.sha1(repr((package_stamp(), [(a.path, a.date, a.tags, a.places, a.topics)
+                                                         for a in articles])).encode()).hexdigest()
         cached = read_pickle(self.path, {})
         self.paths = cached["related"] if cached.get("meta") == self.meta else None
         self.job = None
@@ -685,7 +754,7 @@ class _SlugCache:
 
     def __init__(self, cache_dir: Path) -> None:
         self.path = Path(cache_dir) / "slugs.pickle"
-        self.code = repr((_code_stats(("text.py", "site.py", "gazetteer.py")), _stat_tree(DATA_DIR)))
+        self.code = package_stamp()
         saved = read_pickle(self.path, {})
         self.data = saved.get("slugs", {}) if saved.get("code") == self.code else {}
         self.dirty = False

@@ -6,17 +6,24 @@ is also the writer's atomic write of its journal and manifest.
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 from pathlib import Path
 
+log = logging.getLogger(__name__)
+
 
 def read_pickle(path: Path, default=None):
-    """Return what *path* holds, or *default* when it is missing or unreadable."""
+    """Return what *path* holds, or *default* when it is missing or unreadable (said once in
+    the log: the cache is then worked out again)."""
     try:
         with open(path, "rb") as fh:
             return pickle.load(fh)
-    except Exception:
+    except FileNotFoundError:
+        return default
+    except Exception as exc:
+        log.warning("%s: damaged cache file dropped (%s); it is worked out again", path, type(exc).__name__)
         return default
 
 

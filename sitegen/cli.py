@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from pathlib import Path
 
-from .config import Config, default_config, normalise_base_url
+from . import __version__
+from .config import ARTICLE_LOSS_LIMIT, Config, default_config, normalise_base_url
 from .errors import SitegenError
 
 
+def _root(args: argparse.Namespace) -> Path:
+    """Return the project folder given with --root, which must exist: a mistyped one would
+    otherwise be created, or build an empty site."""
+    root = Path(getattr(args, "root", None) or ".")
+    if not root.is_dir():
+        raise SitegenError(root, None, "the project folder does not exist" if not root.exists()
+                           else "the project folder is not a folder",
+                           "check the spelling of --root, or run sitegen inside the project")
+    return root
+
+
 def _config(args: argparse.Namespace) -> Config:
-    config = default_config(Path(getattr(args, "root", ".") or "."))
+    config = default_config(_root(args))
     changes: dict[str, object] = {}
     if getattr(args, "content", None):
         changes["content_dir"] = Path(args.content).resolve()
@@ -19,8 +33,10 @@ def _config(args: argparse.Namespace) -> Config:
         changes["out_dir"] = Path(args.out).resolve()
     if getattr(args, "base_url", None):
         changes["base_url"] = normalise_base_url(args.base_url)
-    if getattr(args, "compress", False):
-        changes["compress"] = True
+    if getattr(args, "compress", None) is not None:
+        changes["compress"] = args.compress
+    if getattr(args, "allow_article_loss", False):
+        changes["allow_article_loss"] = True
     return config.with_overrides(**changes)
 
 
@@ -64,9 +80,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_hooks(args: argparse.Namespace) -> int:
     """Install or remove the rebuild-on-commit git hook."""
-    from .hooks import install_hook, uninstall_hook
+    from .hooks import install_hook, project_root, uninstall_hook
 
-    root = Path(args.root or ".").resolve()
+    root = project_root(_root(args))
     message = install_hook(root) if args.action == "install" else uninstall_hook(root)
     print(message)
     return 0
@@ -74,9 +90,20 @@ def cmd_hooks(args: argparse.Namespace) -> int:
 
 def make_parser() -> argparse.ArgumentParser:
     """Build the argument parser for every sub-command."""
-    parser = argparse.ArgumentParser(prog="sitegen", description=__doc__)
-    parser.add_argument("--root", default=".", help="project folder (default: the current one)")
+    # --root and -v are read before or after the sub-command: `sitegen --root X build` and
+    # `sitegen build --root X` both work (the sub-command's copy defaults to "not given").
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", default=argparse.SUPPRESS, help="project folder (default: the current one)")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="say why caches were dropped and pages rendered")
+    parser = argparse.ArgumentParser(prog="sitegen", description=__doc__, parents=[common])
+    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_parser = sub.add_parser
+
+    def add_parser(name: str, **kwargs: object) -> argparse.ArgumentParser:
+        return _add_parser(name, parents=[common], **kwargs)
+    sub.add_parser = add_parser  # type: ignore[method-assign]
 
     p = sub.add_parser("import", help=cmd_import.__doc__)
     p.add_argument("paths", nargs="*", help="dump files or folders (default: raw/)")
@@ -88,7 +115,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--content")
     p.add_argument("--out")
     p.add_argument("--base-url")
-    p.add_argument("--compress", action="store_true", help="also write .gz/.br copies of text files")
+    p.add_argument("--compress", action=argparse.BooleanOptionalAction, default=None,
+                   help="write .gz/.br copies of text files (remembered by later builds until --no-compress)")
+    p.add_argument("--allow-article-loss", action="store_true",
+                   help=f"publish even if more than {int(100 * ARTICLE_LOSS_LIMIT)}%% of the last site's "
+                        "articles would disappear (for a deliberate mass deletion)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("check", help=cmd_check.__doc__)
@@ -111,11 +142,23 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return the exit status."""
     args = make_parser().parse_args(argv)
+    args.root = getattr(args, "root", ".")
+    args.verbose = getattr(args, "verbose", False)
+    logging.basicConfig(format="%(levelname)s: %(message)s",
+                        level=logging.DEBUG if args.verbose else logging.WARNING)
+    if not args.verbose:
+        logging.getLogger("jieba").setLevel(logging.WARNING)
     try:
         return args.func(args)
     except SitegenError as exc:
         print(f"error: {exc.describe()}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader (`| head`) went away: end quietly, and keep Python from complaining
+        # again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

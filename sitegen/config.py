@@ -6,6 +6,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 
+# A build that would take more than this share of the published site's articles away fails
+# (a mistyped --content, a folder moved away): the next publish with `rsync --delete`
+# would delete them from the live site.
+ARTICLE_LOSS_LIMIT = 0.10
+
+
 @dataclass(frozen=True)
 class Config:
     """Where things live and how the site is addressed."""
@@ -21,8 +27,9 @@ class Config:
     site_title: str = "株洲区县新闻摘要"
     site_description: str = "株洲日报各区县、街道新闻的每日摘要"
     per_page: int = 20
-    compress: bool = False
+    compress: bool | None = None        # None: as the last build of out_dir did
     preview: bool = False
+    allow_article_loss: bool = False    # publish even when many of the last site's articles go
 
     @property
     def review_file(self) -> Path:

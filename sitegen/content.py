@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import logging
 import os
 import pickle
 import zlib
@@ -19,16 +20,19 @@ from pathlib import Path
 from typing import Callable
 
 from .cache import write_pickle
+from .stamp import package_stamp
 from .errors import SitegenError
 from .frontmatter import parse_article, read_text
 from .model import Article
 
+log = logging.getLogger(__name__)
 CACHE_NAME = "articles"        # a folder of SHARDS pickles
 CACHE_VERSION = 2
 SHARDS = 32
 FIELDS = tuple(f.name for f in fields(Article))
 _BODY = FIELDS.index("body")
 PARALLEL_MIN = 1000      # parse in one process per core from this many files
+STALE_NOTE = "the preview shows its last good version"   # ends a preview error that kept one
 
 
 @dataclass(frozen=True)
@@ -134,15 +138,28 @@ def _read_cache(folder: Path | None) -> dict:
     entries: dict = {}
     if folder is None or not folder.is_dir():
         return entries
+    version = _cache_version()
+    broken = 0
     for number in range(SHARDS):
         try:
             with (folder / f"{number:02d}.pickle").open("rb") as fh:
                 payload = pickle.load(fh)
-            if payload.get("version") == CACHE_VERSION and payload.get("fields") == FIELDS:
-                entries.update(payload["entries"])
-        except Exception:  # a missing or broken shard is just a cold part of the cache
-            pass
+        except FileNotFoundError:
+            continue
+        except Exception:  # a broken shard is just a cold part of the cache
+            broken += 1
+            continue
+        if isinstance(payload, dict) and payload.get("version") == version:
+            entries.update(payload["entries"])
+    if broken:
+        log.warning("%s: %d damaged cache file(s) dropped; their articles are read again", folder, broken)
     return entries
+
+
+def _cache_version() -> tuple:
+    """What a cached row depends on besides its file: the row's shape and the code and data
+    that parse it (a gazetteer alias added changes what `district:` resolves to)."""
+    return (CACHE_VERSION, FIELDS, package_stamp())
 
 
 def _write_cache(folder: Path, entries: dict, shards: set) -> None:
@@ -154,7 +171,17 @@ def _write_cache(folder: Path, entries: dict, shards: set) -> None:
         if part is not None:
             part[rel] = entry
     for number, part in parts.items():
-        write_pickle(folder / f"{number:02d}.pickle", {"version": CACHE_VERSION, "fields": FIELDS, "entries": part})
+        write_pickle(folder / f"{number:02d}.pickle", {"version": _cache_version(), "entries": part})
+
+
+def _keep_last_good(entry: tuple, previous: tuple | None) -> tuple:
+    """Give a cache row whose file no longer parses the last article that did, beside its error.
+
+    Only the preview does this: an editor mid-edit still sees the page (with a banner), where the
+    published build must stop at the error."""
+    if previous is None or previous[4] is None:
+        return entry
+    return (*entry[:2], *previous[2:5], entry[5])
 
 
 def load_content(content_dir: Path, cache_dir: Path | None = None, *, preview: bool = False,
@@ -179,6 +206,8 @@ def load_content(content_dir: Path, cache_dir: Path | None = None, *, preview: b
             stale.append((rel, mtime, size))
     for (rel, mtime, size), parsed in zip(stale, _parse_all(content_dir, [rel for rel, _, _ in stale], meanwhile)):
         entries[rel] = (mtime, size, *parsed)
+        if preview and parsed[3] is not None:
+            entries[rel] = _keep_last_good(entries[rel], old.get(rel))
     if cache is not None:
         dirty = {_shard(rel) for rel, _, _ in stale} | {_shard(rel) for rel in old.keys() - entries.keys()}
         if dirty:
@@ -187,17 +216,24 @@ def load_content(content_dir: Path, cache_dir: Path | None = None, *, preview: b
     errors: list[SitegenError] = []
     digests: dict = {}
     meta: dict = {}
+    kept: set[str] = set()      # broken files shown (in preview) as they last parsed
     for rel, (_, _, digest, shape, row, error) in entries.items():
-        if error is not None:
+        if error is not None and (row is None or not preview):
             errors.append(SitegenError(*error))
             continue
+        if error is not None:
+            errors.append(SitegenError(error[0], error[1], f"{error[2]}; {STALE_NOTE}", error[3]))
+            kept.add(rel)
         articles.append(_article(row))
         digests[rel] = digest
         meta[rel] = shape
     published: list[Article] = []
     skipped: list[str] = []
-    flagged: set[str] = set()
+    flagged: set[str] = set(kept)
     for art in articles:
+        if not art.date:        # an undated draft has no place in any date index, even in preview
+            skipped.append(art.path)
+            continue
         hidden = art.draft or art.date > today
         if hidden and not preview:
             skipped.append(art.path)

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from .errors import SitegenError
+from .names import resolve_district, resolve_topic
 from .model import (CONTRACT_FIELDS, DATE_PRECISIONS, DATE_SOURCES, KINDS, LIST_FIELDS,
                     OPTIONAL_FIELDS, Article)
 
@@ -39,6 +40,8 @@ def render_article(article: Article) -> str:
         value = getattr(article, name)
         if name in OPTIONAL_FIELDS and not value:
             continue
+        if name in ("date", "date_precision", "date_source") and not article.date:
+            continue        # an undated draft: nothing dated its page (docs/CONTRACT.md)
         if name == "date":  # validated YYYY-MM-DD: written bare, as the contract shows
             lines.append(f"date: {value}")
         elif name in LIST_FIELDS or name == "source_lines":
@@ -172,19 +175,29 @@ def parse_article(text: str, path: Path | str, rel_path: str = "") -> Article:
                                "see docs/CONTRACT.md for the fields every article has")
         return data[name]
 
-    date = need("date")
+    draft = data.get("draft", False)
+    if not isinstance(draft, bool):
+        raise SitegenError(path, line_of.get("draft"), "draft must be true or false")
+    # No invented dates: a draft may have none (nothing in its dump dated it), and then no
+    # precision or source either, until an editor sets them.
+    undated = draft and data.get("date") in (None, "")
+    date = "" if undated else need("date")
     if isinstance(date, (_dt.date, _dt.datetime)):
         date = date.strftime("%Y-%m-%d")
     date = str(date)
-    if not _DATE.match(date):
+    if not undated and not _DATE.match(date):
         raise SitegenError(path, line_of.get("date"), f"date '{date}' is not YYYY-MM-DD")
     try:
-        _dt.date.fromisoformat(date)
+        if not undated:
+            _dt.date.fromisoformat(date)
     except ValueError:
         raise SitegenError(path, line_of.get("date"), f"date '{date}' is not a real day") from None
     choices = {"date_precision": DATE_PRECISIONS, "date_source": DATE_SOURCES, "kind": KINDS}
     values = {}
     for name, allowed in choices.items():
+        if undated and name != "kind" and data.get(name) in (None, ""):
+            values[name] = ""
+            continue
         value = str(need(name))
         if value not in allowed:
             raise SitegenError(path, line_of.get(name), f"{name} '{value}' is not one of {', '.join(allowed)}")
@@ -199,9 +212,9 @@ def parse_article(text: str, path: Path | str, rel_path: str = "") -> Article:
                            "pick one from sitegen/data/taxonomy.yaml")
     optional = {name: (str(data[name]).strip() or None) if data.get(name) not in (None, "") else None
                 for name in OPTIONAL_FIELDS}
-    draft = data.get("draft", False)
-    if not isinstance(draft, bool):
-        raise SitegenError(path, line_of.get("draft"), "draft must be true or false")
+    if optional["district"] is not None:
+        optional["district"] = resolve_district(optional["district"], path, line_of.get("district"))
+    lists["topics"] = tuple(dict.fromkeys(resolve_topic(t, path, line_of.get("topics")) for t in lists["topics"]))
     extra = tuple((k, data[k]) for k in data if k not in _KNOWN)
     return Article(
         id=str(need("id")), title=str(need("title")), date=date, slug=str(need("slug")),

@@ -79,6 +79,26 @@ def _git(root: Path, *args: str) -> str:
     return result.stdout.strip()
 
 
+def _looks_like_project(folder: Path) -> bool:
+    return any((folder / name).exists() for name in ("sitegen.toml", "content", "raw"))
+
+
+def project_root(start: Path) -> Path:
+    """Return the project folder for a hook asked for in *start*: *start* itself when it holds
+    the project, else the repository's top folder when that does (a command typed in
+    content/ or raw/); otherwise say why not, rather than install a hook that builds a
+    sub-folder."""
+    start = Path(start).resolve()
+    if _looks_like_project(start):
+        return start
+    top = Path(_git(start, "rev-parse", "--show-toplevel")).resolve()
+    if _looks_like_project(top):
+        return top
+    raise SitegenError(start, None, "this is not a sitegen project (no content/, raw/ or sitegen.toml here "
+                       f"or at the repository's top, {top})",
+                       "run `sitegen hooks install` in the project folder, or name it with --root")
+
+
 def hooks_dir(root: Path) -> Path:
     """Return the folder git runs hooks from (honours core.hooksPath)."""
     root = Path(root).resolve()

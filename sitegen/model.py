@@ -13,7 +13,7 @@ CONTRACT_FIELDS = (
 OPTIONAL_FIELDS = frozenset({"kicker", "subtitle", "district"})
 LIST_FIELDS = frozenset({"places", "topics", "tags", "reporters", "correspondents", "photographers"})
 DATE_PRECISIONS = ("day", "month", "year")
-DATE_SOURCES = ("manifest", "filename", "text", "edited")
+DATE_SOURCES = ("manifest", "filename", "header", "address", "text", "edited")
 KINDS = ("article", "photo", "brief")
 CITY_WIDE = "株洲市"
 

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import functools
 import re
+import traceback
 from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2 import (Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
+                    TemplateSyntaxError, pass_context, select_autoescape)
 from markupsafe import Markup, escape
 
+from .errors import SitegenError
 from .model import Article
 from .site import Page, SiteModel, people_of
 
@@ -209,6 +212,27 @@ def _bytecode_cache(config):
     return FileSystemBytecodeCache(str(folder))
 
 
+def template_error(exc: TemplateError, page: Page, templates_dir: Path) -> SitegenError:
+    """Return a template failure as `template:line: message (hint)`, never a traceback: the
+    line is where the template itself went wrong (for a failure while rendering, the
+    innermost template frame of the traceback)."""
+    if isinstance(exc, TemplateNotFound):
+        missing = exc.name if isinstance(exc.name, str) else page.template
+        return SitegenError(templates_dir / missing, None, "template not found",
+                            f"page '{page.output}' needs it; add it to {templates_dir.name}/ or restore it")
+    if isinstance(exc, TemplateSyntaxError):
+        where = exc.filename or str(templates_dir / (exc.name or page.template))
+        return SitegenError(where, exc.lineno, f"template syntax error: {exc.message}",
+                            "check the {% %} and {{ }} tags around that line")
+    where, line = templates_dir / page.template, None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        filename = frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt")):
+            where, line = Path(filename), lineno
+    return SitegenError(where, line, f"template failed on page '{page.output}': {exc}",
+                        "a variable or filter the template uses is not there")
+
+
 class Renderer:
     """Render pages of one model with one Jinja environment (caches per-article work)."""
 
@@ -306,6 +330,12 @@ class Renderer:
                     f"{locs}</urlset>\n").encode("utf-8")
         if page.template == "robots":
             return f"User-agent: *\nAllow: /\nSitemap: {self.absolute('sitemap.xml')}\n".encode("utf-8")
+        try:
+            return self._render_template(page)
+        except TemplateError as exc:
+            raise template_error(exc, page, Path(self.config.templates_dir)) from None
+
+    def _render_template(self, page: Page) -> bytes:
         template = self.env.get_template(page.template)
         banner = None
         article = page.context.get("article")

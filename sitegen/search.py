@@ -151,7 +151,8 @@ class PinyinTable:
 
     @staticmethod
     def stamp() -> str:
-        return repr((1, _versions()[2]))      # the installed pypinyin (see _versions)
+        from .stamp import library_stamp
+        return repr((1, library_stamp("pypinyin")))      # the installed pypinyin
 
     @classmethod
     def write(cls, path: Path) -> None:
@@ -530,30 +531,14 @@ def _doc_file(doc: tuple) -> dict:
 
 
 def _code_digest(districts: dict[str, str], place_names: tuple[str, ...]) -> bytes:
-    """Digest this code, the text rules, district aliases and jieba's place names:
-    a change in any of them means "index everything again"."""
+    """Digest the installed package (code, data, version), district aliases and jieba's place
+    names: a change in any of them means "index everything again"."""
+    from .stamp import package_stamp
+
     h = hashlib.blake2b(digest_size=16)
-    for src in (Path(__file__), Path(__file__).with_name("text.py")):
-        h.update(src.read_bytes())
-    h.update(repr((FORMAT_VERSION, sorted(districts.items()), place_names, _versions())).encode("utf-8"))
+    h.update(package_stamp().encode())
+    h.update(repr((FORMAT_VERSION, sorted(districts.items()), place_names)).encode("utf-8"))
     return h.digest()
-
-
-def _versions() -> tuple:
-    """Return a stamp of the installed segmenter and pinyin packages, whose data the index
-    holds: the size and time of each one's module file, which an upgrade rewrites (reading the
-    packages' metadata would cost a one-article build 15–30 ms)."""
-    import importlib.util
-
-    out = []
-    for name in ("rjieba", "jieba", "pypinyin"):
-        spec = importlib.util.find_spec(name)
-        try:
-            stat = os.stat(spec.origin) if spec is not None and spec.origin else None
-        except OSError:
-            stat = None
-        out.append((name, (stat.st_size, stat.st_mtime_ns) if stat else None))
-    return tuple(out)
 
 
 def _meta(heads: list[tuple], shards: int, blocks: list[str], districts: dict[str, str]) -> dict:

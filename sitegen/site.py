@@ -56,23 +56,15 @@ class SiteModel:
 
 @functools.lru_cache(maxsize=None)
 def _gazetteer():
-    try:
-        from . import gazetteer
-        return gazetteer, gazetteer.load_gazetteer()
-    except Exception:
-        return None, None
+    from . import gazetteer
+    return gazetteer, gazetteer.load_gazetteer()
 
 
-@functools.lru_cache(maxsize=1)
 def _taxonomy_slugs() -> dict:
-    """Return topic name -> slug from sitegen/data/taxonomy.yaml (empty if missing)."""
-    try:
-        import yaml
-        from pathlib import Path
-        data = yaml.safe_load((Path(__file__).parent / "data" / "taxonomy.yaml").read_text(encoding="utf-8"))
-        return {str(t["name"]): str(t["slug"]) for t in data if t.get("slug")}
-    except Exception:
-        return {}
+    """Return topic name -> slug from sitegen/data/taxonomy.yaml (a broken file is an error:
+    falling back to pinyin slugs would move every topic page)."""
+    from .names import load_taxonomy_entries
+    return {entry["name"]: entry["slug"] for entry in load_taxonomy_entries()}
 
 
 def default_slug(name: str) -> str:
@@ -84,13 +76,10 @@ def default_slug(name: str) -> str:
 def district_slug(name: str, slugger: Callable[[str], str] = default_slug) -> str:
     """Return the district's slug: the gazetteer's, else pinyin of the name without 区/市/县."""
     module, gaz = _gazetteer()
-    if module is not None:
-        try:
-            slug = module.slug_of_district(gaz, name)
-            if slug:
-                return slug
-        except Exception:
-            pass
+    try:
+        return module.slug_of_district(gaz, name)
+    except KeyError:        # only for callers outside a build: articles name gazetteer districts
+        pass
     base = name[:-1] if len(name) > 2 and name[-1] in "区市县" else name
     if name.endswith("县") and len(name) == 2:
         base = name[0]

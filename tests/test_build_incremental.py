@@ -242,20 +242,29 @@ def _processes_naming(text: str) -> list[int]:
     return found
 
 
-def test_bad_front_matter_names_file_and_line_and_rest_builds(tmp_path):
+def test_bad_front_matter_names_file_and_line_and_keeps_the_last_good_site(tmp_path):
     config = make_config(tmp_path)
+    build(config)
+    before = tree(config.out_dir)
     bad = config.content_dir / "bad.md"
     bad.write_text("---\nid: bad1\ntitle: 坏的\ndate: 2025-13-45\ndate_precision: day\n---\n\n正文\n", encoding="utf-8")
     worse = config.content_dir / "worse.md"
     worse.write_text("---\nid: w\ntitle: [未闭合\n---\n\n正文\n", encoding="utf-8")
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
     report = build(config)
+    assert report.failed
     assert any("bad.md:4:" in e and "date" in e for e in report.errors), report.errors
     assert any("worse.md:3:" in e for e in report.errors), report.errors
-    assert (config.out_dir / "lusong/lusong-fushi-dinghuo/index.html").is_file()
-    assert "error: " in report.summary()
-    # a no-change rebuild still reports the errors (and so still exits non-zero)
+    assert "error: " in report.summary() and "nothing written" in report.summary()
+    assert tree(config.out_dir) == before, "a failed build changed the published site"
+    assert not list(tmp_path.glob(".public.*")), "a failed build left its staging folder behind"
+    # a rebuild with nothing changed fails again with the same errors (and so exits non-zero)
     again = build(config)
-    assert again.skipped_unchanged and again.errors == report.errors
+    assert again.failed and again.errors == report.errors
+    bad.unlink()
+    worse.unlink()
+    assert not build(config).errors
+    assert_like_clean(tmp_path, config)
 
 
 def test_cli_build_exits_non_zero_on_bad_front_matter(tmp_path):
@@ -267,7 +276,7 @@ def test_cli_build_exits_non_zero_on_bad_front_matter(tmp_path):
                           env={**os.environ, "SITEGEN_TODAY": "2025-06-01"})
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "bad.md:1: missing required field" in proc.stdout
-    assert (config.out_dir / "index.html").is_file()
+    assert not config.out_dir.exists(), "a failed build wrote a site"
 
 
 def test_duplicate_output_path_fails_naming_both(tmp_path):

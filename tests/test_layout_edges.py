@@ -139,18 +139,21 @@ def test_drafts_future_articles_and_preview(tmp_path):
 
 
 def test_two_articles_on_one_url(tmp_path):
+    # Two articles on one URL fail the build (the site stays as it was); the preview shows the
+    # first and goes on, and once one of them goes, the other takes the URL.
     config = make_config(tmp_path)
     build(config)
+    before = tree(config.out_dir)
     copy = copy_article(config, "lusong-copy.md", ("id: fx0000000003", "id: dup"), ("春节过后", "复本：春节过后"))
     report = build(config)
+    assert report.failed and any("two pages would write" in e for e in report.errors)
+    assert tree(config.out_dir) == before
+    preview = dataclasses.replace(config, preview=True, out_dir=tmp_path / "preview", cache_dir=tmp_path / "pcache")
+    report = build(preview)
     assert any("two pages would write" in e for e in report.errors)
-    assert_like_clean(tmp_path, config)
+    assert (preview.out_dir / "lusong/lusong-fushi-dinghuo/index.html").is_file()
     edit_article(copy, "复本：春节过后", "复本改：春节过后")       # the loser's body
-    report = build(config)
-    assert report.from_layout and any("two pages would write" in e for e in report.errors)
-    assert_like_clean(tmp_path, config)
-    edit_article(config.content_dir / "lusong-1.md", "春节过后", "年后")   # the winner's summary
-    rebuild_like_clean(tmp_path, config, from_layout=True)
+    assert build(config).failed
     (config.content_dir / "lusong-1.md").unlink()           # the other one takes the URL
     report = build(config)
     assert not report.errors
@@ -278,13 +281,15 @@ def test_a_second_output_folder_sharing_the_cache(tmp_path):
 @pytest.fixture
 def data_copy(tmp_path, monkeypatch):
     """A copy of sitegen/data that the build reads (as if an editor edited the real one)."""
-    import sitegen.build
     import sitegen.gazetteer
-    import sitegen.site
-    data = tmp_path / "data"
-    shutil.copytree(Path(sitegen.build.__file__).parent / "data", data)
-    monkeypatch.setattr(sitegen.build, "DATA_DIR", data)
+    import sitegen.names
+    import sitegen.stamp
+    package = tmp_path / "package"
+    shutil.copytree(sitegen.stamp.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    data = package / "data"
+    monkeypatch.setattr(sitegen.stamp, "PACKAGE_DIR", package)
     monkeypatch.setattr(sitegen.gazetteer, "DATA_FILE", data / "gazetteer.json")
+    monkeypatch.setattr(sitegen.names, "TAXONOMY_FILE", data / "taxonomy.yaml")
     _forget_gazetteer()
     yield data
     monkeypatch.undo()
@@ -295,8 +300,13 @@ def _forget_gazetteer():
     """Drop the per-process gazetteer caches: as if each build were a new `sitegen build`."""
     import sitegen.gazetteer
     import sitegen.site
+    import sitegen.names
+    import sitegen.stamp
     sitegen.gazetteer.load_gazetteer.cache_clear()
     sitegen.site._gazetteer.cache_clear()
+    sitegen.names.load_taxonomy_entries.cache_clear()
+    sitegen.names._districts.cache_clear()
+    sitegen.stamp.package_stamp.cache_clear()
 
 
 def test_gazetteer_slug_edit_lays_out_with_the_new_slug(tmp_path, data_copy):
