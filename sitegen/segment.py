@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .credits import (Credits, credits_in_caption, is_credit_line, parse_credit_text, split_byline,
@@ -100,6 +100,7 @@ class Block:
     lines: tuple[int, ...] = ()
     label: str | None = None   # for furniture: which pattern family (navigation, source, ...)
     forced: bool = False       # a headline by position (above archive navigation)
+    region: int = 0            # archive article region: the lines between its navigation bars
 
 
 @dataclass
@@ -116,6 +117,7 @@ class ParsedArticle:
     body: list[tuple[str, str]] = field(default_factory=list)   # (kind, text): para|subhead|caption|credit
     lines: set[int] = field(default_factory=set)
     closed: bool = False
+    region: int = 0                               # archive article region (see label_page), 0 outside
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -176,6 +178,7 @@ class PageLine:
     gap: int                  # blank lines before it
     label: str | None = None  # navigation | source | pubtime | header | prompt | site | menu | reprint | furniture
     headline: bool = False    # a headline by position (it stands right above archive navigation)
+    region: int = 0           # archive article region: its headline and the lines between its navigation bars
 
 
 def label_page(lines: tuple[str, ...]) -> list[PageLine]:
@@ -214,6 +217,7 @@ def label_page(lines: tuple[str, ...]) -> list[PageLine]:
 
     previous_end = 0
     closing: list[bool] = []
+    spans: list[list[int]] = []    # [first index, last index] of each archive article
     for group in groups:
         between = content(previous_end, group[0])
         # A group closes an article when real text (more than a headline cluster) precedes it.
@@ -234,12 +238,21 @@ def label_page(lines: tuple[str, ...]) -> list[PageLine]:
                     pass
                 elif k < cluster[0]:
                     out[k] = PageLine(out[k].number, out[k].text, out[k].gap, "site")
+        if is_closing and spans and spans[-1][1] < 0:
+            spans[-1][1] = group[0] - 1
+        elif not is_closing:
+            if spans and spans[-1][1] < 0:
+                spans[-1][1] = group[0] - 1
+            spans.append([cluster[0] if between else group[-1] + 1, -1])
         closing.append(is_closing)
         previous_end = group[-1] + 1
     if closing and closing[-1]:
         for k in range(groups[-1][-1] + 1, len(out)):
             if out[k].label is None:
                 out[k] = PageLine(out[k].number, out[k].text, out[k].gap, "site")
+    for region, (first, last) in enumerate(spans, start=1):
+        for k in range(first, len(out) if last < 0 else last + 1):
+            out[k] = replace(out[k], region=region)
     return out
 
 
@@ -254,6 +267,7 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     raw: list[tuple[int, str, int]] = [(ln.number, ln.text, ln.gap) for ln in page]
     labels = {ln.number: ln.label for ln in page if ln.label}
     forced = {ln.number for ln in page if ln.headline}
+    regions = {ln.number: ln.region for ln in page if ln.region}
     trailing = len(lines) - page[-1].number if page else 0
     uses_markdown = any(_MD_HEADING.match(t) for _, t, _ in raw)
 
@@ -339,6 +353,8 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
             blocks.append(Block("label", label_text, numbers[-1], numbers[-1], 0, gap_after(last_index),
                                 lines=(numbers[-1],)))
         index = last_index + 1
+    if regions:
+        blocks = [replace(b, region=regions.get(b.first, 0)) for b in blocks]
     return blocks
 
 
@@ -392,7 +408,7 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
         nonlocal current, pending_label
         article = ParsedArticle(title=title_block.text if title_block else None,
                                 title_line=title_block.first if title_block else None,
-                                section=pending_label)
+                                section=pending_label, region=region_now)
         if title_block:
             article.lines.update(title_block.lines)
         pending_label = None
@@ -401,8 +417,14 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
         return article
 
     index = 0
+    region_now = 0
     while index < len(blocks):
         block = blocks[index]
+        region_now = block.region
+        # Inside one archive article (between its navigation bars) nothing opens a new article.
+        same = bool(block.region) and current is not None and current.region == block.region
+        if same:
+            current.closed = False
         if block.kind == "furniture":
             furniture.append((block.first, block.text))
             index += 1
@@ -424,9 +446,10 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
                 cluster.append(blocks[j])
                 j += 1
             nxt = blocks[j] if j < len(blocks) else None
-            if _starts_article(cluster, nxt, current, uses_markdown, blocks, j) \
-                    or _names_new_place(cluster, current, places_in):
-                _open_with_cluster(cluster, start)
+            if not (same and not block.forced) and (
+                    _starts_article(cluster, nxt, current, uses_markdown, blocks, j)
+                    or _names_new_place(cluster, current, places_in)):
+                _open_with_cluster(cluster, start, nxt)
                 for orphan in orphans:
                     current.body.insert(0, ("para", orphan.text))
                     current.lines.update(orphan.lines)
@@ -459,6 +482,7 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             # A byline printed over two lines: the second opens with a role (通讯员/…), not an outlet.
             continues = index > 0 and blocks[index - 1].kind == "byline" and current is not None and (
                 block.gap_before == 0 or block.gap_before == 1 and re.match(r"^(通讯员|实习生|记者|摄影)", fold(block.text)))
+            continues = continues or same and current.has_byline
             if current is None or (current.has_byline and not continues) or current.closed:
                 start(None)
             byline, rest = split_byline(block.text) or (block.text, "")
@@ -481,7 +505,7 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             index += 1
             continue
         # A paragraph or a caption.
-        if _starts_untitled_photo(blocks, index, current):
+        if not same and _starts_untitled_photo(blocks, index, current):
             start(None)
             current.flags.append("untitled item: title made from its first sentence")
         elif current is None or current.closed:
@@ -554,13 +578,19 @@ def _names_new_place(cluster: list[Block], current: ParsedArticle | None, places
     return bool(named) and not (named & seen)
 
 
-def _open_with_cluster(cluster: list[Block], start) -> None:
+_COLUMN_INTRO = re.compile(r"^\[?(开栏语|编者按|编者的话|栏目介绍|开篇语)\]?")
+
+
+def _open_with_cluster(cluster: list[Block], start, nxt: Block | None = None) -> None:
     """Start an article from a headline cluster, choosing kicker, title and subtitle."""
     heads = [b for b in cluster if b.kind == "heading"]
     subs = [b for b in cluster if b.kind == "subtitle"]
     if any(b.md_level for b in heads):
         top = min(b.md_level for b in heads)
         title_block = next(b for b in heads if b.md_level == top)
+    elif len(heads) == 2 and not subs and nxt is not None and _COLUMN_INTRO.match(fold(nxt.text)):
+        # A column introduction (【开栏语】) follows: the first line is the column's banner.
+        title_block = heads[1]
     elif len(heads) >= 2 and not subs:
         # Two headline lines: the shorter first one is a kicker only when a third follows;
         # otherwise the first is the title and the second its subtitle.
@@ -643,6 +673,11 @@ def _starts_article(cluster: list[Block], nxt: Block | None, current: ParsedArti
         return True
     following = [b for b in blocks[next_index:next_index + 3] if b.kind != "caption"]
     if following and following[0].kind == "byline":
+        return True
+    if current.has_byline and any(b.kind == "byline" for b in following[:2]) \
+            and not any(b.kind == "heading" for b in following[:1]):
+        # An article has one byline: a second one just below a headline opens a new article
+        # (a column introduction or a column-broken paragraph may stand between them).
         return True
     if nxt is not None and nxt.kind == "furniture" and next_index + 1 < len(blocks) \
             and blocks[next_index + 1].kind == "byline":
