@@ -142,7 +142,9 @@ def build_articles(dump: Dump, page: Page, date: IssueDate, gaz: Gazetteer) -> l
             if not any("untitled" in f for f in review):
                 review.append("untitled item: title made from its first sentence")
         title = re.sub(r"\s+", " ", title.strip())
-        district, places, why = choose_district(gaz, title, body_text, parsed.section)
+        # A photo item's text is its caption: it places the story when there is no other text.
+        place_text = body_text or "\n".join(t for k, t in parsed.body if k == "caption")
+        district, places, why = choose_district(gaz, title, place_text, parsed.section)
         if why:
             review.append(f"district: {why}")
         if date.date is None:
