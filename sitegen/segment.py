@@ -311,8 +311,13 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
             index += 1
             continue
         # A byline cut by a column break: "株洲日报讯(全媒体记" / "者/向胤蓉 通讯员/尹红忠)".
-        if index + 1 < len(raw) and re.search(r"\((?:全媒体)?记?$|\([^)]*$", fold(text)) \
-                and fold(text).startswith(("株洲日报", "本报")) and ")" in fold(raw[index + 1][1]):
+        # … or at the end of an article: "(株洲日报全媒体记者/周五" / "通讯员/吴六)".
+        folded_text = fold(text)
+        if index + 1 < len(raw) and re.search(r"\([^)]*$", folded_text) and raw[index + 1][2] <= 1 \
+                and (folded_text.startswith(("株洲日报", "本报"))
+                     or folded_text.startswith("(") and re.search(r"记者|通讯员|实习生", folded_text)) \
+                and ")" in fold(raw[index + 1][1]) and len(raw[index + 1][1]) <= 40 \
+                and raw[index + 1][0] not in labels:
             joined = text + raw[index + 1][1]
             blocks.append(Block("byline", joined, number, raw[index + 1][0], gap, gap_after(index + 1),
                                 lines=(number, raw[index + 1][0])))
@@ -336,6 +341,8 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
             cut = not tail.endswith(("。", ".", "!", "?", "\"", "”", "…", ")", ":"))
             if _split_trailing_label(parts[-1], is_label)[0] is not None:
                 break
+            if in_run[last_index + 1] and in_run[last_index] and _headline_piece(raw, last_index + 1, in_run, labels):
+                break
             if in_run[last_index + 1] and in_run[last_index]:
                 pass
             elif not (cut and nxt_gap <= 1) or _MD_HEADING.match(nxt_text) or nxt_number in labels or nxt_number in forced \
@@ -347,8 +354,9 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
             last_index += 1
         label_text, rest = _split_trailing_label(" ".join(parts), is_label)
         paragraph = _join_paragraph(parts) if label_text is None else _join_paragraph([rest])
+        piece = len(parts) == 1 and in_run[index] and index > 0 and _headline_piece(raw, index, in_run, labels)
         blocks.append(Block("para", paragraph, numbers[0], numbers[-1], gap, gap_after(last_index),
-                            lines=tuple(numbers)))
+                            lines=tuple(numbers), label="headline piece" if piece else None))
         if label_text is not None:
             blocks.append(Block("label", label_text, numbers[-1], numbers[-1], 0, gap_after(last_index),
                                 lines=(numbers[-1],)))
@@ -356,6 +364,21 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     if regions:
         blocks = [replace(b, region=regions.get(b.first, 0)) for b in blocks]
     return blocks
+
+
+def _headline_piece(raw, k: int, in_run: list[bool], labels) -> bool:
+    """Tell whether the last line of a narrow-column run is a piece of a headline.
+
+    A headline too wide for a narrow column is printed in pieces, and a flattened page can put
+    a piece at the end of the column's text: a short line that follows a finished sentence,
+    has no closing punctuation itself, and ends the run (furniture or the page end follows).
+    """
+    text = raw[k][1]
+    before = fold(raw[k - 1][1]) if k > 0 else ""
+    last_of_run = k + 1 >= len(raw) or not in_run[k + 1]
+    ends_block = k + 1 >= len(raw) or raw[k + 1][0] in labels or raw[k + 1][2] >= 2
+    return last_of_run and ends_block and before.endswith(("。", ".", "!", "?")) \
+        and not fold(text).endswith(_SENTENCE_END + ("。", ".", "\"", ")")) and 4 <= len(text) <= 12
 
 
 def _single_line_kind(text: str, in_run: bool, is_label, uses_markdown: bool) -> tuple[str, str] | None:
@@ -515,6 +538,13 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
                 continue
             start(None)
             current.flags.append("untitled item: title made from its first sentence")
+        if block.label == "headline piece" and current.title and current.title_line \
+                and len(current.title) <= 6 and not current.subtitle:
+            current.title += block.text
+            current.lines.update(block.lines)
+            current.flags.append(f"headline printed in pieces: line {block.first} completes it")
+            index += 1
+            continue
         caption = credits_in_caption(block.text)
         if caption.photographers or block.kind == "caption":
             if block.gap_before >= 2:
