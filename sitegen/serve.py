@@ -5,10 +5,15 @@ behind a live-reload connection) plus a `watchfiles` thread that watches content
 raw/, templates/, static/ and the configuration. A change under raw/ runs the import
 of the changed dumps then the build; any other change runs the incremental build.
 
+The watcher is armed before the first build and the server answers only after both:
+an edit saved at any moment after start-up reaches the preview.
+
 Live reload uses server-sent events at ``/__sitegen/events``: every HTML response
 gets a tiny script that listens there and reloads the page after a rebuild. A failed
-rebuild is printed in the terminal and shown over every page (an overlay injected into
-the HTML) until the next successful one; the server keeps running.
+rebuild is printed in the terminal and shown on every page until the next successful
+one, in a dismissable Chinese panel (file:line, message, hint) that fits a 360 px
+phone; the server keeps running. The preview build goes on past a broken article,
+showing its last good version with a banner (see content.load_content).
 
 The server only serves files inside public/: requests containing ``..`` (plain or
 percent-encoded), backslashes, NUL bytes or absolute-form paths are refused, and a
@@ -24,6 +29,7 @@ import html
 import ipaddress
 import json
 import mimetypes
+import re
 import sys
 import threading
 import time
@@ -36,11 +42,14 @@ from typing import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
 from .config import Config
+from .content import STALE_NOTE
 
 EVENTS_PATH = "/__sitegen/events"
 STATUS_PATH = "/__sitegen/status"
 CONFIG_FILES = ("pyproject.toml", "sitegen.toml", "sitegen.yaml", "sitegen.yml", "config.yaml")
 HEARTBEAT_S = 15.0
+ARM_TIMEOUT_S = 10.0     # longest wait for the file watcher before serving anyway
+OVERLAY_MAX_ITEMS = 20   # errors listed in the overlay; the terminal has them all
 
 RELOAD_SCRIPT = """<script id="__sitegen-reload">(function(){
 if(!window.EventSource)return;var es=new EventSource("%s");var gen=null;
@@ -49,12 +58,32 @@ if(gen!==null&&g!==gen){location.reload();}gen=g;});
 es.addEventListener("reload",function(e){location.reload();});
 })();</script>""" % EVENTS_PATH
 
-OVERLAY_TEMPLATE = """<div id="__sitegen-error" role="alert" style="position:fixed;inset:0;z-index:2147483647;\
-background:rgba(20,0,0,.92);color:#fff;font:14px/1.5 monospace;padding:2em;overflow:auto;\
-white-space:pre-wrap"><strong style="color:#ff8080;font-size:1.3em">sitegen: the last rebuild \
-failed</strong>
-{message}
-<small>The page below is the last good build. Fix the file and save: the page reloads by itself.</small></div>"""
+# The error panel: inline styles only (the site's stylesheet must not undo it), a bottom
+# sheet no wider than the screen that wraps long file names, and a close button that leaves
+# a small badge to open it again.
+_SHOW = ("document.getElementById('__sitegen-error').style.display='{0}';"
+         "document.getElementById('__sitegen-error-badge').style.display='{1}'")
+OVERLAY_TEMPLATE = """<div id="__sitegen-error" role="alert" lang="zh-CN" style="position:fixed;\
+left:8px;right:8px;bottom:8px;z-index:2147483647;box-sizing:border-box;max-width:40rem;\
+max-height:60vh;margin:0 auto;overflow:auto;padding:12px 14px;border-left:6px solid #e5484d;\
+border-radius:8px;background:#2a1215;color:#fff;box-shadow:0 4px 24px rgba(0,0,0,.45);\
+font:16px/1.6 system-ui,-apple-system,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',\
+sans-serif;text-align:left;overflow-wrap:anywhere;word-break:break-word">\
+<div style="display:flex;align-items:flex-start;justify-content:space-between;gap:8px">\
+<strong style="font-size:18px;color:#ffb4b4">预览构建出错（{count} 处）</strong>\
+<button type="button" onclick="{hide}" style="flex:none;min-width:48px;min-height:36px;\
+padding:4px 10px;border:1px solid #ffffff88;border-radius:6px;background:transparent;color:#fff;\
+font:inherit;font-size:15px;cursor:pointer">关闭</button></div>\
+<ol style="margin:4px 0 8px;padding:0;list-style:none">{items}</ol>{more}\
+<p style="margin:0;font-size:15px;color:#f3d0d0">改好文件并保存后，页面会自动刷新。</p></div>\
+<button id="__sitegen-error-badge" type="button" onclick="{show}" style="display:none;\
+position:fixed;right:8px;bottom:8px;z-index:2147483647;padding:6px 12px;border:0;\
+border-radius:16px;background:#e5484d;color:#fff;font:15px/1.4 system-ui,sans-serif;\
+cursor:pointer">构建出错 · 查看</button>"""
+OVERLAY_ITEM = """<li style="margin:8px 0 0;padding-top:8px;border-top:1px solid #ffffff33">\
+{where}<div>问题：{message}</div>{hint}{stale}</li>"""
+# `file:line: message (hint: …)`: the file ends in an extension, the line is optional
+_LOCATED = re.compile(r"(?P<where>[^\s:][^:\n]*\.\w+(?::\d+)?): (?P<rest>.+)", re.S)
 
 
 def _log(message: str, *, error: bool = False) -> None:
@@ -122,6 +151,12 @@ class Rebuilder:
             out.append(path)
         return out
 
+    def _short(self, error: str) -> str:
+        """Name files from the project root (content/x.md:3): absolute paths crowd a phone."""
+        for root in {str(self.config.root), str(Path(self.config.root).resolve())}:
+            error = error.replace(root.rstrip("/") + "/", "")
+        return error
+
     def rebuild(self, changed: Iterable[Path] = ()) -> bool:
         """Import changed dumps (if any), then build; publish the outcome. True if it worked."""
         changed = list(changed)
@@ -146,12 +181,15 @@ class Rebuilder:
                 errors.extend(str(e) for e in (report.errors or ()))
             except Exception as exc:  # noqa: BLE001 - a broken rebuild must not kill the server
                 describe = getattr(exc, "describe", None)
-                head = describe() if callable(describe) else f"{type(exc).__name__}: {exc}"
-                errors.append(head + "\n\n" + traceback.format_exc(limit=8))
+                if callable(describe):
+                    errors.append(describe())
+                else:  # a bug, not the editor's input: its traceback goes to the terminal only
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                    self.log(traceback.format_exc(limit=8), error=True)
             took = time.perf_counter() - started
             summary = " | ".join(s for s in summaries if s)
             if errors:
-                message = "\n".join(errors)
+                message = "\n".join(self._short(e) for e in errors)
                 self.log(f"rebuild failed after {took:.2f} s:\n{message}", error=True)
                 self.state.publish(message, summary)
                 return False
@@ -191,10 +229,12 @@ class Watcher:
                 stamp.append((path.name, None, None))
         return tuple(stamp)
 
-    def start(self) -> None:
+    def start(self, wait: bool = True) -> None:
+        """Start watching; with *wait*, return once armed (`ready`: changes from now on count)."""
         self._thread = threading.Thread(target=self._run, name="sitegen-watch", daemon=True)
         self._thread.start()
-        self.ready.wait(5)
+        if wait:
+            self.ready.wait(ARM_TIMEOUT_S)
 
     def stop(self) -> None:
         self._stop.set()
@@ -212,6 +252,7 @@ class Watcher:
                 self._check_config(config_stamp)
             return
         try:
+            # watch() arms inotify before its first yield (a batch, or the empty one of a timeout)
             for batch in watchfiles.watch(
                     *dirs, stop_event=self._stop, debounce=self.debounce_ms, step=20,
                     rust_timeout=int(self.poll_s * 1000), yield_on_timeout=True,
@@ -287,11 +328,46 @@ def resolve_request_path(root: Path, raw_path: str) -> Path:
     return resolved
 
 
+def split_error(line: str) -> tuple[str, str, str]:
+    """Split one `file:line: message (hint: …)` report into its parts ('' where one is missing)."""
+    match = _LOCATED.fullmatch(line)
+    where, rest = (match["where"], match["rest"]) if match else ("", line)
+    if rest.endswith(")") and " (hint: " in rest:
+        message, hint = rest[:-1].rsplit(" (hint: ", 1)
+        return where, message, hint
+    return where, rest, ""
+
+
+def _overlay_item(line: str) -> str:
+    """One error of the panel: where (monospace), the problem, the hint, and whether the
+    preview kept the article's last good version."""
+    where, message, hint = split_error(line)
+    stale = message.endswith("; " + STALE_NOTE)
+    if stale:
+        message = message[:-len("; " + STALE_NOTE)]
+    return OVERLAY_ITEM.format(
+        where=(f'<code style="display:block;font:600 15px/1.5 ui-monospace,\'Noto Sans Mono CJK SC\','
+               f'monospace;color:#ffd7a8">{html.escape(where)}</code>') if where else "",
+        message=html.escape(message),
+        hint=f'<div style="color:#cfe8ff">建议：{html.escape(hint)}</div>' if hint else "",
+        stale='<div style="color:#ffe9a8">预览里这篇文章仍显示上次成功的版本。</div>' if stale else "")
+
+
+def overlay_html(error: str) -> str:
+    """The error panel for a failed rebuild: one item a reported line, the first few only."""
+    lines = [line for line in error.split("\n") if line.strip()] or [error]
+    more = len(lines) - OVERLAY_MAX_ITEMS
+    return OVERLAY_TEMPLATE.format(
+        count=len(lines), items="".join(_overlay_item(line) for line in lines[:OVERLAY_MAX_ITEMS]),
+        more=f'<p style="margin:0 0 8px">还有 {more} 处，见终端。</p>' if more > 0 else "",
+        hide=_SHOW.format("none", "block"), show=_SHOW.format("block", "none"))
+
+
 def inject(page: bytes, state: SiteState) -> bytes:
     """Insert the live-reload script (and the error overlay, if any) into an HTML page."""
     extra = RELOAD_SCRIPT
     if state.error:
-        extra = OVERLAY_TEMPLATE.format(message=html.escape(state.error)) + extra
+        extra = overlay_html(state.error) + extra
     data = extra.encode("utf-8")
     lower = page.lower()
     at = lower.rfind(b"</body>")
@@ -333,7 +409,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _error_page(self, status: HTTPStatus, head: bool) -> None:
-        body = (f"<!doctype html><html><head><meta charset='utf-8'><title>{status.value} "
+        body = (f"<!doctype html><html><head><meta charset='utf-8'><meta name='viewport' "
+                f"content='width=device-width, initial-scale=1'><title>{status.value} "
                 f"{status.phrase}</title></head><body><h1>{status.value} {status.phrase}</h1>"
                 f"</body></html>").encode()
         if status == HTTPStatus.NOT_FOUND:  # show build errors and keep reloading on 404s
@@ -437,9 +514,9 @@ def make_server(config: Config, host: str = "127.0.0.1", port: int = 8000, *,
                 quiet: bool = False) -> tuple[PreviewHTTPServer, Watcher]:
     """Return an unstarted (HTTP server, file watcher) pair sharing one rebuild state.
 
-    Call ``server.serve_forever()`` (e.g. in a thread) and ``watcher.start()``; stop with
-    ``server.state.close(); server.shutdown(); server.server_close(); watcher.stop()``.
-    The caller runs the first build (``watcher.rebuilder.rebuild()``).
+    Call ``watcher.start()``, run the first build (``watcher.rebuilder.rebuild()``), then
+    ``server.serve_forever()`` (e.g. in a thread), in that order so no edit goes unseen; stop
+    with ``server.state.close(); server.shutdown(); server.server_close(); watcher.stop()``.
     """
     state = SiteState()
     server = PreviewHTTPServer((host, port), config, state, quiet=quiet)
@@ -470,13 +547,20 @@ class PreviewServer:
         return f"http://{host}:{self.port}/"
 
     def start(self) -> "PreviewServer":
+        """Arm the watcher, build, then serve: any edit saved once the server answers (or
+        during the first build) is seen, where arming after serving lost the early ones.
+
+        The watcher arms while the first build runs; requests wait in the listen queue."""
+        if self.watch:
+            self.watcher.start(wait=False)
         self.rebuilder.rebuild()
+        if self.watch and not self.watcher.ready.wait(ARM_TIMEOUT_S):
+            self.rebuilder.log(f"the file watcher is not ready after {ARM_TIMEOUT_S:.0f} s: "
+                               "serving anyway", error=True)
         self._thread = threading.Thread(target=self.server.serve_forever,
                                         kwargs={"poll_interval": 0.2},
                                         name="sitegen-http", daemon=True)
         self._thread.start()
-        if self.watch:
-            self.watcher.start()
         return self
 
     def stop(self) -> None:

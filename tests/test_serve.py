@@ -1,10 +1,13 @@
-"""The preview server: serving, live rebuild, live-reload events, traversal, previews."""
+"""The preview server: serving, live rebuild, live-reload events, traversal, previews, and
+issue 12 (no edit lost at start-up, a broken article keeps its last good page, the error
+overlay on a 360 px phone)."""
 
 from __future__ import annotations
 
 import http.client
 import json
 import socket
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -198,6 +201,112 @@ def test_failed_rebuild_shows_overlay_and_server_keeps_running(preview):
     assert status == 200 and "__sitegen-error" not in body
 
 
+BROKEN_TITLE = "title: 醴陵: 瓷器展开幕"  # a colon in a plain value: a YAML syntax error on line 3
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def break_main(config) -> Path:
+    """Give main.md a front-matter YAML syntax error on line 3 (its title)."""
+    path = config.content_dir / "main.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: 醴陵瓷器展开幕", BROKEN_TITLE), encoding="utf-8")
+    return path
+
+
+def article_page(server: PreviewServer, slug: str) -> str:
+    """The URL of the article page of *slug* (other pages list the article too)."""
+    pages = sorted(server.config.out_dir.resolve().rglob(f"{slug}/index.html"))
+    assert pages, f"no article page for {slug}"
+    return url_of(server, pages[0])
+
+
+def wait_for_rebuild(server: PreviewServer, generation: int, seconds: float = 5) -> None:
+    deadline = time.monotonic() + seconds
+    while server.state.generation == generation and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.state.generation != generation, f"no rebuild within {seconds} s"
+
+
+def test_edit_saved_at_the_first_answer_is_served(tmp_path, monkeypatch):
+    """Issue 12: the watcher is armed before the server answers, so no edit falls between."""
+    import watchfiles
+
+    real_watch = watchfiles.watch
+
+    def slow_to_arm(*args, **kwargs):  # like a watcher adding many folders on a slow disk
+        time.sleep(0.5)
+        yield from real_watch(*args, **kwargs)
+
+    monkeypatch.setattr(watchfiles, "watch", slow_to_arm)
+    monkeypatch.setenv("SITEGEN_TODAY", TODAY)
+    config = make_project(tmp_path / "site").with_overrides(preview=True)
+    server = PreviewServer(config, "127.0.0.1", 0, quiet=True)  # listening: requests queue
+    starter = threading.Thread(target=server.start, daemon=True)
+    starter.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=60) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            assert sock.recv(12) == b"HTTP/1.1 200"  # the first answer: save the edit at once
+        write_article(config, "main.md", article(1, "醴陵瓷器展开幕", "第二版正文 BETA-EDITED 段落。"))
+        starter.join(30)
+        url, body = article_page(server, "wf-test-1"), ""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and "BETA-EDITED" not in body:
+            time.sleep(0.05)
+            body = fetch(server, url)[1]
+        assert "BETA-EDITED" in body, "an edit saved at the first answer never reached the preview"
+    finally:
+        server.stop()
+
+
+def test_broken_article_keeps_its_last_good_version_and_the_rest(preview):
+    """Issue 12: a YAML error in one article leaves the rest of the preview, and that article's
+    last good page (with a banner), in place; the overlay names file:line."""
+    markers = ("ALPHA-ORIGINAL", "OTHER-0", "OTHER-1", "OTHER-2", "DRAFT-MARKER", "FUTURE-MARKER")
+    urls = {marker: page_for(preview, marker) for marker in markers}
+    main = article_page(preview, "wf-test-1")
+    gen = preview.state.generation
+    path = break_main(preview.config)
+    wait_for_rebuild(preview, gen)
+    assert "content/main.md:3: front-matter is not valid YAML" in (preview.state.error or "")
+    for marker, url in urls.items():
+        status, body = fetch(preview, url)
+        assert status == 200 and marker in body, f"{marker} page gone from the preview"
+        assert "__sitegen-error" in body and "main.md:3" in body
+    status, body = fetch(preview, main)
+    assert status == 200 and "ALPHA-ORIGINAL" in body, "the broken article's page is gone"
+    assert 'class="banner' in body, "the last good version should carry a preview banner"
+    assert "上次成功" in body  # the overlay says that the page is the last good version
+    gen = preview.state.generation
+    path.write_text(path.read_text(encoding="utf-8").replace(BROKEN_TITLE, "title: 醴陵瓷器展开幕")
+                    .replace("ALPHA-ORIGINAL", "GAMMA-FIXED"), encoding="utf-8")
+    wait_for_rebuild(preview, gen)
+    assert preview.state.error is None
+    status, body = fetch(preview, main)
+    assert status == 200 and "GAMMA-FIXED" in body
+    assert "__sitegen-error" not in body and 'class="banner' not in body
+
+
+def test_load_content_falls_back_to_the_last_good_parse_in_preview_only(tmp_path, monkeypatch):
+    from sitegen.content import load_content
+
+    monkeypatch.setenv("SITEGEN_TODAY", TODAY)
+    config = make_project(tmp_path / "site", extra=1)
+    cache = tmp_path / "cache"
+    assert not load_content(config.content_dir, cache, preview=True).errors
+    break_main(config)
+    for preview in (True, False):  # the second load reads the rows the first one kept
+        library = load_content(config.content_dir, cache, preview=preview)
+        assert [e.describe() for e in library.errors][0].startswith(
+            f"{config.content_dir / 'main.md'}:3: front-matter is not valid YAML")
+        paths = {a.path for a in library.articles}
+        if preview:
+            main = next(a for a in library.articles if a.path == "main.md")
+            assert "ALPHA-ORIGINAL" in main.body and "main.md" in library.flagged
+        else:
+            assert "main.md" not in paths and "other0.md" in paths
+
+
 def test_inject_places_script_before_body_end():
     state = SiteState()
     page = inject(b"<html><body><p>x</p></body></html>", state)
@@ -238,3 +347,47 @@ def test_preview_builds_apart_from_the_published_site(tmp_path):
     assert config.out_dir not in prev.out_dir.parents
     chosen = config.with_overrides(out_dir=tmp_path / "elsewhere")
     assert preview_config(chosen).out_dir == tmp_path / "elsewhere"
+
+
+@pytest.mark.browser
+def test_error_overlay_is_chinese_and_fits_a_360px_phone(preview):
+    """Issue 12: the overlay (file:line, message, hint) fits 360 px, reads in Chinese, closes."""
+    if not CHROMIUM.exists():
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    url = preview.url.rstrip("/") + article_page(preview, "wf-test-1")
+    gen = preview.state.generation
+    long_name = "shifengqu-zhongxiaoqiye-gonggongfuwu-pingtai-shangxian-youhua-yingshang-huanjing.md"
+    (preview.config.content_dir / long_name).write_text("---\ntitle: [未闭合\n---\n正文\n",
+                                                        encoding="utf-8")
+    break_main(preview.config)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and (preview.state.error or "").count("\n") < 1:
+        time.sleep(0.05)
+    assert "main.md:3" in (preview.state.error or "") and long_name in preview.state.error
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--headless", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 360, "height": 740})
+            page.goto(url)
+            overlay = page.locator("#__sitegen-error")
+            overlay.wait_for(state="visible", timeout=5000)
+            page.screenshot(path="/tmp/overlay360.png")
+            box = overlay.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box
+            assert box["height"] < 740 * 0.75, "the overlay should leave part of the page visible"
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            text = overlay.inner_text()
+            assert "预览构建出错" in text and "content/main.md:3" in text
+            assert "mapping values are not allowed" in text and "quote values" in text  # message, hint
+            assert f"content/{long_name}:2" in text
+            size = float(overlay.evaluate("e => getComputedStyle(e).fontSize").rstrip("px"))
+            assert size >= 15, f"overlay text is {size}px"
+            page.get_by_role("button", name="关闭").click()
+            assert not overlay.is_visible(), "the overlay should close"
+            assert page.locator("#__sitegen-error-badge").is_visible()  # to open it again
+            assert page.get_by_text("ALPHA-ORIGINAL").first.is_visible()
+        finally:
+            browser.close()
