@@ -314,7 +314,7 @@ def choose_tags(title: str, body: str, names: set[str], limit: int = 6) -> tuple
 
 def title_from_text(text: str) -> str:
     """Make a headline for an untitled item from its first sentence (or its first 30 characters)."""
-    text = re.sub(r"^(近日|日前|当天|\d{1,2}月\d{1,2}日)[，,]?", "", text.strip())
+    text = re.sub(r"^(近日|日前|当天|\d{1,2}月\d{1,2}日(\s*[（(](星期|周)[一二三四五六日天][）)])?)[，,]?", "", text.strip())
     sentence = re.split(r"[。！？!?]", text, maxsplit=1)[0]
     clause = re.split(r"[，,；;]", sentence)
     pick = sentence if len(sentence) <= 30 else clause[0]

@@ -68,9 +68,16 @@ def line_label(text: str) -> str | None:
     for label, pattern, _ in line_patterns():
         if pattern.search(folded):
             return label
+    items = [t for t in re.split(r"[\s\[\]|]+", folded) if t]
+    if len(items) >= 2 and all(_NAV_ITEM.match(t) for t in items):
+        return "navigation"     # 【打印本页】 【关闭窗口】: several page controls on one line
     if _is_menu(folded):
         return "menu"
     return None
+
+
+_NAV_ITEM = re.compile(r"^(上一篇|下一篇|上一版|下一版|返回目录|返回首页|返回顶部|打印本页|打印|关闭窗口|关闭|收藏|分享|"
+                       r"字号|大|中|小|放大|缩小|默认|推荐|纠错|评论)[:]?$")
 
 
 def _is_menu(folded: str) -> bool:
@@ -299,6 +306,11 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
                                 label=labels[number]))
             index += 1
             continue
+        if number in forced and fold(text).startswith(("——", "--", "—")):
+            blocks.append(Block("subtitle", text.lstrip("—-─ ").strip(), number, number, gap, gap_after(index),
+                                lines=(number,)))
+            index += 1
+            continue
         if number in forced:
             blocks.append(Block("heading", md.group(2).strip() if md else text, number, number, gap,
                                 gap_after(index), md_level=len(md.group(1)) if md else 0, lines=(number,),
@@ -506,6 +518,15 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             continues = index > 0 and blocks[index - 1].kind == "byline" and current is not None and (
                 block.gap_before == 0 or block.gap_before == 1 and re.match(r"^(通讯员|实习生|记者|摄影)", fold(block.text)))
             continues = continues or same and current.has_byline
+            # A byline in brackets on its own line after the text closes the article it ends.
+            bracketed = re.fullmatch(r"\(.*\)", fold(block.text).strip()) is not None
+            if bracketed and current is not None and current.body and not current.closed:
+                current.credits = current.credits.merge(parse_credit_text(block.text))
+                current.body.append(("para", block.text))
+                current.lines.update(block.lines)
+                current.closed = True
+                index += 1
+                continue
             if current is None or (current.has_byline and not continues) or current.closed:
                 start(None)
             byline, rest = split_byline(block.text) or (block.text, "")
@@ -693,6 +714,9 @@ def split_headline(text: str) -> tuple[str | None, str, str | None]:
         head, rest = parts[0], parts[1:]
         if len(head) >= 10 and all(len(r) <= 6 for r in rest) and len(head) >= 2 * max(len(r) for r in rest):
             return " ".join(rest), head, None
+        *rest, tail = parts   # 奋进新征程 建功新时代 株洲经开区再添…: the banner stands before the headline
+        if len(tail) >= 10 and all(len(r) <= 6 for r in rest) and len(tail) >= 2 * max(len(r) for r in rest):
+            return " ".join(rest), tail, None
     return None, text, None
 
 
