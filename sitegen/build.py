@@ -430,7 +430,8 @@ def _build(config, today: str | None) -> BuildReport:
     from .writer import begin_stage, load_manifest, recover, write_site
     recover(out_dir)
     stats = scan(Path(config.content_dir))
-    report.errors += _content_errors(config, stats)
+    from .names import check_vocabularies
+    report.errors += _content_errors(config, stats) or check_vocabularies()
     if report.errors:
         _refuse(report, cache_dir, None, out_dir)
     last_site = read_site_record(out_dir) if out_dir.is_dir() else {}

@@ -107,5 +107,16 @@ def resolve_topic(name: str, path: Path | str, line: int | None) -> str:
 
 
 def _closest(name: str, known: tuple[str, ...], fallback: str) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
     return f"did you mean '{close[0]}'?" if close else f"use {fallback}"
+
+
+def check_vocabularies() -> list[str]:
+    """Return the errors of the gazetteer and the taxonomy themselves: said once, before
+    every article that names a district or topic would repeat them."""
+    try:
+        load_taxonomy_entries()
+        _districts()
+    except SitegenError as exc:
+        return [exc.describe()]
+    return []
