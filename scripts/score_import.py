@@ -2,7 +2,8 @@
 """Print the importer's accuracy per page format and in total.
 
 Scores the sample pages (tests/expected/) and the development corpus
-(tests/import_corpus/dev/) by default; --unseen scores tests/import_corpus/unseen/ instead
+(tests/import_corpus/dev/ and heldout1/, which was scored blind once and then developed on) by default;
+--unseen scores tests/import_corpus/unseen/ instead: the part kept out of sight, scored only at the end
 (the held-out part: run it only to measure generalisation at the end).
 The scoring code is shared with tests/test_import_expected.py.
 """
@@ -31,7 +32,8 @@ def main() -> int:
     parser.add_argument("--files", action="store_true", help="one row per file as well")
     args = parser.parse_args()
     groups = [("unseen corpus", corpus_files("unseen"))] if args.unseen else \
-        [("sample pages", EXPECTED), ("dev corpus", corpus_files("dev"))]
+        [("sample pages", EXPECTED), ("dev corpus", corpus_files("dev")),
+         ("heldout1 (scored blind once, then developed on)", corpus_files("heldout1"))]
     header = (f"{'format':34s} {'n':>3s} {'ann':>4s} {'imp':>4s} {'prec':>6s} {'rec':>6s} {'F1':>6s} "
               f"{'title':>6s} {'distr':>6s} {'month':>6s} {'credit':>6s} {'lost':>4s}")
     for name, paths in groups:

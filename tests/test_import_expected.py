@@ -35,7 +35,7 @@ FIELDS = ("title", "district", "month", "credits")
 
 
 def corpus_files(part: str) -> list[Path]:
-    """Annotation files of one corpus part ('dev' or 'unseen'), each with its dump beside it."""
+    """Annotation files of one corpus part ('dev', 'heldout1' or 'unseen'), each with its dump beside it."""
     folder = CORPUS / part
     return sorted(p for p in folder.glob("*.yaml") if _dump_of(p) is not None) if folder.is_dir() else []
 
