@@ -203,7 +203,8 @@ def build_articles(dump: Dump, page: Page, date: IssueDate, gaz: Gazetteer) -> l
         title = re.sub(r"\s+", " ", title.strip())
         # A photo item's text is its caption: it places the story when there is no other text.
         place_text = body_text or "\n".join(t for k, t in parsed.body if k == "caption")
-        district, places, why = choose_district(gaz, title, place_text, parsed.section)
+        headline = f"{parsed.kicker} {title}" if parsed.kicker else title   # the kicker is part of the headline
+        district, places, why = choose_district(gaz, headline, place_text, parsed.section)
         if why:
             review.append(f"district: {why}")
         if date.date is None:

@@ -65,8 +65,15 @@ def choose_topics(title: str, body: str, taxonomy: tuple[Topic, ...]) -> tuple[s
 _CITY_SIGNAL = re.compile(r"(株洲市|我市|全市|市直|市总工会|市残联|市人社局|团市委|市第[一二三四五六七八九十]+|市[\u4e00-\u9fff]{0,4}(局|馆|院|中学|中心|分行|工会|协会))")
 
 
+# A ranking's scope (株洲市首家, 全省第16家, 全市唯一) says where a thing ranks, not where the story happens.
+_RANK_SCOPE = re.compile(r"(株洲市?|全市|全省|全国|湖南省?)(首家|首个|首批|首座|首条|首次|第[一二三四五六七八九十\d]+[家个批座条]?|唯一|最[大早高])")
+# The city's own name in a headline (幸福株洲, 株洲这十年): a story about the city as a whole.
+_CITY_IN_HEADLINE = re.compile(r"株洲(?!日报|晚报|新闻网)")
+
+
 def choose_district(gaz: Gazetteer, title: str, body: str, section: str | None) -> tuple[str | None, tuple[str, ...], str]:
     """Return (district, places named, reason) from the section label, headline and body."""
+    title, body = _RANK_SCOPE.sub("", title), _RANK_SCOPE.sub("", body)
     votes: Counter[str] = Counter()
     places: list[str] = []
     if section:
@@ -100,7 +107,7 @@ def choose_district(gaz: Gazetteer, title: str, body: str, section: str | None) 
         if rest and rest[0][1] == first_votes and not section:
             return CITY_WIDE, tuple(places), f"tie between {first} and {rest[0][0]}"
         return first, tuple(places), ""
-    if _CITY_SIGNAL.search(fold(title + body)):
+    if _CITY_SIGNAL.search(fold(title + body)) or _CITY_IN_HEADLINE.search(fold(title)):
         return CITY_WIDE, tuple(places), ""
     return None, tuple(places), "no district or street named"
 

@@ -25,6 +25,8 @@ _NARROW = 16
 _BULLET = re.compile(r"^\s*(?:[•·●▪‧∙・◆◇■□○◎]|[*\-+](?=\s))\s*")
 # An in-body tag such as 【开栏语】 or 【编者按】: a heading inside an article, never a headline.
 _TAG = re.compile(r"^\[[^\[\]]{2,8}\]$")
+# A line opening with an arrow (▲ 志愿者在…) points at a picture: it is a caption.
+_POINTERS = ("▲", "▼", "△", "▽", "◀", "▶")
 # Labels of lines that belong to the web site rather than to any article.
 SITE_LABELS = frozenset({"navigation", "source", "pubtime", "site", "prompt", "menu"})
 _DATA = Path(__file__).parent / "data"
@@ -47,6 +49,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2060\ufeff]")
 # Tags wrapping a line (<p>…</p>, <div class=…>) are the saved page's markup; tags inside a
 # sentence stay as printed text (the renderer escapes them).
 _EDGE_TAGS = re.compile(r"^(?:\s*</?[a-zA-Z][^<>]*>)+|(?:</?[a-zA-Z][^<>]*>\s*)+$")
+# A whole line wrapped in Markdown emphasis (**…**, __…__): the marks are markup, not printed text.
+_MD_EMPHASIS = re.compile(r"^(\*\*|__)(?=\S)(.+?)(?<=\S)\1$")
 _MARKUP_LINE = re.compile(r"^\s*<(!doctype|html|head|meta|link|script|style|/?body|/html|/head|!--)", re.I)
 
 
@@ -57,7 +61,9 @@ def clean_line(line: str) -> str:
         text = _EDGE_TAGS.sub("", text)
     if "&nbsp;" in text:
         text = text.replace("&nbsp;", " ")
-    return _BULLET.sub("", text.replace("\xa0", " ").strip()).strip()
+    text = _BULLET.sub("", text.replace("\xa0", " ").strip()).strip()
+    match = _MD_EMPHASIS.match(text)
+    return match.group(2).strip() if match else text
 
 
 def line_label(text: str) -> str | None:
@@ -84,6 +90,8 @@ def _is_menu(folded: str) -> bool:
     """A site menu: one line of four or more short section names separated by spaces or bars."""
     if re.search(r"[,.;:!?\"<>()]", folded) or re.search(r"\d", folded):
         return False
+    if re.search(r"记者|通讯员|实习生|摄影", folded):
+        return False    # 通讯员/罗一帆 贺敏 严格: names after a role are a byline, not section names
     items = [t for t in re.split(r"[\s|/]+", folded) if t]
     return len(items) >= 4 and all(2 <= len(t) <= 6 for t in items) and len(set(items)) == len(items)
 
@@ -108,6 +116,7 @@ class Block:
     label: str | None = None   # for furniture: which pattern family (navigation, source, ...)
     forced: bool = False       # a headline by position (above archive navigation)
     region: int = 0            # archive article region: the lines between its navigation bars
+    narrow: bool = False       # a paragraph printed in a narrow column (a run of short lines)
 
 
 @dataclass
@@ -263,6 +272,12 @@ def label_page(lines: tuple[str, ...]) -> list[PageLine]:
     return out
 
 
+def _cells(text: str) -> float:
+    """The printed width of a line in full-width cells: ASCII letters and digits take half a cell
+    (a narrow column holding 85% is no wider than one of Chinese characters only)."""
+    return sum(0.5 if ord(c) < 0x2000 else 1 for c in text)
+
+
 def _join_paragraph(parts: list[str]) -> str:
     """Join column fragments of one paragraph, dropping the breaks' spaces."""
     return squeeze("".join(p.strip() for p in parts))
@@ -274,6 +289,7 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     raw: list[tuple[int, str, int]] = [(ln.number, ln.text, ln.gap) for ln in page]
     labels = {ln.number: ln.label for ln in page if ln.label}
     forced = {ln.number for ln in page if ln.headline}
+    raw = _read_across(raw, labels, forced)
     regions = {ln.number: ln.region for ln in page if ln.region}
     trailing = len(lines) - page[-1].number if page else 0
     uses_markdown = any(_MD_HEADING.match(t) for _, t, _ in raw)
@@ -283,13 +299,15 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
 
     # A narrow-column run: three or more short lines in a row that are not headings of
     # their own.  They are one paragraph printed in a thin column.
-    narrow = [len(t) <= _NARROW and not _MD_HEADING.match(t) for _, t, _ in raw]
+    narrow = [_cells(t) <= _NARROW and not _MD_HEADING.match(t) for _, t, _ in raw]
     in_run = [False] * len(raw)
     i = 0
     while i < len(raw):
         j = i
         while j < len(raw) and narrow[j] and raw[j][2] <= 1 and raw[j][0] not in labels and raw[j][0] not in forced \
-                and not is_label(raw[j][1]) and split_byline(raw[j][1]) is None:
+                and not is_label(raw[j][1]) and split_byline(raw[j][1]) is None \
+                and not raw[j][1].startswith(_POINTERS) and split_caption_credit(raw[j][1]) is None \
+                and not is_credit_line(raw[j][1]):   # captions and credits stand alone, never in a column's text
             j += 1
         if j - i >= 4:
             for k in range(i, j):
@@ -368,7 +386,8 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
         paragraph = _join_paragraph(parts) if label_text is None else _join_paragraph([rest])
         piece = len(parts) == 1 and in_run[index] and index > 0 and _headline_piece(raw, index, in_run, labels)
         blocks.append(Block("para", paragraph, numbers[0], numbers[-1], gap, gap_after(last_index),
-                            lines=tuple(numbers), label="headline piece" if piece else None))
+                            lines=tuple(numbers), label="headline piece" if piece else None,
+                            narrow=in_run[index]))
         if label_text is not None:
             blocks.append(Block("label", label_text, numbers[-1], numbers[-1], 0, gap_after(last_index),
                                 lines=(numbers[-1],)))
@@ -376,6 +395,42 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     if regions:
         blocks = [replace(b, region=regions.get(b.first, 0)) for b in blocks]
     return blocks
+
+
+def _read_across(raw: list[tuple[int, str, int]], labels, forced) -> list[tuple[int, str, int]]:
+    """Put back in order the lines of k columns read across the page (k >= 2).
+
+    When k headline lines stand in a row, followed by k bylines in a row, with no blank line
+    between them, the page was flattened across k side-by-side items: the i-th headline goes
+    with the i-th byline, and the unbroken lines after them are dealt out the same way.
+    """
+    out = list(raw)
+    i = 0
+    while i < len(out):
+        def plain(k: int) -> bool:
+            return k < len(out) and out[k][0] not in labels and out[k][0] not in forced
+
+        k = 0
+        while plain(i + k) and (k == 0 or out[i + k][2] == 0) and split_byline(out[i + k][1]) is None \
+                and _looks_heading(out[i + k][1]):
+            k += 1
+        bylines = all(plain(i + k + n) and out[i + k + n][2] == 0 and split_byline(out[i + k + n][1]) is not None
+                      for n in range(k))
+        if k < 2 or not bylines:
+            i += max(k, 1)
+            continue
+        end = i + 2 * k
+        while plain(end) and out[end][2] == 0:
+            end += 1
+        columns = [[out[n] for n in range(i + c, end, k)] for c in range(k)]
+        ordered = []
+        for c, column in enumerate(columns):
+            first = column[0]
+            ordered.append((first[0], first[1], first[2] if c == 0 else 2))
+            ordered.extend(column[1:])
+        out[i:end] = ordered
+        i = end
+    return out
 
 
 def _headline_piece(raw, k: int, in_run: list[bool], labels) -> bool:
@@ -481,6 +536,12 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
                 cluster.append(blocks[j])
                 j += 1
             nxt = blocks[j] if j < len(blocks) else None
+            if len(cluster) == 2 and all(b.kind == "heading" and not b.md_level and not b.forced for b in cluster) \
+                    and cluster[0].gap_after == 0 and _narrow_below(blocks, j):
+                # A headline too wide for a narrow column is printed over two lines: one headline.
+                first, second = cluster
+                cluster = [Block("heading", first.text + second.text, first.first, second.last, first.gap_before,
+                                 second.gap_after, lines=first.lines + second.lines)]
             if not (same and not block.forced) and (
                     _starts_article(cluster, nxt, current, uses_markdown, blocks, j)
                     or _names_new_place(cluster, current, places_in)):
@@ -527,7 +588,11 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
                 current.closed = True
                 index += 1
                 continue
-            if current is None or (current.has_byline and not continues) or current.closed:
+            # A picture leads its article: an item holding only captions and their credit so far
+            # (no text, no byline) takes the byline that follows.
+            picture_only = current is not None and not current.has_byline and current.body \
+                and all(kind in ("caption", "credit") for kind, _ in current.body) and block.gap_before <= 2
+            if current is None or (current.has_byline and not continues) or current.closed and not picture_only:
                 start(None)
             byline, rest = split_byline(block.text) or (block.text, "")
             current.byline = byline if not continues else f"{current.byline} {byline}"
@@ -567,7 +632,7 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             index += 1
             continue
         caption = credits_in_caption(block.text)
-        if caption.photographers or block.kind == "caption":
+        if caption.photographers or block.kind == "caption" or block.text.startswith(_POINTERS):
             if block.gap_before >= 2:
                 floating.append((current, current.credits, block))
             current.credits = current.credits.merge(caption)
@@ -642,6 +707,12 @@ def _open_with_cluster(cluster: list[Block], start, nxt: Block | None = None) ->
     elif len(heads) == 2 and not subs and nxt is not None and _COLUMN_INTRO.match(fold(nxt.text)):
         # A column introduction (【开栏语】) follows: the first line is the column's banner.
         title_block = heads[1]
+    elif len(heads) >= 2 and not subs and any(_COLUMN_INTRO.fullmatch(fold(b.text)) for b in heads):
+        # 开栏语 / 编者按 standing alone is the item's headline; a line above it is the column's banner.
+        title_block = next(b for b in heads if _COLUMN_INTRO.fullmatch(fold(b.text)))
+    elif len(heads) == 2 and not subs and _is_banner(heads[0].text, heads[1].text):
+        # A short line above a longer one is a banner or column name (光影株洲, 产业兴 乡村旺), not the title.
+        title_block = heads[1]
     elif len(heads) >= 2 and not subs:
         # Two headline lines: the shorter first one is a kicker only when a third follows;
         # otherwise the first is the title and the second its subtitle.
@@ -664,11 +735,22 @@ def _open_with_cluster(cluster: list[Block], start, nxt: Block | None = None) ->
             article.lines.update(b.lines)
 
 
+def _is_banner(first: str, second: str) -> bool:
+    """Tell whether *first*, stacked above *second*, is a banner: a column name of at most 8
+    characters (or two short parallel phrases) that is shorter than the line below it."""
+    bare = re.sub(r"\s+", "", first)
+    parts = first.split()
+    short = len(bare) <= 8 or len(parts) == 2 and all(len(p) <= 5 for p in parts)
+    return short and len(bare) < len(re.sub(r"\s+", "", second)) \
+        and not re.search(r"[,.:;!?]", fold(first)) and not re.search(r"\d", first)
+
+
 # A banner printed before the headline and a colon: a series or column name.
 _BANNER = re.compile(r"^(.{2,24}?(?:系列报道|系列|专栏|栏目|专题|特刊|报道|访谈|观察|之[一二三四五六七八九十\d]+)|<[^<>]{2,20}>[^:]{0,12})\s*:\s*(.{4,})$")
 
 
 _BRACKET_BANNER = re.compile(r"^\[[^\[\]]{2,12}\](?=.{4,})")
+_BAR_BANNER = re.compile(r"^[^丨|│]{2,12}?\s*[丨|│]\s*(?=[^丨|│]{4,}$)")
 _DASH_SUBTITLE = re.compile(r"(?:\s+(?:——|--|—)|——)\s*(?=.{4,}$)")
 
 
@@ -689,6 +771,11 @@ def split_headline(text: str) -> tuple[str | None, str, str | None]:
         kicker, title, subtitle = split_headline(text[match.end():].strip())
         return text[1:match.end() - 1].strip() if not kicker else f"{text[1:match.end() - 1].strip()} {kicker}", \
             title, subtitle
+    match = _BAR_BANNER.match(folded)
+    if match:   # “一线”观察丨渌口区:…  a column name and a vertical bar before the headline: kicker
+        kicker, title, subtitle = split_headline(text[match.end():].strip())
+        head = text[:match.end()].rstrip(" 丨|｜│").strip()
+        return (f"{head} {kicker}" if kicker else head), title, subtitle
     match = _DASH_SUBTITLE.search(folded)
     if match:
         return None, text[:match.start()].strip(), text[match.end():].strip()
@@ -725,6 +812,8 @@ def _starts_article(cluster: list[Block], nxt: Block | None, current: ParsedArti
     """Decide whether a headline cluster opens a new article or is an in-article subhead."""
     if current is None or current.closed:
         return True
+    if nxt is not None and nxt.text.startswith(_POINTERS) and not uses_markdown:
+        return True     # a subhead introduces text; a headline over ▲ captions opens a photo feature
     following = [b for b in blocks[next_index:next_index + 3] if b.kind != "caption"]
     if following and following[0].kind == "byline":
         return True
@@ -748,6 +837,15 @@ def _starts_article(cluster: list[Block], nxt: Block | None, current: ParsedArti
     if cluster[-1].gap_after >= 2 and nxt is not None and nxt.kind in ("para", "byline"):
         return True
     return _credit_within(blocks, next_index, 3)
+
+
+def _narrow_below(blocks: list[Block], index: int) -> bool:
+    """Tell whether the text under a headline (past its byline) is printed in a narrow column."""
+    for block in blocks[index:index + 3]:
+        if block.kind in ("byline", "caption", "credit"):
+            continue
+        return block.kind == "para" and block.narrow
+    return False
 
 
 def _credit_within(blocks: list[Block], index: int, paragraphs: int) -> bool:
@@ -822,7 +920,7 @@ def unaccounted_lines(lines: tuple[str, ...], page: Page) -> list[int]:
         rest = bare
         for piece in heads:   # a headline line split into kicker, title and subtitle
             rest = rest.replace(_bare(piece), "", 1)
-        if heads and not re.sub(r"[\[\]:<>()]", "", rest):
+        if heads and not re.sub(r"[\[\]:<>()丨|│]", "", rest):
             continue
         label = furniture_text.get(number, "")
         if label and bare.endswith(label) and bare[: -len(label)] in owners.get(number, ""):
