@@ -26,6 +26,31 @@ _CREDIT_TAIL = re.compile(
     r"[\s,.]*\(?((?:株洲日报社?|株洲新闻网)?(?:·?掌上株洲)?(?:全媒体|新媒体)?(?:记者|通讯员)\s*/?\s*[^()]*?"
     r"|受访者|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,4}\s?/?\s?)(?:摄影报道|供图|摄)\)?\s*$")
 _INLINE_PHOTO = re.compile(r"\(([\u4e00-\u9fff]{2,4}) ?摄\)")
+# A byline naming the writer and the pictures' maker by their part: 文/图 张三, 文/张三 图/李四, 作者:张三,
+# 文 | 张三, 文字:张三 摄影:李四.  Each role word is followed by a slash, colon, bar or space, then names.
+_AUTHOR_ROLE = r"文\s*/\s*图|图\s*/\s*文|图文|文字|撰文|作者|文|图片|摄影|图"
+_AUTHOR_PART = re.compile(rf"({_AUTHOR_ROLE})(?:\s*[/:|]\s*|\s+)((?:{_NAME}(?:[\s,、]+|$))+)")
+_AUTHOR_LINE = re.compile(rf"^(?:[□■◆]\s*)?(?:(?:{_AUTHOR_ROLE})(?:\s*[/:|]\s*|\s+)(?:{_NAME}(?:[\s,、]+|$))+)+$")
+
+
+def _author_credits(folded: str) -> "Credits | None":
+    """Credits of a 文/图 or 作者 byline (the whole line), or None: writers are reporters, picture makers photographers."""
+    folded = folded.strip()
+    if not _AUTHOR_LINE.match(folded):
+        return None
+    writers: list[str] = []
+    pictures: list[str] = []
+    for role, names in _AUTHOR_PART.findall(folded):
+        found = [n for n in re.split(r"[\s,、]+", names) if n]
+        role = re.sub(r"\s", "", role)
+        if role in ("文/图", "图/文", "图文"):
+            writers += found
+            pictures += found
+        elif role in ("文", "文字", "撰文", "作者"):
+            writers += found
+        else:
+            pictures += found
+    return Credits(tuple(dict.fromkeys(writers)), (), tuple(dict.fromkeys(pictures)))
 
 
 @dataclass(frozen=True)
@@ -48,6 +73,9 @@ class Credits:
 def parse_credit_text(text: str) -> Credits:
     """Split credit text such as '全媒体记者/潘东晓通讯员/周旭东 摄' into roles."""
     folded = fold(text).replace("（", "(").strip(" ()")
+    author = _author_credits(folded)
+    if author is not None:
+        return author
     is_photo = bool(_PHOTO_TAIL.search(folded))
     folded = _PHOTO_TAIL.sub("", folded)
     folded = re.sub(rf"^{_OUTLET}讯?", "", folded)
@@ -83,6 +111,8 @@ def parse_credit_text(text: str) -> Credits:
 def split_byline(line: str) -> tuple[str, str] | None:
     """If *line* opens with a byline, return (byline text, rest of the line)."""
     folded = fold(line.strip())
+    if _author_credits(folded) is not None:
+        return line.strip(), ""
     match = _BYLINE_OPEN.match(folded)
     if match and match.start(1) < 40:
         return line.strip()[:match.end()].strip(), line.strip()[match.end():].strip()

@@ -28,7 +28,7 @@ _TAG = re.compile(r"^\[[^\[\]]{2,8}\]$")
 # A line opening with an arrow (▲ 志愿者在…) points at a picture: it is a caption.
 _POINTERS = ("▲", "▼", "△", "▽", "◀", "▶")
 # Labels of lines that belong to the web site rather than to any article.
-SITE_LABELS = frozenset({"navigation", "source", "pubtime", "site", "prompt", "menu"})
+SITE_LABELS = frozenset({"navigation", "source", "pubtime", "site", "links", "prompt", "menu"})
 _DATA = Path(__file__).parent / "data"
 
 
@@ -217,6 +217,19 @@ def label_page(lines: tuple[str, ...]) -> list[PageLine]:
             continue
         page.append(PageLine(number, text, blanks, line_label(text)))
         blanks = 0
+    # The short link titles listed under a site list heading (相关新闻) are site text, up to the
+    # first line that is not a link title (a sentence) or that stands above a navigation bar (a headline).
+    for i, ln in enumerate(page):
+        if ln.label != "links":
+            continue
+        for k in range(i + 1, len(page)):
+            nxt = page[k]
+            above_nav = k + 1 < len(page) and page[k + 1].label == "navigation"
+            if nxt.label is not None and nxt.label != "links":
+                continue
+            if nxt.label == "links" or nxt.gap >= 2 or above_nav or not _headline_like(nxt.text):
+                break
+            page[k] = replace(nxt, label="site")
     nav = [i for i, ln in enumerate(page) if ln.label == "navigation"]
     if not nav:
         return page
@@ -236,10 +249,9 @@ def label_page(lines: tuple[str, ...]) -> list[PageLine]:
     spans: list[list[int]] = []    # [first index, last index] of each archive article
     for group in groups:
         between = content(previous_end, group[0])
-        # A group closes an article when real text (more than a headline cluster) precedes it.
-        is_closing = bool(closing) and len(between) > 0 and not (
-            len(between) <= 3 and all(len(out[k].text) <= 40 for k in between)) \
-            or not closing and len(between) > 3
+        # A group closes an article when the line just above it is article text (a sentence, a
+        # credit, a byline) rather than a headline; a headline stands above the opening group.
+        is_closing = bool(between) and not _headline_like(out[between[-1]].text)
         if not is_closing and between:
             # The headline cluster: up to three short lines right above the navigation.
             cluster = [between[-1]]
@@ -276,6 +288,12 @@ def _cells(text: str) -> float:
     """The printed width of a line in full-width cells: ASCII letters and digits take half a cell
     (a narrow column holding 85% is no wider than one of Chinese characters only)."""
     return sum(0.5 if ord(c) < 0x2000 else 1 for c in text)
+
+
+def _headline_like(text: str) -> bool:
+    """Tell whether a line could be a headline: it reads like one and is no byline or credit."""
+    return _looks_heading(text) and split_byline(text) is None and not is_credit_line(text) \
+        and not text.startswith(_POINTERS)
 
 
 def _join_paragraph(parts: list[str]) -> str:
@@ -581,7 +599,13 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             continues = continues or same and current.has_byline
             # A byline in brackets on its own line after the text closes the article it ends.
             bracketed = re.fullmatch(r"\(.*\)", fold(block.text).strip()) is not None
-            if bracketed and current is not None and current.body and not current.closed:
+            # … and so does a byline after the text with no text after it (文/图 张三 at the end).
+            following = next((b for b in blocks[index + 1:] if b.kind != "furniture" or b.label not in SITE_LABELS),
+                             None)
+            last_word = following is None or following.kind in ("furniture", "label", "heading") \
+                or following.region != block.region
+            if (bracketed or last_word and not split_byline(block.text)[1]) and current is not None \
+                    and current.body and not current.closed and not continues:
                 current.credits = current.credits.merge(parse_credit_text(block.text))
                 current.body.append(("para", block.text))
                 current.lines.update(block.lines)
