@@ -80,14 +80,18 @@ def _stat_tree(folder: Path) -> list:
 
 
 def _settings(config, today: str) -> str:
-    return repr((config.base_url, config.site_title, config.site_description, config.per_page,
+    """Every setting a page can show (sitegen.toml and flags), as one string to digest."""
+    return repr((config.base_url, config.site_title, config.site_description, config.language, config.timezone,
+                 config.per_page, config.feed_items, config.tag_min_articles, config.taxonomies, config.menu,
                  config.compress, config.preview, today, str(config.content_dir.name)))
 
 
 def _fingerprint(config, content_stats: list, today: str) -> str:
     h = hashlib.sha1()
-    for part in (content_stats, _stat_tree(config.templates_dir), _stat_tree(config.static_dir),
-                 package_stamp(), _settings(config, today), str(config.out_dir)):
+    from .theme import static_files, template_dirs
+    theme = ([_stat_tree(folder) for folder in template_dirs(config)],
+             [(rel, path.stat().st_mtime_ns, path.stat().st_size) for rel, path in static_files(config).items()])
+    for part in (content_stats, theme, package_stamp(), _settings(config, today), str(config.out_dir)):
         h.update(repr(part).encode())
         h.update(b"\0")
     return h.hexdigest()
@@ -97,9 +101,11 @@ def _env_digest(config, today: str) -> str:
     """Digest what every page depends on besides its articles: templates, settings, code and
     its data (district and topic slugs)."""
     h = hashlib.sha1(_settings(config, today).encode())
-    for rel, _, _ in _stat_tree(config.templates_dir):
-        h.update(rel.encode())
-        h.update((config.templates_dir / rel).read_bytes())
+    from .theme import template_dirs
+    for folder in template_dirs(config):
+        for rel, _, _ in _stat_tree(folder):
+            h.update(rel.encode())
+            h.update((folder / rel).read_bytes())
     h.update(package_stamp().encode())
     return h.hexdigest()
 
@@ -117,10 +123,8 @@ def _progress(total: int):
 
 
 def _static_files(config) -> list:
-    out = []
-    for rel, _, _ in _stat_tree(config.static_dir):
-        out.append(("static/" + rel.replace(os.sep, "/"), (config.static_dir / rel).read_bytes()))
-    return out
+    from .theme import static_files
+    return [("static/" + rel, path.read_bytes()) for rel, path in static_files(config).items()]
 
 
 class _Forked:
@@ -417,7 +421,7 @@ def _build(config, today: str | None) -> BuildReport:
     report = BuildReport()
     started = time.perf_counter()
     mark = started
-    today = today_from_env(today)
+    today = today_from_env(today, config.timezone)
     cache_dir = Path(config.cache_dir)
     out_dir = Path(config.out_dir)
 
@@ -466,6 +470,9 @@ def _build(config, today: str | None) -> BuildReport:
         report.errors += [e.describe() for e in library.errors]
         if report.errors and not config.preview:
             _refuse(report, cache_dir, staging, out_dir)
+        if not config.has_host:
+            report.warnings.append("base_url has no host: sitemap.xml, robots.txt, the feeds and canonical links "
+                                   "need the site's address (set base_url in sitegen.toml)")
         if library.skipped:
             report.warnings.append(f"{len(library.skipped)} draft or future-dated article(s) left out")
         stage("load")

@@ -78,11 +78,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(_config(args).with_overrides(preview=True), host=args.host, port=args.port)
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    """Scaffold a new site: sitegen.toml, content/ and raw/ (and the theme's templates, if asked)."""
+    from .theme import THEME_STATIC, THEME_TEMPLATES
+    from .config import CONFIG_FILE, SCAFFOLD
+
+    target = Path(args.dir)
+    if target.exists() and any(target.iterdir()) and not args.force:
+        raise SitegenError(target, None, "the folder exists and is not empty",
+                           "choose a new folder, or pass --force to add the missing files to it")
+    for folder in ("content", "raw"):
+        (target / folder).mkdir(parents=True, exist_ok=True)
+    config_path = target / CONFIG_FILE
+    if not config_path.exists():
+        config_path.write_text(SCAFFOLD.format(title=target.resolve().name), encoding="utf-8")
+    if args.templates:          # a copy of the built-in theme to edit; unchanged files may be deleted
+        import shutil
+        shutil.copytree(THEME_TEMPLATES, target / "templates", dirs_exist_ok=True)
+        shutil.copytree(THEME_STATIC, target / "static", dirs_exist_ok=True)
+    print(f"new site in {target}: edit {CONFIG_FILE}, put dumps in raw/, then `sitegen import` and `sitegen build`")
+    return 0
+
+
 def cmd_hooks(args: argparse.Namespace) -> int:
     """Install or remove the rebuild-on-commit git hook."""
     from .hooks import install_hook, project_root, uninstall_hook
 
     root = project_root(_root(args))
+    default_config(root)        # a broken sitegen.toml is said now, not by the first commit's build
     message = install_hook(root) if args.action == "install" else uninstall_hook(root)
     print(message)
     return 0
@@ -132,6 +155,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--content")
     p.add_argument("--out")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("new", help=cmd_new.__doc__)
+    p.add_argument("dir", help="the new site's folder")
+    p.add_argument("--templates", action="store_true", help="also copy the built-in theme to edit")
+    p.add_argument("--force", action="store_true", help="add the missing files to a folder that is not empty")
+    p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("hooks", help=cmd_hooks.__doc__)
     p.add_argument("action", choices=["install", "uninstall"])

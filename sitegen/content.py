@@ -48,11 +48,20 @@ class Library:
     meta: dict = field(default_factory=dict, compare=False)     # path -> digest of all fields but body
 
 
-def today_from_env(today: str | None = None) -> str:
-    """Return 'today' as YYYY-MM-DD: the argument, else $SITEGEN_TODAY, else the clock."""
+def today_from_env(today: str | None = None, timezone: str | None = None) -> str:
+    """Return 'today' as YYYY-MM-DD: the argument, else $SITEGEN_TODAY, else the clock in the
+    newsroom's *timezone* (an article dated tomorrow in Zhuzhou is embargoed until then,
+    wherever the build runs)."""
     value = today or os.environ.get("SITEGEN_TODAY")
     if value:
         return _dt.date.fromisoformat(value).isoformat()
+    if timezone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            return _dt.datetime.now(ZoneInfo(timezone)).date().isoformat()
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SitegenError(None, None, f"unknown time zone '{timezone}'",
+                               "set timezone in sitegen.toml to a name such as Asia/Shanghai") from None
     return _dt.date.today().isoformat()
 
 

@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from .errors import SitegenError
 from .model import Article
+from .theme import template_dirs
 from .site import Page, SiteModel, people_of
 
 READ_CHARS_PER_MINUTE = 400
@@ -241,7 +242,7 @@ class Renderer:
         self.config = config
         self.base = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
         self.base_path = urlsplit(self.base).path or "/"
-        env = Environment(loader=FileSystemLoader(str(config.templates_dir)),
+        env = Environment(loader=FileSystemLoader([str(d) for d in template_dirs(config)]),
                           autoescape=select_autoescape(["html", "xml"], default_for_string=True),
                           trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined,
                           auto_reload=False, bytecode_cache=_bytecode_cache(config))

@@ -23,7 +23,7 @@ def make_config(tmp: Path, content: Path | None = None, **changes):
         content = tmp / "content"
         if not content.exists():
             shutil.copytree(FIXTURE, content)
-    config = default_config(ROOT)
+    config = default_config(tmp)        # the built-in theme, default settings: not the repository's own
     return config.with_overrides(content_dir=content, out_dir=tmp / "public", cache_dir=tmp / "cache", **changes)
 
 

@@ -71,7 +71,8 @@ def test_yaml_error_keeps_the_whole_last_site(built):
 
 
 @pytest.mark.parametrize("breakage, needle", [
-    (lambda t: (t / "article.html").unlink(), "article.html: template not found"),
+    (lambda t: (t / "article.html").write_text('{% include "nosuch.html" %}\n', encoding="utf-8"),
+     "nosuch.html: template not found"),
     (lambda t: (t / "article.html").write_text("{% for x in %}\n", encoding="utf-8"), "article.html:1: template syntax error"),
     (lambda t: (t / "article.html").write_text("{{ no_such_thing.title }}\n", encoding="utf-8"), "article.html:1: template failed"),
 ])
