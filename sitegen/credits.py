@@ -29,8 +29,9 @@ _INLINE_PHOTO = re.compile(r"\(([\u4e00-\u9fff]{2,4}) ?摄\)")
 # A byline naming the writer and the pictures' maker by their part: 文/图 张三, 文/张三 图/李四, 作者:张三,
 # 文 | 张三, 文字:张三 摄影:李四.  Each role word is followed by a slash, colon, bar or space, then names.
 _AUTHOR_ROLE = r"文\s*/\s*图|图\s*/\s*文|图文|文字|撰文|作者|文|图片|摄影|图"
-_AUTHOR_PART = re.compile(rf"({_AUTHOR_ROLE})(?:\s*[/:|]\s*|\s+)((?:{_NAME}(?:[\s,、]+|$))+)")
-_AUTHOR_LINE = re.compile(rf"^(?:[□■◆]\s*)?(?:(?:{_AUTHOR_ROLE})(?:\s*[/:|]\s*|\s+)(?:{_NAME}(?:[\s,、]+|$))+)+$")
+_AUTHOR_NAMES = rf"(?:(?!(?:{_AUTHOR_ROLE})(?:\s*[/:|]|\s)){_NAME}(?:[\s,、]+|$))+"
+_AUTHOR_PART = re.compile(rf"({_AUTHOR_ROLE})(?:\s*[/:|]\s*|\s+)({_AUTHOR_NAMES})")
+_AUTHOR_LINE = re.compile(rf"^(?:[□■◆]\s*)?(?:(?:{_AUTHOR_ROLE})(?:\s*[/:|]\s*|\s+){_AUTHOR_NAMES})+$")
 
 
 def _author_credits(folded: str) -> "Credits | None":

@@ -125,7 +125,8 @@ _FILENAME_DAY = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(
 _FILENAME_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.]?(0[1-9]|1[0-2])(?!\d)")
 # A date in a web address: /2024-12/05/, /202412/05/, /20241205/, /2024-12-05/; or a month: /202412/, /2024-12/.
 _ADDRESS_DAY = re.compile(r"/((?:19|20)\d{2})-?(0[1-9]|1[0-2])[-/](0[1-9]|[12]\d|3[01])(?=[/_.]|$)"
-                          r"|/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=[/_.]|$)")
+                          r"|/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=[/_.]|$)"
+                          r"|/((?:19|20)\d{2})/(0[1-9]|1[0-2])/?(0[1-9]|[12]\d|3[01])(?=/)")   # /2021/0603/, /2021/06/03/
 _ADDRESS_MONTH = re.compile(r"/((?:19|20)\d{2})-?(0[1-9]|1[0-2])(?=/)")
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+\.s?html?\b|(?<![\w/])/(?:[\w.-]+/)+[\w.-]*")
 _PUBTIME = re.compile(r"(?:发布时间|发稿时间|发表时间|更新时间|发布日期|(?:^|\s)时间|(?:^|\s)日期)\s*[:]?\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
@@ -232,8 +233,9 @@ def infer_page_date(text: str) -> IssueDate:
     The year is the latest year the page mentions (plans such as 到2030年 excluded),
     corrected by relative dates: 去年12月 means the page is from the year after a
     December.  The month is the commonest month among dates with no year of their own.
-    A weekday printed with a month and day (12月5日 星期四) fixes the year when no year
-    is printed.  Nothing is invented: a page with no year and no weekday gets no date.
+    A weekday printed with a month and day (12月5日 星期四) chooses between the year printed
+    and the next one; alone, with no year printed, it dates nothing (the weekday fits a year
+    every few years).  Nothing is invented: a page with no year gets no date.
     """
     folded = arabic_dates(fold(text))
     years = Counter(int(y) for y in _YEAR.findall(folded))
@@ -288,9 +290,8 @@ def _year_from_weekday(folded: str, near: int | None) -> int | None:
             continue
         if near is not None:
             return min(fits, key=lambda y: (abs(y - near), -y))
-        past = [y for y in fits if y <= 2025]
-        if past:
-            return max(past)
+        # With no year printed anywhere a weekday fits a year every few years: choosing one
+        # would invent it, so it dates nothing.
     return None
 
 

@@ -618,6 +618,7 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
                 and all(kind in ("caption", "credit") for kind, _ in current.body) and block.gap_before <= 2
             if current is None or (current.has_byline and not continues) or current.closed and not picture_only:
                 start(None)
+            current.closed = False
             byline, rest = split_byline(block.text) or (block.text, "")
             current.byline = byline if not continues else f"{current.byline} {byline}"
             current.credits = current.credits.merge(parse_credit_text(byline))
