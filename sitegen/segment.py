@@ -292,6 +292,9 @@ def _cells(text: str) -> float:
 
 def _headline_like(text: str) -> bool:
     """Tell whether a line could be a headline: it reads like one and is no byline or credit."""
+    folded = fold(text).strip()
+    if re.fullmatch(r"\(.*\)|\[.*\]", folded) or len(folded) < 4 and not _COLUMN_INTRO.fullmatch(folded):
+        return False    # (完), 【责编】 or a bare name closing the text is no headline
     return _looks_heading(text) and split_byline(text) is None and not is_credit_line(text) \
         and not text.startswith(_POINTERS)
 

@@ -244,3 +244,23 @@ def test_a_weekday_without_any_year_dates_nothing():
 def test_a_weekday_chooses_between_the_printed_year_and_the_next():
     found = infer_page_date("去年12月,项目动工。1月3日(星期五),2024年的计划公布。")
     assert found.date is not None and found.date.startswith("2025-01")
+
+
+@pytest.mark.parametrize("closing_line", ["(完)", "柳青", "【责编】"])
+def test_a_short_last_line_above_the_closing_bar_is_no_headline(tmp_path, gaz, closing_line):
+    text = ("我的第一张借书证\n\n  • 上一篇\n  • 下一篇\n  • 那年我十岁,父亲带我去图书馆办了第一张借书证。\n\n"
+            f"    从那以后,每个周末我都泡在阅览室里。\n\n    {closing_line}\n\n  • 上一篇\n  • 下一篇\n")
+    _, _, articles = run(tmp_path, gaz, text)
+    assert [a.title for a in articles] == ["我的第一张借书证"]
+
+
+def test_two_archive_pages_saved_one_after_the_other(tmp_path, gaz):
+    text = ("醴陵:瓷博会签约项目36个\n\n  • 上一篇\n  • 下一篇\n"
+            "  • 株洲日报讯(记者/言午 通讯员/田禾) 9月26日,醴陵瓷博会闭幕,现场签约项目36个。\n\n"
+            "  • 上一篇\n  • 下一篇\n\n来源: http://bk.zzlib.net:88/paper/daily/201909/20345.html\n\n"
+            "茶陵:红军标语保护修缮完工\n——全县已修缮标语两百余条\n\n  • 上一篇\n  • 下一篇\n"
+            "  • 株洲日报讯(通讯员/陈红) 近日,茶陵县完成一批红军标语的保护修缮。\n\n  • 上一篇\n  • 下一篇\n版权所有 株洲日报社\n")
+    _, date, articles = run(tmp_path, gaz, text)
+    assert [(a.title, a.subtitle, a.district) for a in articles] == [
+        ("醴陵:瓷博会签约项目36个", None, "醴陵市"), ("茶陵:红军标语保护修缮完工", "全县已修缮标语两百余条", "茶陵县")]
+    assert (date.date, date.precision, date.source) == ("2019-09-01", "month", "address")
