@@ -375,6 +375,15 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
             index += 2
             continue
         before_byline = index + 1 < len(raw) and raw[index + 1][2] <= 2 and split_byline(raw[index + 1][1]) is not None
+        if before_byline and blocks and blocks[-1].kind == "heading" and blocks[-1].last == raw[index - 1][0] \
+                and gap <= 2 and len(text) <= 30 and not in_run[index] and not uses_markdown \
+                and not fold(text).endswith(_SENTENCE_END + ("。", ".")) and split_byline(text) is None \
+                and not is_credit_line(text) and split_caption_credit(text) is None:
+            # A short unpunctuated line between a headline and its byline belongs to the headline
+            # (a subtitle such as 今年改造小区二十个, even when it opens like a news lead).
+            blocks.append(Block("heading", text, number, number, gap, gap_after(index), lines=(number,)))
+            index += 1
+            continue
         single = _single_line_kind(text, in_run[index], is_label, uses_markdown and not before_byline)
         if single is not None:
             kind, shown = single

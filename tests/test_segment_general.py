@@ -264,3 +264,11 @@ def test_two_archive_pages_saved_one_after_the_other(tmp_path, gaz):
     assert [(a.title, a.subtitle, a.district) for a in articles] == [
         ("醴陵:瓷博会签约项目36个", None, "醴陵市"), ("茶陵:红军标语保护修缮完工", "全县已修缮标语两百余条", "茶陵县")]
     assert (date.date, date.precision, date.source) == ("2019-09-01", "month", "address")
+
+
+@pytest.mark.parametrize("second", ["今年改造小区二十个", "近日完成首批改造"])
+def test_a_short_line_between_headline_and_byline_is_its_subtitle(tmp_path, gaz, second):
+    text = (f"\n荷塘区推进老旧小区改造,居民生活更舒心\n\n{second}\n\n"
+            "株洲日报讯(通讯员/江帆) 荷塘区今年将完成二十个老旧小区的改造。\n")
+    _, _, articles = run(tmp_path, gaz, text)
+    assert [(a.title, a.subtitle) for a in articles] == [("荷塘区推进老旧小区改造,居民生活更舒心", second)]
