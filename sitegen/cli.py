@@ -8,7 +8,6 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
 from .config import ARTICLE_LOSS_LIMIT, Config, default_config, normalise_base_url
 from .errors import SitegenError
 
@@ -111,6 +110,15 @@ def cmd_hooks(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Version(argparse.Action):
+    """--version, reading the version only when asked."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from . import __version__
+        print(f"sitegen {__version__}")
+        parser.exit()
+
+
 def make_parser() -> argparse.ArgumentParser:
     """Build the argument parser for every sub-command."""
     # --root and -v are read before or after the sub-command: `sitegen --root X build` and
@@ -120,7 +128,7 @@ def make_parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="say why caches were dropped and pages rendered")
     parser = argparse.ArgumentParser(prog="sitegen", description=__doc__, parents=[common])
-    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_parser = sub.add_parser
 
