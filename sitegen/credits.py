@@ -14,7 +14,7 @@ _PHOTO_TAIL = re.compile(r"(?:/\s*)?(?:摄影报道|供图|摄|\(?\s*图\s*/\s*�
 # The outlet before a byline: 株洲日报, 株洲日报社, 株洲日报·掌上株洲, 株洲新闻网, 本报 (a leading □ or ■ is decoration).
 _OUTLET = r"(?:[□■◆]\s*)?(?:株洲日报社?|株洲晚报|株洲新闻网|本报)?(?:·?掌上株洲)?"
 # A name that is an organisation, not a person (渌口区公安分局 供图): it ends with an organisation's word.
-_ORGANISATION = re.compile(r"(局|分局|所|站|中心|委|会|院|办|队|司|厂|校|部|馆|街道|社区|镇|乡|村|区|县|市|集团|公司|协会|学校|中学|小学|银行|医院|支队|大队|中队|派出所)$")
+_ORGANISATION = re.compile(r"(单位|受访者|局|分局|所|站|中心|委|会|院|办|队|司|厂|校|部|馆|街道|社区|镇|乡|村|区|县|市|集团|公司|协会|学校|中学|小学|银行|医院|支队|大队|中队|派出所)$")
 # A line that is nothing but a byline, opening the article.
 _BYLINE_OPEN = re.compile(
     r"^\(?(?:株洲日报|本报|株洲新闻网|掌上株洲|[\u4e00-\u9fff]{2,8}?(?=讯))?[^()\s]{0,10}?讯?\s*"
@@ -34,9 +34,24 @@ _AUTHOR_PART = re.compile(rf"({_AUTHOR_ROLE})(?:\s*[/:|]\s*|\s+)({_AUTHOR_NAMES}
 _AUTHOR_LINE = re.compile(rf"^(?:[□■◆]\s*)?(?:(?:{_AUTHOR_ROLE})(?:\s*[/:|]\s*|\s+){_AUTHOR_NAMES})+$")
 
 
+_AUTHOR_WITH_ROLE = re.compile(
+    rf"^(?:[□■◆]\s*)?(文\s*/\s*图|图\s*/\s*文|图文|文字|文|图片|图|摄影)(?:\s*[/:|]\s*|\s+)"
+    rf"({_OUTLET}(?:全媒体|新媒体|融媒体|首席|见习|摄影)?(?:记者|通讯员|实习生)\s*/?\s*{_NAME}.{{0,40}})$")
+
+
 def _author_credits(folded: str) -> "Credits | None":
     """Credits of a 文/图 or 作者 byline (the whole line), or None: writers are reporters, picture makers photographers."""
     folded = folded.strip()
+    match = _AUTHOR_WITH_ROLE.match(folded)
+    if match:
+        # 文/图 株洲日报全媒体记者 杨帆: the part word, then a usual byline with its roles.
+        inner = parse_credit_text(match.group(2))
+        if not (inner.reporters or inner.correspondents or inner.others):
+            return None
+        marker = re.sub(r"\s", "", match.group(1))
+        pictures = inner.reporters + inner.correspondents if "图" in marker or marker == "摄影" else ()
+        return Credits(inner.reporters, inner.correspondents, tuple(dict.fromkeys(inner.photographers + pictures)),
+                       inner.others)
     if not _AUTHOR_LINE.match(folded):
         return None
     writers: list[str] = []

@@ -115,7 +115,9 @@ def choose_district(gaz: Gazetteer, title: str, body: str, section: str | None) 
 # --- dates -------------------------------------------------------------------------------
 
 _FULL = re.compile(r"(?<![\d到至])(\d{4})年(\d{1,2})月(\d{1,2})日")
-_YEAR = re.compile(r"(?<![\d到至])(20\d{2}|19\d{2})年(?!代)")
+# A year printed on the page; not a plan's horizon (到2030年, 至2025年 but 截至2024年 is a fact), nor a
+# range's end (2021-2025年), nor a decade (2020年代).
+_YEAR = re.compile(r"(?<![\d到\-—~])(?<![^截]至)(20\d{2}|19\d{2})年(?!代)")
 _RELATIVE = re.compile(r"(去年|今年|明年)(\d{1,2})?月?")
 _MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})日")
 _WEEKDAY_DATE = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})日\s*[(]?\s*(?:星期|周|礼拜)([一二三四五六日天])")
@@ -228,56 +230,121 @@ def date_from_lines(lines, labels) -> IssueDate:
 
 
 def infer_page_date(text: str) -> IssueDate:
-    """Infer the issue date from all the text of one page, or return NO_DATE.
+    """Infer the issue month from all the text of one page, or return NO_DATE.
 
-    The year is the latest year the page mentions (plans such as 到2030年 excluded),
-    corrected by relative dates: 去年12月 means the page is from the year after a
-    December.  The month is the commonest month among dates with no year of their own.
-    A weekday printed with a month and day (12月5日 星期四) chooses between the year printed
-    and the next one; alone, with no year printed, it dates nothing (the weekday fits a year
-    every few years).  Nothing is invented: a page with no year gets no date.
+    The year needs a year printed somewhere on the page (2024年, 截至2024年6月底, 2024年上半年);
+    plans (到2030年, 2021-2025年) do not count.  It is the latest year printed, moved on by one
+    when a weekday printed with its month and day (12月5日 星期四) falls in the next year, or when
+    去年 names a printed year (去年(2023年) puts the page in 2024).  A weekday alone, 去年 or 今年
+    alone, or month-day dates alone never give a year: nothing is invented.
+
+    The month is the latest month among the month-day dates with no year of their own (7月6日,
+    7月10日), leaving out announced dates (将于8月1日, 8月31日前) and the end of a range; a
+    news page reports what has happened.  A stock-taking (截至6月底) or a 'since' (7月以来) is
+    a lower bound: the page comes out after it.  Dates that wrap round the new year (12月28日
+    next to 1月3日) end in January.
     """
     folded = arabic_dates(fold(text))
     years = Counter(int(y) for y in _YEAR.findall(folded))
     for match in re.finditer(r"建党(\d{2,3})周年|共产党成立(\d{2,3})周年", folded):
         years[1921 + int(match.group(1) or match.group(2))] += 2
-    last_year_months = [int(m) for word, m in _RELATIVE.findall(folded) if word == "去年" and m]
-    this_year_months = [int(m) for word, m in _RELATIVE.findall(folded) if word == "今年" and m]
-    plain = [(int(m), int(d)) for m, d in _MONTH_DAY.findall(_strip_dated(folded))
-             if 1 <= int(m) <= 12 and 1 <= int(d) <= 31]
     evidence = []
     year = None
     if years:
         year = max(years)
-        evidence.append(f"years mentioned: {sorted(years)}")
+        evidence.append(f"years printed: {sorted(years)}")
+    for match in _LAST_YEAR_NAMED.finditer(folded):
+        named = int(match.group(1) or match.group(2))
+        if year is not None and named + 1 > year:
+            year = named + 1
+            evidence.append(f"去年 is {named}")
     weekday_year = _year_from_weekday(folded, year)
-    if weekday_year is not None:
-        if year is None or weekday_year in (year, year + 1):
-            year = weekday_year
-            evidence.append("a weekday printed with its month and day")
-    months = Counter(m for m, _ in plain) + Counter(this_year_months)
-    month = None
-    if months:
-        month = max(months.items(), key=lambda kv: (kv[1], kv[0]))[0]
-        evidence.append(f"month-day dates: {sorted(months.items())}")
-    elif last_year_months:
-        month = 1
-        evidence.append("only 去年 dates: early in the year")
+    if weekday_year is not None and year is not None and weekday_year in (year, year + 1):
+        if weekday_year != year:
+            evidence.append("a weekday printed with its month and day falls in the next year")
+        year = weekday_year
     if year is None:
         return NO_DATE
-    if last_year_months and month is not None and month >= max(last_year_months) and month > 6:
-        # "去年12月" next to plain "1月" dates; a late plain month would contradict it.
-        evidence.append("去年 dates contradict the month")
+    last_year_months = [int(m) for word, m in _RELATIVE.findall(folded) if word == "去年" and m]
+    this_year_months = [int(m) for word, m in _RELATIVE.findall(folded) if word == "今年" and m]
+    stripped = _strip_dated(folded)
+    plain = [(int(m.group(1)), int(m.group(2))) for m in _MONTH_DAY.finditer(stripped)
+             if 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 31 and not _announced(stripped, m)]
+    # Full dates of that year (2024年7月10日) are dated events of the year too.
+    dated = [(int(m.group(2)), int(m.group(3))) for m in _FULL.finditer(folded)
+             if int(m.group(1)) == year and 1 <= int(m.group(2)) <= 12 and not _announced(folded, m)]
+    months = sorted({m for m, _ in plain + dated} | set(this_year_months))
+    month = None
+    if months:
+        month = months[-1]
+        if months[0] <= 2 and month >= 11 and not any(3 <= m <= 10 for m in months):
+            # 12月28日 … 1月3日: the dates run over the new year; the page is from January,
+            # of the next year when the year printed is the December's (2024年12月28日).
+            month = max(m for m in months if m <= 2)
+            if any(m >= 11 for m, _ in dated) and not any(m <= 2 for m, _ in dated):
+                year += 1
+            plain = [(m, d) for m, d in plain if m <= 2]
+        evidence.append(f"latest month-day date: month {month}")
+    floor = _month_floor(folded, year)
+    if floor is not None:
+        floor_year, floor_month = floor
+        if floor_year > year or floor_year == year and (month is None or floor_month > month):
+            year, month = floor_year, floor_month
+            evidence.append(f"stock-taking or 'since' (截至…月底, …月以来): after month {floor_month - 1 or 12}")
+    if month is None and last_year_months:
+        month = 1
+        evidence.append("only 去年 dates: early in the year")
     if month is None:
         return IssueDate(f"{year}-01-01", "year", "text", "; ".join(evidence), weak=True)
-    days = [d for m, d in plain if m == month]
+    days = [d for m, d in plain + dated if m == month]
     day = max(days) if days else 1
     try:
         date = _dt.date(year, month, day)
     except ValueError:
         date = _dt.date(year, month, 1)
-    weak = sum(months.values()) < 2 and not last_year_months and weekday_year is None
+    weak = len(plain) + len(this_year_months) < 2 and not last_year_months and weekday_year is None \
+        and floor is None
     return IssueDate(date.isoformat(), "month", "text", "; ".join(evidence), weak=weak)
+
+
+# 去年(2023年) / 2023年即去年: the page names last year's number, so it is from the year after.
+_LAST_YEAR_NAMED = re.compile(r"去年\s*\(\s*(\d{4})年?\s*\)|(\d{4})年\s*\(?\s*即?去年")
+# 截至2024年6月底 / 截至6月末 / 截至6月30日: the page takes stock after that day.
+_AS_OF = re.compile(r"(?:截至|截止到?|到)\s*(?:(\d{4})年)?(\d{1,2})月(底|末|\d{1,2}日)")
+# 7月以来 / 今年7月以来: the page is from that month or later.
+_SINCE = re.compile(r"(?<![\d年])(?:今年)?(\d{1,2})月(?:份)?以来")
+# Words announcing a date to come, or the end of a range: 将于8月1日, 定于, 至8月31日, 8月31日前.
+_ANNOUNCE_BEFORE = re.compile(r"(将于|将在|将|定于|拟于|拟|计划于|计划|预计于?|有望于?|预定|至|到|—|-|~)\s*$")
+_ANNOUNCE_AFTER = re.compile(r"^\s*(前|之前|以前|截止|开幕|举行|举办|起施行|起实施|正式实施)")
+
+
+def _announced(text: str, match: re.Match) -> bool:
+    """Tell whether a month-day date is announced (a date to come) or ends a range."""
+    before = text[max(0, match.start() - 4):match.start()]
+    after = text[match.end():match.end() + 4]
+    if _ANNOUNCE_BEFORE.search(before) and not before.endswith("截至"):
+        return True
+    return bool(_ANNOUNCE_AFTER.match(after)) and not re.search(r"已|日前", text[max(0, match.start() - 6):match.start()])
+
+
+def _month_floor(folded: str, year: int) -> tuple[int, int] | None:
+    """The earliest (year, month) the page can be from, by 截至…月底 or …月以来, or None."""
+    floors = []
+    for match in _AS_OF.finditer(folded):
+        if match.group(0).startswith("到") and match.group(3).endswith("日"):
+            continue     # 到8月31日 is a deadline, not a stock-taking
+        y = int(match.group(1)) if match.group(1) else year
+        m = int(match.group(2))
+        if not 1 <= m <= 12 or y > year:
+            continue
+        if match.group(3) in ("底", "末"):
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        floors.append((y, m))
+    for match in _SINCE.finditer(folded):
+        m = int(match.group(1))
+        if 1 <= m <= 12:
+            floors.append((year, m))
+    return max(floors) if floors else None
 
 
 def _year_from_weekday(folded: str, near: int | None) -> int | None:

@@ -18,7 +18,11 @@ from .text import fold, squeeze
 
 _SENTENCE_END = tuple("。！？!?…；;:：，,、")
 _LEAD_START = re.compile(r"^(近日|日前|当天|今年|去年|昨天|今天|据|本报|\d{1,2}月\d{1,2}日|\d{4}年|\d{1,2}日)")
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+# A Markdown heading: '#' marks, then a space, or (written carelessly) the headline's first character
+# straight after them (#龙头铺街道…); a hashtag (#话题#) is no heading.
+_MD_HEADING = re.compile(r"^(#{1,6})(?:\s+|(?=[\u4e00-\u9fff“\"《【(（])(?!.*#$))(.*)$")
+# A setext underline: a headline-like line right above a line of = (level 1) or - (level 2).
+_SETEXT = re.compile(r"^(=+|-+)$")
 _NARROW = 16
 # Leading decoration a scraper or an editor leaves before a line: list bullets, squares.
 # (▲ ▼ stay: they point a caption at its picture.)
@@ -68,7 +72,9 @@ def clean_line(line: str) -> str:
 
 def line_label(text: str) -> str | None:
     """Label a cleaned line that is not article text (see data/line_patterns.yaml), or None."""
-    folded = re.sub(r"^#{1,6}\s+", "", fold(text).strip())
+    folded = fold(text).strip()
+    if _MD_HEADING.match(folded):
+        folded = _MD_HEADING.match(folded).group(2).strip()
     if not folded:
         return None
     for label, pattern, _ in line_patterns():
@@ -93,6 +99,9 @@ def _is_menu(folded: str) -> bool:
     if re.search(r"记者|通讯员|实习生|摄影", folded):
         return False    # 通讯员/罗一帆 贺敏 严格: names after a role are a byline, not section names
     items = [t for t in re.split(r"[\s|/]+", folded) if t]
+    if len(items) >= 3 and len(items) == folded.count("|") + 1 and all(2 <= len(t) <= 8 for t in items) \
+            and len(set(items)) == len(items):
+        return True     # 掌上株洲 | 株洲新闻网 | 数字报: three or more names between bars are site links
     return len(items) >= 4 and all(2 <= len(t) <= 6 for t in items) and len(set(items)) == len(items)
 
 
@@ -256,8 +265,9 @@ def label_page(lines: tuple[str, ...]) -> list[PageLine]:
             # The headline cluster: up to three short lines right above the navigation.
             cluster = [between[-1]]
             for k in reversed(between[:-1]):
-                if len(cluster) == 3 or len(out[k].text) > 40 or out[cluster[0]].gap > 2:
-                    break
+                if len(cluster) == 3 or len(out[k].text) > 40 or out[cluster[0]].gap > 2 \
+                        or any(out[m].label is not None for m in range(k + 1, cluster[0])):
+                    break   # a headline's lines stand together: a menu or breadcrumb between parts them
                 cluster.insert(0, k)
             head = cluster[-1]
             out[head] = PageLine(out[head].number, out[head].text, out[head].gap, None, True)
@@ -313,7 +323,15 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     raw = _read_across(raw, labels, forced)
     regions = {ln.number: ln.region for ln in page if ln.region}
     trailing = len(lines) - page[-1].number if page else 0
-    uses_markdown = any(_MD_HEADING.match(t) for _, t, _ in raw)
+    # Setext headings (a headline over ===, or over --- with no blank line between): the
+    # underline stays furniture; the line above it is a Markdown heading of level 1 or 2.
+    setext: dict[int, int] = {}
+    for k in range(len(raw) - 1):
+        (number, text, _), (nxt_number, nxt_text, _) = raw[k], raw[k + 1]
+        if nxt_number == number + 1 and _SETEXT.match(nxt_text.strip()) and len(nxt_text.strip()) >= 2 \
+                and number not in labels and not _MD_HEADING.match(text) and _headline_like(text):
+            setext[number] = 1 if nxt_text.strip().startswith("=") else 2
+    uses_markdown = any(_MD_HEADING.match(t) for _, t, _ in raw) or bool(setext)
 
     def gap_after(index: int) -> int:
         return raw[index + 1][2] if index + 1 < len(raw) else trailing
@@ -356,9 +374,9 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
                                 forced=True))
             index += 1
             continue
-        if md:
-            blocks.append(Block("heading", md.group(2).strip(), number, number, gap, gap_after(index),
-                                md_level=len(md.group(1)), lines=(number,)))
+        if md or number in setext:
+            blocks.append(Block("heading", md.group(2).strip() if md else text, number, number, gap, gap_after(index),
+                                md_level=len(md.group(1)) if md else setext[number], lines=(number,)))
             index += 1
             continue
         # A byline cut by a column break: "株洲日报讯(全媒体记" / "者/向胤蓉 通讯员/尹红忠)".
@@ -405,7 +423,7 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
                 break
             if in_run[last_index + 1] and in_run[last_index]:
                 pass
-            elif not (cut and nxt_gap <= 1) or _MD_HEADING.match(nxt_text) or nxt_number in labels or nxt_number in forced \
+            elif not (cut and nxt_gap <= 1) or _MD_HEADING.match(nxt_text) or nxt_number in setext or nxt_number in labels or nxt_number in forced \
                     or split_byline(nxt_text) is not None or is_credit_line(nxt_text) \
                     or (_looks_heading(nxt_text) and not _is_continuation(tail, nxt_text)):
                 break
@@ -763,7 +781,7 @@ def _open_with_cluster(cluster: list[Block], start, nxt: Block | None = None) ->
     kicker, title, subtitle = split_headline(title_block.text)
     article.title = title
     if before or kicker:
-        article.kicker = " ".join([b.text for b in before] + ([kicker] if kicker else []))
+        article.kicker = " ".join([_unbracket(b.text) for b in before] + ([kicker] if kicker else []))
         for b in before:
             article.lines.update(b.lines)
     if after or subtitle:
@@ -772,9 +790,19 @@ def _open_with_cluster(cluster: list[Block], start, nxt: Block | None = None) ->
             article.lines.update(b.lines)
 
 
+# A line wholly in banner brackets (【便民服务进行时】); the brackets are dropped from a kicker.
+_BRACKETED = re.compile(r"\[[^\[\]]{2,14}\]")
+
+
+def _unbracket(text: str) -> str:
+    return text.strip()[1:-1].strip() if _BRACKETED.fullmatch(fold(text).strip()) else text
+
+
 def _is_banner(first: str, second: str) -> bool:
     """Tell whether *first*, stacked above *second*, is a banner: a column name of at most 8
     characters (or two short parallel phrases) that is shorter than the line below it."""
+    if _BRACKETED.fullmatch(fold(first).strip()):
+        return True     # 【便民服务进行时】 alone above a headline: a series banner
     bare = re.sub(r"\s+", "", first)
     parts = first.split()
     short = len(bare) <= 8 or len(parts) == 2 and all(len(p) <= 5 for p in parts)
@@ -922,8 +950,8 @@ def _starts_untitled_photo(blocks: list[Block], index: int, current: ParsedArtic
 
 
 def _bare(text: str) -> str:
-    """Fold and drop whitespace, dashes and Markdown marks, for comparing printed and stored text."""
-    return re.sub(r"[\s#—\-─]", "", fold(clean_line(text)))
+    """Fold and drop whitespace, dashes, banner brackets and Markdown marks, for comparing printed and stored text."""
+    return re.sub(r"[\s#—\-─\[\]]", "", fold(clean_line(text)))
 
 
 def article_text(article: ParsedArticle) -> str:

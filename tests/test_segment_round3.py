@@ -1,0 +1,141 @@
+"""General rules of the third round, each proven on small dumps written for these tests (other names,
+places, orders), with cases where the rule must NOT fire.  Every dump keeps every line (nothing lost)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sitegen.credits import parse_credit_text, split_byline
+from sitegen.dumps import read_dump
+from sitegen.gazetteer import load_gazetteer
+from sitegen.importer import build_articles, label_matcher, page_date, places_matcher
+from sitegen.metadata import infer_page_date
+from sitegen.segment import line_label, segment, unaccounted_lines
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return load_gazetteer()
+
+
+def run(tmp_path: Path, gaz, text: str, name: str = "page.txt"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    dump = read_dump(path, tmp_path)
+    page = segment(dump.lines, label_matcher(gaz), places_matcher(gaz))
+    assert unaccounted_lines(dump.lines, page) == []
+    date = page_date(dump, {})
+    return page, date, [i.article for i in build_articles(dump, page, date, gaz)]
+
+
+def month(text: str) -> str | None:
+    found = infer_page_date(text)
+    assert found.date is None or (found.precision, found.source) in (("month", "text"), ("year", "text"))
+    return found.date[:7] if found.date else None
+
+
+# --- dating from the text ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, want", [
+    # a year printed anywhere, the latest month-day date gives the month
+    ("截至2023年9月底,全区已建成充电桩300个。10月8日,又一批投用。10月12日,市民试用。", "2023-10"),
+    ("9月3日,攸县启动秋收。9月21日,收割过半。2021年上半年,全县粮食面积稳定。", "2021-09"),
+    ("2019年,该镇引进企业5家。3月2日,签约仪式举行。4月16日,项目开工。", "2019-04"),
+    # a stock-taking with no later date: the month after it
+    ("截至2022年5月底,全市累计发放消费券2亿元。", "2022-06"),
+    ("截至2020年12月底,全县脱贫人口全部实现稳定就业。", "2021-01"),
+    # 'since' is a lower bound
+    ("2020年,新馆落成。5月以来,已接待游客3万人次。4月28日,举行开馆仪式。", "2020-05"),
+    # announced dates and the end of a range do not date the page
+    ("2022年4月10日,新线试运行。新线将于5月1日正式开通。", "2022-04"),
+    ("2024年,活动从3月8日持续至6月30日。3月8日,首场举行。", "2024-03"),
+    # 今年 with a month is this year's; 去年(2021年) moves the page on one year
+    ("今年5月,2021年度评选揭晓。", "2021-05"),
+    ("去年(2021年),全市新增市场主体3万户。3月2日,表彰大会召开。", "2022-03"),
+    # dates that wrap round the new year end in January of the next year
+    ("2023年12月29日,跨年音乐会彩排。12月31日,音乐会上演。1月2日,剧院公布新年演出季。", "2024-01"),
+])
+def test_text_dates_with_a_printed_year(text, want):
+    assert month(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "7月6日,剧团送戏下乡。7月10日,演出结束。",            # month-day dates but no year printed
+    "截至6月底,已有8000户参与。7月以来,游客增多。",         # a stock-taking without a year
+    "到2030年,全市将建成公园200个。5月4日,规划公布。",       # a plan's horizon is not a year printed
+    "《2021-2025年发展规划》印发。6月1日,解读会召开。",       # a range's end is not a year printed
+    "今年以来,去年同期,今年5月,社区举办活动。",               # relative words alone invent no year
+])
+def test_no_year_printed_dates_nothing(text):
+    assert month(text) is None
+
+
+def test_a_photo_page_dated_only_by_its_text(tmp_path, gaz):
+    text = ("\n图片新闻\n\n白关镇:丝瓜丰收\n\n8月3日,芦淞区白关镇的瓜农采摘丝瓜。\n\n通讯员/萧然摄\n\n"
+            "社区食堂开张\n\n8月12日,荷塘区月塘街道的社区食堂开张。截至2023年7月底,街道已建成食堂4家。\n\n受访单位供图\n")
+    _, date, articles = run(tmp_path, gaz, text)
+    assert (date.date[:7], date.precision, date.source) == ("2023-08", "month", "text")
+    assert [a.title for a in articles] == ["白关镇:丝瓜丰收", "社区食堂开张"]
+    assert articles[1].photographers == ()       # 受访单位 is no person
+
+
+# --- Markdown ----------------------------------------------------------------------------------
+
+def test_a_hash_without_a_space_and_setext_underlines_mark_headlines(tmp_path, gaz):
+    text = ("# 周末·城区\n\n#芦淞区:服装城开启夜市\n\n株洲日报讯(通讯员/钱塘) 芦淞区服装城的夜市开市,商户延长营业到22时。\n\n"
+            "石峰区:老厂房变身文创园\n=====\n\n株洲日报全媒体记者/柯南星\n\n田心街道的一座老厂房改造成文创园,吸引十余家工作室入驻。\n\n"
+            "天元区:江边步道贯通\n---\n\n株洲日报讯(记者/沈舟) 天元区湘江边的步道全线贯通,全长8公里。\n")
+    _, _, articles = run(tmp_path, gaz, text)
+    assert [(a.title, a.district) for a in articles] == [
+        ("芦淞区:服装城开启夜市", "芦淞区"), ("石峰区:老厂房变身文创园", "石峰区"), ("天元区:江边步道贯通", "天元区")]
+    assert articles[1].reporters == ("柯南星",)
+
+
+def test_hashtags_and_separated_rules_are_not_headlines(tmp_path, gaz):
+    text = ("## 荷塘区:图书馆延长开放时间\n\n株洲日报讯(通讯员/程雪) 荷塘区图书馆周末开放到晚上9点,读者可在线预约座位。\n\n"
+            "#全民阅读#\n\n读者在阅览室里看书,不少人带着孩子一起来。\n\n---\n\n馆里还增设了自习区。\n")
+    _, _, articles = run(tmp_path, gaz, text)
+    assert [a.title for a in articles] == ["荷塘区:图书馆延长开放时间"]
+    assert line_label("#全民阅读#") is None
+
+
+# --- archive scrapes ---------------------------------------------------------------------------
+
+def test_a_bar_menu_above_the_headline_is_site_text_not_a_kicker(tmp_path, gaz):
+    text = ("株洲新闻网 | 数字报 | 掌上株洲 | 视频\n首页  时政  区县  民生  经济  图片\n\n当前位置:首页 > 区县\n\n"
+            "茶陵县:油茶林里的丰收\n\n  • 上一篇\n  • 下一篇\n"
+            "  • 株洲日报讯(记者/林间 通讯员/谭月) 10月20日,茶陵县的油茶林迎来采摘季。\n\n  • 上一篇\n  • 下一篇\n")
+    page, _, articles = run(tmp_path, gaz, text)
+    assert [(a.kicker, a.title) for a in articles] == [(None, "茶陵县:油茶林里的丰收")]
+    assert 1 in {n for n, _ in page.furniture}
+
+
+def test_a_line_with_two_bars_is_no_menu():
+    assert line_label("民生面对面 | 社区食堂开进老小区") is None
+
+
+# --- banners and bylines -------------------------------------------------------------------------
+
+def test_a_bracketed_banner_alone_above_a_headline_is_its_kicker(tmp_path, gaz):
+    text = ("【文明创建在身边】\n\n炎陵县:志愿者清扫河道\n\n株洲日报讯(通讯员/甘露 记者/钟声) 近日,炎陵县的志愿者清理了河道垃圾。\n\n"
+            "【开栏语】\n\n本版今起推出新栏目,记录身边的文明故事。\n")
+    _, _, articles = run(tmp_path, gaz, text)
+    assert (articles[0].kicker, articles[0].title) == ("文明创建在身边", "炎陵县:志愿者清扫河道")
+
+
+@pytest.mark.parametrize("line, reporters, correspondents, photographers", [
+    ("□ 文/图 株洲日报全媒体记者 叶知秋", ("叶知秋",), (), ("叶知秋",)),
+    ("文/图 记者 罗成 通讯员 许诺", ("罗成",), ("许诺",), ("罗成", "许诺")),
+    ("文 株洲日报记者/白杨", ("白杨",), (), ()),
+])
+def test_a_part_word_before_a_byline_with_roles(line, reporters, correspondents, photographers):
+    assert split_byline(line) == (line, "")
+    got = parse_credit_text(line)
+    assert (got.reporters, got.correspondents, got.photographers) == (reporters, correspondents, photographers)
+
+
+@pytest.mark.parametrize("line", ["受访单位供图", "受访者供图", "主办单位 供图"])
+def test_interviewed_parties_credit_nobody(line):
+    assert parse_credit_text(line).photographers == ()
