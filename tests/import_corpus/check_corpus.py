@@ -14,7 +14,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMATS = {"archive", "no_headline", "byline_variants", "photo_credits", "headline_forms", "page_header",
-           "traditional_reprint", "gb18030", "crlf_bom", "markdown", "interleaved", "hostile"}
+           "traditional_reprint", "gb18030", "crlf_bom", "markdown", "interleaved", "hostile", "briefs"}
 EVIDENCE = {"manifest", "filename", "header", "address", "published_line", "text", "none"}
 DISTRICTS = {"天元区", "荷塘区", "芦淞区", "石峰区", "渌口区", "醴陵市", "攸县", "茶陵县", "炎陵县", "株洲市",
              "株洲高新区", "株洲经开区", None}
