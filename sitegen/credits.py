@@ -34,6 +34,8 @@ _AUTHOR_PART = re.compile(rf"({_AUTHOR_ROLE})(?:\s*[/:|]\s*|\s+)({_AUTHOR_NAMES}
 _AUTHOR_LINE = re.compile(rf"^(?:[□■◆]\s*)?(?:(?:{_AUTHOR_ROLE})(?:\s*[/:|]\s*|\s+){_AUTHOR_NAMES})+$")
 
 
+# An essay's author line: a mark, then one to three names and nothing else (□ 周小帆, ◎ 刘青 王河).
+_MARKED_AUTHOR = re.compile(rf"^[□◎○]\s*({_NAME}(?:\s+{_NAME}){{0,2}})$")
 _AUTHOR_WITH_ROLE = re.compile(
     rf"^(?:[□■◆]\s*)?(文\s*/\s*图|图\s*/\s*文|图文|文字|文|图片|图|摄影)(?:\s*[/:|]\s*|\s+)"
     rf"({_OUTLET}(?:全媒体|新媒体|融媒体|首席|见习|摄影)?(?:记者|通讯员|实习生)\s*/?\s*{_NAME}.{{0,40}})$")
@@ -42,6 +44,9 @@ _AUTHOR_WITH_ROLE = re.compile(
 def _author_credits(folded: str) -> "Credits | None":
     """Credits of a 文/图 or 作者 byline (the whole line), or None: writers are reporters, picture makers photographers."""
     folded = folded.strip()
+    match = _MARKED_AUTHOR.match(folded)
+    if match:   # □ 周小帆: an essay's author after a mark
+        return Credits(tuple(dict.fromkeys(match.group(1).split())))
     match = _AUTHOR_WITH_ROLE.match(folded)
     if match:
         # 文/图 株洲日报全媒体记者 杨帆: the part word, then a usual byline with its roles.

@@ -389,6 +389,7 @@ def choose_tags(title: str, body: str, names: set[str], limit: int = 6) -> tuple
 
 def title_from_text(text: str) -> str:
     """Make a headline for an untitled item from its first sentence (or its first 30 characters)."""
+    text = text.strip().lstrip("▲▼△▽◀▶■●◆▪ ")    # a caption's pointer or a brief's mark is no part of a headline
     text = re.sub(r"^(近日|日前|当天|\d{1,2}月\d{1,2}日(\s*[（(](星期|周)[一二三四五六日天][）)])?)[，,]?", "", text.strip())
     sentence = re.split(r"[。！？!?]", text, maxsplit=1)[0]
     clause = re.split(r"[，,；;]", sentence)

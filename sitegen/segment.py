@@ -126,6 +126,7 @@ class Block:
     forced: bool = False       # a headline by position (above archive navigation)
     region: int = 0            # archive article region: the lines between its navigation bars
     narrow: bool = False       # a paragraph printed in a narrow column (a run of short lines)
+    bullet: bool = False       # the printed line opens with a brief's mark (■ ● ◆ ▪)
 
 
 @dataclass
@@ -442,7 +443,23 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
         index = last_index + 1
     if regions:
         blocks = [replace(b, region=regions.get(b.first, 0)) for b in blocks]
+    for k, block in enumerate(blocks):
+        printed = lines[block.first - 1]
+        if block.kind == "para" and _BRIEF_MARK.match(printed):
+            blocks[k] = block = replace(block, bullet=True)
+        # An author's name alone under a headline, after a mark (□ 周小帆, ◎ 刘青): the byline of an essay.
+        mark = _AUTHOR_MARK.match(printed.strip())
+        if mark and block.kind in ("para", "heading", "subtitle") and block.first == block.last and k > 0 \
+                and blocks[k - 1].kind == "heading" and block.gap_before <= 2 and not block.md_level \
+                and not is_label(block.text) and line_label(block.text) is None:
+            blocks[k] = replace(block, kind="byline", text=f"{mark.group(1)} {block.text}")
     return blocks
+
+
+# A brief's mark before a paragraph (■ 5月10日,…): each marked item of a page of briefs is a brief.
+_BRIEF_MARK = re.compile(r"^\s*[■●◆▪]")
+# An essay's author line: a mark, then one to three names (□ 周小帆, ◎ 刘青 王河).
+_AUTHOR_MARK = re.compile(r"^([□◎○])\s*[\u4e00-\u9fff·]{2,4}(?:\s+[\u4e00-\u9fff·]{2,4}){0,2}$")
 
 
 def _read_across(raw: list[tuple[int, str, int]], labels, forced) -> list[tuple[int, str, int]]:
@@ -565,6 +582,8 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             current.closed = False
         if block.kind == "furniture":
             furniture.append((block.first, block.text))
+            if block.label == "section" and current is not None and not same:
+                current.closed = True     # 图片新闻, 简讯: a new part of the page begins
             index += 1
             continue
         if block.kind == "label":
@@ -669,6 +688,10 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             index += 1
             continue
         # A paragraph or a caption.
+        if not same and block.bullet and current is not None and not current.closed \
+                and (current.body or current.has_byline) and _opens_brief(block.text) \
+                and not (index > 0 and blocks[index - 1].kind in ("heading", "byline")):
+            current.closed = True     # ■ 5月10日,… after other text: the next brief of a page of briefs
         if not same and _starts_untitled_photo(blocks, index, current):
             start(None)
             current.flags.append("untitled item: title made from its first sentence")
@@ -692,8 +715,16 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
                 floating.append((current, current.credits, block))
             current.credits = current.credits.merge(caption)
             current.body.append(("caption", block.text))
+            if current.title is None and not current.has_byline and not same \
+                    and all(kind in ("caption", "credit") for kind, _ in current.body) \
+                    and split_caption_credit(block.text) is not None:
+                current.closed = True   # an untitled picture with its own credit is a whole photo item
         else:
             current.body.append(("para", block.text))
+            tail = _TRAILING_BYLINE.search(fold(block.text))
+            if tail:    # …服务居民200余人次。(通讯员/王晓): a brief's byline in brackets at its end
+                current.credits = current.credits.merge(parse_credit_text(tail.group(1)))
+                current.closed = not same   # … and closes it, as a bracketed byline on its own line does
         current.lines.update(block.lines)
         index += 1
     for orphan in orphans:  # trailing text after the last article: keep it in that article
@@ -702,6 +733,17 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
         target.lines.update(orphan.lines)
     _reattach_floating_captions(floating, articles)
     return Page(tuple(a for a in articles if a.lines), tuple(furniture), tuple(labels))
+
+
+# A byline in brackets closing a paragraph: (通讯员/王晓), (株洲日报记者 李强 通讯员 何云).
+_TRAILING_BYLINE = re.compile(r"[。.!?”\"]\s*\(((?:株洲日报社?|本报)?(?:·?掌上株洲)?(?:全媒体|新媒体|融媒体)?"
+                              r"(?:记者|通讯员|实习生)\s*/?\s*[\u4e00-\u9fff·][^()]{0,40})\)$")
+
+
+def _opens_brief(text: str) -> bool:
+    """Tell whether a marked paragraph opens a brief of its own: a news lead, a dateline or its own byline."""
+    folded = fold(text)
+    return bool(_LEAD_START.match(folded) or split_byline(text) or _TRAILING_BYLINE.search(folded))
 
 
 def _trigrams(text: str) -> set[str]:
@@ -877,6 +919,8 @@ def _starts_article(cluster: list[Block], nxt: Block | None, current: ParsedArti
     """Decide whether a headline cluster opens a new article or is an in-article subhead."""
     if current is None or current.closed:
         return True
+    if any(b.kind == "heading" and re.fullmatch(r"(开栏语|编者按|编者的话|开篇语)", fold(b.text).strip()) for b in cluster):
+        return True     # 编者按 standing alone (no brackets) is an item of its own, never a subhead
     if nxt is not None and nxt.text.startswith(_POINTERS) and not uses_markdown:
         return True     # a subhead introduces text; a headline over ▲ captions opens a photo feature
     following = [b for b in blocks[next_index:next_index + 3] if b.kind != "caption"]
@@ -977,7 +1021,7 @@ def unaccounted_lines(lines: tuple[str, ...], page: Page) -> list[int]:
         stored = owners.get(number, "") + furniture_text.get(number, "")
         if bare in stored:
             continue
-        split = split_byline(line)
+        split = split_byline(clean_line(line))    # (a bullet or a brief's mark is no part of the byline)
         if split and all(_bare(part) in stored for part in split):
             continue
         heads = [piece for a in page.articles if a.title_line == number

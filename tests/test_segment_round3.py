@@ -139,3 +139,53 @@ def test_a_part_word_before_a_byline_with_roles(line, reporters, correspondents,
 @pytest.mark.parametrize("line", ["受访单位供图", "受访者供图", "主办单位 供图"])
 def test_interviewed_parties_credit_nobody(line):
     assert parse_credit_text(line).photographers == ()
+
+
+# --- real page structures: briefs, essays, editor's notes, picture news --------------------------
+
+def test_each_marked_item_of_a_page_of_briefs_is_a_brief(tmp_path, gaz):
+    text = ("株洲日报 2022年11月03日 第A02版:要闻\n\n快讯\n\n"
+            "■ 11月1日,石峰区井墈街道的社区食堂开张,每天供应午餐300份。(通讯员/甘棠)\n\n"
+            "● 近日,醴陵市孙家湾镇的2000亩柑橘进入采摘期。(株洲日报记者 秦岭)\n\n"
+            "■ 株洲日报讯(通讯员/欧阳雪) 11月2日,天元区举办社区运动会,600余名居民参加。\n")
+    _, date, articles = run(tmp_path, gaz, text)
+    assert [(a.kind, a.district) for a in articles] == [("brief", "石峰区"), ("brief", "醴陵市"), ("brief", "天元区")]
+    assert [(a.reporters, a.correspondents) for a in articles] == [((), ("甘棠",)), (("秦岭",), ()), ((), ("欧阳雪",))]
+    assert date.date == "2022-11-03"
+
+
+def test_marked_points_inside_an_article_stay_in_it(tmp_path, gaz):
+    text = ("攸县推出三项便民举措\n\n株洲日报讯(记者/许多) 攸县政务服务中心推出三项便民举措,方便群众办事。\n\n"
+            "■ 延时服务:工作日延长至晚上7点。\n\n■ 预约上门:行动不便的老人可预约上门办理。\n")
+    _, _, articles = run(tmp_path, gaz, text)
+    assert [a.title for a in articles] == ["攸县推出三项便民举措"]
+
+
+def test_an_essays_author_after_a_mark_is_its_byline(tmp_path, gaz):
+    text = ("株洲日报 2020年09月18日 第04版:副刊\n\n外婆的菜园\n\n◎ 唐诗雨\n\n"
+            "外婆的菜园在屋后的山坡上,种着辣椒、茄子和豆角。\n\n每到夏天,菜园里总是一片热闹。\n\n"
+            "编者按\n\n本版开设“家的味道”栏目,欢迎来稿。\n\n一碗米粉\n\n□ 钟离\n\n清晨的米粉店里,热气腾腾。\n")
+    _, _, articles = run(tmp_path, gaz, text)
+    assert [(a.title, a.reporters) for a in articles] == [("外婆的菜园", ("唐诗雨",)), ("编者按", ()), ("一碗米粉", ("钟离",))]
+
+
+def test_a_place_after_a_mark_under_a_headline_is_no_author(tmp_path, gaz):
+    text = "社区里的新书架\n\n□ 攸县\n\n近日,攸县一个社区的书架上新了一批图书,居民可以随时借阅。\n"
+    _, _, articles = run(tmp_path, gaz, text)
+    assert articles[0].reporters == ()
+
+
+def test_picture_news_after_a_section_name_are_photo_items_of_their_own(tmp_path, gaz):
+    text = ("炎陵县:高山蔬菜上市\n\n株洲日报讯(通讯员/邝野) 炎陵县策源乡的高山蔬菜陆续上市,销往长沙、广州等地。\n\n"
+            "图片新闻\n\n▲醴陵市的瓷器工匠在拉坯。 记者/艾琳 摄\n\n▼芦淞区董家塅街道的居民在跳广场舞。通讯员/冉冉摄\n")
+    _, _, articles = run(tmp_path, gaz, text)
+    assert [(a.title, a.kind, a.district) for a in articles] == [
+        ("炎陵县:高山蔬菜上市", "brief", "炎陵县"), ("醴陵市的瓷器工匠在拉坯", "photo", "醴陵市"),
+        ("芦淞区董家塅街道的居民在跳广场舞", "photo", "芦淞区")]
+    assert articles[2].photographers == ("冉冉",)
+
+
+def test_pointed_captions_under_a_headline_stay_one_photo_feature(tmp_path, gaz):
+    text = ("湘江边的清晨\n\n▲天元区湘江风光带上晨练的市民。 记者/艾琳 摄\n\n▼江边垂钓的老人。记者/艾琳 摄\n")
+    _, _, articles = run(tmp_path, gaz, text)
+    assert [a.title for a in articles] == ["湘江边的清晨"]
