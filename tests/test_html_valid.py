@@ -1,0 +1,102 @@
+"""Every HTML page the build writes is valid HTML: the Nu HTML checker (vnu, the W3C validator)
+reports 0 errors over the whole fixture site and over the site built from the bundled dumps.
+
+vnu comes from npm (`npm ci` installs the pinned `vnu-jar` into node_modules/) and runs on
+Debian's Java (`apt-get install default-jre-headless`); `.ci/run` installs both.  Without them the
+test is skipped with the reason, except in CI (the CI variable set), where it fails: CI must not
+pass by skipping.  `scripts/audit_site.sh` runs the same checker, plus Lighthouse.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from sitegen.config import default_config
+from sitegen.importer import run_import
+
+from _buildkit import ROOT, build, make_config
+
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+
+
+def _require_vnu() -> None:
+    missing = [what for what, ok in (("java (apt-get install default-jre-headless)", shutil.which("java")),
+                                     ("node_modules/vnu-jar (npm ci)", VNU_JAR.is_file())) if not ok]
+    if missing:
+        reason = "the Nu HTML checker needs " + " and ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(reason + " — in CI this is an error, not a skip (see .ci/run)")
+        pytest.skip(reason)
+
+
+def _vnu_errors(folder: Path) -> list[str]:
+    """Run vnu over every HTML file under *folder*; return its errors as 'file:line:col: message'."""
+    result = subprocess.run(["java", "-jar", str(VNU_JAR), "--errors-only", "--skip-non-html",
+                             "--format", "json", str(folder)], capture_output=True, text=True, timeout=600)
+    try:
+        messages = json.loads(result.stderr or result.stdout)["messages"]
+    except (ValueError, KeyError):
+        pytest.fail(f"vnu gave no JSON report (exit {result.returncode}):\n{result.stderr[-2000:]}")
+    errors = []
+    for m in messages:
+        if m.get("type") == "info":
+            continue
+        url = m.get("url", "")
+        path = Path(url[len("file:"):] if url.startswith("file:") else url)
+        try:
+            path = path.relative_to(folder)
+        except ValueError:
+            pass
+        line = m.get("lastLine", m.get("firstLine", 0))
+        col = m.get("firstColumn", m.get("lastColumn", 0))
+        kind = "" if m.get("type") == "error" else f"{m.get('type')}: "    # e.g. non-document-error
+        errors.append(f"{path}:{line}:{col}: {kind}{' '.join(m.get('message', '').split())}")
+    if result.returncode != 0 and not errors:
+        pytest.fail(f"vnu failed (exit {result.returncode}) without naming an error:\n{result.stderr[-2000:]}")
+    return errors
+
+
+def _assert_valid(site: Path) -> None:
+    pages = [p for p in site.rglob("*") if p.suffix in HTML_SUFFIXES and p.is_file()]
+    assert len(pages) > 10, f"only {len(pages)} HTML file(s) built under {site}"
+    errors = _vnu_errors(site)
+    if errors:
+        for error in errors:
+            print(error)
+        counts = Counter(e.split(": ", 1)[1] for e in errors)
+        summary = "\n".join(f"{n:4d} × {message}" for message, n in counts.most_common())
+        shown = "\n".join(errors[:40]) + (f"\n… and {len(errors) - 40} more" if len(errors) > 40 else "")
+        pytest.fail(f"vnu: {len(errors)} error(s) in {len(pages)} HTML file(s)\n{summary}\n\n{shown}",
+                    pytrace=False)
+
+
+def test_fixture_site_is_valid_html(tmp_path):
+    _require_vnu()
+    config = make_config(tmp_path)
+    build(config)
+    _assert_valid(config.out_dir)
+
+
+def test_bundled_dumps_site_is_valid_html(tmp_path):
+    """The site `python build.py` makes, built in a throw-away copy of the project."""
+    _require_vnu()
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copytree(ROOT / "raw", project / "raw")
+    if (ROOT / "sitegen.toml").is_file():         # the repository's settings: absolute URLs and all
+        shutil.copy(ROOT / "sitegen.toml", project / "sitegen.toml")
+    config = default_config(project)
+    report = run_import(config, [config.raw_dir])
+    assert not report.errors, report.summary()
+    config = config.with_overrides(out_dir=tmp_path / "public", cache_dir=tmp_path / "cache")
+    build(config)
+    assert config.content_dir.resolve().is_relative_to(tmp_path.resolve())
+    _assert_valid(config.out_dir)
