@@ -64,6 +64,14 @@ def fold_table() -> dict[int, str]:
 
 def fold(text: str) -> str:
     """Fold *text* for matching: width, punctuation, case, traditional → simplified."""
+    if len(text) > 2000:
+        return text.translate(fold_table())
+    return _fold_line(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fold_line(text: str) -> str:
+    # The segmenter folds each line many times (one pattern family after another): remember them.
     return text.translate(fold_table())
 
 
