@@ -36,9 +36,30 @@ _AUTHOR_LINE = re.compile(rf"^(?:[□■◆]\s*)?(?:(?:{_AUTHOR_ROLE})(?:\s*[/:|
 
 # An essay's author line: a mark, then one to three names and nothing else (□ 周小帆, ◎ 刘青 王河).
 _MARKED_AUTHOR = re.compile(rf"^[□◎○]\s*({_NAME}(?:\s+{_NAME}){{0,2}})$")
-_AUTHOR_WITH_ROLE = re.compile(
-    rf"^(?:[□■◆]\s*)?(文\s*/\s*图|图\s*/\s*文|图文|文字|文|图片|图|摄影)(?:\s*[/:|]\s*|\s+)"
-    rf"({_OUTLET}(?:全媒体|新媒体|融媒体|首席|见习|摄影)?(?:记者|通讯员|实习生)\s*/?\s*{_NAME}.{{0,40}})$")
+# A part word before a byline with roles: 文/图 株洲日报全媒体记者 杨帆, 作者:株洲日报 记者 王晓,
+# 文/株洲日报记者 王晓 图/通讯员 李明 (each part word followed by an outlet or a role).
+_PART_AT = re.compile(
+    rf"(?:^(?:[□■◆]\s*)?|\s+)(文\s*/\s*图|图\s*/\s*文|图文|文字|撰文|作者|文|图片|图|摄影)(?:\s*[/:|]\s*|\s+)"
+    rf"(?={_OUTLET}\s*(?:全媒体|新媒体|融媒体|首席|见习|摄影)?(?:记者|通讯员|实习生)\s*/?\s*{_NAME})")
+
+
+def _role_part_credits(folded: str) -> "Credits | None":
+    """Credits of a byline whose parts (文, 图, 作者) each carry an outlet or a role, or None."""
+    marks = list(_PART_AT.finditer(folded))
+    if not marks or marks[0].start() != 0 or len(folded) > 80:
+        return None
+    total = Credits()
+    for k, mark in enumerate(marks):
+        piece = folded[mark.end():marks[k + 1].start() if k + 1 < len(marks) else len(folded)]
+        inner = parse_credit_text(piece)
+        named = inner.reporters + inner.correspondents + inner.others
+        if not named:
+            return None
+        word = re.sub(r"\s", "", mark.group(1))
+        pictures = inner.reporters + inner.correspondents if "图" in word or word == "摄影" else ()
+        total = total.merge(Credits(inner.reporters, inner.correspondents, inner.photographers + pictures,
+                                    inner.others))
+    return total
 
 
 def _author_credits(folded: str) -> "Credits | None":
@@ -47,16 +68,9 @@ def _author_credits(folded: str) -> "Credits | None":
     match = _MARKED_AUTHOR.match(folded)
     if match:   # □ 周小帆: an essay's author after a mark
         return Credits(tuple(dict.fromkeys(match.group(1).split())))
-    match = _AUTHOR_WITH_ROLE.match(folded)
-    if match:
-        # 文/图 株洲日报全媒体记者 杨帆: the part word, then a usual byline with its roles.
-        inner = parse_credit_text(match.group(2))
-        if not (inner.reporters or inner.correspondents or inner.others):
-            return None
-        marker = re.sub(r"\s", "", match.group(1))
-        pictures = inner.reporters + inner.correspondents if "图" in marker or marker == "摄影" else ()
-        return Credits(inner.reporters, inner.correspondents, tuple(dict.fromkeys(inner.photographers + pictures)),
-                       inner.others)
+    parts = _role_part_credits(folded)
+    if parts is not None:
+        return parts
     if not _AUTHOR_LINE.match(folded):
         return None
     writers: list[str] = []

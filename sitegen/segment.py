@@ -26,7 +26,7 @@ _SETEXT = re.compile(r"^(=+|-+)$")
 _NARROW = 16
 # Leading decoration a scraper or an editor leaves before a line: list bullets, squares.
 # (▲ ▼ stay: they point a caption at its picture.)
-_BULLET = re.compile(r"^\s*(?:[•·●▪‧∙・◆◇■□○◎]|[*\-+](?=\s))\s*")
+_BULLET = re.compile(r"^\s*(?:[•·●▪‧∙・◆◇■□○◎✦✧★☆]|[*\-+](?=\s))\s*")
 # An in-body tag such as 【开栏语】 or 【编者按】: a heading inside an article, never a headline.
 _TAG = re.compile(r"^\[[^\[\]]{2,8}\]$")
 # A line opening with an arrow (▲ 志愿者在…) points at a picture: it is a caption.

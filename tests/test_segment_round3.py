@@ -189,3 +189,29 @@ def test_pointed_captions_under_a_headline_stay_one_photo_feature(tmp_path, gaz)
     text = ("湘江边的清晨\n\n▲天元区湘江风光带上晨练的市民。 记者/艾琳 摄\n\n▼江边垂钓的老人。记者/艾琳 摄\n")
     _, _, articles = run(tmp_path, gaz, text)
     assert [a.title for a in articles] == ["湘江边的清晨"]
+
+
+@pytest.mark.parametrize("line, reporters, correspondents, photographers", [
+    ("作者:株洲日报 记者 程远", ("程远",), (), ()),
+    ("文/株洲日报记者 方舟 图/通讯员 岳峰", ("方舟",), ("岳峰",), ("岳峰",)),
+])
+def test_part_words_each_with_an_outlet_or_a_role(line, reporters, correspondents, photographers):
+    assert split_byline(line) == (line, "")
+    got = parse_credit_text(line)
+    assert (got.reporters, got.correspondents, got.photographers) == (reporters, correspondents, photographers)
+
+
+@pytest.mark.parametrize("line", ["[1] [2] [3] [下一页]", "第1页 第2页 下一页", "我来说两句"])
+def test_page_links_of_a_split_article_are_site_text(line):
+    assert line_label(line) is not None
+
+
+@pytest.mark.parametrize("line", ["2023年上半年 全市经济稳中有进", "第一季度 工业增加值增长6%"])
+def test_headlines_with_numbers_are_not_page_links(line):
+    assert line_label(line) is None
+
+
+def test_a_star_mark_before_a_headline_is_decoration(tmp_path, gaz):
+    text = "✦芦淞区:社区学堂开课\n\n株洲日报讯(通讯员/商陆) 芦淞区庆云街道的社区学堂开课,首期教老人使用智能手机。\n"
+    _, _, articles = run(tmp_path, gaz, text)
+    assert [a.title for a in articles] == ["芦淞区:社区学堂开课"]
