@@ -66,8 +66,8 @@ def _author_credits(folded: str) -> "Credits | None":
     """Credits of a 文/图 or 作者 byline (the whole line), or None: writers are reporters, picture makers photographers."""
     folded = folded.strip()
     match = _MARKED_AUTHOR.match(folded)
-    if match:   # □ 周小帆: an essay's author after a mark
-        return Credits(tuple(dict.fromkeys(match.group(1).split())))
+    if match:   # □ 周小帆: an essay's author after a mark, with no role: credited, but as no reporter
+        return Credits(others=tuple(dict.fromkeys(match.group(1).split())))
     parts = _role_part_credits(folded)
     if parts is not None:
         return parts

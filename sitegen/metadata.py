@@ -107,7 +107,9 @@ def choose_district(gaz: Gazetteer, title: str, body: str, section: str | None) 
         if rest and rest[0][1] == first_votes and not section:
             return CITY_WIDE, tuple(places), f"tie between {first} and {rest[0][0]}"
         return first, tuple(places), ""
-    if _CITY_SIGNAL.search(fold(title + body)) or _CITY_IN_HEADLINE.search(fold(title)):
+    if _CITY_SIGNAL.search(fold(title + body)) or _CITY_IN_HEADLINE.search(fold(title + body)):
+        # No district or street named, but the city is (in the headline or the text: 株洲的每一步发展):
+        # the story is the city's as a whole.
         return CITY_WIDE, tuple(places), ""
     return None, tuple(places), "no district or street named"
 

@@ -80,6 +80,9 @@ def line_label(text: str) -> str | None:
     for label, pattern, _ in line_patterns():
         if pattern.search(folded):
             return label
+    mark = _REPRINT_MARK.match(folded)
+    if mark and line_label(text[mark.end():]) is not None:
+        return "reprint"    # 【轉載】株洲日報 2023年7月18日: a reprint marker before a page header
     items = [t for t in re.split(r"[\s\[\]|]+", folded) if t]
     if len(items) >= 2 and all(_NAV_ITEM.match(t) for t in items):
         return "navigation"     # 【打印本页】 【关闭窗口】: several page controls on one line
@@ -318,6 +321,14 @@ def _join_paragraph(parts: list[str]) -> str:
 def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     """Classify the dump's non-blank lines into blocks, re-joining broken paragraphs."""
     page = label_page(lines)
+    # A reprint marker printed before a headline on the same line (【轉載】醴陵:…) is furniture; the rest
+    # of the line is read as a line of its own.
+    markers: dict[int, str] = {}
+    for k, ln in enumerate(page):
+        mark = _REPRINT_MARK.match(fold(ln.text)) if ln.label is None else None
+        if mark and ln.text[mark.end():].strip():
+            markers[ln.number] = ln.text[:mark.end()].strip()
+            page[k] = replace(ln, text=ln.text[mark.end():].strip())
     raw: list[tuple[int, str, int]] = [(ln.number, ln.text, ln.gap) for ln in page]
     labels = {ln.number: ln.label for ln in page if ln.label}
     forced = {ln.number for ln in page if ln.headline}
@@ -359,6 +370,9 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     while index < len(raw):
         number, text, gap = raw[index]
         md = _MD_HEADING.match(text)
+        if number in markers:
+            blocks.append(Block("furniture", markers[number], number, number, gap, 0, lines=(number,),
+                                label="reprint"))
         if number in labels:
             blocks.append(Block("furniture", text, number, number, gap, gap_after(index), lines=(number,),
                                 label=labels[number]))
@@ -456,6 +470,8 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     return blocks
 
 
+# A reprint marker opening a line: 【转载】, 【转自】 (folded brackets).
+_REPRINT_MARK = re.compile(r"^\s*\[(?:转载|转自|转发)\]\s*")
 # A brief's mark before a paragraph (■ 5月10日,…): each marked item of a page of briefs is a brief.
 _BRIEF_MARK = re.compile(r"^\s*[■●◆▪]")
 # An essay's author line: a mark, then one to three names (□ 周小帆, ◎ 刘青 王河).
@@ -612,7 +628,7 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             if not (same and not block.forced) and (
                     _starts_article(cluster, nxt, current, uses_markdown, blocks, j)
                     or _names_new_place(cluster, current, places_in)):
-                _open_with_cluster(cluster, start, nxt)
+                _open_with_cluster(cluster, start, nxt, places_in)
                 for orphan in orphans:
                     current.body.insert(0, ("para", orphan.text))
                     current.lines.update(orphan.lines)
@@ -721,7 +737,9 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
                 current.closed = True   # an untitled picture with its own credit is a whole photo item
         else:
             current.body.append(("para", block.text))
-            tail = _TRAILING_BYLINE.search(fold(block.text))
+            # (read on the printed line: joining a paragraph squeezes the spaces between names)
+            tail = _TRAILING_BYLINE.search(fold(clean_line(lines[block.last - 1]))) \
+                or _TRAILING_BYLINE.search(fold(block.text))
             if tail:    # …服务居民200余人次。(通讯员/王晓): a brief's byline in brackets at its end
                 current.credits = current.credits.merge(parse_credit_text(tail.group(1)))
                 current.closed = not same   # … and closes it, as a bracketed byline on its own line does
@@ -794,7 +812,7 @@ def _names_new_place(cluster: list[Block], current: ParsedArticle | None, places
 _COLUMN_INTRO = re.compile(r"^\[?(开栏语|编者按|编者的话|栏目介绍|开篇语)\]?")
 
 
-def _open_with_cluster(cluster: list[Block], start, nxt: Block | None = None) -> None:
+def _open_with_cluster(cluster: list[Block], start, nxt: Block | None = None, places_in=None) -> None:
     """Start an article from a headline cluster, choosing kicker, title and subtitle."""
     heads = [b for b in cluster if b.kind == "heading"]
     subs = [b for b in cluster if b.kind == "subtitle"]
@@ -820,7 +838,7 @@ def _open_with_cluster(cluster: list[Block], start, nxt: Block | None = None) ->
     position = cluster.index(title_block)
     before = [b for b in cluster[:position]]
     after = [b for b in cluster[position + 1:]]
-    kicker, title, subtitle = split_headline(title_block.text)
+    kicker, title, subtitle = split_headline(title_block.text, places_in)
     article.title = title
     if before or kicker:
         article.kicker = " ".join([_unbracket(b.text) for b in before] + ([kicker] if kicker else []))
@@ -861,7 +879,21 @@ _BAR_BANNER = re.compile(r"^[^丨|│]{2,12}?\s*[丨|│]\s*(?=[^丨|│]{4,}$)"
 _DASH_SUBTITLE = re.compile(r"(?:\s+(?:——|--|—)|——)\s*(?=.{4,}$)")
 
 
-def split_headline(text: str) -> tuple[str | None, str, str | None]:
+# A part of a headline line that opens with a place: a name and a colon (攸县:…), or (with the
+# gazetteer) a district, town or street name standing first (渌口区加固堤防…, not 共建美丽渌口).
+_PLACE_COLON = re.compile(r"^[^:]{2,8}:")
+
+
+def _opens_with_place(text: str, places_in=None) -> bool:
+    folded = fold(text)
+    if _PLACE_COLON.match(folded):
+        return True
+    if places_in is None:
+        return False
+    return any(places_in(folded[:n]) - places_in(folded[1:n]) - {"株洲市"} for n in range(2, min(len(folded), 7) + 1))
+
+
+def split_headline(text: str, places_in=None) -> tuple[str | None, str, str | None]:
     """Split a headline line that also carries its kicker or subtitle: (kicker, title, subtitle).
 
     - 《一条城轨连三城》系列报道: 从…  a series banner and a colon before the headline: kicker.
@@ -894,8 +926,10 @@ def split_headline(text: str) -> tuple[str | None, str, str | None]:
     parts = text.split()
     if len(parts) == 2:
         first, last = parts
-        # 乡村振兴在行动 攸县:… a place and a colon open a headline: what stands before is a banner.
-        if re.match(r"^[^:]{2,8}:", fold(last)) and ":" not in fold(first) and len(first) >= 4:
+        # 乡村振兴在行动 攸县:…, 防汛抗旱进行时 渌口区加固堤防32公里: a headline opens with the place it is about;
+        # a short phrase before it that names no place and no figure is a campaign banner (kicker).
+        if _opens_with_place(last, places_in) and not _opens_with_place(first, places_in) \
+                and 4 <= len(first) <= 10 and ":" not in fold(first) and not re.search(r"\d", first):
             return first, last, None
     if len(parts) >= 2:
         last, first = parts[-1], " ".join(parts[:-1])
@@ -1034,5 +1068,7 @@ def unaccounted_lines(lines: tuple[str, ...], page: Page) -> list[int]:
         label = furniture_text.get(number, "")
         if label and bare.endswith(label) and bare[: -len(label)] in owners.get(number, ""):
             continue
+        if label and bare.startswith(label) and bare[len(label):] in owners.get(number, ""):
+            continue    # 【轉載】 before a headline: the marker in the furniture, the headline in its article
         lost.append(number)
     return lost

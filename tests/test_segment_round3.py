@@ -166,7 +166,9 @@ def test_an_essays_author_after_a_mark_is_its_byline(tmp_path, gaz):
             "外婆的菜园在屋后的山坡上,种着辣椒、茄子和豆角。\n\n每到夏天,菜园里总是一片热闹。\n\n"
             "编者按\n\n本版开设“家的味道”栏目,欢迎来稿。\n\n一碗米粉\n\n□ 钟离\n\n清晨的米粉店里,热气腾腾。\n")
     _, _, articles = run(tmp_path, gaz, text)
-    assert [(a.title, a.reporters) for a in articles] == [("外婆的菜园", ("唐诗雨",)), ("编者按", ()), ("一碗米粉", ("钟离",))]
+    # the author has no role (no 记者, no 通讯员): credited among the others, never as a reporter
+    assert [(a.title, a.reporters) for a in articles] == [("外婆的菜园", ()), ("编者按", ()), ("一碗米粉", ())]
+    assert parse_credit_text("◎ 唐诗雨").others == ("唐诗雨",)
 
 
 def test_a_place_after_a_mark_under_a_headline_is_no_author(tmp_path, gaz):
