@@ -131,14 +131,22 @@ def plan_pages(pages, env: str, keys: dict, old: dict, written: dict) -> tuple[d
 
 
 def load_summaries(cache_dir: Path) -> dict:
-    """Return the cached summary digests (empty when missing or unreadable)."""
-    return read_pickle(Path(cache_dir) / SUMMARIES, {})
+    """Return the cached summary digests (empty when missing or unreadable, or made by another
+    version of the code: how a summary is cut from a text is the code's)."""
+    from .stamp import package_stamp
+    saved = read_pickle(Path(cache_dir) / SUMMARIES, {})
+    if not isinstance(saved, dict) or saved.get("\0stamp") != package_stamp():
+        return {}
+    return {text: s for text, s in saved.items() if text != "\0stamp"}
 
 
 def save_summaries(cache_dir: Path, summaries: dict, digests: dict) -> None:
     """Save *summaries*, keeping those of the current texts (*digests*' values) only."""
+    from .stamp import package_stamp
     live = set(digests.values())
-    write_pickle(Path(cache_dir) / SUMMARIES, {text: s for text, s in summaries.items() if text in live})
+    kept = {text: s for text, s in summaries.items() if text in live}
+    kept["\0stamp"] = package_stamp()
+    write_pickle(Path(cache_dir) / SUMMARIES, kept)
 
 
 def _digest(text: str) -> str:

@@ -22,21 +22,251 @@ from .theme import template_dirs
 from .site import Page, SiteModel, people_of
 
 READ_CHARS_PER_MINUTE = 400
+# The main menu when sitegen.toml names none: (name, path under the site root).
+DEFAULT_MENU = [("区县", "districts/"), ("专题", "topics/"), ("日期", "archive/"), ("记者", "people/"),
+                ("搜索", "search/")]
 SUMMARY_MAX = 120
 _SENTENCE_END = re.compile(r"[。！？!?]”?")
-_HEADING = re.compile(r"^(#{2,4})\s+(.*)$")
 _CAPTION = re.compile(r"^\s*(?:图|圖)\s*[：:]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-_BULLET = re.compile(r"^\s*[-*]\s+")
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
 _CJK_EDGE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 
-# ---------------------------------------------------------------- Markdown (a safe subset)
+# ---------------------------------------------------------------- Markdown, sanitised
 
-def _inline(text: str) -> str:
-    """Escape *text* completely, then allow **bold**."""
-    return _BOLD.sub(r"<strong>\1</strong>", str(escape(text)))
+# What an article body may hold once rendered: nh3 (ammonia) removes every other tag and
+# attribute (keeping the text), every URL of another scheme, and adds rel to links.
+ALLOWED_TAGS = frozenset({
+    "p", "h2", "h3", "h4", "strong", "em", "a", "img", "ul", "ol", "li", "blockquote",
+    "table", "thead", "tbody", "tr", "th", "td", "figure", "figcaption", "br", "hr", "code", "pre",
+})
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height", "loading"},
+    "th": {"align"}, "td": {"align"},
+    "ol": {"start"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})      # and relative URLs
+LINK_REL = "noopener noreferrer"
+
+_CAPTION_TEXT = re.compile(r"^\s*(?:图|圖)\s*[：:]")
+_CJK_BREAK = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])\n"
+                        r"(?=[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])")
+_UNESCAPED_MARK = re.compile(r"^\\(\d+)([.)])|^\\(=+)\s*$", re.M)
+_HEAD_TAG = re.compile(r"<h([234])>")
+_IMG_WITHOUT_SRC = re.compile(r'<img\b(?![^>]*\ssrc=)[^>]*>')
+_A_WITHOUT_HREF = f'<a rel="{LINK_REL}">'
+_md = None
+
+
+def _markdown():
+    """Return the one Markdown converter (built on first use: importing Python-Markdown costs
+    40 ms a build that renders no body does not pay), reset before each use."""
+    global _md
+    if _md is None:
+        _md = _make_markdown()
+    return _md
+
+
+def _make_markdown():
+    import xml.etree.ElementTree as etree
+
+    import markdown
+    from markdown.extensions import Extension
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
+    from markdown.preprocessors import Preprocessor
+    from markdown.treeprocessors import Treeprocessor
+
+    class Marks(Preprocessor):
+        """The importer escapes printed text that would read as Markdown with a backslash;
+        Python-Markdown leaves one before a digit or '=' in place: make those escapes it reads."""
+
+        def run(self, lines):
+            return [_UNESCAPED_MARK.sub(_mark, line) if line.startswith("\\") else line for line in lines]
+
+    class News(Treeprocessor):
+        """A newspaper body: subheads from h2 down, `> 图：…` captions as figures (with the
+        picture above them), lines of one paragraph joined without a space between Chinese
+        characters, pictures loaded lazily."""
+
+        def run(self, root):
+            previous = None
+            for index, el in enumerate(list(root)):
+                tag = el.tag
+                if tag == "h1" or tag in ("h5", "h6"):
+                    el.tag = "h2" if tag == "h1" else "h4"
+                caption = _caption_of(el)
+                if caption is not None:
+                    el.clear()
+                    el.tag = "figure"
+                    el.set("class", "caption")
+                    picture = _lone_image(previous)
+                    if picture is not None:
+                        root.remove(previous)
+                        el.append(picture)
+                    el.append(caption)
+                previous = el
+            for el in root.iter():
+                if el.tag in ("pre", "code"):
+                    continue
+                if el.text and "\n" in el.text:
+                    el.text = _CJK_BREAK.sub("", el.text)
+                if el.tail and "\n" in el.tail:
+                    el.tail = _CJK_BREAK.sub("", el.tail)
+                if el.tag == "img":
+                    el.set("loading", "lazy")
+
+    def _caption_of(el):
+        """Return a figcaption for a `> 图：…` quote or a `图：…` paragraph, else None."""
+        para = el
+        if el.tag == "blockquote":
+            if len(el) != 1 or el[0].tag != "p" or (el.text or "").strip():
+                return None
+            para = el[0]
+        if para.tag != "p" or not _CAPTION_TEXT.match(para.text or ""):
+            return None
+        caption = etree.Element("figcaption")
+        caption.text = para.text
+        caption.extend(list(para))
+        return caption
+
+    def _lone_image(el):
+        """Return the picture of a paragraph that holds one picture and nothing else."""
+        if el is None or el.tag != "p" or len(el) != 1 or (el.text or "").strip() or el[0].tag != "img" \
+                or (el[0].tail or "").strip():
+            return None
+        picture = el[0]
+        picture.tail = None
+        return picture
+
+    class NewsExtension(Extension):
+        def extendMarkdown(self, md):
+            # Raw HTML is text: a dump's <script> shows as written (nh3 would remove it anyway).
+            md.preprocessors.deregister("html_block")
+            md.inlinePatterns.deregister("html")
+            md.preprocessors.register(Marks(md), "importer_marks", 25)
+            md.treeprocessors.register(News(md), "news", 15)
+
+    return markdown.Markdown(extensions=[TableExtension(use_align_attribute=True), SaneListExtension(),
+                                         NewsExtension()], output_format="html")
+
+
+def _mark(match: re.Match) -> str:
+    if match.group(1) is not None:
+        return f"{match.group(1)}\\{match.group(2)}"      # \1. → 1\. : a number, not a list
+    return "&#61;" + match.group(3)[1:]                    # \=== → &#61;== : not a heading underline
+
+
+@functools.lru_cache(maxsize=1)
+def _cleaner():
+    import nh3
+    return nh3.Cleaner(tags=set(ALLOWED_TAGS), attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+                       url_schemes=set(URL_SCHEMES), link_rel=LINK_REL, allowed_classes={"figure": {"caption"}},
+                       strip_comments=True)
+
+
+def sanitize(html: str) -> str:
+    """Keep only the allowed tags, attributes and URL schemes of *html* (nh3, an allow-list)."""
+    return _cleaner().clean(html)
+
+
+def markdown_to_html(body: str) -> str:
+    """Render an article body: Python-Markdown (tables, lists, links, emphasis, pictures; raw
+    HTML stays text), then nh3 with an allow-list.  Subheads get ids s1, s2, … in order."""
+    md = _markdown()
+    try:
+        html = md.reset().convert(body)
+    finally:
+        md.reset()
+    html = sanitize(html)
+    if "<img" in html:      # a picture whose address was not allowed: gone (an img needs a src)
+        html = _IMG_WITHOUT_SRC.sub("", html)
+    html = html.replace(_A_WITHOUT_HREF, "<a>")      # a link whose address was not allowed: its text
+    html = html.replace('<figure class="caption">\n', '<figure class="caption">').replace("</figcaption>\n</figure>",
+                                                                                       "</figcaption></figure>")
+    counter = iter(range(1, 1 << 30))
+    return _HEAD_TAG.sub(lambda m: f'<h{m.group(1)} id="s{next(counter)}">', html)
+
+
+# ---------------------------------------------------------------- the lede
+
+# A byline opening the body, as the importer writes it from the page: 株洲日报讯(全媒体记者/…),
+# 株洲日报(通讯员/…), 株洲日报全媒体记者/…, 株洲日报·掌上株洲记者/…, 本报讯 (sitegen.credits
+# recognises the same forms while importing; this needs no character folding tables).
+_FOLD_BYLINE = str.maketrans({"（": "(", "）": ")", "／": "/", "\u3000": " ", "：": ":", "・": "·", "•": "·"})
+_OUTLET = r"(?:[□■◆]\s*)?(?:株洲日报社?|株洲晚报|株洲新闻网|本报|掌上株洲|[\u4e00-\u9fff]{2,8}?(?=讯))?(?:\s*·?\s*掌上株洲)?"
+_ROLE = r"(?:全媒体|新媒体|融媒体|首席|见习|摄影)?(?:记者|通讯员|实习生|摄影|编辑)"
+_BYLINE_BRACKET = re.compile(rf"^{_OUTLET}\s*讯?\s*\(\s*([^()]{{0,60}}?{_ROLE}[^()]{{0,80}}?)\)\s*")
+_BYLINE_BARE = re.compile(rf"^{_OUTLET}\s*讯?\s*{_ROLE}\s*/?\s*[\u4e00-\u9fff][^。！？!?]*$")
+_BYLINE_ANON = re.compile(r"^(?:本报讯|株洲日报讯|株洲日报·掌上株洲讯)\s*")
+_PHOTO_CREDIT = re.compile(rf"^\(?\s*(?:{_OUTLET}\s*)?(?:{_ROLE}\s*/?\s*)?[\u4e00-\u9fff·\s/、]{{2,30}}?"
+                           r"\s*/?\s*(?:摄影报道|供图|摄)\s*\)?\s*$")
+_INLINE_PHOTO = re.compile(r"[(（]\s*[\u4e00-\u9fff]{2,4}\s*摄\s*[)）]")
+
+
+def split_byline(paragraph: str) -> tuple[str, str] | None:
+    """If *paragraph* opens with a byline, return (the byline, the text after it)."""
+    text = paragraph.strip()
+    folded = text.translate(_FOLD_BYLINE)
+    match = _BYLINE_BRACKET.match(folded)
+    if match:
+        return text[:match.end()].strip(), text[match.end():].strip()
+    if len(folded) <= 60 and _BYLINE_BARE.match(folded):
+        return text, ""
+    match = _BYLINE_ANON.match(folded)
+    if match:
+        return text[:match.end()].strip(), text[match.end():].strip()
+    return None
+
+
+def _blocks(body: str) -> list[str]:
+    return [b.strip("\n") for b in re.split(r"\n[ \t]*\n", body.replace("\r\n", "\n")) if b.strip()]
+
+
+def body_without_byline(article: Article) -> str:
+    """Return the body without the byline it opens with, when the credit line above the body
+    names everyone it names (else the byline is the only place a name shows: it stays)."""
+    body = article.body
+    blocks = _blocks(body)
+    if not blocks:
+        return body
+    split = split_byline(blocks[0])
+    if split is None or not _credited(split[0], article):
+        return body
+    blocks[0] = split[1]
+    return "\n\n".join(b for b in blocks if b)
+
+
+_NOT_NAMES = re.compile(rf"{_OUTLET}|{_ROLE}|讯|摄影报道|供图|摄|[\s()/、,，·.:：;；]")
+
+
+def _credited(byline: str, article: Article) -> bool:
+    names = (*article.reporters, *article.correspondents, *article.photographers)
+    if not names:
+        return False
+    rest = byline.translate(_FOLD_BYLINE)
+    for name in sorted(names, key=len, reverse=True):
+        rest = rest.replace(name, "")
+    return not _NOT_NAMES.sub("", rest)
+
+
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_EM = re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?!\*)")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>=])")
+_MD_LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def _plain(block: str) -> str:
+    """Return a Markdown paragraph as plain text: lines joined, marks removed."""
+    text = _join(block.split("\n"))
+    text = _MD_IMAGE.sub("", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_STRONG.sub(r"\2", text)
+    text = _MD_EM.sub(r"\1", text)
+    return _MD_ESCAPE.sub(r"\1", text).strip()
 
 
 def _join(lines: list[str]) -> str:
@@ -49,71 +279,29 @@ def _join(lines: list[str]) -> str:
     return out
 
 
-def markdown_to_html(body: str) -> str:
-    """Render the contract's Markdown (paragraphs, ## subheads, > 图： captions, - lists).
-
-    Raw HTML is never passed through: every character of the input is escaped, so text that
-    looks like HTML or template syntax shows as text.
-    """
-    blocks: list[list[str]] = []
-    current: list[str] = []
-    for line in body.replace("\r\n", "\n").split("\n"):
-        if not line.strip():
-            if current:
-                blocks.append(current)
-                current = []
-            continue
-        if _HEADING.match(line.strip()) or _CAPTION.match(line):
-            if current:
-                blocks.append(current)
-            blocks.append([line])
-            current = []
-            continue
-        current.append(line)
-    if current:
-        blocks.append(current)
-    html: list[str] = []
-    heads = 0
-    for block in blocks:
-        first = block[0].strip()
-        heading = _HEADING.match(first)
-        if heading and len(block) == 1:
-            heads += 1
-            level = len(heading.group(1))
-            html.append(f'<h{level} id="s{heads}">{_inline(heading.group(2).strip())}</h{level}>')
-        elif all(l.lstrip().startswith(">") for l in block):
-            inner = [re.sub(r"^\s*>\s?", "", l) for l in block]
-            text = _join(inner)
-            if _CAPTION.match(text):
-                html.append(f'<figure class="caption"><figcaption>{_inline(text)}</figcaption></figure>')
-            else:
-                html.append(f"<blockquote><p>{_inline(text)}</p></blockquote>")
-        elif _CAPTION.match(first):
-            html.append(f'<figure class="caption"><figcaption>{_inline(_join(block))}</figcaption></figure>')
-        elif all(_BULLET.match(l) for l in block):
-            items = "".join("<li>" + _inline(_BULLET.sub("", l)) + "</li>" for l in block)
-            html.append(f"<ul>{items}</ul>")
-        else:
-            html.append(f"<p>{_inline(_join(block))}</p>")
-    return "\n".join(html)
-
-
 def plain_paragraphs(body: str) -> list[str]:
-    """Return the body's ordinary paragraphs as plain text (no subheads or captions)."""
+    """Return the body's ordinary paragraphs as plain text: no byline, subhead, caption,
+    credit, picture, list or table, and no Markdown marks."""
     out = []
-    for block in re.split(r"\n\s*\n", body):
-        lines = [l for l in block.split("\n") if l.strip()]
-        if not lines:
+    for index, block in enumerate(_blocks(body)):
+        first = block.lstrip()
+        if first.startswith(("#", ">", "|", "```", "    ")) or _CAPTION.match(first) or _MD_LIST.match(first):
             continue
-        first = lines[0].strip()
-        if _HEADING.match(first) or first.startswith(">") or _CAPTION.match(first):
+        if index == 0 or not out:
+            split = split_byline(first)
+            if split is not None:
+                first = split[1]
+        text = _plain(first)
+        folded = text.translate(_FOLD_BYLINE)
+        if not text or _PHOTO_CREDIT.match(folded) or _INLINE_PHOTO.search(text) or _CAPTION.match(text):
             continue
-        out.append(_join([l for l in lines if not _CAPTION.match(l) and not _HEADING.match(l.strip())]))
-    return [p for p in out if p]
+        out.append(text)
+    return out
 
 
 def summarize(body: str, limit: int = SUMMARY_MAX) -> str:
-    """Return the opening of the article cut at a sentence end (。！？) within *limit* characters."""
+    """Return the lede: the opening of the first ordinary paragraph (never a byline, credit,
+    caption or subhead), cut at a sentence end (。！？) within *limit* characters."""
     paras = plain_paragraphs(body)
     text = paras[0] if paras else ""
     if len(text) <= limit:
@@ -158,26 +346,85 @@ def month_cn(month: str) -> str:
     return f"{int(month[:4])}年{int(month[5:7])}月"
 
 
+def date_iso(date: str, precision: str = "day") -> str:
+    """Return the machine-readable date as much as is known: 2025-04-22, 2025-04 or 2025."""
+    return date[:4] if precision == "year" else date[:7] if precision == "month" else date[:10]
+
+
+def page_numbers(current: int, count: int, around: int = 2) -> list[int | None]:
+    """Return the page numbers a pager shows: the first, the last and *around* either side of
+    the current one, None where numbers are left out (1 … 4 5 6 7 8 … 20)."""
+    keep = {1, count, *range(current - around, current + around + 1)}
+    out: list[int | None] = []
+    for n in range(1, count + 1):
+        if n in keep:
+            out.append(n)
+        elif out and out[-1] is not None:
+            out.append(None)
+    return out
+
+
+def page_path(base: str, number: int) -> str:
+    """Return the path of page *number* of the listing at *base*."""
+    return base if number == 1 else f"{base}page/{number}/"
+
+
+_CHART_W, _CHART_H, _CHART_TOP, _CHART_BOTTOM = 320, 136, 16, 36
+
+
 def month_chart(counts: dict, months: Iterable[str], label: str = "") -> Markup:
-    """Draw articles per month as an inline SVG bar chart (no script)."""
+    """Draw articles per month (per year over more than 18 months) as a labelled inline SVG bar
+    chart: every count written above its bar, months (or years) below, the year under the
+    months; a caption sums it up and a table holds the figures as text (no script)."""
     months = list(months)
     if not months:
         return Markup("")
-    width, height = 240, 48
-    top = max([counts.get(m, 0) for m in months] + [1])
-    step = width / len(months)
-    bars = []
-    for i, month in enumerate(months):
-        n = counts.get(month, 0)
-        if not n:
-            continue
-        h = max(1.0, round(n / top * (height - 2), 1))
-        bars.append(f'<rect x="{i * step:.1f}" y="{height - h:.1f}" width="{max(step - 0.5, 0.5):.1f}" '
-                    f'height="{h:.1f}"><title>{month_cn(month)}：{n} 篇</title></rect>')
+    if len(months) <= 18:       # (full name, axis label, year label or '', count)
+        buckets = [(month_cn(m), f"{int(m[5:7])}月", m[:4] + "年" if i == 0 or m[5:7] == "01" else "",
+                    counts.get(m, 0)) for i, m in enumerate(months)]
+        unit = "月"
+    else:
+        years: dict = {}
+        for m in months:
+            years[m[:4]] = years.get(m[:4], 0) + counts.get(m, 0)
+        buckets = [(f"{y}年", f"{y}年", "", n) for y, n in years.items()]
+        unit = "年"
     total = sum(counts.get(m, 0) for m in months)
-    desc = f"{label}{month_cn(months[0])}至{month_cn(months[-1])}每月文章数，共 {total} 篇，单月最多 {top} 篇"
-    return Markup(f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-                  f'role="img" aria-label="{escape(desc)}">' + "".join(bars) + "</svg>")
+    top = max([b[3] for b in buckets] + [1])
+    step = _CHART_W / len(buckets)
+    base = _CHART_H - _CHART_BOTTOM
+    plot = base - _CHART_TOP
+    every = max(1, -(-len(buckets) * 30 // _CHART_W))       # a label every k buckets: 30 units each
+
+    def text(x: float, y: float, words: str, cls: str = "") -> str:
+        anchor = ' text-anchor="start"' if x < 16 else ' text-anchor="end"' if x > _CHART_W - 16 else ""
+        x = 1 if x < 16 else _CHART_W - 1 if x > _CHART_W - 16 else x
+        return f'<text{cls} x="{x:.1f}" y="{y:.1f}"{anchor}>{escape(words)}</text>'
+
+    parts = [f'<line x1="0" y1="{base}" x2="{_CHART_W}" y2="{base}"/>']
+    for i, (_, name, year, n) in enumerate(buckets):
+        x = i * step
+        mid = x + step / 2
+        if n:
+            h = max(1.0, round(n / top * plot, 1))
+            parts.append(f'<rect x="{x + step * .15:.1f}" y="{base - h:.1f}" width="{step * .7:.1f}" height="{h:.1f}"/>')
+            parts.append(text(mid, base - h - 3, str(n), ' class="n"'))
+        if i % every == 0:
+            parts.append(text(mid, base + 13, name))
+        if year:
+            parts.append(f'<text class="y" x="{max(x + step * .15, 1):.1f}" y="{base + 29}" text-anchor="start">{year}</text>')
+    busiest = [b for b in buckets if b[3] == top]
+    caption = f"{label}{month_cn(months[0])}至{month_cn(months[-1])}共 {total} 篇"
+    if total:
+        caption += f"，单{unit}最多 {top} 篇" + (f"（{busiest[0][0]}）" if len(busiest) == 1 else "")
+    rows = "".join(f'<tr><th scope="row">{month_cn(m)}</th><td>{counts[m]}</td></tr>'
+                   for m in months if counts.get(m))
+    table = (f'<details class="chart-data"><summary>按月数据</summary><table><caption>{escape(label)}每月文章数</caption>'
+             f'<thead><tr><th scope="col">月份</th><th scope="col">篇数</th></tr></thead>'
+             f'<tbody>{rows}</tbody></table></details>') if rows else ""
+    return Markup(f'<figure class="chart-figure"><svg class="chart" viewBox="0 0 {_CHART_W} {_CHART_H}" '
+                  f'text-anchor="middle" aria-hidden="true" focusable="false">' + "".join(parts) + "</svg>"
+                  f"<figcaption>{escape(caption)}</figcaption>{table}</figure>")
 
 
 # ---------------------------------------------------------------- Jinja
@@ -251,16 +498,36 @@ class Renderer:
             og_image=self.absolute("static/og.png"),   # made by scripts/make_og_image.py
             chart=month_chart, month_cn=month_cn, date_cn=date_cn,
             district_url=self._slug_url(model.district_slugs, "{}/", optional=True),
+            district_path=lambda name: f"{model.district_slugs[name]}/" if name in model.district_slugs else None,
             topic_url=self._slug_url(model.topic_slugs, "topic/{}/"),
-            tag_url=self._slug_url(model.tag_slugs, "tag/{}/"),
-            person_url=self._slug_url(model.person_slugs, "people/{}/"),
-            people_of=people_of, card=self.card,
+            tag_url=self._slug_url(model.tag_slugs, "tag/{}/", optional=True),
+            person_url=self._slug_url(model.person_slugs, "people/{}/", optional=True),
+            people_of=people_of, card=self.card, page_numbers=page_numbers, page_path=page_path,
+            lang=config.language, og_locale=config.language.replace("-", "_"), menu=self.menu(),
+            preview=bool(config.preview), tags_on=config.taxonomy_on("tags"),
+            people_on=config.taxonomy_on("people"),
         )
         env.filters.update(href=self.href, summary=self.summary, body_html=self.body_html,
-                           when=lambda a: date_cn(a.date, a.date_precision), minutes=self.minutes)
+                           when=lambda a: date_cn(a.date, a.date_precision),
+                           iso=lambda a: date_iso(a.date, a.date_precision), minutes=self.minutes)
         self.env = env
         self._cards: dict = {}
         self._card_macros: dict = {}
+
+    def menu(self) -> list[dict]:
+        """Return the main menu after 首页: config.menu, else the built-in one; never a link to
+        a taxonomy that is off.  An item's url is relative to the site root, or absolute."""
+        items = [(m.name, m.url) for m in self.config.menu] or DEFAULT_MENU
+        off = [prefix for name, prefix in (("tags", "tag/"), ("people", "people/"))
+               if not self.config.taxonomy_on(name)]
+        out = []
+        for name, url in items:
+            external = bool(re.match(r"^([a-z][a-z0-9+.-]*:|//)", url, re.I))
+            path = url.lstrip("/") if not external else url
+            if not external and any(path.startswith(prefix) for prefix in off):
+                continue
+            out.append({"name": name, "url": path, "external": external})
+        return out
 
     def _slug_url(self, slugs: dict, pattern: str, optional: bool = False):
         """Return a template function: name -> link to its page from the page being rendered.
@@ -315,7 +582,7 @@ class Renderer:
         return cached_summary(article.body)
 
     def body_html(self, article: Article) -> Markup:
-        return Markup(markdown_to_html(article.body))
+        return Markup(markdown_to_html(body_without_byline(article)))
 
     def minutes(self, article: Article) -> int:
         return reading_minutes(article.body)
@@ -361,7 +628,7 @@ class Renderer:
             return full if "://" in full else "tag:sitegen," + "2025:" + full
 
         out = ['<?xml version="1.0" encoding="utf-8"?>',
-               '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',
+               f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{_xml_attr(self.config.language)}">',
                f"<title>{_xml_text(title)}</title>",
                f'<link rel="self" href="{_xml_attr(self_url)}"/>',
                f'<link rel="alternate" type="text/html" href="{_xml_attr(self.absolute(ctx["url"]))}"/>',

@@ -5,7 +5,7 @@ URLs (relative to the base URL; stable, ASCII, from pinyin):
   districts/                 all districts with a chart of articles per month
   <district>/ [page/N/]      one district (e.g. tianyuan/), feed at <district>/feed.xml
   <district>/<slug>/         one article (articles without a district: a/<slug>/)
-  archive/                   every year;  <YYYY>/ a year;  <YYYY>/<MM>/ [page/N/] a month;  <YYYY>/<MM>/<DD>/ a day
+  archive/ [page/N/]         every year and month, then every article;  <YYYY>/ a year;  <YYYY>/<MM>/ [page/N/] a month;  <YYYY>/<MM>/<DD>/ a day
   topics/                    topics and tags;  topic/<slug>/ [page/N/] (+ feed.xml);  tag/<slug>/ [page/N/]
   people/                    every credited person;  people/<slug>/ [page/N/]
 """
@@ -13,6 +13,7 @@ URLs (relative to the base URL; stable, ASCII, from pinyin):
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -20,9 +21,8 @@ from typing import Callable, Iterable
 from .errors import SitegenError
 from .model import Article
 
-FEED_SIZE = 20
-HOME_SIZE = 20
 RELATED_SIZE = 5
+# Feeds hold config.feed_items entries, listings (the home page too) config.per_page articles.
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,103 @@ def people_of(article: Article) -> tuple[str, ...]:
     return tuple(seen)
 
 
+# ---------------------------------------------------------------- tags that help
+
+_QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’']{1,20})[”\"」』’']")
+TAG_WORDS = "tagwords.pickle"     # tag -> whether it is a word, between builds
+
+
+def is_word(name: str, people: frozenset = frozenset(), places: frozenset | None = None) -> bool:
+    """Tell whether *name* is a word a reader could look for, not a fragment keyword extraction
+    cut from one (化微 from 海绵化微公园): a credited person, a gazetteer place, a word of jieba's
+    dictionary, or a compound of them (网格员 = 网格 + 员, 社区食堂 = 社区 + 食堂: at least one
+    dictionary word of two characters or more, at most one single character beside it)."""
+    if name in people:
+        return True
+    if places is None:
+        places = _place_names()
+    if name in places:
+        return True
+    import rjieba      # the dictionary jieba-rs embeds: the one the importer's keywords came from
+    if rjieba.has_word(name):
+        return True
+    pieces = [p for p in rjieba.cut(name) if p.strip()]
+    if len(pieces) < 2:
+        return False
+    singles = sum(1 for p in pieces if len(p) == 1)
+    return singles <= 1 and all(len(p) == 1 or rjieba.has_word(p) for p in pieces)
+
+
+@functools.lru_cache(maxsize=1)
+def _place_names() -> frozenset:
+    _, gaz = _gazetteer()
+    return frozenset(gaz.all_names())
+
+
+def fragment_of_title(tag: str, title: str) -> bool:
+    """Tell whether the headline shows *tag* only inside a longer quoted name (巨人 in
+    省级“小巨人”企业): then it is a piece of that name, not the article's subject."""
+    if tag not in title:
+        return False
+    outside = title
+    longer = False
+    for match in _QUOTED.finditer(title):
+        inner = match.group(1)
+        if tag in inner and inner != tag:
+            longer = True
+            outside = outside.replace(match.group(0), " ")
+    return longer and tag not in outside
+
+
+def word_verdicts(names, people: frozenset, cache_dir=None) -> dict:
+    """Return name -> is_word(name) for *names*, remembered in *cache_dir* between builds (the
+    dictionary costs a cold process a quarter of a second) while the package is unchanged."""
+    from .cache import read_pickle, write_pickle
+    from .stamp import package_stamp
+
+    stamp = package_stamp()
+    path = None
+    known: dict = {}
+    if cache_dir is not None:
+        from pathlib import Path
+        path = Path(cache_dir) / TAG_WORDS
+        saved = read_pickle(path, {})
+        if isinstance(saved, dict) and saved.get("stamp") == stamp:
+            known = saved.get("words", {})
+    out = {}
+    fresh = False
+    for name in names:
+        if name in people:
+            out[name] = True
+            continue
+        verdict = known.get(name)
+        if verdict is None:
+            verdict = known[name] = is_word(name, people)
+            fresh = True
+        out[name] = verdict
+    if fresh and path is not None:
+        try:
+            write_pickle(path, {"stamp": stamp, "words": known})
+        except OSError:
+            pass
+    return out
+
+
+def shown_tags(articles, config, people: frozenset) -> dict:
+    """Return article path -> the tags its pages show and link: words (see is_word), not a
+    quoted name's fragment in its headline, with at least config.tag_min_articles articles;
+    none when the tags taxonomy is off."""
+    if not config.taxonomy_on("tags"):
+        return {a.path: () for a in articles}
+    verdicts = word_verdicts(sorted({t for a in articles for t in a.tags}), people,
+                             getattr(config, "cache_dir", None))
+    kept = {a.path: tuple(t for t in dict.fromkeys(a.tags) if verdicts[t] and not fragment_of_title(t, a.title))
+            for a in articles}
+    counts = Counter(t for tags in kept.values() for t in tags)
+    least = max(1, int(getattr(config, "tag_min_articles", 2)))
+    return {path: tuple(t for t in tags if counts[t] >= least) for path, tags in kept.items()}
+
+
 def related_articles(articles: tuple[Article, ...], limit: int = RELATED_SIZE, window: int = 24) -> dict:
     """Return path -> related articles, scored by shared tags (2), places (2), topics (1).
 
@@ -198,7 +295,7 @@ class _Pages:
             url = base_url if number == 1 else f"{base_url}page/{number}/"
             chunk = items[(number - 1) * per_page:number * per_page]
             pager = {
-                "number": number, "count": count, "total": len(items),
+                "number": number, "count": count, "total": len(items), "base": base_url,
                 "prev": (base_url if number == 2 else f"{base_url}page/{number - 1}/") if number > 1 else None,
                 "next": f"{base_url}page/{number + 1}/" if number < count else None,
             }
@@ -243,17 +340,22 @@ def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozense
     """Lay out every page of the site for *articles* (sorted by date, then path)."""
     district_slugger = district_slugger or (lambda name: district_slug(name, slugger))
     per_page = max(1, int(config.per_page))
+    feed_size = max(1, int(getattr(config, "feed_items", 20)))
+    people_on = config.taxonomy_on("people")
     pages = _Pages()
     district_slugs = district_slug_map(articles, district_slugger)
     districts = sorted(district_slugs, key=lambda n: (district_slugs[n], n))
     taxonomy = _taxonomy_slugs()
     topic_slugs = _unique_slugs((t for a in articles for t in a.topics),
                                 lambda name: taxonomy.get(name) or slugger(name))
-    tag_slugs = _unique_slugs((t for a in articles for t in a.tags), slugger)
-    person_slugs = _unique_slugs((p for a in articles for p in people_of(a)), slugger)
 
     # Articles first, so a later listing that collides with an article is the one reported.
     article_url = article_urls(articles, district_slugs)
+    first = published_articles(articles, article_url)
+    people_names = frozenset(p for a in first for p in people_of(a))
+    tags_shown = shown_tags(first, config, people_names)
+    tag_slugs = _unique_slugs({t for tags in tags_shown.values() for t in tags}, slugger)
+    person_slugs = _unique_slugs(people_names, slugger) if people_on else {}
     by_district: dict = defaultdict(list)
     for art in articles:
         by_district[art.district].append(art)
@@ -267,7 +369,8 @@ def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozense
             url = article_url[art.path]
             deps = tuple(a for a in (art, prev, nxt, *related[art.path]) if a is not None)
             if pages.add(Page(url, url + "index.html", "article.html", "article", f"content/{art.path}",
-                              {"article": art, "prev": prev, "next": nxt, "related": related[art.path]},
+                              {"article": art, "prev": prev, "next": nxt, "related": related[art.path],
+                               "tags": tags_shown.get(art.path, ())},
                               deps)):
                 published.append(art)
     published_set = {a.path for a in published}
@@ -287,10 +390,11 @@ def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozense
     for art in newest:
         for t in art.topics:
             topics_of[t].append(art)
-        for t in art.tags:
+        for t in tags_shown.get(art.path, ()):
             tags_of[t].append(art)
-        for p in people_of(art):
-            people[p].append(art)
+        if people_on:
+            for p in people_of(art):
+                people[p].append(art)
     for name in districts:
         items = _newest_first(a for a in by_district[name] if a.path in published_set)
         slug = district_slugs[name]
@@ -298,18 +402,18 @@ def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozense
                       district=name, month_counts=per_month[name], months=months,
                       feed=f"{slug}/feed.xml")
         pages.add(Page(f"{slug}/feed.xml", f"{slug}/feed.xml", "atom", "feed", f"feed of {name}",
-                       {"title": name, "url": f"{slug}/", "items": items[:FEED_SIZE]},
-                       tuple(items[:FEED_SIZE])))
+                       {"title": name, "url": f"{slug}/", "items": items[:feed_size]},
+                       tuple(items[:feed_size])))
 
-    # Home
-    home_items = newest[:HOME_SIZE]
+    # Home: the newest articles, then the way to every other (archive/, by page)
+    home_items = newest[:per_page]
     pages.add(Page("", "index.html", "home.html", "home", "home",
-                   {"items": home_items,
+                   {"items": home_items, "total": len(newest),
                     "districts": [(n, district_slugs[n], counts[n]) for n in districts],
                     "topics": [(t, topic_slugs[t], len(topics_of[t])) for t in sorted(topics_of)]},
                    tuple(home_items)))
     pages.add(Page("feed.xml", "feed.xml", "atom", "feed", "site feed",
-                   {"title": None, "url": "", "items": home_items}, tuple(home_items)))
+                   {"title": None, "url": "", "items": newest[:feed_size]}, tuple(newest[:feed_size])))
 
     # Dates
     by_year: dict = defaultdict(list)
@@ -321,10 +425,10 @@ def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozense
         if art.date_precision == "day":
             by_day[art.date].append(art)
     years = sorted(by_year, reverse=True)
-    pages.add(Page("archive/", "archive/index.html", "archive.html", "archive", "archive",
-                   {"years": [(y, len(by_year[y]), sorted({a.month for a in by_year[y]}, reverse=True))
-                              for y in years],
-                    "month_counts": {m: len(v) for m, v in by_month.items()}}, ()))
+    # archive/: every year and month, then every article, newest first, page by page
+    pages.listing("archive/", "archive.html", "archive", "archive", newest, per_page,
+                  years=[(y, len(by_year[y]), sorted({a.month for a in by_year[y]}, reverse=True)) for y in years],
+                  month_counts={m: len(v) for m, v in by_month.items()})
     for year in years:
         month_list = sorted({a.month for a in by_year[year]}, reverse=True)
         pages.add(Page(f"{year}/", f"{year}/index.html", "year.html", "year", f"year {year}",
@@ -351,20 +455,21 @@ def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozense
         pages.listing(f"topic/{slug}/", "topic.html", "topic", f"topic {topic}", items, per_page,
                       topic=topic, feed=f"topic/{slug}/feed.xml")
         pages.add(Page(f"topic/{slug}/feed.xml", f"topic/{slug}/feed.xml", "atom", "feed", f"feed of {topic}",
-                       {"title": topic, "url": f"topic/{slug}/", "items": items[:FEED_SIZE]},
-                       tuple(items[:FEED_SIZE])))
+                       {"title": topic, "url": f"topic/{slug}/", "items": items[:feed_size]},
+                       tuple(items[:feed_size])))
     for tag in sorted(tags_of):
         pages.listing(f"tag/{tag_slugs[tag]}/", "tag.html", "tag", f"tag {tag}", tags_of[tag], per_page, tag=tag)
-    pages.add(Page("people/", "people/index.html", "people.html", "people", "people",
-                   {"people": [(p, person_slugs[p], len(people[p])) for p in sorted(people)]}, ()))
-    for person in sorted(people):
-        pages.listing(f"people/{person_slugs[person]}/", "person.html", "person", f"person {person}",
-                      people[person], per_page, person=person)
+    if people_on:
+        pages.add(Page("people/", "people/index.html", "people.html", "people", "people",
+                       {"people": [(p, person_slugs[p], len(people[p])) for p in sorted(people)]}, ()))
+        for person in sorted(people):
+            pages.listing(f"people/{person_slugs[person]}/", "person.html", "person", f"person {person}",
+                          people[person], per_page, person=person)
 
     # Shells and machine files
     pages.add(Page("search/", "search/index.html", "search.html", "search", "search", {"search_version": ""}, ()))
     pages.add(Page("404.html", "404.html", "404.html", "404", "404", {}, ()))
-    urls = tuple(p.url for p in pages.pages if p.template.endswith(".html") and p.kind not in ("404",))
+    urls = tuple(p.url for p in pages.pages if p.template.endswith(".html") and p.kind not in ("404", "search"))
     pages.add(Page("sitemap.xml", "sitemap.xml", "sitemap", "sitemap", "sitemap", {"urls": sorted(urls)}, ()))
     pages.add(Page("robots.txt", "robots.txt", "robots", "robots", "robots", {}, ()))
     return SiteModel(tuple(pages.pages), articles, article_url, district_slugs, topic_slugs, tag_slugs,

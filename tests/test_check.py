@@ -69,8 +69,8 @@ def test_fails_on_wrong_relative_link(built, tmp_path):
     rel = "tianyuan/tianyuan-shequ-shitang/index.html"
     page = out / rel
     html = page.read_text(encoding="utf-8")
-    assert html.count('href="../../districts/"') == 1 and html.count('action="../../search/"') == 1
-    html = html.replace('href="../../districts/"', 'href="../districts/"')
+    assert html.count('href="../../districts/"') >= 1 and html.count('action="../../search/"') == 1
+    html = html.replace('href="../../districts/"', 'href="../districts/"', 1)      # the menu's, not the breadcrumb's
     page.write_text(html.replace('action="../../search/"', 'action="../search/"'), encoding="utf-8")
     problems = check_site(out)
     assert problems == [f"{rel}: broken link '../search/' (missing)", f"{rel}: broken link '../districts/' (missing)"]
