@@ -24,6 +24,7 @@ from typing import Callable
 from .cache import read_pickle, write_bytes, write_pickle
 from .config import ARTICLE_LOSS_LIMIT
 from .errors import SitegenError
+from .parallel import Background, Channel, WorkerFailed, can_fork, chunks, fan_out, shared, worker_count
 from .stamp import package_stamp
 
 STATE = "state.json"
@@ -110,129 +111,9 @@ def _env_digest(config, today: str) -> str:
     return h.hexdigest()
 
 
-def _progress(total: int):
-    """Return a rich progress bar on a terminal for long runs, else None."""
-    if total < 500 or not sys.stderr.isatty():
-        return None
-    try:
-        from rich.progress import Progress
-        from rich.console import Console
-    except ImportError:  # pragma: no cover
-        return None
-    return Progress(console=Console(stderr=True), transient=True)
-
-
 def _static_files(config) -> list:
     from .theme import static_files
     return [("static/" + rel, path.read_bytes()) for rel, path in static_files(config).items()]
-
-
-class _Forked:
-    """Work run in a forked process beside the build (the search index, related articles):
-    it uses the second core while this one lays out, plans and renders pages.
-
-    With *talk*, the work is called with a channel: it reads the build's messages with
-    ``channel.recv()`` and answers one with ``channel.answer(value)`` (see `ask`)."""
-
-    def __init__(self, work, name: str, talk: bool = False) -> None:
-        import multiprocessing
-
-        self.name = name
-        self.outcome: tuple | None = None
-        self.process = None
-        if "fork" not in multiprocessing.get_all_start_methods():
-            self.outcome = _outcome(work)
-            return
-        context = multiprocessing.get_context("fork")
-        self.receive, send = context.Pipe(duplex=talk)
-
-        def child() -> None:
-            import gc
-            # Without the read end here, a send fails at once when the build has died, instead
-            # of waiting for a reader forever.
-            self.receive.close()
-            # Collect the garbage of its own work, which is large and short-lived, but never
-            # look at the build's objects it inherited: a collection writes to every object it
-            # visits, and each page written is copied from the parent (a page fault).
-            gc.freeze()
-            gc.enable()
-            outcome = _outcome(lambda: work(_Channel(send))) if talk else _outcome(work)
-            try:
-                send.send(("done", outcome))
-            except OSError:
-                pass
-            send.close()
-
-        self.process = context.Process(target=child, name=f"sitegen-{name}")
-        self.process.start()
-        send.close()
-
-    def ask(self, message: object, answered: bool = True) -> object:
-        """Send a talking job *message*; return its answer (None when it ended instead, or
-        when not *answered*: a message that needs no answer)."""
-        try:
-            self.receive.send(message)
-        except OSError:
-            self._ended(None)
-            return None
-        return self.answer() if answered else None
-
-    def answer(self) -> object:
-        """Wait for a talking job's answer to the last message (None when it ended instead)."""
-        return self._next()
-
-    def result(self) -> tuple:
-        """Wait for (the work's value or None, an error message or None)."""
-        while self.outcome is None:
-            self._next()
-        return self.outcome
-
-    def _next(self) -> object:
-        try:
-            tag, value = self.receive.recv()
-        except (EOFError, OSError):
-            self._ended(None)
-            return None
-        if tag == "done":
-            self._ended(value)
-            return None
-        return value
-
-    def _ended(self, outcome: tuple | None) -> None:
-        if outcome is None:
-            code = self.process.exitcode if self.process is not None else None
-            outcome = (None, f"{self.name}: the process died (exit code {code})")
-        self.outcome = outcome
-        self.stop()
-
-    def stop(self) -> None:
-        """End the process (a build that failed meanwhile never reads its result)."""
-        if self.process is not None:
-            self.receive.close()
-            if self.process.is_alive() and self.outcome is None:
-                self.process.kill()
-            self.process.join()
-            self.process = None
-
-
-class _Channel:
-    """The forked side of a talking job's pipe."""
-
-    def __init__(self, connection) -> None:
-        self.connection = connection
-
-    def recv(self) -> object:
-        return self.connection.recv()
-
-    def answer(self, value: object) -> None:
-        self.connection.send(("answer", value))
-
-
-def _outcome(work) -> tuple:
-    try:
-        return work(), None
-    except Exception as exc:
-        return None, f"{type(exc).__name__}: {exc}"
 
 
 class _SearchStage:
@@ -242,22 +123,21 @@ class _SearchStage:
     to load the index state and jieba meanwhile (the slow part of a patch); once the
     articles are read, it sends the process their digests and then the inputs of the
     changed ones.  When the index must be built whole, a process forked after the load
-    does it, holding the articles without copying them.  Off with SITEGEN_SKIP_SEARCH=1
-    (benchmarks of the build stage alone)."""
+    does it, holding the articles without copying them.  Off with `search = false` in
+    sitegen.toml's [build] table (benchmarks of the build stage alone, tests of other stages)."""
 
     def __init__(self, config, cache_dir: Path) -> None:
-        import multiprocessing
+        from .parallel import can_fork
         from .search import STATE_FILE
 
         self.config = config
-        self.skip = os.environ.get("SITEGEN_SKIP_SEARCH") == "1"
-        self.job: _Forked | None = None
+        self.skip = not config.search
+        self.job: Background | None = None
         self.patching = False
         self.start_whole = None
         self.docs = self.heads = None
-        if (not self.skip and (cache_dir / STATE_FILE).is_file() and Path(config.out_dir).is_dir()
-                and "fork" in multiprocessing.get_all_start_methods()):
-            self.job = _Forked(lambda channel: _patch_search(config, cache_dir, channel), "search", talk=True)
+        if not self.skip and (cache_dir / STATE_FILE).is_file() and Path(config.out_dir).is_dir() and can_fork():
+            self.job = Background(lambda channel: _patch_search(config, cache_dir, channel), "search", talk=True)
 
     def start(self, articles, url_of, digest_of, published: dict, staging: Path | None) -> None:
         """Send the process that loaded the last index the documents' digests, or start
@@ -265,7 +145,7 @@ class _SearchStage:
         the rendering, instead of by the writer.  Call `go_on` next."""
         if self.skip:
             return
-        self.start_whole = lambda: _Forked(lambda: _whole_search(articles, self.config, url_of, digest_of,
+        self.start_whole = lambda: Background(lambda: _whole_search(articles, self.config, url_of, digest_of,
                                                                  published, staging), "search")
         if self.job is None:
             self.job = self.start_whole()
@@ -306,7 +186,7 @@ class _SearchStage:
             self.job.stop()
 
 
-def _patch_search(config, cache_dir: Path, channel: _Channel):
+def _patch_search(config, cache_dir: Path, channel: Channel):
     """In the forked process: load the last index, then patch it for the build's documents;
     None when it must be built whole."""
     from .search import load_previous_index
@@ -466,7 +346,8 @@ def _build(config, today: str | None) -> BuildReport:
         # Slugs made from scratch need jieba-rs and pypinyin here, and so does a search process
         # forked after the load: loaded once, while the files are parsed.
         library = load_content(Path(config.content_dir), cache_dir, preview=config.preview, today=today, stats=stats,
-                               meanwhile=None if slugger.data else load_segmenter_and_pinyin)
+                               meanwhile=None if slugger.data else load_segmenter_and_pinyin,
+                               workers=config.workers, parallel_from=config.parallel_from)
         report.errors += [e.describe() for e in library.errors]
         if report.errors and not config.preview:
             _refuse(report, cache_dir, staging, out_dir)
@@ -494,7 +375,7 @@ def _build(config, today: str | None) -> BuildReport:
         search_stage.start(published_articles(library.articles, urls), lambda a: urls[a.path],
                            lambda a: library.digests[a.path], manifest, staging)
         if not reuse:
-            related = _Related(library.articles, cache_dir)
+            related = _Related(library.articles, cache_dir, config)
         summaries = load_summaries(cache_dir)
         keys, fresh = article_keys(library.articles, library.digests, library.meta, library.flagged, summaries)
         search_stage.go_on()
@@ -506,7 +387,7 @@ def _build(config, today: str | None) -> BuildReport:
                 layout.forget()
         report.from_layout = plan is not None
         if plan is None:
-            related = related or _Related(library.articles, cache_dir)
+            related = related or _Related(library.articles, cache_dir, config)
             plan = _plan_from_model(library, config, slugger, related, layout, env, keys, manifest)
         report.errors += [e.describe() for e in plan.model.errors]
         report.articles = len(plan.model.articles)
@@ -539,6 +420,9 @@ def _build(config, today: str | None) -> BuildReport:
         stage("search")
     except SitegenError as exc:     # a template that is missing or does not compile
         report.errors.append(exc.describe())
+        _refuse(report, cache_dir, staging, out_dir)
+    except WorkerFailed as exc:     # a stage crashed, or a worker was killed (out of memory)
+        report.errors.append(f"{exc} (hint: run again with -v for the details)")
         _refuse(report, cache_dir, staging, out_dir)
     finally:
         for job in (search_stage, related):
@@ -643,7 +527,7 @@ class _Related:
     builds where none of those changed (the usual edit fixes a body or a title), else computed
     in a forked process on big sites while the build does other work."""
 
-    def __init__(self, articles, cache_dir: Path) -> None:
+    def __init__(self, articles, cache_dir: Path, config) -> None:
         from .site import related_articles
 
         self.articles = articles
@@ -653,8 +537,8 @@ class _Related:
         cached = read_pickle(self.path, {})
         self.paths = cached["related"] if cached.get("meta") == self.meta else None
         self.job = None
-        if self.paths is None and len(articles) >= PARALLEL_MIN:
-            self.job = _Forked(lambda: _related_paths(related_articles(articles)), "related")
+        if self.paths is None and len(articles) >= config.parallel_from and can_fork():
+            self.job = Background(lambda: _related_paths(related_articles(articles)), "related")
 
     def result(self) -> dict:
         """Return article path -> its related Articles."""
@@ -679,29 +563,22 @@ def _related_paths(related: dict) -> dict:
     return {p: tuple(a.path for a in others) for p, others in related.items()}
 
 
-PARALLEL_MIN = 3000      # render in one process per core from this many pages
-_FORKED: tuple = ()
-
-
-_WORKER_RENDERER = None          # a render worker's one Renderer, for its caches (cards, summaries)
-
-
 def _start_render_worker() -> None:
-    global _WORKER_RENDERER
+    """In each render worker: one Renderer for all its pages (its caches: cards, summaries)."""
     from .render import Renderer
-    model, config, _, _ = _FORKED
-    _WORKER_RENDERER = Renderer(model, config)
+    state = shared()
+    state["renderer"] = Renderer(state["model"], state["config"])
 
 
 def _render_chunk(bounds: tuple[int, int]) -> tuple[list, list]:
     """Render pages[bounds] (into the staging folder when there is one); save their layout."""
     from .layout import saved_page
     from .writer import stage_files
-    _, _, pages, staging = _FORKED
-    renderer = _WORKER_RENDERER
-    chunk = pages[bounds[0]:bounds[1]]
+    state = shared()
+    chunk = state["pages"][bounds[0]:bounds[1]]
+    renderer = state["renderer"]
     rendered = ((page.output, renderer.render(page)) for page in chunk)
-    files = stage_files(staging, rendered) if staging else list(rendered)
+    files = stage_files(state["staging"], rendered) if state["staging"] else list(rendered)
     return files, [saved_page(page) for page in chunk]
 
 
@@ -710,50 +587,18 @@ def _render_all(model, config, pages: list, report: BuildReport, staging: Path |
     """Render *pages* in order; return ((name, bytes) of each, [], their saved layout), or on
     big builds ([], (name, digest) of each, their saved layout): pages written straight into
     the *staging* folder by forked workers, so the writes overlap the rendering and no page is
-    held in memory.  *meanwhile* runs here while workers render.  A progress bar on a terminal.
-    """
-    global _FORKED
-    import multiprocessing
-    from .layout import saved_page
+    held in memory.  *meanwhile* runs here while workers render."""
     report.rendered.update(page.kind for page in pages)
-    workers = min(os.cpu_count() or 1, 4)
-    progress = _progress(len(pages))
-    task = progress.add_task("rendering", total=len(pages)) if progress else None
-    if progress:
-        progress.start()
-    try:
-        if len(pages) >= PARALLEL_MIN and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-            _FORKED = (model, config, pages, staging)
-            size = 500
-            chunks = [(i, min(i + size, len(pages))) for i in range(0, len(pages), size)]
-            out: list = []
-            saved: list = []
-            try:
-                with multiprocessing.get_context("fork").Pool(workers, initializer=_start_render_worker) as pool:
-                    results = pool.imap(_render_chunk, chunks)
-                    if meanwhile:
-                        meanwhile()
-                    for files, rows in results:
-                        out += files
-                        saved += rows
-                        if progress:
-                            progress.advance(task, len(files))
-            finally:
-                _FORKED = ()
-            return ([], out, saved) if staging else (out, [], saved)
-        from .render import Renderer
-        if meanwhile:
-            meanwhile()
-        renderer = Renderer(model, config)
-        out = []
-        for page in pages:
-            out.append((page.output, renderer.render(page)))
-            if progress:
-                progress.advance(task)
-        return out, [], [saved_page(page) for page in pages]
-    finally:
-        if progress:
-            progress.stop()
+    big = len(pages) >= config.parallel_from
+    workers = worker_count(config.workers) if big else 1
+    state = {"model": model, "config": config, "pages": pages, "staging": staging if big else None}
+    # Chunks small enough to spread the work evenly, big enough to amortise a task's overhead.
+    size = min(500, max(1, -(-len(pages) // (workers * 4))))
+    parts = fan_out(_render_chunk, chunks(len(pages), size), name="render", workers=workers, shared=state,
+                    initializer=_start_render_worker, meanwhile=meanwhile)
+    files = [f for part, _ in parts for f in part]
+    saved = [row for _, rows in parts for row in rows]
+    return ([], files, saved) if state["staging"] else (files, [], saved)
 
 
 class _SlugCache:

@@ -54,6 +54,9 @@ class Config:
     tag_min_articles: int = 2       # a tag gets its own page from this many articles
     taxonomies: tuple[tuple[str, bool], ...] = (("tags", True), ("people", True))
     menu: tuple[MenuItem, ...] = ()
+    workers: int = 0                    # processes a big build fans out to; 0: one per core, at most 4
+    parallel_from: int = 1000           # a stage fans out from this many articles
+    search: bool = True                 # build the search index (off: benchmarks of the rest, tests)
     compress: bool | None = None        # None: as the last build of out_dir did
     preview: bool = False
     allow_article_loss: bool = False    # publish even when many of the last site's articles go
@@ -96,7 +99,13 @@ _KEYS: dict[str, tuple[str, type | tuple[type, ...], str]] = {
     "static_dir": ("static_dir", str, "the project's own static files"),
     "cache_dir": ("cache_dir", str, "the build cache folder"),
 }
-_TABLES = ("taxonomies", "menu")
+_TABLES = ("taxonomies", "menu", "build")
+# [build]: how the build uses the machine (key -> Config field, type, what it is)
+_BUILD_KEYS: dict[str, tuple[str, type, str]] = {
+    "workers": ("workers", int, "processes a big build fans out to (0: one per core, at most 4)"),
+    "parallel_from": ("parallel_from", int, "the number of articles from which a stage fans out"),
+    "search": ("search", bool, "build the search index"),
+}
 _TAXONOMIES = ("tags", "people")
 _POSITIVE = ("per_page", "feed_items", "tag_min_articles")
 
@@ -143,9 +152,25 @@ def read_config_file(config: Config, path: Path) -> Config:
         elif key == "base_url":
             value = normalise_base_url(value)
         changes[name] = value
+    changes.update(_build_table(path, text, data.get("build", {})))
     changes.update(_taxonomies(path, text, data.get("taxonomies", {})))
     changes.update(_menu(path, text, data.get("menu", [])))
     return replace(config, **changes)
+
+
+def _build_table(path: Path, text: str, table: object) -> dict:
+    if not isinstance(table, dict):
+        raise SitegenError(path, _line_of(text, "build"), "'build' must be a table", "write [build] then workers = 2")
+    changes: dict[str, object] = {}
+    for key, value in table.items():
+        if key not in _BUILD_KEYS:
+            raise _unknown(path, text, key, list(_BUILD_KEYS), table="build")
+        name, kind, what = _BUILD_KEYS[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)) or (kind is int and value < 0):
+            raise SitegenError(path, _line_of(text, key), f"'build.{key}' must be {_type_name(kind)}"
+                               + (" (0 or more)" if kind is int else ""), f"{key} is {what}")
+        changes[name] = value
+    return changes
 
 
 def _taxonomies(path: Path, text: str, table: object) -> dict:

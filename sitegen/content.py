@@ -24,6 +24,7 @@ from .stamp import package_stamp
 from .errors import SitegenError
 from .frontmatter import parse_article, read_text
 from .model import Article
+from .parallel import chunks, fan_out, shared, worker_count
 
 log = logging.getLogger(__name__)
 CACHE_NAME = "articles"        # a folder of SHARDS pickles
@@ -31,7 +32,6 @@ CACHE_VERSION = 2
 SHARDS = 32
 FIELDS = tuple(f.name for f in fields(Article))
 _BODY = FIELDS.index("body")
-PARALLEL_MIN = 1000      # parse in one process per core from this many files
 STALE_NOTE = "the preview shows its last good version"   # ends a preview error that kept one
 
 
@@ -115,27 +115,19 @@ def _parse(content_dir: Path, rel: str) -> tuple:
             hashlib.sha1(meta.encode("utf-8")).hexdigest()[:16], row, None)
 
 
-def _parse_chunk(job: tuple) -> list:
-    content_dir, rels = job
-    return [_parse(content_dir, rel) for rel in rels]
+def _parse_chunk(bounds: tuple[int, int]) -> list:
+    content_dir, rels = shared()
+    return [_parse(content_dir, rel) for rel in rels[bounds[0]:bounds[1]]]
 
 
-def _parse_all(content_dir: Path, rels: list, meanwhile: Callable[[], object] | None = None) -> list:
-    """Parse *rels* in order: in forked workers when there are many (YAML parsing is the slow
-    part), while *meanwhile* runs here."""
-    import multiprocessing
-    workers = min(os.cpu_count() or 1, 4)
-    if len(rels) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        if meanwhile:
-            meanwhile()
-        return _parse_chunk((content_dir, rels))
-    size = -(-len(rels) // (workers * 4))
-    jobs = [(content_dir, rels[i:i + size]) for i in range(0, len(rels), size)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        pending = pool.map_async(_parse_chunk, jobs)
-        if meanwhile:
-            meanwhile()
-        return [parsed for part in pending.get() for parsed in part]
+def _parse_all(content_dir: Path, rels: list, workers: int,
+               meanwhile: Callable[[], object] | None = None) -> list:
+    """Parse *rels* in order, in *workers* forked processes (YAML parsing is the slow part),
+    while *meanwhile* runs here."""
+    size = -(-len(rels) // (workers * 4)) if workers > 1 else len(rels)
+    parts = fan_out(_parse_chunk, chunks(len(rels), size), name="parse", workers=workers,
+                    shared=(content_dir, rels), meanwhile=meanwhile)
+    return [parsed for part in parts for parsed in part]
 
 
 def _shard(rel: str) -> int:
@@ -195,7 +187,8 @@ def _keep_last_good(entry: tuple, previous: tuple | None) -> tuple:
 
 def load_content(content_dir: Path, cache_dir: Path | None = None, *, preview: bool = False,
                  today: str | None = None, stats: list | None = None, fingerprint: str | None = None,
-                 meanwhile: Callable[[], object] | None = None) -> Library:
+                 meanwhile: Callable[[], object] | None = None, workers: int = 0,
+                 parallel_from: int = 1000) -> Library:
     """Read every article; collect per-file errors instead of stopping.
 
     *stats* and *fingerprint* are the caller's `scan` and `fingerprint_of` it, if it has them;
@@ -213,7 +206,9 @@ def load_content(content_dir: Path, cache_dir: Path | None = None, *, preview: b
         entries[rel] = hit if hit is not None and hit[0] == mtime and hit[1] == size else None
         if entries[rel] is None:
             stale.append((rel, mtime, size))
-    for (rel, mtime, size), parsed in zip(stale, _parse_all(content_dir, [rel for rel, _, _ in stale], meanwhile)):
+    workers = worker_count(workers) if len(stale) >= parallel_from else 1
+    for (rel, mtime, size), parsed in zip(stale, _parse_all(content_dir, [rel for rel, _, _ in stale], workers,
+                                                            meanwhile)):
         entries[rel] = (mtime, size, *parsed)
         if preview and parsed[3] is not None:
             entries[rel] = _keep_last_good(entries[rel], old.get(rel))

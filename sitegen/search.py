@@ -320,40 +320,26 @@ def doc_tokens(doc: tuple) -> DocTokens:
                      frozenset(body_words | title_words))
 
 
-PARALLEL_MIN = 400     # tokenize in one process per core from this many documents
-_FORKED_DOCS: list = []
-
-
 def _postings_of(bounds: tuple[int, int]) -> tuple[dict, ...]:
+    from .parallel import shared
     from .postings import bulk_runs
 
-    inputs = [_FORKED_DOCS[n] for n in range(*bounds)]
+    docs = shared()
+    inputs = [docs[n] for n in range(*bounds)]
     return bulk_runs(inputs, bounds[0], PINYIN_MAX_CHARS, segmenter())
 
 
-def _postings_all(docs: Documents, meanwhile: Callable[[], object]) -> tuple[tuple[dict, ...], object]:
-    """Tokenize every document into postings: in one forked worker per core on big corpora
+def _postings_all(docs: Documents, meanwhile: Callable[[], object], workers: int) -> tuple[tuple[dict, ...], object]:
+    """Tokenize every document into postings: in *workers* forked processes on big corpora
     (jieba is the slow part), each over one run of documents.  Return them and the value of
     *meanwhile*, which runs here while the workers tokenize."""
-    global _FORKED_DOCS
-    import multiprocessing
+    from .parallel import chunks, fan_out
 
-    workers = min(os.cpu_count() or 1, 4)
-    _FORKED_DOCS = docs
-    try:
-        if len(docs) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            parts = [_postings_of((0, len(docs)))]
-            extra = meanwhile()
-        else:
-            step = math.ceil(len(docs) / workers)
-            runs = [(i, min(i + step, len(docs))) for i in range(0, len(docs), step)]
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                pending = pool.map_async(_postings_of, runs)
-                extra = meanwhile()
-                parts = pending.get()
-    finally:
-        _FORKED_DOCS = []
-    return tuple(join_runs([tables[i] for tables in parts]) for i in range(4)), extra
+    extra: list = []
+    step = math.ceil(len(docs) / workers) if workers > 1 else max(1, len(docs))
+    parts = fan_out(_postings_of, chunks(len(docs), step), name="search tokens", workers=workers,
+                    shared=docs, meanwhile=lambda: extra.append(meanwhile()))
+    return tuple(join_runs([tables[i] for tables in parts]) for i in range(4)), extra[0]
 
 
 class InputStore:
@@ -798,7 +784,10 @@ def full_search_index(docs: Documents, config: Config, districts: dict[str, str]
             if cache_dir is not None:       # for the patches of the next builds
                 PinyinTable.write(Path(cache_dir) / PINYIN_FILE)
             return _document_files(docs), old["plain"] if old else _plain_readings()
-        post, (documents, plain) = _postings_all(docs, meanwhile)
+        from .parallel import worker_count
+        big = len(docs) >= getattr(config, "parallel_from", 1000)
+        workers = worker_count(getattr(config, "workers", 0)) if big else 1
+        post, (documents, plain) = _postings_all(docs, meanwhile, workers)
     finally:
         store.close()
     files, vocab, by_key, shards = _full_index(post, old["readings"] if old else {}, plain)

@@ -32,9 +32,9 @@ def test_parse_cache_follows_edits_removals_and_damage(tmp_path):
 def test_parallel_parse_matches_serial(tmp_path, monkeypatch):
     config = make_config(tmp_path)
     (config.content_dir / "bad.md").write_text("---\nid: x\n---\n\n正文\n", encoding="utf-8")
-    serial = load_content(config.content_dir, None, today=TODAY, preview=True)
-    monkeypatch.setattr(sitegen.content, "PARALLEL_MIN", 1)
-    parallel = load_content(config.content_dir, tmp_path / "cache", today=TODAY, preview=True)
+    serial = load_content(config.content_dir, None, today=TODAY, preview=True, parallel_from=10 ** 9)
+    parallel = load_content(config.content_dir, tmp_path / "cache", today=TODAY, preview=True,
+                            parallel_from=1, workers=2)
     assert parallel.articles == serial.articles and parallel.flagged == serial.flagged
     assert [a.path for a in parallel.articles] == [a.path for a in serial.articles]
     assert [e.describe() for e in parallel.errors] == [e.describe() for e in serial.errors]

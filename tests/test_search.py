@@ -231,12 +231,10 @@ def test_parallel_postings_equal_serial(tmp_path, monkeypatch):
     import sitegen.search
 
     articles = fixture_articles()
-    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "serial")
-    monkeypatch.setattr(sitegen.search, "PARALLEL_MIN", 10 ** 9)
+    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "serial", parallel_from=10 ** 9)
     serial = build_search_files(articles, config, lambda a: f"x/{a.slug}/")
-    monkeypatch.setattr(sitegen.search, "PARALLEL_MIN", 2)
-    monkeypatch.setattr("os.cpu_count", lambda: 3)     # three runs of two documents, joined
-    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "parallel")
+    # three runs of the documents, joined
+    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "parallel", parallel_from=2, workers=3)
     assert build_search_files(articles, config, lambda a: f"x/{a.slug}/") == serial
 
 

@@ -1,0 +1,220 @@
+"""The one way sitegen uses more than one core: forked processes that inherit the build's data.
+
+- `fan_out(work, jobs, ...)` runs `work(job)` for every job in a pool of forked workers and
+  returns the results in job order (the parse, render and tokenize stages).
+- `Background(work, name)` runs one job in a forked process beside the build and hands back
+  its value (the search index, related articles); with ``talk=True`` the two sides exchange
+  messages while it runs.
+
+Workers are forked, never spawned: they see what the build holds (articles, the site model,
+the search documents) through `shared()` without pickling it.  The standard library's
+ProcessPoolExecutor does the pooling, because it notices a worker that dies (killed by the
+kernel for memory, say) and says so instead of waiting for it forever, as
+multiprocessing.Pool does.  A failure in a worker is raised here as WorkerFailed naming the
+stage; a SitegenError (a template error in a render worker) is raised as itself.
+
+Whether a stage is worth fanning out is the caller's decision, from the configuration
+(`workers`, `parallel_from` in sitegen.toml's [build] table: docs/CONFIG.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from .errors import SitegenError
+
+log = logging.getLogger(__name__)
+J = TypeVar("J")
+R = TypeVar("R")
+
+_SHARED: Any = None         # what the parent hands its forked workers, inherited, never pickled
+
+
+class WorkerFailed(RuntimeError):
+    """A worker process raised or died."""
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def worker_count(configured: int = 0) -> int:
+    """Return the workers to use: *configured*, or (0) one per core, at most four (beyond
+    that the build's own process and the disk are the limit)."""
+    return configured if configured > 0 else min(os.cpu_count() or 1, 4)
+
+
+def shared() -> Any:
+    """Return, inside a worker, the *shared* value its fan_out was given."""
+    return _SHARED
+
+
+def fan_out(work: Callable[[J], R], jobs: Sequence[J], *, name: str, workers: int, shared: Any = None,
+            initializer: Callable[[], None] | None = None,
+            meanwhile: Callable[[], object] | None = None) -> list[R]:
+    """Return [work(job) for job in jobs], in forked workers when *workers* > 1.
+
+    *shared* is what the workers read through `shared()`; *initializer* runs once in each
+    worker before its first job; *meanwhile* runs here while the workers work (or first, with
+    one worker).
+    """
+    global _SHARED
+    if workers < 2 or len(jobs) < 2 or not can_fork():
+        _SHARED = shared
+        try:
+            if initializer:
+                initializer()
+            if meanwhile:
+                meanwhile()
+            return [work(job) for job in jobs]
+        except SitegenError:
+            raise
+        except Exception as exc:
+            log.debug("%s failed", name, exc_info=True)
+            raise WorkerFailed(f"{name}: {type(exc).__name__}: {exc}") from exc
+        finally:
+            _SHARED = None
+    _SHARED = shared
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=initializer) as pool:
+            futures = [pool.submit(work, job) for job in jobs]
+            if meanwhile:
+                meanwhile()
+            return [_result(future, name) for future in futures]
+    finally:
+        _SHARED = None
+
+
+def _result(future: Any, name: str) -> Any:
+    try:
+        return future.result()
+    except SitegenError:
+        raise
+    except BrokenProcessPool:
+        raise WorkerFailed(f"{name}: a worker process died (killed, or out of memory)") from None
+    except Exception as exc:
+        raise WorkerFailed(f"{name}: {type(exc).__name__}: {exc}") from exc
+
+
+class Background:
+    """One job run in a forked process beside the build, using the second core while this one
+    lays out, plans and renders pages.
+
+    With *talk*, the work is called with a Channel: it reads the build's messages with
+    ``channel.recv()`` and answers one with ``channel.answer(value)`` (see `ask`).  Without
+    fork, the work runs at once, here."""
+
+    def __init__(self, work: Callable[..., Any], name: str, talk: bool = False) -> None:
+        self.name = name
+        self.outcome: tuple | None = None
+        self.process: Any = None
+        if not can_fork():
+            self.outcome = _outcome(work)
+            return
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=talk)
+
+        def child() -> None:
+            import gc
+            # Without the read end here, a send fails at once when the build has died, instead
+            # of waiting for a reader forever.
+            self.receive.close()
+            # Collect the garbage of its own work, which is large and short-lived, but never
+            # look at the build's objects it inherited: a collection writes to every object it
+            # visits, and each page written is copied from the parent (a page fault).
+            gc.freeze()
+            gc.enable()
+            outcome = _outcome(lambda: work(Channel(send))) if talk else _outcome(work)
+            try:
+                send.send(("done", outcome))
+            except OSError:
+                pass
+            send.close()
+
+        self.process = context.Process(target=child, name=f"sitegen-{name}")
+        self.process.start()
+        send.close()
+
+    def ask(self, message: object, answered: bool = True) -> object:
+        """Send a talking job *message*; return its answer (None when it ended instead, or
+        when not *answered*: a message that needs no answer)."""
+        try:
+            self.receive.send(message)
+        except OSError:
+            self._ended(None)
+            return None
+        return self.answer() if answered else None
+
+    def answer(self) -> object:
+        """Wait for a talking job's answer to the last message (None when it ended instead)."""
+        return self._next()
+
+    def result(self) -> tuple:
+        """Wait for (the work's value or None, an error message or None)."""
+        while self.outcome is None:
+            self._next()
+        return self.outcome
+
+    def _next(self) -> object:
+        try:
+            tag, value = self.receive.recv()
+        except (EOFError, OSError):
+            self._ended(None)
+            return None
+        if tag == "done":
+            self._ended(value)
+            return None
+        return value
+
+    def _ended(self, outcome: tuple | None) -> None:
+        if outcome is None:
+            code = self.process.exitcode if self.process is not None else None
+            if self.process is not None and code is None:
+                self.process.join(5)
+                code = self.process.exitcode
+            outcome = (None, f"{self.name}: the process died (exit code {code})")
+        self.outcome = outcome
+        self.stop()
+
+    def stop(self) -> None:
+        """End the process (a build that failed meanwhile never reads its result)."""
+        if self.process is not None:
+            self.receive.close()
+            if self.process.is_alive() and self.outcome is None:
+                self.process.kill()
+            self.process.join()
+            self.process = None
+
+
+class Channel:
+    """The forked side of a talking job's pipe."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def recv(self) -> object:
+        return self.connection.recv()
+
+    def answer(self, value: object) -> None:
+        self.connection.send(("answer", value))
+
+
+def _outcome(work: Callable[[], Any]) -> tuple:
+    try:
+        return work(), None
+    except Exception as exc:
+        log.debug("%s failed", getattr(work, "__name__", "job"), exc_info=True)
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def chunks(count: int, size: int) -> Iterable[tuple[int, int]]:
+    """Return (start, end) bounds covering range(count) in runs of *size* (one empty run for
+    nothing, so a stage always runs once)."""
+    return [(i, min(i + size, count)) for i in range(0, count, max(1, size))] or [(0, 0)]

@@ -1,0 +1,99 @@
+"""The parallel plumbing (sitegen/parallel.py): results in order, workers that raise or are
+killed are reported (never a hang), and a build whose worker dies leaves public/ as it was."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from sitegen.errors import SitegenError
+from sitegen.parallel import Background, WorkerFailed, chunks, fan_out, shared
+
+from _buildkit import build, edit_article, make_config, tree
+
+
+def _square(n: int) -> int:
+    return n * n + shared()["offset"]
+
+
+def _explode(n: int) -> int:
+    if n == 3:
+        raise ValueError("three is not allowed")
+    return n
+
+
+def _die(n: int) -> int:
+    if n == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n
+
+
+def _user_error(n: int) -> int:
+    raise SitegenError("content/x.md", 4, "bad thing", "fix it")
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_results_come_back_in_job_order_with_the_shared_value(workers):
+    # the shared value holds a lambda, which could never be pickled to a spawned worker
+    state = {"offset": 1, "unpicklable": lambda: None}
+    assert fan_out(_square, list(range(10)), name="squares", workers=workers, shared=state) == \
+        [n * n + 1 for n in range(10)]
+
+
+def test_meanwhile_runs_here_while_the_workers_work():
+    seen = []
+    fan_out(_square, [1, 2], name="squares", workers=2, shared={"offset": 0},
+            meanwhile=lambda: seen.append(os.getpid()))
+    assert seen == [os.getpid()]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_worker_that_raises_is_named(workers):
+    with pytest.raises(WorkerFailed, match="tokens: ValueError: three is not allowed"):
+        fan_out(_explode, list(range(6)), name="tokens", workers=workers)
+
+
+def test_a_killed_worker_is_reported_not_waited_for():
+    with pytest.raises(WorkerFailed, match="render: a worker process died"):
+        fan_out(_die, list(range(6)), name="render", workers=2)
+
+
+def test_a_user_error_in_a_worker_stays_a_user_error():
+    with pytest.raises(SitegenError, match=r"content/x.md:4: bad thing \(hint: fix it\)"):
+        fan_out(_user_error, [1, 2], name="render", workers=2)
+
+
+def test_background_job_value_error_and_death():
+    assert Background(lambda: 41 + 1, "answer").result() == (42, None)
+    value, error = Background(lambda: 1 / 0, "divide").result()
+    assert value is None and "ZeroDivisionError" in error
+    value, error = Background(lambda: os.kill(os.getpid(), signal.SIGKILL), "doomed").result()
+    assert value is None and "doomed: the process died" in error
+
+
+def test_chunks_cover_everything_once():
+    assert chunks(7, 3) == [(0, 3), (3, 6), (6, 7)]
+    assert chunks(0, 3) == [(0, 0)]
+
+
+def test_a_build_whose_render_worker_is_killed_fails_and_keeps_public(tmp_path, monkeypatch):
+    import sitegen.render
+    config = make_config(tmp_path, parallel_from=1, workers=2)
+    build(config)
+    before = tree(config.out_dir)
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    real = sitegen.render.Renderer.render
+
+    def killed(self, page):
+        if page.kind == "article":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(self, page)
+
+    monkeypatch.setattr(sitegen.render.Renderer, "render", killed)
+    report = build(config)
+    assert report.failed and any("a worker process died" in e for e in report.errors), report.errors
+    assert tree(config.out_dir) == before
+    monkeypatch.undo()
+    assert not build(config).errors
