@@ -130,6 +130,7 @@ class Block:
     region: int = 0            # archive article region: the lines between its navigation bars
     narrow: bool = False       # a paragraph printed in a narrow column (a run of short lines)
     bullet: bool = False       # the printed line opens with a brief's mark (■ ● ◆ ▪)
+    fragment: bool = False     # a fragment of an interleaved column (it may carry on the text above)
 
 
 @dataclass
@@ -262,6 +263,10 @@ def label_page(lines: tuple[str, ...]) -> list[PageLine]:
     spans: list[list[int]] = []    # [first index, last index] of each archive article
     for group in groups:
         between = content(previous_end, group[0])
+        # An editor's note (【编者按】…) printed between a headline and the navigation belongs to the
+        # article: the headline is the line above it, never the note.
+        while len(between) > 1 and _EDITOR_NOTE.match(fold(out[between[-1]].text)):
+            between = between[:-1]
         # A group closes an article when the line just above it is article text (a sentence, a
         # credit, a byline) rather than a headline; a headline stands above the opening group.
         is_closing = bool(between) and not _headline_like(out[between[-1]].text)
@@ -333,6 +338,7 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     labels = {ln.number: ln.label for ln in page if ln.label}
     forced = {ln.number for ln in page if ln.headline}
     raw = _read_across(raw, labels, forced)
+    raw, fragments = _deal_columns(raw, labels, forced)
     regions = {ln.number: ln.region for ln in page if ln.region}
     trailing = len(lines) - page[-1].number if page else 0
     # Setext headings (a headline over ===, or over --- with no blank line between): the
@@ -358,9 +364,13 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
         while j < len(raw) and narrow[j] and raw[j][2] <= 1 and raw[j][0] not in labels and raw[j][0] not in forced \
                 and not is_label(raw[j][1]) and split_byline(raw[j][1]) is None \
                 and not raw[j][1].startswith(_POINTERS) and split_caption_credit(raw[j][1]) is None \
+                and not _AUTHOR_MARK.match(lines[raw[j][0] - 1].strip()) \
                 and not is_credit_line(raw[j][1]):   # captions and credits stand alone, never in a column's text
             j += 1
-        if j - i >= 4:
+        # … and a column breaks its text at the column's edge: most of its lines stop mid-sentence.
+        # (Short whole sentences in a row, as an essay's short paragraphs, are no column.)
+        cut_lines = sum(1 for k in range(i, j - 1) if _cut(raw[k][1]))
+        if j - i >= 4 and 2 * cut_lines >= j - i - 1:
             for k in range(i, j):
                 in_run[k] = True
         i = max(j, i + 1)
@@ -408,7 +418,9 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
             index += 2
             continue
         before_byline = index + 1 < len(raw) and raw[index + 1][2] <= 2 and split_byline(raw[index + 1][1]) is not None
-        if before_byline and blocks and blocks[-1].kind == "heading" and blocks[-1].last == raw[index - 1][0] \
+        if number in fragments:
+            pass    # a fragment of a column's text is text, whatever it looks like on its own
+        elif before_byline and blocks and blocks[-1].kind == "heading" and blocks[-1].last == raw[index - 1][0] \
                 and gap <= 2 and len(text) <= 30 and not in_run[index] and not uses_markdown \
                 and not fold(text).endswith(_SENTENCE_END + ("。", ".")) and split_byline(text) is None \
                 and not is_credit_line(text) and split_caption_credit(text) is None:
@@ -417,7 +429,8 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
             blocks.append(Block("heading", text, number, number, gap, gap_after(index), lines=(number,)))
             index += 1
             continue
-        single = _single_line_kind(text, in_run[index], is_label, uses_markdown and not before_byline)
+        single = None if number in fragments else \
+            _single_line_kind(text, in_run[index], is_label, uses_markdown and not before_byline)
         if single is not None:
             kind, shown = single
             blocks.append(Block(kind, shown, number, number, gap, gap_after(index), lines=(number,)))
@@ -434,6 +447,13 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
             cut = not tail.endswith(("。", ".", "!", "?", "\"", "”", "…", ")", ":"))
             if _split_trailing_label(parts[-1], is_label)[0] is not None:
                 break
+            if nxt_number in fragments:
+                if not cut:
+                    break   # a column's sentence ended: its next fragment opens a paragraph
+                parts.append(nxt_text)
+                numbers.append(nxt_number)
+                last_index += 1
+                continue
             if in_run[last_index + 1] and in_run[last_index] and _headline_piece(raw, last_index + 1, in_run, labels):
                 break
             if in_run[last_index + 1] and in_run[last_index]:
@@ -450,7 +470,7 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
         piece = len(parts) == 1 and in_run[index] and index > 0 and _headline_piece(raw, index, in_run, labels)
         blocks.append(Block("para", paragraph, numbers[0], numbers[-1], gap, gap_after(last_index),
                             lines=tuple(numbers), label="headline piece" if piece else None,
-                            narrow=in_run[index]))
+                            narrow=in_run[index], fragment=number in fragments))
         if label_text is not None:
             blocks.append(Block("label", label_text, numbers[-1], numbers[-1], 0, gap_after(last_index),
                                 lines=(numbers[-1],)))
@@ -512,6 +532,62 @@ def _read_across(raw: list[tuple[int, str, int]], labels, forced) -> list[tuple[
         out[i:end] = ordered
         i = end
     return out
+
+
+def _cut(text: str) -> bool:
+    """Tell whether a line stops mid-sentence (no closing punctuation): a column edge cut it."""
+    return not fold(text).rstrip().endswith(("。", ".", "!", "?", "\"", "”", "…", ")", ":"))
+
+
+def _deal_columns(raw: list[tuple[int, str, int]], labels, forced) -> tuple[list[tuple[int, str, int]], set[int]]:
+    """Put back in order two articles whose column lines were interleaved (read across the page).
+
+    The sign: a headline's byline paragraph is cut mid-sentence and the very next line is another
+    headline; that headline's byline follows within two lines.  The lines after the second headline
+    then alternate between the two columns (the second byline's column on its parity) until a
+    headline with its own byline, furniture or a wide gap.  Returns the lines in reading order and
+    the numbers of the column fragments (each is text, never a headline on its own).
+    """
+    out = list(raw)
+    fragments: set[int] = set()
+    i = 0
+    while i + 4 < len(out):
+        def plain(k: int) -> bool:
+            return k < len(out) and out[k][0] not in labels and out[k][0] not in forced
+
+        def headline(k: int) -> bool:
+            return plain(k) and split_byline(out[k][1]) is None and _looks_heading(out[k][1]) \
+                and not is_credit_line(out[k][1])
+
+        def byline(k: int) -> bool:
+            return plain(k) and split_byline(out[k][1]) is not None
+
+        first = split_byline(out[i + 1][1]) if plain(i + 1) else None
+        if not (headline(i) and first and first[1] and _cut(first[1]) and out[i + 1][2] <= 1
+                and headline(i + 2) and out[i + 2][2] <= 1):
+            i += 1
+            continue
+        start = i + 3
+        second = next((k for k in (start, start + 1) if byline(k)), None)
+        if second is None or not _cut(split_byline(out[second][1])[1] or "。"):
+            i += 1
+            continue
+        end = start
+        while plain(end) and out[end][2] <= 1 and (end == second or not byline(end)) \
+                and not (headline(end) and byline(end + 1)):
+            end += 1
+        run = list(range(start, end))
+        if len(run) < 4:
+            i += 1
+            continue
+        parity = (second - start) % 2
+        column_a = [out[k] for n, k in enumerate(run) if n % 2 != parity]
+        column_b = [out[k] for n, k in enumerate(run) if n % 2 == parity]
+        head_b = out[i + 2]
+        fragments.update(k[0] for k in column_a + column_b if k[0] != out[second][0])
+        out[i + 2:end] = column_a + [(head_b[0], head_b[1], 2)] + column_b
+        i = end
+    return out, fragments
 
 
 def _headline_piece(raw, k: int, in_run: list[bool], labels) -> bool:
@@ -615,7 +691,8 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             cluster = [block]
             j = index + 1
             while j < len(blocks) and blocks[j].kind in ("heading", "subtitle") and blocks[j - 1].gap_after <= 1 \
-                    and len(cluster) < 3 and not (uses_markdown and blocks[j].md_level == 0):
+                    and len(cluster) < 3 and not (uses_markdown and blocks[j].md_level == 0) \
+                    and not (_EDITOR_NOTE.match(fold(blocks[j].text)) and not _note_stands_alone(blocks, j)):
                 cluster.append(blocks[j])
                 j += 1
             nxt = blocks[j] if j < len(blocks) else None
@@ -735,6 +812,9 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
                     and all(kind in ("caption", "credit") for kind, _ in current.body) \
                     and split_caption_credit(block.text) is not None:
                 current.closed = True   # an untitled picture with its own credit is a whole photo item
+        elif block.fragment and current.body and current.body[-1][0] == "para" and _cut(current.body[-1][1]):
+            # a column fragment carrying on the sentence its byline line left open
+            current.body[-1] = ("para", current.body[-1][1] + block.text)
         else:
             current.body.append(("para", block.text))
             # (read on the printed line: joining a paragraph squeezes the spaces between names)
@@ -810,6 +890,8 @@ def _names_new_place(cluster: list[Block], current: ParsedArticle | None, places
 
 
 _COLUMN_INTRO = re.compile(r"^\[?(开栏语|编者按|编者的话|栏目介绍|开篇语)\]?")
+# An editor's note: a note printed with an article (编者按, 编者的话), never its headline.
+_EDITOR_NOTE = re.compile(r"^\[?(编者按|编者的话|编者)\]?(?:$|\s*[:\]]|(?<=\])\S)")
 
 
 def _open_with_cluster(cluster: list[Block], start, nxt: Block | None = None, places_in=None) -> None:
@@ -928,7 +1010,10 @@ def split_headline(text: str, places_in=None) -> tuple[str | None, str, str | No
         first, last = parts
         # 乡村振兴在行动 攸县:…, 防汛抗旱进行时 渌口区加固堤防32公里: a headline opens with the place it is about;
         # a short phrase before it that names no place and no figure is a campaign banner (kicker).
+        # (Two short parallel halves, 稳就业 攸县送岗上门, 党建引领 醴陵探索…, stay one headline: a banner
+        # is a phrase of five or more characters, or the place is followed by a colon.)
         if _opens_with_place(last, places_in) and not _opens_with_place(first, places_in) \
+                and (len(first) >= 5 or _PLACE_COLON.match(fold(last))) \
                 and 4 <= len(first) <= 10 and ":" not in fold(first) and not re.search(r"\d", first):
             return first, last, None
     if len(parts) >= 2:
@@ -953,8 +1038,9 @@ def _starts_article(cluster: list[Block], nxt: Block | None, current: ParsedArti
     """Decide whether a headline cluster opens a new article or is an in-article subhead."""
     if current is None or current.closed:
         return True
-    if any(b.kind == "heading" and re.fullmatch(r"(开栏语|编者按|编者的话|开篇语)", fold(b.text).strip()) for b in cluster):
-        return True     # 编者按 standing alone (no brackets) is an item of its own, never a subhead
+    if any(b.kind == "heading" and re.fullmatch(r"(开栏语|编者按|编者的话|开篇语)", fold(b.text).strip()) for b in cluster) \
+            and (current.body or current.has_byline):
+        return True     # 编者按 standing alone after an article's text is an item of its own, never a subhead
     if nxt is not None and nxt.text.startswith(_POINTERS) and not uses_markdown:
         return True     # a subhead introduces text; a headline over ▲ captions opens a photo feature
     following = [b for b in blocks[next_index:next_index + 3] if b.kind != "caption"]
@@ -980,6 +1066,21 @@ def _starts_article(cluster: list[Block], nxt: Block | None, current: ParsedArti
     if cluster[-1].gap_after >= 2 and nxt is not None and nxt.kind in ("para", "byline"):
         return True
     return _credit_within(blocks, next_index, 3)
+
+
+def _note_stands_alone(blocks: list[Block], index: int) -> bool:
+    """Tell whether the editor's note at *index* is an item of its own: its text (one or two
+    paragraphs) is followed by a new headline.  Otherwise it belongs to the article whose headline
+    stands above it (编者按 never takes the headline's place; the line above is then no banner)."""
+    seen = 0
+    for block in blocks[index + 1:]:
+        if block.kind == "furniture":
+            continue
+        if block.kind == "para" and seen < 2:
+            seen += 1
+            continue
+        return block.kind == "heading" and seen > 0
+    return False
 
 
 def _narrow_below(blocks: list[Block], index: int) -> bool:
