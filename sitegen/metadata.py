@@ -80,6 +80,7 @@ def choose_district(gaz: Gazetteer, title: str, body: str, section: str | None) 
         for hit in find_places(gaz, section):
             votes[hit.district] += 10
             places.append(hit.name)
+    named_in_title: set[str] = set()
     for weight, text in ((4, title), (1, body)):
         previous = None
         for hit in find_places(gaz, text):
@@ -89,12 +90,18 @@ def choose_district(gaz: Gazetteer, title: str, body: str, section: str | None) 
             if glued and hit.district in ("株洲高新区", "株洲经开区"):
                 continue
             places.append(hit.name)
+            if weight == 4 and hit.district and hit.district != CITY_WIDE:
+                named_in_title.add(hit.district)
             if hit.district and hit.district != CITY_WIDE:
                 # A street or town says more than a bare district name mentioned in passing.
                 votes[hit.district] += weight * (2 if hit.kind not in ("district", "county") else 1)
     places = list(dict.fromkeys(places))
     title_hits = [h for h in find_places(gaz, title) if h.district != CITY_WIDE]
     lead_hits = [h for h in find_places(gaz, body[:120]) if h.district != CITY_WIDE]
+    if not section and len(named_in_title) == 1:
+        # The order of evidence: the section label, then the places the headline names, then the body.
+        # A headline naming one district places the story, whatever other places its text visits.
+        return next(iter(named_in_title)), tuple(places), ""
     if votes and not section and not title_hits and not lead_hits \
             and _CITY_SIGNAL.search(fold(title + body[:200])):
         return CITY_WIDE, tuple(places), ""
