@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -27,6 +27,7 @@ from .errors import SitegenError
 from .parallel import Background, Channel, WorkerFailed, can_fork, chunks, fan_out, shared, worker_count
 from .stamp import package_stamp
 
+log = logging.getLogger(__name__)
 STATE = "state.json"
 SITE_RECORD = ".sitegen.json"     # in the output folder: what the published site holds
 
@@ -87,15 +88,15 @@ def _settings(config, today: str) -> str:
                  config.compress, config.preview, today, str(config.content_dir.name)))
 
 
-def _fingerprint(config, content_stats: list, today: str) -> str:
-    h = hashlib.sha1()
+def _fingerprint(config, content_stats: list, today: str) -> dict[str, str]:
+    """Return a digest of each kind of input a build reads: equal to the last build's, nothing
+    needs doing; a differing one is named in the log (-v)."""
     from .theme import static_files, template_dirs
     theme = ([_stat_tree(folder) for folder in template_dirs(config)],
              [(rel, path.stat().st_mtime_ns, path.stat().st_size) for rel, path in static_files(config).items()])
-    for part in (content_stats, theme, package_stamp(), _settings(config, today), str(config.out_dir)):
-        h.update(repr(part).encode())
-        h.update(b"\0")
-    return h.hexdigest()
+    parts = {"content": content_stats, "theme": theme, "code": package_stamp(),
+             "settings": (_settings(config, today), str(config.out_dir))}
+    return {name: hashlib.sha1(repr(part).encode()).hexdigest() for name, part in parts.items()}
 
 
 def _env_digest(config, today: str) -> str:
@@ -148,6 +149,7 @@ class _SearchStage:
         self.start_whole = lambda: Background(lambda: _whole_search(articles, self.config, url_of, digest_of,
                                                                  published, staging), "search")
         if self.job is None:
+            log.info("search: no last index to patch: indexing all")
             self.job = self.start_whole()
             return
         from .search import Documents
@@ -162,9 +164,11 @@ class _SearchStage:
             return
         wanted = self.job.answer()
         if wanted is not None:
+            log.info("search: patching the last index (%d document(s) to index again)", len(wanted))
             self.job.ask({n: self.docs[n] for n in wanted}, answered=False)
             self.patching = True
         else:
+            log.info("search: the last index cannot be patched (code, districts or too many changes): indexing all")
             self.job.stop()
             self.job = self.start_whole()
         self.docs = self.heads = None
@@ -254,7 +258,7 @@ def _refuse(report: BuildReport, cache_dir: Path, staging: Path | None, out_dir:
     if staging is not None and staging.exists():
         discard([staging], out_dir)
     report.failed = True
-    _save_state(cache_dir, "", report)
+    _save_state(cache_dir, {}, report)
     raise BuildFailed(report)
 
 
@@ -329,7 +333,9 @@ def _build(config, today: str | None) -> BuildReport:
         state = json.loads((cache_dir / STATE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
-    if state.get("fingerprint") == fingerprint and out_dir.is_dir() and (cache_dir / "outputs.json").exists():
+    last = state.get("fingerprint") if isinstance(state.get("fingerprint"), dict) else {}
+    changed = [name for name in fingerprint if last.get(name) != fingerprint[name]]
+    if not changed and out_dir.is_dir() and (cache_dir / "outputs.json").exists():
         report.skipped_unchanged = True
         report.errors = list(state.get("errors", []))
         report.warnings = list(state.get("warnings", []))
@@ -337,6 +343,7 @@ def _build(config, today: str | None) -> BuildReport:
         stage("check")
         return report
 
+    log.info("changed since the last good build: %s", ", ".join(changed) if last else "no last build recorded")
     slugger = _SlugCache(cache_dir)
     search_stage = _SearchStage(config, cache_dir)
     related = None
@@ -364,7 +371,9 @@ def _build(config, today: str | None) -> BuildReport:
         urls = article_urls(library.articles, district_slug_map(library.articles, slugger.district))
         layout = Layout(cache_dir)
         if layout.target() != str(out_dir.resolve()):
-            layout.forget()             # the cache describes another output folder: start cold
+            if layout.target():
+                log.info("the saved layout describes another output folder: laying the site out anew")
+            layout.forget()
         manifest = load_manifest(cache_dir) if out_dir.is_dir() and layout.target() else {}
         env = _env_digest(config, today)
         key = layout_key(library.articles, library.meta, library.flagged, env)
@@ -383,9 +392,13 @@ def _build(config, today: str | None) -> BuildReport:
         if reuse:
             try:
                 plan = _plan_from_layout(library, layout, env, keys, manifest)
-            except Exception:       # an unreadable cache is a cold one: lay the site out again
+            except Exception as exc:       # an unreadable cache is a cold one: lay the site out again
+                log.warning("%s: the saved layout is unreadable (%s: %s); the site is laid out anew",
+                            cache_dir, type(exc).__name__, exc)
                 layout.forget()
         report.from_layout = plan is not None
+        log.info("planned %s", "from the saved layout: only article bodies changed" if plan is not None
+                 else "from a new site model: metadata, templates, settings or code changed, or no saved layout")
         if plan is None:
             related = related or _Related(library.articles, cache_dir, config)
             plan = _plan_from_model(library, config, slugger, related, layout, env, keys, manifest)
@@ -458,7 +471,7 @@ def _build(config, today: str | None) -> BuildReport:
     if fresh:
         save_summaries(cache_dir, {**summaries, **fresh}, library.digests)
     # A failed search stage is tried again by the next build, even with no input changed.
-    _save_state(cache_dir, fingerprint if not error else "", report)
+    _save_state(cache_dir, fingerprint if not error else {}, report)
     stage("write")
     report.times["total"] = time.perf_counter() - started
     return report
@@ -515,7 +528,7 @@ def _plan_from_layout(library, layout, env: str, keys: dict, manifest: dict) -> 
                  {p.output: page_digest(p, env, keys) for p in pages}, layout.digests(shells), False)
 
 
-def _save_state(cache_dir: Path, fingerprint: str, report: BuildReport) -> None:
+def _save_state(cache_dir: Path, fingerprint: dict, report: BuildReport) -> None:
     """Remember the inputs' fingerprint, errors and warnings for the next build."""
     write_bytes(cache_dir / STATE, json.dumps(
         {"fingerprint": fingerprint, "errors": report.errors, "warnings": report.warnings,
@@ -610,6 +623,8 @@ class _SlugCache:
         self.code = package_stamp()
         saved = read_pickle(self.path, {})
         self.data = saved.get("slugs", {}) if saved.get("code") == self.code else {}
+        if saved and not self.data:
+            log.info("slugs: the code changed since they were cached: made again")
         self.dirty = False
 
     def __call__(self, name: str) -> str:
