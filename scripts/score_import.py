@@ -2,7 +2,7 @@
 """Print the importer's accuracy per page format and in total.
 
 Scores the sample pages (tests/expected/) and the development corpus
-(tests/import_corpus/dev/, heldout1/ and heldout2/, each held-out part scored blind once and then developed on)
+(tests/import_corpus/dev/, heldout1/, heldout2/ and heldout3/, each held-out part scored blind once and then developed on)
 by default;
 --unseen scores tests/import_corpus/unseen/ instead: the part kept out of sight, scored only at the end
 (the held-out part: run it only to measure generalisation at the end).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -143,6 +144,7 @@ def parse_credit_text(text: str) -> Credits:
                    tuple(dict.fromkeys(photographers)), tuple(dict.fromkeys(others)))
 
 
+@functools.lru_cache(maxsize=8192)   # pure, and asked of each line several times
 def split_byline(line: str) -> tuple[str, str] | None:
     """If *line* opens with a byline, return (byline text, rest of the line)."""
     folded = fold(line.strip())

@@ -194,6 +194,7 @@ def heading_features(text: str) -> dict[str, int]:
     return features
 
 
+@functools.lru_cache(maxsize=8192)   # pure, and asked of each line several times
 def _looks_heading(text: str) -> bool:
     """Tell whether a stand-alone line reads like a headline rather than body text."""
     return sum(heading_features(text).values()) > 0
