@@ -36,7 +36,8 @@ def main() -> int:
         [("sample pages", EXPECTED), ("dev corpus", corpus_files("dev")),
          ("heldout1 (scored blind once, then developed on)", corpus_files("heldout1")),
          ("heldout2 (scored blind once, then developed on)", corpus_files("heldout2")),
-         ("heldout3 (scored blind once, then developed on)", corpus_files("heldout3"))]
+         ("heldout3 (scored blind once, then developed on)", corpus_files("heldout3")),
+         ("heldout4 (scored blind once, not yet developed on)", corpus_files("heldout4"))]
     header = (f"{'format':34s} {'n':>3s} {'ann':>4s} {'imp':>4s} {'prec':>6s} {'rec':>6s} {'F1':>6s} "
               f"{'title':>6s} {'distr':>6s} {'month':>6s} {'credit':>6s} {'lost':>4s}")
     for name, paths in groups:

@@ -99,4 +99,4 @@ def main(dirs):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or [Path(__file__).parent / "dev", Path(__file__).parent / "heldout1", Path(__file__).parent / "heldout2", Path(__file__).parent / "heldout3", Path(__file__).parent / "unseen"]))
+    sys.exit(main(sys.argv[1:] or [Path(__file__).parent / "dev", Path(__file__).parent / "heldout1", Path(__file__).parent / "heldout2", Path(__file__).parent / "heldout3", Path(__file__).parent / "heldout4", Path(__file__).parent / "unseen"]))
