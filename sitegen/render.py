@@ -282,28 +282,31 @@ def _join(lines: list[str]) -> str:
 def plain_paragraphs(body: str) -> list[str]:
     """Return the body's ordinary paragraphs as plain text: no byline, subhead, caption,
     credit, picture, list or table, and no Markdown marks."""
-    out = []
+    return list(_plain_paragraphs(body))
+
+
+def _plain_paragraphs(body: str) -> Iterator[str]:
+    first_found = False
     for index, block in enumerate(_blocks(body)):
         first = block.lstrip()
         if first.startswith(("#", ">", "|", "```", "    ")) or _CAPTION.match(first) or _MD_LIST.match(first):
             continue
-        if index == 0 or not out:
+        if not first_found:
             split = split_byline(first)
             if split is not None:
                 first = split[1]
         text = _plain(first)
-        folded = text.translate(_FOLD_BYLINE)
-        if not text or _PHOTO_CREDIT.match(folded) or _INLINE_PHOTO.search(text) or _CAPTION.match(text):
+        if not text or _PHOTO_CREDIT.match(text.translate(_FOLD_BYLINE)) or _INLINE_PHOTO.search(text) \
+                or _CAPTION.match(text):
             continue
-        out.append(text)
-    return out
+        first_found = True
+        yield text
 
 
 def summarize(body: str, limit: int = SUMMARY_MAX) -> str:
     """Return the lede: the opening of the first ordinary paragraph (never a byline, credit,
     caption or subhead), cut at a sentence end (。！？) within *limit* characters."""
-    paras = plain_paragraphs(body)
-    text = paras[0] if paras else ""
+    text = next(_plain_paragraphs(body), "")
     if len(text) <= limit:
         return text
     best = None
@@ -424,7 +427,7 @@ def month_chart(counts: dict, months: Iterable[str], label: str = "") -> Markup:
              f'<tbody>{rows}</tbody></table></details>') if rows else ""
     return Markup(f'<figure class="chart-figure"><svg class="chart" viewBox="0 0 {_CHART_W} {_CHART_H}" '
                   f'text-anchor="middle" aria-hidden="true" focusable="false">' + "".join(parts) + "</svg>"
-                  f"<figcaption>{escape(caption)}</figcaption>{table}</figure>")
+                  f"<figcaption>{escape(caption)}</figcaption></figure>{table}")
 
 
 # ---------------------------------------------------------------- Jinja

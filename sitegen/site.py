@@ -206,13 +206,14 @@ def word_verdicts(names, people: frozenset, cache_dir=None) -> dict:
 
 def shown_tags(articles, config, people: frozenset) -> dict:
     """Return article path -> the tags its pages show and link: words (see is_word), not a
-    quoted name's fragment in its headline, with at least config.tag_min_articles articles;
-    none when the tags taxonomy is off."""
+    quoted name's fragment in its headline, not its own district or topic (they have their
+    pages), with at least config.tag_min_articles articles; none when the tags taxonomy is off."""
     if not config.taxonomy_on("tags"):
         return {a.path: () for a in articles}
     verdicts = word_verdicts(sorted({t for a in articles for t in a.tags}), people,
                              getattr(config, "cache_dir", None))
-    kept = {a.path: tuple(t for t in dict.fromkeys(a.tags) if verdicts[t] and not fragment_of_title(t, a.title))
+    kept = {a.path: tuple(t for t in dict.fromkeys(a.tags) if verdicts[t] and t != a.district and t not in a.topics
+                          and not fragment_of_title(t, a.title))
             for a in articles}
     counts = Counter(t for tags in kept.values() for t in tags)
     least = max(1, int(getattr(config, "tag_min_articles", 2)))
