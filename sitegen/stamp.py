@@ -15,7 +15,7 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The installed segmenter and pinyin packages: the search index and slugs hold their data.
-_LIBRARIES = ("rjieba", "jieba", "pypinyin", "jinja2", "markdown")
+_LIBRARIES = ("rjieba", "jieba", "pypinyin", "jinja2", "markdown", "nh3")
 
 
 def _package_files() -> list[tuple[str, int, int]]:
