@@ -97,7 +97,7 @@ def run_vnu(paths: list[Path]) -> list[dict]:
     try:
         messages = json.loads(result.stderr or result.stdout)["messages"]
     except (ValueError, KeyError):
-        raise SystemExit(f"audit: vnu gave no JSON (exit {result.returncode}):\n{result.stderr[-2000:]}")
+        raise SystemExit(f"audit: vnu gave no JSON (exit {result.returncode}):\n{result.stderr[-2000:]}") from None
     return [m for m in messages if m.get("type") != "info"]
 
 
@@ -341,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
                     cells.append(value)
                 print(f"{name:<9} {cells[0]:>11} {cells[1]:>13} {cells[2]:>14} {cells[3]:>5}  {path}")
             print("(! under the bar; * " + "; ".join(f"{p} {c}: {w}" for (p, c), w in EXEMPT.items()) + ")")
-            for name, cid, label, value, exempt, lines in details:
+            for name, _cid, label, value, exempt, lines in details:
                 print(f"\n-- {name} · {label} {value}" + (f" ({exempt})" if exempt else ""))
                 for line in lines:
                     print("  " + line)

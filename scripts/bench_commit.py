@@ -121,7 +121,7 @@ def main() -> int:
             if not corpus_from_benchmark(root, args.articles, env):
                 corpus_here(root, args.articles, env)
         copy_site_files(root)
-        import compileall   # the package's bytecode, as a user's first run writes it
+        import compileall  # the package's bytecode, as a user's first run writes it
         compileall.compile_dir(str(REPO / "sitegen"), quiet=1)
         config = default_config(root)
         files = sorted(config.content_dir.rglob("*.md"))

@@ -225,7 +225,8 @@ def build(nbs: dict[str, list[str]]) -> dict:
         places: list[dict] = []
         seen: set[str] = set()
 
-        def add(pname: str, kind: str, aliases: list[str], parent: str | None) -> None:
+        def add(pname: str, kind: str, aliases: list[str], parent: str | None,
+                seen: set[str] = seen, places: list[dict] = places) -> None:
             if pname in seen:
                 return
             seen.add(pname)

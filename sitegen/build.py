@@ -17,9 +17,9 @@ import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 from .cache import read_pickle, write_bytes, write_pickle
 from .config import ARTICLE_LOSS_LIMIT

@@ -79,8 +79,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     """Scaffold a new site: sitegen.toml, content/ and raw/ (and the theme's templates, if asked)."""
-    from .theme import THEME_STATIC, THEME_TEMPLATES
     from .config import CONFIG_FILE, SCAFFOLD
+    from .theme import THEME_STATIC, THEME_TEMPLATES
 
     target = Path(args.dir)
     if target.exists() and any(target.iterdir()) and not args.force:

@@ -15,16 +15,16 @@ import logging
 import os
 import pickle
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Callable
 
 from .cache import write_pickle
-from .stamp import package_stamp
 from .errors import SitegenError
 from .frontmatter import parse_article, read_text
 from .model import Article
 from .parallel import chunks, fan_out, shared, worker_count
+from .stamp import package_stamp
 
 log = logging.getLogger(__name__)
 CACHE_NAME = "articles"        # a folder of SHARDS pickles

@@ -44,7 +44,7 @@ _PART_AT = re.compile(
     rf"(?={_OUTLET}\s*(?:全媒体|新媒体|融媒体|首席|见习|摄影)?(?:记者|通讯员|实习生)\s*/?\s*{_NAME})")
 
 
-def _role_part_credits(folded: str) -> "Credits | None":
+def _role_part_credits(folded: str) -> Credits | None:
     """Credits of a byline whose parts (文, 图, 作者) each carry an outlet or a role, or None."""
     marks = list(_PART_AT.finditer(folded))
     if not marks or marks[0].start() != 0 or len(folded) > 80:
@@ -63,7 +63,7 @@ def _role_part_credits(folded: str) -> "Credits | None":
     return total
 
 
-def _author_credits(folded: str) -> "Credits | None":
+def _author_credits(folded: str) -> Credits | None:
     """Credits of a 文/图 or 作者 byline (the whole line), or None: writers are reporters, picture makers photographers."""
     folded = folded.strip()
     match = _MARKED_AUTHOR.match(folded)
@@ -98,7 +98,7 @@ class Credits:
     photographers: tuple[str, ...] = ()
     others: tuple[str, ...] = ()
 
-    def merge(self, other: "Credits") -> "Credits":
+    def merge(self, other: Credits) -> Credits:
         """Return the union of two credit sets, keeping first-seen order."""
         def union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
             return tuple(dict.fromkeys(a + b))

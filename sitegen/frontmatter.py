@@ -7,9 +7,8 @@ import re
 from pathlib import Path
 
 from .errors import SitegenError
+from .model import CONTRACT_FIELDS, DATE_PRECISIONS, DATE_SOURCES, KINDS, LIST_FIELDS, OPTIONAL_FIELDS, Article
 from .names import resolve_district, resolve_topic
-from .model import (CONTRACT_FIELDS, DATE_PRECISIONS, DATE_SOURCES, KINDS, LIST_FIELDS,
-                    OPTIONAL_FIELDS, Article)
 
 
 def load_yaml(text: str) -> object:

@@ -115,7 +115,7 @@ def _parse(data: dict) -> Gazetteer:
     return Gazetteer(city, tuple(districts), tuple(places), index, pattern)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_gazetteer(path: Path | str | None = None) -> Gazetteer:
     """Load (once) the gazetteer shipped in ``sitegen/data``, or the one at *path*."""
     source = Path(path) if path else DATA_FILE

@@ -33,8 +33,17 @@ from .dumps import Dump, find_dumps, read_dump
 from .errors import SitegenError
 from .frontmatter import read_article, render_article
 from .gazetteer import Gazetteer, canonical_name, find_places, load_gazetteer
-from .metadata import (IssueDate, choose_district, choose_kind, choose_tags, choose_topics,
-                       date_from_filename, date_from_lines, load_taxonomy, title_from_text)
+from .metadata import (
+    IssueDate,
+    choose_district,
+    choose_kind,
+    choose_tags,
+    choose_topics,
+    date_from_filename,
+    date_from_lines,
+    load_taxonomy,
+    title_from_text,
+)
 from .model import Article
 from .segment import Page, ParsedArticle, label_page, segment, unaccounted_lines
 from .text import add_words, fold, slugify, squeeze

@@ -18,7 +18,7 @@ TAXONOMY_FILE = Path(__file__).resolve().parent / "data" / "taxonomy.yaml"
 _SUFFIXES = ("区", "市", "县")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_taxonomy_entries(path: Path | None = None) -> tuple[dict, ...]:
     """Return the taxonomy's entries (name, slug, keywords), or raise SitegenError naming
     the file and line of the first problem: a broken taxonomy must stop the build, never
@@ -58,7 +58,7 @@ def _line_of_entry(path: Path, number: int) -> int | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _districts() -> tuple[dict[str, str], tuple[str, ...]]:
     """Return (folded surface form -> canonical district, every canonical district name)."""
     from .gazetteer import load_gazetteer

@@ -13,7 +13,7 @@ import collections
 import itertools
 import operator
 import re
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .text import SEARCH_HAN_RANGES, SEARCH_HAN_RUN, fold, fold_table
 

@@ -8,18 +8,26 @@ from __future__ import annotations
 import functools
 import re
 import traceback
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
-from jinja2 import (Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
-                    TemplateSyntaxError, pass_context, select_autoescape)
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    pass_context,
+    select_autoescape,
+)
 from markupsafe import Markup, escape
 
 from .errors import SitegenError
 from .model import Article
-from .theme import template_dirs
 from .site import Page, SiteModel, people_of
+from .theme import template_dirs
 
 READ_CHARS_PER_MINUTE = 400
 # The main menu when sitegen.toml names none: (name, path under the site root).
@@ -92,7 +100,7 @@ def _make_markdown():
 
         def run(self, root):
             previous = None
-            for index, el in enumerate(list(root)):
+            for el in list(root):
                 tag = el.tag
                 if tag == "h1" or tag in ("h5", "h6"):
                     el.tag = "h2" if tag == "h1" else "h4"
@@ -287,7 +295,7 @@ def plain_paragraphs(body: str) -> list[str]:
 
 def _plain_paragraphs(body: str) -> Iterator[str]:
     first_found = False
-    for index, block in enumerate(_blocks(body)):
+    for block in _blocks(body):
         first = block.lstrip()
         if first.startswith(("#", ">", "|", "```", "    ")) or _CAPTION.match(first) or _MD_LIST.match(first):
             continue
@@ -598,9 +606,9 @@ class Renderer:
             locs = "".join(f"<url><loc>{_xml_text(self.absolute(u))}</loc></url>\n" for u in page.context["urls"])
             return ('<?xml version="1.0" encoding="UTF-8"?>\n'
                     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-                    f"{locs}</urlset>\n").encode("utf-8")
+                    f"{locs}</urlset>\n").encode()
         if page.template == "robots":
-            return f"User-agent: *\nAllow: /\nSitemap: {self.absolute('sitemap.xml')}\n".encode("utf-8")
+            return f"User-agent: *\nAllow: /\nSitemap: {self.absolute('sitemap.xml')}\n".encode()
         try:
             return self._render_template(page)
         except TemplateError as exc:

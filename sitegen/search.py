@@ -24,16 +24,26 @@ import math
 import os
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from .cache import read_pickle, write_bytes
 from .config import Config
 from .model import Article
 from .postings import decode_postings, encode_postings, join_runs, shorter
-from .text import (SEARCH_HAN_RUN, add_words, fold, fold_table, is_search_cjk, search_runs, search_token_set,
-                   search_tokens, segmenter, words)
+from .text import (
+    SEARCH_HAN_RUN,
+    add_words,
+    fold,
+    fold_table,
+    is_search_cjk,
+    search_runs,
+    search_token_set,
+    search_tokens,
+    segmenter,
+    words,
+)
 
 FORMAT_VERSION = 1
 # Aim for shards of about this many bytes before gzip (≈ 5–8 KB gzipped).
@@ -74,7 +84,7 @@ def plain_text(markdown: str) -> str:
 
 
 def _pinyin(word: str, plain: dict[str, str] | None = None,
-            table: "PinyinTable | None" = None) -> tuple[str, str]:
+            table: PinyinTable | None = None) -> tuple[str, str]:
     """Return the full pinyin and the initials of *word* ("" when it has no pinyin).
 
     A word whose every character is in *plain* (`_plain_readings`) reads as its characters do;
@@ -245,10 +255,11 @@ class PinyinTable:
 def _toneless():
     """Return pypinyin's toneless form of a syllable, ü as v (cached)."""
     import functools
+
     from pypinyin import Style
     from pypinyin.style import convert
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def toneless(syllable: str) -> str:
         return convert(syllable, Style.NORMAL, True).lower().replace("ü", "v")
     return toneless
@@ -430,7 +441,7 @@ class InputStore:
 
 def _js(name: str, data: object) -> bytes:
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return f"window.__sitegenSearch.load({json.dumps(name)},{payload});\n".encode("utf-8")
+    return f"window.__sitegenSearch.load({json.dumps(name)},{payload});\n".encode()
 
 
 _JS_LOAD = re.compile(r'window\.__sitegenSearch\.load\("[^"]*",(.*)\);\n', re.S)
@@ -613,12 +624,12 @@ class SearchIndex:
 def _version(digests: dict[str, str]) -> str:
     h = hashlib.blake2b(digest_size=8)
     for path in sorted(digests):
-        h.update(f"{path}\0{digests[path]}\n".encode("utf-8"))
+        h.update(f"{path}\0{digests[path]}\n".encode())
     return h.hexdigest()
 
 
 def _file_digest(data: bytes) -> str:
-    from .writer import digest   # the output manifest's digest, so the two can be compared
+    from .writer import digest  # the output manifest's digest, so the two can be compared
 
     return digest(data)
 
@@ -769,7 +780,7 @@ def build_search_index(articles: Sequence[Article], config: Config, *,
 
 
 def full_search_index(docs: Documents, config: Config, districts: dict[str, str] | None = None,
-                      previous: "PreviousIndex | None" = None) -> SearchIndex:
+                      previous: PreviousIndex | None = None) -> SearchIndex:
     """Index every document; reuse the pinyin readings of the *previous* index, if any."""
     districts = _load_districts() if districts is None else districts
     code = _code_digest(districts, _teach_place_names())
@@ -803,7 +814,7 @@ def full_search_index(docs: Documents, config: Config, districts: dict[str, str]
 
 
 def load_previous_index(config: Config, out_dir: Path,
-                        districts: dict[str, str] | None = None) -> "PreviousIndex | None":
+                        districts: dict[str, str] | None = None) -> PreviousIndex | None:
     """Return the index state the last build saved, when this code made it, with jieba
     loaded; else None.  It needs no article: a build loads it while it reads the content."""
     cache_dir = getattr(config, "cache_dir", None)

@@ -12,8 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .credits import (Credits, credits_in_caption, is_credit_line, parse_credit_text, split_byline,
-                      split_caption_credit)
+from .credits import Credits, credits_in_caption, is_credit_line, parse_credit_text, split_byline, split_caption_credit
 from .text import fold, squeeze
 
 _SENTENCE_END = tuple("。！？!?…；;:：，,、")
@@ -865,7 +864,7 @@ def _reattach_floating_captions(floating, articles: list[ParsedArticle]) -> None
         if len(grams) < 3:
             continue
 
-        def score(article: ParsedArticle) -> int:
+        def score(article: ParsedArticle, grams: set = grams) -> int:
             text = "".join([article.title or ""] + [t for k, t in article.body if k in ("para", "subhead")])
             return sum(1 for g in grams if g in text)
         if score(owner) > 0:

@@ -34,11 +34,11 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
 from .config import Config
@@ -52,11 +52,11 @@ ARM_TIMEOUT_S = 10.0     # longest wait for the file watcher before serving anyw
 OVERLAY_MAX_ITEMS = 20   # errors listed in the overlay; the terminal has them all
 
 RELOAD_SCRIPT = """<script id="__sitegen-reload">(function(){
-if(!window.EventSource)return;var es=new EventSource("%s");var gen=null;
+if(!window.EventSource)return;var es=new EventSource("EVENTS_PATH");var gen=null;
 es.addEventListener("hello",function(e){var g=JSON.parse(e.data).generation;
 if(gen!==null&&g!==gen){location.reload();}gen=g;});
 es.addEventListener("reload",function(e){location.reload();});
-})();</script>""" % EVENTS_PATH
+})();</script>""".replace("EVENTS_PATH", EVENTS_PATH)
 
 # The error panel: inline styles only (the site's stylesheet must not undo it), a bottom
 # sheet no wider than the screen that wraps long file names, and a close button that leaves
@@ -381,7 +381,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     server_version = "sitegen-preview"
     protocol_version = "HTTP/1.1"
-    server: "PreviewHTTPServer"
+    server: PreviewHTTPServer
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         if self.server.quiet:
@@ -479,7 +479,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             send("hello", {"generation": seen, "error": error})
             while True:
                 with state.cond:
-                    state.cond.wait_for(lambda: state.generation != seen or state.closing,
+                    state.cond.wait_for(lambda seen=seen: state.generation != seen or state.closing,
                                         timeout=HEARTBEAT_S)
                     if state.closing:
                         return
@@ -546,7 +546,7 @@ class PreviewServer:
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}/"
 
-    def start(self) -> "PreviewServer":
+    def start(self) -> PreviewServer:
         """Arm the watcher, build, then serve: any edit saved once the server answers (or
         during the first build) is seen, where arming after serving lost the early ones.
 
@@ -571,7 +571,7 @@ class PreviewServer:
         if self._thread:
             self._thread.join(5)
 
-    def __enter__(self) -> "PreviewServer":
+    def __enter__(self) -> PreviewServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

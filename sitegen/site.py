@@ -15,8 +15,8 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from .errors import SitegenError
 from .model import Article
@@ -54,7 +54,7 @@ class SiteModel:
     flagged: frozenset = frozenset()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _gazetteer():
     from . import gazetteer
     return gazetteer, gazetteer.load_gazetteer()
@@ -139,7 +139,7 @@ def is_word(name: str, people: frozenset = frozenset(), places: frozenset | None
         places = _place_names()
     if name in places:
         return True
-    import rjieba      # the dictionary jieba-rs embeds: the one the importer's keywords came from
+    import rjieba  # the dictionary jieba-rs embeds: the one the importer's keywords came from
     if rjieba.has_word(name):
         return True
     pieces = [p for p in rjieba.cut(name) if p.strip()]

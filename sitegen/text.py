@@ -16,8 +16,6 @@ import re
 import unicodedata
 from pathlib import Path
 
-
-
 # Chinese punctuation that NFKC leaves alone (or folds to several characters).
 _PUNCT = {
     "，": ",", "。": ".", "、": ",", "；": ";", "：": ":", "？": "?", "！": "!",
@@ -121,7 +119,7 @@ def segmenter():
     return rjieba.cut
 
 
-def add_words(words: "list[str] | set[str] | tuple[str, ...]") -> None:
+def add_words(words: list[str] | set[str] | tuple[str, ...]) -> None:
     """Teach jieba words it must not split (place names, for instance)."""
     _USER_WORDS.update(w for w in words if w)
 

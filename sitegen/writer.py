@@ -34,9 +34,9 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from .cache import write_bytes
 from .errors import SitegenError

@@ -7,11 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from _buildkit import GOLDEN, build, edit_article, make_config, tree
 
 from sitegen.check import check_site
-
-import sitegen.render
-from _buildkit import GOLDEN, build, edit_article, make_config, tree
 
 ARTICLE = "lusong/lusong-anquan-yanlian/index.html"
 

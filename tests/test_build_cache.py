@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from _buildkit import TODAY, edit_article, make_config
 
 import sitegen.content
 from sitegen.content import load_content
-
-from _buildkit import TODAY, edit_article, make_config
-
 
 
 def test_parse_cache_follows_edits_removals_and_damage(tmp_path):
@@ -43,6 +41,7 @@ def test_parallel_parse_matches_serial(tmp_path, monkeypatch):
 
 def test_one_output_path_twice_is_refused_with_staged_files(tmp_path):
     import pytest
+
     from sitegen.errors import SitegenError
     from sitegen.writer import begin_stage, stage_files, write_site
     out = tmp_path / "out"

@@ -10,15 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from _buildkit import ROOT, assert_like_clean, build, edit_article, make_config, make_config_with_templates, tree
 
 import sitegen.render
 import sitegen.writer
 from sitegen.errors import SitegenError
 from sitegen.writer import write_site
-
-from _buildkit import (ROOT, assert_like_clean, build, edit_article, make_config,
-                       make_config_with_templates, tree)
-
 
 
 def test_no_change_writes_nothing(tmp_path):

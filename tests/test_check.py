@@ -6,10 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from _buildkit import ROOT, build, make_config
 
 from sitegen.check import check_site
-
-from _buildkit import ROOT, build, make_config
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from _buildkit import FIXTURE, ROOT
 
 from sitegen.config import default_config, documented_keys
 from sitegen.errors import SitegenError
-
-from _buildkit import FIXTURE, ROOT
 
 SITE_TOML = '''title = "测试站"
 description = "测试用的站点"

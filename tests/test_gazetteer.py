@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 
 from sitegen.gazetteer import (
-    DATA_FILE, canonical_name, district_of, find_places, load_gazetteer, slug_of_district,
+    DATA_FILE,
+    canonical_name,
+    district_of,
+    find_places,
+    load_gazetteer,
+    slug_of_district,
 )
 from sitegen.text import fold
 

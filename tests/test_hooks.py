@@ -9,11 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+from _workflow_project import REPO, TODAY, article, find_page, make_project, write_article
 
 from sitegen.errors import SitegenError
 from sitegen.hooks import SENTINEL, hook_path, install_hook, uninstall_hook
-
-from _workflow_project import REPO, TODAY, article, find_page, make_project, write_article
 
 if shutil.which("git") is None:  # pragma: no cover - reported, not silent
     pytest.skip("git is not installed", allow_module_level=True)

@@ -17,11 +17,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from _buildkit import ROOT, build, make_config
 
 from sitegen.config import default_config
 from sitegen.importer import run_import
-
-from _buildkit import ROOT, build, make_config
 
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")

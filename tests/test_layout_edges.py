@@ -13,11 +13,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from _buildkit import assert_like_clean, build, clean_tree, edit_article, make_config, make_config_with_templates, tree
 
 import sitegen.layout
-
-from _buildkit import (assert_like_clean, build, clean_tree, edit_article, make_config,
-                       make_config_with_templates, tree)
 
 
 def rebuild_like_clean(tmp_path: Path, config, *, from_layout: bool) -> None:
@@ -299,8 +297,8 @@ def data_copy(tmp_path, monkeypatch):
 def _forget_gazetteer():
     """Drop the per-process gazetteer caches: as if each build were a new `sitegen build`."""
     import sitegen.gazetteer
-    import sitegen.site
     import sitegen.names
+    import sitegen.site
     import sitegen.stamp
     sitegen.gazetteer.load_gazetteer.cache_clear()
     sitegen.site._gazetteer.cache_clear()

@@ -8,8 +8,14 @@ from pathlib import Path
 import pytest
 
 from sitegen.model import Article
-from sitegen.render import (ALLOWED_TAGS, body_without_byline, markdown_to_html, plain_paragraphs, split_byline,
-                            summarize)
+from sitegen.render import (
+    ALLOWED_TAGS,
+    body_without_byline,
+    markdown_to_html,
+    plain_paragraphs,
+    split_byline,
+    summarize,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

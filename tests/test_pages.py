@@ -9,12 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from _buildkit import ROOT, assert_like_clean, build, edit_article, make_config
 
 from sitegen.config import MenuItem
 from sitegen.render import page_numbers
 from sitegen.site import fragment_of_title, is_word
-
-from _buildkit import ROOT, assert_like_clean, build, edit_article, make_config
 
 BASE = "https://news.example.cn/digest/"
 

@@ -7,11 +7,10 @@ import os
 import signal
 
 import pytest
+from _buildkit import build, edit_article, make_config, tree
 
 from sitegen.errors import SitegenError
 from sitegen.parallel import Background, WorkerFailed, chunks, fan_out, shared
-
-from _buildkit import build, edit_article, make_config, tree
 
 
 def _square(n: int) -> int:

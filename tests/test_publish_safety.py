@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from _buildkit import ROOT, assert_like_clean, build, edit_article, make_config, make_config_with_templates, tree
 
 

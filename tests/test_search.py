@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 import re
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from search_fixture import fixture_articles  # noqa: E402
+
 from sitegen.config import default_config  # noqa: E402
 from sitegen.postings import decode_postings, encode_number, encode_postings  # noqa: E402
 from sitegen.search import build_search_files, build_search_index, key_hash, shard_name  # noqa: E402
@@ -159,7 +161,8 @@ def test_incremental_refuses_a_changed_output(tmp_path):
 
 
 def test_token_set_is_the_set_of_tokens():
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     from sitegen.text import search_token_set, search_tokens
 
@@ -203,7 +206,8 @@ def _real_documents() -> list[tuple]:
 def test_bulk_postings_give_each_document_its_own_tokens(monkeypatch):
     """The numpy path over batches of documents finds, for every document, exactly the keys
     and pinyin words that doc_tokens finds in it alone: real articles, and odd text."""
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     import sitegen.postings
     from sitegen.search import PINYIN_MAX_CHARS
@@ -228,7 +232,6 @@ def test_bulk_postings_give_each_document_its_own_tokens(monkeypatch):
 
 
 def test_parallel_postings_equal_serial(tmp_path, monkeypatch):
-    import sitegen.search
 
     articles = fixture_articles()
     config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "serial", parallel_from=10 ** 9)
@@ -312,6 +315,7 @@ def test_the_pinyin_table_reads_jieba_words_as_pypinyin_does(pinyin_table):
     # Every 25th word of jieba's dictionary that can get pinyin keys (about 13,000; all 335,000
     # agreed when the table was written), read by the table and by pypinyin.
     import jieba
+
     from sitegen.search import _pinyin
     from sitegen.text import SEARCH_HAN_RUN
 

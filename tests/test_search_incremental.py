@@ -9,7 +9,6 @@ from pathlib import Path
 from _buildkit import assert_like_clean, build, edit_article, make_config, tree
 
 
-
 def _search(folder: Path) -> dict:
     return {p: data for p, data in tree(folder).items() if str(p).startswith("search/")}
 

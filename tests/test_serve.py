@@ -13,12 +13,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from _workflow_project import TODAY, all_html, article, find_page, make_project, write_article
 
 from sitegen.config import default_config
-from sitegen.serve import (EVENTS_PATH, PreviewServer, Refused, inject, preview_config,
-                           resolve_request_path, SiteState)
-
-from _workflow_project import TODAY, all_html, article, find_page, make_project, write_article
+from sitegen.serve import EVENTS_PATH, PreviewServer, Refused, SiteState, inject, preview_config, resolve_request_path
 
 pytest.importorskip("sitegen.build", reason="sitegen.build (the build helper's module) is "
                     "not there yet: the serve tests need the real build")
@@ -357,7 +355,6 @@ def test_error_overlay_is_chinese_and_fits_a_360px_phone(preview):
     from playwright.sync_api import sync_playwright
 
     url = preview.url.rstrip("/") + article_page(preview, "wf-test-1")
-    gen = preview.state.generation
     long_name = "shifengqu-zhongxiaoqiye-gonggongfuwu-pingtai-shangxian-youhua-yingshang-huanjing.md"
     (preview.config.content_dir / long_name).write_text("---\ntitle: [未闭合\n---\n正文\n",
                                                         encoding="utf-8")
