@@ -1,12 +1,12 @@
-"""`sitegen build`: load → plan (a new site model, or the saved layout) → render only what
+"""`sitegen build`: load → plan (a new site model, or the page store) → render only what
 changed, beside the search stage in a forked process → write.
 
 The cache folder (config.cache_dir, git-ignored) keeps, between processes:
   articles/         parsed articles keyed by (path, mtime_ns, size)          (sitegen/content.py)
-  layout.sqlite     every page, its digest and the articles it shows         (sitegen/layout.py)
+  pages.sqlite      every page, its digest and the articles it shows     (sitegen/page_store.py)
   summaries.pickle  the digest of each text's summary                        (sitegen/plan.py)
   related.pickle, slugs.pickle, jinja/   related articles, pinyin slugs, compiled templates
-  state.json        the fingerprint of every input of the last build, and its errors
+  state.json        the fingerprint of every input of the last build, and its errors (LAST_BUILD_FILE)
   outputs.json      digest of every output file;  changed.txt  the files the last build changed"""
 
 from __future__ import annotations
@@ -17,18 +17,27 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from .cache import read_pickle, write_bytes, write_pickle
-from .config import ARTICLE_LOSS_LIMIT
+from .config import ARTICLE_LOSS_LIMIT, Config
 from .errors import SitegenError
 from .parallel import Background, Channel, WorkerFailed, can_fork, chunks, fan_out, shared, worker_count
 from .stamp import package_stamp
 
+if TYPE_CHECKING:
+    from .content import Library
+    from .model import Article
+    from .page_store import PageStore, SavedPage
+    from .plan import RoleDigests
+    from .search import Documents, SearchIndex
+    from .site import Page, PageKind, SiteModel
+
 log = logging.getLogger(__name__)
-STATE = "state.json"
+LAST_BUILD_FILE = "state.json"    # the last build's input fingerprint, errors and warnings
 SITE_RECORD = ".sitegen.json"     # in the output folder: what the published site holds
 
 
@@ -36,16 +45,16 @@ SITE_RECORD = ".sitegen.json"     # in the output folder: what the published sit
 class BuildReport:
     """What a build did, for the terminal and for tests."""
 
-    pages: Counter = field(default_factory=Counter)     # pages per kind in the site
-    rendered: Counter = field(default_factory=Counter)  # pages re-rendered this time, per kind
-    times: dict = field(default_factory=dict)           # stage -> seconds
-    warnings: list = field(default_factory=list)
-    errors: list = field(default_factory=list)          # "file:line: message"
-    changed: list = field(default_factory=list)         # output files written or removed
+    pages: Counter[str] = field(default_factory=Counter)     # pages per kind in the site
+    rendered: Counter[str] = field(default_factory=Counter)  # pages re-rendered this time, per kind
+    times: dict[str, float] = field(default_factory=dict)    # stage -> seconds
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)          # "file:line: message"
+    changed: list[str] = field(default_factory=list)         # output files written or removed
     articles: int = 0
     skipped_unchanged: bool = False
     failed: bool = False            # errors stopped it: the output folder was left as it was
-    from_layout: bool = False       # planned from the saved layout: only article bodies changed
+    from_layout: bool = False       # planned from the page store: only article bodies changed
 
     def summary(self) -> str:
         """Return the report shown on the terminal."""
@@ -58,7 +67,7 @@ class BuildReport:
             total = sum(self.pages.values())
             lines.append(f"build: {self.articles} articles, {total} pages, "
                          f"{sum(self.rendered.values())} rendered, {len(self.changed)} files changed"
-                         + (" (only article bodies changed: planned from the saved layout)" if self.from_layout else ""))
+                         + (" (only article bodies changed: planned from the saved pages)" if self.from_layout else ""))
             for kind in sorted(self.pages):
                 lines.append(f"  {kind:<10} {self.pages[kind]:>6} pages ({self.rendered.get(kind, 0)} rendered)")
         lines.append("  time: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.times.items()))
@@ -69,7 +78,7 @@ class BuildReport:
         return "\n".join(lines)
 
 
-def _stat_tree(folder: Path) -> list:
+def _stat_tree(folder: Path) -> list[tuple[str, int, int]]:
     out = []
     if folder.is_dir():
         for dirpath, dirnames, filenames in os.walk(folder):
@@ -81,14 +90,14 @@ def _stat_tree(folder: Path) -> list:
     return out
 
 
-def _settings(config, today: str) -> str:
+def _settings(config: Config, today: str) -> str:
     """Every setting a page can show (sitegen.toml and flags), as one string to digest."""
     return repr((config.base_url, config.site_title, config.site_description, config.language, config.timezone,
                  config.per_page, config.feed_items, config.tag_min_articles, config.taxonomies, config.menu,
                  config.compress, config.preview, today, str(config.content_dir.name)))
 
 
-def _fingerprint(config, content_stats: list, today: str) -> dict[str, str]:
+def _fingerprint(config: Config, content_stats: list[tuple[str, int, int]], today: str) -> dict[str, str]:
     """Return a digest of each kind of input a build reads: equal to the last build's, nothing
     needs doing; a differing one is named in the log (-v)."""
     from .theme import static_files, template_dirs
@@ -99,7 +108,7 @@ def _fingerprint(config, content_stats: list, today: str) -> dict[str, str]:
     return {name: hashlib.sha1(repr(part).encode()).hexdigest() for name, part in parts.items()}
 
 
-def _env_digest(config, today: str) -> str:
+def _env_digest(config: Config, today: str) -> str:
     """Digest what every page depends on besides its articles: templates, settings, code and
     its data (district and topic slugs)."""
     h = hashlib.sha1(_settings(config, today).encode())
@@ -112,7 +121,7 @@ def _env_digest(config, today: str) -> str:
     return h.hexdigest()
 
 
-def _static_files(config) -> list:
+def _static_files(config: Config) -> list[tuple[str, bytes]]:
     from .theme import static_files
     return [("static/" + rel, path.read_bytes()) for rel, path in static_files(config).items()]
 
@@ -127,30 +136,34 @@ class _SearchStage:
     does it, holding the articles without copying them.  Off with `search = false` in
     sitegen.toml's [build] table (benchmarks of the build stage alone, tests of other stages)."""
 
-    def __init__(self, config, cache_dir: Path) -> None:
+    def __init__(self, config: Config, cache_dir: Path) -> None:
         from .parallel import can_fork
-        from .search import STATE_FILE
+        from .search import SEARCH_STATE_FILE
 
         self.config = config
         self.skip = not config.search
         self.job: Background | None = None
         self.patching = False
-        self.start_whole = None
-        self.docs = self.heads = None
-        if not self.skip and (cache_dir / STATE_FILE).is_file() and Path(config.out_dir).is_dir() and can_fork():
+        self.start_whole: Callable[[], Background] | None = None
+        self.docs: Documents | None = None
+        self.heads: list[tuple] | None = None
+        if not self.skip and (cache_dir / SEARCH_STATE_FILE).is_file() and Path(config.out_dir).is_dir() and can_fork():
             self.job = Background(lambda channel: _patch_search(config, cache_dir, channel), "search", talk=True)
 
-    def start(self, articles, url_of, digest_of, published: dict, staging: Path | None) -> None:
+    def start(self, articles: Sequence[Article], url_of: Callable[[Article], str], digest_of: Callable[[Article], str],
+              published: dict[str, str], staging: Path | None) -> None:
         """Send the process that loaded the last index the documents' digests, or start
         building a whole new index; a whole new index is written into *staging* there, beside
         the rendering, instead of by the writer.  Call `go_on` next."""
         if self.skip:
             return
-        self.start_whole = lambda: Background(lambda: _whole_search(articles, self.config, url_of, digest_of,
-                                                                 published, staging), "search")
+        def start_whole() -> Background:
+            return Background(lambda: _whole_search(articles, self.config, url_of, digest_of, published, staging),
+                              "search")
+        self.start_whole = start_whole
         if self.job is None:
             log.info("search: no last index to patch: indexing all")
-            self.job = self.start_whole()
+            self.job = start_whole()
             return
         from .search import Documents
         self.docs = Documents(articles, url_of, digest_of)
@@ -160,9 +173,9 @@ class _SearchStage:
     def go_on(self) -> None:
         """Send the inputs of the documents the patch needs, or start building a whole new
         index when it can't patch (so the process compares digests while the build plans)."""
-        if self.heads is None:        # nothing sent, or already gone on
-            return
-        wanted = self.job.answer()
+        if self.heads is None or self.job is None or self.docs is None or self.start_whole is None:
+            return      # nothing sent, or already gone on
+        wanted = cast("list[int] | None", self.job.answer())
         if wanted is not None:
             log.info("search: patching the last index (%d document(s) to index again)", len(wanted))
             self.job.ask({n: self.docs[n] for n in wanted}, answered=False)
@@ -173,13 +186,13 @@ class _SearchStage:
             self.job = self.start_whole()
         self.docs = self.heads = None
 
-    def result(self) -> tuple:
+    def result(self) -> tuple[SearchIndex | None, str | None]:
         """Wait for (the SearchIndex or None, an error message or None)."""
         if self.job is None:
             return None, None
         self.go_on()
         index, error = self.job.result()
-        if self.patching and index is None and error is None:
+        if self.patching and index is None and error is None and self.start_whole is not None:
             self.patching = False           # the last index was not usable: build a whole one
             self.job = self.start_whole()
             index, error = self.job.result()
@@ -190,27 +203,28 @@ class _SearchStage:
             self.job.stop()
 
 
-def _patch_search(config, cache_dir: Path, channel: Channel):
+def _patch_search(config: Config, cache_dir: Path, channel: Channel) -> SearchIndex | None:
     """In the forked process: load the last index, then patch it for the build's documents;
     None when it must be built whole."""
     from .search import load_previous_index
-    from .writer import load_manifest
+    from .writer import load_output_manifest
 
     previous = load_previous_index(config, Path(config.out_dir))
-    manifest = load_manifest(cache_dir) if previous is not None else {}
-    heads, trusted = channel.recv()
+    manifest = load_output_manifest(cache_dir) if previous is not None else {}
+    heads, trusted = cast("tuple[list[tuple], bool]", channel.recv())
     if previous is None:
         channel.answer(None)
         return None
     try:
         wanted = previous.wanted(heads, manifest if trusted else {})
         channel.answer(wanted)
-        return previous.patch(heads, channel.recv()) if wanted is not None else None
+        return previous.patch(heads, cast("dict[int, tuple]", channel.recv())) if wanted is not None else None
     finally:
         previous.close()
 
 
-def _whole_search(articles, config, url_of, digest_of, published: dict, staging: Path | None):
+def _whole_search(articles: Sequence[Article], config: Config, url_of: Callable[[Article], str],
+                  digest_of: Callable[[Article], str], published: dict[str, str], staging: Path | None) -> SearchIndex:
     """In the forked process: the search index, written into *staging* when the whole index is new."""
     from .search import build_search_index
     from .writer import stage_files
@@ -221,13 +235,13 @@ def _whole_search(articles, config, url_of, digest_of, published: dict, staging:
     return index
 
 
-def _with_search_version(page, version: str):
+def _with_search_version(page: Page, version: str) -> Page:
     """Give the search page the index version: its script adds it to every index URL, so a
     browser never mixes files of two builds, and only that page changes with the index."""
     return replace(page, context={**page.context, "search_version": version})
 
 
-def build_site(config, *, today: str | None = None) -> BuildReport:
+def build_site(config: Config, *, today: str | None = None) -> BuildReport:
     """Build config.content_dir into config.out_dir; return the report (errors → exit non-zero)."""
     import gc
     # A build allocates a few hundred thousand long-lived objects and almost no cycles: the
@@ -251,7 +265,7 @@ class BuildFailed(Exception):
         self.report = report
 
 
-def _refuse(report: BuildReport, cache_dir: Path, staging: Path | None, out_dir: Path) -> None:
+def _refuse(report: BuildReport, cache_dir: Path, staging: Path | None, out_dir: Path) -> NoReturn:
     """Stop a build that found errors before it writes anything to the output folder, which
     is then exactly as the last good build left it (a preview build goes on instead)."""
     from .writer import discard
@@ -262,7 +276,7 @@ def _refuse(report: BuildReport, cache_dir: Path, staging: Path | None, out_dir:
     raise BuildFailed(report)
 
 
-def _content_errors(config, stats: list) -> list[str]:
+def _content_errors(config: Config, stats: list[tuple[str, int, int]]) -> list[str]:
     """A missing or empty content folder builds an empty site, which a publish with
     `rsync --delete` would put in place of the live one."""
     folder = Path(config.content_dir)
@@ -275,7 +289,7 @@ def _content_errors(config, stats: list) -> list[str]:
     return []
 
 
-def read_site_record(out_dir: Path) -> dict:
+def read_site_record(out_dir: Path) -> dict[str, Any]:
     """Return what the last good build recorded in the output folder (empty when none)."""
     try:
         record = json.loads((Path(out_dir) / SITE_RECORD).read_text(encoding="utf-8"))
@@ -284,7 +298,7 @@ def read_site_record(out_dir: Path) -> dict:
     return record if isinstance(record, dict) else {}
 
 
-def _article_loss(config, last: dict, articles: int) -> list[str]:
+def _article_loss(config: Config, last: dict[str, Any], articles: int) -> list[str]:
     """Refuse a build that takes more than ARTICLE_LOSS_LIMIT of the published articles away
     (at least one may always go: an editor deletes a duplicate)."""
     before = last.get("articles")
@@ -299,7 +313,7 @@ def _article_loss(config, last: dict, articles: int) -> list[str]:
                          "--content and the drafts").describe()]
 
 
-def _build(config, today: str | None) -> BuildReport:
+def _build(config: Config, today: str | None) -> BuildReport:
     from .content import load_content, scan, today_from_env
 
     report = BuildReport()
@@ -315,7 +329,7 @@ def _build(config, today: str | None) -> BuildReport:
         report.times[name] = now - mark
         mark = now
 
-    from .writer import begin_stage, load_manifest, recover, write_site
+    from .writer import begin_stage, load_output_manifest, recover, write_site
     recover(out_dir)
     stats = scan(Path(config.content_dir))
     from .names import check_vocabularies
@@ -328,12 +342,12 @@ def _build(config, today: str | None) -> BuildReport:
     compress = config.compress if config.compress is not None else bool(last_site.get("compress"))
     config = replace(config, compress=compress)
     fingerprint = _fingerprint(config, stats, today)
-    state = {}
+    state: dict[str, Any] = {}
     try:
-        state = json.loads((cache_dir / STATE).read_text(encoding="utf-8"))
+        state = json.loads((cache_dir / LAST_BUILD_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
-    last = state.get("fingerprint") if isinstance(state.get("fingerprint"), dict) else {}
+    last: dict[str, str] = state["fingerprint"] if isinstance(state.get("fingerprint"), dict) else {}
     changed = [name for name in fingerprint if last.get(name) != fingerprint[name]]
     if not changed and out_dir.is_dir() and (cache_dir / "outputs.json").exists():
         report.skipped_unchanged = True
@@ -346,8 +360,8 @@ def _build(config, today: str | None) -> BuildReport:
     log.info("changed since the last good build: %s", ", ".join(changed) if last else "no last build recorded")
     slugger = _SlugCache(cache_dir)
     search_stage = _SearchStage(config, cache_dir)
-    related = None
-    staging = None
+    related: _Related | None = None
+    staging: Path | None = None
     try:
         from .text import load_segmenter_and_pinyin
         # Slugs made from scratch need jieba-rs and pypinyin here, and so does a search process
@@ -365,19 +379,19 @@ def _build(config, today: str | None) -> BuildReport:
             report.warnings.append(f"{len(library.skipped)} draft or future-dated article(s) left out")
         stage("load")
 
-        from .layout import Layout, layout_key
+        from .page_store import PageStore, layout_key
         from .plan import article_keys, load_summaries, page_digests, plan_pages, save_summaries
         from .site import article_urls, district_slug_map, published_articles
         urls = article_urls(library.articles, district_slug_map(library.articles, slugger.district))
-        layout = Layout(cache_dir)
-        if layout.target() != str(out_dir.resolve()):
-            if layout.target():
-                log.info("the saved layout describes another output folder: laying the site out anew")
-            layout.forget()
-        manifest = load_manifest(cache_dir) if out_dir.is_dir() and layout.target() else {}
+        store = PageStore(cache_dir)
+        if store.target() != str(out_dir.resolve()):
+            if store.target():
+                log.info("the page store describes another output folder: laying the site out anew")
+            store.forget()
+        manifest = load_output_manifest(cache_dir) if out_dir.is_dir() and store.target() else {}
         env = _env_digest(config, today)
         key = layout_key(library.articles, library.meta, library.flagged, env)
-        reuse = out_dir.is_dir() and layout.key() == key
+        reuse = out_dir.is_dir() and store.key() == key
         # Laying the site out again means many pages may change: they, and a new search index, are
         # written into the staging folder as they are made.
         staging = None if reuse else begin_stage(out_dir)
@@ -388,20 +402,20 @@ def _build(config, today: str | None) -> BuildReport:
         summaries = load_summaries(cache_dir)
         keys, fresh = article_keys(library.articles, library.digests, library.meta, library.flagged, summaries)
         search_stage.go_on()
-        plan = None
+        plan: _Plan | None = None
         if reuse:
             try:
-                plan = _plan_from_layout(library, layout, env, keys, manifest)
+                plan = _plan_from_store(library, store, env, keys, manifest)
             except Exception as exc:       # an unreadable cache is a cold one: lay the site out again
-                log.warning("%s: the saved layout is unreadable (%s: %s); the site is laid out anew",
+                log.warning("%s: the page store is unreadable (%s: %s); the site is laid out anew",
                             cache_dir, type(exc).__name__, exc)
-                layout.forget()
+                store.forget()
         report.from_layout = plan is not None
-        log.info("planned %s", "from the saved layout: only article bodies changed" if plan is not None
-                 else "from a new site model: metadata, templates, settings or code changed, or no saved layout")
+        log.info("planned %s", "from the page store: only article bodies changed" if plan is not None
+                 else "from a new site model: metadata, templates, settings or code changed, or no saved pages")
         if plan is None:
             related = related or _Related(library.articles, cache_dir, config)
-            plan = _plan_from_model(library, config, slugger, related, layout, env, keys, manifest)
+            plan = _plan_from_model(library, config, slugger, related, store, env, keys, manifest)
         report.errors += [e.describe() for e in plan.model.errors]
         report.articles = len(plan.model.articles)
         # Drafts a preview shows are not the published site's: they never count as lost.
@@ -418,7 +432,9 @@ def _build(config, today: str | None) -> BuildReport:
         meanwhile = None
         if digests is None:     # a cold build digests its pages while they render
             digests = {}
-            meanwhile = lambda: digests.update(page_digests(plan.render, env, keys))  # noqa: E731
+
+            def meanwhile(into: dict[str, str] = digests, pages: list[Page] = plan.render) -> None:
+                into.update(page_digests(pages, env, keys))
         files, staged, saved = _render_all(plan.model, config, plan.render, report, staging, meanwhile)
         stage("render")
 
@@ -458,16 +474,16 @@ def _build(config, today: str | None) -> BuildReport:
                  and not name.endswith((".gz", ".br"))]
     # Until the store records this build, the pages about to change are unknown to it: a
     # build killed after the write must render them again, whatever the next one plans.
-    layout.expect(str(out_dir.resolve()), done)
+    store.expect(str(out_dir.resolve()), done)
     result = write_site(out_dir, files, keep, cache_dir=cache_dir, compress=compress,
                         staged=staged, manifest=manifest if out_dir.is_dir() else None)
     if search is not None:
         search.save()
     report.changed = result.changed
-    layout.save(key, plan.model if plan.from_model else None, keys,
+    store.save(key, plan.model if plan.from_model else None, keys,
                 [(page.output, page.kind, digests[page.output], *row)
                  for page, row in zip(rendered, saved + more_saved)], set(plan.kinds))
-    layout.close()
+    store.close()
     if fresh:
         save_summaries(cache_dir, {**summaries, **fresh}, library.digests)
     # A failed search stage is tried again by the next build, even with no input changed.
@@ -479,18 +495,19 @@ def _build(config, today: str | None) -> BuildReport:
 
 @dataclass(frozen=True)
 class _Plan:
-    """What to render, from a new site model or from the saved layout."""
+    """What to render, from a new site model or from the page store."""
 
-    model: object           # the SiteModel; from the layout, without its pages
-    kinds: dict             # output -> kind of every page of the site
-    render: list            # the pages to render now, but the search shells
-    shells: list            # the search pages: planned once the index version is known
-    digests: dict | None    # output -> digest of each page to render; None: take them while rendering
-    old: dict               # output -> digest in the last build (of the shells, at least)
+    model: SiteModel                # without its pages
+    kinds: dict[str, PageKind]      # output -> kind of every page of the site
+    render: list[Page]              # the pages to render now, but the search shells
+    shells: list[Page]              # the search pages: planned once the index version is known
+    digests: dict[str, str] | None  # output -> digest of each page to render; None: take them while rendering
+    old: dict[str, str]             # output -> digest in the last build (of the shells, at least)
     from_model: bool
 
 
-def _plan_from_model(library, config, slugger, related, layout, env: str, keys: dict, manifest: dict) -> _Plan:
+def _plan_from_model(library: Library, config: Config, slugger: _SlugCache, related: _Related, store: PageStore,
+                     env: str, keys: dict[str, RoleDigests], manifest: dict[str, str]) -> _Plan:
     """Lay out every page, then plan: the pages whose digest changed."""
     from .plan import plan_pages
     from .site import build_site_model, people_of
@@ -501,7 +518,7 @@ def _plan_from_model(library, config, slugger, related, layout, env: str, keys: 
     model = build_site_model(library.articles, config, flagged=library.flagged, slugger=slugger,
                              district_slugger=slugger.district, related=related.result())
     slugger.save()
-    old = layout.digests()
+    old = store.digests()
     pages = [p for p in model.pages if p.kind != "search"]
     shells = [p for p in model.pages if p.kind == "search"]
     kinds = {p.output: p.kind for p in model.pages}
@@ -512,25 +529,26 @@ def _plan_from_model(library, config, slugger, related, layout, env: str, keys: 
                  {out: digests[out] for out in todo}, old, True)
 
 
-def _plan_from_layout(library, layout, env: str, keys: dict, manifest: dict) -> _Plan:
-    """Plan from the saved layout: only article bodies changed since it was saved."""
+def _plan_from_store(library: Library, store: PageStore, env: str, keys: dict[str, RoleDigests],
+                     manifest: dict[str, str]) -> _Plan:
+    """Plan from the page store: only article bodies changed since it was saved."""
     from .plan import CARD, FULL, LINK, page_digest
 
     by_path = {a.path: a for a in library.articles}
-    old_keys = layout.article_keys()
+    old_keys = store.article_keys()
     changes = [(path, role) for path, new in keys.items() for role in (FULL, LINK, CARD)
                if old_keys[path][role] != new[role]]
-    kinds = layout.kinds()
+    kinds = store.kinds()
     shells = [out for out, kind in kinds.items() if kind == "search"]
-    wanted = (layout.showing(changes) | {out for out in kinds if out not in manifest}) - set(shells)
-    pages = layout.pages(wanted, by_path)
-    return _Plan(layout.model(by_path), kinds, pages, layout.pages(shells, by_path),
-                 {p.output: page_digest(p, env, keys) for p in pages}, layout.digests(shells), False)
+    wanted = (store.showing(changes) | {out for out in kinds if out not in manifest}) - set(shells)
+    pages = store.pages(wanted, by_path)
+    return _Plan(store.model(by_path), kinds, pages, store.pages(shells, by_path),
+                 {p.output: page_digest(p, env, keys) for p in pages}, store.digests(shells), False)
 
 
-def _save_state(cache_dir: Path, fingerprint: dict, report: BuildReport) -> None:
+def _save_state(cache_dir: Path, fingerprint: dict[str, str], report: BuildReport) -> None:
     """Remember the inputs' fingerprint, errors and warnings for the next build."""
-    write_bytes(cache_dir / STATE, json.dumps(
+    write_bytes(cache_dir / LAST_BUILD_FILE, json.dumps(
         {"fingerprint": fingerprint, "errors": report.errors, "warnings": report.warnings,
          "articles": report.articles}, ensure_ascii=False).encode("utf-8"))
 
@@ -540,7 +558,7 @@ class _Related:
     builds where none of those changed (the usual edit fixes a body or a title), else computed
     in a forked process on big sites while the build does other work."""
 
-    def __init__(self, articles, cache_dir: Path, config) -> None:
+    def __init__(self, articles: tuple[Article, ...], cache_dir: Path, config: Config) -> None:
         from .site import related_articles
 
         self.articles = articles
@@ -548,31 +566,33 @@ class _Related:
         self.meta = hashlib.sha1(repr((package_stamp(), [(a.path, a.date, a.tags, a.places, a.topics)
                                                          for a in articles])).encode()).hexdigest()
         cached = read_pickle(self.path, {})
-        self.paths = cached["related"] if cached.get("meta") == self.meta else None
-        self.job = None
+        self.paths: dict[str, tuple[str, ...]] | None = cached["related"] if cached.get("meta") == self.meta else None
+        self.job: Background | None = None
         if self.paths is None and len(articles) >= config.parallel_from and can_fork():
             self.job = Background(lambda: _related_paths(related_articles(articles)), "related")
 
-    def result(self) -> dict:
+    def result(self) -> dict[str, tuple[Article, ...]]:
         """Return article path -> its related Articles."""
-        if self.paths is None:
+        paths = self.paths
+        if paths is None:
             if self.job is None:
                 from .site import related_articles
-                self.paths = _related_paths(related_articles(self.articles))
+                paths = _related_paths(related_articles(self.articles))
             else:
-                self.paths, error = self.job.result()
+                paths, error = self.job.result()
                 if error:
                     raise RuntimeError(f"related articles: {error}")
-            write_pickle(self.path, {"meta": self.meta, "related": self.paths})
+            self.paths = paths
+            write_pickle(self.path, {"meta": self.meta, "related": paths})
         by_path = {a.path: a for a in self.articles}
-        return {p: tuple(by_path[o] for o in others) for p, others in self.paths.items()}
+        return {p: tuple(by_path[o] for o in others) for p, others in paths.items()}
 
     def stop(self) -> None:
         if self.job is not None:
             self.job.stop()
 
 
-def _related_paths(related: dict) -> dict:
+def _related_paths(related: dict[str, tuple[Article, ...]]) -> dict[str, tuple[str, ...]]:
     return {p: tuple(a.path for a in others) for p, others in related.items()}
 
 
@@ -583,9 +603,9 @@ def _start_render_worker() -> None:
     state["renderer"] = Renderer(state["model"], state["config"])
 
 
-def _render_chunk(bounds: tuple[int, int]) -> tuple[list, list]:
-    """Render pages[bounds] (into the staging folder when there is one); save their layout."""
-    from .layout import saved_page
+def _render_chunk(bounds: tuple[int, int]) -> tuple[list[tuple[str, bytes]] | list[tuple[str, str]], list[SavedPage]]:
+    """Render pages[bounds] (into the staging folder when there is one); save them in the page store."""
+    from .page_store import saved_page
     from .writer import stage_files
     state = shared()
     chunk = state["pages"][bounds[0]:bounds[1]]
@@ -595,8 +615,9 @@ def _render_chunk(bounds: tuple[int, int]) -> tuple[list, list]:
     return files, [saved_page(page) for page in chunk]
 
 
-def _render_all(model, config, pages: list, report: BuildReport, staging: Path | None = None,
-                meanwhile: Callable[[], object] | None = None) -> tuple[list, list, list]:
+def _render_all(model: SiteModel, config: Config, pages: list[Page], report: BuildReport, staging: Path | None = None,
+                meanwhile: Callable[[], object] | None = None
+                ) -> tuple[list[tuple[str, bytes]], list[tuple[str, str]], list[SavedPage]]:
     """Render *pages* in order; return ((name, bytes) of each, [], their saved layout), or on
     big builds ([], (name, digest) of each, their saved layout): pages written straight into
     the *staging* folder by forked workers, so the writes overlap the rendering and no page is
@@ -611,7 +632,9 @@ def _render_all(model, config, pages: list, report: BuildReport, staging: Path |
                     initializer=_start_render_worker, meanwhile=meanwhile)
     files = [f for part, _ in parts for f in part]
     saved = [row for _, rows in parts for row in rows]
-    return ([], files, saved) if state["staging"] else (files, [], saved)
+    if state["staging"]:        # the workers wrote the pages: (name, digest) of each
+        return [], cast("list[tuple[str, str]]", files), saved
+    return cast("list[tuple[str, bytes]]", files), [], saved
 
 
 class _SlugCache:
@@ -622,7 +645,7 @@ class _SlugCache:
         self.path = Path(cache_dir) / "slugs.pickle"
         self.code = package_stamp()
         saved = read_pickle(self.path, {})
-        self.data = saved.get("slugs", {}) if saved.get("code") == self.code else {}
+        self.data: dict[str, str] = saved.get("slugs", {}) if saved.get("code") == self.code else {}
         if saved and not self.data:
             log.info("slugs: the code changed since they were cached: made again")
         self.dirty = False

@@ -10,11 +10,12 @@ import logging
 import os
 import pickle
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 
-def read_pickle(path: Path, default=None):
+def read_pickle(path: Path, default: Any = None) -> Any:
     """Return what *path* holds, or *default* when it is missing or unreadable (said once in
     the log: the cache is then worked out again)."""
     try:
@@ -37,6 +38,6 @@ def write_bytes(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def write_pickle(path: Path, value) -> None:
+def write_pickle(path: Path, value: object) -> None:
     """Pickle *value* into *path* atomically."""
     write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))

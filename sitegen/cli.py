@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from .config import ARTICLE_LOSS_LIMIT, Config, default_config, normalise_base_url
 from .errors import SitegenError
@@ -132,7 +133,7 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_parser = sub.add_parser
 
-    def add_parser(name: str, **kwargs: object) -> argparse.ArgumentParser:
+    def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
         return _add_parser(name, parents=[common], **kwargs)
     sub.add_parser = add_parser  # type: ignore[method-assign]
 

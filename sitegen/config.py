@@ -13,6 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import SitegenError
@@ -76,7 +77,7 @@ class Config:
         """Tell whether the index pages of taxonomy *name* (tags, people) are built."""
         return dict(self.taxonomies).get(name, True)
 
-    def with_overrides(self, **changes: object) -> Config:
+    def with_overrides(self, **changes: Any) -> Config:
         """Return a copy with the given fields replaced (None values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
@@ -135,14 +136,14 @@ def read_config_file(config: Config, path: Path) -> Config:
         line = re.search(r"line (\d+)", str(exc))
         raise SitegenError(path, int(line.group(1)) if line else None, f"not valid TOML: {exc}",
                            "strings need quotes; see docs/CONFIG.md") from None
-    changes: dict[str, object] = {"config_file": path}
+    changes: dict[str, Any] = {"config_file": path}
     for key, value in data.items():
         if key in _TABLES:
             continue
         if key not in _KEYS:
             raise _unknown(path, text, key, list(_KEYS) + list(_TABLES))
         name, kind, what = _KEYS[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        if not _is_a(value, kind):
             raise SitegenError(path, _line_of(text, key), f"'{key}' must be {_type_name(kind)}, not "
                                f"{_type_name(type(value))}", f"{key} is {what}")
         if key in _POSITIVE and value < 1:
@@ -158,22 +159,22 @@ def read_config_file(config: Config, path: Path) -> Config:
     return replace(config, **changes)
 
 
-def _build_table(path: Path, text: str, table: object) -> dict:
+def _build_table(path: Path, text: str, table: object) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise SitegenError(path, _line_of(text, "build"), "'build' must be a table", "write [build] then workers = 2")
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for key, value in table.items():
         if key not in _BUILD_KEYS:
             raise _unknown(path, text, key, list(_BUILD_KEYS), table="build")
         name, kind, what = _BUILD_KEYS[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)) or (kind is int and value < 0):
+        if not _is_a(value, kind) or (kind is int and value < 0):
             raise SitegenError(path, _line_of(text, key), f"'build.{key}' must be {_type_name(kind)}"
                                + (" (0 or more)" if kind is int else ""), f"{key} is {what}")
         changes[name] = value
     return changes
 
 
-def _taxonomies(path: Path, text: str, table: object) -> dict:
+def _taxonomies(path: Path, text: str, table: object) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise SitegenError(path, _line_of(text, "taxonomies"), "'taxonomies' must be a table",
                            "write [taxonomies] then tags = true / people = false")
@@ -185,7 +186,7 @@ def _taxonomies(path: Path, text: str, table: object) -> dict:
     return {"taxonomies": tuple((name, bool(table.get(name, True))) for name in _TAXONOMIES)} if table else {}
 
 
-def _menu(path: Path, text: str, items: object) -> dict:
+def _menu(path: Path, text: str, items: object) -> dict[str, Any]:
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise SitegenError(path, _line_of(text, "menu"), "'menu' must be a list of [[menu]] tables",
                            'write [[menu]] then name = "区县" and url = "districts/"')
@@ -198,6 +199,11 @@ def _menu(path: Path, text: str, items: object) -> dict:
             raise SitegenError(path, _line_of(text, "menu"), "every [[menu]] item needs a name and a url, both strings")
         menu.append(MenuItem(item["name"], item["url"]))
     return {"menu": tuple(menu)} if items else {}
+
+
+def _is_a(value: object, kind: type | tuple[type, ...]) -> bool:
+    """Tell whether a TOML value has the setting's type (true and false are no numbers)."""
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
 
 
 def _unknown(path: Path, text: str, key: str, valid: list[str], table: str = "") -> SitegenError:

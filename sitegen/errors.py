@@ -15,7 +15,7 @@ class SitegenError(Exception):
         self.hint = hint
         super().__init__(self.describe())
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[SitegenError], tuple[Path | None, int | None, str, str]]:
         return SitegenError, (self.path, self.line, self.message, self.hint)
 
     def describe(self) -> str:

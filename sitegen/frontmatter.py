@@ -5,9 +5,22 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from pathlib import Path
+from typing import cast
 
 from .errors import SitegenError
-from .model import CONTRACT_FIELDS, DATE_PRECISIONS, DATE_SOURCES, KINDS, LIST_FIELDS, OPTIONAL_FIELDS, Article
+from .model import (
+    CONTRACT_FIELDS,
+    DATE_PRECISIONS,
+    DATE_SOURCES,
+    KINDS,
+    LIST_FIELDS,
+    OPTIONAL_FIELDS,
+    Article,
+    ArticleKind,
+    DatePrecision,
+    DateSource,
+    Undated,
+)
 from .names import resolve_district, resolve_topic
 
 
@@ -157,12 +170,12 @@ def _read_yaml(head: str, path: Path | str) -> object:
 def parse_article(text: str, path: Path | str, rel_path: str = "") -> Article:
     """Parse one article file, raising SitegenError that names the file and line."""
     head, body, _ = split_front_matter(text, path)
-    data = _plain_fields(head)
+    data: object = _plain_fields(head)
     if data is None:
         data = _read_yaml(head, path)
     if not isinstance(data, dict):
         raise SitegenError(path, 2, "front-matter must be 'field: value' lines")
-    line_of = {}
+    line_of: dict[str, int] = {}
     for number, raw in enumerate(head.split("\n"), start=2):
         key = raw.split(":", 1)[0].strip()
         if key and not raw.startswith((" ", "-", "#")):
@@ -192,7 +205,7 @@ def parse_article(text: str, path: Path | str, rel_path: str = "") -> Article:
     except ValueError:
         raise SitegenError(path, line_of.get("date"), f"date '{date}' is not a real day") from None
     choices = {"date_precision": DATE_PRECISIONS, "date_source": DATE_SOURCES, "kind": KINDS}
-    values = {}
+    values: dict[str, str] = {}
     for name, allowed in choices.items():
         if undated and name != "kind" and data.get(name) in (None, ""):
             values[name] = ""
@@ -219,7 +232,13 @@ def parse_article(text: str, path: Path | str, rel_path: str = "") -> Article:
         id=str(need("id")), title=str(need("title")), date=date, slug=str(need("slug")),
         source=str(need("source")), source_lines=(lines_value[0], lines_value[1]),
         body=body.strip("\n"), draft=draft, extra=extra, path=rel_path,
-        **values, **optional, **lists,
+        # checked above against the contract's choices
+        date_precision=cast("DatePrecision | Undated", values["date_precision"]),
+        date_source=cast("DateSource | Undated", values["date_source"]),
+        kind=cast(ArticleKind, values["kind"]),
+        kicker=optional["kicker"], subtitle=optional["subtitle"], district=optional["district"],
+        places=lists["places"], topics=lists["topics"], tags=lists["tags"], reporters=lists["reporters"],
+        correspondents=lists["correspondents"], photographers=lists["photographers"],
     )
 
 

@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -45,11 +46,12 @@ from .metadata import (
     title_from_text,
 )
 from .model import Article
-from .segment import Page, ParsedArticle, label_page, segment, unaccounted_lines
+from .segment import ParsedArticle, SegmentedPage, label_page, segment, unaccounted_lines
 from .text import add_words, fold, slugify, squeeze
 
-STATE_FILE = ".import-state.json"
-STATE_FORMAT = 2
+IMPORT_STATE_FILE = ".import-state.json"    # in content/: the files the importer wrote, each dump's last report
+DATE_MANIFEST_FILE = "manifest.yaml"      # in raw/: {dump file name: its issue date}
+IMPORT_STATE_FORMAT = 2
 FURNITURE_DIR = "_furniture"
 # Share of sentences (Dice) two versions of an article from one dump must have in common to
 # be taken for the same article: a corrected headline of a two-line brief still reaches it.
@@ -146,9 +148,9 @@ def places_matcher(gaz: Gazetteer):
     return places_in
 
 
-def load_manifest(raw_dir: Path) -> dict[str, str]:
+def load_date_manifest(raw_dir: Path) -> dict[str, str]:
     """Read raw/manifest.yaml ({file name: YYYY-MM-DD}) when there is one."""
-    path = raw_dir / "manifest.yaml"
+    path = raw_dir / DATE_MANIFEST_FILE
     if not path.exists():
         return {}
     try:
@@ -197,7 +199,7 @@ def article_id(source: str, parsed: ParsedArticle) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
-def build_articles(dump: Dump, page: Page, date: IssueDate, gaz: Gazetteer) -> list[ImportedArticle]:
+def build_articles(dump: Dump, page: SegmentedPage, date: IssueDate, gaz: Gazetteer) -> list[ImportedArticle]:
     """Infer metadata for every article of one segmented page."""
     taxonomy = load_taxonomy()
     out = []
@@ -230,7 +232,7 @@ def build_articles(dump: Dump, page: Page, date: IssueDate, gaz: Gazetteer) -> l
             id=article_id(dump.source, parsed), title=title,
             kicker=parsed.kicker.strip() if parsed.kicker else None,
             subtitle=parsed.subtitle.strip() if parsed.subtitle else None,
-            date=date.date, date_precision=date.precision, date_source=date.source,
+            date=date.date or "", date_precision=date.precision or "", date_source=date.source or "",
             district=district, places=places,
             topics=choose_topics(title, body_text, taxonomy),
             tags=choose_tags(title, body_text, names),
@@ -322,8 +324,9 @@ def _unique_slugs(items: list[ImportedArticle],
     out = []
     for item in items:
         article = item.article
-        if article.id in existing and existing[article.id][1] is not None:
-            article = replace(article, slug=existing[article.id][1].slug)
+        kept = existing[article.id][1] if article.id in existing else None
+        if kept is not None:
+            article = replace(article, slug=kept.slug)
         else:
             base, n = article.slug, 2
             while article.slug in used_slugs:
@@ -393,10 +396,10 @@ def _keep_ids(items: list[ImportedArticle], existing: dict[str, tuple[Path, Arti
         if item.article.id in existing:
             continue
         mine = _units(item.article)
-        for old in earlier.get(item.article.source, ()):
-            score = _likeness(mine, old.units)
+        for was in earlier.get(item.article.source, ()):
+            score = _likeness(mine, was.units)
             if score >= SAME_ARTICLE:
-                pairs.append((-score, index, old.id))
+                pairs.append((-score, index, was.id))
     out, taken, done = list(items), set(), set()
     for _, index, old_id in sorted(pairs):
         if index in done or old_id in taken:
@@ -463,7 +466,7 @@ def run_import(config: Config, paths: list[Path], force: bool = False) -> Import
     """Import dumps into config.content_dir and rebuild the review file from every dump's items."""
     started = time.perf_counter()
     root, content_dir = config.root, config.content_dir
-    state_path = content_dir / STATE_FILE
+    state_path = content_dir / IMPORT_STATE_FILE
     state = load_state(state_path, root)          # a damaged state stops here: nothing written
     report = ImportReport(content=_shown(content_dir, root))
     items, furniture, outcomes, unread = _read_dumps(config, paths, report)
@@ -495,7 +498,7 @@ def _read_dumps(config: Config, paths: list[Path], report: ImportReport):
     gaz = load_gazetteer()
     add_words(gaz.all_names())
     is_label = label_matcher(gaz)
-    manifest = load_manifest(config.raw_dir)
+    manifest = load_date_manifest(config.raw_dir)
     items: list[ImportedArticle] = []
     furniture: dict[str, list[tuple[int, str]]] = {}
     outcomes: dict[str, _DumpOutcome] = {}
@@ -651,9 +654,9 @@ def _parse_state(data: object, where: _StateText) -> ImportState:
                                         f"found {_kind(digest)}")
             files[name] = WrittenFile(digest)
         return ImportState(files, {})
-    if data["format"] != STATE_FORMAT:
+    if data["format"] != IMPORT_STATE_FORMAT:
         raise where.error("format", f"unknown format {json.dumps(data['format'])} (this sitegen reads "
-                                    f"format {STATE_FORMAT})")
+                                    f"format {IMPORT_STATE_FORMAT})")
     files_data, dumps_data = data.get("files", {}), data.get("dumps", {})
     for key, value in (("files", files_data), ("dumps", dumps_data)):
         if not isinstance(value, dict):
@@ -675,7 +678,7 @@ def _parse_file(name: str, entry: object, where: _StateText) -> WrittenFile:
 def _parse_dump(source: str, entry: object, where: _StateText) -> DumpRecord:
     if not isinstance(entry, dict):
         raise where.error(source, f"'{source}' should be an object, found {_kind(entry)}")
-    lists = {}
+    lists: dict[str, Any] = {}      # each checked below against its field's shape
     for key in ("review", "kept", "overwritten", "errors"):
         value = entry.get(key, [])
         width = 3 if key == "review" else None
@@ -701,7 +704,7 @@ def render_state(state: ImportState) -> str:
 
     files = [f"  {one(name)}: {one(_file_json(record))}" for name, record in sorted(state.files.items())]
     dumps = [f"  {one(source)}: {one(_dump_json(record))}" for source, record in sorted(state.dumps.items())]
-    return ("{\n" + f" \"format\": {STATE_FORMAT},\n" + block("files", files) + ",\n"
+    return ("{\n" + f" \"format\": {IMPORT_STATE_FORMAT},\n" + block("files", files) + ",\n"
             + block("dumps", dumps) + "\n}\n")
 
 

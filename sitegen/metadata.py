@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from .gazetteer import Gazetteer, find_places
-from .model import CITY_WIDE
+from .model import CITY_WIDE, ArticleKind, DatePrecision, DateSource
 from .text import fold, keywords
 
 _DATA = Path(__file__).parent / "data"
@@ -32,8 +32,8 @@ class IssueDate:
     """The page's issue date and how it was found; date is None when nothing dates the page."""
 
     date: str | None
-    precision: str | None    # day | month | year
-    source: str | None       # manifest | filename | header | address | text
+    precision: DatePrecision | None
+    source: DateSource | None
     evidence: str            # what it rests on, for the review report
     weak: bool = False
 
@@ -406,7 +406,7 @@ def title_from_text(text: str) -> str:
     return pick[:30].strip() or text[:30]
 
 
-def choose_kind(has_byline: bool, has_photo_credit: bool, body_chars: int) -> str:
+def choose_kind(has_byline: bool, has_photo_credit: bool, body_chars: int) -> ArticleKind:
     """Tell article, photo item (picture, caption and credit) or brief apart."""
     if has_photo_credit and not has_byline:
         return "photo"

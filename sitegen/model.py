@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 # Field order of docs/CONTRACT.md; the writer emits them in this order.
 CONTRACT_FIELDS = (
@@ -12,9 +13,18 @@ CONTRACT_FIELDS = (
 )
 OPTIONAL_FIELDS = frozenset({"kicker", "subtitle", "district"})
 LIST_FIELDS = frozenset({"places", "topics", "tags", "reporters", "correspondents", "photographers"})
-DATE_PRECISIONS = ("day", "month", "year")
-DATE_SOURCES = ("manifest", "filename", "header", "address", "text", "edited")
-KINDS = ("article", "photo", "brief")
+# The values of the contract's enumerated fields, written to front-matter as these strings.
+DatePrecision = Literal["day", "month", "year"]
+# Where the date came from: raw/manifest.yaml, the dump's file name, its page header, its web
+# address, its text, or an editor.
+DateSource = Literal["manifest", "filename", "header", "address", "text", "edited"]
+# A story with its text, a photo item (picture, caption and credit), a short item.
+ArticleKind = Literal["article", "photo", "brief"]
+# An undated draft has no precision and no source (docs/CONTRACT.md): "" until an editor dates it.
+Undated = Literal[""]
+DATE_PRECISIONS: tuple[DatePrecision, ...] = get_args(DatePrecision)
+DATE_SOURCES: tuple[DateSource, ...] = get_args(DateSource)
+KINDS: tuple[ArticleKind, ...] = get_args(ArticleKind)
 CITY_WIDE = "株洲市"
 
 
@@ -24,13 +34,13 @@ class Article:
 
     id: str
     title: str
-    date: str
-    date_precision: str
-    date_source: str
+    date: str                               # YYYY-MM-DD; "" on an undated draft
+    date_precision: DatePrecision | Undated
+    date_source: DateSource | Undated
     slug: str
     source: str
     source_lines: tuple[int, int]
-    kind: str = "article"
+    kind: ArticleKind = "article"
     kicker: str | None = None
     subtitle: str | None = None
     district: str | None = None

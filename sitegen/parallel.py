@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -214,7 +214,7 @@ def _outcome(work: Callable[[], Any]) -> tuple:
         return None, f"{type(exc).__name__}: {exc}"
 
 
-def chunks(count: int, size: int) -> Iterable[tuple[int, int]]:
+def chunks(count: int, size: int) -> list[tuple[int, int]]:
     """Return (start, end) bounds covering range(count) in runs of *size* (one empty run for
     nothing, so a stage always runs once)."""
     return [(i, min(i + size, count)) for i in range(0, count, max(1, size))] or [(0, 0)]

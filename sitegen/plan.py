@@ -17,18 +17,25 @@ compares incremental builds with clean ones).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from .cache import read_pickle, write_pickle
 from .model import Article
 
+if TYPE_CHECKING:
+    from .site import Page
+
 FULL, LINK, CARD = 0, 1, 2
-ROLES = {"article": FULL, "prev": LINK, "next": LINK}      # any other context key: CARD
+# An article's role digests: (full, link, card), indexed by role.
+RoleDigests = tuple[str, str, str]
+ROLES: dict[str, int] = {"article": FULL, "prev": LINK, "next": LINK}      # any other context key: CARD
 SUMMARIES = "summaries.pickle"     # text digest -> summary digest, between builds
 
 
-def article_keys(articles, digests: dict, meta: dict, flagged: frozenset,
-                 summaries: dict) -> tuple[dict, dict]:
+def article_keys(articles: Iterable[Article], digests: dict[str, str], meta: dict[str, str],
+                 flagged: frozenset[str], summaries: dict[str, str]) -> tuple[dict[str, RoleDigests], dict[str, str]]:
     """Return (path -> (full, link, card) digests, the summary digests *summaries* lacked).
 
     *digests* and *meta* are the Library's: of each file's text, and of all its fields but the
@@ -36,8 +43,8 @@ def article_keys(articles, digests: dict, meta: dict, flagged: frozenset,
     """
     from .render import cached_summary
 
-    keys = {}
-    fresh = {}
+    keys: dict[str, RoleDigests] = {}
+    fresh: dict[str, str] = {}
     for art in articles:
         path = art.path
         text = digests[path]
@@ -50,7 +57,7 @@ def article_keys(articles, digests: dict, meta: dict, flagged: frozenset,
     return keys, fresh
 
 
-def page_digest(page, env: str, keys: dict, reprs: dict | None = None) -> str:
+def page_digest(page: Page, env: str, keys: dict[str, RoleDigests], reprs: dict[int, str] | None = None) -> str:
     """Return a digest that changes whenever the page's rendered bytes could change.
 
     *reprs* remembers the repr of context values by id, for values many pages share (a
@@ -76,13 +83,13 @@ def page_digest(page, env: str, keys: dict, reprs: dict | None = None) -> str:
 ANY = "*"      # the dependency of a page that shows an article nested deeper in its context
 
 
-def page_deps(page) -> list[tuple[str, int]]:
+def page_deps(page: Page) -> list[tuple[str, int]]:
     """Return (article path, role) of every article *page* shows, as `page_digest` reads them.
 
     A page that holds an article deeper than a context value or a list of them depends on
     every article (ANY): `page_digest` takes such a value whole.
     """
-    out = []
+    out: list[tuple[str, int]] = []
     for name, value in page.context.items():
         shown = _shown(value)
         if shown is not None:
@@ -93,34 +100,37 @@ def page_deps(page) -> list[tuple[str, int]]:
     return out
 
 
-def _shown(value) -> tuple | list | None:
+def _shown(value: object) -> Sequence[Article] | None:
     """Return the articles a context value shows by role (an article, or a list of them), else None."""
+    # `type(value) is` (faster than isinstance here, where every context value of every page
+    # passes) does not narrow: the casts say what the tests found.
     kind = type(value)
     if kind is Article:
-        return (value,)
-    if (kind is list or kind is tuple) and value and all(type(a) is Article for a in value):
-        return value
+        return (cast(Article, value),)
+    if (kind is list or kind is tuple) and value and all(type(a) is Article for a in cast("Sequence[object]", value)):
+        return cast("Sequence[Article]", value)
     return None
 
 
-def _holds_article(value) -> bool:
+def _holds_article(value: object) -> bool:
     kind = type(value)
     if kind is Article:
         return True
     if kind is dict:
-        return any(_holds_article(v) for v in value.values())
+        return any(_holds_article(v) for v in cast("dict[object, object]", value).values())
     if kind is list or kind is tuple or kind is set or kind is frozenset:
-        return any(_holds_article(v) for v in value)
+        return any(_holds_article(v) for v in cast("Iterable[object]", value))
     return False
 
 
-def page_digests(pages, env: str, keys: dict) -> dict:
+def page_digests(pages: Iterable[Page], env: str, keys: dict[str, RoleDigests]) -> dict[str, str]:
     """Return output -> digest of every page."""
-    reprs: dict = {}
+    reprs: dict[int, str] = {}
     return {page.output: page_digest(page, env, keys, reprs) for page in pages}
 
 
-def plan_pages(pages, env: str, keys: dict, old: dict, written: dict) -> tuple[dict, set]:
+def plan_pages(pages: Iterable[Page], env: str, keys: dict[str, RoleDigests], old: dict[str, str],
+               written: dict[str, str]) -> tuple[dict[str, str], set[str]]:
     """Return (output -> digest of every page, outputs to render).
 
     *old* holds the digests of the last build, *written* the outputs it left on disk.
@@ -130,7 +140,7 @@ def plan_pages(pages, env: str, keys: dict, old: dict, written: dict) -> tuple[d
     return digests, todo
 
 
-def load_summaries(cache_dir: Path) -> dict:
+def load_summaries(cache_dir: Path) -> dict[str, str]:
     """Return the cached summary digests (empty when missing or unreadable, or made by another
     version of the code: how a summary is cut from a text is the code's)."""
     from .stamp import package_stamp
@@ -140,7 +150,7 @@ def load_summaries(cache_dir: Path) -> dict:
     return {text: s for text, s in saved.items() if text != "\0stamp"}
 
 
-def save_summaries(cache_dir: Path, summaries: dict, digests: dict) -> None:
+def save_summaries(cache_dir: Path, summaries: dict[str, str], digests: dict[str, str]) -> None:
     """Save *summaries*, keeping those of the current texts (*digests*' values) only."""
     from .stamp import package_stamp
     live = set(digests.values())

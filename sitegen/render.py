@@ -8,8 +8,9 @@ from __future__ import annotations
 import functools
 import re
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from jinja2 import (
@@ -24,10 +25,19 @@ from jinja2 import (
 )
 from markupsafe import Markup, escape
 
+from .config import Config
 from .errors import SitegenError
 from .model import Article
 from .site import Page, SiteModel, people_of
 from .theme import template_dirs
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as etree
+
+    import markdown
+    import nh3
+    from jinja2 import FileSystemBytecodeCache
+    from jinja2.runtime import Context
 
 READ_CHARS_PER_MINUTE = 400
 # The main menu when sitegen.toml names none: (name, path under the site root).
@@ -64,10 +74,10 @@ _UNESCAPED_MARK = re.compile(r"^\\(\d+)([.)])|^\\(=+)\s*$", re.M)
 _HEAD_TAG = re.compile(r"<h([234])>")
 _IMG_WITHOUT_SRC = re.compile(r'<img\b(?![^>]*\ssrc=)[^>]*>')
 _A_WITHOUT_HREF = f'<a rel="{LINK_REL}">'
-_md = None
+_md: markdown.Markdown | None = None
 
 
-def _markdown():
+def _markdown() -> markdown.Markdown:
     """Return the one Markdown converter (built on first use: importing Python-Markdown costs
     40 ms a build that renders no body does not pay), reset before each use."""
     global _md
@@ -76,7 +86,7 @@ def _markdown():
     return _md
 
 
-def _make_markdown():
+def _make_markdown() -> markdown.Markdown:
     import xml.etree.ElementTree as etree
 
     import markdown
@@ -90,7 +100,7 @@ def _make_markdown():
         """The importer escapes printed text that would read as Markdown with a backslash;
         Python-Markdown leaves one before a digit or '=' in place: make those escapes it reads."""
 
-        def run(self, lines):
+        def run(self, lines: list[str]) -> list[str]:
             return [_UNESCAPED_MARK.sub(_mark, line) if line.startswith("\\") else line for line in lines]
 
     class News(Treeprocessor):
@@ -98,8 +108,8 @@ def _make_markdown():
         picture above them), lines of one paragraph joined without a space between Chinese
         characters, pictures loaded lazily."""
 
-        def run(self, root):
-            previous = None
+        def run(self, root: etree.Element) -> None:
+            previous: etree.Element | None = None
             for el in list(root):
                 tag = el.tag
                 if tag == "h1" or tag in ("h5", "h6"):
@@ -110,7 +120,7 @@ def _make_markdown():
                     el.tag = "figure"
                     el.set("class", "caption")
                     picture = _lone_image(previous)
-                    if picture is not None:
+                    if picture is not None and previous is not None:
                         root.remove(previous)
                         el.append(picture)
                     el.append(caption)
@@ -125,7 +135,7 @@ def _make_markdown():
                 if el.tag == "img":
                     el.set("loading", "lazy")
 
-    def _caption_of(el):
+    def _caption_of(el: etree.Element) -> etree.Element | None:
         """Return a figcaption for a `> 图：…` quote or a `图：…` paragraph, else None."""
         para = el
         if el.tag == "blockquote":
@@ -139,7 +149,7 @@ def _make_markdown():
         caption.extend(list(para))
         return caption
 
-    def _lone_image(el):
+    def _lone_image(el: etree.Element | None) -> etree.Element | None:
         """Return the picture of a paragraph that holds one picture and nothing else."""
         if el is None or el.tag != "p" or len(el) != 1 or (el.text or "").strip() or el[0].tag != "img" \
                 or (el[0].tail or "").strip():
@@ -149,7 +159,7 @@ def _make_markdown():
         return picture
 
     class NewsExtension(Extension):
-        def extendMarkdown(self, md):
+        def extendMarkdown(self, md: markdown.Markdown) -> None:
             # Raw HTML is text: a dump's <script> shows as written (nh3 would remove it anyway).
             md.preprocessors.deregister("html_block")
             md.inlinePatterns.deregister("html")
@@ -160,14 +170,14 @@ def _make_markdown():
                                          NewsExtension()], output_format="html")
 
 
-def _mark(match: re.Match) -> str:
+def _mark(match: re.Match[str]) -> str:
     if match.group(1) is not None:
         return f"{match.group(1)}\\{match.group(2)}"      # \1. → 1\. : a number, not a list
     return "&#61;" + match.group(3)[1:]                    # \=== → &#61;== : not a heading underline
 
 
 @functools.lru_cache(maxsize=1)
-def _cleaner():
+def _cleaner() -> nh3.Cleaner:
     import nh3
     return nh3.Cleaner(tags=set(ALLOWED_TAGS), attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
                        url_schemes=set(URL_SCHEMES), link_rel=LINK_REL, allowed_classes={"figure": {"caption"}},
@@ -324,9 +334,9 @@ def summarize(body: str, limit: int = SUMMARY_MAX) -> str:
         best = match.end()
     if best:
         return text[:best]
-    match = _SENTENCE_END.search(text)
-    if match and match.end() <= limit * 2:
-        return text[:match.end()]
+    first = _SENTENCE_END.search(text)
+    if first and first.end() <= limit * 2:
+        return text[:first.end()]
     return text[:limit] + "…"
 
 
@@ -459,7 +469,7 @@ def relative_link(page_url: str, path: str = "") -> str:
     return ("../" * page_url.count("/") + path.lstrip("/")) or "./"
 
 
-def _bytecode_cache(config):
+def _bytecode_cache(config: Config) -> FileSystemBytecodeCache | None:
     """Return a cache of compiled templates in the cache folder: compiling them costs a
     one-article rebuild more than rendering its pages.  Jinja keys it by template source."""
     from jinja2 import FileSystemBytecodeCache
@@ -480,8 +490,8 @@ def template_error(exc: TemplateError, page: Page, templates_dir: Path) -> Siteg
         return SitegenError(templates_dir / missing, None, "template not found",
                             f"page '{page.output}' needs it; add it to {templates_dir.name}/ or restore it")
     if isinstance(exc, TemplateSyntaxError):
-        where = exc.filename or str(templates_dir / (exc.name or page.template))
-        return SitegenError(where, exc.lineno, f"template syntax error: {exc.message}",
+        source = exc.filename or str(templates_dir / (exc.name or page.template))
+        return SitegenError(source, exc.lineno, f"template syntax error: {exc.message}",
                             "check the {% %} and {{ }} tags around that line")
     where, line = templates_dir / page.template, None
     for frame, lineno in traceback.walk_tb(exc.__traceback__):
@@ -495,7 +505,7 @@ def template_error(exc: TemplateError, page: Page, templates_dir: Path) -> Siteg
 class Renderer:
     """Render pages of one model with one Jinja environment (caches per-article work)."""
 
-    def __init__(self, model: SiteModel, config) -> None:
+    def __init__(self, model: SiteModel, config: Config) -> None:
         self.model = model
         self.config = config
         self.base = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
@@ -522,8 +532,8 @@ class Renderer:
                            when=lambda a: date_cn(a.date, a.date_precision),
                            iso=lambda a: date_iso(a.date, a.date_precision), minutes=self.minutes)
         self.env = env
-        self._cards: dict = {}
-        self._card_macros: dict = {}
+        self._cards: dict[tuple[str, int, int | None], Markup] = {}
+        self._card_macros: dict[int | None, Callable[[Article, int], Markup]] = {}
 
     def menu(self) -> list[dict]:
         """Return the main menu after 首页: config.menu, else the built-in one; never a link to
@@ -540,13 +550,13 @@ class Renderer:
             out.append({"name": name, "url": path, "external": external})
         return out
 
-    def _slug_url(self, slugs: dict, pattern: str, optional: bool = False):
+    def _slug_url(self, slugs: dict[str, str], pattern: str, optional: bool = False) -> Callable[..., str | None]:
         """Return a template function: name -> link to its page from the page being rendered.
 
         With *optional*, an unknown name gives None (a district outside the gazetteer has no page).
         """
         @pass_context
-        def link(ctx, name: str) -> str | None:
+        def link(ctx: Context, name: str) -> str | None:
             if optional and name not in slugs:
                 return None
             return self.link(_page(ctx), pattern.format(slugs[name]))
@@ -564,17 +574,17 @@ class Renderer:
         return relative_link(page.url, path)
 
     @pass_context
-    def url(self, ctx, path: str = "") -> str:
+    def url(self, ctx: Context, path: str = "") -> str:
         """Template function: the link from the page being rendered to *path*."""
         return self.link(_page(ctx), path)
 
     @pass_context
-    def href(self, ctx, article: Article) -> str:
+    def href(self, ctx: Context, article: Article) -> str:
         """Template filter: the link from the page being rendered to *article*."""
         return self.link(_page(ctx), self.model.article_url[article.path])
 
     @pass_context
-    def card(self, ctx, article: Article, level: int = 2) -> Markup:
+    def card(self, ctx: Context, article: Article, level: int = 2) -> Markup:
         """Template function: the card of *article* (macro article_card), rendered once per
         heading level and page depth: an article shows as a card on a dozen pages."""
         page = _page(ctx)
@@ -585,7 +595,8 @@ class Renderer:
             macro = self._card_macros.get(depth)
             if macro is None:
                 module = self.env.get_template("_macros.html").make_module({"page": page})
-                macro = self._card_macros[depth] = module.article_card
+                # a macro is an attribute of the template's module, which jinja2's annotations cannot name
+                macro = self._card_macros[depth] = module.article_card  # type: ignore[attr-defined]
             html = self._cards[key] = macro(article, level)
         return html
 
@@ -661,7 +672,7 @@ class Renderer:
         return "\n".join(out) + "\n"
 
 
-def render_pages(model: SiteModel, config, only: set | None = None,
+def render_pages(model: SiteModel, config: Config, only: set[str] | None = None,
                  renderer: Renderer | None = None) -> Iterator[tuple[Page, bytes]]:
     """Yield (page, bytes) for every page (or only those whose output is in *only*)."""
     renderer = renderer or Renderer(model, config)
@@ -670,7 +681,7 @@ def render_pages(model: SiteModel, config, only: set | None = None,
             yield page, renderer.render(page)
 
 
-def _page(ctx) -> Page:
+def _page(ctx: Context) -> Page:
     """Return the page being rendered from a template context."""
     try:
         return ctx["page"]

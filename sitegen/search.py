@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .cache import read_pickle, write_bytes
 from .config import Config
@@ -44,6 +45,8 @@ from .text import (
     segmenter,
     words,
 )
+
+_T = TypeVar("_T")
 
 FORMAT_VERSION = 1
 # Aim for shards of about this many bytes before gzip (≈ 5–8 KB gzipped).
@@ -91,6 +94,7 @@ def _pinyin(word: str, plain: dict[str, str] | None = None,
     others read from *table* when it has one, where pypinyin, whose dictionaries take
     0.15-0.5 s to load, is not asked.
     """
+    syl: list[str] | None
     if plain and all(c in plain for c in word):
         syl = [plain[c] for c in word]
     else:
@@ -120,12 +124,12 @@ def _plain_readings() -> dict[str, str]:
         syllables = {plain(r) for r in readings.split(",")}
         if len(syllables) == 1:
             one[chr(code)] = syllables.pop()
-    for phrase, readings in PHRASES_DICT.items():
-        if len(readings) != len(phrase):
+    for phrase, phrase_readings in PHRASES_DICT.items():
+        if len(phrase_readings) != len(phrase):
             for c in phrase:
                 one.pop(c, None)
             continue
-        for c, options in zip(phrase, readings):
+        for c, options in zip(phrase, phrase_readings):
             if c in one and plain(options[0]) != one[c]:
                 del one[c]
     return {c: r for c, r in one.items() if re.fullmatch(r"[a-z]+", r)}
@@ -147,7 +151,7 @@ class PinyinTable:
     def __init__(self, path: Path) -> None:
         import sqlite3
 
-        self.db = None
+        self.db: sqlite3.Connection | None = None
         try:
             if path.is_file():
                 db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -215,10 +219,12 @@ class PinyinTable:
         return [syllable for syllable in out if syllable]    # pypinyin drops empty readings
 
     def _phrase(self, text: str) -> str | None:
+        assert self.db is not None      # read() asks only with a table
         row = self.db.execute("SELECT reading FROM phrases WHERE phrase = ?", (text,)).fetchone()
         return row[0] if row else None
 
     def _starts_phrase(self, text: str) -> bool:
+        assert self.db is not None
         return self.db.execute("SELECT 1 FROM phrases WHERE phrase >= ? AND phrase < ? LIMIT 1",
                                (text, text + "\U0010ffff")).fetchone() is not None
 
@@ -340,13 +346,13 @@ def _postings_of(bounds: tuple[int, int]) -> tuple[dict, ...]:
     return bulk_runs(inputs, bounds[0], PINYIN_MAX_CHARS, segmenter())
 
 
-def _postings_all(docs: Documents, meanwhile: Callable[[], object], workers: int) -> tuple[tuple[dict, ...], object]:
+def _postings_all(docs: Documents, meanwhile: Callable[[], _T], workers: int) -> tuple[tuple[dict, ...], _T]:
     """Tokenize every document into postings: in *workers* forked processes on big corpora
     (jieba is the slow part), each over one run of documents.  Return them and the value of
     *meanwhile*, which runs here while the workers tokenize."""
     from .parallel import chunks, fan_out
 
-    extra: list = []
+    extra: list[_T] = []
     step = math.ceil(len(docs) / workers) if workers > 1 else max(1, len(docs))
     parts = fan_out(_postings_of, chunks(len(docs), step), name="search tokens", workers=workers,
                     shared=docs, meanwhile=lambda: extra.append(meanwhile()))
@@ -447,7 +453,7 @@ def _js(name: str, data: object) -> bytes:
 _JS_LOAD = re.compile(r'window\.__sitegenSearch\.load\("[^"]*",(.*)\);\n', re.S)
 
 
-def _unjs(data: bytes) -> object:
+def _unjs(data: bytes) -> Any:
     """Return the data of a file that :func:`_js` wrote."""
     match = _JS_LOAD.fullmatch(data.decode("utf-8"))
     if match is None:
@@ -655,7 +661,9 @@ def _full_index(post: tuple[dict, ...], readings: dict,
                    readings, plain)
     by_key = vocab.by_key()
     for key, members in by_key.items():
-        entries[key] = vocab.entry(members)
+        entry = vocab.entry(members)
+        if entry is not None:       # always: a key's members are the vocabulary's words
+            entries[key] = entry
 
     total = sum(len(k.encode()) + len(v) + 6 for k, v in entries.items())
     shards = max(1, min(MAX_SHARDS, math.ceil(total / SHARD_TARGET)))
@@ -751,7 +759,7 @@ def _incremental(state: dict, inputs: dict[int, tuple], changed: list[int],
     return files
 
 
-STATE_FILE = "search-state.pickle"
+SEARCH_STATE_FILE = "search-state.pickle"
 INPUTS_FILE = "search-inputs.sqlite"
 INCREMENTAL_MAX = 0.05       # patch the index when at most this share of documents changed
 
@@ -806,11 +814,12 @@ def full_search_index(docs: Documents, config: Config, districts: dict[str, str]
     blocks = fold_blocks()
     for name, pairs in blocks.items():
         files[f"search/f/{name}.js"] = _js("f" + name, pairs)
-    state = {"code": code, "shards": shards, "blocks": sorted(blocks), "words": vocab.docs,
+    block_names = sorted(blocks)
+    state = {"code": code, "shards": shards, "blocks": block_names, "words": vocab.docs,
              "readings": vocab.readings, "plain": plain, "by_key": by_key, "files": {}, "digests": digests,
              "ids": [h[0] for h in heads]}
-    files["search/meta.js"] = _js("meta", _meta(heads, shards, state["blocks"], districts))
-    return _finish(files, state, False, Path(cache_dir) / STATE_FILE if cache_dir is not None else None)
+    files["search/meta.js"] = _js("meta", _meta(heads, shards, block_names, districts))
+    return _finish(files, state, False, Path(cache_dir) / SEARCH_STATE_FILE if cache_dir is not None else None)
 
 
 def load_previous_index(config: Config, out_dir: Path,
@@ -820,7 +829,7 @@ def load_previous_index(config: Config, out_dir: Path,
     cache_dir = getattr(config, "cache_dir", None)
     if cache_dir is None:
         return None
-    state_path = Path(cache_dir) / STATE_FILE
+    state_path = Path(cache_dir) / SEARCH_STATE_FILE
     state = read_pickle(state_path)
     if not isinstance(state, dict):
         return None

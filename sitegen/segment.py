@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal, get_args
 
 from .credits import Credits, credits_in_caption, is_credit_line, parse_credit_text, split_byline, split_caption_credit
 from .text import fold, squeeze
@@ -30,18 +32,31 @@ _BULLET = re.compile(r"^\s*(?:[•·●▪‧∙・◆◇■□○◎✦✧★�
 _TAG = re.compile(r"^\[[^\[\]]{2,8}\]$")
 # A line opening with an arrow (▲ 志愿者在…) points at a picture: it is a caption.
 _POINTERS = ("▲", "▼", "△", "▽", "◀", "▶")
+# What a block of the page is (make_blocks classifies each once).
+BlockKind = Literal["heading", "subtitle", "byline", "credit", "caption", "para", "furniture", "label"]
+# What a line of an article's body is: ParsedArticle.body holds (kind, text).
+BodyKind = Literal["para", "subhead", "caption", "credit"]
+# The family of a line that is not article text: data/line_patterns.yaml's labels, and those
+# label_page gives (site, reprint, markup).
+LineLabel = Literal["navigation", "source", "pubtime", "header", "prompt", "site", "menu", "links", "reprint",
+                    "section", "furniture", "markup"]
+# A block's label: its lines' family, or "headline piece" (a short line that completes a headline).
+BlockLabel = LineLabel | Literal["headline piece"]
 # Labels of lines that belong to the web site rather than to any article.
-SITE_LABELS = frozenset({"navigation", "source", "pubtime", "site", "links", "prompt", "menu"})
+SITE_LABELS: frozenset[LineLabel] = frozenset({"navigation", "source", "pubtime", "site", "links", "prompt", "menu"})
 _DATA = Path(__file__).parent / "data"
 
 
 @functools.lru_cache(maxsize=1)
-def line_patterns() -> tuple[tuple[str, re.Pattern, str], ...]:
+def line_patterns() -> tuple[tuple[LineLabel, re.Pattern[str], str], ...]:
     """Load the whole-line patterns (label, regex, reason) from data/line_patterns.yaml."""
     import yaml
 
     entries = yaml.load((_DATA / "line_patterns.yaml").read_text(encoding="utf-8"),
                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    unknown = {e["label"] for e in entries} - set(get_args(LineLabel))
+    if unknown:
+        raise ValueError(f"data/line_patterns.yaml: unknown labels {sorted(unknown)}")
     return tuple((e["label"], re.compile(e["pattern"]), e["reason"]) for e in entries)
 
 
@@ -69,11 +84,12 @@ def clean_line(line: str) -> str:
     return match.group(2).strip() if match else text
 
 
-def line_label(text: str) -> str | None:
+def line_label(text: str) -> LineLabel | None:
     """Label a cleaned line that is not article text (see data/line_patterns.yaml), or None."""
     folded = fold(text).strip()
-    if _MD_HEADING.match(folded):
-        folded = _MD_HEADING.match(folded).group(2).strip()
+    heading = _MD_HEADING.match(folded)
+    if heading:
+        folded = heading.group(2).strip()
     if not folded:
         return None
     for label, pattern, _ in line_patterns():
@@ -116,7 +132,7 @@ def is_furniture(text: str) -> bool:
 class Block:
     """A unit of the page: one printed line or a paragraph joined across column breaks."""
 
-    kind: str              # heading | subtitle | byline | credit | para | furniture | label
+    kind: BlockKind
     text: str              # printed text (Markdown '#' marks removed for headings)
     first: int             # 1-based line numbers in the dump
     last: int
@@ -124,7 +140,7 @@ class Block:
     gap_after: int
     md_level: int = 0      # '#' count when the dump marked the line as a Markdown heading
     lines: tuple[int, ...] = ()
-    label: str | None = None   # for furniture: which pattern family (navigation, source, ...)
+    label: BlockLabel | None = None   # for furniture: which pattern family (navigation, source, ...)
     forced: bool = False       # a headline by position (above archive navigation)
     region: int = 0            # archive article region: the lines between its navigation bars
     narrow: bool = False       # a paragraph printed in a narrow column (a run of short lines)
@@ -143,7 +159,7 @@ class ParsedArticle:
     section: str | None = None                   # section label naming a district or street
     byline: str | None = None
     credits: Credits = field(default_factory=Credits)
-    body: list[tuple[str, str]] = field(default_factory=list)   # (kind, text): para|subhead|caption|credit
+    body: list[tuple[BodyKind, str]] = field(default_factory=list)   # (kind, text)
     lines: set[int] = field(default_factory=set)
     closed: bool = False
     region: int = 0                               # archive article region (see label_page), 0 outside
@@ -159,7 +175,7 @@ class ParsedArticle:
 
 
 @dataclass(frozen=True)
-class Page:
+class SegmentedPage:
     """The segmentation of one dump."""
 
     articles: tuple[ParsedArticle, ...]
@@ -206,7 +222,7 @@ class PageLine:
     number: int
     text: str                 # indentation and bullets removed
     gap: int                  # blank lines before it
-    label: str | None = None  # navigation | source | pubtime | header | prompt | site | menu | reprint | furniture
+    label: LineLabel | None = None
     headline: bool = False    # a headline by position (it stands right above archive navigation)
     region: int = 0           # archive article region: its headline and the lines between its navigation bars
 
@@ -569,7 +585,7 @@ def _deal_columns(raw: list[tuple[int, str, int]], labels, forced) -> tuple[list
             continue
         start = i + 3
         second = next((k for k in (start, start + 1) if byline(k)), None)
-        if second is None or not _cut(split_byline(out[second][1])[1] or "。"):
+        if second is None or not _cut((split_byline(out[second][1]) or ("", ""))[1] or "。"):
             i += 1
             continue
         end = start
@@ -605,7 +621,7 @@ def _headline_piece(raw, k: int, in_run: list[bool], labels) -> bool:
         and not fold(text).endswith(_SENTENCE_END + ("。", ".", "\"", ")")) and 4 <= len(text) <= 12
 
 
-def _single_line_kind(text: str, in_run: bool, is_label, uses_markdown: bool) -> tuple[str, str] | None:
+def _single_line_kind(text: str, in_run: bool, is_label, uses_markdown: bool) -> tuple[BlockKind, str] | None:
     """Classify a line that forms a block on its own, or return None for paragraph text."""
     label_text, rest = _split_trailing_label(text, is_label)
     if label_text is not None and rest == "":
@@ -639,7 +655,7 @@ def _split_trailing_label(text: str, is_label) -> tuple[str | None, str]:
     return None, stripped
 
 
-def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> Page:
+def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> SegmentedPage:
     """Segment a dump's lines into articles and furniture."""
     blocks = make_blocks(lines, is_label)
     articles: list[ParsedArticle] = []
@@ -670,7 +686,7 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
         region_now = block.region
         # Inside one archive article (between its navigation bars) nothing opens a new article.
         same = bool(block.region) and current is not None and current.region == block.region
-        if same:
+        if same and current is not None:
             current.closed = False
         if block.kind == "furniture":
             furniture.append((block.first, block.text))
@@ -705,12 +721,14 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             if not (same and not block.forced) and (
                     _starts_article(cluster, nxt, current, uses_markdown, blocks, j)
                     or _names_new_place(cluster, current, places_in)):
-                _open_with_cluster(cluster, start, nxt, places_in)
+                current = _open_with_cluster(cluster, start, nxt, places_in)
                 for orphan in orphans:
                     current.body.insert(0, ("para", orphan.text))
                     current.lines.update(orphan.lines)
                     current.flags.append("text found above its headline (page flattened out of order)")
                 orphans = []
+            elif current is None:
+                raise AssertionError("_starts_article opens an article when there is none")
             elif len(cluster) == 1 and cluster[0].gap_after >= 2 and (nxt is None or nxt.kind in ("caption", "credit")) \
                     and not any(b.kind == "byline" for b in blocks[j:j + 2]):
                 current.body.append(("caption", block.text))
@@ -726,7 +744,7 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             continue
         if block.kind == "subtitle":
             if current is None:
-                start(None)
+                current = start(None)
             if current.subtitle is None and not current.body:
                 current.subtitle = block.text
             else:
@@ -738,7 +756,7 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             # A byline printed over two lines: the second opens with a role (通讯员/…), not an outlet.
             continues = index > 0 and blocks[index - 1].kind == "byline" and current is not None and (
                 block.gap_before == 0 or block.gap_before == 1 and re.match(r"^(通讯员|实习生|记者|摄影)", fold(block.text)))
-            continues = continues or same and current.has_byline
+            continues = continues or same and current is not None and current.has_byline
             # A byline in brackets on its own line after the text closes the article it ends.
             bracketed = re.fullmatch(r"\(.*\)", fold(block.text).strip()) is not None
             # … and so does a byline after the text with no text after it (文/图 张三 at the end).
@@ -746,7 +764,8 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
                              None)
             last_word = following is None or following.kind in ("furniture", "label", "heading") \
                 or following.region != block.region
-            if (bracketed or last_word and not split_byline(block.text)[1]) and current is not None \
+            if (bracketed or last_word and not (split_byline(block.text) or (block.text, ""))[1]) \
+                    and current is not None \
                     and current.body and not current.closed and not continues:
                 current.credits = current.credits.merge(parse_credit_text(block.text))
                 current.body.append(("para", block.text))
@@ -759,7 +778,7 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             picture_only = current is not None and not current.has_byline and current.body \
                 and all(kind in ("caption", "credit") for kind, _ in current.body) and block.gap_before <= 2
             if current is None or (current.has_byline and not continues) or current.closed and not picture_only:
-                start(None)
+                current = start(None)
             current.closed = False
             byline, rest = split_byline(block.text) or (block.text, "")
             current.byline = byline if not continues else f"{current.byline} {byline}"
@@ -771,7 +790,7 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
             continue
         if block.kind == "credit":
             if current is None:
-                start(None)
+                current = start(None)
             credit = parse_credit_text(block.text)
             current.credits = current.credits.merge(credit)
             current.body.append(("credit", block.text))
@@ -786,14 +805,14 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
                 and not (index > 0 and blocks[index - 1].kind in ("heading", "byline")):
             current.closed = True     # ■ 5月10日,… after other text: the next brief of a page of briefs
         if not same and _starts_untitled_photo(blocks, index, current):
-            start(None)
+            current = start(None)
             current.flags.append("untitled item: title made from its first sentence")
         elif current is None or current.closed:
             if _heading_follows(blocks, index):
                 orphans.append(block)
                 index += 1
                 continue
-            start(None)
+            current = start(None)
             current.flags.append("untitled item: title made from its first sentence")
         if block.label == "headline piece" and current.title and current.title_line \
                 and len(current.title) <= 6 and not current.subtitle:
@@ -830,7 +849,7 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> P
         target.body.append(("para", orphan.text))
         target.lines.update(orphan.lines)
     _reattach_floating_captions(floating, articles)
-    return Page(tuple(a for a in articles if a.lines), tuple(furniture), tuple(labels))
+    return SegmentedPage(tuple(a for a in articles if a.lines), tuple(furniture), tuple(labels))
 
 
 # A byline in brackets closing a paragraph: (通讯员/王晓), (株洲日报记者 李强 通讯员 何云).
@@ -894,7 +913,8 @@ _COLUMN_INTRO = re.compile(r"^\[?(开栏语|编者按|编者的话|栏目介绍|
 _EDITOR_NOTE = re.compile(r"^\[?(编者按|编者的话|编者)\]?(?:$|\s*[:\]]|(?<=\])\S)")
 
 
-def _open_with_cluster(cluster: list[Block], start, nxt: Block | None = None, places_in=None) -> None:
+def _open_with_cluster(cluster: list[Block], start: Callable[[Block | None], ParsedArticle],
+                       nxt: Block | None = None, places_in=None) -> ParsedArticle:
     """Start an article from a headline cluster, choosing kicker, title and subtitle."""
     heads = [b for b in cluster if b.kind == "heading"]
     subs = [b for b in cluster if b.kind == "subtitle"]
@@ -930,6 +950,7 @@ def _open_with_cluster(cluster: list[Block], start, nxt: Block | None = None, pl
         article.subtitle = " ".join(([subtitle] if subtitle else []) + [b.text for b in after])
         for b in after:
             article.lines.update(b.lines)
+    return article
 
 
 # A line wholly in banner brackets (【便民服务进行时】); the brackets are dropped from a kicker.
@@ -1140,7 +1161,7 @@ def article_text(article: ParsedArticle) -> str:
     return _bare("".join(parts))
 
 
-def unaccounted_lines(lines: tuple[str, ...], page: Page) -> list[int]:
+def unaccounted_lines(lines: tuple[str, ...], page: SegmentedPage) -> list[int]:
     """List the non-blank dump lines whose text is in no article and not in the furniture."""
     owners: dict[int, str] = {}
     for article in page.articles:

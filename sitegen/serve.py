@@ -176,9 +176,9 @@ class Rebuilder:
                     errors.extend(str(e) for e in (report.errors or ()))
                 from .build import build_site
 
-                report = build_site(self.config)
-                summaries.append(report.summary())
-                errors.extend(str(e) for e in (report.errors or ()))
+                built = build_site(self.config)
+                summaries.append(built.summary())
+                errors.extend(str(e) for e in (built.errors or ()))
             except Exception as exc:  # noqa: BLE001 - a broken rebuild must not kill the server
                 describe = getattr(exc, "describe", None)
                 if callable(describe):
@@ -219,8 +219,8 @@ class Watcher:
     def config_files(self) -> list[Path]:
         return [self.config.root / name for name in CONFIG_FILES]
 
-    def _config_stamp(self) -> tuple:
-        stamp = []
+    def _config_stamp(self) -> tuple[tuple[str, int | None, int | None], ...]:
+        stamp: list[tuple[str, int | None, int | None]] = []
         for path in self.config_files():
             try:
                 st = path.stat()
@@ -478,9 +478,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.wfile.write(b"retry: 500\n\n")
             send("hello", {"generation": seen, "error": error})
             while True:
+                def news(seen: int = seen) -> bool:
+                    return state.generation != seen or state.closing
+
                 with state.cond:
-                    state.cond.wait_for(lambda seen=seen: state.generation != seen or state.closing,
-                                        timeout=HEARTBEAT_S)
+                    state.cond.wait_for(news, timeout=HEARTBEAT_S)
                     if state.closing:
                         return
                     generation, error = state.generation, state.error
@@ -542,7 +544,7 @@ class PreviewServer:
 
     @property
     def url(self) -> str:
-        host = self.server.server_address[0]
+        host = str(self.server.server_address[0])
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}/"
 

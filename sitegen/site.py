@@ -15,11 +15,25 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import SitegenError
 from .model import Article
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .gazetteer import Gazetteer
+
+# What a page is: the report counts pages by kind, the renderer draws some kinds apart
+# (404, search) and the page store keeps each page's kind.
+PageKind = Literal["article", "home", "districts", "district", "feed", "archive", "year", "month", "day",
+                   "topics", "topic", "tag", "people", "person", "search", "404", "sitemap", "robots"]
+# A listing: a page kind whose pages are paginated (`_Pages.listing`).
+ListingKind = Literal["district", "archive", "month", "topic", "tag", "person"]
 
 RELATED_SIZE = 5
 # Feeds hold config.feed_items entries, listings (the home page too) config.per_page articles.
@@ -32,9 +46,9 @@ class Page:
     url: str                    # path under the base URL, '' for home, 'x/' for folders
     output: str                 # file path under out_dir
     template: str               # Jinja template (or a built-in renderer name for xml/txt)
-    kind: str                   # article, district, month, ... (for the report)
+    kind: PageKind
     source: str                 # what produced it (named in collision errors)
-    context: dict = field(default_factory=dict, compare=False)
+    context: dict[str, Any] = field(default_factory=dict, compare=False)
     deps: tuple[Article, ...] = ()  # every article shown on the page (for incremental builds)
 
 
@@ -44,23 +58,23 @@ class SiteModel:
 
     pages: tuple[Page, ...]
     articles: tuple[Article, ...]
-    article_url: dict           # article path -> url
-    district_slugs: dict        # district name -> slug
-    topic_slugs: dict
-    tag_slugs: dict
-    person_slugs: dict
-    months: tuple[str, ...]     # every YYYY-MM from the first to the last article
+    article_url: dict[str, str]     # article path -> url
+    district_slugs: dict[str, str]  # district name -> slug
+    topic_slugs: dict[str, str]
+    tag_slugs: dict[str, str]
+    person_slugs: dict[str, str]
+    months: tuple[str, ...]         # every YYYY-MM from the first to the last article
     errors: tuple[SitegenError, ...] = ()
-    flagged: frozenset = frozenset()
+    flagged: frozenset[str] = frozenset()
 
 
 @functools.cache
-def _gazetteer():
+def _gazetteer() -> tuple[ModuleType, Gazetteer]:
     from . import gazetteer
     return gazetteer, gazetteer.load_gazetteer()
 
 
-def _taxonomy_slugs() -> dict:
+def _taxonomy_slugs() -> dict[str, str]:
     """Return topic name -> slug from sitegen/data/taxonomy.yaml (a broken file is an error:
     falling back to pinyin slugs would move every topic page)."""
     from .names import load_taxonomy_entries
@@ -86,10 +100,10 @@ def district_slug(name: str, slugger: Callable[[str], str] = default_slug) -> st
     return slugger(base)
 
 
-def _unique_slugs(names: Iterable[str], slugger: Callable[[str], str]) -> dict:
+def _unique_slugs(names: Iterable[str], slugger: Callable[[str], str]) -> dict[str, str]:
     """Slug every name; names whose pinyin clashes get -2, -3 in sorted order."""
-    out: dict = {}
-    taken: dict = {}
+    out: dict[str, str] = {}
+    taken: dict[str, int] = {}
     for name in sorted(set(names)):
         slug = slugger(name) or "x"
         n = taken.get(slug, 0) + 1
@@ -116,7 +130,7 @@ def month_range(first: str, last: str) -> tuple[str, ...]:
 
 def people_of(article: Article) -> tuple[str, ...]:
     """Return every credited name, once each, in credit order."""
-    seen: dict = {}
+    seen: dict[str, None] = {}
     for name in (*article.reporters, *article.photographers, *article.correspondents):
         seen.setdefault(name, None)
     return tuple(seen)
@@ -128,7 +142,7 @@ _QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’']{1,20})[”\"」』�
 TAG_WORDS = "tagwords.pickle"     # tag -> whether it is a word, between builds
 
 
-def is_word(name: str, people: frozenset = frozenset(), places: frozenset | None = None) -> bool:
+def is_word(name: str, people: frozenset[str] = frozenset(), places: frozenset[str] | None = None) -> bool:
     """Tell whether *name* is a word a reader could look for, not a fragment keyword extraction
     cut from one (化微 from 海绵化微公园): a credited person, a gazetteer place, a word of jieba's
     dictionary, or a compound of them (网格员 = 网格 + 员, 社区食堂 = 社区 + 食堂: at least one
@@ -150,7 +164,7 @@ def is_word(name: str, people: frozenset = frozenset(), places: frozenset | None
 
 
 @functools.lru_cache(maxsize=1)
-def _place_names() -> frozenset:
+def _place_names() -> frozenset[str]:
     _, gaz = _gazetteer()
     return frozenset(gaz.all_names())
 
@@ -170,7 +184,7 @@ def fragment_of_title(tag: str, title: str) -> bool:
     return longer and tag not in outside
 
 
-def word_verdicts(names, people: frozenset, cache_dir=None) -> dict:
+def word_verdicts(names: Iterable[str], people: frozenset[str], cache_dir: Path | str | None = None) -> dict[str, bool]:
     """Return name -> is_word(name) for *names*, remembered in *cache_dir* between builds (the
     dictionary costs a cold process a quarter of a second) while the package is unchanged."""
     from .cache import read_pickle, write_pickle
@@ -178,14 +192,13 @@ def word_verdicts(names, people: frozenset, cache_dir=None) -> dict:
 
     stamp = package_stamp()
     path = None
-    known: dict = {}
+    known: dict[str, bool] = {}
     if cache_dir is not None:
-        from pathlib import Path
         path = Path(cache_dir) / TAG_WORDS
         saved = read_pickle(path, {})
         if isinstance(saved, dict) and saved.get("stamp") == stamp:
             known = saved.get("words", {})
-    out = {}
+    out: dict[str, bool] = {}
     fresh = False
     for name in names:
         if name in people:
@@ -204,23 +217,23 @@ def word_verdicts(names, people: frozenset, cache_dir=None) -> dict:
     return out
 
 
-def shown_tags(articles, config, people: frozenset) -> dict:
+def shown_tags(articles: Sequence[Article], config: Config, people: frozenset[str]) -> dict[str, tuple[str, ...]]:
     """Return article path -> the tags its pages show and link: words (see is_word), not a
     quoted name's fragment in its headline, not its own district or topic (they have their
     pages), with at least config.tag_min_articles articles; none when the tags taxonomy is off."""
     if not config.taxonomy_on("tags"):
         return {a.path: () for a in articles}
-    verdicts = word_verdicts(sorted({t for a in articles for t in a.tags}), people,
-                             getattr(config, "cache_dir", None))
+    verdicts = word_verdicts(sorted({t for a in articles for t in a.tags}), people, config.cache_dir)
     kept = {a.path: tuple(t for t in dict.fromkeys(a.tags) if verdicts[t] and t != a.district and t not in a.topics
                           and not fragment_of_title(t, a.title))
             for a in articles}
     counts = Counter(t for tags in kept.values() for t in tags)
-    least = max(1, int(getattr(config, "tag_min_articles", 2)))
+    least = max(1, config.tag_min_articles)
     return {path: tuple(t for t in tags if counts[t] >= least) for path, tags in kept.items()}
 
 
-def related_articles(articles: tuple[Article, ...], limit: int = RELATED_SIZE, window: int = 24) -> dict:
+def related_articles(articles: tuple[Article, ...], limit: int = RELATED_SIZE,
+                     window: int = 24) -> dict[str, tuple[Article, ...]]:
     """Return path -> related articles, scored by shared tags (2), places (2), topics (1).
 
     A tag or place shared by many articles says little: for those, only the *window* articles
@@ -228,17 +241,17 @@ def related_articles(articles: tuple[Article, ...], limit: int = RELATED_SIZE, w
     Candidates rank by more shared tags and places, then a shared topic, then nearness in date
     (the earlier of two equally near first).
     """
-    postings: dict = defaultdict(list)
-    keys_of: list = []
+    postings: dict[tuple[str, str], list[int]] = defaultdict(list)
+    keys_of: list[list[tuple[str, str]]] = []
     for index, art in enumerate(articles):
         keys = [("t", t) for t in art.tags] + [("p", p) for p in art.places]
         keys_of.append(keys)
         for key in keys:
             postings[key].append(index)
-    bits: dict = {}
+    bits: dict[str, int] = {}
     topics = [sum(1 << bits.setdefault(t, len(bits)) for t in set(a.topics)) for a in articles]
     half = window // 2
-    out: dict = {}
+    out: dict[str, tuple[Article, ...]] = {}
     for index, art in enumerate(articles):
         hits = []
         for key in keys_of[index]:
@@ -273,7 +286,7 @@ def _bisect(items: list[int], value: int) -> int:
 class _Pages:
     def __init__(self) -> None:
         self.pages: list[Page] = []
-        self.owner: dict = {}
+        self.owner: dict[str, Page] = {}
         self.errors: list[SitegenError] = []
 
     def add(self, page: Page) -> bool:
@@ -288,7 +301,7 @@ class _Pages:
         self.pages.append(page)
         return True
 
-    def listing(self, base_url: str, template: str, kind: str, source: str, items: list[Article],
+    def listing(self, base_url: str, template: str, kind: ListingKind, source: str, items: list[Article],
                 per_page: int, **context: object) -> None:
         """Add a paginated list at base_url, base_url/page/2/, ..."""
         count = max(1, -(-len(items) // per_page))
@@ -304,10 +317,10 @@ class _Pages:
                           dict(context, items=chunk, pager=pager), tuple(chunk)))
 
 
-def district_slug_map(articles: Iterable[Article], district_slugger: Callable[[str], str]) -> dict:
+def district_slug_map(articles: Iterable[Article], district_slugger: Callable[[str], str]) -> dict[str, str]:
     """Return district name -> its URL folder; a slug taken twice gets -2, -3 in name order."""
-    out: dict = {}
-    taken: set = set()
+    out: dict[str, str] = {}
+    taken: set[str] = set()
     for name in sorted({a.district for a in articles if a.district}):
         slug = district_slugger(name)
         if slug in taken:
@@ -317,14 +330,14 @@ def district_slug_map(articles: Iterable[Article], district_slugger: Callable[[s
     return out
 
 
-def article_urls(articles: Iterable[Article], district_slugs: dict) -> dict:
+def article_urls(articles: Iterable[Article], district_slugs: dict[str, str]) -> dict[str, str]:
     """Return article path -> URL: its district's folder (a/ without one), then its slug."""
     return {a.path: f"{district_slugs[a.district] if a.district else 'a'}/{a.slug}/" for a in articles}
 
 
-def published_articles(articles: Iterable[Article], article_url: dict) -> tuple[Article, ...]:
+def published_articles(articles: Iterable[Article], article_url: dict[str, str]) -> tuple[Article, ...]:
     """Return the articles that get their page: of two with one URL, the first (the other is an error)."""
-    seen: set = set()
+    seen: set[str] = set()
     out = []
     for art in articles:
         url = article_url[art.path]
@@ -334,14 +347,14 @@ def published_articles(articles: Iterable[Article], article_url: dict) -> tuple[
     return tuple(out)
 
 
-def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozenset = frozenset(),
+def build_site_model(articles: tuple[Article, ...], config: Config, *, flagged: frozenset[str] = frozenset(),
                      slugger: Callable[[str], str] = default_slug,
                      district_slugger: Callable[[str], str] | None = None,
-                     related: dict | None = None) -> SiteModel:
+                     related: dict[str, tuple[Article, ...]] | None = None) -> SiteModel:
     """Lay out every page of the site for *articles* (sorted by date, then path)."""
     district_slugger = district_slugger or (lambda name: district_slug(name, slugger))
     per_page = max(1, int(config.per_page))
-    feed_size = max(1, int(getattr(config, "feed_items", 20)))
+    feed_size = max(1, int(config.feed_items))
     people_on = config.taxonomy_on("people")
     pages = _Pages()
     district_slugs = district_slug_map(articles, district_slugger)
@@ -357,7 +370,7 @@ def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozense
     tags_shown = shown_tags(first, config, people_names)
     tag_slugs = _unique_slugs({t for tags in tags_shown.values() for t in tags}, slugger)
     person_slugs = _unique_slugs(people_names, slugger) if people_on else {}
-    by_district: dict = defaultdict(list)
+    by_district: dict[str | None, list[Article]] = defaultdict(list)
     for art in articles:
         by_district[art.district].append(art)
     if related is None:
@@ -385,9 +398,9 @@ def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozense
     pages.add(Page("districts/", "districts/index.html", "districts.html", "districts", "districts",
                    {"districts": [(n, district_slugs[n], counts[n], per_month[n]) for n in districts],
                     "months": months}, ()))
-    topics_of: dict = defaultdict(list)
-    tags_of: dict = defaultdict(list)
-    people: dict = defaultdict(list)
+    topics_of: dict[str, list[Article]] = defaultdict(list)
+    tags_of: dict[str, list[Article]] = defaultdict(list)
+    people: dict[str, list[Article]] = defaultdict(list)
     for art in newest:
         for t in art.topics:
             topics_of[t].append(art)
@@ -417,9 +430,9 @@ def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozense
                    {"title": None, "url": "", "items": newest[:feed_size]}, tuple(newest[:feed_size])))
 
     # Dates
-    by_year: dict = defaultdict(list)
-    by_month: dict = defaultdict(list)
-    by_day: dict = defaultdict(list)
+    by_year: dict[str, list[Article]] = defaultdict(list)
+    by_month: dict[str, list[Article]] = defaultdict(list)
+    by_day: dict[str, list[Article]] = defaultdict(list)
     for art in newest:
         by_year[art.year].append(art)
         by_month[art.month].append(art)
@@ -477,8 +490,8 @@ def build_site_model(articles: tuple[Article, ...], config, *, flagged: frozense
                      person_slugs, months, tuple(pages.errors), flagged)
 
 
-def _count_by_month(items: list[Article], keep: set) -> dict:
-    out: dict = defaultdict(int)
+def _count_by_month(items: list[Article], keep: set[str]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
     for art in items:
         if art.path in keep:
             out[art.month] += 1

@@ -3,7 +3,7 @@
 Every cache that holds something the code made (parsed articles, slugs, related articles,
 rendered pages, the search index) is keyed by this stamp, so an upgraded or edited sitegen
 never reuses what an older one made.  A hand-kept list of "files that matter" missed some
-(postings.py, layout.py) and let a build ship a stale index; the whole folder cannot.
+(postings.py, page_store.py) and let a build ship a stale index; the whole folder cannot.
 """
 
 from __future__ import annotations

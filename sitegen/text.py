@@ -153,7 +153,9 @@ def slugify(text: str, max_words: int = 8) -> str:
 
     parts: list[str] = []
     for word in words(fold(text)):
-        syllables = lazy_pinyin(word, style=Style.NORMAL, errors=lambda s: list(s))
+        # pypinyin takes an errors callback that returns a list (one item per character), which its
+        # annotations (Callable[[str], str]) leave out.
+        syllables = lazy_pinyin(word, style=Style.NORMAL, errors=lambda s: list(s))  # type: ignore[arg-type,return-value]
         chunk = _SLUG_JUNK.sub("", "".join(syllables).lower().replace("ü", "v"))
         if chunk:
             parts.append(chunk)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .config import Config
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -26,14 +28,14 @@ THEME_TEMPLATES = _theme_dir("theme_templates", "templates")
 THEME_STATIC = _theme_dir("theme_static", "static")
 
 
-def template_dirs(config) -> list[Path]:
+def template_dirs(config: Config) -> list[Path]:
     """Return the folders templates are looked up in, the project's first."""
     own = Path(config.templates_dir)
     dirs = [own] if own.is_dir() and own.resolve() != THEME_TEMPLATES else []
     return dirs + [THEME_TEMPLATES]
 
 
-def static_files(config) -> dict[str, Path]:
+def static_files(config: Config) -> dict[str, Path]:
     """Return {path under static/: file} of the theme's static files, then the project's
     (which win, file by file)."""
     found: dict[str, Path] = {}

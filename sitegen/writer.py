@@ -42,7 +42,7 @@ from .cache import write_bytes
 from .errors import SitegenError
 
 COMPRESSIBLE = (".html", ".xml", ".css", ".js", ".json", ".txt", ".svg")
-MANIFEST = "outputs.json"
+OUTPUT_MANIFEST_FILE = "outputs.json"
 CHANGED = "changed.txt"
 
 
@@ -64,10 +64,10 @@ def digest(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
-def load_manifest(cache_dir: Path) -> dict:
+def load_output_manifest(cache_dir: Path) -> dict:
     """Return {output path: digest} of the last successful build (empty when unknown)."""
     try:
-        return json.loads((Path(cache_dir) / MANIFEST).read_text(encoding="utf-8"))
+        return json.loads((Path(cache_dir) / OUTPUT_MANIFEST_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 
@@ -227,25 +227,25 @@ def write_site(out_dir: Path, files: Iterable[tuple[str, bytes]], keep: Iterable
     """Make *out_dir* hold exactly *files* (new bytes), *staged* ((name, digest) of files already
     written by `stage_files`) and *keep* (unchanged, taken from the old one).
 
-    *manifest* is `load_manifest(cache_dir)`, if the caller read it after `recover(out_dir)`.
+    *manifest* is `load_output_manifest(cache_dir)`, if the caller read it after `recover(out_dir)`.
     Refuses to write one output path twice.  Writes nothing when nothing changed.
     """
     out_dir = Path(out_dir)
     stage = staging_dir(out_dir)
-    staged = dict(staged)
-    if not staged:
+    staged_digests = dict(staged)
+    if not staged_digests:
         recover(out_dir)
     if not (cache_dir and out_dir.exists()):
         manifest = {}
     elif manifest is None:
-        manifest = load_manifest(cache_dir)
+        manifest = load_output_manifest(cache_dir)
     new: dict = {}
     for name, data in files:
-        if name in new or name in staged:
+        if name in new or name in staged_digests:
             raise _twice(name)
         new[name] = data
     hashes = {name: digest(data) for name, data in new.items()}
-    hashes.update(staged)
+    hashes.update(staged_digests)
     kept_names = []
     if compress:
         for name in [n for n in hashes if n.endswith(COMPRESSIBLE)]:
@@ -258,7 +258,7 @@ def write_site(out_dir: Path, files: Iterable[tuple[str, bytes]], keep: Iterable
                 new[cname] = cdata
                 hashes[cname] = digest(cdata)
     for name in keep:
-        if name in new or name in staged:
+        if name in new or name in staged_digests:
             raise _twice(name)
         kept_names.append(name)
         if compress and name.endswith(COMPRESSIBLE):
@@ -270,21 +270,21 @@ def write_site(out_dir: Path, files: Iterable[tuple[str, bytes]], keep: Iterable
         if name not in manifest and not (out_dir / name).exists():
             raise SitegenError(None, None, f"'{name}' should be kept but is missing from {out_dir.name}/")
         hashes[name] = manifest.get(name, "")
-    fresh = set(new) | set(staged)
+    fresh = set(new) | set(staged_digests)
     result.written = sorted(n for n in fresh if manifest.get(n) != hashes[n] or not (out_dir / n).exists())
     result.removed = sorted(old_names - final)
     result.kept = len(final) - len(result.written)
     if out_dir.exists() and not result.written and not result.removed:
-        if staged:
+        if staged_digests:
             discard([stage], out_dir)
         return result
-    if not staged:
+    if not staged_digests:
         stage.mkdir(parents=True)
     changes = len(result.written) + len(result.removed)
     if out_dir.exists() and manifest and changes <= SMALL_CHANGE * max(len(final), 1):
-        _commit_by_journal(stage, out_dir, result, new, flat=not staged)
+        _commit_by_journal(stage, out_dir, result, new, flat=not staged_digests)
     else:
-        _commit_by_swap(stage, out_dir, sorted(final), set(result.written), new, staged)
+        _commit_by_swap(stage, out_dir, sorted(final), set(result.written), new, staged_digests)
     _save(cache_dir, hashes, result)
     return result
 
@@ -380,6 +380,6 @@ def _save(cache_dir, hashes: dict, result: WriteResult) -> None:
     if cache_dir:
         cache_dir = Path(cache_dir)
         # One entry a line, as indent=0 wrote it, but through json's C encoder (indent disables it).
-        write_bytes(cache_dir / MANIFEST,
+        write_bytes(cache_dir / OUTPUT_MANIFEST_FILE,
                     json.dumps(dict(sorted(hashes.items())), separators=(",\n", ":")).encode("utf-8"))
         write_bytes(cache_dir / CHANGED, "".join(n + "\n" for n in result.changed).encode("utf-8"))

@@ -92,14 +92,14 @@ def test_metadata_edits_lay_the_site_out_again_and_a_broken_layout_store_is_igno
     edit_article(config.content_dir / "lusong-2.md", "title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记")
     report = build(config)
     assert not report.from_layout and "lusong/index.html" in report.changed
-    (config.cache_dir / "layout.sqlite").write_bytes(b"not a database" * 100)
+    (config.cache_dir / "pages.sqlite").write_bytes(b"not a database" * 100)
     edit_article(config.content_dir / "lusong-2.md", "收集意见。", "收集意见并转交。")
     report = build(config)
     assert not report.from_layout and not report.errors
     edit_article(config.content_dir / "tianyuan-1.md", "首家", "第一家")
     report = build(config)
     assert report.from_layout
-    with sqlite3.connect(config.cache_dir / "layout.sqlite") as db:
+    with sqlite3.connect(config.cache_dir / "pages.sqlite") as db:
         db.execute("UPDATE pages SET page = x'00ff'")
     edit_article(config.content_dir / "tianyuan-1.md", "第一家", "第一个")
     report = build(config)

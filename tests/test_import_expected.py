@@ -23,7 +23,7 @@ import yaml
 
 from sitegen.dumps import read_dump
 from sitegen.gazetteer import load_gazetteer
-from sitegen.importer import build_articles, label_matcher, load_manifest, page_date, places_matcher
+from sitegen.importer import build_articles, label_matcher, load_date_manifest, page_date, places_matcher
 from sitegen.segment import segment, unaccounted_lines
 from sitegen.text import fold
 
@@ -64,7 +64,7 @@ def import_page(expected_path: Path, gaz=None):
     dump_path = _dump_of(expected_path)
     dump = read_dump(dump_path, ROOT)
     page = segment(dump.lines, label_matcher(gaz), places_matcher(gaz))
-    manifest = load_manifest(dump_path.parent)
+    manifest = load_date_manifest(dump_path.parent)
     imported = build_articles(dump, page, page_date(dump, manifest), gaz)
     return expected, dump, page, list(zip(page.articles, imported))
 

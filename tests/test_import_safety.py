@@ -17,7 +17,7 @@ import pytest
 from sitegen.config import default_config
 from sitegen.errors import SitegenError
 from sitegen.frontmatter import read_article
-from sitegen.importer import STATE_FILE, run_import
+from sitegen.importer import IMPORT_STATE_FILE, run_import
 
 ROOT = Path(__file__).resolve().parent.parent
 DUMPS = sorted((ROOT / "raw").glob("*.txt"))
@@ -204,12 +204,12 @@ DAMAGED = [
 def test_damaged_state_is_a_clear_error_and_nothing_is_written(tmp_path, text, line):
     config = _project(tmp_path)
     config.content_dir.mkdir()
-    (config.content_dir / STATE_FILE).write_text(text, encoding="utf-8")
+    (config.content_dir / IMPORT_STATE_FILE).write_text(text, encoding="utf-8")
     before = _tree(config.root)
     with pytest.raises(SitegenError) as caught:
         run_import(config, [config.raw_dir])
     message = caught.value.describe()
-    assert message.startswith(f"content/{STATE_FILE}:{line}: "), message
+    assert message.startswith(f"content/{IMPORT_STATE_FILE}:{line}: "), message
     assert "(hint: " in message
     assert _tree(config.root) == before
 
@@ -217,11 +217,11 @@ def test_damaged_state_is_a_clear_error_and_nothing_is_written(tmp_path, text, l
 def test_damaged_state_on_the_command_line(tmp_path):
     config = _project(tmp_path)
     config.content_dir.mkdir()
-    (config.content_dir / STATE_FILE).write_text('{\n "a.md": "00",\n', encoding="utf-8")
+    (config.content_dir / IMPORT_STATE_FILE).write_text('{\n "a.md": "00",\n', encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "sitegen.cli", "--root", str(config.root), "import"],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 2
-    assert result.stderr.startswith(f"error: content/{STATE_FILE}:3: "), result.stderr
+    assert result.stderr.startswith(f"error: content/{IMPORT_STATE_FILE}:3: "), result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -253,7 +253,7 @@ def test_every_file_is_written_atomically(tmp_path, monkeypatch):
     monkeypatch.undo()
     targets = {p.resolve() for p in config.content_dir.rglob("*") if p.is_file()}
     targets.add(config.review_file.resolve())
-    assert {config.content_dir / STATE_FILE, config.review_file} <= targets
+    assert {config.content_dir / IMPORT_STATE_FILE, config.review_file} <= targets
     assert any(p.suffix == ".yaml" for p in targets)
     assert targets <= set(replaced), sorted(map(str, targets - set(replaced)))
     assert not (targets - {edited.resolve()}) & set(opened), "a file was written in place"

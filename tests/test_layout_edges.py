@@ -1,4 +1,4 @@
-"""Edge cases of incremental builds that reuse the saved layout (sitegen/layout.py, plan.py).
+"""Edge cases of incremental builds that reuse the saved layout (sitegen/page_store.py, plan.py).
 
 Every scenario compares the incremental public/ with a clean build of the same content and
 settings.
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from _buildkit import assert_like_clean, build, clean_tree, edit_article, make_config, make_config_with_templates, tree
 
-import sitegen.layout
+import sitegen.page_store
 
 
 def rebuild_like_clean(tmp_path: Path, config, *, from_layout: bool) -> None:
@@ -180,10 +180,10 @@ def test_broken_or_missing_cache_and_output(tmp_path):
     shutil.rmtree(config.cache_dir)
     edit_article(art, "网格员每天", "网格员每周")
     rebuild_like_clean(tmp_path, config, from_layout=False)
-    (config.cache_dir / "layout.sqlite").unlink()
+    (config.cache_dir / "pages.sqlite").unlink()
     edit_article(art, "网格员每周", "网格员每日")
     rebuild_like_clean(tmp_path, config, from_layout=False)
-    with sqlite3.connect(config.cache_dir / "layout.sqlite") as db:   # an unreadable article index
+    with sqlite3.connect(config.cache_dir / "pages.sqlite") as db:   # an unreadable article index
         db.execute("UPDATE saved SET value = x'00ff' WHERE name = 'keys'")
     edit_article(art, "网格员每日", "网格员天天")
     report = build(config)
@@ -223,11 +223,11 @@ def test_mixed_sequence_of_fast_and_slow_builds(tmp_path):
 
 
 def _killed_before_layout_save(monkeypatch, config):
-    """Run a build that dies after write_site (public/ is new) but before Layout.save."""
+    """Run a build that dies after write_site (public/ is new) but before PageStore.save."""
     def killed(self, *args, **kwargs):
-        raise KeyboardInterrupt("killed between write_site and Layout.save")
+        raise KeyboardInterrupt("killed between write_site and PageStore.save")
 
-    monkeypatch.setattr(sitegen.layout.Layout, "save", killed)
+    monkeypatch.setattr(sitegen.page_store.PageStore, "save", killed)
     with pytest.raises(KeyboardInterrupt):
         build(config)
     monkeypatch.undo()

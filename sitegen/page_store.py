@@ -1,4 +1,4 @@
-"""The saved layout: every page of the last build, for builds that change only article bodies.
+"""The page store: every page of the last build, saved for builds that change only article bodies.
 
 Fixing a typo is the usual edit.  It changes no article's metadata (every field but the body),
 so the site model would come out as before but for the bodies it shows.  When the layout key
@@ -6,7 +6,7 @@ so the site model would come out as before but for the bodies it shows.  When th
 the one saved, the build skips laying out and planning all pages: it loads from here only the
 pages that show a changed article in a role whose digest changed (see sitegen/plan.py).
 
-`<cache_dir>/layout.sqlite` holds:
+`<cache_dir>/pages.sqlite` holds:
   pages   output -> kind, digest, the Page pickled with its articles by path, and the
           (article path, role) of every article it shows
   shown   article path -> (role, output) of every page that shows it
@@ -21,16 +21,23 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .model import Article
-from .plan import ANY, CARD, FULL, LINK, page_deps
+from .plan import ANY, CARD, FULL, LINK, RoleDigests, page_deps
 
-LAYOUT = "layout.sqlite"
+if TYPE_CHECKING:
+    from .site import Page, PageKind, SiteModel
+
+PAGE_STORE_FILE = "pages.sqlite"
 VERSION = 1
+# What the store keeps of a rendered page: the Page pickled, and its (article path, role) dependencies.
+SavedPage = tuple[bytes, list[tuple[str, int]]]
 
 
-def layout_key(articles, meta: dict, flagged: frozenset, env: str) -> str:
+def layout_key(articles: Iterable[Article], meta: dict[str, str], flagged: frozenset[str], env: str) -> str:
     """Digest everything the site model depends on but article bodies."""
     h = hashlib.sha1(f"{VERSION}\0{env}\n".encode())
     h.update(repr(sorted((a.path, meta[a.path], a.path in flagged) for a in articles)).encode("utf-8"))
@@ -38,46 +45,46 @@ def layout_key(articles, meta: dict, flagged: frozenset, env: str) -> str:
 
 
 class _ArticlesByPath(pickle.Pickler):
-    def persistent_id(self, obj):
+    def persistent_id(self, obj: object) -> str | None:
         return obj.path if type(obj) is Article else None
 
 
 class _PathsToArticles(pickle.Unpickler):
-    def __init__(self, data: bytes, articles: dict) -> None:
+    def __init__(self, data: bytes, articles: dict[str, Article]) -> None:
         super().__init__(io.BytesIO(data))
         self.articles = articles
 
-    def persistent_load(self, path):
+    def persistent_load(self, path: str) -> Article:
         return self.articles[path]
 
 
-def saved_page(page) -> tuple[bytes, list]:
+def saved_page(page: Page) -> SavedPage:
     """Return what the store keeps of a page: the page pickled, and its dependencies."""
     return dump(page), page_deps(page)
 
 
-def dump(value) -> bytes:
+def dump(value: object) -> bytes:
     """Pickle *value* with every Article in it saved as its path."""
     out = io.BytesIO()
     _ArticlesByPath(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
     return out.getvalue()
 
 
-def load(data: bytes, articles: dict):
+def load(data: bytes, articles: dict[str, Article]) -> Any:
     """Unpickle what `dump` saved, giving each path back its Article from *articles*."""
     return _PathsToArticles(data, articles).load()
 
 
-class Layout:
-    """The layout store of one cache folder."""
+class PageStore:
+    """The saved pages of one cache folder (`<cache_dir>/pages.sqlite`)."""
 
     def __init__(self, cache_dir: Path | None) -> None:
         import sqlite3
 
-        self.db = None
+        self.db: sqlite3.Connection | None = None
         if cache_dir is None:
             return
-        path = Path(cache_dir) / LAYOUT
+        path = Path(cache_dir) / PAGE_STORE_FILE
         for attempt in range(2):
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,8 +105,10 @@ class Layout:
             self.db.close()
             self.db = None
 
-    def _saved(self, name: str):
+    def _saved(self, name: str) -> Any:
         import sqlite3
+        if self.db is None:
+            return None
         try:
             row = self.db.execute("SELECT value FROM saved WHERE name = ?", (name,)).fetchone()
         except sqlite3.Error:
@@ -114,7 +123,7 @@ class Layout:
         """Return the output folder the store describes, None when it describes none."""
         return None if self.db is None else self._saved("target")
 
-    def expect(self, target: str, outputs) -> None:
+    def expect(self, target: str, outputs: Iterable[str]) -> None:
         """Before *outputs* of *target* are written: forget the layout key and their digests,
         so a build killed before `save` leaves a store that renders them again."""
         import sqlite3
@@ -128,7 +137,7 @@ class Layout:
         except sqlite3.Error:
             self.forget()
 
-    def digests(self, outputs=None) -> dict[str, str]:
+    def digests(self, outputs: Iterable[str] | None = None) -> dict[str, str]:
         """Return output -> digest of every saved page, or of those of *outputs*."""
         if self.db is None:
             return {}
@@ -136,51 +145,54 @@ class Layout:
             return dict(self.db.execute("SELECT output, digest FROM pages"))
         return self._select("pages", "output", "digest", outputs)
 
-    def kinds(self) -> dict[str, str]:
+    def kinds(self) -> dict[str, PageKind]:
         """Return output -> kind of every saved page."""
-        return dict(self.db.execute("SELECT output, kind FROM pages"))
+        return {} if self.db is None else dict(self.db.execute("SELECT output, kind FROM pages"))
 
-    def article_keys(self) -> dict:
+    def article_keys(self) -> dict[str, RoleDigests]:
         """Return the role digests of every article of the saved build."""
         return pickle.loads(self._saved("keys"))
 
-    def model(self, articles: dict):
+    def model(self, articles: dict[str, Article]) -> SiteModel:
         """Return the saved SiteModel, without its pages."""
         return load(self._saved("model"), articles)
 
     def showing(self, changes: list[tuple[str, int]]) -> set[str]:
         """Return the outputs of the pages that show any (article path, role) of *changes*."""
-        roles: dict = {ANY: {FULL, LINK, CARD}}
+        roles: dict[str, set[int]] = {ANY: {FULL, LINK, CARD}}
         for path, role in changes:
             roles.setdefault(path, set()).add(role)
         return {out for path, shown in self._shown(roles).items()
                 for role, out in shown if role in roles[path]}
 
-    def _select(self, table: str, key: str, column: str, keys) -> dict:
+    def _select(self, table: str, key: str, column: str, keys: Iterable[str]) -> dict[str, Any]:
         """Return key -> *column* of the rows of *table* whose *key* is one of *keys*."""
         wanted = sorted(set(keys))
-        out: dict = {}
+        out: dict[str, Any] = {}
+        if self.db is None:
+            return out
         for start in range(0, len(wanted), 500):        # SQLite bounds the parameters of one query
             chunk = wanted[start:start + 500]
             out.update(self.db.execute(
                 f"SELECT {key}, {column} FROM {table} WHERE {key} IN ({','.join('?' * len(chunk))})", chunk))
         return out
 
-    def _shown(self, paths) -> dict[str, set]:
+    def _shown(self, paths: Iterable[str]) -> dict[str, set[tuple[int, str]]]:
         """Return article path -> {(role, output)} of the pages that show it, for *paths*."""
         found = self._select("shown", "path", "pages", paths)
         return {path: set(pickle.loads(found[path])) if path in found else set() for path in paths}
 
-    def _deps(self, outputs) -> dict[str, list]:
+    def _deps(self, outputs: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
         """Return output -> its saved (article path, role) dependencies, for *outputs*."""
         return {out: pickle.loads(data) for out, data in self._select("pages", "output", "deps", outputs).items()}
 
-    def pages(self, outputs, articles: dict) -> list:
+    def pages(self, outputs: Iterable[str], articles: dict[str, Article]) -> list[Page]:
         """Return the saved Pages of *outputs*, each showing the current *articles*."""
         found = self._select("pages", "output", "page", outputs)
         return [load(found[out], articles) for out in sorted(found)]
 
-    def save(self, key: str, model, keys: dict, rows: list[tuple[str, str, str, bytes, list]],
+    def save(self, key: str, model: SiteModel | None, keys: dict[str, RoleDigests],
+             rows: list[tuple[str, PageKind, str, bytes, list[tuple[str, int]]]],
              outputs: set[str]) -> None:
         """Record one complete build in one transaction.
 
