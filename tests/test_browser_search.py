@@ -10,15 +10,12 @@ import gzip
 import http.server
 import os
 import shutil
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search_fixture import build_search_site, fixture_articles  # noqa: E402
+from search_fixture import build_search_site, fixture_articles
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("SITEGEN_CHROMIUM", "/usr/bin/chromium")

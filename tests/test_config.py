@@ -135,6 +135,7 @@ def test_the_documented_keys_are_the_read_keys():
     assert not missing, missing
 
 
+@pytest.mark.slow
 def test_an_installed_package_builds_a_folder_with_only_content(tmp_path):
     # A non-editable install: the theme must travel inside the package, not be read from
     # the repository this test runs in.

@@ -22,6 +22,7 @@ from _buildkit import ROOT, build, make_config
 from sitegen.config import default_config
 from sitegen.importer import run_import
 
+pytestmark = pytest.mark.slow
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -12,14 +11,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from search_fixture import fixture_articles
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from search_fixture import fixture_articles  # noqa: E402
-
-from sitegen.config import default_config  # noqa: E402
-from sitegen.postings import decode_postings, encode_number, encode_postings  # noqa: E402
-from sitegen.search import build_search_files, build_search_index, key_hash, shard_name  # noqa: E402
+from sitegen.config import default_config
+from sitegen.postings import decode_postings, encode_number, encode_postings
+from sitegen.search import build_search_files, build_search_index, key_hash, shard_name
 
 ROOT = Path(__file__).resolve().parent.parent
 
