@@ -43,18 +43,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
-CHROME_FLAGS = ("--headless --no-sandbox --disable-gpu --disable-background-networking "
-                "--disable-component-update --disable-sync --no-first-run")
-CATEGORIES = [("performance", "performance"), ("accessibility", "accessibility"),
-              ("best-practices", "best practices"), ("seo", "SEO")]
+CHROME_FLAGS = (
+    "--headless --no-sandbox --disable-gpu --disable-background-networking "
+    "--disable-component-update --disable-sync --no-first-run"
+)
+CATEGORIES = [
+    ("performance", "performance"),
+    ("accessibility", "accessibility"),
+    ("best-practices", "best practices"),
+    ("seo", "SEO"),
+]
 # Pages where a category is reported but not held to the bar, and why.
-EXEMPT = {("search", "seo"): "not counted: noindex on purpose",
-          ("search-q", "seo"): "not counted: noindex on purpose"}
+EXEMPT = {("search", "seo"): "not counted: noindex on purpose", ("search-q", "seo"): "not counted: noindex on purpose"}
 # The search page as a reader reaches it, from the search box on every page: results rendered.
 SEARCH_QUERY = "株洲"
 
 
 # --- building and serving -------------------------------------------------------------------
+
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
@@ -90,10 +96,14 @@ def build_bundled_site(work: Path, base_url: str) -> Path:
 
 # --- the Nu HTML checker --------------------------------------------------------------------
 
+
 def run_vnu(paths: list[Path]) -> list[dict]:
     """Run vnu over *paths* (files or folders; only HTML files are checked); return its errors."""
-    result = subprocess.run(["java", "-jar", str(VNU_JAR), "--errors-only", "--skip-non-html",
-                             "--format", "json", *map(str, paths)], capture_output=True, text=True)
+    result = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--skip-non-html", "--format", "json", *map(str, paths)],
+        capture_output=True,
+        text=True,
+    )
     try:
         messages = json.loads(result.stderr or result.stdout)["messages"]
     except (ValueError, KeyError):
@@ -103,7 +113,7 @@ def run_vnu(paths: list[Path]) -> list[dict]:
 
 def vnu_location(message: dict, site: Path) -> str:
     url = message.get("url", "")
-    path = url[len("file:"):] if url.startswith("file:") else url
+    path = url[len("file:") :] if url.startswith("file:") else url
     try:
         path = str(Path(path).relative_to(site))
     except ValueError:
@@ -123,10 +133,13 @@ def report_vnu(errors: list[dict], site: Path, checked: int) -> None:
             groups[m.get("message", "").strip()].append(m)
         print("\n-- grouped by message (count, message, first location)")
         for text, ms in sorted(groups.items(), key=lambda kv: -len(kv[1])):
-            print(f"{len(ms):5d}  {text}\n       e.g. {vnu_location(ms[0], site)}: {ms[0].get('extract', '').strip()!r}")
+            print(
+                f"{len(ms):5d}  {text}\n       e.g. {vnu_location(ms[0], site)}: {ms[0].get('extract', '').strip()!r}"
+            )
 
 
 # --- choosing the pages ---------------------------------------------------------------------
+
 
 def _is_article(path: Path) -> bool:
     head = path.read_text(encoding="utf-8", errors="replace")[:6000]
@@ -160,11 +173,20 @@ def choose_pages(site: Path, query: str = SEARCH_QUERY) -> dict[str, str]:
 
 # --- Lighthouse -----------------------------------------------------------------------------
 
+
 def run_lighthouse(url: str, out: Path) -> dict:
     env = dict(os.environ, CHROME_PATH=os.environ.get("CHROME_PATH", "/usr/bin/chromium"))
-    cmd = ["node", str(LIGHTHOUSE), url, "--quiet", "--form-factor=mobile",
-           "--only-categories=performance,accessibility,best-practices,seo",
-           "--output=json", f"--output-path={out}", f"--chrome-flags={CHROME_FLAGS}"]
+    cmd = [
+        "node",
+        str(LIGHTHOUSE),
+        url,
+        "--quiet",
+        "--form-factor=mobile",
+        "--only-categories=performance,accessibility,best-practices,seo",
+        "--output=json",
+        f"--output-path={out}",
+        f"--chrome-flags={CHROME_FLAGS}",
+    ]
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     if result.returncode != 0 or not out.is_file():
         raise SystemExit(f"audit: lighthouse failed on {url} (exit {result.returncode}):\n{result.stderr[-3000:]}")
@@ -175,9 +197,10 @@ def run_lighthouse(url: str, out: Path) -> dict:
 
 
 def scores(report: dict) -> dict[str, int | None]:
-    return {cid: (None if report["categories"][cid]["score"] is None
-                  else round(report["categories"][cid]["score"] * 100))
-            for cid, _ in CATEGORIES}
+    return {
+        cid: (None if report["categories"][cid]["score"] is None else round(report["categories"][cid]["score"] * 100))
+        for cid, _ in CATEGORIES
+    }
 
 
 def _elements(audit: dict, limit: int = 6) -> list[str]:
@@ -226,12 +249,15 @@ def failures(report: dict, category: str) -> list[str]:
             value = f" [{audit.get('displayValue')}]" if audit.get("displayValue") else ""
             lines.append(f"{ref['id']}: {audit.get('title', '')}{value} (score {score:.2f}, weight {ref['weight']})")
             lines += [f"    {e}" for e in _elements(audit)]
-    if category == "performance":   # the diagnostics behind the metrics
+    if category == "performance":  # the diagnostics behind the metrics
         for aid, audit in audits.items():
-            if (audit.get("scoreDisplayMode") in ("metricSavings", "numeric", "binary")
-                    and audit.get("score") is not None and audit["score"] < 0.9
-                    and aid not in {r["id"] for r in report["categories"][category]["auditRefs"] if r.get("weight")}
-                    and (audit.get("metricSavings") or {})):
+            if (
+                audit.get("scoreDisplayMode") in ("metricSavings", "numeric", "binary")
+                and audit.get("score") is not None
+                and audit["score"] < 0.9
+                and aid not in {r["id"] for r in report["categories"][category]["auditRefs"] if r.get("weight")}
+                and (audit.get("metricSavings") or {})
+            ):
                 savings = {k: v for k, v in audit["metricSavings"].items() if v}
                 if savings:
                     lines.append(f"{aid}: {audit.get('title', '')} (savings {savings})")
@@ -241,21 +267,33 @@ def failures(report: dict, category: str) -> list[str]:
 
 # --- main -----------------------------------------------------------------------------------
 
+
 def _count_html(site: Path) -> int:
     return sum(1 for p in site.rglob("*") if p.suffix in (".html", ".htm", ".xhtml") and p.is_file())
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("site", nargs="?", help="a built site to audit (default: build the bundled dumps)")
     parser.add_argument("--reports", default=str(ROOT / "audit-reports"), help="where the JSON reports go")
     parser.add_argument("--threshold", type=int, default=95)
-    parser.add_argument("--runs", type=int, default=1, help="Lighthouse runs per page; the median (by performance) counts")
-    parser.add_argument("--page", action="append", default=[], metavar="NAME=/path/",
-                        help="audit this page (repeatable; replaces the automatic choice)")
-    parser.add_argument("--search-query", default=SEARCH_QUERY,
-                        help=f"the query of the search-q page (default {SEARCH_QUERY}; '' leaves that page out)")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="Lighthouse runs per page; the median (by performance) counts"
+    )
+    parser.add_argument(
+        "--page",
+        action="append",
+        default=[],
+        metavar="NAME=/path/",
+        help="audit this page (repeatable; replaces the automatic choice)",
+    )
+    parser.add_argument(
+        "--search-query",
+        default=SEARCH_QUERY,
+        help=f"the query of the search-q page (default {SEARCH_QUERY}; '' leaves that page out)",
+    )
     parser.add_argument("--no-vnu", action="store_true")
     parser.add_argument("--no-lighthouse", action="store_true")
     args = parser.parse_args(argv)
@@ -325,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
                         if not exempt:
                             missed.append(f"{name} {label} {s[cid]}")
                         details.append((name, cid, label, s[cid], exempt or "", failures(report, cid)))
-                    elif s[cid] < 100 and cid != "performance":   # met, but say what it lost
+                    elif s[cid] < 100 and cid != "performance":  # met, but say what it lost
                         details.append((name, cid, label, s[cid], "within the bar", failures(report, cid)))
             print("\n== Lighthouse (mobile, headless chromium), bar", args.threshold)
             header = f"{'page':<9} {'performance':>11} {'accessibility':>13} {'best-practices':>14} {'SEO':>5}  path"

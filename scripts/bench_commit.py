@@ -81,9 +81,14 @@ def corpus_here(root: Path, n: int, env: dict) -> None:
         base = articles[i % len(articles)]
         year = 2021 + (i % 5)
         date = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-        art = replace(base, id=f"{0xb0000000 + i:012x}", slug=f"{base.slug[:40]}-{i}",
-                      date=date, title=f"{base.title}（{i}）",
-                      body=base.body + f"\n\n编号 BENCH-{i} 。")
+        art = replace(
+            base,
+            id=f"{0xB0000000 + i:012x}",
+            slug=f"{base.slug[:40]}-{i}",
+            date=date,
+            title=f"{base.title}（{i}）",
+            body=base.body + f"\n\n编号 BENCH-{i} 。",
+        )
         (content / f"bench-{i:05d}.md").write_text(render_article(art), encoding="utf-8")
     shutil.rmtree(seed_dir, ignore_errors=True)
 
@@ -111,10 +116,15 @@ def main() -> int:
     args = parser.parse_args()
 
     root = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="bench-commit-"))
-    env = {**os.environ, "SITEGEN_TODAY": TODAY,
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-           "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+    env = {
+        **os.environ,
+        "SITEGEN_TODAY": TODAY,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.com",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.com",
+    }
     try:
         started = time.perf_counter()
         if not (root / "content").is_dir() or not any((root / "content").glob("**/*.md")):
@@ -122,22 +132,24 @@ def main() -> int:
                 corpus_here(root, args.articles, env)
         copy_site_files(root)
         import compileall  # the package's bytecode, as a user's first run writes it
+
         compileall.compile_dir(str(REPO / "sitegen"), quiet=1)
         config = default_config(root)
         files = sorted(config.content_dir.rglob("*.md"))
-        print(f"corpus: {len(files)} articles in {root} ({time.perf_counter() - started:.1f} s)",
-              flush=True)
+        print(f"corpus: {len(files)} articles in {root} ({time.perf_counter() - started:.1f} s)", flush=True)
         (root / ".gitignore").write_text("public/\n.sitegen-cache/\n")
         if not (root / ".git").exists():
             sh(["git", "init", "-q"], root, env)
             sh(["git", "config", "commit.gpgsign", "false"], root, env)
         sh(["git", "add", "-A"], root, env)
-        sh(["git", "commit", "-q", "--allow-empty", "-m", "corpus", "--no-verify"],
-           root, {**env, "SITEGEN_SKIP_HOOK": "1"})
+        sh(
+            ["git", "commit", "-q", "--allow-empty", "-m", "corpus", "--no-verify"],
+            root,
+            {**env, "SITEGEN_SKIP_HOOK": "1"},
+        )
 
         t0 = time.perf_counter()
-        cold = sh([sys.executable, "-m", "sitegen.cli", "--root", str(root), "build"], root, env,
-                  check=False)
+        cold = sh([sys.executable, "-m", "sitegen.cli", "--root", str(root), "build"], root, env, check=False)
         print(f"cold build: {time.perf_counter() - t0:.1f} s (exit {cold.returncode})", flush=True)
         if cold.returncode != 0:
             print(cold.stdout[-2000:], cold.stderr[-2000:])
@@ -148,8 +160,7 @@ def main() -> int:
         for run in range(args.runs):
             marker = f"EDITED-BY-BENCH-{run}-{time.time_ns()}"
             art = read_article(target)
-            target.write_text(render_article(replace(art, body=art.body + f"\n\n{marker}")),
-                              encoding="utf-8")
+            target.write_text(render_article(replace(art, body=art.body + f"\n\n{marker}")), encoding="utf-8")
             sh(["git", "add", str(target.relative_to(root))], root, env)
             t0 = time.perf_counter()
             result = sh(["git", "commit", "-q", "-m", f"edit {run}"], root, env)
@@ -157,11 +168,16 @@ def main() -> int:
             page = find_page(config.out_dir, marker)
             ok = page is not None
             times.append(took)
-            print(f"run {run + 1}: git commit -> rebuilt site {took:.2f} s "
-                  f"({'new text in ' + str(page.relative_to(root)) if ok else 'NEW TEXT MISSING'})",
-                  flush=True)
-            summary = [line for line in (result.stdout + result.stderr).splitlines()
-                       if "time:" in line or "build:" in line or "error" in line.lower()]
+            print(
+                f"run {run + 1}: git commit -> rebuilt site {took:.2f} s "
+                f"({'new text in ' + str(page.relative_to(root)) if ok else 'NEW TEXT MISSING'})",
+                flush=True,
+            )
+            summary = [
+                line
+                for line in (result.stdout + result.stderr).splitlines()
+                if "time:" in line or "build:" in line or "error" in line.lower()
+            ]
             for line in summary[:4]:
                 print("   ", line.strip())
             if not ok:
@@ -169,16 +185,16 @@ def main() -> int:
                 return 1
         # For scale: the same commit with the hook skipped, and a no-change build process.
         t0 = time.perf_counter()
-        sh(["git", "commit", "-q", "--allow-empty", "-m", "noop"], root,
-           {**env, "SITEGEN_SKIP_HOOK": "1"})
+        sh(["git", "commit", "-q", "--allow-empty", "-m", "noop"], root, {**env, "SITEGEN_SKIP_HOOK": "1"})
         bare = time.perf_counter() - t0
         t0 = time.perf_counter()
         sh([sys.executable, "-m", "sitegen.cli", "--root", str(root), "build"], root, env)
         noop = time.perf_counter() - t0
-        print(f"git commit with the hook skipped: {bare:.2f} s; `sitegen build` with no change: "
-              f"{noop:.2f} s")
-        print(f"\ncommit -> rebuilt site at {len(files)} articles: median {statistics.median(times):.2f} s, "
-              f"min {min(times):.2f} s, max {max(times):.2f} s over {len(times)} runs (goal < 2 s)")
+        print(f"git commit with the hook skipped: {bare:.2f} s; `sitegen build` with no change: {noop:.2f} s")
+        print(
+            f"\ncommit -> rebuilt site at {len(files)} articles: median {statistics.median(times):.2f} s, "
+            f"min {min(times):.2f} s, max {max(times):.2f} s over {len(times)} runs (goal < 2 s)"
+        )
         return 0
     finally:
         if not args.keep:

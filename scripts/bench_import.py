@@ -36,12 +36,15 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             shutil.copytree(ROOT / "raw", Path(tmp) / "raw")
             started = time.perf_counter()
-            out = subprocess.run([sys.executable, "-c", CHILD, tmp], cwd=ROOT, capture_output=True,
-                                 text=True, check=True).stdout.split()
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, tmp], cwd=ROOT, capture_output=True, text=True, check=True
+            ).stdout.split()
             wall = time.perf_counter() - started
             times.append(wall)
-            print(f"import of {len(list((ROOT / 'raw').glob('*.txt')))} dumps: {out[1]} articles, "
-                  f"{out[2]} errors, in-process {out[0]} s, whole process {wall:.3f} s")
+            print(
+                f"import of {len(list((ROOT / 'raw').glob('*.txt')))} dumps: {out[1]} articles, "
+                f"{out[2]} errors, in-process {out[0]} s, whole process {wall:.3f} s"
+            )
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"best whole-process time {min(times):.3f} s (goal < 3 s), peak memory {peak:.0f} MiB")
 

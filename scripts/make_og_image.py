@@ -15,16 +15,19 @@ import zlib
 from pathlib import Path
 
 WIDTH, HEIGHT = 1200, 630
-ACCENT = (0x0B, 0x57, 0xA4)      # --accent in static/style.css
-LIGHT = (0xEE, 0xF4, 0xFB)       # --accent-bg
+ACCENT = (0x0B, 0x57, 0xA4)  # --accent in static/style.css
+LIGHT = (0xEE, 0xF4, 0xFB)  # --accent-bg
 WHITE = (0xFF, 0xFF, 0xFF)
 # (left, top, right, bottom, colour), drawn in order over the accent background
 SHAPES = [
-    (0, 560, WIDTH, HEIGHT, LIGHT),                 # footer band
-    (96, 120, 880, 200, WHITE),                     # headline
-    (96, 236, 1104, 252, LIGHT),                    # rule
-    *((96 + col * 344, 300 + row * 44, 96 + col * 344 + 296, 316 + row * 44, LIGHT)
-      for col in range(3) for row in range(5)),     # three columns of text lines
+    (0, 560, WIDTH, HEIGHT, LIGHT),  # footer band
+    (96, 120, 880, 200, WHITE),  # headline
+    (96, 236, 1104, 252, LIGHT),  # rule
+    *(
+        (96 + col * 344, 300 + row * 44, 96 + col * 344 + 296, 316 + row * 44, LIGHT)
+        for col in range(3)
+        for row in range(5)
+    ),  # three columns of text lines
 ]
 
 
@@ -35,7 +38,7 @@ def pixel_rows() -> list[bytes]:
         row = bytearray(bytes(ACCENT) * WIDTH)
         for left, top, right, bottom, colour in SHAPES:
             if top <= y < bottom:
-                row[left * 3:right * 3] = bytes(colour) * (right - left)
+                row[left * 3 : right * 3] = bytes(colour) * (right - left)
         rows.append(bytes(row))
     return rows
 

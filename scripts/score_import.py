@@ -22,9 +22,11 @@ from test_import_expected import EXPECTED, corpus_files, rates, score_files  # n
 
 def _row(name: str, counts: dict) -> str:
     r = rates(counts)
-    return (f"{name[:34]:34s} {counts['files']:>3d} {counts['annotated']:>4d} {counts['imported']:>4d} "
-            f"{r['precision']:6.3f} {r['recall']:6.3f} {r['f1']:6.3f} {r['title']:6.3f} {r['district']:6.3f} "
-            f"{r['month']:6.3f} {r['credits']:6.3f} {counts['lost_lines']:>4d}")
+    return (
+        f"{name[:34]:34s} {counts['files']:>3d} {counts['annotated']:>4d} {counts['imported']:>4d} "
+        f"{r['precision']:6.3f} {r['recall']:6.3f} {r['f1']:6.3f} {r['title']:6.3f} {r['district']:6.3f} "
+        f"{r['month']:6.3f} {r['credits']:6.3f} {counts['lost_lines']:>4d}"
+    )
 
 
 def main() -> int:
@@ -32,14 +34,22 @@ def main() -> int:
     parser.add_argument("--unseen", action="store_true", help="score tests/import_corpus/unseen/ (held out)")
     parser.add_argument("--files", action="store_true", help="one row per file as well")
     args = parser.parse_args()
-    groups = [("unseen corpus", corpus_files("unseen"))] if args.unseen else \
-        [("sample pages", EXPECTED), ("dev corpus", corpus_files("dev")),
-         ("heldout1 (scored blind once, then developed on)", corpus_files("heldout1")),
-         ("heldout2 (scored blind once, then developed on)", corpus_files("heldout2")),
-         ("heldout3 (scored blind once, then developed on)", corpus_files("heldout3")),
-         ("heldout4 (scored blind once, not yet developed on)", corpus_files("heldout4"))]
-    header = (f"{'format':34s} {'n':>3s} {'ann':>4s} {'imp':>4s} {'prec':>6s} {'rec':>6s} {'F1':>6s} "
-              f"{'title':>6s} {'distr':>6s} {'month':>6s} {'credit':>6s} {'lost':>4s}")
+    groups = (
+        [("unseen corpus", corpus_files("unseen"))]
+        if args.unseen
+        else [
+            ("sample pages", EXPECTED),
+            ("dev corpus", corpus_files("dev")),
+            ("heldout1 (scored blind once, then developed on)", corpus_files("heldout1")),
+            ("heldout2 (scored blind once, then developed on)", corpus_files("heldout2")),
+            ("heldout3 (scored blind once, then developed on)", corpus_files("heldout3")),
+            ("heldout4 (scored blind once, not yet developed on)", corpus_files("heldout4")),
+        ]
+    )
+    header = (
+        f"{'format':34s} {'n':>3s} {'ann':>4s} {'imp':>4s} {'prec':>6s} {'rec':>6s} {'F1':>6s} "
+        f"{'title':>6s} {'distr':>6s} {'month':>6s} {'credit':>6s} {'lost':>4s}"
+    )
     for name, paths in groups:
         if not paths:
             print(f"{name}: no annotated files")

@@ -8,8 +8,9 @@ def __getattr__(name: str) -> str:
     # first use only: importlib.metadata costs a build process tens of milliseconds.
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
+
         try:
             return version("sitegen")
-        except PackageNotFoundError:      # a source tree that was never installed
+        except PackageNotFoundError:  # a source tree that was never installed
             return "0+unknown"
     raise AttributeError(f"module 'sitegen' has no attribute {name!r}")

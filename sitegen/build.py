@@ -37,24 +37,24 @@ if TYPE_CHECKING:
     from .site import Page, PageKind, SiteModel
 
 log = logging.getLogger(__name__)
-LAST_BUILD_FILE = "state.json"    # the last build's input fingerprint, errors and warnings
-SITE_RECORD = ".sitegen.json"     # in the output folder: what the published site holds
+LAST_BUILD_FILE = "state.json"  # the last build's input fingerprint, errors and warnings
+SITE_RECORD = ".sitegen.json"  # in the output folder: what the published site holds
 
 
 @dataclass
 class BuildReport:
     """What a build did, for the terminal and for tests."""
 
-    pages: Counter[str] = field(default_factory=Counter)     # pages per kind in the site
+    pages: Counter[str] = field(default_factory=Counter)  # pages per kind in the site
     rendered: Counter[str] = field(default_factory=Counter)  # pages re-rendered this time, per kind
-    times: dict[str, float] = field(default_factory=dict)    # stage -> seconds
+    times: dict[str, float] = field(default_factory=dict)  # stage -> seconds
     warnings: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)          # "file:line: message"
-    changed: list[str] = field(default_factory=list)         # output files written or removed
+    errors: list[str] = field(default_factory=list)  # "file:line: message"
+    changed: list[str] = field(default_factory=list)  # output files written or removed
     articles: int = 0
     skipped_unchanged: bool = False
-    failed: bool = False            # errors stopped it: the output folder was left as it was
-    from_layout: bool = False       # planned from the page store: only article bodies changed
+    failed: bool = False  # errors stopped it: the output folder was left as it was
+    from_layout: bool = False  # planned from the page store: only article bodies changed
 
     def summary(self) -> str:
         """Return the report shown on the terminal."""
@@ -65,9 +65,11 @@ class BuildReport:
             lines.append("build: no input changed; nothing written")
         else:
             total = sum(self.pages.values())
-            lines.append(f"build: {self.articles} articles, {total} pages, "
-                         f"{sum(self.rendered.values())} rendered, {len(self.changed)} files changed"
-                         + (" (only article bodies changed: planned from the saved pages)" if self.from_layout else ""))
+            lines.append(
+                f"build: {self.articles} articles, {total} pages, "
+                f"{sum(self.rendered.values())} rendered, {len(self.changed)} files changed"
+                + (" (only article bodies changed: planned from the saved pages)" if self.from_layout else "")
+            )
             for kind in sorted(self.pages):
                 lines.append(f"  {kind:<10} {self.pages[kind]:>6} pages ({self.rendered.get(kind, 0)} rendered)")
         lines.append("  time: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.times.items()))
@@ -92,19 +94,41 @@ def _stat_tree(folder: Path) -> list[tuple[str, int, int]]:
 
 def _settings(config: Config, today: str) -> str:
     """Every setting a page can show (sitegen.toml and flags), as one string to digest."""
-    return repr((config.base_url, config.site_title, config.site_description, config.language, config.timezone,
-                 config.per_page, config.feed_items, config.tag_min_articles, config.taxonomies, config.menu,
-                 config.compress, config.preview, today, str(config.content_dir.name)))
+    return repr(
+        (
+            config.base_url,
+            config.site_title,
+            config.site_description,
+            config.language,
+            config.timezone,
+            config.per_page,
+            config.feed_items,
+            config.tag_min_articles,
+            config.taxonomies,
+            config.menu,
+            config.compress,
+            config.preview,
+            today,
+            str(config.content_dir.name),
+        )
+    )
 
 
 def _fingerprint(config: Config, content_stats: list[tuple[str, int, int]], today: str) -> dict[str, str]:
     """Return a digest of each kind of input a build reads: equal to the last build's, nothing
     needs doing; a differing one is named in the log (-v)."""
     from .theme import static_files, template_dirs
-    theme = ([_stat_tree(folder) for folder in template_dirs(config)],
-             [(rel, path.stat().st_mtime_ns, path.stat().st_size) for rel, path in static_files(config).items()])
-    parts = {"content": content_stats, "theme": theme, "code": package_stamp(),
-             "settings": (_settings(config, today), str(config.out_dir))}
+
+    theme = (
+        [_stat_tree(folder) for folder in template_dirs(config)],
+        [(rel, path.stat().st_mtime_ns, path.stat().st_size) for rel, path in static_files(config).items()],
+    )
+    parts = {
+        "content": content_stats,
+        "theme": theme,
+        "code": package_stamp(),
+        "settings": (_settings(config, today), str(config.out_dir)),
+    }
     return {name: hashlib.sha1(repr(part).encode()).hexdigest() for name, part in parts.items()}
 
 
@@ -113,6 +137,7 @@ def _env_digest(config: Config, today: str) -> str:
     its data (district and topic slugs)."""
     h = hashlib.sha1(_settings(config, today).encode())
     from .theme import template_dirs
+
     for folder in template_dirs(config):
         for rel, _, _ in _stat_tree(folder):
             h.update(rel.encode())
@@ -123,6 +148,7 @@ def _env_digest(config: Config, today: str) -> str:
 
 def _static_files(config: Config) -> list[tuple[str, bytes]]:
     from .theme import static_files
+
     return [("static/" + rel, path.read_bytes()) for rel, path in static_files(config).items()]
 
 
@@ -150,22 +176,32 @@ class _SearchStage:
         if not self.skip and (cache_dir / SEARCH_STATE_FILE).is_file() and Path(config.out_dir).is_dir() and can_fork():
             self.job = Background(lambda channel: _patch_search(config, cache_dir, channel), "search", talk=True)
 
-    def start(self, articles: Sequence[Article], url_of: Callable[[Article], str], digest_of: Callable[[Article], str],
-              published: dict[str, str], staging: Path | None) -> None:
+    def start(
+        self,
+        articles: Sequence[Article],
+        url_of: Callable[[Article], str],
+        digest_of: Callable[[Article], str],
+        published: dict[str, str],
+        staging: Path | None,
+    ) -> None:
         """Send the process that loaded the last index the documents' digests, or start
         building a whole new index; a whole new index is written into *staging* there, beside
         the rendering, instead of by the writer.  Call `go_on` next."""
         if self.skip:
             return
+
         def start_whole() -> Background:
-            return Background(lambda: _whole_search(articles, self.config, url_of, digest_of, published, staging),
-                              "search")
+            return Background(
+                lambda: _whole_search(articles, self.config, url_of, digest_of, published, staging), "search"
+            )
+
         self.start_whole = start_whole
         if self.job is None:
             log.info("search: no last index to patch: indexing all")
             self.job = start_whole()
             return
         from .search import Documents
+
         self.docs = Documents(articles, url_of, digest_of)
         self.heads = self.docs.heads()
         self.job.ask((self.heads, bool(published)), answered=False)
@@ -174,7 +210,7 @@ class _SearchStage:
         """Send the inputs of the documents the patch needs, or start building a whole new
         index when it can't patch (so the process compares digests while the build plans)."""
         if self.heads is None or self.job is None or self.docs is None or self.start_whole is None:
-            return      # nothing sent, or already gone on
+            return  # nothing sent, or already gone on
         wanted = cast("list[int] | None", self.job.answer())
         if wanted is not None:
             log.info("search: patching the last index (%d document(s) to index again)", len(wanted))
@@ -193,7 +229,7 @@ class _SearchStage:
         self.go_on()
         index, error = self.job.result()
         if self.patching and index is None and error is None and self.start_whole is not None:
-            self.patching = False           # the last index was not usable: build a whole one
+            self.patching = False  # the last index was not usable: build a whole one
             self.job = self.start_whole()
             index, error = self.job.result()
         return index, error
@@ -223,13 +259,21 @@ def _patch_search(config: Config, cache_dir: Path, channel: Channel) -> SearchIn
         previous.close()
 
 
-def _whole_search(articles: Sequence[Article], config: Config, url_of: Callable[[Article], str],
-                  digest_of: Callable[[Article], str], published: dict[str, str], staging: Path | None) -> SearchIndex:
+def _whole_search(
+    articles: Sequence[Article],
+    config: Config,
+    url_of: Callable[[Article], str],
+    digest_of: Callable[[Article], str],
+    published: dict[str, str],
+    staging: Path | None,
+) -> SearchIndex:
     """In the forked process: the search index, written into *staging* when the whole index is new."""
     from .search import build_search_index
     from .writer import stage_files
-    index = build_search_index(articles, config, url_of=url_of, out_dir=Path(config.out_dir),
-                               published=published, digest_of=digest_of)
+
+    index = build_search_index(
+        articles, config, url_of=url_of, out_dir=Path(config.out_dir), published=published, digest_of=digest_of
+    )
     if staging is not None and not index.incremental:
         index = replace(index, files={}, staged=stage_files(staging, sorted(index.files.items())))
     return index
@@ -244,6 +288,7 @@ def _with_search_version(page: Page, version: str) -> Page:
 def build_site(config: Config, *, today: str | None = None) -> BuildReport:
     """Build config.content_dir into config.out_dir; return the report (errors → exit non-zero)."""
     import gc
+
     # A build allocates a few hundred thousand long-lived objects and almost no cycles: the
     # collector's passes over them cost a fifth of a one-article rebuild.
     collecting = gc.isenabled()
@@ -269,6 +314,7 @@ def _refuse(report: BuildReport, cache_dir: Path, staging: Path | None, out_dir:
     """Stop a build that found errors before it writes anything to the output folder, which
     is then exactly as the last good build left it (a preview build goes on instead)."""
     from .writer import discard
+
     if staging is not None and staging.exists():
         discard([staging], out_dir)
     report.failed = True
@@ -281,11 +327,23 @@ def _content_errors(config: Config, stats: list[tuple[str, int, int]]) -> list[s
     `rsync --delete` would put in place of the live one."""
     folder = Path(config.content_dir)
     if not folder.is_dir():
-        return [SitegenError(folder, None, "the content folder does not exist",
-                             "check --content, or import dumps first with `sitegen import`").describe()]
+        return [
+            SitegenError(
+                folder,
+                None,
+                "the content folder does not exist",
+                "check --content, or import dumps first with `sitegen import`",
+            ).describe()
+        ]
     if not stats:
-        return [SitegenError(folder, None, "the content folder holds no article (*.md)",
-                             "import dumps with `sitegen import`, or check --content").describe()]
+        return [
+            SitegenError(
+                folder,
+                None,
+                "the content folder holds no article (*.md)",
+                "import dumps with `sitegen import`, or check --content",
+            ).describe()
+        ]
     return []
 
 
@@ -307,10 +365,14 @@ def _article_loss(config: Config, last: dict[str, Any], articles: int) -> list[s
     lost = before - articles
     if lost <= max(1, int(before * ARTICLE_LOSS_LIMIT)):
         return []
-    return [SitegenError(Path(config.content_dir), None,
-                         f"this build would take {lost} of the {before} published articles off the site",
-                         "if that is meant, build again with --allow-article-loss; otherwise check "
-                         "--content and the drafts").describe()]
+    return [
+        SitegenError(
+            Path(config.content_dir),
+            None,
+            f"this build would take {lost} of the {before} published articles off the site",
+            "if that is meant, build again with --allow-article-loss; otherwise check --content and the drafts",
+        ).describe()
+    ]
 
 
 def _build(config: Config, today: str | None) -> BuildReport:
@@ -330,9 +392,11 @@ def _build(config: Config, today: str | None) -> BuildReport:
         mark = now
 
     from .writer import begin_stage, load_output_manifest, recover, write_site
+
     recover(out_dir)
     stats = scan(Path(config.content_dir))
     from .names import check_vocabularies
+
     report.errors += _content_errors(config, stats) or check_vocabularies()
     if report.errors:
         _refuse(report, cache_dir, None, out_dir)
@@ -364,17 +428,27 @@ def _build(config: Config, today: str | None) -> BuildReport:
     staging: Path | None = None
     try:
         from .text import load_segmenter_and_pinyin
+
         # Slugs made from scratch need jieba-rs and pypinyin here, and so does a search process
         # forked after the load: loaded once, while the files are parsed.
-        library = load_content(Path(config.content_dir), cache_dir, preview=config.preview, today=today, stats=stats,
-                               meanwhile=None if slugger.data else load_segmenter_and_pinyin,
-                               workers=config.workers, parallel_from=config.parallel_from)
+        library = load_content(
+            Path(config.content_dir),
+            cache_dir,
+            preview=config.preview,
+            today=today,
+            stats=stats,
+            meanwhile=None if slugger.data else load_segmenter_and_pinyin,
+            workers=config.workers,
+            parallel_from=config.parallel_from,
+        )
         report.errors += [e.describe() for e in library.errors]
         if report.errors and not config.preview:
             _refuse(report, cache_dir, staging, out_dir)
         if not config.has_host:
-            report.warnings.append("base_url has no host: sitemap.xml, robots.txt, the feeds and canonical links "
-                                   "need the site's address (set base_url in sitegen.toml)")
+            report.warnings.append(
+                "base_url has no host: sitemap.xml, robots.txt, the feeds and canonical links "
+                "need the site's address (set base_url in sitegen.toml)"
+            )
         if library.skipped:
             report.warnings.append(f"{len(library.skipped)} draft or future-dated article(s) left out")
         stage("load")
@@ -382,6 +456,7 @@ def _build(config: Config, today: str | None) -> BuildReport:
         from .page_store import PageStore, layout_key
         from .plan import article_keys, load_summaries, page_digests, plan_pages, save_summaries
         from .site import article_urls, district_slug_map, published_articles
+
         urls = article_urls(library.articles, district_slug_map(library.articles, slugger.district))
         store = PageStore(cache_dir)
         if store.target() != str(out_dir.resolve()):
@@ -395,8 +470,13 @@ def _build(config: Config, today: str | None) -> BuildReport:
         # Laying the site out again means many pages may change: they, and a new search index, are
         # written into the staging folder as they are made.
         staging = None if reuse else begin_stage(out_dir)
-        search_stage.start(published_articles(library.articles, urls), lambda a: urls[a.path],
-                           lambda a: library.digests[a.path], manifest, staging)
+        search_stage.start(
+            published_articles(library.articles, urls),
+            lambda a: urls[a.path],
+            lambda a: library.digests[a.path],
+            manifest,
+            staging,
+        )
         if not reuse:
             related = _Related(library.articles, cache_dir, config)
         summaries = load_summaries(cache_dir)
@@ -406,13 +486,21 @@ def _build(config: Config, today: str | None) -> BuildReport:
         if reuse:
             try:
                 plan = _plan_from_store(library, store, env, keys, manifest)
-            except Exception as exc:       # an unreadable cache is a cold one: lay the site out again
-                log.warning("%s: the page store is unreadable (%s: %s); the site is laid out anew",
-                            cache_dir, type(exc).__name__, exc)
+            except Exception as exc:  # an unreadable cache is a cold one: lay the site out again
+                log.warning(
+                    "%s: the page store is unreadable (%s: %s); the site is laid out anew",
+                    cache_dir,
+                    type(exc).__name__,
+                    exc,
+                )
                 store.forget()
         report.from_layout = plan is not None
-        log.info("planned %s", "from the page store: only article bodies changed" if plan is not None
-                 else "from a new site model: metadata, templates, settings or code changed, or no saved pages")
+        log.info(
+            "planned %s",
+            "from the page store: only article bodies changed"
+            if plan is not None
+            else "from a new site model: metadata, templates, settings or code changed, or no saved pages",
+        )
         if plan is None:
             related = related or _Related(library.articles, cache_dir, config)
             plan = _plan_from_model(library, config, slugger, related, store, env, keys, manifest)
@@ -430,11 +518,12 @@ def _build(config: Config, today: str | None) -> BuildReport:
         stage("plan")
         digests = plan.digests
         meanwhile = None
-        if digests is None:     # a cold build digests its pages while they render
+        if digests is None:  # a cold build digests its pages while they render
             digests = {}
 
             def meanwhile(into: dict[str, str] = digests, pages: list[Page] = plan.render) -> None:
                 into.update(page_digests(pages, env, keys))
+
         files, staged, saved = _render_all(plan.model, config, plan.render, report, staging, meanwhile)
         stage("render")
 
@@ -447,10 +536,10 @@ def _build(config: Config, today: str | None) -> BuildReport:
         shells = [p for p in shells if p.output in shell_todo]
         more, _, more_saved = _render_all(plan.model, config, shells, report)
         stage("search")
-    except SitegenError as exc:     # a template that is missing or does not compile
+    except SitegenError as exc:  # a template that is missing or does not compile
         report.errors.append(exc.describe())
         _refuse(report, cache_dir, staging, out_dir)
-    except WorkerFailed as exc:     # a stage crashed, or a worker was killed (out of memory)
+    except WorkerFailed as exc:  # a stage crashed, or a worker was killed (out of memory)
         report.errors.append(f"{exc} (hint: run again with -v for the details)")
         _refuse(report, cache_dir, staging, out_dir)
     finally:
@@ -461,28 +550,51 @@ def _build(config: Config, today: str | None) -> BuildReport:
     digests = {**digests, **shell_digests}
     rendered = plan.render + shells
     files += more + _static_files(config)
-    files.append((SITE_RECORD, (json.dumps({"base_url": config.base_url, "articles": published_count,
-                                            "compress": compress}, ensure_ascii=False) + "\n").encode()))
+    files.append(
+        (
+            SITE_RECORD,
+            (
+                json.dumps(
+                    {"base_url": config.base_url, "articles": published_count, "compress": compress}, ensure_ascii=False
+                )
+                + "\n"
+            ).encode(),
+        )
+    )
     done = {page.output for page in rendered}
     keep = [output for output in plan.kinds if output not in done]
     if search is not None:
         files += sorted(search.files.items())
         staged += search.staged
         keep += search.keep
-    else:       # no new index (it failed, or a benchmark skipped it): keep the one there is
-        keep += [name for name in manifest if name.startswith("search/") and name not in plan.kinds
-                 and not name.endswith((".gz", ".br"))]
+    else:  # no new index (it failed, or a benchmark skipped it): keep the one there is
+        keep += [
+            name
+            for name in manifest
+            if name.startswith("search/") and name not in plan.kinds and not name.endswith((".gz", ".br"))
+        ]
     # Until the store records this build, the pages about to change are unknown to it: a
     # build killed after the write must render them again, whatever the next one plans.
     store.expect(str(out_dir.resolve()), done)
-    result = write_site(out_dir, files, keep, cache_dir=cache_dir, compress=compress,
-                        staged=staged, manifest=manifest if out_dir.is_dir() else None)
+    result = write_site(
+        out_dir,
+        files,
+        keep,
+        cache_dir=cache_dir,
+        compress=compress,
+        staged=staged,
+        manifest=manifest if out_dir.is_dir() else None,
+    )
     if search is not None:
         search.save()
     report.changed = result.changed
-    store.save(key, plan.model if plan.from_model else None, keys,
-                [(page.output, page.kind, digests[page.output], *row)
-                 for page, row in zip(rendered, saved + more_saved)], set(plan.kinds))
+    store.save(
+        key,
+        plan.model if plan.from_model else None,
+        keys,
+        [(page.output, page.kind, digests[page.output], *row) for page, row in zip(rendered, saved + more_saved)],
+        set(plan.kinds),
+    )
     store.close()
     if fresh:
         save_summaries(cache_dir, {**summaries, **fresh}, library.digests)
@@ -497,60 +609,99 @@ def _build(config: Config, today: str | None) -> BuildReport:
 class _Plan:
     """What to render, from a new site model or from the page store."""
 
-    model: SiteModel                # without its pages
-    kinds: dict[str, PageKind]      # output -> kind of every page of the site
-    render: list[Page]              # the pages to render now, but the search shells
-    shells: list[Page]              # the search pages: planned once the index version is known
+    model: SiteModel  # without its pages
+    kinds: dict[str, PageKind]  # output -> kind of every page of the site
+    render: list[Page]  # the pages to render now, but the search shells
+    shells: list[Page]  # the search pages: planned once the index version is known
     digests: dict[str, str] | None  # output -> digest of each page to render; None: take them while rendering
-    old: dict[str, str]             # output -> digest in the last build (of the shells, at least)
+    old: dict[str, str]  # output -> digest in the last build (of the shells, at least)
     from_model: bool
 
 
-def _plan_from_model(library: Library, config: Config, slugger: _SlugCache, related: _Related, store: PageStore,
-                     env: str, keys: dict[str, RoleDigests], manifest: dict[str, str]) -> _Plan:
+def _plan_from_model(
+    library: Library,
+    config: Config,
+    slugger: _SlugCache,
+    related: _Related,
+    store: PageStore,
+    env: str,
+    keys: dict[str, RoleDigests],
+    manifest: dict[str, str],
+) -> _Plan:
     """Lay out every page, then plan: the pages whose digest changed."""
     from .plan import plan_pages
     from .site import build_site_model, people_of
 
-    for art in library.articles:        # the slugs the model will ask for, while *related* works
+    for art in library.articles:  # the slugs the model will ask for, while *related* works
         for name in (*art.tags, *people_of(art)):
             slugger(name)
-    model = build_site_model(library.articles, config, flagged=library.flagged, slugger=slugger,
-                             district_slugger=slugger.district, related=related.result())
+    model = build_site_model(
+        library.articles,
+        config,
+        flagged=library.flagged,
+        slugger=slugger,
+        district_slugger=slugger.district,
+        related=related.result(),
+    )
     slugger.save()
     old = store.digests()
     pages = [p for p in model.pages if p.kind != "search"]
     shells = [p for p in model.pages if p.kind == "search"]
     kinds = {p.output: p.kind for p in model.pages}
-    if not old:     # nothing to compare with: every page renders, and is digested meanwhile
+    if not old:  # nothing to compare with: every page renders, and is digested meanwhile
         return _Plan(replace(model, pages=()), kinds, pages, shells, None, old, True)
     digests, todo = plan_pages(pages, env, keys, old, manifest)
-    return _Plan(replace(model, pages=()), kinds, [p for p in pages if p.output in todo], shells,
-                 {out: digests[out] for out in todo}, old, True)
+    return _Plan(
+        replace(model, pages=()),
+        kinds,
+        [p for p in pages if p.output in todo],
+        shells,
+        {out: digests[out] for out in todo},
+        old,
+        True,
+    )
 
 
-def _plan_from_store(library: Library, store: PageStore, env: str, keys: dict[str, RoleDigests],
-                     manifest: dict[str, str]) -> _Plan:
+def _plan_from_store(
+    library: Library, store: PageStore, env: str, keys: dict[str, RoleDigests], manifest: dict[str, str]
+) -> _Plan:
     """Plan from the page store: only article bodies changed since it was saved."""
     from .plan import CARD, FULL, LINK, page_digest
 
     by_path = {a.path: a for a in library.articles}
     old_keys = store.article_keys()
-    changes = [(path, role) for path, new in keys.items() for role in (FULL, LINK, CARD)
-               if old_keys[path][role] != new[role]]
+    changes = [
+        (path, role) for path, new in keys.items() for role in (FULL, LINK, CARD) if old_keys[path][role] != new[role]
+    ]
     kinds = store.kinds()
     shells = [out for out, kind in kinds.items() if kind == "search"]
     wanted = (store.showing(changes) | {out for out in kinds if out not in manifest}) - set(shells)
     pages = store.pages(wanted, by_path)
-    return _Plan(store.model(by_path), kinds, pages, store.pages(shells, by_path),
-                 {p.output: page_digest(p, env, keys) for p in pages}, store.digests(shells), False)
+    return _Plan(
+        store.model(by_path),
+        kinds,
+        pages,
+        store.pages(shells, by_path),
+        {p.output: page_digest(p, env, keys) for p in pages},
+        store.digests(shells),
+        False,
+    )
 
 
 def _save_state(cache_dir: Path, fingerprint: dict[str, str], report: BuildReport) -> None:
     """Remember the inputs' fingerprint, errors and warnings for the next build."""
-    write_bytes(cache_dir / LAST_BUILD_FILE, json.dumps(
-        {"fingerprint": fingerprint, "errors": report.errors, "warnings": report.warnings,
-         "articles": report.articles}, ensure_ascii=False).encode("utf-8"))
+    write_bytes(
+        cache_dir / LAST_BUILD_FILE,
+        json.dumps(
+            {
+                "fingerprint": fingerprint,
+                "errors": report.errors,
+                "warnings": report.warnings,
+                "articles": report.articles,
+            },
+            ensure_ascii=False,
+        ).encode("utf-8"),
+    )
 
 
 class _Related:
@@ -563,8 +714,9 @@ class _Related:
 
         self.articles = articles
         self.path = cache_dir / "related.pickle"
-        self.meta = hashlib.sha1(repr((package_stamp(), [(a.path, a.date, a.tags, a.places, a.topics)
-                                                         for a in articles])).encode()).hexdigest()
+        self.meta = hashlib.sha1(
+            repr((package_stamp(), [(a.path, a.date, a.tags, a.places, a.topics) for a in articles])).encode()
+        ).hexdigest()
         cached = read_pickle(self.path, {})
         self.paths: dict[str, tuple[str, ...]] | None = cached["related"] if cached.get("meta") == self.meta else None
         self.job: Background | None = None
@@ -577,6 +729,7 @@ class _Related:
         if paths is None:
             if self.job is None:
                 from .site import related_articles
+
                 paths = _related_paths(related_articles(self.articles))
             else:
                 paths, error = self.job.result()
@@ -599,6 +752,7 @@ def _related_paths(related: dict[str, tuple[Article, ...]]) -> dict[str, tuple[s
 def _start_render_worker() -> None:
     """In each render worker: one Renderer for all its pages (its caches: cards, summaries)."""
     from .render import Renderer
+
     state = shared()
     state["renderer"] = Renderer(state["model"], state["config"])
 
@@ -607,17 +761,23 @@ def _render_chunk(bounds: tuple[int, int]) -> tuple[list[tuple[str, bytes]] | li
     """Render pages[bounds] (into the staging folder when there is one); save them in the page store."""
     from .page_store import saved_page
     from .writer import stage_files
+
     state = shared()
-    chunk = state["pages"][bounds[0]:bounds[1]]
+    chunk = state["pages"][bounds[0] : bounds[1]]
     renderer = state["renderer"]
     rendered = ((page.output, renderer.render(page)) for page in chunk)
     files = stage_files(state["staging"], rendered) if state["staging"] else list(rendered)
     return files, [saved_page(page) for page in chunk]
 
 
-def _render_all(model: SiteModel, config: Config, pages: list[Page], report: BuildReport, staging: Path | None = None,
-                meanwhile: Callable[[], object] | None = None
-                ) -> tuple[list[tuple[str, bytes]], list[tuple[str, str]], list[SavedPage]]:
+def _render_all(
+    model: SiteModel,
+    config: Config,
+    pages: list[Page],
+    report: BuildReport,
+    staging: Path | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> tuple[list[tuple[str, bytes]], list[tuple[str, str]], list[SavedPage]]:
     """Render *pages* in order; return ((name, bytes) of each, [], their saved layout), or on
     big builds ([], (name, digest) of each, their saved layout): pages written straight into
     the *staging* folder by forked workers, so the writes overlap the rendering and no page is
@@ -628,11 +788,18 @@ def _render_all(model: SiteModel, config: Config, pages: list[Page], report: Bui
     state = {"model": model, "config": config, "pages": pages, "staging": staging if big else None}
     # Chunks small enough to spread the work evenly, big enough to amortise a task's overhead.
     size = min(500, max(1, -(-len(pages) // (workers * 4))))
-    parts = fan_out(_render_chunk, chunks(len(pages), size), name="render", workers=workers, shared=state,
-                    initializer=_start_render_worker, meanwhile=meanwhile)
+    parts = fan_out(
+        _render_chunk,
+        chunks(len(pages), size),
+        name="render",
+        workers=workers,
+        shared=state,
+        initializer=_start_render_worker,
+        meanwhile=meanwhile,
+    )
     files = [f for part, _ in parts for f in part]
     saved = [row for _, rows in parts for row in rows]
-    if state["staging"]:        # the workers wrote the pages: (name, digest) of each
+    if state["staging"]:  # the workers wrote the pages: (name, digest) of each
         return [], cast("list[tuple[str, str]]", files), saved
     return cast("list[tuple[str, bytes]]", files), [], saved
 
@@ -654,6 +821,7 @@ class _SlugCache:
         slug = self.data.get(name)
         if slug is None:
             from .site import default_slug
+
             slug = self.data[name] = default_slug(name)
             self.dirty = True
         return slug
@@ -663,6 +831,7 @@ class _SlugCache:
         slug = self.data.get(key)
         if slug is None:
             from .site import district_slug
+
             slug = self.data[key] = district_slug(name, self)
             self.dirty = True
         return slug

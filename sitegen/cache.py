@@ -32,7 +32,7 @@ def write_bytes(path: Path, data: bytes) -> None:
     """Replace *path* with *data* at once: a reader sees the old file or the new one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")     # two processes may write one file
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # two processes may write one file
     with open(tmp, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)

@@ -77,8 +77,11 @@ def check_site(out_dir: Path | str, base_url: str | None = None) -> list[str]:
                 parts = urlsplit(link)
                 if parts.scheme or parts.netloc:
                     if origin and f"{parts.scheme}://{parts.netloc}" == origin:
-                        parts = urlsplit(parts.path + (("?" + parts.query) if parts.query else "")
-                                         + (("#" + parts.fragment) if parts.fragment else ""))
+                        parts = urlsplit(
+                            parts.path
+                            + (("?" + parts.query) if parts.query else "")
+                            + (("#" + parts.fragment) if parts.fragment else "")
+                        )
                     else:
                         continue  # external
                 path = _join(page, parts.path) if parts.path else page
@@ -93,7 +96,7 @@ def check_site(out_dir: Path | str, base_url: str | None = None) -> list[str]:
                 if fragment:
                     target = seen_targets.get(path) if parts.path else rel
                     if target and target.endswith(".html") and fragment not in ids_of(target):
-                        problems.append(f"{rel}: broken anchor {link!r} (no id=\"{fragment}\" in {target})")
+                        problems.append(f'{rel}: broken anchor {link!r} (no id="{fragment}" in {target})')
     return problems
 
 
@@ -102,7 +105,7 @@ def _join(page: str, link_path: str) -> str | None:
     if link_path.startswith("/"):
         return unquote(urljoin(page, link_path))
     joined = urljoin(_ABOVE + page, link_path)
-    return unquote(joined[len(_ABOVE):]) if joined.startswith(_ABOVE + "/") else None
+    return unquote(joined[len(_ABOVE) :]) if joined.startswith(_ABOVE + "/") else None
 
 
 def _resolve(out_dir: Path, base_path: str, path: str, seen: dict) -> str:
@@ -111,7 +114,7 @@ def _resolve(out_dir: Path, base_path: str, path: str, seen: dict) -> str:
         return f"outside the site's base path {base_path}"
     if path in seen:
         return "" if seen[path] else "missing"
-    rel = path[len(base_path):]
+    rel = path[len(base_path) :]
     candidates = [rel + "index.html"] if (rel == "" or rel.endswith("/")) else [rel, rel + "/index.html"]
     for cand in candidates:
         if (out_dir / cand).is_file():

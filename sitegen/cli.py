@@ -18,9 +18,12 @@ def _root(args: argparse.Namespace) -> Path:
     otherwise be created, or build an empty site."""
     root = Path(getattr(args, "root", None) or ".")
     if not root.is_dir():
-        raise SitegenError(root, None, "the project folder does not exist" if not root.exists()
-                           else "the project folder is not a folder",
-                           "check the spelling of --root, or run sitegen inside the project")
+        raise SitegenError(
+            root,
+            None,
+            "the project folder does not exist" if not root.exists() else "the project folder is not a folder",
+            "check the spelling of --root, or run sitegen inside the project",
+        )
     return root
 
 
@@ -85,15 +88,20 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     target = Path(args.dir)
     if target.exists() and any(target.iterdir()) and not args.force:
-        raise SitegenError(target, None, "the folder exists and is not empty",
-                           "choose a new folder, or pass --force to add the missing files to it")
+        raise SitegenError(
+            target,
+            None,
+            "the folder exists and is not empty",
+            "choose a new folder, or pass --force to add the missing files to it",
+        )
     for folder in ("content", "raw"):
         (target / folder).mkdir(parents=True, exist_ok=True)
     config_path = target / CONFIG_FILE
     if not config_path.exists():
         config_path.write_text(SCAFFOLD.format(title=target.resolve().name), encoding="utf-8")
-    if args.templates:          # a copy of the built-in theme to edit; unchanged files may be deleted
+    if args.templates:  # a copy of the built-in theme to edit; unchanged files may be deleted
         import shutil
+
         shutil.copytree(THEME_TEMPLATES, target / "templates", dirs_exist_ok=True)
         shutil.copytree(THEME_STATIC, target / "static", dirs_exist_ok=True)
     print(f"new site in {target}: edit {CONFIG_FILE}, put dumps in raw/, then `sitegen import` and `sitegen build`")
@@ -105,7 +113,7 @@ def cmd_hooks(args: argparse.Namespace) -> int:
     from .hooks import install_hook, project_root, uninstall_hook
 
     root = project_root(_root(args))
-    default_config(root)        # a broken sitegen.toml is said now, not by the first commit's build
+    default_config(root)  # a broken sitegen.toml is said now, not by the first commit's build
     message = install_hook(root) if args.action == "install" else uninstall_hook(root)
     print(message)
     return 0
@@ -116,6 +124,7 @@ class _Version(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
         from . import __version__
+
         print(f"sitegen {__version__}")
         parser.exit()
 
@@ -126,8 +135,13 @@ def make_parser() -> argparse.ArgumentParser:
     # `sitegen build --root X` both work (the sub-command's copy defaults to "not given").
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", default=argparse.SUPPRESS, help="project folder (default: the current one)")
-    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help="say why caches were dropped and pages rendered")
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="say why caches were dropped and pages rendered",
+    )
     parser = argparse.ArgumentParser(prog="sitegen", description=__doc__, parents=[common])
     parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -135,6 +149,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
         return _add_parser(name, parents=[common], **kwargs)
+
     sub.add_parser = add_parser  # type: ignore[method-assign]
 
     p = sub.add_parser("import", help=cmd_import.__doc__)
@@ -147,11 +162,18 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--content")
     p.add_argument("--out")
     p.add_argument("--base-url")
-    p.add_argument("--compress", action=argparse.BooleanOptionalAction, default=None,
-                   help="write .gz/.br copies of text files (remembered by later builds until --no-compress)")
-    p.add_argument("--allow-article-loss", action="store_true",
-                   help=f"publish even if more than {int(100 * ARTICLE_LOSS_LIMIT)}%% of the last site's "
-                        "articles would disappear (for a deliberate mass deletion)")
+    p.add_argument(
+        "--compress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write .gz/.br copies of text files (remembered by later builds until --no-compress)",
+    )
+    p.add_argument(
+        "--allow-article-loss",
+        action="store_true",
+        help=f"publish even if more than {int(100 * ARTICLE_LOSS_LIMIT)}%% of the last site's "
+        "articles would disappear (for a deliberate mass deletion)",
+    )
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("check", help=cmd_check.__doc__)
@@ -182,8 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     args.root = getattr(args, "root", ".")
     args.verbose = getattr(args, "verbose", False)
-    logging.basicConfig(format="%(levelname)s: %(message)s",
-                        level=logging.DEBUG if args.verbose else logging.WARNING)
+    logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.DEBUG if args.verbose else logging.WARNING)
     if not args.verbose:
         logging.getLogger("jieba").setLevel(logging.WARNING)
     try:

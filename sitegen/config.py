@@ -31,7 +31,7 @@ class MenuItem:
     """One link of the site's main menu."""
 
     name: str
-    url: str        # relative to the site root ('districts/'), or absolute ('https://…')
+    url: str  # relative to the site root ('districts/'), or absolute ('https://…')
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ class Config:
     raw_dir: Path
     content_dir: Path
     out_dir: Path
-    templates_dir: Path             # the project's own templates: override the theme's, file by file
-    static_dir: Path                # likewise for static files
+    templates_dir: Path  # the project's own templates: override the theme's, file by file
+    static_dir: Path  # likewise for static files
     cache_dir: Path
     base_url: str = "/"
     site_title: str = "株洲区县新闻摘要"
@@ -52,16 +52,16 @@ class Config:
     timezone: str = "Asia/Shanghai"
     per_page: int = 20
     feed_items: int = 20
-    tag_min_articles: int = 2       # a tag gets its own page from this many articles
+    tag_min_articles: int = 2  # a tag gets its own page from this many articles
     taxonomies: tuple[tuple[str, bool], ...] = (("tags", True), ("people", True))
     menu: tuple[MenuItem, ...] = ()
-    workers: int = 0                    # processes a big build fans out to; 0: one per core, at most 4
-    parallel_from: int = 1000           # a stage fans out from this many articles
-    search: bool = True                 # build the search index (off: benchmarks of the rest, tests)
-    compress: bool | None = None        # None: as the last build of out_dir did
+    workers: int = 0  # processes a big build fans out to; 0: one per core, at most 4
+    parallel_from: int = 1000  # a stage fans out from this many articles
+    search: bool = True  # build the search index (off: benchmarks of the rest, tests)
+    compress: bool | None = None  # None: as the last build of out_dir did
     preview: bool = False
-    allow_article_loss: bool = False    # publish even when many of the last site's articles go
-    config_file: Path | None = field(default=None, compare=False)   # the sitegen.toml read, if any
+    allow_article_loss: bool = False  # publish even when many of the last site's articles go
+    config_file: Path | None = field(default=None, compare=False)  # the sitegen.toml read, if any
 
     @property
     def review_file(self) -> Path:
@@ -134,8 +134,12 @@ def read_config_file(config: Config, path: Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
-        raise SitegenError(path, int(line.group(1)) if line else None, f"not valid TOML: {exc}",
-                           "strings need quotes; see docs/CONFIG.md") from None
+        raise SitegenError(
+            path,
+            int(line.group(1)) if line else None,
+            f"not valid TOML: {exc}",
+            "strings need quotes; see docs/CONFIG.md",
+        ) from None
     changes: dict[str, Any] = {"config_file": path}
     for key, value in data.items():
         if key in _TABLES:
@@ -144,8 +148,12 @@ def read_config_file(config: Config, path: Path) -> Config:
             raise _unknown(path, text, key, list(_KEYS) + list(_TABLES))
         name, kind, what = _KEYS[key]
         if not _is_a(value, kind):
-            raise SitegenError(path, _line_of(text, key), f"'{key}' must be {_type_name(kind)}, not "
-                               f"{_type_name(type(value))}", f"{key} is {what}")
+            raise SitegenError(
+                path,
+                _line_of(text, key),
+                f"'{key}' must be {_type_name(kind)}, not {_type_name(type(value))}",
+                f"{key} is {what}",
+            )
         if key in _POSITIVE and value < 1:
             raise SitegenError(path, _line_of(text, key), f"'{key}' must be at least 1", f"{key} is {what}")
         if name.endswith("_dir"):
@@ -168,16 +176,24 @@ def _build_table(path: Path, text: str, table: object) -> dict[str, Any]:
             raise _unknown(path, text, key, list(_BUILD_KEYS), table="build")
         name, kind, what = _BUILD_KEYS[key]
         if not _is_a(value, kind) or (kind is int and value < 0):
-            raise SitegenError(path, _line_of(text, key), f"'build.{key}' must be {_type_name(kind)}"
-                               + (" (0 or more)" if kind is int else ""), f"{key} is {what}")
+            raise SitegenError(
+                path,
+                _line_of(text, key),
+                f"'build.{key}' must be {_type_name(kind)}" + (" (0 or more)" if kind is int else ""),
+                f"{key} is {what}",
+            )
         changes[name] = value
     return changes
 
 
 def _taxonomies(path: Path, text: str, table: object) -> dict[str, Any]:
     if not isinstance(table, dict):
-        raise SitegenError(path, _line_of(text, "taxonomies"), "'taxonomies' must be a table",
-                           "write [taxonomies] then tags = true / people = false")
+        raise SitegenError(
+            path,
+            _line_of(text, "taxonomies"),
+            "'taxonomies' must be a table",
+            "write [taxonomies] then tags = true / people = false",
+        )
     for key, value in table.items():
         if key not in _TAXONOMIES:
             raise _unknown(path, text, key, list(_TAXONOMIES), table="taxonomies")
@@ -188,8 +204,12 @@ def _taxonomies(path: Path, text: str, table: object) -> dict[str, Any]:
 
 def _menu(path: Path, text: str, items: object) -> dict[str, Any]:
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise SitegenError(path, _line_of(text, "menu"), "'menu' must be a list of [[menu]] tables",
-                           'write [[menu]] then name = "区县" and url = "districts/"')
+        raise SitegenError(
+            path,
+            _line_of(text, "menu"),
+            "'menu' must be a list of [[menu]] tables",
+            'write [[menu]] then name = "区县" and url = "districts/"',
+        )
     menu = []
     for item in items:
         for key in item:
@@ -219,8 +239,14 @@ def _line_of(text: str, key: str) -> int | None:
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "a string in quotes", int: "a whole number", bool: "true or false", float: "a number",
-             list: "a list", dict: "a table"}
+    names = {
+        str: "a string in quotes",
+        int: "a whole number",
+        bool: "true or false",
+        float: "a number",
+        list: "a list",
+        dict: "a table",
+    }
     return names.get(kind, getattr(kind, "__name__", str(kind))) if isinstance(kind, type) else "a value"
 
 
@@ -230,7 +256,7 @@ def normalise_base_url(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-SCAFFOLD = '''# sitegen.toml: the site's settings (every key: docs/CONFIG.md in sitegen's repository).
+SCAFFOLD = """# sitegen.toml: the site's settings (every key: docs/CONFIG.md in sitegen's repository).
 title = "{title}"
 description = "株洲日报各区县、街道新闻的每日摘要"
 # The absolute address the site is published at: sitemap, feeds and canonical links need it.
@@ -261,7 +287,7 @@ url = "archive/"
 [[menu]]
 name = "搜索"
 url = "search/"
-'''
+"""
 
 
 def documented_keys() -> tuple[str, ...]:

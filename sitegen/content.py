@@ -27,25 +27,25 @@ from .parallel import chunks, fan_out, shared, worker_count
 from .stamp import package_stamp
 
 log = logging.getLogger(__name__)
-CACHE_NAME = "articles"        # a folder of SHARDS pickles
+CACHE_NAME = "articles"  # a folder of SHARDS pickles
 CACHE_VERSION = 2
 SHARDS = 32
 FIELDS = tuple(f.name for f in fields(Article))
 _BODY = FIELDS.index("body")
-STALE_NOTE = "the preview shows its last good version"   # ends a preview error that kept one
+STALE_NOTE = "the preview shows its last good version"  # ends a preview error that kept one
 
 
 @dataclass(frozen=True)
 class Library:
     """Every article that will be published, plus what was left out and why."""
 
-    articles: tuple[Article, ...]               # published, sorted by (date, path)
-    errors: tuple[SitegenError, ...] = ()         # files that could not be read
-    skipped: tuple[str, ...] = ()                 # drafts / future articles left out
-    flagged: frozenset[str] = frozenset()          # paths shown with a preview banner
+    articles: tuple[Article, ...]  # published, sorted by (date, path)
+    errors: tuple[SitegenError, ...] = ()  # files that could not be read
+    skipped: tuple[str, ...] = ()  # drafts / future articles left out
+    flagged: frozenset[str] = frozenset()  # paths shown with a preview banner
     digests: dict = field(default_factory=dict, compare=False)  # path -> digest of the file's text
-    fingerprint: str = ""                          # digest of every input file's stat
-    meta: dict = field(default_factory=dict, compare=False)     # path -> digest of all fields but body
+    fingerprint: str = ""  # digest of every input file's stat
+    meta: dict = field(default_factory=dict, compare=False)  # path -> digest of all fields but body
 
 
 def today_from_env(today: str | None = None, timezone: str | None = None) -> str:
@@ -57,11 +57,16 @@ def today_from_env(today: str | None = None, timezone: str | None = None) -> str
         return _dt.date.fromisoformat(value).isoformat()
     if timezone:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
         try:
             return _dt.datetime.now(ZoneInfo(timezone)).date().isoformat()
         except (ZoneInfoNotFoundError, ValueError):
-            raise SitegenError(None, None, f"unknown time zone '{timezone}'",
-                               "set timezone in sitegen.toml to a name such as Asia/Shanghai") from None
+            raise SitegenError(
+                None,
+                None,
+                f"unknown time zone '{timezone}'",
+                "set timezone in sitegen.toml to a name such as Asia/Shanghai",
+            ) from None
     return _dt.date.today().isoformat()
 
 
@@ -70,7 +75,7 @@ def scan(content_dir: Path) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     if not content_dir.is_dir():
         return out
-    stack = [(str(content_dir), "")]     # (folder, its path relative to content_dir + "/")
+    stack = [(str(content_dir), "")]  # (folder, its path relative to content_dir + "/")
     while stack:
         folder, prefix = stack.pop()
         with os.scandir(folder) as entries:
@@ -110,23 +115,32 @@ def _parse(content_dir: Path, rel: str) -> tuple:
     except Exception as exc:  # pragma: no cover - unexpected reader failure
         return None, None, None, (str(path), None, f"cannot read: {exc}", "")
     row = tuple(getattr(art, name) for name in FIELDS)
-    meta = repr(row[:_BODY] + row[_BODY + 1:])
-    return (hashlib.sha1(text.encode("utf-8")).hexdigest()[:16],
-            hashlib.sha1(meta.encode("utf-8")).hexdigest()[:16], row, None)
+    meta = repr(row[:_BODY] + row[_BODY + 1 :])
+    return (
+        hashlib.sha1(text.encode("utf-8")).hexdigest()[:16],
+        hashlib.sha1(meta.encode("utf-8")).hexdigest()[:16],
+        row,
+        None,
+    )
 
 
 def _parse_chunk(bounds: tuple[int, int]) -> list:
     content_dir, rels = shared()
-    return [_parse(content_dir, rel) for rel in rels[bounds[0]:bounds[1]]]
+    return [_parse(content_dir, rel) for rel in rels[bounds[0] : bounds[1]]]
 
 
-def _parse_all(content_dir: Path, rels: list, workers: int,
-               meanwhile: Callable[[], object] | None = None) -> list:
+def _parse_all(content_dir: Path, rels: list, workers: int, meanwhile: Callable[[], object] | None = None) -> list:
     """Parse *rels* in order, in *workers* forked processes (YAML parsing is the slow part),
     while *meanwhile* runs here."""
     size = -(-len(rels) // (workers * 4)) if workers > 1 else len(rels)
-    parts = fan_out(_parse_chunk, chunks(len(rels), size), name="parse", workers=workers,
-                    shared=(content_dir, rels), meanwhile=meanwhile)
+    parts = fan_out(
+        _parse_chunk,
+        chunks(len(rels), size),
+        name="parse",
+        workers=workers,
+        shared=(content_dir, rels),
+        meanwhile=meanwhile,
+    )
     return [parsed for part in parts for parsed in part]
 
 
@@ -185,10 +199,18 @@ def _keep_last_good(entry: tuple, previous: tuple | None) -> tuple:
     return (*entry[:2], *previous[2:5], entry[5])
 
 
-def load_content(content_dir: Path, cache_dir: Path | None = None, *, preview: bool = False,
-                 today: str | None = None, stats: list | None = None, fingerprint: str | None = None,
-                 meanwhile: Callable[[], object] | None = None, workers: int = 0,
-                 parallel_from: int = 1000) -> Library:
+def load_content(
+    content_dir: Path,
+    cache_dir: Path | None = None,
+    *,
+    preview: bool = False,
+    today: str | None = None,
+    stats: list | None = None,
+    fingerprint: str | None = None,
+    meanwhile: Callable[[], object] | None = None,
+    workers: int = 0,
+    parallel_from: int = 1000,
+) -> Library:
     """Read every article; collect per-file errors instead of stopping.
 
     *stats* and *fingerprint* are the caller's `scan` and `fingerprint_of` it, if it has them;
@@ -207,8 +229,9 @@ def load_content(content_dir: Path, cache_dir: Path | None = None, *, preview: b
         if entries[rel] is None:
             stale.append((rel, mtime, size))
     workers = worker_count(workers) if len(stale) >= parallel_from else 1
-    for (rel, mtime, size), parsed in zip(stale, _parse_all(content_dir, [rel for rel, _, _ in stale], workers,
-                                                            meanwhile)):
+    for (rel, mtime, size), parsed in zip(
+        stale, _parse_all(content_dir, [rel for rel, _, _ in stale], workers, meanwhile)
+    ):
         entries[rel] = (mtime, size, *parsed)
         if preview and parsed[3] is not None:
             entries[rel] = _keep_last_good(entries[rel], old.get(rel))
@@ -220,7 +243,7 @@ def load_content(content_dir: Path, cache_dir: Path | None = None, *, preview: b
     errors: list[SitegenError] = []
     digests: dict = {}
     meta: dict = {}
-    kept: set[str] = set()      # broken files shown (in preview) as they last parsed
+    kept: set[str] = set()  # broken files shown (in preview) as they last parsed
     for rel, (_, _, digest, shape, row, error) in entries.items():
         if error is not None and (row is None or not preview):
             errors.append(SitegenError(*error))
@@ -235,7 +258,7 @@ def load_content(content_dir: Path, cache_dir: Path | None = None, *, preview: b
     skipped: list[str] = []
     flagged: set[str] = set(kept)
     for art in articles:
-        if not art.date:        # an undated draft has no place in any date index, even in preview
+        if not art.date:  # an undated draft has no place in any date index, even in preview
             skipped.append(art.path)
             continue
         hidden = art.draft or art.date > today
@@ -246,5 +269,12 @@ def load_content(content_dir: Path, cache_dir: Path | None = None, *, preview: b
             flagged.add(art.path)
         published.append(art)
     published.sort(key=lambda a: (a.date, a.path))
-    return Library(tuple(published), tuple(errors), tuple(skipped), frozenset(flagged),
-                   digests, fingerprint or fingerprint_of(stats), meta)
+    return Library(
+        tuple(published),
+        tuple(errors),
+        tuple(skipped),
+        frozenset(flagged),
+        digests,
+        fingerprint or fingerprint_of(stats),
+        meta,
+    )

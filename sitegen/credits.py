@@ -15,17 +15,21 @@ _PHOTO_TAIL = re.compile(r"(?:/\s*)?(?:摄影报道|供图|摄|\(?\s*图\s*/\s*�
 # The outlet before a byline: 株洲日报, 株洲日报社, 株洲日报·掌上株洲, 株洲新闻网, 本报 (a leading □ or ■ is decoration).
 _OUTLET = r"(?:[□■◆]\s*)?(?:株洲日报社?|株洲晚报|株洲新闻网|本报)?(?:·?掌上株洲)?"
 # A name that is an organisation, not a person (渌口区公安分局 供图): it ends with an organisation's word.
-_ORGANISATION = re.compile(r"(单位|受访者|局|分局|所|站|中心|委|会|院|办|队|司|厂|校|部|馆|街道|社区|镇|乡|村|区|县|市|集团|公司|协会|学校|中学|小学|银行|医院|支队|大队|中队|派出所)$")
+_ORGANISATION = re.compile(
+    r"(单位|受访者|局|分局|所|站|中心|委|会|院|办|队|司|厂|校|部|馆|街道|社区|镇|乡|村|区|县|市|集团|公司|协会|学校|中学|小学|银行|医院|支队|大队|中队|派出所)$"
+)
 # A line that is nothing but a byline, opening the article.
 _BYLINE_OPEN = re.compile(
     r"^\(?(?:株洲日报|本报|株洲新闻网|掌上株洲|[\u4e00-\u9fff]{2,8}?(?=讯))?[^()\s]{0,10}?讯?\s*"
-    r"\(\s*([^()]*?(?:记者|通讯员|实习生)[^()]*?)\)\s*")
+    r"\(\s*([^()]*?(?:记者|通讯员|实习生)[^()]*?)\)\s*"
+)
 _BYLINE_BARE = re.compile(rf"^{_OUTLET}讯?\s*((?:全媒体|新媒体|融媒体|首席|见习)?记者\s*/?\s*{_NAME}.*|通讯员\s*/?.*)$")
 _BYLINE_ANON = re.compile(r"^(?:本报讯|株洲日报讯)\s*")
 # A credit at the end of a caption line: "...留念,记者/谭俊杰 摄" or "(廖智勇 摄)".
 _CREDIT_TAIL = re.compile(
     r"[\s,.]*\(?((?:株洲日报社?|株洲新闻网)?(?:·?掌上株洲)?(?:全媒体|新媒体)?(?:记者|通讯员)\s*/?\s*[^()]*?"
-    r"|受访者|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,4}\s?/?\s?)(?:摄影报道|供图|摄)\)?\s*$")
+    r"|受访者|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,4}\s?/?\s?)(?:摄影报道|供图|摄)\)?\s*$"
+)
 _INLINE_PHOTO = re.compile(r"\(([\u4e00-\u9fff]{2,4}) ?摄\)")
 # A byline naming the writer and the pictures' maker by their part: 文/图 张三, 文/张三 图/李四, 作者:张三,
 # 文 | 张三, 文字:张三 摄影:李四.  Each role word is followed by a slash, colon, bar or space, then names.
@@ -41,7 +45,8 @@ _MARKED_AUTHOR = re.compile(rf"^[□◎○]\s*({_NAME}(?:\s+{_NAME}){{0,2}})$")
 # 文/株洲日报记者 王晓 图/通讯员 李明 (each part word followed by an outlet or a role).
 _PART_AT = re.compile(
     rf"(?:^(?:[□■◆]\s*)?|\s+)(文\s*/\s*图|图\s*/\s*文|图文|文字|撰文|作者|文|图片|图|摄影)(?:\s*[/:|]\s*|\s+)"
-    rf"(?={_OUTLET}\s*(?:全媒体|新媒体|融媒体|首席|见习|摄影)?(?:记者|通讯员|实习生)\s*/?\s*{_NAME})")
+    rf"(?={_OUTLET}\s*(?:全媒体|新媒体|融媒体|首席|见习|摄影)?(?:记者|通讯员|实习生)\s*/?\s*{_NAME})"
+)
 
 
 def _role_part_credits(folded: str) -> Credits | None:
@@ -51,15 +56,16 @@ def _role_part_credits(folded: str) -> Credits | None:
         return None
     total = Credits()
     for k, mark in enumerate(marks):
-        piece = folded[mark.end():marks[k + 1].start() if k + 1 < len(marks) else len(folded)]
+        piece = folded[mark.end() : marks[k + 1].start() if k + 1 < len(marks) else len(folded)]
         inner = parse_credit_text(piece)
         named = inner.reporters + inner.correspondents + inner.others
         if not named:
             return None
         word = re.sub(r"\s", "", mark.group(1))
         pictures = inner.reporters + inner.correspondents if "图" in word or word == "摄影" else ()
-        total = total.merge(Credits(inner.reporters, inner.correspondents, inner.photographers + pictures,
-                                    inner.others))
+        total = total.merge(
+            Credits(inner.reporters, inner.correspondents, inner.photographers + pictures, inner.others)
+        )
     return total
 
 
@@ -67,7 +73,7 @@ def _author_credits(folded: str) -> Credits | None:
     """Credits of a 文/图 or 作者 byline (the whole line), or None: writers are reporters, picture makers photographers."""
     folded = folded.strip()
     match = _MARKED_AUTHOR.match(folded)
-    if match:   # □ 周小帆: an essay's author after a mark, with no role: credited, but as no reporter
+    if match:  # □ 周小帆: an essay's author after a mark, with no role: credited, but as no reporter
         return Credits(others=tuple(dict.fromkeys(match.group(1).split())))
     parts = _role_part_credits(folded)
     if parts is not None:
@@ -100,10 +106,16 @@ class Credits:
 
     def merge(self, other: Credits) -> Credits:
         """Return the union of two credit sets, keeping first-seen order."""
+
         def union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
             return tuple(dict.fromkeys(a + b))
-        return Credits(union(self.reporters, other.reporters), union(self.correspondents, other.correspondents),
-                       union(self.photographers, other.photographers), union(self.others, other.others))
+
+        return Credits(
+            union(self.reporters, other.reporters),
+            union(self.correspondents, other.correspondents),
+            union(self.photographers, other.photographers),
+            union(self.others, other.others),
+        )
 
 
 def parse_credit_text(text: str) -> Credits:
@@ -137,14 +149,21 @@ def parse_credit_text(text: str) -> Credits:
     if is_photo:
         photographers = reporters + correspondents
         if not photographers:
-            bare = [n for n in re.split(r"[\s/,、]+", folded) if re.fullmatch(_NAME, n)
-                    and n not in ("受访者", "通讯员", "记者") and not _ORGANISATION.search(n)]
+            bare = [
+                n
+                for n in re.split(r"[\s/,、]+", folded)
+                if re.fullmatch(_NAME, n) and n not in ("受访者", "通讯员", "记者") and not _ORGANISATION.search(n)
+            ]
             photographers = bare
-    return Credits(tuple(dict.fromkeys(reporters)), tuple(dict.fromkeys(correspondents)),
-                   tuple(dict.fromkeys(photographers)), tuple(dict.fromkeys(others)))
+    return Credits(
+        tuple(dict.fromkeys(reporters)),
+        tuple(dict.fromkeys(correspondents)),
+        tuple(dict.fromkeys(photographers)),
+        tuple(dict.fromkeys(others)),
+    )
 
 
-@functools.lru_cache(maxsize=8192)   # pure, and asked of each line several times
+@functools.lru_cache(maxsize=8192)  # pure, and asked of each line several times
 def split_byline(line: str) -> tuple[str, str] | None:
     """If *line* opens with a byline, return (byline text, rest of the line)."""
     folded = fold(line.strip())
@@ -152,13 +171,13 @@ def split_byline(line: str) -> tuple[str, str] | None:
         return line.strip(), ""
     match = _BYLINE_OPEN.match(folded)
     if match and match.start(1) < 40:
-        return line.strip()[:match.end()].strip(), line.strip()[match.end():].strip()
+        return line.strip()[: match.end()].strip(), line.strip()[match.end() :].strip()
     match = _BYLINE_BARE.match(folded)
     if match and len(folded) <= 60 and not _PHOTO_TAIL.search(folded):
         return line.strip(), ""
     match = _BYLINE_ANON.match(folded)
     if match:
-        return line.strip()[:match.end()].strip(), line.strip()[match.end():].strip()
+        return line.strip()[: match.end()].strip(), line.strip()[match.end() :].strip()
     return None
 
 
@@ -172,9 +191,9 @@ def is_credit_line(line: str) -> bool:
     if body in ("", "受访者", "通讯员", "记者"):
         return True
     if re.fullmatch(rf"{_NAME}(?:\s+{_NAME})*", body.strip()) and folded.rstrip(" )").endswith(("摄", "供图")):
-        return True     # 陈乐之/摄, 段少华 摄: a bare name
+        return True  # 陈乐之/摄, 段少华 摄: a bare name
     if folded.rstrip(" )").endswith("供图") and re.fullmatch(r"[\u4e00-\u9fff]{2,14}", body.strip()):
-        return True     # 渌口区公安分局 供图: an organisation's picture (it credits no person)
+        return True  # 渌口区公安分局 供图: an organisation's picture (it credits no person)
     return bool(re.fullmatch(rf"(?:\s*{_ROLE}\s*/?\s*(?:{_NAME}[\s、]*)*)+", body))
 
 
@@ -186,7 +205,7 @@ def split_caption_credit(line: str) -> tuple[str, str] | None:
         return stripped, stripped
     match = _CREDIT_TAIL.search(folded)
     if match and match.start() > 0:
-        return stripped[:match.start()].strip(), stripped[match.start():].strip(" ,，。.")
+        return stripped[: match.start()].strip(), stripped[match.start() :].strip(" ,，。.")
     return None
 
 

@@ -15,7 +15,7 @@ class Dump:
     """One decoded dump: its path relative to the project root and its lines."""
 
     path: Path
-    source: str          # e.g. raw/000_9a2b6df346def618.txt
+    source: str  # e.g. raw/000_9a2b6df346def618.txt
     encoding: str
     lines: tuple[str, ...]  # lines[0] is line 1
 
@@ -23,8 +23,9 @@ class Dump:
 def decode(data: bytes, path: Path) -> tuple[str, str]:
     """Decode dump bytes, returning (text, encoding); raise SitegenError for binary data."""
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SitegenError(path, None, "looks binary (contains NUL bytes), skipped",
-                           "dumps must be text: UTF-8 or GB18030")
+        raise SitegenError(
+            path, None, "looks binary (contains NUL bytes), skipped", "dumps must be text: UTF-8 or GB18030"
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
     for encoding in _ENCODINGS:
@@ -36,8 +37,7 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
         if controls > max(8, len(text) // 100):
             break
         return text, encoding
-    raise SitegenError(path, None, "cannot be decoded as UTF-8 or GB18030, skipped",
-                       "re-save the dump as UTF-8")
+    raise SitegenError(path, None, "cannot be decoded as UTF-8 or GB18030, skipped", "re-save the dump as UTF-8")
 
 
 def read_dump(path: Path, root: Path) -> Dump:
@@ -58,8 +58,9 @@ def find_dumps(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(p for p in sorted(path.iterdir())
-                         if p.is_file() and p.suffix.lower() in {".txt", ".md", ".text"})
+            found.extend(
+                p for p in sorted(path.iterdir()) if p.is_file() and p.suffix.lower() in {".txt", ".md", ".text"}
+            )
         elif path.exists():
             found.append(path)
         else:

@@ -33,6 +33,7 @@ def load_yaml(text: str) -> object:
 
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KNOWN = set(CONTRACT_FIELDS) | {"draft"}
 
@@ -53,7 +54,7 @@ def render_article(article: Article) -> str:
         if name in OPTIONAL_FIELDS and not value:
             continue
         if name in ("date", "date_precision", "date_source") and not article.date:
-            continue        # an undated draft: nothing dated its page (docs/CONTRACT.md)
+            continue  # an undated draft: nothing dated its page (docs/CONTRACT.md)
         if name == "date":  # validated YYYY-MM-DD: written bare, as the contract shows
             lines.append(f"date: {value}")
         elif name in LIST_FIELDS or name == "source_lines":
@@ -74,11 +75,15 @@ def split_front_matter(text: str, path: Path | str) -> tuple[str, str, int]:
     text = text.lstrip("\ufeff")
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        raise SitegenError(path, 1, "the file does not start with a '---' front-matter line",
-                           "put the article's fields between two '---' lines at the top")
+        raise SitegenError(
+            path,
+            1,
+            "the file does not start with a '---' front-matter line",
+            "put the article's fields between two '---' lines at the top",
+        )
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
     raise SitegenError(path, 1, "the front-matter is never closed", "add a '---' line after the last field")
 
 
@@ -88,11 +93,38 @@ def split_front_matter(text: str, path: Path | str) -> tuple[str, str, int]:
 # hands everything else to YAML: quotes, comments, colons, several lines, words YAML reads as
 # booleans or numbers.
 _FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?")
-_NOT_PLAIN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff:#]|^[-?,\[\]{}&*!|>'\"%@`\s]|\s$")
+_NOT_PLAIN = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff:#]|^[-?,\[\]{}&*!|>'\"%@`\s]|\s$"
+)
 # ASCII that YAML reads as a string: a word, or digits then letters (ids) unless 0b/0x numbers
 _ASCII_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*|(?!0[bBxX])[0-9]+[A-Za-z][A-Za-z0-9]*")
-_YAML_WORDS = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False",
-               "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"}
+_YAML_WORDS = {
+    "y",
+    "Y",
+    "yes",
+    "Yes",
+    "YES",
+    "n",
+    "N",
+    "no",
+    "No",
+    "NO",
+    "true",
+    "True",
+    "TRUE",
+    "false",
+    "False",
+    "FALSE",
+    "on",
+    "On",
+    "ON",
+    "off",
+    "Off",
+    "OFF",
+    "null",
+    "Null",
+    "NULL",
+}
 _INT = re.compile(r"0|[1-9][0-9]*")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NOT_FOUND = object()
@@ -112,7 +144,7 @@ def _plain_value(text: str, in_list: bool) -> object:
                 return _NOT_FOUND
         if not _ASCII_WORD.fullmatch(text) or text in _YAML_WORDS:
             return _NOT_FOUND
-    return text     # with a character beyond ASCII, no YAML type matches it: a string
+    return text  # with a character beyond ASCII, no YAML type matches it: a string
 
 
 def _plain_fields(head: str) -> dict | None:
@@ -158,13 +190,24 @@ def _read_yaml(head: str, path: Path | str) -> object:
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SitegenError(path, line, f"front-matter is not valid YAML: {problem}",
-                           "quote values that contain ':' or start with '[', '{', '*' or '#'") from None
+        raise SitegenError(
+            path,
+            line,
+            f"front-matter is not valid YAML: {problem}",
+            "quote values that contain ':' or start with '[', '{', '*' or '#'",
+        ) from None
     except ValueError as exc:  # a date-like scalar that is not a real date, e.g. 2025-13-45
-        bad = next((n for n, raw in enumerate(head.split("\n"), start=2)
-                    if re.match(r"^[\w-]+:\s*\d{4}-\d{1,2}-\d{1,2}", raw)), 2)
-        raise SitegenError(path, bad, f"front-matter has an impossible date: {exc}",
-                           "write dates as a real YYYY-MM-DD day") from None
+        bad = next(
+            (
+                n
+                for n, raw in enumerate(head.split("\n"), start=2)
+                if re.match(r"^[\w-]+:\s*\d{4}-\d{1,2}-\d{1,2}", raw)
+            ),
+            2,
+        )
+        raise SitegenError(
+            path, bad, f"front-matter has an impossible date: {exc}", "write dates as a real YYYY-MM-DD day"
+        ) from None
 
 
 def parse_article(text: str, path: Path | str, rel_path: str = "") -> Article:
@@ -183,8 +226,9 @@ def parse_article(text: str, path: Path | str, rel_path: str = "") -> Article:
 
     def need(name: str) -> object:
         if name not in data or data[name] in (None, ""):
-            raise SitegenError(path, 1, f"missing required field '{name}'",
-                               "see docs/CONTRACT.md for the fields every article has")
+            raise SitegenError(
+                path, 1, f"missing required field '{name}'", "see docs/CONTRACT.md for the fields every article has"
+            )
         return data[name]
 
     draft = data.get("draft", False)
@@ -215,30 +259,48 @@ def parse_article(text: str, path: Path | str, rel_path: str = "") -> Article:
             raise SitegenError(path, line_of.get(name), f"{name} '{value}' is not one of {', '.join(allowed)}")
         values[name] = value
     lines_value = need("source_lines")
-    if (not isinstance(lines_value, list) or len(lines_value) != 2
-            or not all(isinstance(v, int) for v in lines_value)):
+    if not isinstance(lines_value, list) or len(lines_value) != 2 or not all(isinstance(v, int) for v in lines_value):
         raise SitegenError(path, line_of.get("source_lines"), "source_lines must be [first, last]")
     lists = {name: _as_list(name, data.get(name), path, line_of.get(name, 1)) for name in LIST_FIELDS}
     if not lists["topics"]:
-        raise SitegenError(path, line_of.get("topics", 1), "an article needs at least one topic",
-                           "pick one from sitegen/data/taxonomy.yaml")
-    optional = {name: (str(data[name]).strip() or None) if data.get(name) not in (None, "") else None
-                for name in OPTIONAL_FIELDS}
+        raise SitegenError(
+            path,
+            line_of.get("topics", 1),
+            "an article needs at least one topic",
+            "pick one from sitegen/data/taxonomy.yaml",
+        )
+    optional = {
+        name: (str(data[name]).strip() or None) if data.get(name) not in (None, "") else None
+        for name in OPTIONAL_FIELDS
+    }
     if optional["district"] is not None:
         optional["district"] = resolve_district(optional["district"], path, line_of.get("district"))
     lists["topics"] = tuple(dict.fromkeys(resolve_topic(t, path, line_of.get("topics")) for t in lists["topics"]))
     extra = tuple((k, data[k]) for k in data if k not in _KNOWN)
     return Article(
-        id=str(need("id")), title=str(need("title")), date=date, slug=str(need("slug")),
-        source=str(need("source")), source_lines=(lines_value[0], lines_value[1]),
-        body=body.strip("\n"), draft=draft, extra=extra, path=rel_path,
+        id=str(need("id")),
+        title=str(need("title")),
+        date=date,
+        slug=str(need("slug")),
+        source=str(need("source")),
+        source_lines=(lines_value[0], lines_value[1]),
+        body=body.strip("\n"),
+        draft=draft,
+        extra=extra,
+        path=rel_path,
         # checked above against the contract's choices
         date_precision=cast("DatePrecision | Undated", values["date_precision"]),
         date_source=cast("DateSource | Undated", values["date_source"]),
         kind=cast(ArticleKind, values["kind"]),
-        kicker=optional["kicker"], subtitle=optional["subtitle"], district=optional["district"],
-        places=lists["places"], topics=lists["topics"], tags=lists["tags"], reporters=lists["reporters"],
-        correspondents=lists["correspondents"], photographers=lists["photographers"],
+        kicker=optional["kicker"],
+        subtitle=optional["subtitle"],
+        district=optional["district"],
+        places=lists["places"],
+        topics=lists["topics"],
+        tags=lists["tags"],
+        reporters=lists["reporters"],
+        correspondents=lists["correspondents"],
+        photographers=lists["photographers"],
     )
 
 
@@ -247,8 +309,9 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise SitegenError(path, None, f"not UTF-8 ({exc.reason} at byte {exc.start})",
-                           "save the file as UTF-8") from None
+        raise SitegenError(
+            path, None, f"not UTF-8 ({exc.reason} at byte {exc.start})", "save the file as UTF-8"
+        ) from None
 
 
 def read_article(path: Path, content_dir: Path | None = None) -> Article:

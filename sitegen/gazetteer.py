@@ -103,8 +103,7 @@ def _parse(data: dict) -> Gazetteer:
             put(a, (dist.name, dist.name, kind))
     for d in data["districts"]:
         for p in d.get("places", ()):
-            place = Place(p["name"], d["name"], p["kind"], tuple(p.get("aliases", ())),
-                          p.get("parent"))
+            place = Place(p["name"], d["name"], p["kind"], tuple(p.get("aliases", ())), p.get("parent"))
             places.append(place)
             put(place.name, (place.name, place.district, place.kind))
     for p in places:  # aliases after all canonical names

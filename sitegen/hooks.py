@@ -26,8 +26,7 @@ from .errors import SitegenError
 
 HOOK_NAME = "post-commit"
 CHAINED_SUFFIX = ".pre-sitegen"
-SENTINEL = "# sitegen-managed-hook: installed by `sitegen hooks install`; " \
-           "remove with `sitegen hooks uninstall`"
+SENTINEL = "# sitegen-managed-hook: installed by `sitegen hooks install`; remove with `sitegen hooks uninstall`"
 
 HOOK_TEMPLATE = """#!/bin/sh
 {sentinel}
@@ -68,14 +67,15 @@ fi"""
 
 def _git(root: Path, *args: str) -> str:
     try:
-        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
-                                text=True, check=False)
+        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False)
     except FileNotFoundError:
-        raise SitegenError(root, None, "git is not installed",
-                           "install git, or rebuild by hand with `sitegen build`") from None
+        raise SitegenError(
+            root, None, "git is not installed", "install git, or rebuild by hand with `sitegen build`"
+        ) from None
     if result.returncode != 0:
-        raise SitegenError(root, None, f"not a git work tree ({result.stderr.strip()})",
-                           "run `git init` in the project first") from None
+        raise SitegenError(
+            root, None, f"not a git work tree ({result.stderr.strip()})", "run `git init` in the project first"
+        ) from None
     return result.stdout.strip()
 
 
@@ -94,9 +94,12 @@ def project_root(start: Path) -> Path:
     top = Path(_git(start, "rev-parse", "--show-toplevel")).resolve()
     if _looks_like_project(top):
         return top
-    raise SitegenError(start, None, "this is not a sitegen project (no content/, raw/ or sitegen.toml here "
-                       f"or at the repository's top, {top})",
-                       "run `sitegen hooks install` in the project folder, or name it with --root")
+    raise SitegenError(
+        start,
+        None,
+        f"this is not a sitegen project (no content/, raw/ or sitegen.toml here or at the repository's top, {top})",
+        "run `sitegen hooks install` in the project folder, or name it with --root",
+    )
 
 
 def hooks_dir(root: Path) -> Path:
@@ -129,11 +132,15 @@ def render_hook(root: Path, chained: str | None = None, python: str | None = Non
     except ValueError:  # raw/ outside the repository: commits never bring new dumps
         import_block = "# raw/ is outside this repository: nothing to import after a commit\n"
     chain = CHAIN_TEMPLATE.format(name=chained) if chained else ""
-    return HOOK_TEMPLATE.format(sentinel=SENTINEL, chain=chain, root=shlex.quote(str(root)),
-                                python=shlex.quote(python or sys.executable or "python3"),
-                                import_block=import_block,
-                                cache_dir=shlex.quote(str(default_config(root).cache_dir)),
-                                pkg_parent=shlex.quote(str(Path(__file__).resolve().parent.parent)))
+    return HOOK_TEMPLATE.format(
+        sentinel=SENTINEL,
+        chain=chain,
+        root=shlex.quote(str(root)),
+        python=shlex.quote(python or sys.executable or "python3"),
+        import_block=import_block,
+        cache_dir=shlex.quote(str(default_config(root).cache_dir)),
+        pkg_parent=shlex.quote(str(Path(__file__).resolve().parent.parent)),
+    )
 
 
 def _write_executable(path: Path, text: str) -> None:
@@ -157,18 +164,21 @@ def install_hook(root: Path) -> str:
             _write_executable(hook, render_hook(root, chained_name if keep_chain else None))
             return f"updated the sitegen post-commit hook at {hook}"
         if chained.exists() or chained.is_symlink():
-            raise SitegenError(hook, None,
-                               "a post-commit hook that is not sitegen's is there, and "
-                               f"{chained_name} exists too, so it cannot be chained safely",
-                               "merge or remove one of them by hand, then run "
-                               "`sitegen hooks install` again")
+            raise SitegenError(
+                hook,
+                None,
+                "a post-commit hook that is not sitegen's is there, and "
+                f"{chained_name} exists too, so it cannot be chained safely",
+                "merge or remove one of them by hand, then run `sitegen hooks install` again",
+            )
         os.replace(hook, chained)
         _write_executable(hook, render_hook(root, chained_name))
-        return (f"installed the sitegen post-commit hook at {hook}; the existing hook was "
-                f"kept as {chained.name} and runs first")
+        return (
+            f"installed the sitegen post-commit hook at {hook}; the existing hook was "
+            f"kept as {chained.name} and runs first"
+        )
     _write_executable(hook, render_hook(root))
-    return (f"installed the sitegen post-commit hook at {hook} "
-            f"(remove it with `sitegen hooks uninstall`)")
+    return f"installed the sitegen post-commit hook at {hook} (remove it with `sitegen hooks uninstall`)"
 
 
 def uninstall_hook(root: Path) -> str:
@@ -179,8 +189,7 @@ def uninstall_hook(root: Path) -> str:
     if not (hook.exists() or hook.is_symlink()):
         return f"no post-commit hook at {hook}: nothing to remove"
     if not _is_ours(hook):
-        return (f"the post-commit hook at {hook} is not sitegen's (no sentinel line): "
-                f"left alone")
+        return f"the post-commit hook at {hook} is not sitegen's (no sentinel line): left alone"
     if chained.exists() or chained.is_symlink():
         os.replace(chained, hook)
         return f"removed the sitegen post-commit hook; restored the previous hook at {hook}"

@@ -49,15 +49,17 @@ from .model import Article
 from .segment import ParsedArticle, SegmentedPage, label_page, segment, unaccounted_lines
 from .text import add_words, fold, slugify, squeeze
 
-IMPORT_STATE_FILE = ".import-state.json"    # in content/: the files the importer wrote, each dump's last report
-DATE_MANIFEST_FILE = "manifest.yaml"      # in raw/: {dump file name: its issue date}
+IMPORT_STATE_FILE = ".import-state.json"  # in content/: the files the importer wrote, each dump's last report
+DATE_MANIFEST_FILE = "manifest.yaml"  # in raw/: {dump file name: its issue date}
 IMPORT_STATE_FORMAT = 2
 FURNITURE_DIR = "_furniture"
 # Share of sentences (Dice) two versions of an article from one dump must have in common to
 # be taken for the same article: a corrected headline of a two-line brief still reaches it.
 SAME_ARTICLE = 0.5
-_STATE_HINT = ("it is the importer's record of the files it wrote: restore it from git, or delete it "
-               "to start afresh (articles the import would change are then kept as hand-edited)")
+_STATE_HINT = (
+    "it is the importer's record of the files it wrote: restore it from git, or delete it "
+    "to start afresh (articles the import would change are then kept as hand-edited)"
+)
 _MD_SPECIAL = re.compile(r"^(#|>|[-+*]\s|\d+[.)]\s|=+$|-+$)")
 
 
@@ -78,17 +80,17 @@ class WrittenFile:
     changed the file since, and say what a kept hand edit did not take."""
 
     sha256: str
-    title: str | None = None               # None: recorded by an importer that kept only digests
-    units: tuple[str, ...] | None = None   # see _units
+    title: str | None = None  # None: recorded by an importer that kept only digests
+    units: tuple[str, ...] | None = None  # see _units
 
 
 @dataclass(frozen=True)
 class DumpRecord:
     """What the last import of one dump left for editors: REVIEW.md is rebuilt from these."""
 
-    review: tuple[tuple[str, str, str], ...] = ()   # (file name under content/, title, note)
-    kept: tuple[str, ...] = ()                      # hand-edited files kept
-    overwritten: tuple[str, ...] = ()               # hand-edited files --force overwrote
+    review: tuple[tuple[str, str, str], ...] = ()  # (file name under content/, title, note)
+    kept: tuple[str, ...] = ()  # hand-edited files kept
+    overwritten: tuple[str, ...] = ()  # hand-edited files --force overwrote
     errors: tuple[str, ...] = ()
 
 
@@ -108,17 +110,20 @@ class ImportReport:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept_edits: list[str] = field(default_factory=list)
-    overwritten: list[str] = field(default_factory=list)    # hand edits --force replaced
+    overwritten: list[str] = field(default_factory=list)  # hand edits --force replaced
     errors: list[str] = field(default_factory=list)
-    review: list[tuple[str, str, str]] = field(default_factory=list)   # (file, title, note)
+    review: list[tuple[str, str, str]] = field(default_factory=list)  # (file, title, note)
     articles: int = 0
     seconds: float = 0.0
-    content: str = "content"     # the content folder as editors name it (see _shown)
+    content: str = "content"  # the content folder as editors name it (see _shown)
 
     def summary(self) -> str:
         """Return the one-line terminal summary, then the files an editor must know of."""
-        parts = [f"import: {self.dumps} dump(s), {self.articles} article(s)",
-                 f"{len(self.written)} written", f"{len(self.unchanged)} unchanged"]
+        parts = [
+            f"import: {self.dumps} dump(s), {self.articles} article(s)",
+            f"{len(self.written)} written",
+            f"{len(self.unchanged)} unchanged",
+        ]
         if self.kept_edits:
             parts.append(f"{len(self.kept_edits)} hand-edited kept (use --force to overwrite)")
         if self.overwritten:
@@ -135,16 +140,20 @@ class ImportReport:
 
 def label_matcher(gaz: Gazetteer):
     """Return a predicate telling whether a short line is a section label naming a place."""
+
     def is_label(text: str) -> bool:
         text = text.strip().lstrip("#").strip()
         return 2 <= len(text) <= 10 and canonical_name(gaz, fold(text)) is not None
+
     return is_label
 
 
 def places_matcher(gaz: Gazetteer):
     """Return a function giving the districts named in a text."""
+
     def places_in(text: str) -> set[str]:
         return {hit.district for hit in find_places(gaz, text) if hit.district}
+
     return places_in
 
 
@@ -214,13 +223,15 @@ def build_articles(dump: Dump, page: SegmentedPage, date: IssueDate, gaz: Gazett
         title = re.sub(r"\s+", " ", title.strip())
         # A photo item's text is its caption: it places the story when there is no other text.
         place_text = body_text or "\n".join(t for k, t in parsed.body if k == "caption")
-        headline = f"{parsed.kicker} {title}" if parsed.kicker else title   # the kicker is part of the headline
+        headline = f"{parsed.kicker} {title}" if parsed.kicker else title  # the kicker is part of the headline
         district, places, why = choose_district(gaz, headline, place_text, parsed.section)
         if why:
             review.append(f"district: {why}")
         if date.date is None:
-            review.append("no date: nothing on the page dates it; imported as a draft without a date "
-                          "(set date, date_precision and date_source, then remove draft)")
+            review.append(
+                "no date: nothing on the page dates it; imported as a draft without a date "
+                "(set date, date_precision and date_source, then remove draft)"
+            )
         elif date.weak:
             review.append(f"date from weak evidence ({date.evidence})")
         if _looks_scrambled(body_text):
@@ -229,18 +240,26 @@ def build_articles(dump: Dump, page: SegmentedPage, date: IssueDate, gaz: Gazett
         names = set(credits.reporters + credits.correspondents + credits.photographers + credits.others)
         has_credit = any(k == "credit" for k, _ in parsed.body) or bool(credits.photographers)
         article = Article(
-            id=article_id(dump.source, parsed), title=title,
+            id=article_id(dump.source, parsed),
+            title=title,
             kicker=parsed.kicker.strip() if parsed.kicker else None,
             subtitle=parsed.subtitle.strip() if parsed.subtitle else None,
-            date=date.date or "", date_precision=date.precision or "", date_source=date.source or "",
-            district=district, places=places,
+            date=date.date or "",
+            date_precision=date.precision or "",
+            date_source=date.source or "",
+            district=district,
+            places=places,
             topics=choose_topics(title, body_text, taxonomy),
             tags=choose_tags(title, body_text, names),
-            reporters=credits.reporters, correspondents=credits.correspondents,
+            reporters=credits.reporters,
+            correspondents=credits.correspondents,
             photographers=credits.photographers,
             kind=choose_kind(parsed.has_byline, has_credit, len(body_text)),
-            slug=slugify(title), source=dump.source, source_lines=parsed.source_lines,
-            body=render_body(parsed), draft=date.date is None,
+            slug=slugify(title),
+            source=dump.source,
+            source_lines=parsed.source_lines,
+            body=render_body(parsed),
+            draft=date.date is None,
         )
         out.append(ImportedArticle(article, tuple(review)))
     return out
@@ -317,8 +336,9 @@ def _duplicate_note(other: Article, root: Path) -> str:
     return f"likely duplicate of '{other.title}' ({where})"
 
 
-def _unique_slugs(items: list[ImportedArticle],
-                  existing: dict[str, tuple[Path, Article | None]]) -> list[ImportedArticle]:
+def _unique_slugs(
+    items: list[ImportedArticle], existing: dict[str, tuple[Path, Article | None]]
+) -> list[ImportedArticle]:
     """Give each new article a free file name; an existing file's slug (maybe hand-edited) wins."""
     used_slugs = {p.stem for p, _ in existing.values()}
     out = []
@@ -339,8 +359,10 @@ def _unique_slugs(items: list[ImportedArticle],
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _BODY_MARKS = re.compile(r"^(#+\s+|>\s*图：|\\)")
-MATCHED_NOTE = ("headline or opening differs from when it was first imported (a corrected dump or a newer "
-                "importer): matched to that article by its text, it keeps its id and file")
+MATCHED_NOTE = (
+    "headline or opening differs from when it was first imported (a corrected dump or a newer "
+    "importer): matched to that article by its text, it keeps its id and file"
+)
 
 
 def _units(article: Article) -> tuple[str, ...]:
@@ -372,9 +394,13 @@ class _Earlier:
     units: tuple[str, ...]
 
 
-def _keep_ids(items: list[ImportedArticle], existing: dict[str, tuple[Path, Article | None]],
-              written: dict[str, WrittenFile], sources: set[str],
-              root: Path) -> tuple[list[ImportedArticle], dict[str, list[tuple[str, str, str]]]]:
+def _keep_ids(
+    items: list[ImportedArticle],
+    existing: dict[str, tuple[Path, Article | None]],
+    written: dict[str, WrittenFile],
+    sources: set[str],
+    root: Path,
+) -> tuple[list[ImportedArticle], dict[str, list[tuple[str, str, str]]]]:
     """Give an article whose headline or opening was corrected the id, and so the file, of the
     article an earlier import made from the same dump, instead of adding a second copy.
 
@@ -410,8 +436,10 @@ def _keep_ids(items: list[ImportedArticle], existing: dict[str, tuple[Path, Arti
         out[index] = ImportedArticle(replace(item.article, id=old_id), (*item.review, MATCHED_NOTE))
     gone: dict[str, list[tuple[str, str, str]]] = {}
     for source, olds in earlier.items():
-        note = (f"the last import of {_shown_source(source, root)} no longer has this article: "
-                "delete the file if a corrected article of the dump replaced it")
+        note = (
+            f"the last import of {_shown_source(source, root)} no longer has this article: "
+            "delete the file if a corrected article of the dump replaced it"
+        )
         gone[source] = [(old.name, old.title, note) for old in olds if old.id not in taken]
     return out, gone
 
@@ -438,14 +466,22 @@ def _pending_note(last: WrittenFile, new: WrittenFile) -> str:
     if retitled:
         changes.append(f"headline now '{new.title}'")
     if last.units is not None and new.units is not None:
-        changed = max(sum((Counter(new.units) - Counter(last.units)).values()),
-                      sum((Counter(last.units) - Counter(new.units)).values())) - retitled
+        changed = (
+            max(
+                sum((Counter(new.units) - Counter(last.units)).values()),
+                sum((Counter(last.units) - Counter(new.units)).values()),
+            )
+            - retitled
+        )
         if changed > 0:
             changes.append(f"{changed} sentence(s) of its text changed")
-    what = "; ".join(changes) or ("its metadata changed" if last.units is not None
-                                  else "the import's version of it changed")
-    return (f"edited by hand, so the import's update was not applied ({what}): "
-            "apply it by hand, or re-import with --force to take the import's version")
+    what = "; ".join(changes) or (
+        "its metadata changed" if last.units is not None else "the import's version of it changed"
+    )
+    return (
+        f"edited by hand, so the import's update was not applied ({what}): "
+        "apply it by hand, or re-import with --force to take the import's version"
+    )
 
 
 @dataclass
@@ -458,8 +494,9 @@ class _DumpOutcome:
     errors: list[str] = field(default_factory=list)
 
     def record(self) -> DumpRecord:
-        return DumpRecord(tuple(dict.fromkeys(self.review)), tuple(self.kept), tuple(self.overwritten),
-                          tuple(self.errors))
+        return DumpRecord(
+            tuple(dict.fromkeys(self.review)), tuple(self.kept), tuple(self.overwritten), tuple(self.errors)
+        )
 
 
 def run_import(config: Config, paths: list[Path], force: bool = False) -> ImportReport:
@@ -467,7 +504,7 @@ def run_import(config: Config, paths: list[Path], force: bool = False) -> Import
     started = time.perf_counter()
     root, content_dir = config.root, config.content_dir
     state_path = content_dir / IMPORT_STATE_FILE
-    state = load_state(state_path, root)          # a damaged state stops here: nothing written
+    state = load_state(state_path, root)  # a damaged state stops here: nothing written
     report = ImportReport(content=_shown(content_dir, root))
     items, furniture, outcomes, unread = _read_dumps(config, paths, report)
     content_dir.mkdir(parents=True, exist_ok=True)
@@ -515,17 +552,25 @@ def _read_dumps(config: Config, paths: list[Path], report: ImportReport):
         outcome = outcomes[dump.source] = _DumpOutcome()
         page = segment(dump.lines, is_label, places_matcher(gaz))
         for number in unaccounted_lines(dump.lines, page):
-            outcome.errors.append(f"{_shown_source(dump.source, config.root)}:{number}: line was placed "
-                                  "in no article (an importer bug: please report it with the dump)")
+            outcome.errors.append(
+                f"{_shown_source(dump.source, config.root)}:{number}: line was placed "
+                "in no article (an importer bug: please report it with the dump)"
+            )
         report.errors += outcome.errors
         items += build_articles(dump, page, page_date(dump, manifest), gaz)
         furniture[dump.source] = list(page.furniture)
     return items, furniture, outcomes, unread
 
 
-def _write_articles(items: list[ImportedArticle], existing: dict[str, tuple[Path, Article | None]],
-                    content_dir: Path, written: dict[str, WrittenFile], force: bool,
-                    report: ImportReport, outcomes: dict[str, _DumpOutcome]) -> dict[str, WrittenFile]:
+def _write_articles(
+    items: list[ImportedArticle],
+    existing: dict[str, tuple[Path, Article | None]],
+    content_dir: Path,
+    written: dict[str, WrittenFile],
+    force: bool,
+    report: ImportReport,
+    outcomes: dict[str, _DumpOutcome],
+) -> dict[str, WrittenFile]:
     """Write each article unless its file was edited by hand; return the state's new file records.
 
     A kept file keeps the record of what the importer last wrote there, so later imports
@@ -562,10 +607,12 @@ def _prune(dumps: dict[str, DumpRecord], present: set[str], root: Path) -> dict[
     """Drop what names an article file an editor deleted, and the errors of a dump that is gone."""
     out = {}
     for source, record in sorted(dumps.items()):
-        record = DumpRecord(tuple(entry for entry in record.review if entry[0] in present),
-                            tuple(name for name in record.kept if name in present),
-                            tuple(name for name in record.overwritten if name in present),
-                            record.errors if _dump_exists(source, root) else ())
+        record = DumpRecord(
+            tuple(entry for entry in record.review if entry[0] in present),
+            tuple(name for name in record.kept if name in present),
+            tuple(name for name in record.overwritten if name in present),
+            record.errors if _dump_exists(source, root) else (),
+        )
         if record != DumpRecord():
             out[source] = record
     return out
@@ -616,8 +663,7 @@ def load_state(path: Path, root: Path) -> ImportState:
     except OSError as exc:
         raise SitegenError(shown, None, f"cannot be read ({exc.strerror})", _STATE_HINT) from None
     except json.JSONDecodeError as exc:
-        raise SitegenError(shown, exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})",
-                           _STATE_HINT) from None
+        raise SitegenError(shown, exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})", _STATE_HINT) from None
     return _parse_state(data, _StateText(shown, text))
 
 
@@ -637,8 +683,15 @@ class _StateText:
 
 
 def _kind(value: object) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false",
-             int: "a number", float: "a number", type(None): "null"}
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }
     return names.get(type(value), type(value).__name__)
 
 
@@ -646,17 +699,17 @@ def _parse_state(data: object, where: _StateText) -> ImportState:
     """Check the state's shape: format 2 ({format, files, dumps}) or the digests-only first one."""
     if not isinstance(data, dict):
         raise where.error(None, f"expected an object, found {_kind(data)}")
-    if "format" not in data:        # the first format: {file name: sha256 of what was written}
+    if "format" not in data:  # the first format: {file name: sha256 of what was written}
         files = {}
         for name, digest in data.items():
             if not isinstance(digest, str):
-                raise where.error(name, f"'{name}' should map to the digest of the file written, "
-                                        f"found {_kind(digest)}")
+                raise where.error(name, f"'{name}' should map to the digest of the file written, found {_kind(digest)}")
             files[name] = WrittenFile(digest)
         return ImportState(files, {})
     if data["format"] != IMPORT_STATE_FORMAT:
-        raise where.error("format", f"unknown format {json.dumps(data['format'])} (this sitegen reads "
-                                    f"format {IMPORT_STATE_FORMAT})")
+        raise where.error(
+            "format", f"unknown format {json.dumps(data['format'])} (this sitegen reads format {IMPORT_STATE_FORMAT})"
+        )
     files_data, dumps_data = data.get("files", {}), data.get("dumps", {})
     for key, value in (("files", files_data), ("dumps", dumps_data)):
         if not isinstance(value, dict):
@@ -671,20 +724,23 @@ def _parse_file(name: str, entry: object, where: _StateText) -> WrittenFile:
         raise where.error(name, f"'{name}' should be an object with its \"sha256\", found {_kind(entry)}")
     title, units = entry.get("title"), entry.get("units")
     if not isinstance(title, (str, type(None))) or not isinstance(units, (str, type(None))):
-        raise where.error(name, f"'{name}': \"title\" and \"units\" should be strings")
+        raise where.error(name, f'\'{name}\': "title" and "units" should be strings')
     return WrittenFile(entry["sha256"], title, tuple(units.split()) if units is not None else None)
 
 
 def _parse_dump(source: str, entry: object, where: _StateText) -> DumpRecord:
     if not isinstance(entry, dict):
         raise where.error(source, f"'{source}' should be an object, found {_kind(entry)}")
-    lists: dict[str, Any] = {}      # each checked below against its field's shape
+    lists: dict[str, Any] = {}  # each checked below against its field's shape
     for key in ("review", "kept", "overwritten", "errors"):
         value = entry.get(key, [])
         width = 3 if key == "review" else None
         ok = isinstance(value, list) and all(
             (isinstance(v, list) and len(v) == width and all(isinstance(x, str) for x in v))
-            if width else isinstance(v, str) for v in value)
+            if width
+            else isinstance(v, str)
+            for v in value
+        )
         if not ok:
             shape = "[file, title, note] lists" if width else "strings"
             raise where.error(source, f"'{source}': \"{key}\" should be a list of {shape}")
@@ -694,6 +750,7 @@ def _parse_dump(source: str, entry: object, where: _StateText) -> DumpRecord:
 
 def render_state(state: ImportState) -> str:
     """Render the state: one line per file and per dump, sorted, for small and stable git diffs."""
+
     def one(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -704,8 +761,9 @@ def render_state(state: ImportState) -> str:
 
     files = [f"  {one(name)}: {one(_file_json(record))}" for name, record in sorted(state.files.items())]
     dumps = [f"  {one(source)}: {one(_dump_json(record))}" for source, record in sorted(state.dumps.items())]
-    return ("{\n" + f" \"format\": {IMPORT_STATE_FORMAT},\n" + block("files", files) + ",\n"
-            + block("dumps", dumps) + "\n}\n")
+    return (
+        "{\n" + f' "format": {IMPORT_STATE_FORMAT},\n' + block("files", files) + ",\n" + block("dumps", dumps) + "\n}\n"
+    )
 
 
 def _file_json(record: WrittenFile) -> dict:
@@ -718,8 +776,12 @@ def _file_json(record: WrittenFile) -> dict:
 
 
 def _dump_json(record: DumpRecord) -> dict:
-    data = {"review": [list(entry) for entry in record.review], "kept": list(record.kept),
-            "overwritten": list(record.overwritten), "errors": list(record.errors)}
+    data = {
+        "review": [list(entry) for entry in record.review],
+        "kept": list(record.kept),
+        "overwritten": list(record.overwritten),
+        "errors": list(record.errors),
+    }
     return {key: value for key, value in data.items() if value}
 
 
@@ -743,10 +805,14 @@ def render_review(dumps: Iterable[DumpRecord], content: str = "content") -> str:
     kept = sorted({name for record in dumps for name in record.kept})
     overwritten = sorted({name for record in dumps for name in record.overwritten})
     errors = list(dict.fromkeys(e for record in dumps for e in record.errors))
-    lines = ["# Import review", "",
-             "Each line is a decision the importer was unsure of. Check the article, fix its",
-             "front-matter by hand if needed and commit: re-importing never overwrites your edit.",
-             "It covers the last import of every dump: importing some dumps updates their lines only.", ""]
+    lines = [
+        "# Import review",
+        "",
+        "Each line is a decision the importer was unsure of. Check the article, fix its",
+        "front-matter by hand if needed and commit: re-importing never overwrites your edit.",
+        "It covers the last import of every dump: importing some dumps updates their lines only.",
+        "",
+    ]
     if overwritten:
         lines += ["## Hand edits overwritten by --force", ""]
         lines += [f"- `{content}/{n}`" for n in overwritten] + [""]

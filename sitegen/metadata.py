@@ -34,7 +34,7 @@ class IssueDate:
     date: str | None
     precision: DatePrecision | None
     source: DateSource | None
-    evidence: str            # what it rests on, for the review report
+    evidence: str  # what it rests on, for the review report
     weak: bool = False
 
 
@@ -62,16 +62,22 @@ def choose_topics(title: str, body: str, taxonomy: tuple[Topic, ...]) -> tuple[s
     return tuple(name for score, name in scores[:3] if score >= 0.6 * best)
 
 
-_CITY_SIGNAL = re.compile(r"(株洲市|我市|全市|市直|市总工会|市残联|市人社局|团市委|市第[一二三四五六七八九十]+|市[\u4e00-\u9fff]{0,4}(局|馆|院|中学|中心|分行|工会|协会))")
+_CITY_SIGNAL = re.compile(
+    r"(株洲市|我市|全市|市直|市总工会|市残联|市人社局|团市委|市第[一二三四五六七八九十]+|市[\u4e00-\u9fff]{0,4}(局|馆|院|中学|中心|分行|工会|协会))"
+)
 
 
 # A ranking's scope (株洲市首家, 全省第16家, 全市唯一) says where a thing ranks, not where the story happens.
-_RANK_SCOPE = re.compile(r"(株洲市?|全市|全省|全国|湖南省?)(首家|首个|首批|首座|首条|首次|第[一二三四五六七八九十\d]+[家个批座条]?|唯一|最[大早高])")
+_RANK_SCOPE = re.compile(
+    r"(株洲市?|全市|全省|全国|湖南省?)(首家|首个|首批|首座|首条|首次|第[一二三四五六七八九十\d]+[家个批座条]?|唯一|最[大早高])"
+)
 # The city's own name in a headline (幸福株洲, 株洲这十年): a story about the city as a whole.
 _CITY_IN_HEADLINE = re.compile(r"株洲(?!日报|晚报|新闻网)")
 
 
-def choose_district(gaz: Gazetteer, title: str, body: str, section: str | None) -> tuple[str | None, tuple[str, ...], str]:
+def choose_district(
+    gaz: Gazetteer, title: str, body: str, section: str | None
+) -> tuple[str | None, tuple[str, ...], str]:
     """Return (district, places named, reason) from the section label, headline and body."""
     title, body = _RANK_SCOPE.sub("", title), _RANK_SCOPE.sub("", body)
     votes: Counter[str] = Counter()
@@ -102,13 +108,23 @@ def choose_district(gaz: Gazetteer, title: str, body: str, section: str | None) 
         # The order of evidence: the section label, then the places the headline names, then the body.
         # A headline naming one district places the story, whatever other places its text visits.
         return next(iter(named_in_title)), tuple(places), ""
-    if votes and not section and not title_hits and not lead_hits \
-            and _CITY_SIGNAL.search(fold(title + body[:200])):
+    if votes and not section and not title_hits and not lead_hits and _CITY_SIGNAL.search(fold(title + body[:200])):
         return CITY_WIDE, tuple(places), ""
-    if votes and not section and not title_hits and not lead_hits and len(body) > 800 \
-            and sum(votes.values()) <= 2 and fold(title + body).count("株洲") >= 2:
+    if (
+        votes
+        and not section
+        and not title_hits
+        and not lead_hits
+        and len(body) > 800
+        and sum(votes.values()) <= 2
+        and fold(title + body).count("株洲") >= 2
+    ):
         # One passing mention of a place deep in a long story about the city does not place it.
-        return CITY_WIDE, tuple(places), f"one passing mention of {next(iter(votes))} in a long story: city-wide assumed"
+        return (
+            CITY_WIDE,
+            tuple(places),
+            f"one passing mention of {next(iter(votes))} in a long story: city-wide assumed",
+        )
     if votes:
         (first, first_votes), *rest = votes.most_common()
         if rest and rest[0][1] == first_votes and not section:
@@ -135,14 +151,20 @@ _WEEKDAYS = "一二三四五六日"
 _FILENAME_DAY = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
 _FILENAME_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.]?(0[1-9]|1[0-2])(?!\d)")
 # A date in a web address: /2024-12/05/, /202412/05/, /20241205/, /2024-12-05/; or a month: /202412/, /2024-12/.
-_ADDRESS_DAY = re.compile(r"/((?:19|20)\d{2})-?(0[1-9]|1[0-2])[-/](0[1-9]|[12]\d|3[01])(?=[/_.]|$)"
-                          r"|/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=[/_.]|$)"
-                          r"|/((?:19|20)\d{2})/(0[1-9]|1[0-2])/?(0[1-9]|[12]\d|3[01])(?=/)")   # /2021/0603/, /2021/06/03/
+_ADDRESS_DAY = re.compile(
+    r"/((?:19|20)\d{2})-?(0[1-9]|1[0-2])[-/](0[1-9]|[12]\d|3[01])(?=[/_.]|$)"
+    r"|/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=[/_.]|$)"
+    r"|/((?:19|20)\d{2})/(0[1-9]|1[0-2])/?(0[1-9]|[12]\d|3[01])(?=/)"
+)  # /2021/0603/, /2021/06/03/
 _ADDRESS_MONTH = re.compile(r"/((?:19|20)\d{2})-?(0[1-9]|1[0-2])(?=/)")
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+\.s?html?\b|(?<![\w/])/(?:[\w.-]+/)+[\w.-]*")
-_PUBTIME = re.compile(r"(?:发布时间|发稿时间|发表时间|更新时间|发布日期|(?:^|\s)时间|(?:^|\s)日期)\s*[:]?\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
+_PUBTIME = re.compile(
+    r"(?:发布时间|发稿时间|发表时间|更新时间|发布日期|(?:^|\s)时间|(?:^|\s)日期)\s*[:]?\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})"
+)
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
-_CN_DATE = re.compile(r"([〇零一二三四五六七八九]{4})\s*年(?:\s*([一二三四五六七八九十]{1,3})\s*月(?:\s*([一二三四五六七八九十]{1,3})\s*日)?)?")
+_CN_DATE = re.compile(
+    r"([〇零一二三四五六七八九]{4})\s*年(?:\s*([一二三四五六七八九十]{1,3})\s*月(?:\s*([一二三四五六七八九十]{1,3})\s*日)?)?"
+)
 
 
 def _cn_number(text: str) -> str:
@@ -155,6 +177,7 @@ def _cn_number(text: str) -> str:
 
 def arabic_dates(text: str) -> str:
     """Rewrite dates printed in Chinese numerals (二〇二四年十二月五日) with digits."""
+
     def repl(m: re.Match) -> str:
         out = "".join(_CN_DIGITS[c] for c in m.group(1)) + "年"
         if m.group(2):
@@ -162,6 +185,7 @@ def arabic_dates(text: str) -> str:
         if m.group(3):
             out += _cn_number(m.group(3)) + "日"
         return out
+
     return _CN_DATE.sub(repl, text)
 
 
@@ -226,8 +250,7 @@ def date_from_lines(lines, labels) -> IssueDate:
                     return IssueDate(day, "day", "address", f"address on line {index + 1}")
             match = _ADDRESS_MONTH.search(address)
             if match and month_hit is None and 1990 <= int(match[1]) <= 2100:
-                month_hit = IssueDate(f"{match[1]}-{match[2]}-01", "month", "address",
-                                      f"address on line {index + 1}")
+                month_hit = IssueDate(f"{match[1]}-{match[2]}-01", "month", "address", f"address on line {index + 1}")
     if month_hit:
         return month_hit
     for index, text in enumerate(folded):
@@ -277,11 +300,17 @@ def infer_page_date(text: str) -> IssueDate:
     last_year_months = [int(m) for word, m in _RELATIVE.findall(folded) if word == "去年" and m]
     this_year_months = [int(m) for word, m in _RELATIVE.findall(folded) if word == "今年" and m]
     stripped = _strip_dated(folded)
-    plain = [(int(m.group(1)), int(m.group(2))) for m in _MONTH_DAY.finditer(stripped)
-             if 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 31 and not _announced(stripped, m)]
+    plain = [
+        (int(m.group(1)), int(m.group(2)))
+        for m in _MONTH_DAY.finditer(stripped)
+        if 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 31 and not _announced(stripped, m)
+    ]
     # Full dates of that year (2024年7月10日) are dated events of the year too.
-    dated = [(int(m.group(2)), int(m.group(3))) for m in _FULL.finditer(folded)
-             if int(m.group(1)) == year and 1 <= int(m.group(2)) <= 12 and not _announced(folded, m)]
+    dated = [
+        (int(m.group(2)), int(m.group(3)))
+        for m in _FULL.finditer(folded)
+        if int(m.group(1)) == year and 1 <= int(m.group(2)) <= 12 and not _announced(folded, m)
+    ]
     months = sorted({m for m, _ in plain + dated} | set(this_year_months))
     month = None
     if months:
@@ -311,8 +340,7 @@ def infer_page_date(text: str) -> IssueDate:
         date = _dt.date(year, month, day)
     except ValueError:
         date = _dt.date(year, month, 1)
-    weak = len(plain) + len(this_year_months) < 2 and not last_year_months and weekday_year is None \
-        and floor is None
+    weak = len(plain) + len(this_year_months) < 2 and not last_year_months and weekday_year is None and floor is None
     return IssueDate(date.isoformat(), "month", "text", "; ".join(evidence), weak=weak)
 
 
@@ -329,11 +357,13 @@ _ANNOUNCE_AFTER = re.compile(r"^\s*(前|之前|以前|截止|开幕|举行|举�
 
 def _announced(text: str, match: re.Match) -> bool:
     """Tell whether a month-day date is announced (a date to come) or ends a range."""
-    before = text[max(0, match.start() - 4):match.start()]
-    after = text[match.end():match.end() + 4]
+    before = text[max(0, match.start() - 4) : match.start()]
+    after = text[match.end() : match.end() + 4]
     if _ANNOUNCE_BEFORE.search(before) and not before.endswith("截至"):
         return True
-    return bool(_ANNOUNCE_AFTER.match(after)) and not re.search(r"已|日前", text[max(0, match.start() - 6):match.start()])
+    return bool(_ANNOUNCE_AFTER.match(after)) and not re.search(
+        r"已|日前", text[max(0, match.start() - 6) : match.start()]
+    )
 
 
 def _month_floor(folded: str, year: int) -> tuple[int, int] | None:
@@ -341,7 +371,7 @@ def _month_floor(folded: str, year: int) -> tuple[int, int] | None:
     floors = []
     for match in _AS_OF.finditer(folded):
         if match.group(0).startswith("到") and match.group(3).endswith("日"):
-            continue     # 到8月31日 is a deadline, not a stock-taking
+            continue  # 到8月31日 is a deadline, not a stock-taking
         y = int(match.group(1)) if match.group(1) else year
         m = int(match.group(2))
         if not 1 <= m <= 12 or y > year:
@@ -360,8 +390,7 @@ def _year_from_weekday(folded: str, near: int | None) -> int | None:
     """The year in which a printed 'M月D日 星期X' falls on that weekday (nearest to *near*)."""
     for m, d, w in _WEEKDAY_DATE.findall(folded):
         weekday = _WEEKDAYS.index("日" if w == "天" else w)
-        fits = [y for y in range(1990, 2040) if _day(y, m, d)
-                and _dt.date(y, int(m), int(d)).weekday() == weekday]
+        fits = [y for y in range(1990, 2040) if _day(y, m, d) and _dt.date(y, int(m), int(d)).weekday() == weekday]
         if not fits:
             continue
         if near is not None:
@@ -379,8 +408,30 @@ def _strip_dated(text: str) -> str:
 
 # --- tags, kind, titles --------------------------------------------------------------------
 
-_STOP = {"株洲日报", "记者", "通讯员", "全媒体", "株洲", "近日", "日前", "工作", "活动", "开展", "进行",
-         "表示", "相关", "负责人", "一个", "我们", "他们", "没有", "这个", "通过", "今年", "去年"}
+_STOP = {
+    "株洲日报",
+    "记者",
+    "通讯员",
+    "全媒体",
+    "株洲",
+    "近日",
+    "日前",
+    "工作",
+    "活动",
+    "开展",
+    "进行",
+    "表示",
+    "相关",
+    "负责人",
+    "一个",
+    "我们",
+    "他们",
+    "没有",
+    "这个",
+    "通过",
+    "今年",
+    "去年",
+}
 
 
 def choose_tags(title: str, body: str, names: set[str], limit: int = 6) -> tuple[str, ...]:
@@ -398,8 +449,10 @@ def choose_tags(title: str, body: str, names: set[str], limit: int = 6) -> tuple
 
 def title_from_text(text: str) -> str:
     """Make a headline for an untitled item from its first sentence (or its first 30 characters)."""
-    text = text.strip().lstrip("▲▼△▽◀▶■●◆▪ ")    # a caption's pointer or a brief's mark is no part of a headline
-    text = re.sub(r"^(近日|日前|当天|\d{1,2}月\d{1,2}日(\s*[（(](星期|周)[一二三四五六日天][）)])?)[，,]?", "", text.strip())
+    text = text.strip().lstrip("▲▼△▽◀▶■●◆▪ ")  # a caption's pointer or a brief's mark is no part of a headline
+    text = re.sub(
+        r"^(近日|日前|当天|\d{1,2}月\d{1,2}日(\s*[（(](星期|周)[一二三四五六日天][）)])?)[，,]?", "", text.strip()
+    )
     sentence = re.split(r"[。！？!?]", text, maxsplit=1)[0]
     clause = re.split(r"[，,；;]", sentence)
     pick = sentence if len(sentence) <= 30 else clause[0]

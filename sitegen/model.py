@@ -7,9 +7,24 @@ from typing import Literal, get_args
 
 # Field order of docs/CONTRACT.md; the writer emits them in this order.
 CONTRACT_FIELDS = (
-    "id", "title", "kicker", "subtitle", "date", "date_precision", "date_source",
-    "district", "places", "topics", "tags", "reporters", "correspondents",
-    "photographers", "kind", "slug", "source", "source_lines",
+    "id",
+    "title",
+    "kicker",
+    "subtitle",
+    "date",
+    "date_precision",
+    "date_source",
+    "district",
+    "places",
+    "topics",
+    "tags",
+    "reporters",
+    "correspondents",
+    "photographers",
+    "kind",
+    "slug",
+    "source",
+    "source_lines",
 )
 OPTIONAL_FIELDS = frozenset({"kicker", "subtitle", "district"})
 LIST_FIELDS = frozenset({"places", "topics", "tags", "reporters", "correspondents", "photographers"})
@@ -34,7 +49,7 @@ class Article:
 
     id: str
     title: str
-    date: str                               # YYYY-MM-DD; "" on an undated draft
+    date: str  # YYYY-MM-DD; "" on an undated draft
     date_precision: DatePrecision | Undated
     date_source: DateSource | Undated
     slug: str

@@ -32,19 +32,31 @@ def load_taxonomy_entries(path: Path | None = None) -> tuple[dict, ...]:
         raise SitegenError(path, None, f"cannot read the topic taxonomy: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise SitegenError(path, mark.line + 1 if mark else None, f"the topic taxonomy is not valid YAML: "
-                           f"{getattr(exc, 'problem', None) or exc}",
-                           "each topic is '- name: …' with 'slug:' and 'keywords: […]' indented under it") from None
+        raise SitegenError(
+            path,
+            mark.line + 1 if mark else None,
+            f"the topic taxonomy is not valid YAML: {getattr(exc, 'problem', None) or exc}",
+            "each topic is '- name: …' with 'slug:' and 'keywords: […]' indented under it",
+        ) from None
     if not isinstance(data, list) or not data:
         raise SitegenError(path, 1, "the topic taxonomy must be a list of topics", "see the comment at its top")
     entries = []
     for number, entry in enumerate(data, start=1):
-        if not (isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("slug"), str)
-                and isinstance(entry.get("keywords", []), list)):
-            raise SitegenError(path, _line_of_entry(path, number), f"topic {number} needs a name, a slug and a "
-                               "list of keywords", "copy the shape of the topic above it")
-        entries.append({"name": entry["name"], "slug": entry["slug"],
-                        "keywords": tuple(str(k) for k in entry.get("keywords", []))})
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("name"), str)
+            and isinstance(entry.get("slug"), str)
+            and isinstance(entry.get("keywords", []), list)
+        ):
+            raise SitegenError(
+                path,
+                _line_of_entry(path, number),
+                f"topic {number} needs a name, a slug and a list of keywords",
+                "copy the shape of the topic above it",
+            )
+        entries.append(
+            {"name": entry["name"], "slug": entry["slug"], "keywords": tuple(str(k) for k in entry.get("keywords", []))}
+        )
     return tuple(entries)
 
 
@@ -69,7 +81,7 @@ def _districts() -> tuple[dict[str, str], tuple[str, ...]]:
     for district in gaz.districts:
         for surface in (district.name, *district.aliases):
             table.setdefault(fold(surface), district.name)
-    for district in gaz.districts:          # short forms last: a real alias wins
+    for district in gaz.districts:  # short forms last: a real alias wins
         name = district.name
         if len(name) > 2 and name.endswith(_SUFFIXES):
             table.setdefault(fold(name[:-1]), name)
@@ -85,6 +97,7 @@ def resolve_district(name: str, path: Path | str, line: int | None) -> str:
     if found is not None:
         return found
     from .gazetteer import district_of, load_gazetteer
+
     inside = district_of(load_gazetteer(), name)
     if inside is not None:
         hint = f"{name} is a place in {inside}: write district: {inside}"
@@ -102,8 +115,9 @@ def resolve_topic(name: str, path: Path | str, line: int | None) -> str:
     found = by_fold.get(fold(name.strip()))
     if found is not None:
         return found
-    raise SitegenError(path, line, f"unknown topic '{name}'",
-                       _closest(name, names, "a topic from sitegen/data/taxonomy.yaml"))
+    raise SitegenError(
+        path, line, f"unknown topic '{name}'", _closest(name, names, "a topic from sitegen/data/taxonomy.yaml")
+    )
 
 
 def _closest(name: str, known: tuple[str, ...], fallback: str) -> str:

@@ -93,9 +93,10 @@ class PageStore:
                     "CREATE TABLE IF NOT EXISTS pages (output TEXT PRIMARY KEY, kind TEXT, digest TEXT,"
                     " page BLOB, deps BLOB) WITHOUT ROWID;"
                     "CREATE TABLE IF NOT EXISTS shown (path TEXT PRIMARY KEY, pages BLOB) WITHOUT ROWID;"
-                    "CREATE TABLE IF NOT EXISTS saved (name TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;")
+                    "CREATE TABLE IF NOT EXISTS saved (name TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;"
+                )
                 return
-            except (sqlite3.Error, OSError):     # a cache is disposable: start it again
+            except (sqlite3.Error, OSError):  # a cache is disposable: start it again
                 self.close()
                 if attempt == 0:
                     path.unlink(missing_ok=True)
@@ -107,6 +108,7 @@ class PageStore:
 
     def _saved(self, name: str) -> Any:
         import sqlite3
+
         if self.db is None:
             return None
         try:
@@ -127,6 +129,7 @@ class PageStore:
         """Before *outputs* of *target* are written: forget the layout key and their digests,
         so a build killed before `save` leaves a store that renders them again."""
         import sqlite3
+
         if self.db is None:
             return
         try:
@@ -162,8 +165,7 @@ class PageStore:
         roles: dict[str, set[int]] = {ANY: {FULL, LINK, CARD}}
         for path, role in changes:
             roles.setdefault(path, set()).add(role)
-        return {out for path, shown in self._shown(roles).items()
-                for role, out in shown if role in roles[path]}
+        return {out for path, shown in self._shown(roles).items() for role, out in shown if role in roles[path]}
 
     def _select(self, table: str, key: str, column: str, keys: Iterable[str]) -> dict[str, Any]:
         """Return key -> *column* of the rows of *table* whose *key* is one of *keys*."""
@@ -171,10 +173,13 @@ class PageStore:
         out: dict[str, Any] = {}
         if self.db is None:
             return out
-        for start in range(0, len(wanted), 500):        # SQLite bounds the parameters of one query
-            chunk = wanted[start:start + 500]
-            out.update(self.db.execute(
-                f"SELECT {key}, {column} FROM {table} WHERE {key} IN ({','.join('?' * len(chunk))})", chunk))
+        for start in range(0, len(wanted), 500):  # SQLite bounds the parameters of one query
+            chunk = wanted[start : start + 500]
+            out.update(
+                self.db.execute(
+                    f"SELECT {key}, {column} FROM {table} WHERE {key} IN ({','.join('?' * len(chunk))})", chunk
+                )
+            )
         return out
 
     def _shown(self, paths: Iterable[str]) -> dict[str, set[tuple[int, str]]]:
@@ -191,9 +196,14 @@ class PageStore:
         found = self._select("pages", "output", "page", outputs)
         return [load(found[out], articles) for out in sorted(found)]
 
-    def save(self, key: str, model: SiteModel | None, keys: dict[str, RoleDigests],
-             rows: list[tuple[str, PageKind, str, bytes, list[tuple[str, int]]]],
-             outputs: set[str]) -> None:
+    def save(
+        self,
+        key: str,
+        model: SiteModel | None,
+        keys: dict[str, RoleDigests],
+        rows: list[tuple[str, PageKind, str, bytes, list[tuple[str, int]]]],
+        outputs: set[str],
+    ) -> None:
         """Record one complete build in one transaction.
 
         *rows* are (output, kind, digest, pickled page, deps) of the pages rendered; *model*
@@ -201,6 +211,7 @@ class PageStore:
         (the saved pages not among them are deleted).
         """
         import sqlite3
+
         if self.db is None:
             return
         try:
@@ -221,25 +232,34 @@ class PageStore:
                     for path, role in deps:
                         shown[path].add((role, output))
                 self.db.executemany("DELETE FROM pages WHERE output = ?", [(o,) for o in stale])
-                self.db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
-                                    [(*row[:4], pickle.dumps(row[4], protocol=pickle.HIGHEST_PROTOCOL))
-                                     for row in rows])
-                self.db.executemany("DELETE FROM shown WHERE path = ?",
-                                    [(path,) for path in paths if not shown.get(path)])
-                self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?)",
-                                    [(path, pickle.dumps(sorted(pages), protocol=pickle.HIGHEST_PROTOCOL))
-                                     for path, pages in shown.items() if pages])
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
+                    [(*row[:4], pickle.dumps(row[4], protocol=pickle.HIGHEST_PROTOCOL)) for row in rows],
+                )
+                self.db.executemany(
+                    "DELETE FROM shown WHERE path = ?", [(path,) for path in paths if not shown.get(path)]
+                )
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO shown VALUES (?, ?)",
+                    [
+                        (path, pickle.dumps(sorted(pages), protocol=pickle.HIGHEST_PROTOCOL))
+                        for path, pages in shown.items()
+                        if pages
+                    ],
+                )
                 if model is not None:
                     self.db.execute("INSERT OR REPLACE INTO saved VALUES ('model', ?)", (dump(model),))
-                self.db.executemany("INSERT OR REPLACE INTO saved VALUES (?, ?)",
-                                    [("keys", pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL)),
-                                     ("key", key)])
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO saved VALUES (?, ?)",
+                    [("keys", pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL)), ("key", key)],
+                )
         except sqlite3.Error:
             self.forget()
 
     def forget(self) -> None:
         """Empty the store: every page is planned, rendered and saved again."""
         import sqlite3
+
         if self.db is None:
             return
         try:

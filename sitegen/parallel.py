@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 J = TypeVar("J")
 R = TypeVar("R")
 
-_SHARED: Any = None         # what the parent hands its forked workers, inherited, never pickled
+_SHARED: Any = None  # what the parent hands its forked workers, inherited, never pickled
 
 
 class WorkerFailed(RuntimeError):
@@ -55,9 +55,16 @@ def shared() -> Any:
     return _SHARED
 
 
-def fan_out(work: Callable[[J], R], jobs: Sequence[J], *, name: str, workers: int, shared: Any = None,
-            initializer: Callable[[], None] | None = None,
-            meanwhile: Callable[[], object] | None = None) -> list[R]:
+def fan_out(
+    work: Callable[[J], R],
+    jobs: Sequence[J],
+    *,
+    name: str,
+    workers: int,
+    shared: Any = None,
+    initializer: Callable[[], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[R]:
     """Return [work(job) for job in jobs], in forked workers when *workers* > 1.
 
     *shared* is what the workers read through `shared()`; *initializer* runs once in each
@@ -123,6 +130,7 @@ class Background:
 
         def child() -> None:
             import gc
+
             # Without the read end here, a send fails at once when the build has died, instead
             # of waiting for a reader forever.
             self.receive.close()

@@ -30,12 +30,17 @@ if TYPE_CHECKING:
 FULL, LINK, CARD = 0, 1, 2
 # An article's role digests: (full, link, card), indexed by role.
 RoleDigests = tuple[str, str, str]
-ROLES: dict[str, int] = {"article": FULL, "prev": LINK, "next": LINK}      # any other context key: CARD
-SUMMARIES = "summaries.pickle"     # text digest -> summary digest, between builds
+ROLES: dict[str, int] = {"article": FULL, "prev": LINK, "next": LINK}  # any other context key: CARD
+SUMMARIES = "summaries.pickle"  # text digest -> summary digest, between builds
 
 
-def article_keys(articles: Iterable[Article], digests: dict[str, str], meta: dict[str, str],
-                 flagged: frozenset[str], summaries: dict[str, str]) -> tuple[dict[str, RoleDigests], dict[str, str]]:
+def article_keys(
+    articles: Iterable[Article],
+    digests: dict[str, str],
+    meta: dict[str, str],
+    flagged: frozenset[str],
+    summaries: dict[str, str],
+) -> tuple[dict[str, RoleDigests], dict[str, str]]:
     """Return (path -> (full, link, card) digests, the summary digests *summaries* lacked).
 
     *digests* and *meta* are the Library's: of each file's text, and of all its fields but the
@@ -71,7 +76,7 @@ def page_digest(page: Page, env: str, keys: dict[str, RoleDigests], reprs: dict[
             role = ROLES.get(name, CARD)
             parts += [keys[a.path][role] for a in shown]
         elif reprs is None:
-            parts.append(repr(value))       # an article nested deeper enters whole: safe, slower
+            parts.append(repr(value))  # an article nested deeper enters whole: safe, slower
         else:
             text = reprs.get(id(value))
             if text is None:
@@ -80,7 +85,7 @@ def page_digest(page: Page, env: str, keys: dict[str, RoleDigests], reprs: dict[
     return _digest("\x1f".join(parts))
 
 
-ANY = "*"      # the dependency of a page that shows an article nested deeper in its context
+ANY = "*"  # the dependency of a page that shows an article nested deeper in its context
 
 
 def page_deps(page: Page) -> list[tuple[str, int]]:
@@ -129,8 +134,9 @@ def page_digests(pages: Iterable[Page], env: str, keys: dict[str, RoleDigests]) 
     return {page.output: page_digest(page, env, keys, reprs) for page in pages}
 
 
-def plan_pages(pages: Iterable[Page], env: str, keys: dict[str, RoleDigests], old: dict[str, str],
-               written: dict[str, str]) -> tuple[dict[str, str], set[str]]:
+def plan_pages(
+    pages: Iterable[Page], env: str, keys: dict[str, RoleDigests], old: dict[str, str], written: dict[str, str]
+) -> tuple[dict[str, str], set[str]]:
     """Return (output -> digest of every page, outputs to render).
 
     *old* holds the digests of the last build, *written* the outputs it left on disk.
@@ -144,6 +150,7 @@ def load_summaries(cache_dir: Path) -> dict[str, str]:
     """Return the cached summary digests (empty when missing or unreadable, or made by another
     version of the code: how a summary is cut from a text is the code's)."""
     from .stamp import package_stamp
+
     saved = read_pickle(Path(cache_dir) / SUMMARIES, {})
     if not isinstance(saved, dict) or saved.get("\0stamp") != package_stamp():
         return {}
@@ -153,6 +160,7 @@ def load_summaries(cache_dir: Path) -> dict[str, str]:
 def save_summaries(cache_dir: Path, summaries: dict[str, str], digests: dict[str, str]) -> None:
     """Save *summaries*, keeping those of the current texts (*digests*' values) only."""
     from .stamp import package_stamp
+
     live = set(digests.values())
     kept = {text: s for text, s in summaries.items() if text in live}
     kept["\0stamp"] = package_stamp()

@@ -35,7 +35,7 @@ def encode_number(n: int) -> str:
     return "".join(reversed(digits))
 
 
-_GAP_CODES: list[str] = [""]      # _GAP_CODES[d] encodes the gap before a number d above the previous one
+_GAP_CODES: list[str] = [""]  # _GAP_CODES[d] encodes the gap before a number d above the previous one
 
 
 def _gap_codes(size: int) -> list[str]:
@@ -83,7 +83,7 @@ def _bitmap(ids: list[int]) -> str:
     flags = bytearray(size * 6)
     collections.deque(map(flags.__setitem__, ids, itertools.repeat(1)), maxlen=0)
     value = 0
-    for k in range(6):   # each byte holds 0 or 1, so shifting the whole number moves bits within bytes
+    for k in range(6):  # each byte holds 0 or 1, so shifting the whole number moves bits within bytes
         value |= int.from_bytes(flags[k::6], "little") << k
     return value.to_bytes(size, "little").translate(_B64_OF_VALUE).decode("ascii")
 
@@ -98,7 +98,7 @@ class _VarintValues(dict):
 
 
 _VARINT = re.compile(f"[{re.escape(CONT)}]*[{FIN}]")
-_VARINT_VALUES = _VarintValues()        # token -> gap + 1
+_VARINT_VALUES = _VarintValues()  # token -> gap + 1
 
 
 def decode_postings(text: str) -> list[int]:
@@ -106,8 +106,9 @@ def decode_postings(text: str) -> list[int]:
     if text.startswith("~"):
         data = text[1:].encode("ascii").translate(_VALUE_OF_B64)
         rows = range(len(data) * 6)
-        return sorted(itertools.chain.from_iterable(
-            itertools.compress(rows[k::6], data.translate(_BIT_K[k])) for k in range(6)))
+        return sorted(
+            itertools.chain.from_iterable(itertools.compress(rows[k::6], data.translate(_BIT_K[k])) for k in range(6))
+        )
     steps = map(_VARINT_VALUES.__getitem__, _VARINT.findall(text))
     return list(itertools.accumulate(steps, initial=-1))[1:]
 
@@ -121,8 +122,8 @@ def join_runs(parts: list[dict]) -> dict[str, list]:
             if have is None:
                 total[key] = [gaps, first, last, count]
                 continue
-            codes = _gap_codes(first + 1)   # re-code the run's first gap from the previous run's last
-            have[0] += codes[first - have[2]] + gaps[len(codes[first + 1]):]
+            codes = _gap_codes(first + 1)  # re-code the run's first gap from the previous run's last
+            have[0] += codes[first - have[2]] + gaps[len(codes[first + 1]) :]
             have[2] = last
             have[3] += count
     return total
@@ -137,7 +138,7 @@ def runs_of(table: dict[str, list[int]]) -> dict[str, tuple[str, int, int, int]]
 # Han characters for search are all in the Basic Multilingual Plane, so a key of one or two of
 # them is one number below 2**32: a character's code point, or (first << 16) | second.
 _LATIN = re.compile(r"[a-z0-9]+")
-CHUNK = 1000            # documents per batch of arrays (bounds the memory of one batch)
+CHUNK = 1000  # documents per batch of arrays (bounds the memory of one batch)
 
 
 class _Vocabulary:
@@ -178,8 +179,9 @@ def _fold_lookup():
     return lookup
 
 
-def bulk_runs(inputs: Sequence[tuple], first: int, max_chars: int, cut: Callable[[str], list[str]]
-              ) -> tuple[dict, dict, dict, dict]:
+def bulk_runs(
+    inputs: Sequence[tuple], first: int, max_chars: int, cut: Callable[[str], list[str]]
+) -> tuple[dict, dict, dict, dict]:
     """Return the (body, title, word_body, word_title) runs of documents *first*, *first* + 1, …
     whose index inputs (``search._doc_input``) are *inputs*.
 
@@ -194,9 +196,9 @@ def bulk_runs(inputs: Sequence[tuple], first: int, max_chars: int, cut: Callable
     latin_body: dict[str, list[int]] = collections.defaultdict(list)
     latin_title: dict[str, list[int]] = collections.defaultdict(list)
     for start in range(0, len(inputs), CHUNK):
-        batch = inputs[start:start + CHUNK]
+        batch = inputs[start : start + CHUNK]
         base = first + start
-        texts = [t for doc in batch for t in (doc[2], doc[3], doc[4])]   # headline, body, extra
+        texts = [t for doc in batch for t in (doc[2], doc[3], doc[4])]  # headline, body, extra
         lengths = np.fromiter(map(len, texts), np.int64, len(texts)) + 1
         points = lookup[np.frombuffer(("\n".join(texts) + "\n").encode("utf-32-le"), np.uint32)]
         owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
@@ -207,13 +209,13 @@ def bulk_runs(inputs: Sequence[tuple], first: int, max_chars: int, cut: Callable
         offsets = np.concatenate(([0], np.cumsum(lengths))).tolist()
         for i, n in enumerate(range(base, base + len(batch))):
             head, body_start, body_end = offsets[3 * i], offsets[3 * i + 1], offsets[3 * i + 3] - 1
-            head_text, body_text = folded[head:body_start - 1], folded[body_start:body_end]
+            head_text, body_text = folded[head : body_start - 1], folded[body_start:body_end]
             body_words.append(cut(body_text))
             head_words.append(cut(head_text))
             _add_latin_keys(n, head_text, body_text, batch[i][5], batch[i][6], latin_body, latin_title)
         body_ids, body_owner = _flatten(body_words, vocab, base)
         head_ids, head_owner = _flatten(head_words, vocab, base)
-        singles = np.asarray(vocab.han_lengths, np.int64)[body_ids] == 1     # jieba's one-character words
+        singles = np.asarray(vocab.han_lengths, np.int64)[body_ids] == 1  # jieba's one-character words
         single_points = np.asarray(vocab.first_points, np.int64)[body_ids[singles]]
 
         codes["body"].append(_pack(body_chars[0] + (single_points,), body_chars[1] + (body_owner[singles],)))
@@ -227,7 +229,7 @@ def bulk_runs(inputs: Sequence[tuple], first: int, max_chars: int, cut: Callable
     body.update(runs_of(latin_body))
     title = _runs(codes["title"], _key_names)
     title.update(runs_of(latin_title))
-    word_names = lambda ids: [vocab.words[w] for w in ids]   # noqa: E731
+    word_names = lambda ids: [vocab.words[w] for w in ids]  # noqa: E731
     return body, title, _runs(codes["word_body"], word_names), _runs(codes["word_title"], word_names)
 
 
@@ -242,7 +244,7 @@ def _character_keys(points, doc, in_head) -> tuple[tuple, tuple]:
     han = np.zeros(len(points), bool)
     for low, high in SEARCH_HAN_RANGES:
         han |= (points >= low) & (points <= high)
-    pair = han[:-1] & han[1:]        # texts end in "\n", so no pair spans two of them
+    pair = han[:-1] & han[1:]  # texts end in "\n", so no pair spans two of them
     lone = han.copy()
     lone[1:] &= ~han[:-1]
     lone[:-1] &= ~han[1:]
@@ -251,12 +253,15 @@ def _character_keys(points, doc, in_head) -> tuple[tuple, tuple]:
     head_bigrams = in_head[:-1][pair]
     head_han = han & in_head
     head_points = points[head_han].astype(np.int64)
-    return (((bigrams, points[lone].astype(np.int64), head_points), (bigram_docs, doc[lone], doc[head_han])),
-            ((bigrams[head_bigrams], head_points), (bigram_docs[head_bigrams], doc[head_han])))
+    return (
+        ((bigrams, points[lone].astype(np.int64), head_points), (bigram_docs, doc[lone], doc[head_han])),
+        ((bigrams[head_bigrams], head_points), (bigram_docs[head_bigrams], doc[head_han])),
+    )
 
 
-def _add_latin_keys(n: int, head: str, body: str, district: str, topics: tuple,
-                    body_keys: dict, title_keys: dict) -> None:
+def _add_latin_keys(
+    n: int, head: str, body: str, district: str, topics: tuple, body_keys: dict, title_keys: dict
+) -> None:
     """Add document *n* to the postings of its Latin and digit runs and its filter keys."""
     found = set(_LATIN.findall(head))
     for key in found:
@@ -297,16 +302,14 @@ def _pinyin_words(ids, owner, vocab: _Vocabulary, max_chars: int):
     which[order] = np.cumsum(firsts) - 1
     names = [vocab.words[c // size] + vocab.words[c % size] for c in pair_codes.tolist()]
     pair_ids = vocab.number(names)
-    return (np.concatenate((ids[alone], pair_ids[which])),
-            np.concatenate((owner[alone], owner[:-1][pair])))
+    return (np.concatenate((ids[alone], pair_ids[which])), np.concatenate((owner[alone], owner[:-1][pair])))
 
 
 def _pack(keys: tuple, docs: tuple):
     """Return the distinct (key, document) pairs as sorted numbers: key << 32 | document."""
     import numpy as np
 
-    packed = np.sort((np.concatenate(keys).astype(np.uint64) << np.uint64(32))
-                     | np.concatenate(docs).astype(np.uint64))
+    packed = np.sort((np.concatenate(keys).astype(np.uint64) << np.uint64(32)) | np.concatenate(docs).astype(np.uint64))
     return packed[_firsts(packed)]
 
 
@@ -347,7 +350,7 @@ def _varint_text(values):
     return out.tobytes().decode("ascii"), ends
 
 
-PIECE = 1 << 20         # pairs encoded at a time (bounds the memory of the arrays)
+PIECE = 1 << 20  # pairs encoded at a time (bounds the memory of the arrays)
 
 
 def _runs(batches: list, names_of: Callable[[list[int]], list[str]]) -> dict[str, tuple[str, int, int, int]]:
@@ -366,7 +369,7 @@ def _runs(batches: list, names_of: Callable[[list[int]], list[str]]) -> dict[str
     out: dict[str, tuple[str, int, int, int]] = {}
     begin = 0
     while begin < len(packed):
-        cut = np.searchsorted(starts, begin + PIECE)       # the first key to start past the piece
+        cut = np.searchsorted(starts, begin + PIECE)  # the first key to start past the piece
         end = int(starts[cut]) if cut < len(starts) else len(packed)
         out.update(_encode(packed[begin:end], names_of))
         begin = end
@@ -386,6 +389,14 @@ def _encode(packed, names_of: Callable[[list[int]], list[str]]) -> dict[str, tup
     previous[starts] = -1
     text, ends = _varint_text(docs - previous - 1)
     ends = np.concatenate(([0], ends))
-    return {name: (text[a:b], first, last, count) for name, a, b, first, last, count in zip(
-        names_of(keys[starts].tolist()), ends[starts].tolist(), ends[stops].tolist(),
-        docs[starts].tolist(), docs[stops - 1].tolist(), (stops - starts).tolist())}
+    return {
+        name: (text[a:b], first, last, count)
+        for name, a, b, first, last, count in zip(
+            names_of(keys[starts].tolist()),
+            ends[starts].tolist(),
+            ends[stops].tolist(),
+            docs[starts].tolist(),
+            docs[stops - 1].tolist(),
+            (stops - starts).tolist(),
+        )
+    }

@@ -41,8 +41,13 @@ if TYPE_CHECKING:
 
 READ_CHARS_PER_MINUTE = 400
 # The main menu when sitegen.toml names none: (name, path under the site root).
-DEFAULT_MENU = [("区县", "districts/"), ("专题", "topics/"), ("日期", "archive/"), ("记者", "people/"),
-                ("搜索", "search/")]
+DEFAULT_MENU = [
+    ("区县", "districts/"),
+    ("专题", "topics/"),
+    ("日期", "archive/"),
+    ("记者", "people/"),
+    ("搜索", "search/"),
+]
 SUMMARY_MAX = 120
 _SENTENCE_END = re.compile(r"[。！？!?]”?")
 _CAPTION = re.compile(r"^\s*(?:图|圖)\s*[：:]")
@@ -54,25 +59,52 @@ _CJK_EDGE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 # What an article body may hold once rendered: nh3 (ammonia) removes every other tag and
 # attribute (keeping the text), every URL of another scheme, and adds rel to links.
-ALLOWED_TAGS = frozenset({
-    "p", "h2", "h3", "h4", "strong", "em", "a", "img", "ul", "ol", "li", "blockquote",
-    "table", "thead", "tbody", "tr", "th", "td", "figure", "figcaption", "br", "hr", "code", "pre",
-})
+ALLOWED_TAGS = frozenset(
+    {
+        "p",
+        "h2",
+        "h3",
+        "h4",
+        "strong",
+        "em",
+        "a",
+        "img",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "figure",
+        "figcaption",
+        "br",
+        "hr",
+        "code",
+        "pre",
+    }
+)
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height", "loading"},
-    "th": {"align"}, "td": {"align"},
+    "th": {"align"},
+    "td": {"align"},
     "ol": {"start"},
 }
-URL_SCHEMES = frozenset({"http", "https", "mailto"})      # and relative URLs
+URL_SCHEMES = frozenset({"http", "https", "mailto"})  # and relative URLs
 LINK_REL = "noopener noreferrer"
 
 _CAPTION_TEXT = re.compile(r"^\s*(?:图|圖)\s*[：:]")
-_CJK_BREAK = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])\n"
-                        r"(?=[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])")
+_CJK_BREAK = re.compile(
+    r"(?<=[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])\n"
+    r"(?=[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])"
+)
 _UNESCAPED_MARK = re.compile(r"^\\(\d+)([.)])|^\\(=+)\s*$", re.M)
 _HEAD_TAG = re.compile(r"<h([234])>")
-_IMG_WITHOUT_SRC = re.compile(r'<img\b(?![^>]*\ssrc=)[^>]*>')
+_IMG_WITHOUT_SRC = re.compile(r"<img\b(?![^>]*\ssrc=)[^>]*>")
 _A_WITHOUT_HREF = f'<a rel="{LINK_REL}">'
 _md: markdown.Markdown | None = None
 
@@ -151,8 +183,14 @@ def _make_markdown() -> markdown.Markdown:
 
     def _lone_image(el: etree.Element | None) -> etree.Element | None:
         """Return the picture of a paragraph that holds one picture and nothing else."""
-        if el is None or el.tag != "p" or len(el) != 1 or (el.text or "").strip() or el[0].tag != "img" \
-                or (el[0].tail or "").strip():
+        if (
+            el is None
+            or el.tag != "p"
+            or len(el) != 1
+            or (el.text or "").strip()
+            or el[0].tag != "img"
+            or (el[0].tail or "").strip()
+        ):
             return None
         picture = el[0]
         picture.tail = None
@@ -166,22 +204,30 @@ def _make_markdown() -> markdown.Markdown:
             md.preprocessors.register(Marks(md), "importer_marks", 25)
             md.treeprocessors.register(News(md), "news", 15)
 
-    return markdown.Markdown(extensions=[TableExtension(use_align_attribute=True), SaneListExtension(),
-                                         NewsExtension()], output_format="html")
+    return markdown.Markdown(
+        extensions=[TableExtension(use_align_attribute=True), SaneListExtension(), NewsExtension()],
+        output_format="html",
+    )
 
 
 def _mark(match: re.Match[str]) -> str:
     if match.group(1) is not None:
-        return f"{match.group(1)}\\{match.group(2)}"      # \1. → 1\. : a number, not a list
-    return "&#61;" + match.group(3)[1:]                    # \=== → &#61;== : not a heading underline
+        return f"{match.group(1)}\\{match.group(2)}"  # \1. → 1\. : a number, not a list
+    return "&#61;" + match.group(3)[1:]  # \=== → &#61;== : not a heading underline
 
 
 @functools.lru_cache(maxsize=1)
 def _cleaner() -> nh3.Cleaner:
     import nh3
-    return nh3.Cleaner(tags=set(ALLOWED_TAGS), attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-                       url_schemes=set(URL_SCHEMES), link_rel=LINK_REL, allowed_classes={"figure": {"caption"}},
-                       strip_comments=True)
+
+    return nh3.Cleaner(
+        tags=set(ALLOWED_TAGS),
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel=LINK_REL,
+        allowed_classes={"figure": {"caption"}},
+        strip_comments=True,
+    )
 
 
 def sanitize(html: str) -> str:
@@ -198,11 +244,12 @@ def markdown_to_html(body: str) -> str:
     finally:
         md.reset()
     html = sanitize(html)
-    if "<img" in html:      # a picture whose address was not allowed: gone (an img needs a src)
+    if "<img" in html:  # a picture whose address was not allowed: gone (an img needs a src)
         html = _IMG_WITHOUT_SRC.sub("", html)
-    html = html.replace(_A_WITHOUT_HREF, "<a>")      # a link whose address was not allowed: its text
-    html = html.replace('<figure class="caption">\n', '<figure class="caption">').replace("</figcaption>\n</figure>",
-                                                                                       "</figcaption></figure>")
+    html = html.replace(_A_WITHOUT_HREF, "<a>")  # a link whose address was not allowed: its text
+    html = html.replace('<figure class="caption">\n', '<figure class="caption">').replace(
+        "</figcaption>\n</figure>", "</figcaption></figure>"
+    )
     counter = iter(range(1, 1 << 30))
     return _HEAD_TAG.sub(lambda m: f'<h{m.group(1)} id="s{next(counter)}">', html)
 
@@ -213,13 +260,17 @@ def markdown_to_html(body: str) -> str:
 # 株洲日报(通讯员/…), 株洲日报全媒体记者/…, 株洲日报·掌上株洲记者/…, 本报讯 (sitegen.credits
 # recognises the same forms while importing; this needs no character folding tables).
 _FOLD_BYLINE = str.maketrans({"（": "(", "）": ")", "／": "/", "\u3000": " ", "：": ":", "・": "·", "•": "·"})
-_OUTLET = r"(?:[□■◆]\s*)?(?:株洲日报社?|株洲晚报|株洲新闻网|本报|掌上株洲|[\u4e00-\u9fff]{2,8}?(?=讯))?(?:\s*·?\s*掌上株洲)?"
+_OUTLET = (
+    r"(?:[□■◆]\s*)?(?:株洲日报社?|株洲晚报|株洲新闻网|本报|掌上株洲|[\u4e00-\u9fff]{2,8}?(?=讯))?(?:\s*·?\s*掌上株洲)?"
+)
 _ROLE = r"(?:全媒体|新媒体|融媒体|首席|见习|摄影)?(?:记者|通讯员|实习生|摄影|编辑)"
 _BYLINE_BRACKET = re.compile(rf"^{_OUTLET}\s*讯?\s*\(\s*([^()]{{0,60}}?{_ROLE}[^()]{{0,80}}?)\)\s*")
 _BYLINE_BARE = re.compile(rf"^{_OUTLET}\s*讯?\s*{_ROLE}\s*/?\s*[\u4e00-\u9fff][^。！？!?]*$")
 _BYLINE_ANON = re.compile(r"^(?:本报讯|株洲日报讯|株洲日报·掌上株洲讯)\s*")
-_PHOTO_CREDIT = re.compile(rf"^\(?\s*(?:{_OUTLET}\s*)?(?:{_ROLE}\s*/?\s*)?[\u4e00-\u9fff·\s/、]{{2,30}}?"
-                           r"\s*/?\s*(?:摄影报道|供图|摄)\s*\)?\s*$")
+_PHOTO_CREDIT = re.compile(
+    rf"^\(?\s*(?:{_OUTLET}\s*)?(?:{_ROLE}\s*/?\s*)?[\u4e00-\u9fff·\s/、]{{2,30}}?"
+    r"\s*/?\s*(?:摄影报道|供图|摄)\s*\)?\s*$"
+)
 _INLINE_PHOTO = re.compile(r"[(（]\s*[\u4e00-\u9fff]{2,4}\s*摄\s*[)）]")
 
 
@@ -229,12 +280,12 @@ def split_byline(paragraph: str) -> tuple[str, str] | None:
     folded = text.translate(_FOLD_BYLINE)
     match = _BYLINE_BRACKET.match(folded)
     if match:
-        return text[:match.end()].strip(), text[match.end():].strip()
+        return text[: match.end()].strip(), text[match.end() :].strip()
     if len(folded) <= 60 and _BYLINE_BARE.match(folded):
         return text, ""
     match = _BYLINE_ANON.match(folded)
     if match:
-        return text[:match.end()].strip(), text[match.end():].strip()
+        return text[: match.end()].strip(), text[match.end() :].strip()
     return None
 
 
@@ -314,8 +365,12 @@ def _plain_paragraphs(body: str) -> Iterator[str]:
             if split is not None:
                 first = split[1]
         text = _plain(first)
-        if not text or _PHOTO_CREDIT.match(text.translate(_FOLD_BYLINE)) or _INLINE_PHOTO.search(text) \
-                or _CAPTION.match(text):
+        if (
+            not text
+            or _PHOTO_CREDIT.match(text.translate(_FOLD_BYLINE))
+            or _INLINE_PHOTO.search(text)
+            or _CAPTION.match(text)
+        ):
             continue
         first_found = True
         yield text
@@ -336,7 +391,7 @@ def summarize(body: str, limit: int = SUMMARY_MAX) -> str:
         return text[:best]
     first = _SENTENCE_END.search(text)
     if first and first.end() <= limit * 2:
-        return text[:first.end()]
+        return text[: first.end()]
     return text[:limit] + "…"
 
 
@@ -400,9 +455,11 @@ def month_chart(counts: dict, months: Iterable[str], label: str = "") -> Markup:
     months = list(months)
     if not months:
         return Markup("")
-    if len(months) <= 18:       # (full name, axis label, year label or '', count)
-        buckets = [(month_cn(m), f"{int(m[5:7])}月", m[:4] + "年" if i == 0 or m[5:7] == "01" else "",
-                    counts.get(m, 0)) for i, m in enumerate(months)]
+    if len(months) <= 18:  # (full name, axis label, year label or '', count)
+        buckets = [
+            (month_cn(m), f"{int(m[5:7])}月", m[:4] + "年" if i == 0 or m[5:7] == "01" else "", counts.get(m, 0))
+            for i, m in enumerate(months)
+        ]
         unit = "月"
     else:
         years: dict = {}
@@ -415,7 +472,7 @@ def month_chart(counts: dict, months: Iterable[str], label: str = "") -> Markup:
     step = _CHART_W / len(buckets)
     base = _CHART_H - _CHART_BOTTOM
     plot = base - _CHART_TOP
-    every = max(1, -(-len(buckets) * 30 // _CHART_W))       # a label every k buckets: 30 units each
+    every = max(1, -(-len(buckets) * 30 // _CHART_W))  # a label every k buckets: 30 units each
 
     def text(x: float, y: float, words: str, cls: str = "") -> str:
         anchor = ' text-anchor="start"' if x < 16 else ' text-anchor="end"' if x > _CHART_W - 16 else ""
@@ -428,27 +485,39 @@ def month_chart(counts: dict, months: Iterable[str], label: str = "") -> Markup:
         mid = x + step / 2
         if n:
             h = max(1.0, round(n / top * plot, 1))
-            parts.append(f'<rect x="{x + step * .15:.1f}" y="{base - h:.1f}" width="{step * .7:.1f}" height="{h:.1f}"/>')
+            parts.append(
+                f'<rect x="{x + step * 0.15:.1f}" y="{base - h:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}"/>'
+            )
             parts.append(text(mid, base - h - 3, str(n), ' class="n"'))
         if i % every == 0:
             parts.append(text(mid, base + 13, name))
         if year:
-            parts.append(f'<text class="y" x="{max(x + step * .15, 1):.1f}" y="{base + 29}" text-anchor="start">{year}</text>')
+            parts.append(
+                f'<text class="y" x="{max(x + step * 0.15, 1):.1f}" y="{base + 29}" text-anchor="start">{year}</text>'
+            )
     busiest = [b for b in buckets if b[3] == top]
     caption = f"{label}{month_cn(months[0])}至{month_cn(months[-1])}共 {total} 篇"
     if total:
         caption += f"，单{unit}最多 {top} 篇" + (f"（{busiest[0][0]}）" if len(busiest) == 1 else "")
-    rows = "".join(f'<tr><th scope="row">{month_cn(m)}</th><td>{counts[m]}</td></tr>'
-                   for m in months if counts.get(m))
-    table = (f'<details class="chart-data"><summary>按月数据</summary><table><caption>{escape(label)}每月文章数</caption>'
-             f'<thead><tr><th scope="col">月份</th><th scope="col">篇数</th></tr></thead>'
-             f'<tbody>{rows}</tbody></table></details>') if rows else ""
-    return Markup(f'<figure class="chart-figure"><svg class="chart" viewBox="0 0 {_CHART_W} {_CHART_H}" '
-                  f'text-anchor="middle" aria-hidden="true" focusable="false">' + "".join(parts) + "</svg>"
-                  f"<figcaption>{escape(caption)}</figcaption></figure>{table}")
+    rows = "".join(f'<tr><th scope="row">{month_cn(m)}</th><td>{counts[m]}</td></tr>' for m in months if counts.get(m))
+    table = (
+        (
+            f'<details class="chart-data"><summary>按月数据</summary><table><caption>{escape(label)}每月文章数</caption>'
+            f'<thead><tr><th scope="col">月份</th><th scope="col">篇数</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table></details>"
+        )
+        if rows
+        else ""
+    )
+    return Markup(
+        f'<figure class="chart-figure"><svg class="chart" viewBox="0 0 {_CHART_W} {_CHART_H}" '
+        f'text-anchor="middle" aria-hidden="true" focusable="false">' + "".join(parts) + "</svg>"
+        f"<figcaption>{escape(caption)}</figcaption></figure>{table}"
+    )
 
 
 # ---------------------------------------------------------------- Jinja
+
 
 def _xml_text(text: str) -> str:
     """Escape text for an XML element (xml.sax.saxutils would import urllib.request: 20 ms)."""
@@ -473,6 +542,7 @@ def _bytecode_cache(config: Config) -> FileSystemBytecodeCache | None:
     """Return a cache of compiled templates in the cache folder: compiling them costs a
     one-article rebuild more than rendering its pages.  Jinja keys it by template source."""
     from jinja2 import FileSystemBytecodeCache
+
     folder = Path(config.cache_dir) / "jinja"
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -487,19 +557,31 @@ def template_error(exc: TemplateError, page: Page, templates_dir: Path) -> Siteg
     innermost template frame of the traceback)."""
     if isinstance(exc, TemplateNotFound):
         missing = exc.name if isinstance(exc.name, str) else page.template
-        return SitegenError(templates_dir / missing, None, "template not found",
-                            f"page '{page.output}' needs it; add it to {templates_dir.name}/ or restore it")
+        return SitegenError(
+            templates_dir / missing,
+            None,
+            "template not found",
+            f"page '{page.output}' needs it; add it to {templates_dir.name}/ or restore it",
+        )
     if isinstance(exc, TemplateSyntaxError):
         source = exc.filename or str(templates_dir / (exc.name or page.template))
-        return SitegenError(source, exc.lineno, f"template syntax error: {exc.message}",
-                            "check the {% %} and {{ }} tags around that line")
+        return SitegenError(
+            source,
+            exc.lineno,
+            f"template syntax error: {exc.message}",
+            "check the {% %} and {{ }} tags around that line",
+        )
     where, line = templates_dir / page.template, None
     for frame, lineno in traceback.walk_tb(exc.__traceback__):
         filename = frame.f_code.co_filename
         if filename.endswith((".html", ".xml", ".txt")):
             where, line = Path(filename), lineno
-    return SitegenError(where, line, f"template failed on page '{page.output}': {exc}",
-                        "a variable or filter the template uses is not there")
+    return SitegenError(
+        where,
+        line,
+        f"template failed on page '{page.output}': {exc}",
+        "a variable or filter the template uses is not there",
+    )
 
 
 class Renderer:
@@ -510,27 +592,46 @@ class Renderer:
         self.config = config
         self.base = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
         self.base_path = urlsplit(self.base).path or "/"
-        env = Environment(loader=FileSystemLoader([str(d) for d in template_dirs(config)]),
-                          autoescape=select_autoescape(["html", "xml"], default_for_string=True),
-                          trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined,
-                          auto_reload=False, bytecode_cache=_bytecode_cache(config))
+        env = Environment(
+            loader=FileSystemLoader([str(d) for d in template_dirs(config)]),
+            autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=StrictUndefined,
+            auto_reload=False,
+            bytecode_cache=_bytecode_cache(config),
+        )
         env.globals.update(
-            url=self.url, site={"title": config.site_title, "description": config.site_description},
-            og_image=self.absolute("static/og.png"),   # made by scripts/make_og_image.py
-            chart=month_chart, month_cn=month_cn, date_cn=date_cn,
+            url=self.url,
+            site={"title": config.site_title, "description": config.site_description},
+            og_image=self.absolute("static/og.png"),  # made by scripts/make_og_image.py
+            chart=month_chart,
+            month_cn=month_cn,
+            date_cn=date_cn,
             district_url=self._slug_url(model.district_slugs, "{}/", optional=True),
             district_path=lambda name: f"{model.district_slugs[name]}/" if name in model.district_slugs else None,
             topic_url=self._slug_url(model.topic_slugs, "topic/{}/"),
             tag_url=self._slug_url(model.tag_slugs, "tag/{}/", optional=True),
             person_url=self._slug_url(model.person_slugs, "people/{}/", optional=True),
-            people_of=people_of, card=self.card, page_numbers=page_numbers, page_path=page_path,
-            lang=config.language, og_locale=config.language.replace("-", "_"), menu=self.menu(),
-            preview=bool(config.preview), tags_on=config.taxonomy_on("tags"),
+            people_of=people_of,
+            card=self.card,
+            page_numbers=page_numbers,
+            page_path=page_path,
+            lang=config.language,
+            og_locale=config.language.replace("-", "_"),
+            menu=self.menu(),
+            preview=bool(config.preview),
+            tags_on=config.taxonomy_on("tags"),
             people_on=config.taxonomy_on("people"),
         )
-        env.filters.update(href=self.href, summary=self.summary, body_html=self.body_html,
-                           when=lambda a: date_cn(a.date, a.date_precision),
-                           iso=lambda a: date_iso(a.date, a.date_precision), minutes=self.minutes)
+        env.filters.update(
+            href=self.href,
+            summary=self.summary,
+            body_html=self.body_html,
+            when=lambda a: date_cn(a.date, a.date_precision),
+            iso=lambda a: date_iso(a.date, a.date_precision),
+            minutes=self.minutes,
+        )
         self.env = env
         self._cards: dict[tuple[str, int, int | None], Markup] = {}
         self._card_macros: dict[int | None, Callable[[Article, int], Markup]] = {}
@@ -539,8 +640,9 @@ class Renderer:
         """Return the main menu after 首页: config.menu, else the built-in one; never a link to
         a taxonomy that is off.  An item's url is relative to the site root, or absolute."""
         items = [(m.name, m.url) for m in self.config.menu] or DEFAULT_MENU
-        off = [prefix for name, prefix in (("tags", "tag/"), ("people", "people/"))
-               if not self.config.taxonomy_on(name)]
+        off = [
+            prefix for name, prefix in (("tags", "tag/"), ("people", "people/")) if not self.config.taxonomy_on(name)
+        ]
         out = []
         for name, url in items:
             external = bool(re.match(r"^([a-z][a-z0-9+.-]*:|//)", url, re.I))
@@ -555,11 +657,13 @@ class Renderer:
 
         With *optional*, an unknown name gives None (a district outside the gazetteer has no page).
         """
+
         @pass_context
         def link(ctx: Context, name: str) -> str | None:
             if optional and name not in slugs:
                 return None
             return self.link(_page(ctx), pattern.format(slugs[name]))
+
         return link
 
     def absolute(self, path: str = "") -> str:
@@ -588,7 +692,7 @@ class Renderer:
         """Template function: the card of *article* (macro article_card), rendered once per
         heading level and page depth: an article shows as a card on a dozen pages."""
         page = _page(ctx)
-        depth = None if page.kind == "404" else page.url.count("/")   # what links from the page depend on
+        depth = None if page.kind == "404" else page.url.count("/")  # what links from the page depend on
         key = (article.path, level, depth)
         html = self._cards.get(key)
         if html is None:
@@ -615,9 +719,11 @@ class Renderer:
             return self.atom(page).encode("utf-8")
         if page.template == "sitemap":
             locs = "".join(f"<url><loc>{_xml_text(self.absolute(u))}</loc></url>\n" for u in page.context["urls"])
-            return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-                    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-                    f"{locs}</urlset>\n").encode()
+            return (
+                '<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+                f"{locs}</urlset>\n"
+            ).encode()
         if page.template == "robots":
             return f"User-agent: *\nAllow: /\nSitemap: {self.absolute('sitemap.xml')}\n".encode()
         try:
@@ -634,8 +740,14 @@ class Renderer:
         # home: the link to the site root; root: what goes before a path to link to it, the
         # same as url(path) without a call per link (the chrome of every page has a dozen)
         home = self.link(page)
-        html = template.render(page.context, page=page, canonical=self.absolute(page.url) if page.kind != "404" else None,
-                               preview_banner=banner, home=home, root="" if home == "./" else home)
+        html = template.render(
+            page.context,
+            page=page,
+            canonical=self.absolute(page.url) if page.kind != "404" else None,
+            preview_banner=banner,
+            home=home,
+            root="" if home == "./" else home,
+        )
         return (html.rstrip("\n") + "\n").encode("utf-8")
 
     def atom(self, page: Page) -> str:
@@ -649,31 +761,36 @@ class Renderer:
             full = self.absolute(url)
             return full if "://" in full else "tag:sitegen," + "2025:" + full
 
-        out = ['<?xml version="1.0" encoding="utf-8"?>',
-               f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{_xml_attr(self.config.language)}">',
-               f"<title>{_xml_text(title)}</title>",
-               f'<link rel="self" href="{_xml_attr(self_url)}"/>',
-               f'<link rel="alternate" type="text/html" href="{_xml_attr(self.absolute(ctx["url"]))}"/>',
-               f"<id>{_xml_text(ident(page.url))}</id>",
-               f"<updated>{updated}</updated>"]
+        out = [
+            '<?xml version="1.0" encoding="utf-8"?>',
+            f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{_xml_attr(self.config.language)}">',
+            f"<title>{_xml_text(title)}</title>",
+            f'<link rel="self" href="{_xml_attr(self_url)}"/>',
+            f'<link rel="alternate" type="text/html" href="{_xml_attr(self.absolute(ctx["url"]))}"/>',
+            f"<id>{_xml_text(ident(page.url))}</id>",
+            f"<updated>{updated}</updated>",
+        ]
         for art in items:
             link = self.model.article_url[art.path]
             authors = people_of(art) or (self.config.site_title,)
-            out += ["<entry>",
-                    f"<title>{_xml_text(art.title)}</title>",
-                    f'<link rel="alternate" type="text/html" href="{_xml_attr(self.absolute(link))}"/>',
-                    f"<id>{_xml_text(ident(link))}</id>",
-                    f"<updated>{art.date}T00:00:00+08:00</updated>",
-                    *(f"<author><name>{_xml_text(a)}</name></author>" for a in authors[:3]),
-                    *(f'<category term="{_xml_attr(t)}"/>' for t in art.topics),
-                    f"<summary>{_xml_text(self.summary(art))}</summary>",
-                    "</entry>"]
+            out += [
+                "<entry>",
+                f"<title>{_xml_text(art.title)}</title>",
+                f'<link rel="alternate" type="text/html" href="{_xml_attr(self.absolute(link))}"/>',
+                f"<id>{_xml_text(ident(link))}</id>",
+                f"<updated>{art.date}T00:00:00+08:00</updated>",
+                *(f"<author><name>{_xml_text(a)}</name></author>" for a in authors[:3]),
+                *(f'<category term="{_xml_attr(t)}"/>' for t in art.topics),
+                f"<summary>{_xml_text(self.summary(art))}</summary>",
+                "</entry>",
+            ]
         out.append("</feed>")
         return "\n".join(out) + "\n"
 
 
-def render_pages(model: SiteModel, config: Config, only: set[str] | None = None,
-                 renderer: Renderer | None = None) -> Iterator[tuple[Page, bytes]]:
+def render_pages(
+    model: SiteModel, config: Config, only: set[str] | None = None, renderer: Renderer | None = None
+) -> Iterator[tuple[Page, bytes]]:
     """Yield (page, bytes) for every page (or only those whose output is in *only*)."""
     renderer = renderer or Renderer(model, config)
     for page in model.pages:

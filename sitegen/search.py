@@ -55,8 +55,9 @@ MAX_SHARDS = 8192
 # Characters of body text kept per document for snippets ("z": 1 marks a cut text): ten result
 # documents must fit the 30 KB budget of a later query together with its shards.
 DOC_TEXT_LIMIT = 800
-PINYIN_WORDS = 3            # words kept per initials key (most frequent first)
+PINYIN_WORDS = 3  # words kept per initials key (most frequent first)
 PINYIN_MAX_CHARS = 6
+
 
 def key_hash(key: str) -> int:
     """FNV-1a over the key's code points (the same in search.js)."""
@@ -81,13 +82,12 @@ _MD_EMPH = re.compile(r"(\*\*|__|\*|`)")
 
 def plain_text(markdown: str) -> str:
     """Strip Markdown markup, keeping one paragraph per line."""
-    text = "\n".join(markdown.splitlines())     # any line break becomes \n
+    text = "\n".join(markdown.splitlines())  # any line break becomes \n
     text = _MD_EMPH.sub("", _MD_LEAD.sub("", _MD_LINK.sub(r"\1", _MD_IMAGE.sub(r"\1", text))))
     return "\n".join(line for line in map(str.strip, text.split("\n")) if line)
 
 
-def _pinyin(word: str, plain: dict[str, str] | None = None,
-            table: PinyinTable | None = None) -> tuple[str, str]:
+def _pinyin(word: str, plain: dict[str, str] | None = None, table: PinyinTable | None = None) -> tuple[str, str]:
     """Return the full pinyin and the initials of *word* ("" when it has no pinyin).
 
     A word whose every character is in *plain* (`_plain_readings`) reads as its characters do;
@@ -101,6 +101,7 @@ def _pinyin(word: str, plain: dict[str, str] | None = None,
         syl = table.read(word) if table is not None else None
         if syl is None:
             from pypinyin import Style, lazy_pinyin
+
             syl = [s.lower().replace("ü", "v") for s in lazy_pinyin(word, style=Style.NORMAL)]
     full = "".join(syl)
     if not re.fullmatch(r"[a-z]+", full):
@@ -166,7 +167,8 @@ class PinyinTable:
     @staticmethod
     def stamp() -> str:
         from .stamp import library_stamp
-        return repr((1, library_stamp("pypinyin")))      # the installed pypinyin
+
+        return repr((1, library_stamp("pypinyin")))  # the installed pypinyin
 
     @classmethod
     def write(cls, path: Path) -> None:
@@ -178,6 +180,7 @@ class PinyinTable:
             there.close()
             return
         from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+
         toneless = _toneless()
         aside = path.with_name(path.name + f".{os.getpid()}.new")
         try:
@@ -191,14 +194,20 @@ class PinyinTable:
                 db.execute("INSERT INTO meta VALUES (?)", (cls.stamp(),))
                 db.execute("CREATE TABLE phrases (phrase TEXT PRIMARY KEY, reading TEXT) WITHOUT ROWID")
                 db.execute("CREATE TABLE chars (char TEXT PRIMARY KEY, reading TEXT) WITHOUT ROWID")
-                db.executemany("INSERT INTO phrases VALUES (?, ?)", sorted(
-                    (phrase, " ".join(toneless(options[0]) for options in readings))
-                    for phrase, readings in PHRASES_DICT.items()))
-                db.executemany("INSERT INTO chars VALUES (?, ?)", sorted(
-                    (chr(code), toneless(readings.split(",")[0])) for code, readings in PINYIN_DICT.items()))
+                db.executemany(
+                    "INSERT INTO phrases VALUES (?, ?)",
+                    sorted(
+                        (phrase, " ".join(toneless(options[0]) for options in readings))
+                        for phrase, readings in PHRASES_DICT.items()
+                    ),
+                )
+                db.executemany(
+                    "INSERT INTO chars VALUES (?, ?)",
+                    sorted((chr(code), toneless(readings.split(",")[0])) for code, readings in PINYIN_DICT.items()),
+                )
             db.close()
             os.replace(aside, path)
-        except (sqlite3.Error, OSError):    # a cache: without it, pypinyin reads the new words
+        except (sqlite3.Error, OSError):  # a cache: without it, pypinyin reads the new words
             aside.unlink(missing_ok=True)
 
     def read(self, word: str) -> list[str] | None:
@@ -213,20 +222,24 @@ class PinyinTable:
             for char in piece:
                 row = self.db.execute("SELECT reading FROM chars WHERE char = ?", (char,)).fetchone()
                 if row is None:
-                    out.append(char)         # pypinyin keeps a character it cannot read
+                    out.append(char)  # pypinyin keeps a character it cannot read
                 else:
                     out.append(row[0])
-        return [syllable for syllable in out if syllable]    # pypinyin drops empty readings
+        return [syllable for syllable in out if syllable]  # pypinyin drops empty readings
 
     def _phrase(self, text: str) -> str | None:
-        assert self.db is not None      # read() asks only with a table
+        assert self.db is not None  # read() asks only with a table
         row = self.db.execute("SELECT reading FROM phrases WHERE phrase = ?", (text,)).fetchone()
         return row[0] if row else None
 
     def _starts_phrase(self, text: str) -> bool:
         assert self.db is not None
-        return self.db.execute("SELECT 1 FROM phrases WHERE phrase >= ? AND phrase < ? LIMIT 1",
-                               (text, text + "\U0010ffff")).fetchone() is not None
+        return (
+            self.db.execute(
+                "SELECT 1 FROM phrases WHERE phrase >= ? AND phrase < ? LIMIT 1", (text, text + "\U0010ffff")
+            ).fetchone()
+            is not None
+        )
 
     def _cut(self, text: str):
         """Cut *text* as pypinyin's strict mmseg does (pypinyin.seg.mmseg.Seg.cut); yield each
@@ -247,7 +260,7 @@ class PinyinTable:
                     return
             if longest:
                 yield longest, reading
-                remain = remain[len(longest):]
+                remain = remain[len(longest) :]
             else:
                 yield remain[0], None
                 remain = remain[1:]
@@ -268,6 +281,7 @@ def _toneless():
     @functools.cache
     def toneless(syllable: str) -> str:
         return convert(syllable, Style.NORMAL, True).lower().replace("ü", "v")
+
     return toneless
 
 
@@ -301,10 +315,10 @@ def _headline(article: Article) -> str:
 class DocTokens:
     """What one document puts into the index."""
 
-    title_keys: frozenset[str]    # keys of the headline (they are body keys too)
-    body_keys: frozenset[str]     # keys of headline, body, tags and places, and d:/t: filter keys
-    title_words: frozenset[str]   # words of the headline that get pinyin keys
-    body_words: frozenset[str]    # words of the headline, body, tags and places that get pinyin keys
+    title_keys: frozenset[str]  # keys of the headline (they are body keys too)
+    body_keys: frozenset[str]  # keys of headline, body, tags and places, and d:/t: filter keys
+    title_words: frozenset[str]  # words of the headline that get pinyin keys
+    body_words: frozenset[str]  # words of the headline, body, tags and places that get pinyin keys
 
 
 def _index_words(text: str) -> tuple[set[str], set[str]]:
@@ -333,8 +347,9 @@ def doc_tokens(doc: tuple) -> DocTokens:
     if district:
         body_keys.add("d:" + fold(district))
     body_keys.update("t:" + fold(t) for t in topics)
-    return DocTokens(frozenset(title_keys), frozenset(body_keys), frozenset(title_words),
-                     frozenset(body_words | title_words))
+    return DocTokens(
+        frozenset(title_keys), frozenset(body_keys), frozenset(title_words), frozenset(body_words | title_words)
+    )
 
 
 def _postings_of(bounds: tuple[int, int]) -> tuple[dict, ...]:
@@ -354,8 +369,14 @@ def _postings_all(docs: Documents, meanwhile: Callable[[], _T], workers: int) ->
 
     extra: list[_T] = []
     step = math.ceil(len(docs) / workers) if workers > 1 else max(1, len(docs))
-    parts = fan_out(_postings_of, chunks(len(docs), step), name="search tokens", workers=workers,
-                    shared=docs, meanwhile=lambda: extra.append(meanwhile()))
+    parts = fan_out(
+        _postings_of,
+        chunks(len(docs), step),
+        name="search tokens",
+        workers=workers,
+        shared=docs,
+        meanwhile=lambda: extra.append(meanwhile()),
+    )
     return tuple(join_runs([tables[i] for tables in parts]) for i in range(4)), extra[0]
 
 
@@ -381,7 +402,7 @@ class InputStore:
                 db.execute("PRAGMA journal_mode=OFF")
             db.execute("CREATE TABLE IF NOT EXISTS docs (digest BLOB PRIMARY KEY, data BLOB) WITHOUT ROWID")
             return db
-        except (sqlite3.Error, OSError):   # a cache is disposable: work without it
+        except (sqlite3.Error, OSError):  # a cache is disposable: work without it
             return None
 
     def get_many(self, digests: list[bytes]) -> dict[bytes, tuple]:
@@ -415,9 +436,10 @@ class InputStore:
             if db is None:
                 return
             with db:
-                db.executemany("INSERT INTO docs VALUES (?, ?)",
-                               sorted((d, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
-                                      for d, doc in items.items()))
+                db.executemany(
+                    "INSERT INTO docs VALUES (?, ?)",
+                    sorted((d, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)) for d, doc in items.items()),
+                )
             db.close()
             os.replace(aside, self.path)
         except (sqlite3.Error, OSError):
@@ -433,9 +455,10 @@ class InputStore:
             return
         try:
             with self.db:
-                self.db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)",
-                                    [(d, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
-                                     for d, doc in items.items()])
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO docs VALUES (?, ?)",
+                    [(d, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)) for d, doc in items.items()],
+                )
         except sqlite3.Error:
             self.db = None
 
@@ -481,16 +504,31 @@ def default_url_of(articles: Sequence[Article]) -> Callable[[Article], str]:
 
 def _doc_input(art: Article, url: str) -> tuple:
     """Return everything of *art* that the index depends on, in one tuple."""
-    return (art.id, art.date, _headline(art), plain_text(art.body), " ".join((*art.tags, *art.places)),
-            art.district or "", art.topics, url, art.title, art.kicker or "", art.subtitle or "")
+    return (
+        art.id,
+        art.date,
+        _headline(art),
+        plain_text(art.body),
+        " ".join((*art.tags, *art.places)),
+        art.district or "",
+        art.topics,
+        url,
+        art.title,
+        art.kicker or "",
+        art.subtitle or "",
+    )
 
 
 class Documents:
     """The documents, oldest first; each one's index input is made on first use
     (an incremental build needs only the changed ones)."""
 
-    def __init__(self, articles: Sequence[Article], url_of: Callable[[Article], str],
-                 digest_of: Callable[[Article], str] | None = None) -> None:
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        url_of: Callable[[Article], str],
+        digest_of: Callable[[Article], str] | None = None,
+    ) -> None:
         self.articles = sorted((a for a in articles if not a.draft), key=lambda a: (a.date, a.id))
         self.urls = [url_of(a) for a in self.articles]
         self.digest_of = digest_of
@@ -513,11 +551,12 @@ class Documents:
         district, topics, the text its digest is taken of; see `_head_digest`)."""
         out = []
         for a, url in zip(self.articles, self.urls):
-            if self.digest_of is not None:   # the caller's digest of the whole article is enough
+            if self.digest_of is not None:  # the caller's digest of the whole article is enough
                 source = f"{self.digest_of(a)}\0{url}"
             else:
-                source = repr((a.id, a.date, a.kicker, a.title, a.subtitle, a.body, a.tags, a.places, a.district,
-                               a.topics, url))
+                source = repr(
+                    (a.id, a.date, a.kicker, a.title, a.subtitle, a.body, a.tags, a.places, a.district, a.topics, url)
+                )
             out.append((a.id, a.year, a.district or "", a.topics, source))
         return out
 
@@ -529,8 +568,16 @@ def _head_digest(head: tuple) -> bytes:
 
 def _doc_file(doc: tuple) -> dict:
     _id, date, _head, body, _extra, district, _topics, url, title, kicker, subtitle = doc
-    return {"t": title, "k": kicker, "s": subtitle, "u": url, "d": date, "r": district,
-            "x": body[:DOC_TEXT_LIMIT], **({"z": 1} if len(body) > DOC_TEXT_LIMIT else {})}
+    return {
+        "t": title,
+        "k": kicker,
+        "s": subtitle,
+        "u": url,
+        "d": date,
+        "r": district,
+        "x": body[:DOC_TEXT_LIMIT],
+        **({"z": 1} if len(body) > DOC_TEXT_LIMIT else {}),
+    }
 
 
 def _code_digest(districts: dict[str, str], place_names: tuple[str, ...]) -> bytes:
@@ -554,18 +601,25 @@ def _meta(heads: list[tuple], shards: int, blocks: list[str], districts: dict[st
             names.add(district)
         topics.update(doc_topics)
     aliases = {k: v for k, v in sorted(districts.items()) if v in names}
-    return {"v": FORMAT_VERSION, "n": len(heads), "shards": shards, "fold": blocks,
-            "years": [[y, r[0], r[1]] for y, r in sorted(years.items(), reverse=True)],
-            "districts": sorted(names), "topics": sorted(topics), "aliases": aliases}
+    return {
+        "v": FORMAT_VERSION,
+        "n": len(heads),
+        "shards": shards,
+        "fold": blocks,
+        "years": [[y, r[0], r[1]] for y, r in sorted(years.items(), reverse=True)],
+        "districts": sorted(names),
+        "topics": sorted(topics),
+        "aliases": aliases,
+    }
 
 
 @dataclass
 class _Words:
     """Pinyin vocabulary: documents per word, and the words behind each pinyin key."""
 
-    docs: dict[str, tuple[int, str, str]]       # word -> (document count, postings, headline postings)
-    readings: dict[str, tuple[str, str]]         # word -> (full pinyin, initials); "" when not pinyin-able
-    plain: dict[str, str] = field(default_factory=dict)   # see _plain_readings
+    docs: dict[str, tuple[int, str, str]]  # word -> (document count, postings, headline postings)
+    readings: dict[str, tuple[str, str]]  # word -> (full pinyin, initials); "" when not pinyin-able
+    plain: dict[str, str] = field(default_factory=dict)  # see _plain_readings
     table: PinyinTable | None = None
 
     def reading(self, word: str) -> tuple[str, str]:
@@ -608,22 +662,22 @@ class _Words:
 class SearchIndex:
     """The search files of one build: what to write, what is unchanged, and the saved state."""
 
-    files: dict[str, bytes]          # new or changed files, path relative to public/
-    keep: list[str]                  # unchanged files already in public/
-    version: str                     # digest of the whole index, changes whenever any file does
+    files: dict[str, bytes]  # new or changed files, path relative to public/
+    keep: list[str]  # unchanged files already in public/
+    version: str  # digest of the whole index, changes whenever any file does
     incremental: bool
     # The state pickled where the index is built: a build that runs the search stage in another
     # process receives and saves bytes, without unpickling and pickling megabytes again.
     _state: bytes | None = None
     _state_path: Path | None = None
-    staged: list[tuple[str, str]] = field(default_factory=list)   # (path, digest) of files already staged
+    staged: list[tuple[str, str]] = field(default_factory=list)  # (path, digest) of files already staged
 
     def save(self) -> None:
         """Remember this index for the next incremental build (after public/ holds it)."""
         if self._state is not None and self._state_path is not None:
             try:
                 write_bytes(self._state_path, self._state)
-            except OSError:     # without it the next build indexes everything again
+            except OSError:  # without it the next build indexes everything again
                 pass
 
 
@@ -645,24 +699,25 @@ def _document_files(docs: Documents) -> dict[str, bytes]:
     return {f"search/d/{n}.js": _js(f"d{n}", _doc_file(doc)) for n, doc in enumerate(docs)}
 
 
-def _full_index(post: tuple[dict, ...], readings: dict,
-                plain: dict[str, str]) -> tuple[dict[str, bytes], _Words, dict, int]:
+def _full_index(
+    post: tuple[dict, ...], readings: dict, plain: dict[str, str]
+) -> tuple[dict[str, bytes], _Words, dict, int]:
     """Build every shard from the joined postings runs of every document."""
     files = {}
     body, title, word_body, word_title = post
 
     def final(run: list | None) -> str:
         return shorter(run[0], run[2]) if run else ""
+
     entries: dict[str, str] = {}
     for key, run in body.items():
         in_title = title.get(key)
         entries[key] = final(run) + ("|" + final(in_title) if in_title else "")
-    vocab = _Words({w: (run[3], final(run), final(word_title.get(w))) for w, run in word_body.items()},
-                   readings, plain)
+    vocab = _Words({w: (run[3], final(run), final(word_title.get(w))) for w, run in word_body.items()}, readings, plain)
     by_key = vocab.by_key()
     for key, members in by_key.items():
         entry = vocab.entry(members)
-        if entry is not None:       # always: a key's members are the vocabulary's words
+        if entry is not None:  # always: a key's members are the vocabulary's words
             entries[key] = entry
 
     total = sum(len(k.encode()) + len(v) + 6 for k, v in entries.items())
@@ -675,8 +730,9 @@ def _full_index(post: tuple[dict, ...], readings: dict,
     return files, vocab, by_key, shards
 
 
-def _apply(value: str | None, add_body: set[int], drop_body: set[int], add_title: set[int],
-           drop_title: set[int]) -> str | None:
+def _apply(
+    value: str | None, add_body: set[int], drop_body: set[int], add_title: set[int], drop_title: set[int]
+) -> str | None:
     """Return a key's entry with documents added and removed (None when none is left)."""
     body_text, _, title_text = (value or "").partition("|")
     body = (set(decode_postings(body_text)) | add_body) - drop_body
@@ -686,17 +742,24 @@ def _apply(value: str | None, add_body: set[int], drop_body: set[int], add_title
     return encode_postings(body) + ("|" + encode_postings(title) if title else "")
 
 
-def _incremental(state: dict, inputs: dict[int, tuple], changed: list[int],
-                 old_tokens: list[DocTokens], new_tokens: list[DocTokens], out_dir: Path,
-                 table: PinyinTable | None = None) -> dict[str, bytes] | None:
+def _incremental(
+    state: dict,
+    inputs: dict[int, tuple],
+    changed: list[int],
+    old_tokens: list[DocTokens],
+    new_tokens: list[DocTokens],
+    out_dir: Path,
+    table: PinyinTable | None = None,
+) -> dict[str, bytes] | None:
     """Patch the previous index for *changed* documents; None when the previous output is unusable."""
     shards = state["shards"]
     body_delta: dict[str, tuple[set, set, set, set]] = defaultdict(lambda: (set(), set(), set(), set()))
     word_delta: dict[str, tuple[set, set, set, set]] = defaultdict(lambda: (set(), set(), set(), set()))
     for n, old, new in zip(changed, old_tokens, new_tokens):
         for delta, (o_body, n_body, o_title, n_title) in (
-                (body_delta, (old.body_keys, new.body_keys, old.title_keys, new.title_keys)),
-                (word_delta, (old.body_words, new.body_words, old.title_words, new.title_words))):
+            (body_delta, (old.body_keys, new.body_keys, old.title_keys, new.title_keys)),
+            (word_delta, (old.body_words, new.body_words, old.title_words, new.title_words)),
+        ):
             for key in n_body - o_body:
                 delta[key][0].add(n)
             for key in o_body - n_body:
@@ -739,7 +802,7 @@ def _incremental(state: dict, inputs: dict[int, tuple], changed: list[int],
             except OSError:
                 return None
             if _file_digest(data) != state["files"][path]:
-                return None   # public/ is not what the last build wrote
+                return None  # public/ is not what the last build wrote
             group = _unjs(data)
         for key in keys:
             if key in pinyin_touched:
@@ -753,7 +816,7 @@ def _incremental(state: dict, inputs: dict[int, tuple], changed: list[int],
         if group:
             files[path] = _js("s" + name, group)
         else:
-            files[path] = b""   # marks a shard that no longer exists
+            files[path] = b""  # marks a shard that no longer exists
     for n in changed:
         files[f"search/d/{n}.js"] = _js(f"d{n}", _doc_file(inputs[n]))
     return files
@@ -761,14 +824,19 @@ def _incremental(state: dict, inputs: dict[int, tuple], changed: list[int],
 
 SEARCH_STATE_FILE = "search-state.pickle"
 INPUTS_FILE = "search-inputs.sqlite"
-INCREMENTAL_MAX = 0.05       # patch the index when at most this share of documents changed
+INCREMENTAL_MAX = 0.05  # patch the index when at most this share of documents changed
 
 
-def build_search_index(articles: Sequence[Article], config: Config, *,
-                       url_of: Callable[[Article], str] | None = None,
-                       districts: dict[str, str] | None = None,
-                       out_dir: Path | None = None, published: dict[str, str] | None = None,
-                       digest_of: Callable[[Article], str] | None = None) -> SearchIndex:
+def build_search_index(
+    articles: Sequence[Article],
+    config: Config,
+    *,
+    url_of: Callable[[Article], str] | None = None,
+    districts: dict[str, str] | None = None,
+    out_dir: Path | None = None,
+    published: dict[str, str] | None = None,
+    digest_of: Callable[[Article], str] | None = None,
+) -> SearchIndex:
     """Build the search files; patch the previous index in *out_dir* when few documents changed.
 
     *published* is the writer's manifest of *out_dir* ({path: digest}); the previous index is
@@ -787,8 +855,9 @@ def build_search_index(articles: Sequence[Article], config: Config, *,
     return full_search_index(docs, config, districts, previous)
 
 
-def full_search_index(docs: Documents, config: Config, districts: dict[str, str] | None = None,
-                      previous: PreviousIndex | None = None) -> SearchIndex:
+def full_search_index(
+    docs: Documents, config: Config, districts: dict[str, str] | None = None, previous: PreviousIndex | None = None
+) -> SearchIndex:
     """Index every document; reuse the pinyin readings of the *previous* index, if any."""
     districts = _load_districts() if districts is None else districts
     code = _code_digest(districts, _teach_place_names())
@@ -798,12 +867,15 @@ def full_search_index(docs: Documents, config: Config, districts: dict[str, str]
     old = previous.state if previous is not None else None
     store = InputStore(Path(cache_dir) / INPUTS_FILE if cache_dir is not None else None)
     try:
+
         def meanwhile() -> tuple[dict[str, bytes], dict[str, str]]:
             store.replace_all(dict(zip(digests, docs)))
-            if cache_dir is not None:       # for the patches of the next builds
+            if cache_dir is not None:  # for the patches of the next builds
                 PinyinTable.write(Path(cache_dir) / PINYIN_FILE)
             return _document_files(docs), old["plain"] if old else _plain_readings()
+
         from .parallel import worker_count
+
         big = len(docs) >= getattr(config, "parallel_from", 1000)
         workers = worker_count(getattr(config, "workers", 0)) if big else 1
         post, (documents, plain) = _postings_all(docs, meanwhile, workers)
@@ -815,15 +887,23 @@ def full_search_index(docs: Documents, config: Config, districts: dict[str, str]
     for name, pairs in blocks.items():
         files[f"search/f/{name}.js"] = _js("f" + name, pairs)
     block_names = sorted(blocks)
-    state = {"code": code, "shards": shards, "blocks": block_names, "words": vocab.docs,
-             "readings": vocab.readings, "plain": plain, "by_key": by_key, "files": {}, "digests": digests,
-             "ids": [h[0] for h in heads]}
+    state = {
+        "code": code,
+        "shards": shards,
+        "blocks": block_names,
+        "words": vocab.docs,
+        "readings": vocab.readings,
+        "plain": plain,
+        "by_key": by_key,
+        "files": {},
+        "digests": digests,
+        "ids": [h[0] for h in heads],
+    }
     files["search/meta.js"] = _js("meta", _meta(heads, shards, block_names, districts))
     return _finish(files, state, False, Path(cache_dir) / SEARCH_STATE_FILE if cache_dir is not None else None)
 
 
-def load_previous_index(config: Config, out_dir: Path,
-                        districts: dict[str, str] | None = None) -> PreviousIndex | None:
+def load_previous_index(config: Config, out_dir: Path, districts: dict[str, str] | None = None) -> PreviousIndex | None:
     """Return the index state the last build saved, when this code made it, with jieba
     loaded; else None.  It needs no article: a build loads it while it reads the content."""
     cache_dir = getattr(config, "cache_dir", None)
@@ -836,23 +916,36 @@ def load_previous_index(config: Config, out_dir: Path,
     districts = _load_districts() if districts is None else districts
     if state.get("code") != _code_digest(districts, _teach_place_names()):
         return None
-    words("株洲")       # loads jieba's dictionary, the slow part of a patch
-    return PreviousIndex(state, state_path, InputStore(Path(cache_dir) / INPUTS_FILE), Path(out_dir), districts,
-                         PinyinTable(Path(cache_dir) / PINYIN_FILE))
+    words("株洲")  # loads jieba's dictionary, the slow part of a patch
+    return PreviousIndex(
+        state,
+        state_path,
+        InputStore(Path(cache_dir) / INPUTS_FILE),
+        Path(out_dir),
+        districts,
+        PinyinTable(Path(cache_dir) / PINYIN_FILE),
+    )
 
 
 class PreviousIndex:
     """The last build's index: patched for the documents that changed, when few did."""
 
-    def __init__(self, state: dict, state_path: Path, store: InputStore, out_dir: Path,
-                 districts: dict[str, str], table: PinyinTable | None = None) -> None:
+    def __init__(
+        self,
+        state: dict,
+        state_path: Path,
+        store: InputStore,
+        out_dir: Path,
+        districts: dict[str, str],
+        table: PinyinTable | None = None,
+    ) -> None:
         self.state = state
         self.table = table
         self.state_path = state_path
         self.store = store
         self.out_dir = out_dir
         self.districts = districts
-        self.changed: list[int] = []        # set by `wanted`
+        self.changed: list[int] = []  # set by `wanted`
         self.added: list[int] = []
         self.digests: list[bytes] = []
 
@@ -863,8 +956,8 @@ class PreviousIndex:
         *heads* are `Documents.heads()`; *published* is the writer's manifest of the output."""
         state = self.state
         before = state.get("ids", [])
-        if [h[0] for h in heads[:len(before)]] != before or len(state.get("digests", ())) != len(before):
-            return None   # documents removed or reordered: the numbers after them move
+        if [h[0] for h in heads[: len(before)]] != before or len(state.get("digests", ())) != len(before):
+            return None  # documents removed or reordered: the numbers after them move
         if any(published.get(path) != d for path, d in state["files"].items()):
             return None
         self.digests = [_head_digest(h) for h in heads]
@@ -906,7 +999,7 @@ def _finish(files: dict[str, bytes], state: dict, incremental: bool, state_path:
     previous = state["files"] if incremental else {}
     digests = dict(previous)
     for path, data in list(files.items()):
-        if not data:            # a shard that lost its last key
+        if not data:  # a shard that lost its last key
             del files[path]
             digests.pop(path, None)
             continue
@@ -917,13 +1010,18 @@ def _finish(files: dict[str, bytes], state: dict, incremental: bool, state_path:
     state["files"] = digests
     keep = sorted(p for p in digests if p not in files)
     import pickle
-    return SearchIndex(files, keep, _version(digests), incremental,
-                       pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), state_path)
+
+    return SearchIndex(
+        files, keep, _version(digests), incremental, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), state_path
+    )
 
 
-def build_search_files(articles: Sequence[Article], config: Config,
-                       url_of: Callable[[Article], str] | None = None,
-                       districts: dict[str, str] | None = None) -> dict[str, bytes]:
+def build_search_files(
+    articles: Sequence[Article],
+    config: Config,
+    url_of: Callable[[Article], str] | None = None,
+    districts: dict[str, str] | None = None,
+) -> dict[str, bytes]:
     """Build every search file from scratch; return {path relative to public/: bytes}."""
     return build_search_index(articles, config, url_of=url_of, districts=districts, published={}).files
 

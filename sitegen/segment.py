@@ -38,8 +38,20 @@ BlockKind = Literal["heading", "subtitle", "byline", "credit", "caption", "para"
 BodyKind = Literal["para", "subhead", "caption", "credit"]
 # The family of a line that is not article text: data/line_patterns.yaml's labels, and those
 # label_page gives (site, reprint, markup).
-LineLabel = Literal["navigation", "source", "pubtime", "header", "prompt", "site", "menu", "links", "reprint",
-                    "section", "furniture", "markup"]
+LineLabel = Literal[
+    "navigation",
+    "source",
+    "pubtime",
+    "header",
+    "prompt",
+    "site",
+    "menu",
+    "links",
+    "reprint",
+    "section",
+    "furniture",
+    "markup",
+]
 # A block's label: its lines' family, or "headline piece" (a short line that completes a headline).
 BlockLabel = LineLabel | Literal["headline piece"]
 # Labels of lines that belong to the web site rather than to any article.
@@ -52,8 +64,9 @@ def line_patterns() -> tuple[tuple[LineLabel, re.Pattern[str], str], ...]:
     """Load the whole-line patterns (label, regex, reason) from data/line_patterns.yaml."""
     import yaml
 
-    entries = yaml.load((_DATA / "line_patterns.yaml").read_text(encoding="utf-8"),
-                        Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    entries = yaml.load(
+        (_DATA / "line_patterns.yaml").read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    )
     unknown = {e["label"] for e in entries} - set(get_args(LineLabel))
     if unknown:
         raise ValueError(f"data/line_patterns.yaml: unknown labels {sorted(unknown)}")
@@ -96,18 +109,20 @@ def line_label(text: str) -> LineLabel | None:
         if pattern.search(folded):
             return label
     mark = _REPRINT_MARK.match(folded)
-    if mark and line_label(text[mark.end():]) is not None:
-        return "reprint"    # 【轉載】株洲日報 2023年7月18日: a reprint marker before a page header
+    if mark and line_label(text[mark.end() :]) is not None:
+        return "reprint"  # 【轉載】株洲日報 2023年7月18日: a reprint marker before a page header
     items = [t for t in re.split(r"[\s\[\]|]+", folded) if t]
     if len(items) >= 2 and all(_NAV_ITEM.match(t) for t in items):
-        return "navigation"     # 【打印本页】 【关闭窗口】: several page controls on one line
+        return "navigation"  # 【打印本页】 【关闭窗口】: several page controls on one line
     if _is_menu(folded):
         return "menu"
     return None
 
 
-_NAV_ITEM = re.compile(r"^(上一篇|下一篇|上一版|下一版|返回目录|返回首页|返回顶部|打印本页|打印|关闭窗口|关闭|收藏|分享|"
-                       r"字号|大|中|小|放大|缩小|默认|推荐|纠错|评论)[:]?$")
+_NAV_ITEM = re.compile(
+    r"^(上一篇|下一篇|上一版|下一版|返回目录|返回首页|返回顶部|打印本页|打印|关闭窗口|关闭|收藏|分享|"
+    r"字号|大|中|小|放大|缩小|默认|推荐|纠错|评论)[:]?$"
+)
 
 
 def _is_menu(folded: str) -> bool:
@@ -115,11 +130,15 @@ def _is_menu(folded: str) -> bool:
     if re.search(r"[,.;:!?\"<>()]", folded) or re.search(r"\d", folded):
         return False
     if re.search(r"记者|通讯员|实习生|摄影", folded):
-        return False    # 通讯员/罗一帆 贺敏 严格: names after a role are a byline, not section names
+        return False  # 通讯员/罗一帆 贺敏 严格: names after a role are a byline, not section names
     items = [t for t in re.split(r"[\s|/]+", folded) if t]
-    if len(items) >= 3 and len(items) == folded.count("|") + 1 and all(2 <= len(t) <= 8 for t in items) \
-            and len(set(items)) == len(items):
-        return True     # 掌上株洲 | 株洲新闻网 | 数字报: three or more names between bars are site links
+    if (
+        len(items) >= 3
+        and len(items) == folded.count("|") + 1
+        and all(2 <= len(t) <= 8 for t in items)
+        and len(set(items)) == len(items)
+    ):
+        return True  # 掌上株洲 | 株洲新闻网 | 数字报: three or more names between bars are site links
     return len(items) >= 4 and all(2 <= len(t) <= 6 for t in items) and len(set(items)) == len(items)
 
 
@@ -133,19 +152,19 @@ class Block:
     """A unit of the page: one printed line or a paragraph joined across column breaks."""
 
     kind: BlockKind
-    text: str              # printed text (Markdown '#' marks removed for headings)
-    first: int             # 1-based line numbers in the dump
+    text: str  # printed text (Markdown '#' marks removed for headings)
+    first: int  # 1-based line numbers in the dump
     last: int
-    gap_before: int        # blank lines before the block
+    gap_before: int  # blank lines before the block
     gap_after: int
-    md_level: int = 0      # '#' count when the dump marked the line as a Markdown heading
+    md_level: int = 0  # '#' count when the dump marked the line as a Markdown heading
     lines: tuple[int, ...] = ()
-    label: BlockLabel | None = None   # for furniture: which pattern family (navigation, source, ...)
-    forced: bool = False       # a headline by position (above archive navigation)
-    region: int = 0            # archive article region: the lines between its navigation bars
-    narrow: bool = False       # a paragraph printed in a narrow column (a run of short lines)
-    bullet: bool = False       # the printed line opens with a brief's mark (■ ● ◆ ▪)
-    fragment: bool = False     # a fragment of an interleaved column (it may carry on the text above)
+    label: BlockLabel | None = None  # for furniture: which pattern family (navigation, source, ...)
+    forced: bool = False  # a headline by position (above archive navigation)
+    region: int = 0  # archive article region: the lines between its navigation bars
+    narrow: bool = False  # a paragraph printed in a narrow column (a run of short lines)
+    bullet: bool = False  # the printed line opens with a brief's mark (■ ● ◆ ▪)
+    fragment: bool = False  # a fragment of an interleaved column (it may carry on the text above)
 
 
 @dataclass
@@ -156,13 +175,13 @@ class ParsedArticle:
     title_line: int | None
     kicker: str | None = None
     subtitle: str | None = None
-    section: str | None = None                   # section label naming a district or street
+    section: str | None = None  # section label naming a district or street
     byline: str | None = None
     credits: Credits = field(default_factory=Credits)
-    body: list[tuple[BodyKind, str]] = field(default_factory=list)   # (kind, text)
+    body: list[tuple[BodyKind, str]] = field(default_factory=list)  # (kind, text)
     lines: set[int] = field(default_factory=set)
     closed: bool = False
-    region: int = 0                               # archive article region (see label_page), 0 outside
+    region: int = 0  # archive article region (see label_page), 0 outside
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -179,8 +198,8 @@ class SegmentedPage:
     """The segmentation of one dump."""
 
     articles: tuple[ParsedArticle, ...]
-    furniture: tuple[tuple[int, str], ...]        # (line, text)
-    labels: tuple[tuple[int, str], ...]           # section labels used as metadata
+    furniture: tuple[tuple[int, str], ...]  # (line, text)
+    labels: tuple[tuple[int, str], ...]  # section labels used as metadata
 
 
 def heading_features(text: str) -> dict[str, int]:
@@ -209,7 +228,7 @@ def heading_features(text: str) -> dict[str, int]:
     return features
 
 
-@functools.lru_cache(maxsize=8192)   # pure, and asked of each line several times
+@functools.lru_cache(maxsize=8192)  # pure, and asked of each line several times
 def _looks_heading(text: str) -> bool:
     """Tell whether a stand-alone line reads like a headline rather than body text."""
     return sum(heading_features(text).values()) > 0
@@ -220,11 +239,11 @@ class PageLine:
     """One non-blank line of the dump, cleaned and labelled."""
 
     number: int
-    text: str                 # indentation and bullets removed
-    gap: int                  # blank lines before it
+    text: str  # indentation and bullets removed
+    gap: int  # blank lines before it
     label: LineLabel | None = None
-    headline: bool = False    # a headline by position (it stands right above archive navigation)
-    region: int = 0           # archive article region: its headline and the lines between its navigation bars
+    headline: bool = False  # a headline by position (it stands right above archive navigation)
+    region: int = 0  # archive article region: its headline and the lines between its navigation bars
 
 
 def label_page(lines: tuple[str, ...]) -> list[PageLine]:
@@ -241,7 +260,7 @@ def label_page(lines: tuple[str, ...]) -> list[PageLine]:
     for number, line in enumerate(lines, start=1):
         text = clean_line(line)
         if not text or _MARKUP_LINE.match(line):
-            if line.strip():   # markup or control characters only: recorded, never article text
+            if line.strip():  # markup or control characters only: recorded, never article text
                 page.append(PageLine(number, line.strip(), blanks, "markup"))
             blanks += 0 if line.strip() else 1
             continue
@@ -276,7 +295,7 @@ def label_page(lines: tuple[str, ...]) -> list[PageLine]:
 
     previous_end = 0
     closing: list[bool] = []
-    spans: list[list[int]] = []    # [first index, last index] of each archive article
+    spans: list[list[int]] = []  # [first index, last index] of each archive article
     for group in groups:
         between = content(previous_end, group[0])
         # An editor's note (【编者按】…) printed between a headline and the navigation belongs to the
@@ -290,9 +309,13 @@ def label_page(lines: tuple[str, ...]) -> list[PageLine]:
             # The headline cluster: up to three short lines right above the navigation.
             cluster = [between[-1]]
             for k in reversed(between[:-1]):
-                if len(cluster) == 3 or len(out[k].text) > 40 or out[cluster[0]].gap > 2 \
-                        or any(out[m].label is not None for m in range(k + 1, cluster[0])):
-                    break   # a headline's lines stand together: a menu or breadcrumb between parts them
+                if (
+                    len(cluster) == 3
+                    or len(out[k].text) > 40
+                    or out[cluster[0]].gap > 2
+                    or any(out[m].label is not None for m in range(k + 1, cluster[0]))
+                ):
+                    break  # a headline's lines stand together: a menu or breadcrumb between parts them
                 cluster.insert(0, k)
             head = cluster[-1]
             out[head] = PageLine(out[head].number, out[head].text, out[head].gap, None, True)
@@ -329,9 +352,13 @@ def _headline_like(text: str) -> bool:
     """Tell whether a line could be a headline: it reads like one and is no byline or credit."""
     folded = fold(text).strip()
     if re.fullmatch(r"\(.*\)|\[.*\]", folded) or len(folded) < 4 and not _COLUMN_INTRO.fullmatch(folded):
-        return False    # (完), 【责编】 or a bare name closing the text is no headline
-    return _looks_heading(text) and split_byline(text) is None and not is_credit_line(text) \
+        return False  # (完), 【责编】 or a bare name closing the text is no headline
+    return (
+        _looks_heading(text)
+        and split_byline(text) is None
+        and not is_credit_line(text)
         and not text.startswith(_POINTERS)
+    )
 
 
 def _join_paragraph(parts: list[str]) -> str:
@@ -347,9 +374,9 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     markers: dict[int, str] = {}
     for k, ln in enumerate(page):
         mark = _REPRINT_MARK.match(fold(ln.text)) if ln.label is None else None
-        if mark and ln.text[mark.end():].strip():
-            markers[ln.number] = ln.text[:mark.end()].strip()
-            page[k] = replace(ln, text=ln.text[mark.end():].strip())
+        if mark and ln.text[mark.end() :].strip():
+            markers[ln.number] = ln.text[: mark.end()].strip()
+            page[k] = replace(ln, text=ln.text[mark.end() :].strip())
     raw: list[tuple[int, str, int]] = [(ln.number, ln.text, ln.gap) for ln in page]
     labels = {ln.number: ln.label for ln in page if ln.label}
     forced = {ln.number for ln in page if ln.headline}
@@ -362,8 +389,14 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     setext: dict[int, int] = {}
     for k in range(len(raw) - 1):
         (number, text, _), (nxt_number, nxt_text, _) = raw[k], raw[k + 1]
-        if nxt_number == number + 1 and _SETEXT.match(nxt_text.strip()) and len(nxt_text.strip()) >= 2 \
-                and number not in labels and not _MD_HEADING.match(text) and _headline_like(text):
+        if (
+            nxt_number == number + 1
+            and _SETEXT.match(nxt_text.strip())
+            and len(nxt_text.strip()) >= 2
+            and number not in labels
+            and not _MD_HEADING.match(text)
+            and _headline_like(text)
+        ):
             setext[number] = 1 if nxt_text.strip().startswith("=") else 2
     uses_markdown = any(_MD_HEADING.match(t) for _, t, _ in raw) or bool(setext)
 
@@ -377,11 +410,19 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     i = 0
     while i < len(raw):
         j = i
-        while j < len(raw) and narrow[j] and raw[j][2] <= 1 and raw[j][0] not in labels and raw[j][0] not in forced \
-                and not is_label(raw[j][1]) and split_byline(raw[j][1]) is None \
-                and not raw[j][1].startswith(_POINTERS) and split_caption_credit(raw[j][1]) is None \
-                and not _AUTHOR_MARK.match(lines[raw[j][0] - 1].strip()) \
-                and not is_credit_line(raw[j][1]):   # captions and credits stand alone, never in a column's text
+        while (
+            j < len(raw)
+            and narrow[j]
+            and raw[j][2] <= 1
+            and raw[j][0] not in labels
+            and raw[j][0] not in forced
+            and not is_label(raw[j][1])
+            and split_byline(raw[j][1]) is None
+            and not raw[j][1].startswith(_POINTERS)
+            and split_caption_credit(raw[j][1]) is None
+            and not _AUTHOR_MARK.match(lines[raw[j][0] - 1].strip())
+            and not is_credit_line(raw[j][1])
+        ):  # captions and credits stand alone, never in a column's text
             j += 1
         # … and a column breaks its text at the column's edge: most of its lines stop mid-sentence.
         # (Short whole sentences in a row, as an essay's short paragraphs, are no column.)
@@ -397,56 +438,107 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
         number, text, gap = raw[index]
         md = _MD_HEADING.match(text)
         if number in markers:
-            blocks.append(Block("furniture", markers[number], number, number, gap, 0, lines=(number,),
-                                label="reprint"))
+            blocks.append(Block("furniture", markers[number], number, number, gap, 0, lines=(number,), label="reprint"))
         if number in labels:
-            blocks.append(Block("furniture", text, number, number, gap, gap_after(index), lines=(number,),
-                                label=labels[number]))
+            blocks.append(
+                Block("furniture", text, number, number, gap, gap_after(index), lines=(number,), label=labels[number])
+            )
             index += 1
             continue
         if number in forced and fold(text).startswith(("——", "--", "—")):
-            blocks.append(Block("subtitle", text.lstrip("—-─ ").strip(), number, number, gap, gap_after(index),
-                                lines=(number,)))
+            blocks.append(
+                Block("subtitle", text.lstrip("—-─ ").strip(), number, number, gap, gap_after(index), lines=(number,))
+            )
             index += 1
             continue
         if number in forced:
-            blocks.append(Block("heading", md.group(2).strip() if md else text, number, number, gap,
-                                gap_after(index), md_level=len(md.group(1)) if md else 0, lines=(number,),
-                                forced=True))
+            blocks.append(
+                Block(
+                    "heading",
+                    md.group(2).strip() if md else text,
+                    number,
+                    number,
+                    gap,
+                    gap_after(index),
+                    md_level=len(md.group(1)) if md else 0,
+                    lines=(number,),
+                    forced=True,
+                )
+            )
             index += 1
             continue
         if md or number in setext:
-            blocks.append(Block("heading", md.group(2).strip() if md else text, number, number, gap, gap_after(index),
-                                md_level=len(md.group(1)) if md else setext[number], lines=(number,)))
+            blocks.append(
+                Block(
+                    "heading",
+                    md.group(2).strip() if md else text,
+                    number,
+                    number,
+                    gap,
+                    gap_after(index),
+                    md_level=len(md.group(1)) if md else setext[number],
+                    lines=(number,),
+                )
+            )
             index += 1
             continue
         # A byline cut by a column break: "株洲日报讯(全媒体记" / "者/向胤蓉 通讯员/尹红忠)".
         # … or at the end of an article: "(株洲日报全媒体记者/周五" / "通讯员/吴六)".
         folded_text = fold(text)
-        if index + 1 < len(raw) and re.search(r"\([^)]*$", folded_text) and raw[index + 1][2] <= 1 \
-                and (folded_text.startswith(("株洲日报", "本报"))
-                     or folded_text.startswith("(") and re.search(r"记者|通讯员|实习生", folded_text)) \
-                and ")" in fold(raw[index + 1][1]) and len(raw[index + 1][1]) <= 40 \
-                and raw[index + 1][0] not in labels:
+        if (
+            index + 1 < len(raw)
+            and re.search(r"\([^)]*$", folded_text)
+            and raw[index + 1][2] <= 1
+            and (
+                folded_text.startswith(("株洲日报", "本报"))
+                or folded_text.startswith("(")
+                and re.search(r"记者|通讯员|实习生", folded_text)
+            )
+            and ")" in fold(raw[index + 1][1])
+            and len(raw[index + 1][1]) <= 40
+            and raw[index + 1][0] not in labels
+        ):
             joined = text + raw[index + 1][1]
-            blocks.append(Block("byline", joined, number, raw[index + 1][0], gap, gap_after(index + 1),
-                                lines=(number, raw[index + 1][0])))
+            blocks.append(
+                Block(
+                    "byline",
+                    joined,
+                    number,
+                    raw[index + 1][0],
+                    gap,
+                    gap_after(index + 1),
+                    lines=(number, raw[index + 1][0]),
+                )
+            )
             index += 2
             continue
         before_byline = index + 1 < len(raw) and raw[index + 1][2] <= 2 and split_byline(raw[index + 1][1]) is not None
         if number in fragments:
-            pass    # a fragment of a column's text is text, whatever it looks like on its own
-        elif before_byline and blocks and blocks[-1].kind == "heading" and blocks[-1].last == raw[index - 1][0] \
-                and gap <= 2 and len(text) <= 30 and not in_run[index] and not uses_markdown \
-                and not fold(text).endswith(_SENTENCE_END + ("。", ".")) and split_byline(text) is None \
-                and not is_credit_line(text) and split_caption_credit(text) is None:
+            pass  # a fragment of a column's text is text, whatever it looks like on its own
+        elif (
+            before_byline
+            and blocks
+            and blocks[-1].kind == "heading"
+            and blocks[-1].last == raw[index - 1][0]
+            and gap <= 2
+            and len(text) <= 30
+            and not in_run[index]
+            and not uses_markdown
+            and not fold(text).endswith(_SENTENCE_END + ("。", "."))
+            and split_byline(text) is None
+            and not is_credit_line(text)
+            and split_caption_credit(text) is None
+        ):
             # A short unpunctuated line between a headline and its byline belongs to the headline
             # (a subtitle such as 今年改造小区二十个, even when it opens like a news lead).
             blocks.append(Block("heading", text, number, number, gap, gap_after(index), lines=(number,)))
             index += 1
             continue
-        single = None if number in fragments else \
-            _single_line_kind(text, in_run[index], is_label, uses_markdown and not before_byline)
+        single = (
+            None
+            if number in fragments
+            else _single_line_kind(text, in_run[index], is_label, uses_markdown and not before_byline)
+        )
         if single is not None:
             kind, shown = single
             blocks.append(Block(kind, shown, number, number, gap, gap_after(index), lines=(number,)))
@@ -460,12 +552,12 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
         while last_index + 1 < len(raw):
             nxt_number, nxt_text, nxt_gap = raw[last_index + 1]
             tail = fold(parts[-1])
-            cut = not tail.endswith(("。", ".", "!", "?", "\"", "”", "…", ")", ":"))
+            cut = not tail.endswith(("。", ".", "!", "?", '"', "”", "…", ")", ":"))
             if _split_trailing_label(parts[-1], is_label)[0] is not None:
                 break
             if nxt_number in fragments:
                 if not cut:
-                    break   # a column's sentence ended: its next fragment opens a paragraph
+                    break  # a column's sentence ended: its next fragment opens a paragraph
                 parts.append(nxt_text)
                 numbers.append(nxt_number)
                 last_index += 1
@@ -474,9 +566,16 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
                 break
             if in_run[last_index + 1] and in_run[last_index]:
                 pass
-            elif not (cut and nxt_gap <= 1) or _MD_HEADING.match(nxt_text) or nxt_number in setext or nxt_number in labels or nxt_number in forced \
-                    or split_byline(nxt_text) is not None or is_credit_line(nxt_text) \
-                    or (_looks_heading(nxt_text) and not _is_continuation(tail, nxt_text)):
+            elif (
+                not (cut and nxt_gap <= 1)
+                or _MD_HEADING.match(nxt_text)
+                or nxt_number in setext
+                or nxt_number in labels
+                or nxt_number in forced
+                or split_byline(nxt_text) is not None
+                or is_credit_line(nxt_text)
+                or (_looks_heading(nxt_text) and not _is_continuation(tail, nxt_text))
+            ):
                 break
             parts.append(nxt_text)
             numbers.append(nxt_number)
@@ -484,12 +583,24 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
         label_text, rest = _split_trailing_label(" ".join(parts), is_label)
         paragraph = _join_paragraph(parts) if label_text is None else _join_paragraph([rest])
         piece = len(parts) == 1 and in_run[index] and index > 0 and _headline_piece(raw, index, in_run, labels)
-        blocks.append(Block("para", paragraph, numbers[0], numbers[-1], gap, gap_after(last_index),
-                            lines=tuple(numbers), label="headline piece" if piece else None,
-                            narrow=in_run[index], fragment=number in fragments))
+        blocks.append(
+            Block(
+                "para",
+                paragraph,
+                numbers[0],
+                numbers[-1],
+                gap,
+                gap_after(last_index),
+                lines=tuple(numbers),
+                label="headline piece" if piece else None,
+                narrow=in_run[index],
+                fragment=number in fragments,
+            )
+        )
         if label_text is not None:
-            blocks.append(Block("label", label_text, numbers[-1], numbers[-1], 0, gap_after(last_index),
-                                lines=(numbers[-1],)))
+            blocks.append(
+                Block("label", label_text, numbers[-1], numbers[-1], 0, gap_after(last_index), lines=(numbers[-1],))
+            )
         index = last_index + 1
     if regions:
         blocks = [replace(b, region=regions.get(b.first, 0)) for b in blocks]
@@ -499,9 +610,17 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
             blocks[k] = block = replace(block, bullet=True)
         # An author's name alone under a headline, after a mark (□ 周小帆, ◎ 刘青): the byline of an essay.
         mark = _AUTHOR_MARK.match(printed.strip())
-        if mark and block.kind in ("para", "heading", "subtitle") and block.first == block.last and k > 0 \
-                and blocks[k - 1].kind == "heading" and block.gap_before <= 2 and not block.md_level \
-                and not is_label(block.text) and line_label(block.text) is None:
+        if (
+            mark
+            and block.kind in ("para", "heading", "subtitle")
+            and block.first == block.last
+            and k > 0
+            and blocks[k - 1].kind == "heading"
+            and block.gap_before <= 2
+            and not block.md_level
+            and not is_label(block.text)
+            and line_label(block.text) is None
+        ):
             blocks[k] = replace(block, kind="byline", text=f"{mark.group(1)} {block.text}")
     return blocks
 
@@ -524,15 +643,22 @@ def _read_across(raw: list[tuple[int, str, int]], labels, forced) -> list[tuple[
     out = list(raw)
     i = 0
     while i < len(out):
+
         def plain(k: int) -> bool:
             return k < len(out) and out[k][0] not in labels and out[k][0] not in forced
 
         k = 0
-        while plain(i + k) and (k == 0 or out[i + k][2] == 0) and split_byline(out[i + k][1]) is None \
-                and _looks_heading(out[i + k][1]):
+        while (
+            plain(i + k)
+            and (k == 0 or out[i + k][2] == 0)
+            and split_byline(out[i + k][1]) is None
+            and _looks_heading(out[i + k][1])
+        ):
             k += 1
-        bylines = all(plain(i + k + n) and out[i + k + n][2] == 0 and split_byline(out[i + k + n][1]) is not None
-                      for n in range(k))
+        bylines = all(
+            plain(i + k + n) and out[i + k + n][2] == 0 and split_byline(out[i + k + n][1]) is not None
+            for n in range(k)
+        )
         if k < 2 or not bylines:
             i += max(k, 1)
             continue
@@ -552,7 +678,7 @@ def _read_across(raw: list[tuple[int, str, int]], labels, forced) -> list[tuple[
 
 def _cut(text: str) -> bool:
     """Tell whether a line stops mid-sentence (no closing punctuation): a column edge cut it."""
-    return not fold(text).rstrip().endswith(("。", ".", "!", "?", "\"", "”", "…", ")", ":"))
+    return not fold(text).rstrip().endswith(("。", ".", "!", "?", '"', "”", "…", ")", ":"))
 
 
 def _deal_columns(raw: list[tuple[int, str, int]], labels, forced) -> tuple[list[tuple[int, str, int]], set[int]]:
@@ -568,19 +694,31 @@ def _deal_columns(raw: list[tuple[int, str, int]], labels, forced) -> tuple[list
     fragments: set[int] = set()
     i = 0
     while i + 4 < len(out):
+
         def plain(k: int) -> bool:
             return k < len(out) and out[k][0] not in labels and out[k][0] not in forced
 
         def headline(k: int) -> bool:
-            return plain(k) and split_byline(out[k][1]) is None and _looks_heading(out[k][1]) \
+            return (
+                plain(k)
+                and split_byline(out[k][1]) is None
+                and _looks_heading(out[k][1])
                 and not is_credit_line(out[k][1])
+            )
 
         def byline(k: int) -> bool:
             return plain(k) and split_byline(out[k][1]) is not None
 
         first = split_byline(out[i + 1][1]) if plain(i + 1) else None
-        if not (headline(i) and first and first[1] and _cut(first[1]) and out[i + 1][2] <= 1
-                and headline(i + 2) and out[i + 2][2] <= 1):
+        if not (
+            headline(i)
+            and first
+            and first[1]
+            and _cut(first[1])
+            and out[i + 1][2] <= 1
+            and headline(i + 2)
+            and out[i + 2][2] <= 1
+        ):
             i += 1
             continue
         start = i + 3
@@ -589,8 +727,12 @@ def _deal_columns(raw: list[tuple[int, str, int]], labels, forced) -> tuple[list
             i += 1
             continue
         end = start
-        while plain(end) and out[end][2] <= 1 and (end == second or not byline(end)) \
-                and not (headline(end) and byline(end + 1)):
+        while (
+            plain(end)
+            and out[end][2] <= 1
+            and (end == second or not byline(end))
+            and not (headline(end) and byline(end + 1))
+        ):
             end += 1
         run = list(range(start, end))
         if len(run) < 4:
@@ -601,7 +743,7 @@ def _deal_columns(raw: list[tuple[int, str, int]], labels, forced) -> tuple[list
         column_b = [out[k] for n, k in enumerate(run) if n % 2 == parity]
         head_b = out[i + 2]
         fragments.update(k[0] for k in column_a + column_b if k[0] != out[second][0])
-        out[i + 2:end] = column_a + [(head_b[0], head_b[1], 2)] + column_b
+        out[i + 2 : end] = column_a + [(head_b[0], head_b[1], 2)] + column_b
         i = end
     return out, fragments
 
@@ -617,8 +759,13 @@ def _headline_piece(raw, k: int, in_run: list[bool], labels) -> bool:
     before = fold(raw[k - 1][1]) if k > 0 else ""
     last_of_run = k + 1 >= len(raw) or not in_run[k + 1]
     ends_block = k + 1 >= len(raw) or raw[k + 1][0] in labels or raw[k + 1][2] >= 2
-    return last_of_run and ends_block and before.endswith(("。", ".", "!", "?")) \
-        and not fold(text).endswith(_SENTENCE_END + ("。", ".", "\"", ")")) and 4 <= len(text) <= 12
+    return (
+        last_of_run
+        and ends_block
+        and before.endswith(("。", ".", "!", "?"))
+        and not fold(text).endswith(_SENTENCE_END + ("。", ".", '"', ")"))
+        and 4 <= len(text) <= 12
+    )
 
 
 def _single_line_kind(text: str, in_run: bool, is_label, uses_markdown: bool) -> tuple[BlockKind, str] | None:
@@ -651,7 +798,7 @@ def _split_trailing_label(text: str, is_label) -> tuple[str | None, str]:
         return stripped, ""
     match = re.search(r"[。.!?”\"]\s+(\S{2,8})$", stripped)
     if match and is_label(match.group(1)):
-        return match.group(1), stripped[:match.start(1)].rstrip()
+        return match.group(1), stripped[: match.start(1)].rstrip()
     return None, stripped
 
 
@@ -663,15 +810,18 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> S
     labels: list[tuple[int, str]] = []
     current: ParsedArticle | None = None
     pending_label: str | None = None
-    orphans: list[Block] = []   # body text met before any headline: it belongs to the next article
-    floating: list[tuple[ParsedArticle, Credits, Block]] = []   # captions after an image hole
+    orphans: list[Block] = []  # body text met before any headline: it belongs to the next article
+    floating: list[tuple[ParsedArticle, Credits, Block]] = []  # captions after an image hole
     uses_markdown = any(b.md_level for b in blocks)
 
     def start(title_block: Block | None) -> ParsedArticle:
         nonlocal current, pending_label
-        article = ParsedArticle(title=title_block.text if title_block else None,
-                                title_line=title_block.first if title_block else None,
-                                section=pending_label, region=region_now)
+        article = ParsedArticle(
+            title=title_block.text if title_block else None,
+            title_line=title_block.first if title_block else None,
+            section=pending_label,
+            region=region_now,
+        )
         if title_block:
             article.lines.update(title_block.lines)
         pending_label = None
@@ -691,7 +841,7 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> S
         if block.kind == "furniture":
             furniture.append((block.first, block.text))
             if block.label == "section" and current is not None and not same:
-                current.closed = True     # 图片新闻, 简讯: a new part of the page begins
+                current.closed = True  # 图片新闻, 简讯: a new part of the page begins
             index += 1
             continue
         if block.kind == "label":
@@ -706,21 +856,40 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> S
             # Collect the headline cluster: kicker / title / subtitle lines in a row.
             cluster = [block]
             j = index + 1
-            while j < len(blocks) and blocks[j].kind in ("heading", "subtitle") and blocks[j - 1].gap_after <= 1 \
-                    and len(cluster) < 3 and not (uses_markdown and blocks[j].md_level == 0) \
-                    and not (_EDITOR_NOTE.match(fold(blocks[j].text)) and not _note_stands_alone(blocks, j)):
+            while (
+                j < len(blocks)
+                and blocks[j].kind in ("heading", "subtitle")
+                and blocks[j - 1].gap_after <= 1
+                and len(cluster) < 3
+                and not (uses_markdown and blocks[j].md_level == 0)
+                and not (_EDITOR_NOTE.match(fold(blocks[j].text)) and not _note_stands_alone(blocks, j))
+            ):
                 cluster.append(blocks[j])
                 j += 1
             nxt = blocks[j] if j < len(blocks) else None
-            if len(cluster) == 2 and all(b.kind == "heading" and not b.md_level and not b.forced for b in cluster) \
-                    and cluster[0].gap_after == 0 and _narrow_below(blocks, j):
+            if (
+                len(cluster) == 2
+                and all(b.kind == "heading" and not b.md_level and not b.forced for b in cluster)
+                and cluster[0].gap_after == 0
+                and _narrow_below(blocks, j)
+            ):
                 # A headline too wide for a narrow column is printed over two lines: one headline.
                 first, second = cluster
-                cluster = [Block("heading", first.text + second.text, first.first, second.last, first.gap_before,
-                                 second.gap_after, lines=first.lines + second.lines)]
+                cluster = [
+                    Block(
+                        "heading",
+                        first.text + second.text,
+                        first.first,
+                        second.last,
+                        first.gap_before,
+                        second.gap_after,
+                        lines=first.lines + second.lines,
+                    )
+                ]
             if not (same and not block.forced) and (
-                    _starts_article(cluster, nxt, current, uses_markdown, blocks, j)
-                    or _names_new_place(cluster, current, places_in)):
+                _starts_article(cluster, nxt, current, uses_markdown, blocks, j)
+                or _names_new_place(cluster, current, places_in)
+            ):
                 current = _open_with_cluster(cluster, start, nxt, places_in)
                 for orphan in orphans:
                     current.body.insert(0, ("para", orphan.text))
@@ -729,8 +898,12 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> S
                 orphans = []
             elif current is None:
                 raise AssertionError("_starts_article opens an article when there is none")
-            elif len(cluster) == 1 and cluster[0].gap_after >= 2 and (nxt is None or nxt.kind in ("caption", "credit")) \
-                    and not any(b.kind == "byline" for b in blocks[j:j + 2]):
+            elif (
+                len(cluster) == 1
+                and cluster[0].gap_after >= 2
+                and (nxt is None or nxt.kind in ("caption", "credit"))
+                and not any(b.kind == "byline" for b in blocks[j : j + 2])
+            ):
                 current.body.append(("caption", block.text))
                 current.lines.update(block.lines)
             else:
@@ -754,19 +927,35 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> S
             continue
         if block.kind == "byline":
             # A byline printed over two lines: the second opens with a role (通讯员/…), not an outlet.
-            continues = index > 0 and blocks[index - 1].kind == "byline" and current is not None and (
-                block.gap_before == 0 or block.gap_before == 1 and re.match(r"^(通讯员|实习生|记者|摄影)", fold(block.text)))
+            continues = (
+                index > 0
+                and blocks[index - 1].kind == "byline"
+                and current is not None
+                and (
+                    block.gap_before == 0
+                    or block.gap_before == 1
+                    and re.match(r"^(通讯员|实习生|记者|摄影)", fold(block.text))
+                )
+            )
             continues = continues or same and current is not None and current.has_byline
             # A byline in brackets on its own line after the text closes the article it ends.
             bracketed = re.fullmatch(r"\(.*\)", fold(block.text).strip()) is not None
             # … and so does a byline after the text with no text after it (文/图 张三 at the end).
-            following = next((b for b in blocks[index + 1:] if b.kind != "furniture" or b.label not in SITE_LABELS),
-                             None)
-            last_word = following is None or following.kind in ("furniture", "label", "heading") \
+            following = next(
+                (b for b in blocks[index + 1 :] if b.kind != "furniture" or b.label not in SITE_LABELS), None
+            )
+            last_word = (
+                following is None
+                or following.kind in ("furniture", "label", "heading")
                 or following.region != block.region
-            if (bracketed or last_word and not (split_byline(block.text) or (block.text, ""))[1]) \
-                    and current is not None \
-                    and current.body and not current.closed and not continues:
+            )
+            if (
+                (bracketed or last_word and not (split_byline(block.text) or (block.text, ""))[1])
+                and current is not None
+                and current.body
+                and not current.closed
+                and not continues
+            ):
                 current.credits = current.credits.merge(parse_credit_text(block.text))
                 current.body.append(("para", block.text))
                 current.lines.update(block.lines)
@@ -775,8 +964,13 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> S
                 continue
             # A picture leads its article: an item holding only captions and their credit so far
             # (no text, no byline) takes the byline that follows.
-            picture_only = current is not None and not current.has_byline and current.body \
-                and all(kind in ("caption", "credit") for kind, _ in current.body) and block.gap_before <= 2
+            picture_only = (
+                current is not None
+                and not current.has_byline
+                and current.body
+                and all(kind in ("caption", "credit") for kind, _ in current.body)
+                and block.gap_before <= 2
+            )
             if current is None or (current.has_byline and not continues) or current.closed and not picture_only:
                 current = start(None)
             current.closed = False
@@ -800,10 +994,16 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> S
             index += 1
             continue
         # A paragraph or a caption.
-        if not same and block.bullet and current is not None and not current.closed \
-                and (current.body or current.has_byline) and _opens_brief(block.text) \
-                and not (index > 0 and blocks[index - 1].kind in ("heading", "byline")):
-            current.closed = True     # ■ 5月10日,… after other text: the next brief of a page of briefs
+        if (
+            not same
+            and block.bullet
+            and current is not None
+            and not current.closed
+            and (current.body or current.has_byline)
+            and _opens_brief(block.text)
+            and not (index > 0 and blocks[index - 1].kind in ("heading", "byline"))
+        ):
+            current.closed = True  # ■ 5月10日,… after other text: the next brief of a page of briefs
         if not same and _starts_untitled_photo(blocks, index, current):
             current = start(None)
             current.flags.append("untitled item: title made from its first sentence")
@@ -814,8 +1014,13 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> S
                 continue
             current = start(None)
             current.flags.append("untitled item: title made from its first sentence")
-        if block.label == "headline piece" and current.title and current.title_line \
-                and len(current.title) <= 6 and not current.subtitle:
+        if (
+            block.label == "headline piece"
+            and current.title
+            and current.title_line
+            and len(current.title) <= 6
+            and not current.subtitle
+        ):
             current.title += block.text
             current.lines.update(block.lines)
             current.flags.append(f"headline printed in pieces: line {block.first} completes it")
@@ -827,21 +1032,26 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> S
                 floating.append((current, current.credits, block))
             current.credits = current.credits.merge(caption)
             current.body.append(("caption", block.text))
-            if current.title is None and not current.has_byline and not same \
-                    and all(kind in ("caption", "credit") for kind, _ in current.body) \
-                    and split_caption_credit(block.text) is not None:
-                current.closed = True   # an untitled picture with its own credit is a whole photo item
+            if (
+                current.title is None
+                and not current.has_byline
+                and not same
+                and all(kind in ("caption", "credit") for kind, _ in current.body)
+                and split_caption_credit(block.text) is not None
+            ):
+                current.closed = True  # an untitled picture with its own credit is a whole photo item
         elif block.fragment and current.body and current.body[-1][0] == "para" and _cut(current.body[-1][1]):
             # a column fragment carrying on the sentence its byline line left open
             current.body[-1] = ("para", current.body[-1][1] + block.text)
         else:
             current.body.append(("para", block.text))
             # (read on the printed line: joining a paragraph squeezes the spaces between names)
-            tail = _TRAILING_BYLINE.search(fold(clean_line(lines[block.last - 1]))) \
-                or _TRAILING_BYLINE.search(fold(block.text))
-            if tail:    # …服务居民200余人次。(通讯员/王晓): a brief's byline in brackets at its end
+            tail = _TRAILING_BYLINE.search(fold(clean_line(lines[block.last - 1]))) or _TRAILING_BYLINE.search(
+                fold(block.text)
+            )
+            if tail:  # …服务居民200余人次。(通讯员/王晓): a brief's byline in brackets at its end
                 current.credits = current.credits.merge(parse_credit_text(tail.group(1)))
-                current.closed = not same   # … and closes it, as a bracketed byline on its own line does
+                current.closed = not same  # … and closes it, as a bracketed byline on its own line does
         current.lines.update(block.lines)
         index += 1
     for orphan in orphans:  # trailing text after the last article: keep it in that article
@@ -853,8 +1063,10 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> S
 
 
 # A byline in brackets closing a paragraph: (通讯员/王晓), (株洲日报记者 李强 通讯员 何云).
-_TRAILING_BYLINE = re.compile(r"[。.!?”\"]\s*\(((?:株洲日报社?|本报)?(?:·?掌上株洲)?(?:全媒体|新媒体|融媒体)?"
-                              r"(?:记者|通讯员|实习生)\s*/?\s*[\u4e00-\u9fff·][^()]{0,40})\)$")
+_TRAILING_BYLINE = re.compile(
+    r"[。.!?”\"]\s*\(((?:株洲日报社?|本报)?(?:·?掌上株洲)?(?:全媒体|新媒体|融媒体)?"
+    r"(?:记者|通讯员|实习生)\s*/?\s*[\u4e00-\u9fff·][^()]{0,40})\)$"
+)
 
 
 def _opens_brief(text: str) -> bool:
@@ -865,7 +1077,7 @@ def _opens_brief(text: str) -> bool:
 
 def _trigrams(text: str) -> set[str]:
     han = re.sub(r"[^\u4e00-\u9fff]", "", fold(text))
-    return {han[i:i + 3] for i in range(len(han) - 2)}
+    return {han[i : i + 3] for i in range(len(han) - 2)}
 
 
 def _reattach_floating_captions(floating, articles: list[ParsedArticle]) -> None:
@@ -886,6 +1098,7 @@ def _reattach_floating_captions(floating, articles: list[ParsedArticle]) -> None
         def score(article: ParsedArticle, grams: set = grams) -> int:
             text = "".join([article.title or ""] + [t for k, t in article.body if k in ("para", "subhead")])
             return sum(1 for g in grams if g in text)
+
         if score(owner) > 0:
             continue
         best = max((a for a in articles if a is not owner), key=score, default=None)
@@ -913,8 +1126,9 @@ _COLUMN_INTRO = re.compile(r"^\[?(开栏语|编者按|编者的话|栏目介绍|
 _EDITOR_NOTE = re.compile(r"^\[?(编者按|编者的话|编者)\]?(?:$|\s*[:\]]|(?<=\])\S)")
 
 
-def _open_with_cluster(cluster: list[Block], start: Callable[[Block | None], ParsedArticle],
-                       nxt: Block | None = None, places_in=None) -> ParsedArticle:
+def _open_with_cluster(
+    cluster: list[Block], start: Callable[[Block | None], ParsedArticle], nxt: Block | None = None, places_in=None
+) -> ParsedArticle:
     """Start an article from a headline cluster, choosing kicker, title and subtitle."""
     heads = [b for b in cluster if b.kind == "heading"]
     subs = [b for b in cluster if b.kind == "subtitle"]
@@ -939,7 +1153,7 @@ def _open_with_cluster(cluster: list[Block], start: Callable[[Block | None], Par
     article = start(title_block)
     position = cluster.index(title_block)
     before = [b for b in cluster[:position]]
-    after = [b for b in cluster[position + 1:]]
+    after = [b for b in cluster[position + 1 :]]
     kicker, title, subtitle = split_headline(title_block.text, places_in)
     article.title = title
     if before or kicker:
@@ -965,16 +1179,22 @@ def _is_banner(first: str, second: str) -> bool:
     """Tell whether *first*, stacked above *second*, is a banner: a column name of at most 8
     characters (or two short parallel phrases) that is shorter than the line below it."""
     if _BRACKETED.fullmatch(fold(first).strip()):
-        return True     # 【便民服务进行时】 alone above a headline: a series banner
+        return True  # 【便民服务进行时】 alone above a headline: a series banner
     bare = re.sub(r"\s+", "", first)
     parts = first.split()
     short = len(bare) <= 8 or len(parts) == 2 and all(len(p) <= 5 for p in parts)
-    return short and len(bare) < len(re.sub(r"\s+", "", second)) \
-        and not re.search(r"[,.:;!?]", fold(first)) and not re.search(r"\d", first)
+    return (
+        short
+        and len(bare) < len(re.sub(r"\s+", "", second))
+        and not re.search(r"[,.:;!?]", fold(first))
+        and not re.search(r"\d", first)
+    )
 
 
 # A banner printed before the headline and a colon: a series or column name.
-_BANNER = re.compile(r"^(.{2,24}?(?:系列报道|系列|专栏|栏目|专题|特刊|报道|访谈|观察|之[一二三四五六七八九十\d]+)|<[^<>]{2,20}>[^:]{0,12})\s*:\s*(.{4,})$")
+_BANNER = re.compile(
+    r"^(.{2,24}?(?:系列报道|系列|专栏|栏目|专题|特刊|报道|访谈|观察|之[一二三四五六七八九十\d]+)|<[^<>]{2,20}>[^:]{0,12})\s*:\s*(.{4,})$"
+)
 
 
 _BRACKET_BANNER = re.compile(r"^\[[^\[\]]{2,12}\](?=.{4,})")
@@ -1010,17 +1230,20 @@ def split_headline(text: str, places_in=None) -> tuple[str | None, str, str | No
     folded = fold(text)
     match = _BRACKET_BANNER.match(folded)
     if match:
-        kicker, title, subtitle = split_headline(text[match.end():].strip())
-        return text[1:match.end() - 1].strip() if not kicker else f"{text[1:match.end() - 1].strip()} {kicker}", \
-            title, subtitle
+        kicker, title, subtitle = split_headline(text[match.end() :].strip())
+        return (
+            text[1 : match.end() - 1].strip() if not kicker else f"{text[1 : match.end() - 1].strip()} {kicker}",
+            title,
+            subtitle,
+        )
     match = _BAR_BANNER.match(folded)
-    if match:   # “一线”观察丨渌口区:…  a column name and a vertical bar before the headline: kicker
-        kicker, title, subtitle = split_headline(text[match.end():].strip())
-        head = text[:match.end()].rstrip(" 丨|｜│").strip()
+    if match:  # “一线”观察丨渌口区:…  a column name and a vertical bar before the headline: kicker
+        kicker, title, subtitle = split_headline(text[match.end() :].strip())
+        head = text[: match.end()].rstrip(" 丨|｜│").strip()
         return (f"{head} {kicker}" if kicker else head), title, subtitle
     match = _DASH_SUBTITLE.search(folded)
     if match:
-        return None, text[:match.start()].strip(), text[match.end():].strip()
+        return None, text[: match.start()].strip(), text[match.end() :].strip()
     match = _BANNER.match(folded)
     if match:
         cut = match.start(2)
@@ -1033,9 +1256,14 @@ def split_headline(text: str, places_in=None) -> tuple[str | None, str, str | No
         # a short phrase before it that names no place and no figure is a campaign banner (kicker).
         # (Two short parallel halves, 稳就业 攸县送岗上门, 党建引领 醴陵探索…, stay one headline: a banner
         # is a phrase of five or more characters, or the place is followed by a colon.)
-        if _opens_with_place(last, places_in) and not _opens_with_place(first, places_in) \
-                and (len(first) >= 5 or _PLACE_COLON.match(fold(last))) \
-                and 4 <= len(first) <= 10 and ":" not in fold(first) and not re.search(r"\d", first):
+        if (
+            _opens_with_place(last, places_in)
+            and not _opens_with_place(first, places_in)
+            and (len(first) >= 5 or _PLACE_COLON.match(fold(last)))
+            and 4 <= len(first) <= 10
+            and ":" not in fold(first)
+            and not re.search(r"\d", first)
+        ):
             return first, last, None
     if len(parts) >= 2:
         last, first = parts[-1], " ".join(parts[:-1])
@@ -1048,38 +1276,53 @@ def split_headline(text: str, places_in=None) -> tuple[str | None, str, str | No
         head, rest = parts[0], parts[1:]
         if len(head) >= 10 and all(len(r) <= 6 for r in rest) and len(head) >= 2 * max(len(r) for r in rest):
             return " ".join(rest), head, None
-        *rest, tail = parts   # 奋进新征程 建功新时代 株洲经开区再添…: the banner stands before the headline
+        *rest, tail = parts  # 奋进新征程 建功新时代 株洲经开区再添…: the banner stands before the headline
         if len(tail) >= 10 and all(len(r) <= 6 for r in rest) and len(tail) >= 2 * max(len(r) for r in rest):
             return " ".join(rest), tail, None
     return None, text, None
 
 
-def _starts_article(cluster: list[Block], nxt: Block | None, current: ParsedArticle | None,
-                    uses_markdown: bool, blocks: list[Block], next_index: int) -> bool:
+def _starts_article(
+    cluster: list[Block],
+    nxt: Block | None,
+    current: ParsedArticle | None,
+    uses_markdown: bool,
+    blocks: list[Block],
+    next_index: int,
+) -> bool:
     """Decide whether a headline cluster opens a new article or is an in-article subhead."""
     if current is None or current.closed:
         return True
-    if any(b.kind == "heading" and re.fullmatch(r"(开栏语|编者按|编者的话|开篇语)", fold(b.text).strip()) for b in cluster) \
-            and (current.body or current.has_byline):
-        return True     # 编者按 standing alone after an article's text is an item of its own, never a subhead
+    if any(
+        b.kind == "heading" and re.fullmatch(r"(开栏语|编者按|编者的话|开篇语)", fold(b.text).strip()) for b in cluster
+    ) and (current.body or current.has_byline):
+        return True  # 编者按 standing alone after an article's text is an item of its own, never a subhead
     if nxt is not None and nxt.text.startswith(_POINTERS) and not uses_markdown:
-        return True     # a subhead introduces text; a headline over ▲ captions opens a photo feature
-    following = [b for b in blocks[next_index:next_index + 3] if b.kind != "caption"]
+        return True  # a subhead introduces text; a headline over ▲ captions opens a photo feature
+    following = [b for b in blocks[next_index : next_index + 3] if b.kind != "caption"]
     if following and following[0].kind == "byline":
         return True
-    if current.has_byline and any(b.kind == "byline" for b in following[:2]) \
-            and not any(b.kind == "heading" for b in following[:1]):
+    if (
+        current.has_byline
+        and any(b.kind == "byline" for b in following[:2])
+        and not any(b.kind == "heading" for b in following[:1])
+    ):
         # An article has one byline: a second one just below a headline opens a new article
         # (a column introduction or a column-broken paragraph may stand between them).
         return True
-    if nxt is not None and nxt.kind == "furniture" and next_index + 1 < len(blocks) \
-            and blocks[next_index + 1].kind == "byline":
+    if (
+        nxt is not None
+        and nxt.kind == "furniture"
+        and next_index + 1 < len(blocks)
+        and blocks[next_index + 1].kind == "byline"
+    ):
         return True
     if uses_markdown:
         # Markdown is used inconsistently: '#' marks headlines, deeper levels are subheads
         # unless a byline follows (handled above); a plain line is a headline only by its byline.
         return min(b.md_level or 9 for b in cluster) <= 1 or (
-            cluster[-1].gap_after >= 2 and _credit_within(blocks, next_index, 3))
+            cluster[-1].gap_after >= 2 and _credit_within(blocks, next_index, 3)
+        )
     if any(b.kind == "subtitle" for b in cluster):
         return True
     # A photo item: the headline sits over an image hole (several blank lines), or its
@@ -1094,7 +1337,7 @@ def _note_stands_alone(blocks: list[Block], index: int) -> bool:
     paragraphs) is followed by a new headline.  Otherwise it belongs to the article whose headline
     stands above it (编者按 never takes the headline's place; the line above is then no banner)."""
     seen = 0
-    for block in blocks[index + 1:]:
+    for block in blocks[index + 1 :]:
         if block.kind == "furniture":
             continue
         if block.kind == "para" and seen < 2:
@@ -1106,7 +1349,7 @@ def _note_stands_alone(blocks: list[Block], index: int) -> bool:
 
 def _narrow_below(blocks: list[Block], index: int) -> bool:
     """Tell whether the text under a headline (past its byline) is printed in a narrow column."""
-    for block in blocks[index:index + 3]:
+    for block in blocks[index : index + 3]:
         if block.kind in ("byline", "caption", "credit"):
             continue
         return block.kind == "para" and block.narrow
@@ -1177,20 +1420,21 @@ def unaccounted_lines(lines: tuple[str, ...], page: SegmentedPage) -> list[int]:
         stored = owners.get(number, "") + furniture_text.get(number, "")
         if bare in stored:
             continue
-        split = split_byline(clean_line(line))    # (a bullet or a brief's mark is no part of the byline)
+        split = split_byline(clean_line(line))  # (a bullet or a brief's mark is no part of the byline)
         if split and all(_bare(part) in stored for part in split):
             continue
-        heads = [piece for a in page.articles if a.title_line == number
-                 for piece in (a.kicker, a.title, a.subtitle) if piece]
+        heads = [
+            piece for a in page.articles if a.title_line == number for piece in (a.kicker, a.title, a.subtitle) if piece
+        ]
         rest = bare
-        for piece in heads:   # a headline line split into kicker, title and subtitle
+        for piece in heads:  # a headline line split into kicker, title and subtitle
             rest = rest.replace(_bare(piece), "", 1)
         if heads and not re.sub(r"[\[\]:<>()丨|│]", "", rest):
             continue
         label = furniture_text.get(number, "")
         if label and bare.endswith(label) and bare[: -len(label)] in owners.get(number, ""):
             continue
-        if label and bare.startswith(label) and bare[len(label):] in owners.get(number, ""):
-            continue    # 【轉載】 before a headline: the marker in the furniture, the headline in its article
+        if label and bare.startswith(label) and bare[len(label) :] in owners.get(number, ""):
+            continue  # 【轉載】 before a headline: the marker in the furniture, the headline in its article
         lost.append(number)
     return lost

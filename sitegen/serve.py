@@ -48,8 +48,8 @@ EVENTS_PATH = "/__sitegen/events"
 STATUS_PATH = "/__sitegen/status"
 CONFIG_FILES = ("pyproject.toml", "sitegen.toml", "sitegen.yaml", "sitegen.yml", "config.yaml")
 HEARTBEAT_S = 15.0
-ARM_TIMEOUT_S = 10.0     # longest wait for the file watcher before serving anyway
-OVERLAY_MAX_ITEMS = 20   # errors listed in the overlay; the terminal has them all
+ARM_TIMEOUT_S = 10.0  # longest wait for the file watcher before serving anyway
+OVERLAY_MAX_ITEMS = 20  # errors listed in the overlay; the terminal has them all
 
 RELOAD_SCRIPT = """<script id="__sitegen-reload">(function(){
 if(!window.EventSource)return;var es=new EventSource("EVENTS_PATH");var gen=null;
@@ -61,8 +61,10 @@ es.addEventListener("reload",function(e){location.reload();});
 # The error panel: inline styles only (the site's stylesheet must not undo it), a bottom
 # sheet no wider than the screen that wraps long file names, and a close button that leaves
 # a small badge to open it again.
-_SHOW = ("document.getElementById('__sitegen-error').style.display='{0}';"
-         "document.getElementById('__sitegen-error-badge').style.display='{1}'")
+_SHOW = (
+    "document.getElementById('__sitegen-error').style.display='{0}';"
+    "document.getElementById('__sitegen-error-badge').style.display='{1}'"
+)
 OVERLAY_TEMPLATE = """<div id="__sitegen-error" role="alert" lang="zh-CN" style="position:fixed;\
 left:8px;right:8px;bottom:8px;z-index:2147483647;box-sizing:border-box;max-width:40rem;\
 max-height:60vh;margin:0 auto;overflow:auto;padding:12px 14px;border-left:6px solid #e5484d;\
@@ -117,11 +119,11 @@ class SiteState:
 
 # ----------------------------------------------------------------------------- rebuilds
 
+
 class Rebuilder:
     """Run the import and/or the build for a batch of changed paths; never raises."""
 
-    def __init__(self, config: Config, state: SiteState,
-                 log: Callable[..., None] = _log) -> None:
+    def __init__(self, config: Config, state: SiteState, log: Callable[..., None] = _log) -> None:
         self.config = config
         self.state = state
         self.log = log
@@ -201,8 +203,7 @@ class Rebuilder:
 class Watcher:
     """Background thread: watch the project's sources and rebuild on change."""
 
-    def __init__(self, config: Config, rebuilder: Rebuilder, *, debounce_ms: int = 50,
-                 poll_s: float = 0.25) -> None:
+    def __init__(self, config: Config, rebuilder: Rebuilder, *, debounce_ms: int = 50, poll_s: float = 0.25) -> None:
         self.config = config
         self.rebuilder = rebuilder
         self.debounce_ms = debounce_ms
@@ -212,8 +213,7 @@ class Watcher:
         self.ready = threading.Event()
 
     def watched_dirs(self) -> list[Path]:
-        dirs = [self.config.content_dir, self.config.raw_dir, self.config.templates_dir,
-                self.config.static_dir]
+        dirs = [self.config.content_dir, self.config.raw_dir, self.config.templates_dir, self.config.static_dir]
         return [d for d in dirs if d.is_dir()]
 
     def config_files(self) -> list[Path]:
@@ -254,9 +254,15 @@ class Watcher:
         try:
             # watch() arms inotify before its first yield (a batch, or the empty one of a timeout)
             for batch in watchfiles.watch(
-                    *dirs, stop_event=self._stop, debounce=self.debounce_ms, step=20,
-                    rust_timeout=int(self.poll_s * 1000), yield_on_timeout=True,
-                    raise_interrupt=False, watch_filter=watchfiles.DefaultFilter()):
+                *dirs,
+                stop_event=self._stop,
+                debounce=self.debounce_ms,
+                step=20,
+                rust_timeout=int(self.poll_s * 1000),
+                yield_on_timeout=True,
+                raise_interrupt=False,
+                watch_filter=watchfiles.DefaultFilter(),
+            ):
                 self.ready.set()
                 changed = [Path(p) for _, p in batch]
                 new_stamp = self._config_stamp()
@@ -286,6 +292,7 @@ class Watcher:
 
 
 # ----------------------------------------------------------------------------- HTTP
+
 
 class Refused(Exception):
     """A request path that must not be served; carries the HTTP status."""
@@ -344,13 +351,18 @@ def _overlay_item(line: str) -> str:
     where, message, hint = split_error(line)
     stale = message.endswith("; " + STALE_NOTE)
     if stale:
-        message = message[:-len("; " + STALE_NOTE)]
+        message = message[: -len("; " + STALE_NOTE)]
     return OVERLAY_ITEM.format(
-        where=(f'<code style="display:block;font:600 15px/1.5 ui-monospace,\'Noto Sans Mono CJK SC\','
-               f'monospace;color:#ffd7a8">{html.escape(where)}</code>') if where else "",
+        where=(
+            f"<code style=\"display:block;font:600 15px/1.5 ui-monospace,'Noto Sans Mono CJK SC',"
+            f'monospace;color:#ffd7a8">{html.escape(where)}</code>'
+        )
+        if where
+        else "",
         message=html.escape(message),
         hint=f'<div style="color:#cfe8ff">建议：{html.escape(hint)}</div>' if hint else "",
-        stale='<div style="color:#ffe9a8">预览里这篇文章仍显示上次成功的版本。</div>' if stale else "")
+        stale='<div style="color:#ffe9a8">预览里这篇文章仍显示上次成功的版本。</div>' if stale else "",
+    )
 
 
 def overlay_html(error: str) -> str:
@@ -358,9 +370,12 @@ def overlay_html(error: str) -> str:
     lines = [line for line in error.split("\n") if line.strip()] or [error]
     more = len(lines) - OVERLAY_MAX_ITEMS
     return OVERLAY_TEMPLATE.format(
-        count=len(lines), items="".join(_overlay_item(line) for line in lines[:OVERLAY_MAX_ITEMS]),
+        count=len(lines),
+        items="".join(_overlay_item(line) for line in lines[:OVERLAY_MAX_ITEMS]),
         more=f'<p style="margin:0 0 8px">还有 {more} 处，见终端。</p>' if more > 0 else "",
-        hide=_SHOW.format("none", "block"), show=_SHOW.format("block", "none"))
+        hide=_SHOW.format("none", "block"),
+        show=_SHOW.format("block", "none"),
+    )
 
 
 def inject(page: bytes, state: SiteState) -> bytes:
@@ -395,8 +410,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._serve(head=False)
 
     # -- helpers
-    def _send(self, status: HTTPStatus, body: bytes, content_type: str,
-              head: bool = False, extra: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: HTTPStatus,
+        body: bytes,
+        content_type: str,
+        head: bool = False,
+        extra: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -409,10 +430,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _error_page(self, status: HTTPStatus, head: bool) -> None:
-        body = (f"<!doctype html><html><head><meta charset='utf-8'><meta name='viewport' "
-                f"content='width=device-width, initial-scale=1'><title>{status.value} "
-                f"{status.phrase}</title></head><body><h1>{status.value} {status.phrase}</h1>"
-                f"</body></html>").encode()
+        body = (
+            f"<!doctype html><html><head><meta charset='utf-8'><meta name='viewport' "
+            f"content='width=device-width, initial-scale=1'><title>{status.value} "
+            f"{status.phrase}</title></head><body><h1>{status.value} {status.phrase}</h1>"
+            f"</body></html>"
+        ).encode()
         if status == HTTPStatus.NOT_FOUND:  # show build errors and keep reloading on 404s
             body = inject(body, self.server.state)
         self._send(status, body, "text/html; charset=utf-8", head)
@@ -423,8 +446,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if target == EVENTS_PATH:
             return self._events()
         if target == STATUS_PATH:
-            body = json.dumps({"generation": state.generation, "error": state.error,
-                               "summary": state.last_summary}, ensure_ascii=False).encode()
+            body = json.dumps(
+                {"generation": state.generation, "error": state.error, "summary": state.last_summary},
+                ensure_ascii=False,
+            ).encode()
             return self._send(HTTPStatus.OK, body, "application/json", head)
         root = self.server.config.out_dir
         try:
@@ -436,8 +461,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
             if not urlsplit(self.path).path.endswith("/"):
                 location = urlsplit(self.path).path + "/"
                 query = urlsplit(self.path).query
-                return self._send(HTTPStatus.MOVED_PERMANENTLY, b"", "text/plain", head,
-                                  {"Location": location + (f"?{query}" if query else "")})
+                return self._send(
+                    HTTPStatus.MOVED_PERMANENTLY,
+                    b"",
+                    "text/plain",
+                    head,
+                    {"Location": location + (f"?{query}" if query else "")},
+                )
             path = path / "index.html"
             try:  # index.html itself could be a symlink out of public/
                 path = resolve_request_path(root, urlsplit(self.path).path + "index.html")
@@ -452,8 +482,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if ctype == "text/html":
             body = inject(body, state)
-        if ctype.startswith("text/") or ctype in ("application/javascript", "application/json",
-                                                  "image/svg+xml", "application/xml"):
+        if ctype.startswith("text/") or ctype in (
+            "application/javascript",
+            "application/json",
+            "image/svg+xml",
+            "application/xml",
+        ):
             ctype += "; charset=utf-8"
         self._send(HTTPStatus.OK, body, ctype, head)
 
@@ -478,6 +512,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.wfile.write(b"retry: 500\n\n")
             send("hello", {"generation": seen, "error": error})
             while True:
+
                 def news(seen: int = seen) -> bool:
                     return state.generation != seen or state.closing
 
@@ -502,8 +537,7 @@ class PreviewHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], config: Config, state: SiteState,
-                 quiet: bool = False) -> None:
+    def __init__(self, address: tuple[str, int], config: Config, state: SiteState, quiet: bool = False) -> None:
         if ":" in address[0]:
             self.address_family = __import__("socket").AF_INET6
         super().__init__(address, PreviewHandler)
@@ -512,8 +546,9 @@ class PreviewHTTPServer(ThreadingHTTPServer):
         self.quiet = quiet
 
 
-def make_server(config: Config, host: str = "127.0.0.1", port: int = 8000, *,
-                quiet: bool = False) -> tuple[PreviewHTTPServer, Watcher]:
+def make_server(
+    config: Config, host: str = "127.0.0.1", port: int = 8000, *, quiet: bool = False
+) -> tuple[PreviewHTTPServer, Watcher]:
     """Return an unstarted (HTTP server, file watcher) pair sharing one rebuild state.
 
     Call ``watcher.start()``, run the first build (``watcher.rebuilder.rebuild()``), then
@@ -529,8 +564,9 @@ def make_server(config: Config, host: str = "127.0.0.1", port: int = 8000, *,
 class PreviewServer:
     """Build once, then serve and watch; ``start()`` returns at once, ``stop()`` ends it."""
 
-    def __init__(self, config: Config, host: str = "127.0.0.1", port: int = 8000, *,
-                 quiet: bool = False, watch: bool = True) -> None:
+    def __init__(
+        self, config: Config, host: str = "127.0.0.1", port: int = 8000, *, quiet: bool = False, watch: bool = True
+    ) -> None:
         self.config = config
         self.server, self.watcher = make_server(config, host, port, quiet=quiet)
         self.state = self.server.state
@@ -557,11 +593,10 @@ class PreviewServer:
             self.watcher.start(wait=False)
         self.rebuilder.rebuild()
         if self.watch and not self.watcher.ready.wait(ARM_TIMEOUT_S):
-            self.rebuilder.log(f"the file watcher is not ready after {ARM_TIMEOUT_S:.0f} s: "
-                               "serving anyway", error=True)
-        self._thread = threading.Thread(target=self.server.serve_forever,
-                                        kwargs={"poll_interval": 0.2},
-                                        name="sitegen-http", daemon=True)
+            self.rebuilder.log(f"the file watcher is not ready after {ARM_TIMEOUT_S:.0f} s: serving anyway", error=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, name="sitegen-http", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -611,15 +646,13 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000) -> int:
     """Run the preview server until Ctrl-C; return the exit status."""
     config = preview_config(config)
     if not _is_loopback(host):
-        _log(f"warning: listening on {host}: the preview (drafts included) is visible to "
-             "other machines", error=True)
+        _log(f"warning: listening on {host}: the preview (drafts included) is visible to other machines", error=True)
     try:
         preview = PreviewServer(config, host, port)
     except OSError as exc:
         _log(f"cannot listen on {host}:{port}: {exc}", error=True)
         return 2
-    _log(f"building the preview (drafts and future-dated articles included) into "
-         f"{config.out_dir}")
+    _log(f"building the preview (drafts and future-dated articles included) into {config.out_dir}")
     preview.start()
     _log(f"serving {config.out_dir} at {preview.url} (live reload on; Ctrl-C stops)")
     try:

@@ -30,8 +30,26 @@ if TYPE_CHECKING:
 
 # What a page is: the report counts pages by kind, the renderer draws some kinds apart
 # (404, search) and the page store keeps each page's kind.
-PageKind = Literal["article", "home", "districts", "district", "feed", "archive", "year", "month", "day",
-                   "topics", "topic", "tag", "people", "person", "search", "404", "sitemap", "robots"]
+PageKind = Literal[
+    "article",
+    "home",
+    "districts",
+    "district",
+    "feed",
+    "archive",
+    "year",
+    "month",
+    "day",
+    "topics",
+    "topic",
+    "tag",
+    "people",
+    "person",
+    "search",
+    "404",
+    "sitemap",
+    "robots",
+]
 # A listing: a page kind whose pages are paginated (`_Pages.listing`).
 ListingKind = Literal["district", "archive", "month", "topic", "tag", "person"]
 
@@ -43,11 +61,11 @@ RELATED_SIZE = 5
 class Page:
     """One output file: where it goes, how it is drawn, and from what."""
 
-    url: str                    # path under the base URL, '' for home, 'x/' for folders
-    output: str                 # file path under out_dir
-    template: str               # Jinja template (or a built-in renderer name for xml/txt)
+    url: str  # path under the base URL, '' for home, 'x/' for folders
+    output: str  # file path under out_dir
+    template: str  # Jinja template (or a built-in renderer name for xml/txt)
     kind: PageKind
-    source: str                 # what produced it (named in collision errors)
+    source: str  # what produced it (named in collision errors)
     context: dict[str, Any] = field(default_factory=dict, compare=False)
     deps: tuple[Article, ...] = ()  # every article shown on the page (for incremental builds)
 
@@ -58,12 +76,12 @@ class SiteModel:
 
     pages: tuple[Page, ...]
     articles: tuple[Article, ...]
-    article_url: dict[str, str]     # article path -> url
+    article_url: dict[str, str]  # article path -> url
     district_slugs: dict[str, str]  # district name -> slug
     topic_slugs: dict[str, str]
     tag_slugs: dict[str, str]
     person_slugs: dict[str, str]
-    months: tuple[str, ...]         # every YYYY-MM from the first to the last article
+    months: tuple[str, ...]  # every YYYY-MM from the first to the last article
     errors: tuple[SitegenError, ...] = ()
     flagged: frozenset[str] = frozenset()
 
@@ -71,6 +89,7 @@ class SiteModel:
 @functools.cache
 def _gazetteer() -> tuple[ModuleType, Gazetteer]:
     from . import gazetteer
+
     return gazetteer, gazetteer.load_gazetteer()
 
 
@@ -78,12 +97,14 @@ def _taxonomy_slugs() -> dict[str, str]:
     """Return topic name -> slug from sitegen/data/taxonomy.yaml (a broken file is an error:
     falling back to pinyin slugs would move every topic page)."""
     from .names import load_taxonomy_entries
+
     return {entry["name"]: entry["slug"] for entry in load_taxonomy_entries()}
 
 
 def default_slug(name: str) -> str:
     """Return the ASCII pinyin slug of a tag, topic or person name."""
     from .text import slugify
+
     return slugify(name)
 
 
@@ -92,7 +113,7 @@ def district_slug(name: str, slugger: Callable[[str], str] = default_slug) -> st
     module, gaz = _gazetteer()
     try:
         return module.slug_of_district(gaz, name)
-    except KeyError:        # only for callers outside a build: articles name gazetteer districts
+    except KeyError:  # only for callers outside a build: articles name gazetteer districts
         pass
     base = name[:-1] if len(name) > 2 and name[-1] in "区市县" else name
     if name.endswith("县") and len(name) == 2:
@@ -139,7 +160,7 @@ def people_of(article: Article) -> tuple[str, ...]:
 # ---------------------------------------------------------------- tags that help
 
 _QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’']{1,20})[”\"」』’']")
-TAG_WORDS = "tagwords.pickle"     # tag -> whether it is a word, between builds
+TAG_WORDS = "tagwords.pickle"  # tag -> whether it is a word, between builds
 
 
 def is_word(name: str, people: frozenset[str] = frozenset(), places: frozenset[str] | None = None) -> bool:
@@ -154,6 +175,7 @@ def is_word(name: str, people: frozenset[str] = frozenset(), places: frozenset[s
     if name in places:
         return True
     import rjieba  # the dictionary jieba-rs embeds: the one the importer's keywords came from
+
     if rjieba.has_word(name):
         return True
     pieces = [p for p in rjieba.cut(name) if p.strip()]
@@ -224,16 +246,22 @@ def shown_tags(articles: Sequence[Article], config: Config, people: frozenset[st
     if not config.taxonomy_on("tags"):
         return {a.path: () for a in articles}
     verdicts = word_verdicts(sorted({t for a in articles for t in a.tags}), people, config.cache_dir)
-    kept = {a.path: tuple(t for t in dict.fromkeys(a.tags) if verdicts[t] and t != a.district and t not in a.topics
-                          and not fragment_of_title(t, a.title))
-            for a in articles}
+    kept = {
+        a.path: tuple(
+            t
+            for t in dict.fromkeys(a.tags)
+            if verdicts[t] and t != a.district and t not in a.topics and not fragment_of_title(t, a.title)
+        )
+        for a in articles
+    }
     counts = Counter(t for tags in kept.values() for t in tags)
     least = max(1, config.tag_min_articles)
     return {path: tuple(t for t in tags if counts[t] >= least) for path, tags in kept.items()}
 
 
-def related_articles(articles: tuple[Article, ...], limit: int = RELATED_SIZE,
-                     window: int = 24) -> dict[str, tuple[Article, ...]]:
+def related_articles(
+    articles: tuple[Article, ...], limit: int = RELATED_SIZE, window: int = 24
+) -> dict[str, tuple[Article, ...]]:
     """Return path -> related articles, scored by shared tags (2), places (2), topics (1).
 
     A tag or place shared by many articles says little: for those, only the *window* articles
@@ -258,28 +286,37 @@ def related_articles(articles: tuple[Article, ...], limit: int = RELATED_SIZE,
             found = postings[key]
             if len(found) > window:
                 lo = max(0, _bisect(found, index) - half)
-                found = found[lo:lo + window]
+                found = found[lo : lo + window]
             hits += found
-        shared = Counter(hits)      # each shared tag or place scores 2: the order is the same
+        shared = Counter(hits)  # each shared tag or place scores 2: the order is the same
         shared.pop(index, None)
         mine = topics[index]
         most = max(shared.values(), default=0)
         # One integer sort key a candidate, smallest best (twice as fast to sort as tuples):
         # more shared keys, then a shared topic, then nearer in date order, then the earlier
         # of two equally near (its low bit is 0).
-        ranked = [((most - n) << 44 | (0 if topics[o] & mine else 1 << 43)
-                   | ((index - o) << 1 if o < index else (o - index) << 1 | 1)) for o, n in shared.items()]
+        ranked = [
+            (
+                (most - n) << 44
+                | (0 if topics[o] & mine else 1 << 43)
+                | ((index - o) << 1 if o < index else (o - index) << 1 | 1)
+            )
+            for o, n in shared.items()
+        ]
         ranked.sort()
-        out[art.path] = tuple(articles[index - (k >> 1 & _DISTANCE) if not k & 1 else index + (k >> 1 & _DISTANCE)]
-                              for k in ranked[:limit])
+        out[art.path] = tuple(
+            articles[index - (k >> 1 & _DISTANCE) if not k & 1 else index + (k >> 1 & _DISTANCE)]
+            for k in ranked[:limit]
+        )
     return out
 
 
-_DISTANCE = (1 << 42) - 1      # the distance bits of a related-article sort key
+_DISTANCE = (1 << 42) - 1  # the distance bits of a related-article sort key
 
 
 def _bisect(items: list[int], value: int) -> int:
     import bisect
+
     return bisect.bisect_left(items, value)
 
 
@@ -292,29 +329,53 @@ class _Pages:
     def add(self, page: Page) -> bool:
         other = self.owner.get(page.output)
         if other is not None:
-            self.errors.append(SitegenError(
-                page.source, None,
-                f"two pages would write '{page.output}': {other.source} and {page.source}",
-                "give one of the articles another slug"))
+            self.errors.append(
+                SitegenError(
+                    page.source,
+                    None,
+                    f"two pages would write '{page.output}': {other.source} and {page.source}",
+                    "give one of the articles another slug",
+                )
+            )
             return False
         self.owner[page.output] = page
         self.pages.append(page)
         return True
 
-    def listing(self, base_url: str, template: str, kind: ListingKind, source: str, items: list[Article],
-                per_page: int, **context: object) -> None:
+    def listing(
+        self,
+        base_url: str,
+        template: str,
+        kind: ListingKind,
+        source: str,
+        items: list[Article],
+        per_page: int,
+        **context: object,
+    ) -> None:
         """Add a paginated list at base_url, base_url/page/2/, ..."""
         count = max(1, -(-len(items) // per_page))
         for number in range(1, count + 1):
             url = base_url if number == 1 else f"{base_url}page/{number}/"
-            chunk = items[(number - 1) * per_page:number * per_page]
+            chunk = items[(number - 1) * per_page : number * per_page]
             pager = {
-                "number": number, "count": count, "total": len(items), "base": base_url,
+                "number": number,
+                "count": count,
+                "total": len(items),
+                "base": base_url,
                 "prev": (base_url if number == 2 else f"{base_url}page/{number - 1}/") if number > 1 else None,
                 "next": f"{base_url}page/{number + 1}/" if number < count else None,
             }
-            self.add(Page(url, url + "index.html", template, kind, source,
-                          dict(context, items=chunk, pager=pager), tuple(chunk)))
+            self.add(
+                Page(
+                    url,
+                    url + "index.html",
+                    template,
+                    kind,
+                    source,
+                    dict(context, items=chunk, pager=pager),
+                    tuple(chunk),
+                )
+            )
 
 
 def district_slug_map(articles: Iterable[Article], district_slugger: Callable[[str], str]) -> dict[str, str]:
@@ -347,10 +408,15 @@ def published_articles(articles: Iterable[Article], article_url: dict[str, str])
     return tuple(out)
 
 
-def build_site_model(articles: tuple[Article, ...], config: Config, *, flagged: frozenset[str] = frozenset(),
-                     slugger: Callable[[str], str] = default_slug,
-                     district_slugger: Callable[[str], str] | None = None,
-                     related: dict[str, tuple[Article, ...]] | None = None) -> SiteModel:
+def build_site_model(
+    articles: tuple[Article, ...],
+    config: Config,
+    *,
+    flagged: frozenset[str] = frozenset(),
+    slugger: Callable[[str], str] = default_slug,
+    district_slugger: Callable[[str], str] | None = None,
+    related: dict[str, tuple[Article, ...]] | None = None,
+) -> SiteModel:
     """Lay out every page of the site for *articles* (sorted by date, then path)."""
     district_slugger = district_slugger or (lambda name: district_slug(name, slugger))
     per_page = max(1, int(config.per_page))
@@ -360,8 +426,9 @@ def build_site_model(articles: tuple[Article, ...], config: Config, *, flagged: 
     district_slugs = district_slug_map(articles, district_slugger)
     districts = sorted(district_slugs, key=lambda n: (district_slugs[n], n))
     taxonomy = _taxonomy_slugs()
-    topic_slugs = _unique_slugs((t for a in articles for t in a.topics),
-                                lambda name: taxonomy.get(name) or slugger(name))
+    topic_slugs = _unique_slugs(
+        (t for a in articles for t in a.topics), lambda name: taxonomy.get(name) or slugger(name)
+    )
 
     # Articles first, so a later listing that collides with an article is the one reported.
     article_url = article_urls(articles, district_slugs)
@@ -382,10 +449,23 @@ def build_site_model(articles: tuple[Article, ...], config: Config, *, flagged: 
             nxt = group[i + 1] if i + 1 < len(group) else None
             url = article_url[art.path]
             deps = tuple(a for a in (art, prev, nxt, *related[art.path]) if a is not None)
-            if pages.add(Page(url, url + "index.html", "article.html", "article", f"content/{art.path}",
-                              {"article": art, "prev": prev, "next": nxt, "related": related[art.path],
-                               "tags": tags_shown.get(art.path, ())},
-                              deps)):
+            if pages.add(
+                Page(
+                    url,
+                    url + "index.html",
+                    "article.html",
+                    "article",
+                    f"content/{art.path}",
+                    {
+                        "article": art,
+                        "prev": prev,
+                        "next": nxt,
+                        "related": related[art.path],
+                        "tags": tags_shown.get(art.path, ()),
+                    },
+                    deps,
+                )
+            ):
                 published.append(art)
     published_set = {a.path for a in published}
     articles = tuple(a for a in articles if a.path in published_set)
@@ -395,9 +475,17 @@ def build_site_model(articles: tuple[Article, ...], config: Config, *, flagged: 
     # Districts
     counts = {name: len([a for a in by_district[name] if a.path in published_set]) for name in districts}
     per_month = {name: _count_by_month(by_district[name], published_set) for name in districts}
-    pages.add(Page("districts/", "districts/index.html", "districts.html", "districts", "districts",
-                   {"districts": [(n, district_slugs[n], counts[n], per_month[n]) for n in districts],
-                    "months": months}, ()))
+    pages.add(
+        Page(
+            "districts/",
+            "districts/index.html",
+            "districts.html",
+            "districts",
+            "districts",
+            {"districts": [(n, district_slugs[n], counts[n], per_month[n]) for n in districts], "months": months},
+            (),
+        )
+    )
     topics_of: dict[str, list[Article]] = defaultdict(list)
     tags_of: dict[str, list[Article]] = defaultdict(list)
     people: dict[str, list[Article]] = defaultdict(list)
@@ -412,22 +500,59 @@ def build_site_model(articles: tuple[Article, ...], config: Config, *, flagged: 
     for name in districts:
         items = _newest_first(a for a in by_district[name] if a.path in published_set)
         slug = district_slugs[name]
-        pages.listing(f"{slug}/", "district.html", "district", f"district {name}", items, per_page,
-                      district=name, month_counts=per_month[name], months=months,
-                      feed=f"{slug}/feed.xml")
-        pages.add(Page(f"{slug}/feed.xml", f"{slug}/feed.xml", "atom", "feed", f"feed of {name}",
-                       {"title": name, "url": f"{slug}/", "items": items[:feed_size]},
-                       tuple(items[:feed_size])))
+        pages.listing(
+            f"{slug}/",
+            "district.html",
+            "district",
+            f"district {name}",
+            items,
+            per_page,
+            district=name,
+            month_counts=per_month[name],
+            months=months,
+            feed=f"{slug}/feed.xml",
+        )
+        pages.add(
+            Page(
+                f"{slug}/feed.xml",
+                f"{slug}/feed.xml",
+                "atom",
+                "feed",
+                f"feed of {name}",
+                {"title": name, "url": f"{slug}/", "items": items[:feed_size]},
+                tuple(items[:feed_size]),
+            )
+        )
 
     # Home: the newest articles, then the way to every other (archive/, by page)
     home_items = newest[:per_page]
-    pages.add(Page("", "index.html", "home.html", "home", "home",
-                   {"items": home_items, "total": len(newest),
-                    "districts": [(n, district_slugs[n], counts[n]) for n in districts],
-                    "topics": [(t, topic_slugs[t], len(topics_of[t])) for t in sorted(topics_of)]},
-                   tuple(home_items)))
-    pages.add(Page("feed.xml", "feed.xml", "atom", "feed", "site feed",
-                   {"title": None, "url": "", "items": newest[:feed_size]}, tuple(newest[:feed_size])))
+    pages.add(
+        Page(
+            "",
+            "index.html",
+            "home.html",
+            "home",
+            "home",
+            {
+                "items": home_items,
+                "total": len(newest),
+                "districts": [(n, district_slugs[n], counts[n]) for n in districts],
+                "topics": [(t, topic_slugs[t], len(topics_of[t])) for t in sorted(topics_of)],
+            },
+            tuple(home_items),
+        )
+    )
+    pages.add(
+        Page(
+            "feed.xml",
+            "feed.xml",
+            "atom",
+            "feed",
+            "site feed",
+            {"title": None, "url": "", "items": newest[:feed_size]},
+            tuple(newest[:feed_size]),
+        )
+    )
 
     # Dates
     by_year: dict[str, list[Article]] = defaultdict(list)
@@ -440,45 +565,116 @@ def build_site_model(articles: tuple[Article, ...], config: Config, *, flagged: 
             by_day[art.date].append(art)
     years = sorted(by_year, reverse=True)
     # archive/: every year and month, then every article, newest first, page by page
-    pages.listing("archive/", "archive.html", "archive", "archive", newest, per_page,
-                  years=[(y, len(by_year[y]), sorted({a.month for a in by_year[y]}, reverse=True)) for y in years],
-                  month_counts={m: len(v) for m, v in by_month.items()})
+    pages.listing(
+        "archive/",
+        "archive.html",
+        "archive",
+        "archive",
+        newest,
+        per_page,
+        years=[(y, len(by_year[y]), sorted({a.month for a in by_year[y]}, reverse=True)) for y in years],
+        month_counts={m: len(v) for m, v in by_month.items()},
+    )
     for year in years:
         month_list = sorted({a.month for a in by_year[year]}, reverse=True)
-        pages.add(Page(f"{year}/", f"{year}/index.html", "year.html", "year", f"year {year}",
-                       {"year": year, "months": [(m, len(by_month[m])) for m in month_list],
-                        "days": sorted({a.date for a in by_year[year] if a.date_precision == "day"}, reverse=True)},
-                       ()))
+        pages.add(
+            Page(
+                f"{year}/",
+                f"{year}/index.html",
+                "year.html",
+                "year",
+                f"year {year}",
+                {
+                    "year": year,
+                    "months": [(m, len(by_month[m])) for m in month_list],
+                    "days": sorted({a.date for a in by_year[year] if a.date_precision == "day"}, reverse=True),
+                },
+                (),
+            )
+        )
     for month, items in sorted(by_month.items()):
         days = sorted({a.date for a in items if a.date_precision == "day"})
-        pages.listing(f"{month[:4]}/{month[5:7]}/", "month.html", "month", f"month {month}", items, per_page,
-                      month=month, days=days)
+        pages.listing(
+            f"{month[:4]}/{month[5:7]}/",
+            "month.html",
+            "month",
+            f"month {month}",
+            items,
+            per_page,
+            month=month,
+            days=days,
+        )
     for day, items in sorted(by_day.items()):
         url = f"{day[:4]}/{day[5:7]}/{day[8:10]}/"
-        pages.add(Page(url, url + "index.html", "day.html", "day", f"day {day}",
-                       {"day": day, "items": items}, tuple(items)))
+        pages.add(
+            Page(url, url + "index.html", "day.html", "day", f"day {day}", {"day": day, "items": items}, tuple(items))
+        )
 
     # Topics, tags, people
-    pages.add(Page("topics/", "topics/index.html", "topics.html", "topics", "topics",
-                   {"topics": [(t, topic_slugs[t], len(topics_of[t])) for t in sorted(topics_of)],
-                    "tags": [(t, tag_slugs[t], len(tags_of[t])) for t in sorted(tags_of, key=lambda t: (-len(tags_of[t]), t))]},
-                   ()))
+    pages.add(
+        Page(
+            "topics/",
+            "topics/index.html",
+            "topics.html",
+            "topics",
+            "topics",
+            {
+                "topics": [(t, topic_slugs[t], len(topics_of[t])) for t in sorted(topics_of)],
+                "tags": [
+                    (t, tag_slugs[t], len(tags_of[t])) for t in sorted(tags_of, key=lambda t: (-len(tags_of[t]), t))
+                ],
+            },
+            (),
+        )
+    )
     for topic in sorted(topics_of):
         slug = topic_slugs[topic]
         items = topics_of[topic]
-        pages.listing(f"topic/{slug}/", "topic.html", "topic", f"topic {topic}", items, per_page,
-                      topic=topic, feed=f"topic/{slug}/feed.xml")
-        pages.add(Page(f"topic/{slug}/feed.xml", f"topic/{slug}/feed.xml", "atom", "feed", f"feed of {topic}",
-                       {"title": topic, "url": f"topic/{slug}/", "items": items[:feed_size]},
-                       tuple(items[:feed_size])))
+        pages.listing(
+            f"topic/{slug}/",
+            "topic.html",
+            "topic",
+            f"topic {topic}",
+            items,
+            per_page,
+            topic=topic,
+            feed=f"topic/{slug}/feed.xml",
+        )
+        pages.add(
+            Page(
+                f"topic/{slug}/feed.xml",
+                f"topic/{slug}/feed.xml",
+                "atom",
+                "feed",
+                f"feed of {topic}",
+                {"title": topic, "url": f"topic/{slug}/", "items": items[:feed_size]},
+                tuple(items[:feed_size]),
+            )
+        )
     for tag in sorted(tags_of):
         pages.listing(f"tag/{tag_slugs[tag]}/", "tag.html", "tag", f"tag {tag}", tags_of[tag], per_page, tag=tag)
     if people_on:
-        pages.add(Page("people/", "people/index.html", "people.html", "people", "people",
-                       {"people": [(p, person_slugs[p], len(people[p])) for p in sorted(people)]}, ()))
+        pages.add(
+            Page(
+                "people/",
+                "people/index.html",
+                "people.html",
+                "people",
+                "people",
+                {"people": [(p, person_slugs[p], len(people[p])) for p in sorted(people)]},
+                (),
+            )
+        )
         for person in sorted(people):
-            pages.listing(f"people/{person_slugs[person]}/", "person.html", "person", f"person {person}",
-                          people[person], per_page, person=person)
+            pages.listing(
+                f"people/{person_slugs[person]}/",
+                "person.html",
+                "person",
+                f"person {person}",
+                people[person],
+                per_page,
+                person=person,
+            )
 
     # Shells and machine files
     pages.add(Page("search/", "search/index.html", "search.html", "search", "search", {"search_version": ""}, ()))
@@ -486,8 +682,18 @@ def build_site_model(articles: tuple[Article, ...], config: Config, *, flagged: 
     urls = tuple(p.url for p in pages.pages if p.template.endswith(".html") and p.kind not in ("404", "search"))
     pages.add(Page("sitemap.xml", "sitemap.xml", "sitemap", "sitemap", "sitemap", {"urls": sorted(urls)}, ()))
     pages.add(Page("robots.txt", "robots.txt", "robots", "robots", "robots", {}, ()))
-    return SiteModel(tuple(pages.pages), articles, article_url, district_slugs, topic_slugs, tag_slugs,
-                     person_slugs, months, tuple(pages.errors), flagged)
+    return SiteModel(
+        tuple(pages.pages),
+        articles,
+        article_url,
+        district_slugs,
+        topic_slugs,
+        tag_slugs,
+        person_slugs,
+        months,
+        tuple(pages.errors),
+        flagged,
+    )
 
 
 def _count_by_month(items: list[Article], keep: set[str]) -> dict[str, int]:

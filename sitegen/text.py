@@ -18,15 +18,57 @@ from pathlib import Path
 
 # Chinese punctuation that NFKC leaves alone (or folds to several characters).
 _PUNCT = {
-    "，": ",", "。": ".", "、": ",", "；": ";", "：": ":", "？": "?", "！": "!",
-    "（": "(", "）": ")", "【": "[", "】": "]", "〔": "[", "〕": "]", "［": "[", "］": "]",
-    "“": '"', "”": '"', "„": '"', "‟": '"', "＂": '"', "「": '"', "」": '"',
-    "‘": "'", "’": "'", "‚": "'", "‛": "'", "『": '"', "』": '"',
-    "《": "<", "》": ">", "〈": "<", "〉": ">",
-    "・": "·", "•": "·", "‧": "·", "∙": "·", "･": "·",
-    "～": "~", "〜": "~", "－": "-", "‐": "-", "‑": "-", "–": "-",
-    "\u3000": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200b": " ",
-    "\ufeff": " ", "\t": " ",
+    "，": ",",
+    "。": ".",
+    "、": ",",
+    "；": ";",
+    "：": ":",
+    "？": "?",
+    "！": "!",
+    "（": "(",
+    "）": ")",
+    "【": "[",
+    "】": "]",
+    "〔": "[",
+    "〕": "]",
+    "［": "[",
+    "］": "]",
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "‟": '"',
+    "＂": '"',
+    "「": '"',
+    "」": '"',
+    "‘": "'",
+    "’": "'",
+    "‚": "'",
+    "‛": "'",
+    "『": '"',
+    "』": '"',
+    "《": "<",
+    "》": ">",
+    "〈": "<",
+    "〉": ">",
+    "・": "·",
+    "•": "·",
+    "‧": "·",
+    "∙": "·",
+    "･": "·",
+    "～": "~",
+    "〜": "~",
+    "－": "-",
+    "‐": "-",
+    "‑": "-",
+    "–": "-",
+    "\u3000": " ",
+    "\u00a0": " ",
+    "\u2002": " ",
+    "\u2003": " ",
+    "\u2009": " ",
+    "\u200b": " ",
+    "\ufeff": " ",
+    "\t": " ",
 }
 
 
@@ -74,7 +116,9 @@ def _fold_line(text: str) -> str:
 
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}，。、；：？！“”（）《》\"'(),.;:?!]) +(?=[{_CJK}，。、；：？！“”（）《》\"'(),.;:?!])")
+_SPACE_IN_CJK = re.compile(
+    rf"(?<=[{_CJK}，。、；：？！“”（）《》\"'(),.;:?!]) +(?=[{_CJK}，。、；：？！“”（）《》\"'(),.;:?!])"
+)
 
 
 def squeeze(text: str) -> str:
@@ -84,8 +128,11 @@ def squeeze(text: str) -> str:
 
 def is_cjk(char: str) -> bool:
     """Tell whether *char* is a CJK ideograph."""
-    return bool(char) and unicodedata.category(char) == "Lo" and (
-        "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff")
+    return (
+        bool(char)
+        and unicodedata.category(char) == "Lo"
+        and ("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff")
+    )
 
 
 _USER_WORDS: set[str] = set()
@@ -166,15 +213,16 @@ def slugify(text: str, max_words: int = 8) -> str:
 
 # --- search tokens ---
 # The rules are in docs/SEARCH.md; static/search.js implements the same ones.
-SEARCH_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))    # Han characters for search
+SEARCH_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))  # Han characters for search
 SEARCH_HAN_RUN = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in SEARCH_HAN_RANGES) + "]+")
 _SEARCH_RUN = re.compile(SEARCH_HAN_RUN.pattern + "|[a-z0-9]+")
 
 
 def is_search_cjk(char: str) -> bool:
     """Tell whether *char* is a Han character for search (U+3400–4DBF, 4E00–9FFF, F900–FAFF)."""
-    return len(char) == 1 and ("\u3400" <= char <= "\u4dbf" or "\u4e00" <= char <= "\u9fff"
-                               or "\uf900" <= char <= "\ufaff")
+    return len(char) == 1 and (
+        "\u3400" <= char <= "\u4dbf" or "\u4e00" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+    )
 
 
 def search_runs(text: str) -> list[str]:
@@ -188,7 +236,7 @@ def search_tokens(text: str) -> list[str]:
     out: list[str] = []
     for run in search_runs(text):
         if is_search_cjk(run[0]) and len(run) > 1:
-            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
         else:
             out.append(run)
     return out

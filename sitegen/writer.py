@@ -50,9 +50,9 @@ CHANGED = "changed.txt"
 class WriteResult:
     """What the writer did."""
 
-    written: list = field(default_factory=list)    # new or modified outputs
-    removed: list = field(default_factory=list)    # outputs that no longer exist
-    kept: int = 0                                   # unchanged outputs carried over
+    written: list = field(default_factory=list)  # new or modified outputs
+    removed: list = field(default_factory=list)  # outputs that no longer exist
+    kept: int = 0  # unchanged outputs carried over
 
     @property
     def changed(self) -> list:
@@ -81,7 +81,7 @@ def _old_dir(out_dir: Path) -> Path:
 
 
 JOURNAL = ".journal.json"
-SMALL_CHANGE = 0.1   # commit by journal when at most this share of the files changed
+SMALL_CHANGE = 0.1  # commit by journal when at most this share of the files changed
 
 
 def recover(out_dir: Path) -> None:
@@ -103,7 +103,7 @@ def discard(folders: list, out_dir: Path) -> None:
     trash = []
     for folder in folders:
         try:
-            os.rmdir(folder)            # an empty staging folder: nothing to delete later
+            os.rmdir(folder)  # an empty staging folder: nothing to delete later
             continue
         except OSError:
             pass
@@ -114,8 +114,9 @@ def discard(folders: list, out_dir: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
             continue
         trash.append(str(target))
-    trash += [str(p) for p in out_dir.parent.glob(f".{out_dir.name}.trash.*") if str(p) not in trash
-              and not _deleting(p)]
+    trash += [
+        str(p) for p in out_dir.parent.glob(f".{out_dir.name}.trash.*") if str(p) not in trash and not _deleting(p)
+    ]
     if not trash:
         return
     if os.environ.get("SITEGEN_SYNC_DELETE") == "1":
@@ -123,9 +124,15 @@ def discard(folders: list, out_dir: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
         return
     import subprocess
-    subprocess.Popen([sys.executable, "-c", "import shutil, sys\nfor p in sys.argv[1:]: shutil.rmtree(p, True)",
-                      *trash], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+
+    subprocess.Popen(
+        [sys.executable, "-c", "import shutil, sys\nfor p in sys.argv[1:]: shutil.rmtree(p, True)", *trash],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+    )
 
 
 def _deleting(path: Path) -> bool:
@@ -145,6 +152,7 @@ def _exchange(a: Path, b: Path) -> bool:
     global _libc
     import ctypes
     import ctypes.util
+
     try:
         if _libc is None:
             _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
@@ -161,9 +169,11 @@ def _compressed(name: str, data: bytes) -> list[tuple[str, bytes]]:
     if not name.endswith(COMPRESSIBLE):
         return []
     import gzip
+
     out = [(name + ".gz", gzip.compress(data, compresslevel=9, mtime=0))]
     try:
         import brotli
+
         out.append((name + ".br", brotli.compress(data, quality=9)))
     except ImportError:  # pragma: no cover - brotli is a dependency, but .gz alone is still useful
         pass
@@ -197,7 +207,7 @@ def _make_parent(root: str, name: str, made: set) -> None:
     if parent and parent not in made:
         path = os.path.join(root, parent)
         try:
-            os.mkdir(path)              # one call where the folder above exists: the usual case
+            os.mkdir(path)  # one call where the folder above exists: the usual case
         except FileExistsError:
             pass
         except FileNotFoundError:
@@ -212,7 +222,7 @@ def _write_new(path: str, data: bytes) -> None:
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
 
@@ -221,9 +231,15 @@ def _twice(name: str) -> SitegenError:
     return SitegenError(None, None, f"two outputs write '{name}'", "this is a bug in the site model")
 
 
-def write_site(out_dir: Path, files: Iterable[tuple[str, bytes]], keep: Iterable[str] = (),
-               cache_dir: Path | None = None, compress: bool = False,
-               staged: Iterable[tuple[str, str]] = (), manifest: dict | None = None) -> WriteResult:
+def write_site(
+    out_dir: Path,
+    files: Iterable[tuple[str, bytes]],
+    keep: Iterable[str] = (),
+    cache_dir: Path | None = None,
+    compress: bool = False,
+    staged: Iterable[tuple[str, str]] = (),
+    manifest: dict | None = None,
+) -> WriteResult:
     """Make *out_dir* hold exactly *files* (new bytes), *staged* ((name, digest) of files already
     written by `stage_files`) and *keep* (unchanged, taken from the old one).
 
@@ -251,7 +267,7 @@ def write_site(out_dir: Path, files: Iterable[tuple[str, bytes]], keep: Iterable
         for name in [n for n in hashes if n.endswith(COMPRESSIBLE)]:
             variants = [v for v in (name + ".gz", name + ".br") if v in manifest]
             if variants and manifest.get(name) == hashes[name]:
-                kept_names += variants      # unchanged: keep its compressed copies too
+                kept_names += variants  # unchanged: keep its compressed copies too
                 continue
             data = new[name] if name in new else (stage / name).read_bytes()
             for cname, cdata in _compressed(name, data):
@@ -297,7 +313,7 @@ def _commit_by_journal(stage: Path, out_dir: Path, result: WriteResult, new: dic
     """
     replace = []
     for number, name in enumerate(result.written):
-        source = name                   # where stage_files wrote it, or a new file's place
+        source = name  # where stage_files wrote it, or a new file's place
         if name in new:
             if flat:
                 source = str(number)
@@ -318,7 +334,7 @@ def _commit_by_swap(stage: Path, out_dir: Path, final: list, written: set, new: 
         if name in staged:
             if name in written:
                 continue
-            os.unlink(target)           # unchanged: link the old file, so it keeps its mtime
+            os.unlink(target)  # unchanged: link the old file, so it keeps its mtime
         else:
             _make_parent(root, name, made)
         if name not in written:
@@ -337,7 +353,7 @@ def _commit_by_swap(stage: Path, out_dir: Path, final: list, written: set, new: 
             os.rename(stage, out_dir)
             discard([old], out_dir)
         else:
-            discard([stage], out_dir)    # the exchange left the previous site here
+            discard([stage], out_dir)  # the exchange left the previous site here
     else:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         os.rename(stage, out_dir)
@@ -365,13 +381,13 @@ def _apply_journal(stage: Path, out_dir: Path) -> None:
         parent = target.parent
         while parent != out_dir:
             try:
-                parent.rmdir()          # only succeeds once the folder is empty
+                parent.rmdir()  # only succeeds once the folder is empty
             except OSError:
                 break
             parent = parent.parent
     (stage / JOURNAL).unlink()
     try:
-        stage.rmdir()                   # empty unless stage_files left unchanged pages there
+        stage.rmdir()  # empty unless stage_files left unchanged pages there
     except OSError:
         discard([stage], out_dir)
 
@@ -380,6 +396,8 @@ def _save(cache_dir, hashes: dict, result: WriteResult) -> None:
     if cache_dir:
         cache_dir = Path(cache_dir)
         # One entry a line, as indent=0 wrote it, but through json's C encoder (indent disables it).
-        write_bytes(cache_dir / OUTPUT_MANIFEST_FILE,
-                    json.dumps(dict(sorted(hashes.items())), separators=(",\n", ":")).encode("utf-8"))
+        write_bytes(
+            cache_dir / OUTPUT_MANIFEST_FILE,
+            json.dumps(dict(sorted(hashes.items())), separators=(",\n", ":")).encode("utf-8"),
+        )
         write_bytes(cache_dir / CHANGED, "".join(n + "\n" for n in result.changed).encode("utf-8"))

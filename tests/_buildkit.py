@@ -23,7 +23,7 @@ def make_config(tmp: Path, content: Path | None = None, **changes):
         content = tmp / "content"
         if not content.exists():
             shutil.copytree(FIXTURE, content)
-    config = default_config(tmp)        # the built-in theme, default settings: not the repository's own
+    config = default_config(tmp)  # the built-in theme, default settings: not the repository's own
     return config.with_overrides(content_dir=content, out_dir=tmp / "public", cache_dir=tmp / "cache", **changes)
 
 
@@ -40,8 +40,11 @@ def build(config, today: str = TODAY):
 
 def tree(folder: Path) -> dict:
     """Return {relative path: sha1} of every file under *folder*."""
-    return {str(p.relative_to(folder)): hashlib.sha1(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha1(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def edit_article(path: Path, old: str, new: str) -> None:

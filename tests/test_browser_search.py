@@ -19,8 +19,14 @@ from search_fixture import build_search_site, fixture_articles
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("SITEGEN_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -30,6 +36,7 @@ def _articles():
     if content.is_dir() and any(content.rglob("*.md")):
         try:
             from sitegen.frontmatter import read_article
+
             for p in sorted(content.rglob("*.md")):
                 try:
                     arts.append(read_article(p))
@@ -73,12 +80,14 @@ def browser():
 def _search(browser, url, record=None):
     page = browser.new_page()
     if record is not None:
+
         def on_response(resp):
             try:
                 body = resp.body()
             except Exception:
                 return
             record.append((resp.url, len(body), len(gzip.compress(body, 6))))
+
         page.on("response", on_response)
     page.goto(url)
     page.wait_for_selector("body[data-search-state=done]", timeout=10_000)
@@ -87,18 +96,18 @@ def _search(browser, url, record=None):
 
 
 QUERIES = [
-    ("托养", "托养机构"),            # Chinese substring
-    ("养机", "托养机构"),            # substring across jieba words
-    ("電網", "电网巡检"),            # traditional
-    ("shequ", "机关干部进小区"),     # full pinyin
-    ("sq", "机关干部进小区"),        # pinyin initials
+    ("托养", "托养机构"),  # Chinese substring
+    ("养机", "托养机构"),  # substring across jieba words
+    ("電網", "电网巡检"),  # traditional
+    ("shequ", "机关干部进小区"),  # full pinyin
+    ("sq", "机关干部进小区"),  # pinyin initials
     ("jiguanganbu", "机关干部进小区"),  # pinyin across two jieba words
     ("jggb", "机关干部进小区"),
-    ("ＳＹＢ", "直播创业"),           # full-width Latin
+    ("ＳＹＢ", "直播创业"),  # full-width Latin
     ("syb", "直播创业"),
     ("5G", "直播创业"),
-    ("株洲县", "集中走访"),          # district alias → 渌口区
-    ("社区 创业", "直播创业"),        # several terms, AND
+    ("株洲县", "集中走访"),  # district alias → 渌口区
+    ("社区 创业", "直播创业"),  # several terms, AND
     ("过冬", "电网巡检"),
 ]
 
@@ -108,7 +117,7 @@ def test_query_finds_article(site, browser, query, expect):
     page, titles = _search(browser, site["base"] + "search/?q=" + quote(query))
     try:
         assert any(expect in t for t in titles), (query, titles)
-        assert page.locator("#search-results mark").count() >= 1 or query == "株洲县"   # an alias: nothing to mark
+        assert page.locator("#search-results mark").count() >= 1 or query == "株洲县"  # an alias: nothing to mark
     finally:
         page.close()
 
@@ -219,16 +228,21 @@ def test_from_file_url(site, browser):
 def test_transferred_bytes(site, browser):
     record: list = []
     page, titles = _search(browser, site["base"] + "search/?q=" + quote("托养"), record)
-    search_bytes = [r for r in record if "/search/" in r[0] and not r[0].split("?")[0].endswith("/search/")
-                    or r[0].endswith("search.js")]
+    search_bytes = [
+        r
+        for r in record
+        if "/search/" in r[0] and not r[0].split("?")[0].endswith("/search/") or r[0].endswith("search.js")
+    ]
     first = sum(r[2] for r in search_bytes)
     n = len(record)
     page.fill("#q", "电网")
     page.press("#q", "Enter")
     page.wait_for_selector("body[data-search-state=done]")
     later = sum(r[2] for r in record[n:])
-    print(f"\nfixture site: first query {first / 1024:.1f} KB gzipped ({len(search_bytes)} files), "
-          f"later query {later / 1024:.1f} KB gzipped ({len(record) - n} files)")
+    print(
+        f"\nfixture site: first query {first / 1024:.1f} KB gzipped ({len(search_bytes)} files), "
+        f"later query {later / 1024:.1f} KB gzipped ({len(record) - n} files)"
+    )
     assert first < 60 * 1024
     assert later < 30 * 1024
     timing = page.evaluate("window.__sitegenSearch.lastTiming")
@@ -251,8 +265,9 @@ def real_site(tmp_path_factory):
     if (ROOT / "content").is_dir():
         shutil.copytree(ROOT / "content", content)
     write_content(content)
-    config = default_config(ROOT).with_overrides(content_dir=content, out_dir=top / "sub" / "public",
-                                                 cache_dir=top / "cache", base_url="/sub/public/")
+    config = default_config(ROOT).with_overrides(
+        content_dir=content, out_dir=top / "sub" / "public", cache_dir=top / "cache", base_url="/sub/public/"
+    )
     report = build_site(config, today="2099-01-01")
     assert not [e for e in report.errors if "search" in str(e)], report.errors
     assert (top / "sub" / "public" / "search" / "meta.js").exists()
@@ -263,13 +278,15 @@ def real_site(tmp_path_factory):
     server.shutdown()
 
 
-@pytest.mark.parametrize("query,expect", [("托养", "托养机构"), ("電網", "电网巡检"), ("shequ", "社区"),
-                                          ("株洲县", "集中走访"), ("原样显示", "<script>")])
+@pytest.mark.parametrize(
+    "query,expect",
+    [("托养", "托养机构"), ("電網", "电网巡检"), ("shequ", "社区"), ("株洲县", "集中走访"), ("原样显示", "<script>")],
+)
 def test_real_build(real_site, browser, query, expect):
     page, titles = _search(browser, real_site["base"] + "search/?q=" + quote(query))
     try:
         assert titles, query
-        if query == "shequ":    # pinyin reaches the word, and the word is what is marked
+        if query == "shequ":  # pinyin reaches the word, and the word is what is marked
             marks = page.locator("#search-results mark").all_text_contents()
             assert "社区" in marks, marks
             first = page.locator("#search-results li").first.inner_text()
@@ -278,7 +295,7 @@ def test_real_build(real_site, browser, query, expect):
             assert any(expect in t for t in titles), (query, titles)
         assert page.evaluate("window.__xss") is None
         link = page.locator("#search-results li h3 a").first
-        assert link.get_attribute("href").startswith("../")   # relative to the search page
+        assert link.get_attribute("href").startswith("../")  # relative to the search page
         href = link.evaluate("a => a.href")
         assert href.startswith(real_site["base"])
         resp = page.request.get(href)

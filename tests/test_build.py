@@ -23,7 +23,7 @@ def site(tmp_path_factory):
 
 
 def _main(html: str) -> str:
-    return html[html.index("<main"):html.index("</main>") + len("</main>")] + "\n"
+    return html[html.index("<main") : html.index("</main>") + len("</main>")] + "\n"
 
 
 GOLDEN_PAGES = {
@@ -55,13 +55,32 @@ def test_every_page_kind_is_built(site):
     config, report = site
     out = config.out_dir
     assert not report.errors
-    for rel in ["index.html", "404.html", "search/index.html", "districts/index.html", "tianyuan/index.html",
-                "lusong/index.html", "zhuzhou/index.html", "tianyuan/tianyuan-shequ-shitang/index.html",
-                "a/yize-jianxun/index.html", "archive/index.html", "2024/index.html", "2024/11/index.html",
-                "2024/03/05/index.html", "topics/index.html", "topic/jiceng-zhili/index.html",
-                "topic/jiceng-zhili/feed.xml", "tag/wangge-yuan/index.html", "people/index.html",
-                "people/zhangwei/index.html", "feed.xml", "tianyuan/feed.xml", "sitemap.xml", "robots.txt",
-                "static/style.css"]:
+    for rel in [
+        "index.html",
+        "404.html",
+        "search/index.html",
+        "districts/index.html",
+        "tianyuan/index.html",
+        "lusong/index.html",
+        "zhuzhou/index.html",
+        "tianyuan/tianyuan-shequ-shitang/index.html",
+        "a/yize-jianxun/index.html",
+        "archive/index.html",
+        "2024/index.html",
+        "2024/11/index.html",
+        "2024/03/05/index.html",
+        "topics/index.html",
+        "topic/jiceng-zhili/index.html",
+        "topic/jiceng-zhili/feed.xml",
+        "tag/wangge-yuan/index.html",
+        "people/index.html",
+        "people/zhangwei/index.html",
+        "feed.xml",
+        "tianyuan/feed.xml",
+        "sitemap.xml",
+        "robots.txt",
+        "static/style.css",
+    ]:
         assert (out / rel).is_file(), rel
     # month-precision article: in the month archive, not on a day page
     assert not (out / "2024/11/01").exists()
@@ -75,15 +94,15 @@ def test_article_page_content(site):
     config, _ = site
     html = (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN" data-root="../../">' in html
-    assert "家门口的幸福" in html                       # kicker
+    assert "家门口的幸福" in html  # kicker
     assert '<figure class="caption"><figcaption>图：老人们在社区食堂就餐' in html
     assert '<h2 id="s1">价格实惠</h2>' in html
     assert 'rel="canonical" href="/tianyuan/tianyuan-shequ-shitang/"' in html
     assert 'property="og:title"' in html
-    assert "raw/000_fixture.txt" not in html and "第 1–9 行" not in html    # the dump: preview only
+    assert "raw/000_fixture.txt" not in html and "第 1–9 行" not in html  # the dump: preview only
     assert 'rel="next" href="../../tianyuan/tianyuan-jiceng-peixun/"' in html
     # related by shared tags (社区食堂, 养老)
-    related = html[html.index('id="related"'):]
+    related = html[html.index('id="related"') :]
     assert "天元区养老服务再升级" in related
     # summary cut at a sentence end
     home = (config.out_dir / "index.html").read_text(encoding="utf-8")
@@ -124,7 +143,7 @@ def test_hostile_text_stays_text(site):
     assert "&lt;img src=x onerror=alert(1)&gt;" in main
     assert "<img" not in html
     assert "{% raw %}" in main
-    assert "<b>标签</b>" not in html            # a tag that is no word is no tag (and would be text)
+    assert "<b>标签</b>" not in html  # a tag that is no word is no tag (and would be text)
     feed = (config.out_dir / "feed.xml").read_text(encoding="utf-8")
     assert "<script>" not in feed
 
@@ -166,7 +185,7 @@ def test_html_links_are_relative(site):
     config, _ = site
     home = (config.out_dir / "index.html").read_text(encoding="utf-8")
     assert 'href="districts/"' in home and 'href="static/style.css"' in home and 'href="./">首页' in home
-    assert '<html lang="zh-CN" data-root="./">' in home   # for static/search.js
+    assert '<html lang="zh-CN" data-root="./">' in home  # for static/search.js
     article = (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html").read_text(encoding="utf-8")
     assert 'href="../../tianyuan/">天元区</a>' in article and 'href="../../">首页' in article
     assert 'src="../../static/search.js"' in article and 'action="../../search/"' in article
@@ -221,6 +240,7 @@ def test_preview_includes_drafts_with_banner(tmp_path):
 
 def test_compress_writes_gz_and_br(tmp_path):
     import gzip
+
     config = make_config(tmp_path, compress=True)
     build(config)
     raw = (config.out_dir / "index.html").read_bytes()
@@ -231,7 +251,8 @@ def test_compress_writes_gz_and_br(tmp_path):
 
 def test_parallel_render_is_byte_identical(tmp_path, monkeypatch):
     import sitegen.build
-    serial = make_config(tmp_path / "serial", parallel_from=10 ** 9)
+
+    serial = make_config(tmp_path / "serial", parallel_from=10**9)
     build(serial)
     parallel = make_config(tmp_path / "parallel", parallel_from=1, workers=2)
     build(parallel)
@@ -241,8 +262,9 @@ def test_parallel_render_is_byte_identical(tmp_path, monkeypatch):
     edit_article(parallel.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
     before = tree(parallel.out_dir)
     real = sitegen.render.Renderer.render
-    monkeypatch.setattr(sitegen.render.Renderer, "render",
-                        lambda self, page: real(self, page) if page.kind != "month" else 1 / 0)
+    monkeypatch.setattr(
+        sitegen.render.Renderer, "render", lambda self, page: real(self, page) if page.kind != "month" else 1 / 0
+    )
     report = build(parallel)
     assert report.failed and any("render: ZeroDivisionError" in e for e in report.errors), report.errors
     assert tree(parallel.out_dir) == before
@@ -255,6 +277,7 @@ def test_parallel_render_is_byte_identical(tmp_path, monkeypatch):
 
 def test_compressed_copies_follow_incremental_builds(tmp_path):
     import gzip
+
     config = make_config(tmp_path, compress=True)
     build(config)
     art = config.content_dir / "lusong-2.md"

@@ -24,15 +24,16 @@ def test_parse_cache_follows_edits_removals_and_damage(tmp_path):
     assert cached.digests == uncached.digests and cached.meta == uncached.meta
     assert "网格员每周" in next(a.body for a in cached.articles if a.path == "lusong-2.md")
     assert cached.digests["lusong-2.md"] != first.digests["lusong-2.md"]
-    assert cached.meta["lusong-2.md"] == first.meta["lusong-2.md"]     # only the body changed
+    assert cached.meta["lusong-2.md"] == first.meta["lusong-2.md"]  # only the body changed
 
 
 def test_parallel_parse_matches_serial(tmp_path, monkeypatch):
     config = make_config(tmp_path)
     (config.content_dir / "bad.md").write_text("---\nid: x\n---\n\n正文\n", encoding="utf-8")
-    serial = load_content(config.content_dir, None, today=TODAY, preview=True, parallel_from=10 ** 9)
-    parallel = load_content(config.content_dir, tmp_path / "cache", today=TODAY, preview=True,
-                            parallel_from=1, workers=2)
+    serial = load_content(config.content_dir, None, today=TODAY, preview=True, parallel_from=10**9)
+    parallel = load_content(
+        config.content_dir, tmp_path / "cache", today=TODAY, preview=True, parallel_from=1, workers=2
+    )
     assert parallel.articles == serial.articles and parallel.flagged == serial.flagged
     assert [a.path for a in parallel.articles] == [a.path for a in serial.articles]
     assert [e.describe() for e in parallel.errors] == [e.describe() for e in serial.errors]
@@ -44,6 +45,7 @@ def test_one_output_path_twice_is_refused_with_staged_files(tmp_path):
 
     from sitegen.errors import SitegenError
     from sitegen.writer import begin_stage, stage_files, write_site
+
     out = tmp_path / "out"
     staged = stage_files(begin_stage(out), [("a.html", b"1")])
     with pytest.raises(SitegenError):

@@ -45,13 +45,13 @@ def test_one_article_change_rerenders_only_its_dependents(tmp_path):
     report = build(config)
     assert not report.errors
     rendered = report.rendered
-    assert rendered["article"] <= 4          # itself, its neighbours, articles that list it as related
+    assert rendered["article"] <= 4  # itself, its neighbours, articles that list it as related
     assert rendered["article"] >= 2
     new = tree(config.out_dir)
     changed = {p for p in new if old.get(p) != new[p]}
     assert "lusong/lusong-wanggeyuan/index.html" in changed
-    assert "lusong/index.html" in changed            # its district
-    assert "2024/11/index.html" in changed           # its month
+    assert "lusong/index.html" in changed  # its district
+    assert "2024/11/index.html" in changed  # its month
     assert "lusong/lusong-anquan-yanlian/index.html" in changed  # next in the district
     assert "tianyuan/tianyuan-shequ-shitang/index.html" not in changed
     assert "zhuzhou/zhuzhou-jingji-huiyi/index.html" not in changed
@@ -60,7 +60,7 @@ def test_one_article_change_rerenders_only_its_dependents(tmp_path):
     listed = set((config.cache_dir / "changed.txt").read_text(encoding="utf-8").split())
     assert {p for p in changed if not p.startswith("search/")} <= listed
     assert "tianyuan/tianyuan-shequ-shitang/index.html" not in listed
-    assert report.rendered["tag"] == 1              # 网格员, the only tag it carries
+    assert report.rendered["tag"] == 1  # 网格员, the only tag it carries
     assert "tag/yanlian/index.html" not in changed
     # unchanged files are hard links to the previous build's files (nothing copied)
     same = "tianyuan/tianyuan-shequ-shitang/index.html"
@@ -74,13 +74,13 @@ def test_an_edit_re_renders_only_the_pages_that_show_what_changed(tmp_path):
     build(config)
     edit_article(config.content_dir / "lusong-2.md", "收集意见。", "收集意见。\n\n第二段：意见当天转交社区。")
     report = build(config)
-    assert report.from_layout          # no metadata changed: the saved layout is reused
+    assert report.from_layout  # no metadata changed: the saved layout is reused
     assert dict(report.rendered) == {"article": 1, "search": 1}
     assert "第二段" in (config.out_dir / "lusong/lusong-wanggeyuan/index.html").read_text(encoding="utf-8")
     edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
     report = build(config)
     assert report.from_layout
-    assert report.rendered["article"] >= 2          # itself and an article that lists it as related
+    assert report.rendered["article"] >= 2  # itself and an article that lists it as related
     assert {"district", "month", "tag", "topic", "person", "feed"} <= set(report.rendered)
     assert "每周" in (config.out_dir / "lusong/index.html").read_text(encoding="utf-8")
     assert_like_clean(tmp_path, config)
@@ -104,7 +104,7 @@ def test_metadata_edits_lay_the_site_out_again_and_a_broken_layout_store_is_igno
     edit_article(config.content_dir / "tianyuan-1.md", "第一家", "第一个")
     report = build(config)
     assert not report.from_layout and not report.errors
-    (config.content_dir / "lusong-1.md").unlink()       # pages go, the rest is planned again
+    (config.content_dir / "lusong-1.md").unlink()  # pages go, the rest is planned again
     assert not build(config).from_layout
     for old, new in (("网格员每天", "网格员每日"), ("网格员每日", "网格员天天")):
         edit_article(config.content_dir / "lusong-2.md", old, new)
@@ -163,7 +163,7 @@ def test_killed_before_journal_is_applied_rolls_forward(tmp_path, monkeypatch):
     assert tree(config.out_dir) == before
     assert (sitegen.writer.staging_dir(config.out_dir) / sitegen.writer.JOURNAL).exists()
     monkeypatch.undo()
-    sitegen.writer.recover(config.out_dir)      # what the next build does first
+    sitegen.writer.recover(config.out_dir)  # what the next build does first
     assert not sitegen.writer.staging_dir(config.out_dir).exists()
     assert "网格员每周" in (config.out_dir / "lusong/lusong-wanggeyuan/index.html").read_text(encoding="utf-8")
     report = build(config)
@@ -184,7 +184,7 @@ def test_failure_before_swap_leaves_public_whole(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         build(config)
     assert tree(config.out_dir) == before
-    assert sitegen.writer.staging_dir(config.out_dir).exists()   # the half-built site was aside
+    assert sitegen.writer.staging_dir(config.out_dir).exists()  # the half-built site was aside
     monkeypatch.undo()
     report = build(config)
     assert len(report.changed) > 40
@@ -267,10 +267,24 @@ def test_bad_front_matter_names_file_and_line_and_keeps_the_last_good_site(tmp_p
 def test_cli_build_exits_non_zero_on_bad_front_matter(tmp_path):
     config = make_config(tmp_path)
     (config.content_dir / "bad.md").write_text("---\nid: x\n---\n\n正文\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "sitegen.cli", "--root", str(ROOT), "build",
-                           "--content", str(config.content_dir), "--out", str(config.out_dir)],
-                          capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "SITEGEN_TODAY": "2025-06-01"})
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sitegen.cli",
+            "--root",
+            str(ROOT),
+            "build",
+            "--content",
+            str(config.content_dir),
+            "--out",
+            str(config.out_dir),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "SITEGEN_TODAY": "2025-06-01"},
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "bad.md:1: missing required field" in proc.stdout
     assert not config.out_dir.exists(), "a failed build wrote a site"

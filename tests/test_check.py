@@ -32,9 +32,9 @@ def test_passes_on_built_site(built):
 def test_fails_on_broken_link(built, tmp_path):
     out = _copy(built, tmp_path)
     page = out / "index.html"
-    page.write_text(page.read_text(encoding="utf-8").replace(
-        'href="districts/"', 'href="no-such-page/"', 1),
-        encoding="utf-8")
+    page.write_text(
+        page.read_text(encoding="utf-8").replace('href="districts/"', 'href="no-such-page/"', 1), encoding="utf-8"
+    )
     problems = check_site(out)
     assert len(problems) == 1 and "no-such-page" in problems[0] and problems[0].startswith("index.html")
 
@@ -54,8 +54,9 @@ def test_relative_links_and_base_path(tmp_path):
     (out / "a").mkdir(parents=True)
     (out / ".sitegen.json").write_text('{"base_url": "/digest/"}')
     (out / "index.html").write_text('<a href="a/">a</a><a href="/digest/a/#x">x</a><a href="https://else.org/">e</a>')
-    (out / "a" / "index.html").write_text('<h1 id="x">x</h1><a href="../">up</a><a href="../b/">b</a><a href="/other/">o</a>'
-                                          '<a href="/other/">again</a>')
+    (out / "a" / "index.html").write_text(
+        '<h1 id="x">x</h1><a href="../">up</a><a href="../b/">b</a><a href="/other/">o</a><a href="/other/">again</a>'
+    )
     problems = check_site(out)
     assert len(problems) == 3
     assert any("'../b/'" in p for p in problems)
@@ -69,7 +70,7 @@ def test_fails_on_wrong_relative_link(built, tmp_path):
     page = out / rel
     html = page.read_text(encoding="utf-8")
     assert html.count('href="../../districts/"') >= 1 and html.count('action="../../search/"') == 1
-    html = html.replace('href="../../districts/"', 'href="../districts/"', 1)      # the menu's, not the breadcrumb's
+    html = html.replace('href="../../districts/"', 'href="../districts/"', 1)  # the menu's, not the breadcrumb's
     page.write_text(html.replace('action="../../search/"', 'action="../search/"'), encoding="utf-8")
     problems = check_site(out)
     assert problems == [f"{rel}: broken link '../search/' (missing)", f"{rel}: broken link '../districts/' (missing)"]
@@ -83,13 +84,16 @@ def test_relative_link_above_the_root(tmp_path):
     (out / "a" / "index.html").write_text('<a href="../">ok</a><a href="../../a/">up</a><a href="/a/">root</a>')
     (out / "index.html").write_text('<a href="a/">a</a><a href="../a/">up</a><a href="../a/">again</a>')
     problems = check_site(out)
-    assert problems == ["index.html: broken link '../a/' (climbs above the root folder)",
-                        "index.html: broken link '../a/' (climbs above the root folder)",
-                        "a/index.html: broken link '../../a/' (climbs above the root folder)"]
+    assert problems == [
+        "index.html: broken link '../a/' (climbs above the root folder)",
+        "index.html: broken link '../a/' (climbs above the root folder)",
+        "a/index.html: broken link '../../a/' (climbs above the root folder)",
+    ]
 
 
 def test_cli_check_exit_status(built, tmp_path):
     from sitegen.cli import main
+
     assert main(["check", "--out", str(built)]) == 0
     out = _copy(built, tmp_path)
     (out / "static" / "style.css").unlink()

@@ -16,7 +16,7 @@ from _buildkit import FIXTURE, ROOT
 from sitegen.config import default_config, documented_keys
 from sitegen.errors import SitegenError
 
-SITE_TOML = '''title = "测试站"
+SITE_TOML = """title = "测试站"
 description = "测试用的站点"
 base_url = "https://news.example.cn/digest/"
 per_page = 3
@@ -29,12 +29,17 @@ people = false
 [[menu]]
 name = "区县"
 url = "districts/"
-'''
+"""
 
 
 def sitegen(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sitegen.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, env={**os.environ, "SITEGEN_TODAY": "2025-06-01"})
+    return subprocess.run(
+        [sys.executable, "-m", "sitegen.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "SITEGEN_TODAY": "2025-06-01"},
+    )
 
 
 def project(tmp_path: Path, toml: str = SITE_TOML) -> Path:
@@ -46,21 +51,34 @@ def project(tmp_path: Path, toml: str = SITE_TOML) -> Path:
 
 def test_every_key_is_read(tmp_path):
     config = default_config(project(tmp_path))
-    assert (config.site_title, config.base_url, config.per_page, config.feed_items) == \
-        ("测试站", "https://news.example.cn/digest/", 3, 2)
+    assert (config.site_title, config.base_url, config.per_page, config.feed_items) == (
+        "测试站",
+        "https://news.example.cn/digest/",
+        3,
+        2,
+    )
     assert not config.taxonomy_on("people") and config.taxonomy_on("tags")
     assert config.menu[0].name == "区县" and config.has_host
 
 
-@pytest.mark.parametrize("toml, message", [
-    ('titel = "x"\n', r"sitegen.toml:1: unknown setting 'titel' \(hint: did you mean 'title'\?\)"),
-    ('title = "x"\nbaseurl = "https://a.cn/"\n', r"sitegen.toml:2: unknown setting 'baseurl' \(hint: did you mean 'base_url'\?\)"),
-    ('per_page = "20"\n', r"sitegen.toml:1: 'per_page' must be a whole number, not a string"),
-    ('compress = 1\n', r"sitegen.toml:1: 'compress' must be true or false"),
-    ('per_page = 0\n', r"sitegen.toml:1: 'per_page' must be at least 1"),
-    ('[taxonomies]\ntag = true\n', r"sitegen.toml:2: unknown setting 'tag' in \[taxonomies\] \(hint: did you mean 'tags'\?\)"),
-    ('title = "x\n', r"sitegen.toml:1: not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ('titel = "x"\n', r"sitegen.toml:1: unknown setting 'titel' \(hint: did you mean 'title'\?\)"),
+        (
+            'title = "x"\nbaseurl = "https://a.cn/"\n',
+            r"sitegen.toml:2: unknown setting 'baseurl' \(hint: did you mean 'base_url'\?\)",
+        ),
+        ('per_page = "20"\n', r"sitegen.toml:1: 'per_page' must be a whole number, not a string"),
+        ("compress = 1\n", r"sitegen.toml:1: 'compress' must be true or false"),
+        ("per_page = 0\n", r"sitegen.toml:1: 'per_page' must be at least 1"),
+        (
+            "[taxonomies]\ntag = true\n",
+            r"sitegen.toml:2: unknown setting 'tag' in \[taxonomies\] \(hint: did you mean 'tags'\?\)",
+        ),
+        ('title = "x\n', r"sitegen.toml:1: not valid TOML"),
+    ],
+)
 def test_a_bad_setting_names_the_key_line_and_closest_key(tmp_path, toml, message):
     (tmp_path / "sitegen.toml").write_text(toml, encoding="utf-8")
     with pytest.raises(SitegenError) as caught:
@@ -79,7 +97,7 @@ def test_every_command_reads_the_file_and_flags_override_it(tmp_path):
     home = (out / "index.html").read_text(encoding="utf-8")
     assert '<link rel="canonical" href="https://news.example.cn/digest/">' in home
     assert "测试站" in home
-    assert sitegen("check", cwd=root).returncode == 0          # check reads out_dir from the file
+    assert sitegen("check", cwd=root).returncode == 0  # check reads out_dir from the file
     proc = sitegen("build", "--base-url", "https://other.example.cn/", cwd=root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "https://other.example.cn/" in (out / "sitemap.xml").read_text(encoding="utf-8")
@@ -125,13 +143,14 @@ def test_a_project_template_overrides_the_theme_file_by_file(tmp_path):
     assert "OWN-404" in (root / "public" / "404.html").read_text(encoding="utf-8")
     assert "OWN-404" not in (root / "public" / "index.html").read_text(encoding="utf-8")
     assert (root / "public" / "static" / "extra.css").is_file()
-    assert (root / "public" / "static" / "style.css").is_file()     # the theme's, still there
+    assert (root / "public" / "static" / "style.css").is_file()  # the theme's, still there
 
 
 def test_the_documented_keys_are_the_read_keys():
     doc = (ROOT / "docs" / "CONFIG.md").read_text(encoding="utf-8")
-    missing = [key for key in documented_keys() if f"`{key}`" not in doc and f"[{key}]" not in doc
-               and f"[[{key}]]" not in doc]
+    missing = [
+        key for key in documented_keys() if f"`{key}`" not in doc and f"[{key}]" not in doc and f"[[{key}]]" not in doc
+    ]
     assert not missing, missing
 
 
@@ -143,16 +162,29 @@ def test_an_installed_package_builds_a_folder_with_only_content(tmp_path):
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     python = venv / "bin" / "python"
     work = tmp_path / "src"
-    shutil.copytree(ROOT, work, ignore=shutil.ignore_patterns(
-        ".git", "public", ".sitegen-cache", "node_modules", "*.egg-info", "build", "__pycache__", ".public.*"))
-    proc = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                           "--no-index", str(work)], capture_output=True, text=True)
+    shutil.copytree(
+        ROOT,
+        work,
+        ignore=shutil.ignore_patterns(
+            ".git", "public", ".sitegen-cache", "node_modules", "*.egg-info", "build", "__pycache__", ".public.*"
+        ),
+    )
+    proc = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index", str(work)],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    shutil.rmtree(work)         # nothing may be read from the source tree
+    shutil.rmtree(work)  # nothing may be read from the source tree
     site = tmp_path / "site"
     shutil.copytree(FIXTURE, site / "content")
-    proc = subprocess.run([str(venv / "bin" / "sitegen"), "build"], capture_output=True, text=True, cwd=site,
-                          env={**os.environ, "SITEGEN_TODAY": "2025-06-01", "PYTHONPATH": ""})
+    proc = subprocess.run(
+        [str(venv / "bin" / "sitegen"), "build"],
+        capture_output=True,
+        text=True,
+        cwd=site,
+        env={**os.environ, "SITEGEN_TODAY": "2025-06-01", "PYTHONPATH": ""},
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (site / "public" / "index.html").is_file()
     for name in ("style.css", "search.js"):

@@ -31,17 +31,49 @@ def test_the_sample_articles_read_as_yaml_reads_them():
         if got is not None:
             fast += 1
             assert got == _yaml(head), path.name
-    assert fast >= len(files) // 2     # the shape sitegen writes takes the fast road
+    assert fast >= len(files) // 2  # the shape sitegen writes takes the fast road
 
 
-_CHARS = st.sampled_from(list("ab0x1e9._-+:#,[]{}\"'!&*?|>%@`~=< \t") + ["石", "峰", "，", "：", "\u2028", "\x85", "\ufeff",
-                                                                        "\xa0", "T", "Y", "n"])
-_SCALAR = st.one_of(st.text(_CHARS, max_size=8),
-                    st.sampled_from(["yes", "No", "on", "OFF", "null", "~", "0x1f", "0b11", "012", "1_000", "1.5e-3",
-                                     "2025-04-22", "2025-13-45", "2021-1-1", "64ad66015bce", "123456789012", ".inf",
-                                     "12:30", "<<", "=", "raw/a_b.txt", "石峰区 残联", "a #b", "a:b"]))
-_VALUE = st.one_of(_SCALAR, st.lists(_SCALAR, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
-                   st.lists(_SCALAR, max_size=3).map(lambda items: "[" + ",".join(items) + "]"))
+_CHARS = st.sampled_from(
+    list("ab0x1e9._-+:#,[]{}\"'!&*?|>%@`~=< \t")
+    + ["石", "峰", "，", "：", "\u2028", "\x85", "\ufeff", "\xa0", "T", "Y", "n"]
+)
+_SCALAR = st.one_of(
+    st.text(_CHARS, max_size=8),
+    st.sampled_from(
+        [
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "null",
+            "~",
+            "0x1f",
+            "0b11",
+            "012",
+            "1_000",
+            "1.5e-3",
+            "2025-04-22",
+            "2025-13-45",
+            "2021-1-1",
+            "64ad66015bce",
+            "123456789012",
+            ".inf",
+            "12:30",
+            "<<",
+            "=",
+            "raw/a_b.txt",
+            "石峰区 残联",
+            "a #b",
+            "a:b",
+        ]
+    ),
+)
+_VALUE = st.one_of(
+    _SCALAR,
+    st.lists(_SCALAR, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
+    st.lists(_SCALAR, max_size=3).map(lambda items: "[" + ",".join(items) + "]"),
+)
 _KEY = st.sampled_from(["id", "title", "tags", "source_lines", "on", "yes", "null", "x_1", "Title"])
 
 

@@ -19,8 +19,7 @@ if shutil.which("git") is None:  # pragma: no cover - reported, not silent
 
 
 def git(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                          check=True, env=env)
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True, env=env)
 
 
 def init_repo(root: Path) -> None:
@@ -59,7 +58,7 @@ def test_foreign_hook_is_chained_not_clobbered_and_restored(tmp_path):
     init_repo(tmp_path)
     hook = tmp_path / ".git" / "hooks" / "post-commit"
     hook.parent.mkdir(parents=True, exist_ok=True)
-    foreign = "#!/bin/sh\necho foreign >> \"$(git rev-parse --show-toplevel)/foreign.log\"\n"
+    foreign = '#!/bin/sh\necho foreign >> "$(git rev-parse --show-toplevel)/foreign.log"\n'
     hook.write_text(foreign)
     hook.chmod(0o755)
     message = install_hook(tmp_path)
@@ -105,8 +104,11 @@ def test_commit_triggers_the_rebuild(tmp_path, monkeypatch):
     (hooks / "post-commit.pre-sitegen").unlink(missing_ok=True)
     (hooks / "post-commit").chmod(0o755)
     install_hook(root)
-    env = {**os.environ, "SITEGEN_TODAY": TODAY,
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "SITEGEN_TODAY": TODAY,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
     git(root, "add", "-A", env=env)
     git(root, "commit", "-q", "-m", "first", env=env)
     assert (root / "chained.log").read_text().strip() == "chained"

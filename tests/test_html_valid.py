@@ -28,8 +28,14 @@ HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 
 
 def _require_vnu() -> None:
-    missing = [what for what, ok in (("java (apt-get install default-jre-headless)", shutil.which("java")),
-                                     ("node_modules/vnu-jar (npm ci)", VNU_JAR.is_file())) if not ok]
+    missing = [
+        what
+        for what, ok in (
+            ("java (apt-get install default-jre-headless)", shutil.which("java")),
+            ("node_modules/vnu-jar (npm ci)", VNU_JAR.is_file()),
+        )
+        if not ok
+    ]
     if missing:
         reason = "the Nu HTML checker needs " + " and ".join(missing)
         if os.environ.get("CI"):
@@ -39,8 +45,12 @@ def _require_vnu() -> None:
 
 def _vnu_errors(folder: Path) -> list[str]:
     """Run vnu over every HTML file under *folder*; return its errors as 'file:line:col: message'."""
-    result = subprocess.run(["java", "-jar", str(VNU_JAR), "--errors-only", "--skip-non-html",
-                             "--format", "json", str(folder)], capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--skip-non-html", "--format", "json", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     try:
         messages = json.loads(result.stderr or result.stdout)["messages"]
     except (ValueError, KeyError):
@@ -50,14 +60,14 @@ def _vnu_errors(folder: Path) -> list[str]:
         if m.get("type") == "info":
             continue
         url = m.get("url", "")
-        path = Path(url[len("file:"):] if url.startswith("file:") else url)
+        path = Path(url[len("file:") :] if url.startswith("file:") else url)
         try:
             path = path.relative_to(folder)
         except ValueError:
             pass
         line = m.get("lastLine", m.get("firstLine", 0))
         col = m.get("firstColumn", m.get("lastColumn", 0))
-        kind = "" if m.get("type") == "error" else f"{m.get('type')}: "    # e.g. non-document-error
+        kind = "" if m.get("type") == "error" else f"{m.get('type')}: "  # e.g. non-document-error
         errors.append(f"{path}:{line}:{col}: {kind}{' '.join(m.get('message', '').split())}")
     if result.returncode != 0 and not errors:
         pytest.fail(f"vnu failed (exit {result.returncode}) without naming an error:\n{result.stderr[-2000:]}")
@@ -74,8 +84,7 @@ def _assert_valid(site: Path) -> None:
         counts = Counter(e.split(": ", 1)[1] for e in errors)
         summary = "\n".join(f"{n:4d} × {message}" for message, n in counts.most_common())
         shown = "\n".join(errors[:40]) + (f"\n… and {len(errors) - 40} more" if len(errors) > 40 else "")
-        pytest.fail(f"vnu: {len(errors)} error(s) in {len(pages)} HTML file(s)\n{summary}\n\n{shown}",
-                    pytrace=False)
+        pytest.fail(f"vnu: {len(errors)} error(s) in {len(pages)} HTML file(s)\n{summary}\n\n{shown}", pytrace=False)
 
 
 def test_fixture_site_is_valid_html(tmp_path):
@@ -91,7 +100,7 @@ def test_bundled_dumps_site_is_valid_html(tmp_path):
     project = tmp_path / "project"
     project.mkdir()
     shutil.copytree(ROOT / "raw", project / "raw")
-    if (ROOT / "sitegen.toml").is_file():         # the repository's settings: absolute URLs and all
+    if (ROOT / "sitegen.toml").is_file():  # the repository's settings: absolute URLs and all
         shutil.copy(ROOT / "sitegen.toml", project / "sitegen.toml")
     config = default_config(project)
     report = run_import(config, [config.raw_dir])

@@ -43,19 +43,49 @@ def test_every_line_of_a_sample_dump_is_kept(dump):
     assert {n for n, line in enumerate(lines, 1) if line.strip()} <= placed
 
 
-TITLES = st.sampled_from(["机关干部进小区再出发 跑出为民服务“加速度”", "攸县:电网巡检安全过冬", "冬修水利 惠民生",
-                          "<script>alert(1)</script>", "{{ 7*7 }} 模板", "# 株洲经开区：吉祥物揭晓"])
-PARAS = st.sampled_from([
-    "近日,天元区交警大队对集市主干 道开展交通引导,提升群众安全意识。",
-    "去年12月26日,巡检人员来到国网湖南电力110kV皂角变电站,对站内设备进行排查,观察本体和",
-    "调压开关是否存在漏油现象。",
-    "阅读不仅是对抗浮躁的良方,", "书馆协办。", "<img src=x onerror=alert(1)> 记者在现场。",
-    "76岁的老党员周孟佳,则用手机照片,展示了邮政小区的变化。",
-])
-BYLINES = st.sampled_from(["株洲日报讯(全媒体记者/潘东晓通讯员/周旭东)", "株洲日报全媒体记者/谭昕吾",
-                           "株洲日报(通讯员/王怀) 近日,醴陵市沔江镇", "通讯员/刘爱平 苏泽荣"])
-OTHER = st.sampled_from(["株洲日报通讯员/周彬 供图", "记者/杨凌凌 摄", "责任编辑:刘姝琪", "同城 · 新媒",
-                         "马家河街道", "——探访补贴性职业技能培训之烹饪班③", "", "", "  ", "2 祥洲新闻网"])
+TITLES = st.sampled_from(
+    [
+        "机关干部进小区再出发 跑出为民服务“加速度”",
+        "攸县:电网巡检安全过冬",
+        "冬修水利 惠民生",
+        "<script>alert(1)</script>",
+        "{{ 7*7 }} 模板",
+        "# 株洲经开区：吉祥物揭晓",
+    ]
+)
+PARAS = st.sampled_from(
+    [
+        "近日,天元区交警大队对集市主干 道开展交通引导,提升群众安全意识。",
+        "去年12月26日,巡检人员来到国网湖南电力110kV皂角变电站,对站内设备进行排查,观察本体和",
+        "调压开关是否存在漏油现象。",
+        "阅读不仅是对抗浮躁的良方,",
+        "书馆协办。",
+        "<img src=x onerror=alert(1)> 记者在现场。",
+        "76岁的老党员周孟佳,则用手机照片,展示了邮政小区的变化。",
+    ]
+)
+BYLINES = st.sampled_from(
+    [
+        "株洲日报讯(全媒体记者/潘东晓通讯员/周旭东)",
+        "株洲日报全媒体记者/谭昕吾",
+        "株洲日报(通讯员/王怀) 近日,醴陵市沔江镇",
+        "通讯员/刘爱平 苏泽荣",
+    ]
+)
+OTHER = st.sampled_from(
+    [
+        "株洲日报通讯员/周彬 供图",
+        "记者/杨凌凌 摄",
+        "责任编辑:刘姝琪",
+        "同城 · 新媒",
+        "马家河街道",
+        "——探访补贴性职业技能培训之烹饪班③",
+        "",
+        "",
+        "  ",
+        "2 祥洲新闻网",
+    ]
+)
 LINE = st.one_of(TITLES, PARAS, BYLINES, OTHER, st.text(min_size=1, max_size=40))
 
 
@@ -116,7 +146,9 @@ def test_encodings_and_line_endings_import_alike(project, encoding, newline):
 
 def test_traditional_characters_match_places_but_text_is_kept(project):
     dump = project.raw_dir / "trad.txt"
-    dump.write_text("攸縣:電網巡檢安全過冬\n\n株洲日报讯(全媒体记者/王军) 日前,國網攸縣供電公司組織巡檢。\n", encoding="utf-8")
+    dump.write_text(
+        "攸縣:電網巡檢安全過冬\n\n株洲日报讯(全媒体记者/王军) 日前,國網攸縣供電公司組織巡檢。\n", encoding="utf-8"
+    )
     run_import(project, [dump])
     article = read_article(next(project.content_dir.glob("*.md")))
     assert article.title == "攸縣:電網巡檢安全過冬"
@@ -134,16 +166,22 @@ def test_binary_file_is_reported_and_skipped(project):
 
 def test_html_and_template_text_is_kept_as_text(project):
     dump = project.raw_dir / "hostile.txt"
-    dump.write_text("网红梧桐树换“发型”\n\n株洲日报讯(通讯员/周彬) 日前,<script>alert(1)</script> {{ 7*7 }} 修剪。\n",
-                    encoding="utf-8")
+    dump.write_text(
+        "网红梧桐树换“发型”\n\n株洲日报讯(通讯员/周彬) 日前,<script>alert(1)</script> {{ 7*7 }} 修剪。\n",
+        encoding="utf-8",
+    )
     run_import(project, [dump])
     article = read_article(next(project.content_dir.glob("*.md")))
     assert "<script>alert(1)</script> {{ 7*7 }}" in article.body
 
 
 def test_cli_import_names_a_missing_file(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "sitegen.cli", "--root", str(tmp_path), "import",
-                             str(tmp_path / "nope.txt")], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen.cli", "--root", str(tmp_path), "import", str(tmp_path / "nope.txt")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 2
     assert "nope.txt" in result.stderr and "no such file" in result.stderr
 

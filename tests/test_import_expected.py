@@ -135,8 +135,15 @@ def rates(counts: dict) -> dict[str, float]:
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     tp, fp, fn = counts["credit_tp"], counts["credit_fp"], counts["credit_fn"]
     credits = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
-    return {"precision": precision, "recall": recall, "f1": f1, "title": counts["title"] / n,
-            "district": counts["district"] / n, "month": counts["month"] / n, "credits": credits}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "title": counts["title"] / n,
+        "district": counts["district"] / n,
+        "month": counts["month"] / n,
+        "credits": credits,
+    }
 
 
 def page_format(expected_path: Path) -> str:
@@ -169,6 +176,7 @@ def score_all():
 
 
 # --- tests -----------------------------------------------------------------------------------
+
 
 def test_samples_articles_f1_and_fields():
     totals = score_all()

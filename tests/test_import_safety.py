@@ -66,8 +66,11 @@ def _opening(dump: Path, articles: dict) -> tuple[str, int]:
     """Return an article file and the dump line that starts its first paragraph (a part of its id)."""
     lines = dump.read_text(encoding="utf-8").split("\n")
     for name, article in articles.items():
-        chunks = [c for c in article.body.split("\n\n") if not c.startswith(("##", ">"))
-                  and "记者" not in c and "通讯员" not in c]
+        chunks = [
+            c
+            for c in article.body.split("\n\n")
+            if not c.startswith(("##", ">")) and "记者" not in c and "通讯员" not in c
+        ]
         if article.kind != "article" or not chunks:
             continue
         first = "".join(chunks[0].split())
@@ -83,12 +86,13 @@ def _correct(dump: Path, number: int) -> str:
     lines = dump.read_text(encoding="utf-8").split("\n")
     line = lines[number - 1]
     at = max(i for i, c in enumerate(line[:20]) if "\u4e00" <= c <= "\u9fff" and c not in "正误")
-    lines[number - 1] = line[:at] + ("正" if line[at] != "正" else "误") + line[at + 1:]
+    lines[number - 1] = line[:at] + ("正" if line[at] != "正" else "误") + line[at + 1 :]
     dump.write_text("\n".join(lines), encoding="utf-8")
     return lines[number - 1]
 
 
 # 1. A re-imported correction updates, it doesn't duplicate.
+
 
 def test_corrected_headline_updates_the_article_and_a_hand_edit_is_reported(tmp_path):
     config = _project(tmp_path)
@@ -144,12 +148,13 @@ def test_an_article_gone_from_its_dump_is_named_for_review(tmp_path):
 
 # 2. REVIEW.md is cumulative.
 
+
 def test_partial_import_keeps_the_other_dumps_items(tmp_path):
     config = _project(tmp_path, dumps=DUMPS[:2], twice=True)
     run_import(config, [config.raw_dir])
     full = config.review_file.read_text(encoding="utf-8")
     assert "likely duplicate" in full
-    run_import(config, [config.raw_dir / DUMPS[0].name])        # `sitegen import one.txt`
+    run_import(config, [config.raw_dir / DUMPS[0].name])  # `sitegen import one.txt`
     assert config.review_file.read_text(encoding="utf-8") == full
     run_import(config, [config.raw_dir / "twice.txt"])
     assert config.review_file.read_text(encoding="utf-8") == full
@@ -172,6 +177,7 @@ def test_partial_import_updates_the_items_of_the_dump_it_read(tmp_path):
 
 # 3. --force lists every file it overwrote.
 
+
 def test_force_lists_every_file_it_overwrote(tmp_path):
     config = _project(tmp_path)
     run_import(config, [config.raw_dir])
@@ -191,10 +197,10 @@ def test_force_lists_every_file_it_overwrote(tmp_path):
 # 4. A damaged content/.import-state.json is a clear error, and nothing is written.
 
 DAMAGED = [
-    ('{\n "a.md": "00",\n "b.md": \n}\n', 4),                      # invalid JSON
-    ("", 1),                                                       # empty
-    ("[1, 2]\n", 1),                                               # not an object
-    ('{\n "a.md": "00",\n "b.md": 5\n}\n', 3),                     # a digest that is a number
+    ('{\n "a.md": "00",\n "b.md": \n}\n', 4),  # invalid JSON
+    ("", 1),  # empty
+    ("[1, 2]\n", 1),  # not an object
+    ('{\n "a.md": "00",\n "b.md": 5\n}\n', 3),  # a digest that is a number
     ('{\n "format": 2,\n "files": {},\n "dumps": {\n  "raw/x.txt": {"review": ["oops"]}\n }\n}\n', 5),
     ('{\n "format": 2,\n "files": [],\n "dumps": {}\n}\n', 3),
 ]
@@ -218,14 +224,19 @@ def test_damaged_state_on_the_command_line(tmp_path):
     config = _project(tmp_path)
     config.content_dir.mkdir()
     (config.content_dir / IMPORT_STATE_FILE).write_text('{\n "a.md": "00",\n', encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "sitegen.cli", "--root", str(config.root), "import"],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen.cli", "--root", str(config.root), "import"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: content/{IMPORT_STATE_FILE}:3: "), result.stderr
     assert "Traceback" not in result.stderr
 
 
 # 5. Editors' files are written aside and moved into place.
+
 
 def test_every_file_is_written_atomically(tmp_path, monkeypatch):
     config = _project(tmp_path, twice=True)
@@ -237,6 +248,7 @@ def test_every_file_is_written_atomically(tmp_path, monkeypatch):
             if isinstance(file, (str, os.PathLike)) and any(m in mode for m in "wax+"):
                 opened.append(Path(file).resolve())
             return real(file, mode, *args, **kwargs)
+
         return opener
 
     def replace(src, dst, *args, **kwargs):
@@ -261,6 +273,7 @@ def test_every_file_is_written_atomically(tmp_path, monkeypatch):
 
 
 # 6. REVIEW.md names files relative to the project root, and the content folder given.
+
 
 def test_review_names_the_content_folder_given(tmp_path):
     config = _project(tmp_path, twice=True)
@@ -291,6 +304,7 @@ def test_review_names_a_dump_outside_the_root_as_given(tmp_path, monkeypatch):
 
 
 # 7. What held before still holds: a re-import changes no byte.
+
 
 def test_reimport_changes_no_byte_of_articles_review_state_or_furniture(tmp_path):
     config = _project(tmp_path, dumps=DUMPS, twice=True)

@@ -57,11 +57,11 @@ def test_body_edits_past_and_in_the_summary_take_the_fast_path(tmp_path):
     report = build(config)
     assert report.from_layout and report.rendered["article"] == 1
     assert_like_clean(tmp_path, config)
-    edit_article(art, "网格员每天", "网格员每周")          # the summary: listings and feeds too
+    edit_article(art, "网格员每天", "网格员每周")  # the summary: listings and feeds too
     report = build(config)
     assert report.from_layout and report.rendered["feed"] >= 1
     assert_like_clean(tmp_path, config)
-    edit_article(art, "网格员每周", "网格员每天")          # back again
+    edit_article(art, "网格员每周", "网格员每天")  # back again
     rebuild_like_clean(tmp_path, config, from_layout=True)
 
 
@@ -77,13 +77,16 @@ def test_touch_without_change_and_edit_of_a_left_out_draft(tmp_path):
     assert_like_clean(tmp_path, config)
 
 
-@pytest.mark.parametrize("old,new", [
-    ("title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记"),
-    ("date: 2024-11-01", "date: 2025-02-14"),
-    ("tags: [网格员]", "tags: [网格员, 养老]"),
-    ("district: 芦淞区", "district: 天元区"),
-    ("slug: lusong-wanggeyuan", "slug: lusong-wanggeyuan-2"),
-])
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ("title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记"),
+        ("date: 2024-11-01", "date: 2025-02-14"),
+        ("tags: [网格员]", "tags: [网格员, 养老]"),
+        ("district: 芦淞区", "district: 天元区"),
+        ("slug: lusong-wanggeyuan", "slug: lusong-wanggeyuan-2"),
+    ],
+)
 def test_metadata_edit_then_body_edit(tmp_path, old, new):
     config = make_config(tmp_path)
     build(config)
@@ -99,12 +102,17 @@ def test_metadata_edit_then_body_edit(tmp_path, old, new):
 def test_add_remove_and_rename_articles(tmp_path):
     config = make_config(tmp_path)
     build(config)
-    new = copy_article(config, "lusong-9.md", ("id: fx0000000003", "id: nine"),
-                       ("lusong-fushi-dinghuo", "lusong-nine"), ("2024-02-18", "2024-02-19"))
+    new = copy_article(
+        config,
+        "lusong-9.md",
+        ("id: fx0000000003", "id: nine"),
+        ("lusong-fushi-dinghuo", "lusong-nine"),
+        ("2024-02-18", "2024-02-19"),
+    )
     rebuild_like_clean(tmp_path, config, from_layout=False)
     edit_article(new, "春节过后", "元宵过后")
     rebuild_like_clean(tmp_path, config, from_layout=True)
-    new.rename(config.content_dir / "lusong-0.md")          # same article, another file
+    new.rename(config.content_dir / "lusong-0.md")  # same article, another file
     rebuild_like_clean(tmp_path, config, from_layout=False)
     (config.content_dir / "lusong-0.md").unlink()
     assert not build(config).from_layout
@@ -150,9 +158,9 @@ def test_two_articles_on_one_url(tmp_path):
     report = build(preview)
     assert any("two pages would write" in e for e in report.errors)
     assert (preview.out_dir / "lusong/lusong-fushi-dinghuo/index.html").is_file()
-    edit_article(copy, "复本：春节过后", "复本改：春节过后")       # the loser's body
+    edit_article(copy, "复本：春节过后", "复本改：春节过后")  # the loser's body
     assert build(config).failed
-    (config.content_dir / "lusong-1.md").unlink()           # the other one takes the URL
+    (config.content_dir / "lusong-1.md").unlink()  # the other one takes the URL
     report = build(config)
     assert not report.errors
     assert "复本改" in page(config, "lusong/lusong-fushi-dinghuo/index.html")
@@ -183,17 +191,17 @@ def test_broken_or_missing_cache_and_output(tmp_path):
     (config.cache_dir / "pages.sqlite").unlink()
     edit_article(art, "网格员每周", "网格员每日")
     rebuild_like_clean(tmp_path, config, from_layout=False)
-    with sqlite3.connect(config.cache_dir / "pages.sqlite") as db:   # an unreadable article index
+    with sqlite3.connect(config.cache_dir / "pages.sqlite") as db:  # an unreadable article index
         db.execute("UPDATE saved SET value = x'00ff' WHERE name = 'keys'")
     edit_article(art, "网格员每日", "网格员天天")
     report = build(config)
     assert not report.from_layout and not report.errors
     assert_like_clean(tmp_path, config)
-    (config.cache_dir / "outputs.json").unlink()           # the writer's manifest lost
+    (config.cache_dir / "outputs.json").unlink()  # the writer's manifest lost
     edit_article(art, "收集意见。", "收集意见并转交。")
     build(config)
     assert_like_clean(tmp_path, config)
-    shutil.rmtree(config.out_dir)                          # public/ lost, the cache kept
+    shutil.rmtree(config.out_dir)  # public/ lost, the cache kept
     edit_article(art, "收集意见并转交。", "收集意见。")
     report = build(config)
     assert not report.from_layout
@@ -205,8 +213,8 @@ def test_mixed_sequence_of_fast_and_slow_builds(tmp_path):
     build(config)
     c = config.content_dir
     steps = [
-        (c / "tianyuan-1.md", "首家", "第一家"),                    # body
-        (c / "tianyuan-1.md", "tags: [社区食堂, 养老]", "tags: [社区食堂]"),   # tags: related change
+        (c / "tianyuan-1.md", "首家", "第一家"),  # body
+        (c / "tianyuan-1.md", "tags: [社区食堂, 养老]", "tags: [社区食堂]"),  # tags: related change
         (c / "tianyuan-3.md", "title: 天元区养老服务再升级", "title: 天元区养老服务升级"),
         (c / "tianyuan-1.md", "第一家", "首家"),
         (c / "tianyuan-3.md", "title: 天元区养老服务升级", "title: 天元区养老服务再升级"),
@@ -224,6 +232,7 @@ def test_mixed_sequence_of_fast_and_slow_builds(tmp_path):
 
 def _killed_before_layout_save(monkeypatch, config):
     """Run a build that dies after write_site (public/ is new) but before PageStore.save."""
+
     def killed(self, *args, **kwargs):
         raise KeyboardInterrupt("killed between write_site and PageStore.save")
 
@@ -243,10 +252,13 @@ def test_killed_before_layout_save_then_the_same_content_builds_fine(tmp_path, m
     assert_like_clean(tmp_path, config)
 
 
-@pytest.mark.parametrize("old, new, page_rel, gone", [
-    ("网格员每天", "网格员每周", LUSONG2, "每周"),                                       # a body
-    ("title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记", "lusong/index.html", "走街串巷记"),  # metadata
-])
+@pytest.mark.parametrize(
+    "old, new, page_rel, gone",
+    [
+        ("网格员每天", "网格员每周", LUSONG2, "每周"),  # a body
+        ("title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记", "lusong/index.html", "走街串巷记"),  # metadata
+    ],
+)
 def test_killed_before_layout_save_then_the_edit_reverted(tmp_path, monkeypatch, old, new, page_rel, gone):
     # The store forgets the layout key and the written pages' digests before the write, so the
     # revert lays the site out again and renders those pages, instead of seeing "no change".
@@ -282,6 +294,7 @@ def data_copy(tmp_path, monkeypatch):
     import sitegen.gazetteer
     import sitegen.names
     import sitegen.stamp
+
     package = tmp_path / "package"
     shutil.copytree(sitegen.stamp.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
     data = package / "data"
@@ -300,6 +313,7 @@ def _forget_gazetteer():
     import sitegen.names
     import sitegen.site
     import sitegen.stamp
+
     sitegen.gazetteer.load_gazetteer.cache_clear()
     sitegen.site._gazetteer.cache_clear()
     sitegen.names.load_taxonomy_entries.cache_clear()
@@ -312,8 +326,7 @@ def test_gazetteer_slug_edit_lays_out_with_the_new_slug(tmp_path, data_copy):
     config = make_config(tmp_path)
     build(config)
     gaz = data_copy / "gazetteer.json"
-    gaz.write_text(gaz.read_text(encoding="utf-8").replace('"slug": "lusong"', '"slug": "lusong-qu"'),
-                   encoding="utf-8")
+    gaz.write_text(gaz.read_text(encoding="utf-8").replace('"slug": "lusong"', '"slug": "lusong-qu"'), encoding="utf-8")
     _forget_gazetteer()
     assert not build(config).from_layout
     assert "lusong-qu/index.html" in clean_tree(tmp_path, config)
@@ -324,6 +337,7 @@ def test_gazetteer_slug_edit_lays_out_with_the_new_slug(tmp_path, data_copy):
 def test_failed_search_stage_keeps_the_previous_index(tmp_path, monkeypatch):
     # A failed search stage keeps the index that is there, and the next build tries again.
     import sitegen.search
+
     config = make_config(tmp_path)
     build(config)
     index = {p for p in tree(config.out_dir) if p.startswith("search/") and p != "search/index.html"}
@@ -338,6 +352,6 @@ def test_failed_search_stage_keeps_the_previous_index(tmp_path, monkeypatch):
     assert any(e.startswith("search:") for e in report.errors)
     monkeypatch.undo()
     assert index <= set(tree(config.out_dir)), "the previous search index was deleted"
-    report = build(config)                  # the search stage works again
+    report = build(config)  # the search stage works again
     assert not report.errors
     assert_like_clean(tmp_path, config)

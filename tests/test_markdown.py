@@ -26,6 +26,7 @@ def _tags(html: str) -> set[str]:
 
 # ---------------------------------------------------------------- what an editor writes renders
 
+
 def test_emphasis_and_strong():
     assert markdown_to_html("这是*强调*，这是**加粗**。") == "<p>这是<em>强调</em>，这是<strong>加粗</strong>。</p>"
 
@@ -42,8 +43,10 @@ def test_image_renders_lazily():
 
 def test_image_with_caption_is_one_figure():
     html = markdown_to_html("![社区食堂](shitang.jpg)\n\n> 图：老人们在社区食堂就餐。谭昕吾 摄")
-    assert html == ('<figure class="caption"><img alt="社区食堂" loading="lazy" src="shitang.jpg">'
-                    "<figcaption>图：老人们在社区食堂就餐。谭昕吾 摄</figcaption></figure>")
+    assert html == (
+        '<figure class="caption"><img alt="社区食堂" loading="lazy" src="shitang.jpg">'
+        "<figcaption>图：老人们在社区食堂就餐。谭昕吾 摄</figcaption></figure>"
+    )
 
 
 def test_lists_render():
@@ -60,8 +63,10 @@ def test_table_renders():
 
 def test_importer_markdown_renders_as_before():
     """What sitegen/importer.py writes: ## subheads, > 图： captions, a 图： paragraph, escapes."""
-    body = ("天元区嵩山路街道首家社区食堂5日开张。\n\n## 价格实惠\n\n食堂由街道和企业合办。\n\n"
-            "> 图：老人们在社区食堂就餐。谭昕吾 摄\n\n图：培训现场\n\n\\# 不是标题\n\n\\1. 不是列表\n\n\\- 也不是")
+    body = (
+        "天元区嵩山路街道首家社区食堂5日开张。\n\n## 价格实惠\n\n食堂由街道和企业合办。\n\n"
+        "> 图：老人们在社区食堂就餐。谭昕吾 摄\n\n图：培训现场\n\n\\# 不是标题\n\n\\1. 不是列表\n\n\\- 也不是"
+    )
     html = markdown_to_html(body)
     assert '<h2 id="s1">价格实惠</h2>' in html
     assert '<figure class="caption"><figcaption>图：老人们在社区食堂就餐。谭昕吾 摄</figcaption></figure>' in html
@@ -81,14 +86,18 @@ def test_headings_start_at_h2():
 
 # ---------------------------------------------------------------- what a dump holds never runs
 
-@pytest.mark.parametrize("hostile, shown", [
-    ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
-    ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;"),
-    ('<a href="javascript:alert(1)">点我</a>', "&lt;a href=\"javascript:alert(1)\"&gt;点我&lt;/a&gt;"),
-    ("<iframe src=//evil.example></iframe>", "&lt;iframe src=//evil.example&gt;&lt;/iframe&gt;"),
-    ("<!-- 注释 -->", "&lt;!-- 注释 --&gt;"),
-    ("<style>body{display:none}</style>", "&lt;style&gt;body{display:none}&lt;/style&gt;"),
-])
+
+@pytest.mark.parametrize(
+    "hostile, shown",
+    [
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;"),
+        ('<a href="javascript:alert(1)">点我</a>', '&lt;a href="javascript:alert(1)"&gt;点我&lt;/a&gt;'),
+        ("<iframe src=//evil.example></iframe>", "&lt;iframe src=//evil.example&gt;&lt;/iframe&gt;"),
+        ("<!-- 注释 -->", "&lt;!-- 注释 --&gt;"),
+        ("<style>body{display:none}</style>", "&lt;style&gt;body{display:none}&lt;/style&gt;"),
+    ],
+)
 def test_raw_html_shows_as_text(hostile, shown):
     html = markdown_to_html(f"正文 {hostile} 结束")
     assert shown in html.replace("&quot;", '"')
@@ -96,15 +105,26 @@ def test_raw_html_shows_as_text(hostile, shown):
 
 
 def test_raw_html_block_shows_as_text():
-    html = markdown_to_html("<div onclick=\"alert(1)\">\n<script>alert(1)</script>\n</div>")
+    html = markdown_to_html('<div onclick="alert(1)">\n<script>alert(1)</script>\n</div>')
     assert _tags(html) == {"p"}
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;div onclick=" in html
 
 
-@pytest.mark.parametrize("link", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "vbscript:msgbox(1)",
-                                  "data:text/html;base64,PHNjcmlwdD4=", "java&#09;script:alert(1)",
-                                  "&#106;avascript:alert(1)", "javascript&colon;alert(1)", "<javascript:alert(1)>",
-                                  "java\nscript:alert(1)", "\x01javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "vbscript:msgbox(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "java&#09;script:alert(1)",
+        "&#106;avascript:alert(1)",
+        "javascript&colon;alert(1)",
+        "<javascript:alert(1)>",
+        "java\nscript:alert(1)",
+        "\x01javascript:alert(1)",
+    ],
+)
 def test_dangerous_link_schemes_are_dropped(link):
     html = markdown_to_html(f"[x]({link}) ![y]({link})")
     assert "href" not in html and "<img" not in html and "script" not in html.lower()
@@ -115,8 +135,17 @@ def test_reference_links_are_sanitised_too():
     assert markdown_to_html("[x]: javascript:alert(1)\n\n[y][x]") == "<p><a>y</a></p>"
 
 
-@pytest.mark.parametrize("link", ["https://example.cn/a?b=1&c=2", "http://example.cn/", "mailto:news@example.cn",
-                                  "../tianyuan/", "photo.jpg", "#s1"])
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://example.cn/a?b=1&c=2",
+        "http://example.cn/",
+        "mailto:news@example.cn",
+        "../tianyuan/",
+        "photo.jpg",
+        "#s1",
+    ],
+)
 def test_safe_links_are_kept(link):
     html = markdown_to_html(f"[x]({link})")
     assert 'href="' + link.replace("&", "&amp;") + '"' in html
@@ -130,8 +159,10 @@ def test_template_syntax_stays_text():
 def test_hostile_dump_text_renders_as_text():
     """A dump's text full of markup-like characters: every word still shows, nothing is a tag
     but the allowed ones."""
-    text = ('株洲日报讯（记者 王芳）<b>加粗</b> & "引号" \'单引号\' <a href="x" onmouseover="alert(1)">链接</a> '
-            "<svg onload=alert(1)> 1 < 2 > 0 &amp; &#60;script&#62;")
+    text = (
+        '株洲日报讯（记者 王芳）<b>加粗</b> & "引号" \'单引号\' <a href="x" onmouseover="alert(1)">链接</a> '
+        "<svg onload=alert(1)> 1 < 2 > 0 &amp; &#60;script&#62;"
+    )
     html = markdown_to_html(text)
     assert _tags(html) <= ALLOWED_TAGS and _tags(html) == {"p"}
     for word in ("株洲日报讯", "加粗", "引号", "单引号", "链接", "1 &lt; 2 &gt; 0"):
@@ -141,8 +172,10 @@ def test_hostile_dump_text_renders_as_text():
 
 
 def test_only_allowed_tags_and_attributes_come_out():
-    body = ("## 小标题\n\n*强* **重** [链](https://a.cn/ \"标题\") ![图](p.jpg \"说明\")\n\n> 引用\n\n"
-            "- a\n\n1. b\n\n| x |\n|---|\n| y |\n\n---\n\n`code`")
+    body = (
+        '## 小标题\n\n*强* **重** [链](https://a.cn/ "标题") ![图](p.jpg "说明")\n\n> 引用\n\n'
+        "- a\n\n1. b\n\n| x |\n|---|\n| y |\n\n---\n\n`code`"
+    )
     html = markdown_to_html(body)
     assert _tags(html) <= ALLOWED_TAGS
     attributes = set(re.findall(r'\s([a-z-]+)="', html))
@@ -178,9 +211,11 @@ def test_lede_drops_a_byline_opening_the_first_paragraph():
 
 
 def test_lede_is_never_a_caption_credit_or_subhead():
-    body = ("株洲日报·掌上株洲记者/廖智勇\n\n乘客刷身份证准备进入站台 (廖智勇 摄) 大丰站列车时刻表 (廖智勇 摄)\n\n"
-            "> 图：城铁大丰站外景\n\n## 小标题\n\n记者/李逸峰 摄\n\n![图](a.jpg)\n\n"
-            "2016年底，长株潭城铁开通运营。")
+    body = (
+        "株洲日报·掌上株洲记者/廖智勇\n\n乘客刷身份证准备进入站台 (廖智勇 摄) 大丰站列车时刻表 (廖智勇 摄)\n\n"
+        "> 图：城铁大丰站外景\n\n## 小标题\n\n记者/李逸峰 摄\n\n![图](a.jpg)\n\n"
+        "2016年底，长株潭城铁开通运营。"
+    )
     assert summarize(body) == "2016年底，长株潭城铁开通运营。"
 
 
@@ -196,9 +231,11 @@ def test_lede_cut_at_a_sentence_end():
 
 def test_paragraphs_are_not_bylines():
     """Ordinary openings are not taken for bylines."""
-    for text in ("记者从市残联获悉，湖南省残疾人创业孵化基地正在征集项目。",
-                 "近日，株洲日报记者走访了多个社区。",
-                 "4月22日，石峰区学林街道首届直播创业培训班开班。"):
+    for text in (
+        "记者从市残联获悉，湖南省残疾人创业孵化基地正在征集项目。",
+        "近日，株洲日报记者走访了多个社区。",
+        "4月22日，石峰区学林街道首届直播创业培训班开班。",
+    ):
         assert split_byline(text) is None
         assert plain_paragraphs(text) == [text]
 
@@ -223,8 +260,18 @@ def test_lede_agrees_with_the_importers_byline_reader():
 
 
 def _article(body: str, **credits) -> Article:
-    return Article(id="x", title="标题", date="2025-04-22", date_precision="day", date_source="text", slug="x",
-                   source="raw/x.txt", source_lines=(1, 2), body=body, **credits)
+    return Article(
+        id="x",
+        title="标题",
+        date="2025-04-22",
+        date_precision="day",
+        date_source="text",
+        slug="x",
+        source="raw/x.txt",
+        source_lines=(1, 2),
+        body=body,
+        **credits,
+    )
 
 
 def test_byline_is_not_repeated_under_the_credit_line():
@@ -239,7 +286,7 @@ def test_byline_naming_someone_uncredited_stays():
     """The credit line has no 实习生: a byline naming one is the only place the name shows."""
     body = "株洲日报全媒体记者/杨凌凌 实习生/曾杰豪\n\n正文。"
     assert body_without_byline(_article(body, reporters=("杨凌凌",))) == body
-    assert body_without_byline(_article(body)) == body          # no credit line at all
+    assert body_without_byline(_article(body)) == body  # no credit line at all
 
 
 def test_markdown_cost_per_article():

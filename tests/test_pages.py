@@ -94,7 +94,7 @@ def _read(config, rel: str) -> str:
 
 
 def _main(html: str) -> str:
-    return html[html.index("<main"):html.index("</main>")]
+    return html[html.index("<main") : html.index("</main>")]
 
 
 def _meta(html: str, attr: str, name: str) -> str:
@@ -108,6 +108,7 @@ LEDE = "天元区新增一处海绵化微口袋公园。市民纷纷前来打卡
 
 
 # ---------------------------------------------------------------- the lede
+
 
 def test_summary_is_the_lede_on_cards_description_and_open_graph(site):
     home = _read(site, "index.html")
@@ -134,6 +135,7 @@ def test_no_page_describes_itself_with_a_byline(site):
 
 # ---------------------------------------------------------------- dates
 
+
 def test_full_dates_where_the_day_is_known(site):
     day = _read(site, "tianyuan/tianyuan-yanglao-shengji/index.html")
     assert '<time datetime="2025-04-22">2025年4月22日</time>' in day
@@ -146,6 +148,7 @@ def test_full_dates_where_the_day_is_known(site):
 
 
 # ---------------------------------------------------------------- what readers are not shown
+
 
 def test_no_source_dump_line_on_public_pages(site):
     for page in site.out_dir.rglob("*.html"):
@@ -165,7 +168,7 @@ def test_byline_paragraph_not_repeated_under_the_credit_line(site):
     html = _read(site, ARTICLE)
     credits = re.search(r'<p class="credits">(.*?)</p>', html).group(1)
     assert "王芳" in credits and "李明" in credits
-    body = html[html.index('<div class="body">'):html.index("</div>", html.index('<div class="body">'))]
+    body = html[html.index('<div class="body">') : html.index("</div>", html.index('<div class="body">'))]
     assert "株洲日报讯" not in body and "全媒体记者" not in body
     assert body.count("<p>") == 2 and f"<p>{LEDE}</p>" in body
     assert '<figure class="caption"><figcaption>图：口袋公园一角。记者/王芳 摄</figcaption></figure>' in body
@@ -175,11 +178,12 @@ def test_byline_paragraph_not_repeated_under_the_credit_line(site):
 
 # ---------------------------------------------------------------- charts
 
+
 def test_district_charts_are_labelled_with_a_table(site):
     html = _read(site, "districts/index.html")
     assert html.count('<svg class="chart"') == 3
-    tianyuan = html[html.index('href="../tianyuan/"'):]
-    tianyuan = tianyuan[:tianyuan.index("</li>")]
+    tianyuan = html[html.index('href="../tianyuan/"') :]
+    tianyuan = tianyuan[: tianyuan.index("</li>")]
     # counts and months written on the chart, not only in a tooltip
     assert re.findall(r'<text class="n"[^>]*>(\d+)</text>', tianyuan) == ["1", "1", "3"]
     assert re.search(r"<text[^>]*>\d+月</text>", tianyuan) and re.search(r"<text[^>]*>2024年</text>", tianyuan)
@@ -187,7 +191,7 @@ def test_district_charts_are_labelled_with_a_table(site):
     assert "<figcaption>天元区2024年2月至2025年4月共 5 篇，单月最多 3 篇（2025年4月）</figcaption>" in tianyuan
     assert '<th scope="row">2025年4月</th><td>3</td>' in tianyuan
     assert '<th scope="col">月份</th><th scope="col">篇数</th>' in tianyuan
-    assert 'aria-hidden="true"' in tianyuan          # the table speaks for the picture
+    assert 'aria-hidden="true"' in tianyuan  # the table speaks for the picture
     district = _read(site, "tianyuan/index.html")
     assert '<svg class="chart"' in district and "<caption>天元区每月文章数</caption>" in district
 
@@ -205,6 +209,7 @@ def test_long_ranges_are_charted_by_year():
 
 # ---------------------------------------------------------------- finding one's way
 
+
 def test_breadcrumbs(site):
     html = _read(site, ARTICLE)
     nav = re.search(r'<nav class="crumbs" aria-label="当前位置">(.*?)</nav>', html, re.S).group(1)
@@ -219,7 +224,12 @@ def test_breadcrumbs(site):
     topic = _read(site, "topic/minsheng-fuwu/index.html")
     assert re.findall(r'<span itemprop="name"[^>]*>([^<]*)</span>', topic) == ["首页", "专题", "民生服务"]
     month = _read(site, "2024/11/index.html")
-    assert re.findall(r'<span itemprop="name"[^>]*>([^<]*)</span>', month) == ["首页", "全部文章", "2024年", "2024年11月"]
+    assert re.findall(r'<span itemprop="name"[^>]*>([^<]*)</span>', month) == [
+        "首页",
+        "全部文章",
+        "2024年",
+        "2024年11月",
+    ]
 
 
 def test_more_from_district_and_topic(site):
@@ -250,7 +260,9 @@ def test_numbered_pagination_and_the_way_past_the_home_page(tmp_path):
     assert '<a href="../tianyuan/page/3/" aria-label="第 3 页">3</a>' in pager
     assert 'rel="next" href="../tianyuan/page/2/"' in pager and 'rel="prev"' not in pager
     second = _read(config, "tianyuan/page/2/index.html")
-    assert 'aria-current="page" aria-label="第 2 页">2</a>' in second and 'rel="prev" href="../../../tianyuan/"' in second
+    assert (
+        'aria-current="page" aria-label="第 2 页">2</a>' in second and 'rel="prev" href="../../../tianyuan/"' in second
+    )
     assert len(re.findall(r'<article class="card">', _main(first))) == 2
     home = _read(config, "index.html")
     assert len(re.findall(r'<article class="card">', _main(home))) == 2
@@ -267,8 +279,16 @@ def test_numbered_pagination_and_the_way_past_the_home_page(tmp_path):
 def test_tap_targets_are_44px_in_the_stylesheet():
     css = (ROOT / "static" / "style.css").read_text(encoding="utf-8")
     assert "--tap: 44px" in css
-    for selector in (".nav a", ".chips a", ".pager a", ".crumbs a", ".more-link a", ".site-footer .links a",
-                     "button", "input[type=search]"):
+    for selector in (
+        ".nav a",
+        ".chips a",
+        ".pager a",
+        ".crumbs a",
+        ".more-link a",
+        ".site-footer .links a",
+        "button",
+        "input[type=search]",
+    ):
         rule = re.search(r"(?m)^" + re.escape(selector) + r"[\s,{][^{]*\{([^}]*)\}", css)
         assert rule and "min-height: var(--tap)" in rule.group(1), selector
 
@@ -285,12 +305,16 @@ def test_favicon_on_every_page(site):
 
 
 def test_menu_and_language_from_the_config(tmp_path):
-    menu = (MenuItem("区县", "districts/"), MenuItem("归档", "archive/"), MenuItem("关于我们", "https://example.cn/about"))
+    menu = (
+        MenuItem("区县", "districts/"),
+        MenuItem("归档", "archive/"),
+        MenuItem("关于我们", "https://example.cn/about"),
+    )
     config = make_config(tmp_path, menu=menu, language="zh-Hans-CN")
     build(config)
     html = _read(config, "tianyuan/index.html")
     nav = re.search(r'<nav aria-label="主导航" class="wrap nav">(.*?)</nav>', html, re.S).group(1)
-    assert re.findall(r'<a[^>]*>([^<]*)</a>', nav) == ["首页", "区县", "归档", "关于我们"]
+    assert re.findall(r"<a[^>]*>([^<]*)</a>", nav) == ["首页", "区县", "归档", "关于我们"]
     assert 'href="../districts/"' in nav and 'href="https://example.cn/about"' in nav
     assert html.startswith('<!doctype html>\n<html lang="zh-Hans-CN"')
     assert '<meta property="og:locale" content="zh_Hans_CN">' in html
@@ -301,7 +325,7 @@ def test_menu_and_language_from_the_config(tmp_path):
 
 def test_default_menu(site):
     nav = re.search(r'<nav aria-label="主导航" class="wrap nav">(.*?)</nav>', _read(site, "index.html"), re.S).group(1)
-    assert re.findall(r'<a[^>]*>([^<]*)</a>', nav) == ["首页", "区县", "专题", "日期", "记者", "搜索"]
+    assert re.findall(r"<a[^>]*>([^<]*)</a>", nav) == ["首页", "区县", "专题", "日期", "记者", "搜索"]
     assert '<a aria-current="page" href="./">首页</a>' in nav
 
 
@@ -317,6 +341,7 @@ def test_feed_and_listing_sizes_from_the_config(tmp_path):
 
 
 # ---------------------------------------------------------------- tags that help
+
 
 def test_words_and_fragments():
     for word in ("养老", "网格员", "社区食堂", "口袋公园", "天元区", "嵩山路街道"):
@@ -335,7 +360,7 @@ def test_tag_pages_only_where_they_help(site):
     # rest have one article each (tag_min_articles = 2)
     assert tags == ["koudai-gongyuan", "shequ-shitang", "wangge-yuan", "yanglao"]
     html = _read(site, ARTICLE)
-    facts = html[html.index('<footer class="facts">'):]
+    facts = html[html.index('<footer class="facts">') :]
     assert re.findall(r'href="../../tag/[^"]*">([^<]*)</a>', facts) == ["口袋公园"]
     topics = _read(site, "topics/index.html")
     assert "化微" not in topics and "巨人" not in topics and "演练" not in topics
@@ -372,6 +397,7 @@ def test_taxonomies_off(tmp_path):
 
 
 # ---------------------------------------------------------------- incremental builds stay like clean ones
+
 
 def test_tag_reaching_the_minimum_links_from_every_article_like_clean(tmp_path):
     """Another article's tags decide whether an article's tag has a page and a link."""
@@ -418,14 +444,20 @@ def test_menu_and_config_changes_like_clean(tmp_path):
 
     config = _make(tmp_path)
     build(config)
-    for changes in ({"tag_min_articles": 1}, {"per_page": 3}, {"feed_items": 2},
-                    {"menu": (MenuItem("区县", "districts/"),)}, {"taxonomies": (("tags", True), ("people", False))}):
+    for changes in (
+        {"tag_min_articles": 1},
+        {"per_page": 3},
+        {"feed_items": 2},
+        {"menu": (MenuItem("区县", "districts/"),)},
+        {"taxonomies": (("tags", True), ("people", False))},
+    ):
         config = dataclasses.replace(config, **changes)
         build(config)
         assert_like_clean(tmp_path, config)
 
 
 # ---------------------------------------------------------------- in a browser, at 390 px
+
 
 @pytest.mark.browser
 def test_tap_targets_in_a_phone_browser(site):
@@ -435,8 +467,9 @@ def test_tap_targets_in_a_phone_browser(site):
         pytest.skip("needs Debian chromium")
     pages = ["index.html", "tianyuan/index.html", ARTICLE, "topic/minsheng-fuwu/index.html", "districts/index.html"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                    args=["--no-sandbox", "--headless", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--headless", "--disable-gpu"]
+        )
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844})
             errors = []

@@ -37,14 +37,16 @@ def _user_error(n: int) -> int:
 def test_results_come_back_in_job_order_with_the_shared_value(workers):
     # the shared value holds a lambda, which could never be pickled to a spawned worker
     state = {"offset": 1, "unpicklable": lambda: None}
-    assert fan_out(_square, list(range(10)), name="squares", workers=workers, shared=state) == \
-        [n * n + 1 for n in range(10)]
+    assert fan_out(_square, list(range(10)), name="squares", workers=workers, shared=state) == [
+        n * n + 1 for n in range(10)
+    ]
 
 
 def test_meanwhile_runs_here_while_the_workers_work():
     seen = []
-    fan_out(_square, [1, 2], name="squares", workers=2, shared={"offset": 0},
-            meanwhile=lambda: seen.append(os.getpid()))
+    fan_out(
+        _square, [1, 2], name="squares", workers=2, shared={"offset": 0}, meanwhile=lambda: seen.append(os.getpid())
+    )
     assert seen == [os.getpid()]
 
 
@@ -79,6 +81,7 @@ def test_chunks_cover_everything_once():
 
 def test_a_build_whose_render_worker_is_killed_fails_and_keeps_public(tmp_path, monkeypatch):
     import sitegen.render
+
     config = make_config(tmp_path, parallel_from=1, workers=2)
     build(config)
     before = tree(config.out_dir)

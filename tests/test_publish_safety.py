@@ -19,8 +19,13 @@ from _buildkit import ROOT, assert_like_clean, build, edit_article, make_config,
 
 
 def sitegen(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sitegen.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, env={**os.environ, "SITEGEN_TODAY": "2025-06-01"})
+    return subprocess.run(
+        [sys.executable, "-m", "sitegen.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "SITEGEN_TODAY": "2025-06-01"},
+    )
 
 
 @pytest.fixture
@@ -54,8 +59,9 @@ def test_empty_content_folder_is_an_error(built, tmp_path):
 
 
 def test_cli_mistyped_content_exits_non_zero_and_writes_nothing(tmp_path):
-    proc = sitegen("--root", str(ROOT), "build", "--content", str(tmp_path / "nosuchdir"),
-                   "--out", str(tmp_path / "public"))
+    proc = sitegen(
+        "--root", str(ROOT), "build", "--content", str(tmp_path / "nosuchdir"), "--out", str(tmp_path / "public")
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "content folder does not exist" in proc.stdout
     assert not (tmp_path / "public").exists()
@@ -64,17 +70,28 @@ def test_cli_mistyped_content_exits_non_zero_and_writes_nothing(tmp_path):
 def test_yaml_error_keeps_the_whole_last_site(built):
     config, before = built
     edit_article(config.content_dir / "lusong-2.md", "title: ", "title: [未闭合 ")
-    edit_article(config.content_dir / "lusong-1.md", "春节过后", "年后")     # a good edit waits too
+    edit_article(config.content_dir / "lusong-1.md", "春节过后", "年后")  # a good edit waits too
     report = build(config)
     assert_refused(config, before, report, "lusong-2.md:")
 
 
-@pytest.mark.parametrize("breakage, needle", [
-    (lambda t: (t / "article.html").write_text('{% include "nosuch.html" %}\n', encoding="utf-8"),
-     "nosuch.html: template not found"),
-    (lambda t: (t / "article.html").write_text("{% for x in %}\n", encoding="utf-8"), "article.html:1: template syntax error"),
-    (lambda t: (t / "article.html").write_text("{{ no_such_thing.title }}\n", encoding="utf-8"), "article.html:1: template failed"),
-])
+@pytest.mark.parametrize(
+    "breakage, needle",
+    [
+        (
+            lambda t: (t / "article.html").write_text('{% include "nosuch.html" %}\n', encoding="utf-8"),
+            "nosuch.html: template not found",
+        ),
+        (
+            lambda t: (t / "article.html").write_text("{% for x in %}\n", encoding="utf-8"),
+            "article.html:1: template syntax error",
+        ),
+        (
+            lambda t: (t / "article.html").write_text("{{ no_such_thing.title }}\n", encoding="utf-8"),
+            "article.html:1: template failed",
+        ),
+    ],
+)
 def test_template_errors_are_reported_not_tracebacks(tmp_path, breakage, needle):
     config = make_config_with_templates(tmp_path)
     assert not build(config).errors
@@ -92,7 +109,7 @@ def test_losing_many_articles_needs_the_flag_that_names_the_risk(built):
     assert_refused(config, before, build(config), "would take 3 of the 9 published articles")
     report = build(dataclasses.replace(config, allow_article_loss=True))
     assert not report.errors
-    for path, data in saved.items():       # one article may always go: an editor deletes a duplicate
+    for path, data in saved.items():  # one article may always go: an editor deletes a duplicate
         path.write_bytes(data)
     assert not build(config).errors
     gone[0].unlink()
@@ -106,13 +123,14 @@ def test_compression_is_kept_by_later_plain_builds(built):
     zipped = {p for p in tree(config.out_dir) if p.endswith((".gz", ".br"))}
     assert "index.html.gz" in zipped and "index.html.br" in zipped
     edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
-    report = build(config)                 # the hook's plain build
+    report = build(config)  # the hook's plain build
     assert not report.errors
     after = tree(config.out_dir)
     assert zipped <= set(after), "a plain build deleted the compressed copies"
     changed = {p for p in report.changed if p.endswith(".gz")}
     assert changed and all(p[:-3] in report.changed for p in changed), "only changed files are compressed again"
     import gzip
+
     page = "lusong/lusong-fushi-dinghuo/index.html"
     assert gzip.decompress((config.out_dir / (page + ".gz")).read_bytes()) == (config.out_dir / page).read_bytes()
     assert not build(dataclasses.replace(config, compress=False)).errors
@@ -137,6 +155,7 @@ def test_a_short_district_name_resolves_and_keeps_the_gazetteer_slug(built, tmp_
     assert "hetang/index.html" in out and not any(p.startswith("hetang-2/") for p in out)
     assert "tianyuan/index.html" in out
     from sitegen.check import check_site
+
     assert not check_site(config.out_dir)
     edit_article(config.content_dir / "tianyuan-1.md", "district: 荷塘", "district: 天元区")
     assert not build(config).errors
@@ -157,6 +176,7 @@ def package_copy(tmp_path, monkeypatch):
     import sitegen.gazetteer
     import sitegen.names
     import sitegen.stamp
+
     package = tmp_path / "package"
     shutil.copytree(sitegen.stamp.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(sitegen.stamp, "PACKAGE_DIR", package)
@@ -165,6 +185,7 @@ def package_copy(tmp_path, monkeypatch):
     def forget():
         sitegen.stamp.package_stamp.cache_clear()
         sitegen.names.load_taxonomy_entries.cache_clear()
+
     forget()
     yield package, forget
     monkeypatch.undo()
@@ -215,7 +236,11 @@ def test_a_damaged_cache_is_rebuilt_with_one_line_saying_so(built, caplog):
 
 def test_cli_root_that_does_not_exist_is_an_error_and_creates_nothing(tmp_path):
     missing = tmp_path / "nosuchproject"
-    for args in (["--root", str(missing), "build"], ["build", "--root", str(missing)], ["import", "--root", str(missing)]):
+    for args in (
+        ["--root", str(missing), "build"],
+        ["build", "--root", str(missing)],
+        ["import", "--root", str(missing)],
+    ):
         proc = sitegen(*args)
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert "project folder does not exist" in proc.stderr and "Traceback" not in proc.stderr
@@ -233,6 +258,7 @@ def test_cli_root_after_the_command(tmp_path):
 
 def test_cli_version():
     from sitegen import __version__
+
     proc = sitegen("--version")
     assert proc.returncode == 0 and proc.stdout.strip() == f"sitegen {__version__}"
 
@@ -241,8 +267,8 @@ def test_cli_output_piped_into_head_ends_quietly(tmp_path):
     config = make_config(tmp_path)
     build(config)
     for folder in [p for p in config.out_dir.iterdir() if p.is_dir() and p.name != "static"]:
-        shutil.rmtree(folder)       # many broken links: more lines than a pipe holds
-    script = (f"{sys.executable} -m sitegen.cli --root {ROOT} check --out {config.out_dir} | head -1")
+        shutil.rmtree(folder)  # many broken links: more lines than a pipe holds
+    script = f"{sys.executable} -m sitegen.cli --root {ROOT} check --out {config.out_dir} | head -1"
     proc = subprocess.run(["bash", "-o", "pipefail", "-c", script], capture_output=True, text=True)
     assert proc.stdout.count("\n") == 1
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr

@@ -82,8 +82,11 @@ def _manifest(out_dir: Path) -> dict[str, str]:
     from sitegen.writer import digest
 
     folder = out_dir / "search"
-    return {p.relative_to(out_dir).as_posix(): digest(p.read_bytes()) for p in folder.rglob("*.js")} \
-        if folder.is_dir() else {}
+    return (
+        {p.relative_to(out_dir).as_posix(): digest(p.read_bytes()) for p in folder.rglob("*.js")}
+        if folder.is_dir()
+        else {}
+    )
 
 
 def _publish(index, out_dir: Path) -> dict[str, bytes]:
@@ -111,8 +114,15 @@ EDITS = {
 def _newest(articles):
     from search_fixture import fixture_articles as again
 
-    extra = replace(again()[0], id="z9z9z9z9z9z9", date="2026-02-01", slug="xinzeng-wenzhang",
-                    title="新增：荷塘区社区食堂开张", body="荷塘区月塘街道的社区食堂开张，老人吃上热乎饭。", path="new.md")
+    extra = replace(
+        again()[0],
+        id="z9z9z9z9z9z9",
+        date="2026-02-01",
+        slug="xinzeng-wenzhang",
+        title="新增：荷塘区社区食堂开张",
+        body="荷塘区月塘街道的社区食堂开张，老人吃上热乎饭。",
+        path="new.md",
+    )
     return articles + [extra]
 
 
@@ -144,16 +154,19 @@ def test_incremental_refuses_a_changed_output(tmp_path):
     config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "cache")
     out = tmp_path / "public"
     articles = fixture_articles()
-    _publish(build_search_index(articles, config, url_of=lambda a: f"x/{a.slug}/", out_dir=out,
-                                    published=_manifest(out)), out)
+    _publish(
+        build_search_index(articles, config, url_of=lambda a: f"x/{a.slug}/", out_dir=out, published=_manifest(out)),
+        out,
+    )
     shard = sorted((out / "search" / "s").glob("*.js"))[0]
     manifest = _manifest(out)
-    shard.write_bytes(shard.read_bytes() + b"\n")      # changed behind the writer's back
+    shard.write_bytes(shard.read_bytes() + b"\n")  # changed behind the writer's back
     articles[0] = EDITS["body"](articles[0])
     again = build_search_index(articles, config, url_of=lambda a: f"x/{a.slug}/", out_dir=out, published=manifest)
-    assert not again.incremental      # public/ is not what the state describes: index everything
-    assert _publish(again, out) == build_search_files(articles, default_config(ROOT).with_overrides(
-        cache_dir=tmp_path / "other"), lambda a: f"x/{a.slug}/")
+    assert not again.incremental  # public/ is not what the state describes: index everything
+    assert _publish(again, out) == build_search_files(
+        articles, default_config(ROOT).with_overrides(cache_dir=tmp_path / "other"), lambda a: f"x/{a.slug}/"
+    )
 
 
 def test_token_set_is_the_set_of_tokens():
@@ -171,6 +184,7 @@ def test_token_set_is_the_set_of_tokens():
     @given(st.text(alphabet=st.sampled_from("社区托养機構電網ＳＹＢ5g a,。")))
     def check(text):
         assert search_token_set(text) == set(search_tokens(text))
+
     check()
 
 
@@ -211,26 +225,34 @@ def test_bulk_postings_give_each_document_its_own_tokens(monkeypatch):
 
     docs = _real_documents()
     assert len(docs) > 40
-    monkeypatch.setattr(sitegen.postings, "CHUNK", 7)       # several batches, one cut short
-    monkeypatch.setattr(sitegen.postings, "PIECE", 500)     # and several pieces of encoding
+    monkeypatch.setattr(sitegen.postings, "CHUNK", 7)  # several batches, one cut short
+    monkeypatch.setattr(sitegen.postings, "PIECE", 500)  # and several pieces of encoding
     assert sitegen.postings.bulk_runs(docs, 3, PINYIN_MAX_CHARS, segmenter()) == _postings_one_by_one(docs, 3)
 
     text = st.text(alphabet=st.sampled_from("社区托养機構電網干部机关ＳＹＢ5g a,。\n㐀\uf900𠀀"), max_size=40)
-    doc = st.tuples(text, text, text, st.sampled_from(["", "天元区", "攸縣"]),
-                    st.lists(st.sampled_from(["民生", "基層治理"]), max_size=2, unique=True).map(tuple))
+    doc = st.tuples(
+        text,
+        text,
+        text,
+        st.sampled_from(["", "天元区", "攸縣"]),
+        st.lists(st.sampled_from(["民生", "基層治理"]), max_size=2, unique=True).map(tuple),
+    )
 
     @settings(max_examples=200, deadline=None)
-    @given(st.lists(doc, min_size=1, max_size=9), st.integers(0, 2 ** 20))
+    @given(st.lists(doc, min_size=1, max_size=9), st.integers(0, 2**20))
     def check(parts, first):
         docs = [("id", "2025-01-01", h, b, e, d, t, "u/", "", "", "") for h, b, e, d, t in parts]
-        assert sitegen.postings.bulk_runs(docs, first, PINYIN_MAX_CHARS, segmenter()) == _postings_one_by_one(docs, first)
+        assert sitegen.postings.bulk_runs(docs, first, PINYIN_MAX_CHARS, segmenter()) == _postings_one_by_one(
+            docs, first
+        )
+
     check()
 
 
 def test_parallel_postings_equal_serial(tmp_path, monkeypatch):
 
     articles = fixture_articles()
-    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "serial", parallel_from=10 ** 9)
+    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "serial", parallel_from=10**9)
     serial = build_search_files(articles, config, lambda a: f"x/{a.slug}/")
     # three runs of the documents, joined
     config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "parallel", parallel_from=2, workers=3)
@@ -246,7 +268,7 @@ def test_plain_readings_read_words_as_pypinyin_does():
     from sitegen.text import words
 
     plain = _plain_readings()
-    assert "社" in plain and "网" in plain and "行" not in plain and "区" not in plain   # 区: qu, ou
+    assert "社" in plain and "网" in plain and "行" not in plain and "区" not in plain  # 区: qu, ou
     text = " ".join(a.title + a.body for a in fixture_articles())
     han = [w for w in set(words(text)) if re.fullmatch(r"[\u4e00-\u9fff]{2,6}", w)]
     rng = random.Random(7)
@@ -256,7 +278,7 @@ def test_plain_readings_read_words_as_pypinyin_does():
     assert len(covered) > 1000
     for word in han:
         assert _pinyin(word, plain) == _pinyin(word), word
-    assert _pinyin("银行", plain) == ("yinhang", "yh")       # 行 is asked of pypinyin
+    assert _pinyin("银行", plain) == ("yinhang", "yh")  # 行 is asked of pypinyin
 
 
 def _plain_text_line_by_line(markdown: str) -> str:
@@ -272,8 +294,9 @@ def _plain_text_line_by_line(markdown: str) -> str:
     return "\n".join(lines)
 
 
-_MARKDOWN = st.text(st.sampled_from(list("#>-*+_`![]()1.a 石，\t\n\r") + ["\u3000", "\xa0", "\x85", "\u2028", "\x0b"]),
-                    max_size=60)
+_MARKDOWN = st.text(
+    st.sampled_from(list("#>-*+_`![]()1.a 石，\t\n\r") + ["\u3000", "\xa0", "\x85", "\u2028", "\x0b"]), max_size=60
+)
 
 
 @settings(max_examples=3000, deadline=None)
@@ -330,8 +353,13 @@ def _no_pinyin_char() -> str:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.text(st.sampled_from(list("长行重乐调还的了和得地着都为传差便朝银沙奏谱笛音师换一不") + ["\u3400"]),
-               min_size=1, max_size=8))
+@given(
+    st.text(
+        st.sampled_from(list("长行重乐调还的了和得地着都为传差便朝银沙奏谱笛音师换一不") + ["\u3400"]),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_the_pinyin_table_reads_any_han_text_as_pypinyin_does(pinyin_table, word):
     from sitegen.search import _pinyin
 

@@ -22,6 +22,7 @@ def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch):
 
     def refuse(*args, **kwargs):
         raise AssertionError("a one-article edit rebuilt the whole index")
+
     monkeypatch.setattr(sitegen.search, "_full_index", refuse)
     # ... and the process that loaded the last index while the build read the articles
     # patched it: build_search_index is the path of a process forked after the load.
@@ -95,8 +96,11 @@ def test_new_words_are_read_from_the_pinyin_table_not_pypinyin(tmp_path, monkeyp
 
     def refuse(*args, **kwargs):
         raise AssertionError("the patch asked pypinyin")
+
     monkeypatch.setattr(pypinyin, "lazy_pinyin", refuse)
-    edit_article(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "乐团重奏乐谱，调音师调换长笛。芦淞区网格员走街串巷")
+    edit_article(
+        config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "乐团重奏乐谱，调音师调换长笛。芦淞区网格员走街串巷"
+    )
     report = build(config)
     assert not report.errors
     assert any(p.startswith("search/s/") for p in report.changed)

@@ -19,8 +19,19 @@ STRINGS = ROOT / "tests" / "search_tokens.json"
 def test_python_and_js_tokens_agree(tmp_path):
     fold_file = tmp_path / "fold.json"
     fold_file.write_text(json.dumps(fold_blocks(), ensure_ascii=False), encoding="utf-8")
-    proc = subprocess.run(["node", str(ROOT / "tests" / "search_parity.js"), str(ROOT / "static" / "search.js"),
-                           str(fold_file), str(STRINGS)], capture_output=True, text=True, check=True, timeout=60)
+    proc = subprocess.run(
+        [
+            "node",
+            str(ROOT / "tests" / "search_parity.js"),
+            str(ROOT / "static" / "search.js"),
+            str(fold_file),
+            str(STRINGS),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     js = json.loads(proc.stdout)
     strings = json.loads(STRINGS.read_text(encoding="utf-8"))
     assert len(js) == len(strings)

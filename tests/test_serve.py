@@ -18,8 +18,10 @@ from _workflow_project import TODAY, all_html, article, find_page, make_project,
 from sitegen.config import default_config
 from sitegen.serve import EVENTS_PATH, PreviewServer, Refused, SiteState, inject, preview_config, resolve_request_path
 
-pytest.importorskip("sitegen.build", reason="sitegen.build (the build helper's module) is "
-                    "not there yet: the serve tests need the real build")
+pytest.importorskip(
+    "sitegen.build",
+    reason="sitegen.build (the build helper's module) is not there yet: the serve tests need the real build",
+)
 
 
 @pytest.fixture()
@@ -44,8 +46,7 @@ def fetch(server: PreviewServer, path: str) -> tuple[int, str]:
 def raw_get(port: int, target: str) -> tuple[int, bytes]:
     """Send a request line exactly as written (urllib would normalise the path)."""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-                     .encode("latin-1"))
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode("latin-1"))
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
@@ -130,26 +131,28 @@ def test_live_reload_client_gets_the_event(preview):
     event, data = next_event()
     assert event == "hello"
     before = data["generation"]
-    write_article(preview.config, "other0.md",
-                  article(10, "其他新闻0", "其他正文 RELOAD-ME 内容。", date="2025-05-01"))
+    write_article(preview.config, "other0.md", article(10, "其他新闻0", "其他正文 RELOAD-ME 内容。", date="2025-05-01"))
     event, data = next_event()
     assert event == "reload" and data["generation"] > before and data["error"] is None
     conn.close()
 
 
-@pytest.mark.parametrize("target", [
-    "/../../../../etc/passwd",
-    "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
-    "/%2E%2E%2f%2E%2E%2fetc/passwd",
-    "/..%2f..%2f..%2fetc%2fpasswd",
-    "/%252e%252e/%252e%252e/etc/passwd",
-    "/static/..\\..\\etc\\passwd",
-    "//etc/passwd",
-    "/%00index.html",
-    "http://127.0.0.1/../../etc/passwd",
-    "/../secret.txt",
-    "/%2e%2e/secret.txt",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/%2E%2E%2f%2E%2E%2fetc/passwd",
+        "/..%2f..%2f..%2fetc%2fpasswd",
+        "/%252e%252e/%252e%252e/etc/passwd",
+        "/static/..\\..\\etc\\passwd",
+        "//etc/passwd",
+        "/%00index.html",
+        "http://127.0.0.1/../../etc/passwd",
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+    ],
+)
 def test_traversal_requests_are_refused(preview, target):
     (preview.config.root / "secret.txt").write_text("TOP-SECRET", encoding="utf-8")
     status, data = raw_get(preview.port, target)
@@ -182,8 +185,7 @@ def test_resolve_request_path_unit(tmp_path):
 def test_failed_rebuild_shows_overlay_and_server_keeps_running(preview):
     url = page_for(preview, "ALPHA-ORIGINAL")
     gen = preview.state.generation
-    (preview.config.content_dir / "broken.md").write_text("no front matter here\n",
-                                                          encoding="utf-8")
+    (preview.config.content_dir / "broken.md").write_text("no front matter here\n", encoding="utf-8")
     deadline = time.monotonic() + 3
     while preview.state.generation == gen and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -276,8 +278,12 @@ def test_broken_article_keeps_its_last_good_version_and_the_rest(preview):
     assert 'class="banner' in body, "the last good version should carry a preview banner"
     assert "上次成功" in body  # the overlay says that the page is the last good version
     gen = preview.state.generation
-    path.write_text(path.read_text(encoding="utf-8").replace(BROKEN_TITLE, "title: 醴陵瓷器展开幕")
-                    .replace("ALPHA-ORIGINAL", "GAMMA-FIXED"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        .replace(BROKEN_TITLE, "title: 醴陵瓷器展开幕")
+        .replace("ALPHA-ORIGINAL", "GAMMA-FIXED"),
+        encoding="utf-8",
+    )
     wait_for_rebuild(preview, gen)
     assert preview.state.error is None
     status, body = fetch(preview, main)
@@ -296,7 +302,8 @@ def test_load_content_falls_back_to_the_last_good_parse_in_preview_only(tmp_path
     for preview in (True, False):  # the second load reads the rows the first one kept
         library = load_content(config.content_dir, cache, preview=preview)
         assert [e.describe() for e in library.errors][0].startswith(
-            f"{config.content_dir / 'main.md'}:3: front-matter is not valid YAML")
+            f"{config.content_dir / 'main.md'}:3: front-matter is not valid YAML"
+        )
         paths = {a.path for a in library.articles}
         if preview:
             main = next(a for a in library.articles if a.path == "main.md")
@@ -320,8 +327,7 @@ def test_drafts_and_future_articles_preview_only(tmp_path, monkeypatch):
     monkeypatch.setenv("SITEGEN_TODAY", TODAY)
     config = make_project(tmp_path / "site")
     published = config.with_overrides(out_dir=tmp_path / "pub", cache_dir=tmp_path / "c1")
-    preview = config.with_overrides(out_dir=tmp_path / "prev", cache_dir=tmp_path / "c2",
-                                    preview=True)
+    preview = config.with_overrides(out_dir=tmp_path / "prev", cache_dir=tmp_path / "c2", preview=True)
     assert not build_site(published).errors
     assert not build_site(preview).errors
     pub, prev = all_html(tmp_path / "pub"), all_html(tmp_path / "prev")
@@ -356,16 +362,14 @@ def test_error_overlay_is_chinese_and_fits_a_360px_phone(preview):
 
     url = preview.url.rstrip("/") + article_page(preview, "wf-test-1")
     long_name = "shifengqu-zhongxiaoqiye-gonggongfuwu-pingtai-shangxian-youhua-yingshang-huanjing.md"
-    (preview.config.content_dir / long_name).write_text("---\ntitle: [未闭合\n---\n正文\n",
-                                                        encoding="utf-8")
+    (preview.config.content_dir / long_name).write_text("---\ntitle: [未闭合\n---\n正文\n", encoding="utf-8")
     break_main(preview.config)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and (preview.state.error or "").count("\n") < 1:
         time.sleep(0.05)
     assert "main.md:3" in (preview.state.error or "") and long_name in preview.state.error
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                    args=["--no-sandbox", "--headless", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless", "--disable-gpu"])
         try:
             page = browser.new_page(viewport={"width": 360, "height": 740})
             page.goto(url)
