@@ -51,6 +51,9 @@ _T = TypeVar("_T")
 FORMAT_VERSION = 1
 # Aim for shards of about this many bytes before gzip (≈ 5–8 KB gzipped).
 SHARD_TARGET = 4_000
+# Postings bytes a document adds to the index, on the realistic benchmark corpus (4.5 KB at
+# 10,000 articles): with SHARD_TARGET, how many shards an index of N documents gets.
+BYTES_PER_DOCUMENT = 4_000
 MAX_SHARDS = 8192
 # Characters of body text kept per document for snippets ("z": 1 marks a cut text): ten result
 # documents must fit the 30 KB budget of a later query together with its shards.
@@ -699,8 +702,17 @@ def _document_files(docs: Documents) -> dict[str, bytes]:
     return {f"search/d/{n}.js": _js(f"d{n}", _doc_file(doc)) for n, doc in enumerate(docs)}
 
 
+def shard_count(documents: int) -> int:
+    """Return the number of shards of an index of *documents*: a power of two from the
+    document count alone (about SHARD_TARGET bytes a shard at BYTES_PER_DOCUMENT), so a patch
+    knows the count a whole index would choose, and it changes only when the archive doubles.
+    A count from the index's bytes made a patched index differ from a whole one as it grew."""
+    wanted = max(1, math.ceil(documents * BYTES_PER_DOCUMENT / SHARD_TARGET))
+    return min(MAX_SHARDS, 1 << (wanted - 1).bit_length())
+
+
 def _full_index(
-    post: tuple[dict, ...], readings: dict, plain: dict[str, str]
+    post: tuple[dict, ...], readings: dict, plain: dict[str, str], shards: int
 ) -> tuple[dict[str, bytes], _Words, dict, int]:
     """Build every shard from the joined postings runs of every document."""
     files = {}
@@ -720,8 +732,6 @@ def _full_index(
         if entry is not None:  # always: a key's members are the vocabulary's words
             entries[key] = entry
 
-    total = sum(len(k.encode()) + len(v) + 6 for k, v in entries.items())
-    shards = max(1, min(MAX_SHARDS, math.ceil(total / SHARD_TARGET)))
     grouped: dict[str, dict[str, str]] = defaultdict(dict)
     for key, value in entries.items():
         grouped[shard_name(key, shards)][key] = value
@@ -881,7 +891,7 @@ def full_search_index(
         post, (documents, plain) = _postings_all(docs, meanwhile, workers)
     finally:
         store.close()
-    files, vocab, by_key, shards = _full_index(post, old["readings"] if old else {}, plain)
+    files, vocab, by_key, shards = _full_index(post, old["readings"] if old else {}, plain, shard_count(len(heads)))
     files.update(documents)
     blocks = fold_blocks()
     for name, pairs in blocks.items():
@@ -965,6 +975,8 @@ class PreviousIndex:
         added = list(range(len(before), len(heads)))
         if len(changed) + len(added) > max(1, INCREMENTAL_MAX * len(heads)):
             return None
+        if shard_count(len(heads)) != state["shards"]:
+            return None  # the archive doubled: a whole index spreads its keys over more shards
         self.changed, self.added = changed, added
         return changed + added
 
