@@ -3,7 +3,7 @@
 
     python scripts/bench_commit.py [--articles 10000] [--runs 3] [--keep DIR]
 
-Sets up a project of N articles (the build helper's scripts/benchmark.py `generate` when it
+Sets up a project of N articles (scripts/gen_corpus.py `generate` when it
 is there, else a corpus made here by importing raw/ and copying the articles with new
 ids, slugs and dates), commits it, runs the first (cold) build, installs the hook
 (`sitegen.hooks.install_hook`), then for each run edits one article's body, `git add`s it
@@ -41,23 +41,20 @@ def sh(cmd: list[str], cwd: Path, env: dict, check: bool = True) -> subprocess.C
 
 
 def corpus_from_benchmark(root: Path, n: int, env: dict) -> bool:
-    """Use the build helper's generator (scripts/benchmark.py `generate`) if it is there."""
-    script = REPO / "scripts" / "benchmark.py"
+    """Make the corpus with the benchmark's generator (scripts/gen_corpus.py `generate`)."""
+    script = REPO / "scripts" / "gen_corpus.py"
     if not script.is_file():
         return False
     import importlib.util
 
-    try:
-        spec = importlib.util.spec_from_file_location("sitegen_benchmark", script)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        generate = module.generate
-    except Exception as exc:  # noqa: BLE001
-        print(f"scripts/benchmark.py not usable ({exc}); making the corpus here", flush=True)
+    spec = importlib.util.spec_from_file_location("sitegen_gen_corpus", script)
+    if spec is None or spec.loader is None:
         return False
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     (root / "raw").mkdir(parents=True, exist_ok=True)
-    print("corpus: scripts/benchmark.py generate()", flush=True)
-    generate(n, root / "content")
+    print("corpus: scripts/gen_corpus.py generate()", flush=True)
+    module.generate(n, root / "content")
     return True
 
 

@@ -40,12 +40,25 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
-QUERIES = [("托养", "社区"), ("社区服务", "电网"), ("shequ", "sq"), ("電網", "株洲县"),
-           ("SYB", "5G"), ("基层 治理", "创业 培训"), ("梧桐树", "wutong")]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+QUERIES = [
+    ("托养", "社区"),
+    ("社区服务", "电网"),
+    ("shequ", "sq"),
+    ("電網", "株洲县"),
+    ("SYB", "5G"),
+    ("基层 治理", "创业 培训"),
+    ("梧桐树", "wutong"),
+]
 PREFIX, PROBE = "wutong", "梧桐树"
-FULL = "wutongshu"      # the probe's whole reading: found by the exact pinyin key
+FULL = "wutongshu"  # the probe's whole reading: found by the exact pinyin key
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -67,6 +80,7 @@ def _recorder(page, record):
         except Exception:
             return
         record.append((resp.url, len(body), len(gzip.compress(body, 6))))
+
     page.on("response", on_response)
 
 
@@ -84,8 +98,14 @@ def measure_sitegen(browser, base: str):
         timing1 = page.evaluate("window.__sitegenSearch.lastTiming")
         count1 = page.locator("#search-results li").count()
         # the search page's own HTML and CSS are not search cost
-        first_kb = sum(r[2] for r in rec if "/search/" in r[0] and not r[0].split("?")[0].endswith("/search/")
-                       or r[0].endswith("search.js")) / 1024
+        first_kb = (
+            sum(
+                r[2]
+                for r in rec
+                if "/search/" in r[0] and not r[0].split("?")[0].endswith("/search/") or r[0].endswith("search.js")
+            )
+            / 1024
+        )
         n = len(rec)
         t0 = time.perf_counter()
         page.fill("#q", later)
@@ -94,8 +114,21 @@ def measure_sitegen(browser, base: str):
         wall2 = (time.perf_counter() - t0) * 1000
         timing2 = page.evaluate("window.__sitegenSearch.lastTiming")
         later_kb = sum(r[2] for r in rec[n:]) / 1024
-        rows.append((first, later, first_kb, later_kb, count1, timing1["compute"], timing2["compute"], wall1, wall2,
-                     len(rec[:n]), len(rec) - n))
+        rows.append(
+            (
+                first,
+                later,
+                first_kb,
+                later_kb,
+                count1,
+                timing1["compute"],
+                timing2["compute"],
+                wall1,
+                wall2,
+                len(rec[:n]),
+                len(rec) - n,
+            )
+        )
         ctx.close()
     return rows
 
@@ -217,32 +250,65 @@ def report(site: Path, corpus: Path | None, result: dict | None = None, pagefind
     finally:
         server.shutdown()
     print("  queries (KB = response bodies gzipped; compute = ms from data arrival to ranked list)")
-    print(f"    {'first query':<12}{'later query':<12}{'first KB':>9}{'later KB':>9}{'shown':>7}"
-          f"{'compute1':>9}{'compute2':>9}{'wall1 ms':>9}{'wall2 ms':>9}{'files':>8}")
+    print(
+        f"    {'first query':<12}{'later query':<12}{'first KB':>9}{'later KB':>9}{'shown':>7}"
+        f"{'compute1':>9}{'compute2':>9}{'wall1 ms':>9}{'wall2 ms':>9}{'files':>8}"
+    )
     for r in rows:
-        print(f"    {r[0]:<10}{r[1]:<10}{r[2]:>9.1f}{r[3]:>9.1f}{r[4]:>7}{r[5]:>9.1f}{r[6]:>9.1f}{r[7]:>9.0f}"
-              f"{r[8]:>9.0f}{r[9]:>5}/{r[10]}")
+        print(
+            f"    {r[0]:<10}{r[1]:<10}{r[2]:>9.1f}{r[3]:>9.1f}{r[4]:>7}{r[5]:>9.1f}{r[6]:>9.1f}{r[7]:>9.0f}"
+            f"{r[8]:>9.0f}{r[9]:>5}/{r[10]}"
+        )
     firsts, laters = [r[2] for r in rows], [r[3] for r in rows]
-    print(f"    first query: median {statistics.median(firsts):.1f} KB, largest {max(firsts):.1f} KB (goal <= 60); "
-          f"later query: median {statistics.median(laters):.1f} KB, largest {max(laters):.1f} KB (goal <= 30)")
-    out["queries"] = [dict(zip(("first", "later", "first_kb", "later_kb", "hits", "compute1_ms", "compute2_ms",
-                                "wall1_ms", "wall2_ms", "files1", "files2"), r)) for r in rows]
+    print(
+        f"    first query: median {statistics.median(firsts):.1f} KB, largest {max(firsts):.1f} KB (goal <= 60); "
+        f"later query: median {statistics.median(laters):.1f} KB, largest {max(laters):.1f} KB (goal <= 30)"
+    )
+    out["queries"] = [
+        dict(
+            zip(
+                (
+                    "first",
+                    "later",
+                    "first_kb",
+                    "later_kb",
+                    "hits",
+                    "compute1_ms",
+                    "compute2_ms",
+                    "wall1_ms",
+                    "wall2_ms",
+                    "files1",
+                    "files2",
+                ),
+                r,
+            )
+        )
+        for r in rows
+    ]
     if probe:
         for q in (PREFIX, FULL, PROBE):
             r = probe[q]
-            print(f"    {q!r:<12} {r['hits']:>5} hits; finds {r['found']} of the {r['expected']} articles holding {PROBE}")
+            print(
+                f"    {q!r:<12} {r['hits']:>5} hits; finds {r['found']} of the {r['expected']} articles holding {PROBE}"
+            )
         r = probe[PREFIX]
-        verdict = ("not measured: no article holds it (gen_corpus.py places it from article 1,235 on)"
-                   if not r["expected"] else "yes" if r["found"] == r["expected"]
-                   else f"NO ({r['found']} of {r['expected']})")
+        verdict = (
+            "not measured: no article holds it (gen_corpus.py places it from article 1,235 on)"
+            if not r["expected"]
+            else "yes"
+            if r["found"] == r["expected"]
+            else f"NO ({r['found']} of {r['expected']})"
+        )
         print(f"    pinyin prefix: {PREFIX!r} finds {PROBE}: {verdict}", flush=True)
         out["pinyin"] = probe
     elif corpus:
         print("    pinyin prefix: not measured (search.js exposes no query function)")
     if prow:
         print("  Pagefind on the same site (KB gzipped; ms = search + 10 result fragments)")
-        print(f"    {'first query':<12}{'later query':<12}{'first KB':>9}{'later KB':>9}{'hits1':>6}{'hits2':>6}"
-              f"{'ms1':>7}{'ms2':>7}")
+        print(
+            f"    {'first query':<12}{'later query':<12}{'first KB':>9}{'later KB':>9}{'hits1':>6}{'hits2':>6}"
+            f"{'ms1':>7}{'ms2':>7}"
+        )
         for r in prow:
             print(f"    {r[0]:<10}{r[1]:<10}{r[2]:>9.1f}{r[3]:>9.1f}{r[4]:>6}{r[7]:>6}{r[5]:>7.0f}{r[6]:>7.0f}")
         out["pagefind"] = prow
@@ -257,11 +323,14 @@ def build_once(corpus: Path, folder: Path) -> Path:
     q = lambda x: json.dumps(str(x))  # noqa: E731
     (folder / "sitegen.toml").write_text(
         f'base_url = "https://zhuzhou-digest.example.cn/"\ncontent_dir = {q(corpus)}\n'
-        f"out_dir = {q(folder / 'public')}\ncache_dir = {q(folder / 'cache')}\n", encoding="utf-8")
+        f"out_dir = {q(folder / 'public')}\ncache_dir = {q(folder / 'cache')}\n",
+        encoding="utf-8",
+    )
     env = dict(os.environ, SITEGEN_TODAY="2026-01-01", PYTHONPATH=str(ROOT))
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "sitegen", "--root", str(folder), "build"], env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sitegen", "--root", str(folder), "build"], env=env, capture_output=True, text=True
+    )
     if proc.returncode:
         raise SystemExit(f"build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     print(f"  built in {time.perf_counter() - t0:.0f}s → {folder / 'public'}", flush=True)

@@ -95,6 +95,7 @@ class Settle:
 
 # ---- one measured process ---------------------------------------------------------------------
 
+
 class TreeMemory(threading.Thread):
     """Sample the summed proportional set size (PSS: shared pages split between the processes
     sharing them) of every process of a session but its leader, every *interval* seconds;
@@ -114,8 +115,8 @@ class TreeMemory(threading.Thread):
                 try:
                     with open(f"/proc/{pid}/stat", "rb") as f:
                         stat = f.read()
-                    if int(pid) == self.sid or int(stat[stat.rindex(b")") + 2:].split()[3]) != self.sid:
-                        continue            # the wrapper (below) is not the build
+                    if int(pid) == self.sid or int(stat[stat.rindex(b")") + 2 :].split()[3]) != self.sid:
+                        continue  # the wrapper (below) is not the build
                     with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
                         for line in f:
                             if line.startswith(b"Pss:"):
@@ -144,10 +145,20 @@ with open(sys.argv[1], "w") as f:
 def measure(cmd: list[str], env: dict, cwd: Path, tree_memory: float = 0) -> dict:
     """Run *cmd*; return its wall time, exit code, output, the user and system CPU of it and of
     every descendant it waited for, and their largest resident set (ru_maxrss)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.NamedTemporaryFile(suffix=".json") as usage:
-        proc = subprocess.Popen([sys.executable, "-c", WRAPPER, usage.name, *cmd], env=env, cwd=cwd, stdout=out,
-                                stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile(suffix=".json") as usage,
+    ):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRAPPER, usage.name, *cmd],
+            env=env,
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         sampler = None
         if tree_memory:
             sampler = TreeMemory(proc.pid, tree_memory)
@@ -161,10 +172,16 @@ def measure(cmd: list[str], env: dict, cwd: Path, tree_memory: float = 0) -> dic
         u = json.loads(Path(usage.name).read_text() or "{}")
         if proc.returncode or not u:
             u = {"wall": 0.0, "code": proc.returncode or 1, "user": 0.0, "sys": 0.0, "maxrss_kib": 0}
-        return {"wall": u["wall"], "code": u["code"], "stdout": out.read().decode("utf-8", "replace"),
-                "stderr": err.read().decode("utf-8", "replace"), "user": u["user"], "sys": u["sys"],
-                "maxrss_mib": u["maxrss_kib"] / 1024,
-                "tree_pss_mib": sampler.peak_kib / 1024 if sampler else None}
+        return {
+            "wall": u["wall"],
+            "code": u["code"],
+            "stdout": out.read().decode("utf-8", "replace"),
+            "stderr": err.read().decode("utf-8", "replace"),
+            "user": u["user"],
+            "sys": u["sys"],
+            "maxrss_mib": u["maxrss_kib"] / 1024,
+            "tree_pss_mib": sampler.peak_kib / 1024 if sampler else None,
+        }
 
 
 def parse_sitegen(r: dict) -> dict:
@@ -206,10 +223,15 @@ def wait_for_trash(folder: Path, settle: Settle) -> None:
 
 # ---- corpora ----------------------------------------------------------------------------------
 
+
 def generator_key(n: int, seed: str) -> str:
     h = hashlib.sha1(f"{n}:{seed}".encode())
-    for path in [Path(gen_corpus.__file__), gen_corpus.GAZETTEER, gen_corpus.TAXONOMY,
-                 *sorted(gen_corpus.DUMPS.glob("*.txt"))]:
+    for path in [
+        Path(gen_corpus.__file__),
+        gen_corpus.GAZETTEER,
+        gen_corpus.TAXONOMY,
+        *sorted(gen_corpus.DUMPS.glob("*.txt")),
+    ]:
         h.update(path.read_bytes())
     return h.hexdigest()
 
@@ -251,19 +273,22 @@ def stats_for(corpus: Path, work: Path, words: bool) -> dict:
 
 # ---- one size ---------------------------------------------------------------------------------
 
+
 def code_root(rev: str | None, work: Path) -> Path:
     """The folder sitegen is imported from: the checkout, or with *rev* a copy of that commit's
     sitegen/, templates/ and static/ (`git archive`), so that edits others make in the checkout
     during a long run neither change nor break what is measured."""
     if not rev:
         return ROOT
-    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", rev + "^{commit}"], capture_output=True,
-                         text=True, check=True).stdout.strip()
+    sha = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", rev + "^{commit}"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     folder = work / "code" / sha[:12]
     if not (folder / "sitegen" / "__init__.py").exists():
         folder.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", sha, "sitegen", "templates", "static"],
-                                 capture_output=True, check=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", sha, "sitegen", "templates", "static"], capture_output=True, check=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder
 
@@ -295,7 +320,7 @@ class Edits:
 
     def undo(self) -> None:
         for path, data in self.saved.items():
-            with open(path, "wb") as f:        # in place: the same inode
+            with open(path, "wb") as f:  # in place: the same inode
                 f.write(data)
         self.saved.clear()
 
@@ -304,17 +329,21 @@ def sitegen_runs(corpus: Path, run_dir: Path, settle: Settle, args) -> list[tupl
     proj = run_dir / "sitegen"
     proj.mkdir(parents=True, exist_ok=True)
     q = lambda p: json.dumps(str(p))  # noqa: E731
-    (proj / "sitegen.toml").write_text(SITE_TOML.format(content=q(corpus), out=q(proj / "public"),
-                                                        cache=q(proj / "cache")), encoding="utf-8")
-    env = dict(os.environ, SITEGEN_TODAY=TODAY, PYTHONPATH=str(args.code_root))
+    toml = SITE_TOML.format(content=q(corpus), out=q(proj / "public"), cache=q(proj / "cache"))
     if args.no_search:
-        env["SITEGEN_SKIP_SEARCH"] = "1"
+        toml += "\n[build]\nsearch = false\n"
+    (proj / "sitegen.toml").write_text(toml, encoding="utf-8")
+    env = dict(os.environ, SITEGEN_TODAY=TODAY, PYTHONPATH=str(args.code_root))
     cmd = [sys.executable, "-m", "sitegen", "--root", str(proj), "build"]
     edits = Edits(corpus)
     rows = []
     try:
-        for label, edit in (("cold full build", None), ("one article edited", "body"),
-                            ("... with new words", "new"), ("no change", None)):
+        for label, edit in (
+            ("cold full build", None),
+            ("one article edited", "body"),
+            ("... with new words", "new"),
+            ("no change", None),
+        ):
             if label.startswith("cold"):
                 settle.wait()
             if edit:
@@ -334,8 +363,7 @@ def sitegen_runs(corpus: Path, run_dir: Path, settle: Settle, args) -> list[tupl
 def hugo_runs(corpus: Path, files: list[Path], run_dir: Path, settle: Settle, args) -> list[tuple[str, dict]]:
     proj = run_dir / "hugo"
     hugo_site.make_project(corpus, files, proj, related=args.hugo_related)
-    cmd = [args.hugo, "--source", str(proj), "--destination", str(proj / "public"),
-           "--cacheDir", str(proj / "cache")]
+    cmd = [args.hugo, "--source", str(proj), "--destination", str(proj / "public"), "--cacheDir", str(proj / "cache")]
     env = dict(os.environ)
     edits = Edits(corpus)
     rows = []
@@ -371,12 +399,18 @@ def summarise(tool: str, runs: list[list[tuple[str, dict]]]) -> dict:
         walls = [r["wall"] for r in rs]
         out[label] = statistics.median(walls)
         extra = f"  files {rs[0]['files']:,}" if "files" in rs[0] else ""
-        tree = (f"  tree PSS {statistics.median([r['tree_pss_mib'] for r in rs]):,.0f} MiB"
-                if rs[0].get("tree_pss_mib") is not None else "")
-        print(f"  {tool:<8}{label:<20} wall {med(walls)} s   CPU user {med([r['user'] for r in rs])} s, "
-              f"sys {med([r['sys'] for r in rs])} s   peak {statistics.median([r['maxrss_mib'] for r in rs]):,.0f} MiB "
-              f"(max {max(r['maxrss_mib'] for r in rs):,.0f}){tree}   pages {rs[0]['pages']:,} "
-              f"rendered {statistics.median([r['rendered'] for r in rs]):,.0f}{extra}", flush=True)
+        tree = (
+            f"  tree PSS {statistics.median([r['tree_pss_mib'] for r in rs]):,.0f} MiB"
+            if rs[0].get("tree_pss_mib") is not None
+            else ""
+        )
+        print(
+            f"  {tool:<8}{label:<20} wall {med(walls)} s   CPU user {med([r['user'] for r in rs])} s, "
+            f"sys {med([r['sys'] for r in rs])} s   peak {statistics.median([r['maxrss_mib'] for r in rs]):,.0f} MiB "
+            f"(max {max(r['maxrss_mib'] for r in rs):,.0f}){tree}   pages {rs[0]['pages']:,} "
+            f"rendered {statistics.median([r['rendered'] for r in rs]):,.0f}{extra}",
+            flush=True,
+        )
         keys = [k for k in rs[0]["stages"] if k != "total"] + (["total"] if "total" in rs[0]["stages"] else [])
         if keys:
             stages = ", ".join(f"{k} {med([r['stages'].get(k, 0.0) for r in rs])}" for k in keys)
@@ -399,21 +433,41 @@ def bench_size(n: int | None, corpus: Path, work: Path, settle: Settle, args) ->
         sg.append(sitegen_runs(corpus, run_dir, settle, args))
         if args.hugo:
             hg.append(hugo_runs(corpus, files, run_dir, settle, args))
-        print(f"  run {r + 1}/{args.runs}: sitegen cold {sg[-1][0][1]['wall']:.2f}s"
-              + (f", hugo cold {hg[-1][0][1]['wall']:.2f}s" if hg else ""), flush=True)
+        print(
+            f"  run {r + 1}/{args.runs}: sitegen cold {sg[-1][0][1]['wall']:.2f}s"
+            + (f", hugo cold {hg[-1][0][1]['wall']:.2f}s" if hg else ""),
+            flush=True,
+        )
     print(f"  medians of {args.runs} run(s), (min–max):", flush=True)
     s_med = summarise("sitegen", sg)
     h_med = summarise("hugo", hg) if hg else {}
     if h_med:
         cpu = lambda runs: statistics.median(r[0][1]["user"] + r[0][1]["sys"] for r in runs)  # noqa: E731
-        print(f"  sitegen / Hugo: cold {s_med['cold full build'] / h_med['cold full build']:.2f} (wall), "
-              f"{cpu(sg) / cpu(hg):.2f} (CPU, user + system); "
-              f"one article edited {s_med['one article edited'] / h_med['one article edited']:.3f} (wall)", flush=True)
-    result = {"n": n, "corpus": str(corpus), "stats": stats,
-              "sitegen": [[(label, {k: v for k, v in r.items() if k not in ("stdout", "stderr")} | {"out": r["stdout"]})
-                           for label, r in run] for run in sg],
-              "hugo": [[(label, {k: v for k, v in r.items() if k not in ("stdout", "stderr")} | {"out": r["stdout"]})
-                        for label, r in run] for run in hg]}
+        print(
+            f"  sitegen / Hugo: cold {s_med['cold full build'] / h_med['cold full build']:.2f} (wall), "
+            f"{cpu(sg) / cpu(hg):.2f} (CPU, user + system); "
+            f"one article edited {s_med['one article edited'] / h_med['one article edited']:.3f} (wall)",
+            flush=True,
+        )
+    result = {
+        "n": n,
+        "corpus": str(corpus),
+        "stats": stats,
+        "sitegen": [
+            [
+                (label, {k: v for k, v in r.items() if k not in ("stdout", "stderr")} | {"out": r["stdout"]})
+                for label, r in run
+            ]
+            for run in sg
+        ],
+        "hugo": [
+            [
+                (label, {k: v for k, v in r.items() if k not in ("stdout", "stderr")} | {"out": r["stdout"]})
+                for label, r in run
+            ]
+            for run in hg
+        ],
+    }
     search_site = size_dir / f"run{args.runs}" / "sitegen" / "public"
     if args.search:
         import bench_search
@@ -436,24 +490,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, help="benchmark this folder of articles instead of generated ones")
     parser.add_argument("--seed", default="1", help="the generator's seed")
     parser.add_argument("--runs", type=int, default=3, help="runs of each size (median and range are printed)")
-    parser.add_argument("--work", type=Path, default=ROOT / "bench-out",
-                        help="corpora, sites and results (default bench-out/, git-ignored)")
-    parser.add_argument("--settle", type=float, default=65,
-                        help="seconds between the last deletion (this run's, or any just before it started) "
-                             "and a cold build (default 65)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=ROOT / "bench-out",
+        help="corpora, sites and results (default bench-out/, git-ignored)",
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=65,
+        help="seconds between the last deletion (this run's, or any just before it started) "
+        "and a cold build (default 65)",
+    )
     parser.add_argument("--no-hugo", dest="hugo", action="store_false", help="skip Hugo even where installed")
-    parser.add_argument("--hugo-related", action="store_true",
-                        help="give Hugo's article pages related articles (.Related over tags, places, topics: "
-                             "quadratic in Hugo, so off by default)")
+    parser.add_argument(
+        "--hugo-related",
+        action="store_true",
+        help="give Hugo's article pages related articles (.Related over tags, places, topics: "
+        "quadratic in Hugo, so off by default)",
+    )
     parser.add_argument("--search", action="store_true", help="also measure the search (bench_search.py) at each size")
-    parser.add_argument("--tree-memory", type=float, default=0, metavar="SECONDS",
-                        help="also sample the summed PSS of the build's processes every SECONDS (costs CPU)")
-    parser.add_argument("--code", metavar="REV",
-                        help="build with this commit's sitegen (a copy in WORK/code/) instead of the checkout's")
+    parser.add_argument(
+        "--tree-memory",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="also sample the summed PSS of the build's processes every SECONDS (costs CPU)",
+    )
+    parser.add_argument(
+        "--code",
+        metavar="REV",
+        help="build with this commit's sitegen (a copy in WORK/code/) instead of the checkout's",
+    )
     parser.add_argument("--no-words", action="store_true", help="skip counting the corpus's jieba words")
     parser.add_argument("--keep-sites", action="store_true", help="keep the last run's Hugo site too")
-    parser.add_argument("--no-search", action="store_true",
-                        help="leave out the search data (SITEGEN_SKIP_SEARCH=1) to time the build stage alone")
+    parser.add_argument(
+        "--no-search",
+        action="store_true",
+        help="leave out the search data ([build] search = false) to time the build stage alone",
+    )
     args = parser.parse_args(argv)
     if args.hugo:
         args.hugo = shutil.which("hugo")
@@ -465,16 +541,31 @@ def main(argv: list[str] | None = None) -> int:
     compile_package(args.code_root)
     settle = Settle(args.settle)
     started = time.strftime("%Y%m%d-%H%M%S")
-    versions = {"python": sys.version.split()[0], "hugo": subprocess.run([args.hugo, "version"], capture_output=True,
-                                                                         text=True).stdout.strip() if args.hugo else None,
-                "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", args.code or "HEAD"],
-                                         capture_output=True, text=True).stdout.strip()
-                + ("" if args.code else " + checkout changes" if subprocess.run(
-                    ["git", "-C", str(ROOT), "diff", "--quiet", "HEAD", "--", "sitegen", "templates", "static"]
-                ).returncode else ""),
-                "cpus": os.cpu_count(), "load": os.getloadavg()}
-    print(f"sitegen at {versions['commit']}, {versions['hugo'] or 'no hugo'}, {versions['cpus']} CPUs, "
-          f"load average {versions['load'][0]:.1f}", flush=True)
+    versions = {
+        "python": sys.version.split()[0],
+        "hugo": subprocess.run([args.hugo, "version"], capture_output=True, text=True).stdout.strip()
+        if args.hugo
+        else None,
+        "commit": subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", args.code or "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        + (
+            ""
+            if args.code
+            else " + checkout changes"
+            if subprocess.run(
+                ["git", "-C", str(ROOT), "diff", "--quiet", "HEAD", "--", "sitegen", "templates", "static"]
+            ).returncode
+            else ""
+        ),
+        "cpus": os.cpu_count(),
+        "load": os.getloadavg(),
+    }
+    print(
+        f"sitegen at {versions['commit']}, {versions['hugo'] or 'no hugo'}, {versions['cpus']} CPUs, "
+        f"load average {versions['load'][0]:.1f}",
+        flush=True,
+    )
     results = []
     if args.corpus:
         corpora = [(None, args.corpus.resolve())]
@@ -485,8 +576,9 @@ def main(argv: list[str] | None = None) -> int:
         if corpus is None:
             corpus = corpus_for(n, args.seed, work, settle)
         results.append(bench_size(n, corpus, work, settle, args))
-        (work / f"results-{started}.json").write_text(json.dumps({"versions": versions, "args": sys.argv[1:],
-                                                                  "sizes": results}, ensure_ascii=False, indent=1))
+        (work / f"results-{started}.json").write_text(
+            json.dumps({"versions": versions, "args": sys.argv[1:], "sizes": results}, ensure_ascii=False, indent=1)
+        )
     print(f"results: {work / f'results-{started}.json'}")
     return 0
 

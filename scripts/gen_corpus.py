@@ -49,13 +49,15 @@ DUMPS = ROOT / "raw"
 GAZETTEER = ROOT / "sitegen" / "data" / "gazetteer.json"
 TAXONOMY = ROOT / "sitegen" / "data" / "taxonomy.yaml"
 
-SURNAMES = ("王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁"
-            "魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文")
+SURNAMES = (
+    "王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁"
+    "魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+)
 GIVEN = "昕吾嘉逸峰晨敬凌鹏智勇琛春茂婷荣佳彬明华伟芳娟敏静丽强磊军洋勇艳杰涛超秀霞平刚桂英波辉玲红林燕飞斌宇浩凯健俊帆帅旭鑫"
-NOUN_FLAGS = {"n", "nz", "ns", "nt"}          # person names (nr) are left alone
-HOLDOUT = ("梧桐",)                            # only through the dictionary draw (and the probe)
+NOUN_FLAGS = {"n", "nz", "ns", "nt"}  # person names (nr) are left alone
+HOLDOUT = ("梧桐",)  # only through the dictionary draw (and the probe)
 PROBE, PROBE_EVERY, PROBE_AT = "梧桐树", 2000, 1234
-NEW_WORDS = ("乐谱", "长笛", "调音师", "重奏", "单簧管")   # never in the corpus: for --edit --new-words
+NEW_WORDS = ("乐谱", "长笛", "调音师", "重奏", "单簧管")  # never in the corpus: for --edit --new-words
 START = dt.date(2021, 1, 1)
 DAYS = (dt.date(2025, 12, 31) - START).days
 CJK = re.compile(r"^[\u4e00-\u9fff]+$")
@@ -73,8 +75,11 @@ def load_dumps() -> list[tuple[str, int, str, list[tuple[str, str]]]]:
                 line = line.strip().lstrip("#").strip()
                 for s in SENTENCE.findall(line):
                     s = s.strip()
-                    if (not 10 <= len(s) <= 160 or any(w in s for w in HOLDOUT + NEW_WORDS)
-                            or re.search(r"记者|通讯员|摄", s)):
+                    if (
+                        not 10 <= len(s) <= 160
+                        or any(w in s for w in HOLDOUT + NEW_WORDS)
+                        or re.search(r"记者|通讯员|摄", s)
+                    ):
                         continue
                     out.append((path.name, no, s, [tuple(p) for p in jieba.posseg.lcut(s)]))
     if not out:
@@ -98,8 +103,9 @@ def load_nouns() -> tuple[list[str], list[int]]:
 
 
 def names(n: int, offset: int) -> list[str]:
-    return [SURNAMES[i] + GIVEN[i * 7 % len(GIVEN)] + GIVEN[(i * 13 + 5) % len(GIVEN)]
-            for i in range(offset, offset + n)]
+    return [
+        SURNAMES[i] + GIVEN[i * 7 % len(GIVEN)] + GIVEN[(i * 13 + 5) % len(GIVEN)] for i in range(offset, offset + n)
+    ]
 
 
 class Pools:
@@ -144,7 +150,7 @@ def fill(toks, rng: random.Random, P: Pools, entities: list[str], force: list[st
 
 
 def headline(rng: random.Random, sents: list[str], lo: int, hi: int) -> str:
-    clauses = [c.strip("“”\"‘’()（）《》… ") for s in sents for c in re.split(r"[,，、;；:：。！？!?]", s)]
+    clauses = [c.strip('“”"‘’()（）《》… ') for s in sents for c in re.split(r"[,，、;；:：。！？!?]", s)]
     clauses = [c for c in clauses if 4 <= len(c) <= 16 and c.count("“") == c.count("”")] or ["株洲新闻一则"]
     t = rng.choice(clauses)
     for _ in range(20):
@@ -169,8 +175,11 @@ def slugify(title: str, used: set) -> str:
 
 def q(s: str) -> str:
     """YAML scalar: plain when safe, else a JSON-style double-quoted string."""
-    if (re.fullmatch(r"[\w\u4e00-\u9fff][\w\u4e00-\u9fff ·\-—/.（）()]*", s) and not s.endswith(" ")
-            and not re.fullmatch(r"[\d.]+|true|false|null|yes|no|on|off|~", s, re.I)):
+    if (
+        re.fullmatch(r"[\w\u4e00-\u9fff][\w\u4e00-\u9fff ·\-—/.（）()]*", s)
+        and not s.endswith(" ")
+        and not re.fullmatch(r"[\d.]+|true|false|null|yes|no|on|off|~", s, re.I)
+    ):
         return s
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -213,8 +222,11 @@ def article(i: int, seed: str, rng: random.Random, P: Pools, used: set) -> tuple
     tags, want = [], rng.randint(3, 6)  # words of the pool that the article uses, by count
     cands = sorted(counts) or P.tags
     for _ in range(50):
-        t = (rng.choices(cands, [counts.get(w, 1) for w in cands])[0] if len(tags) < 3 or rng.random() < 0.9
-             else rng.choice(P.tags))
+        t = (
+            rng.choices(cands, [counts.get(w, 1) for w in cands])[0]
+            if len(tags) < 3 or rng.random() < 0.9
+            else rng.choice(P.tags)
+        )
         tags += [t] if t not in tags else []
         if len(tags) >= want:
             break
@@ -262,9 +274,11 @@ def generate(n: int, outdir: Path, seed: str = "1") -> None:
 
 def article_files(outdir: Path) -> list[Path]:
     """The corpus's articles in sorted path order (Hugo's _index.md and dot-files left out)."""
-    return sorted(p for p in outdir.rglob("*.md")
-                  if not p.name.startswith(("_", ".")) and not any(part.startswith(".") for part in
-                                                                   p.relative_to(outdir).parts))
+    return sorted(
+        p
+        for p in outdir.rglob("*.md")
+        if not p.name.startswith(("_", ".")) and not any(part.startswith(".") for part in p.relative_to(outdir).parts)
+    )
 
 
 def edit(outdir: Path, k: int, new_words: bool = False) -> Path:
@@ -276,7 +290,7 @@ def edit(outdir: Path, k: int, new_words: bool = False) -> Path:
     text = path.read_text(encoding="utf-8").rstrip("\n")
     n = text.count("【更新") + 1
     if new_words:
-        text += (f"【更新{n}】乐团重奏第{n}{k}号乐谱，调音师调换了长笛和单簧管。")
+        text += f"【更新{n}】乐团重奏第{n}{k}号乐谱，调音师调换了长笛和单簧管。"
     else:
         text += f"【更新{n}】本报记者对上述情况进行了回访，相关工作正在推进。"
     with open(path, "w", encoding="utf-8") as f:
@@ -285,6 +299,7 @@ def edit(outdir: Path, k: int, new_words: bool = False) -> Path:
 
 
 # ---- statistics -------------------------------------------------------------------------------
+
 
 def _han_mask(a):
     return ((a >= 0x3400) & (a <= 0x4DBF)) | ((a >= 0x4E00) & (a <= 0x9FFF)) | ((a >= 0xF900) & (a <= 0xFAFF))
@@ -313,9 +328,11 @@ def corpus_stats(outdir: Path, words: bool = True) -> dict:
     if words:
         try:
             import rjieba
+
             cut = rjieba.cut
         except ImportError:
             import jieba
+
             jieba.setLogLevel(60)
             cut = jieba.lcut
     vocab: set = set()
@@ -326,7 +343,7 @@ def corpus_stats(outdir: Path, words: bool = True) -> dict:
         text = raw.decode("utf-8")
         if text.startswith("---"):
             end = text.find("\n---", 3)
-            body = text[end + 4:] if end >= 0 else text
+            body = text[end + 4 :] if end >= 0 else text
         else:
             body = text
         probe += PROBE in body
@@ -348,16 +365,26 @@ def corpus_stats(outdir: Path, words: bool = True) -> dict:
             seq = [np.unique(np.concatenate(seq))]
             runs = [np.unique(np.concatenate(runs))]
     cat = lambda xs: len(np.unique(np.concatenate(xs))) if xs else 0  # noqa: E731
-    return {"articles": len(files), "bytes": nbytes, "han": han, "bigrams": cat(seq), "run_bigrams": cat(runs),
-            "bigrams_33k": cat(first), "words": len(vocab) if cut is not None else None, "probe": probe}
+    return {
+        "articles": len(files),
+        "bytes": nbytes,
+        "han": han,
+        "bigrams": cat(seq),
+        "run_bigrams": cat(runs),
+        "bigrams_33k": cat(first),
+        "words": len(vocab) if cut is not None else None,
+        "probe": probe,
+    }
 
 
 def format_stats(s: dict) -> str:
     words = f"{s['words']:,}" if s.get("words") is not None else "not counted"
-    return (f"{s['articles']:,} articles, {s['bytes'] / 1e6:.1f} MB of Markdown, {s['han'] / 1e6:.2f} M Han characters, "
-            f"{s['bigrams']:,} distinct Han bigrams ({s['run_bigrams']:,} inside Han runs; "
-            f"{s['bigrams_33k']:,} in the first 33,000 characters), {words} distinct words (jieba), "
-            f"{s['probe']} articles with {PROBE}")
+    return (
+        f"{s['articles']:,} articles, {s['bytes'] / 1e6:.1f} MB of Markdown, {s['han'] / 1e6:.2f} M Han characters, "
+        f"{s['bigrams']:,} distinct Han bigrams ({s['run_bigrams']:,} inside Han runs; "
+        f"{s['bigrams_33k']:,} in the first 33,000 characters), {words} distinct words (jieba), "
+        f"{s['probe']} articles with {PROBE}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

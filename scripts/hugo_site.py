@@ -27,7 +27,7 @@ import re
 import shutil
 from pathlib import Path
 
-THEME_DIR = Path(__file__).resolve().parent          # themesDir; the theme is hugo_theme/
+THEME_DIR = Path(__file__).resolve().parent  # themesDir; the theme is hugo_theme/
 
 CONFIG = """\
 baseURL = "https://zhuzhou-digest.example.cn/"
@@ -98,7 +98,9 @@ def make_project(corpus: Path, files: list[Path], project: Path, related: bool =
     if content.exists():
         shutil.rmtree(content)
     project.mkdir(parents=True, exist_ok=True)
-    (project / "hugo.toml").write_text(CONFIG.format(themes=f'"{THEME_DIR}"', related="true" if related else "false"), encoding="utf-8")
+    (project / "hugo.toml").write_text(
+        CONFIG.format(themes=f'"{THEME_DIR}"', related="true" if related else "false"), encoding="utf-8"
+    )
     sections: dict[tuple, str] = {}
     used: set = set()
     for path in files:
@@ -109,22 +111,23 @@ def make_project(corpus: Path, files: list[Path], project: Path, related: bool =
         folder = content.joinpath(*parts)
         for k in range(1, len(parts) + 1):
             if parts[:k] not in sections:
-                sections[parts[:k]] = ("".join(p + u for p, u in zip(parts[:k], "年月日")) if m else "未定日期")
+                sections[parts[:k]] = "".join(p + u for p, u in zip(parts[:k], "年月日")) if m else "未定日期"
         name = path.name
-        if (parts, name) in used:           # the same file name in two folders of the corpus
+        if (parts, name) in used:  # the same file name in two folders of the corpus
             name = "_".join(path.relative_to(corpus).parts)
         used.add((parts, name))
         folder.mkdir(parents=True, exist_ok=True)
         try:
             os.link(path, folder / name)
-        except OSError:                     # another file system: a copy (edits are then copied too)
+        except OSError:  # another file system: a copy (edits are then copied too)
             shutil.copy2(path, folder / name)
     for parts, title in sections.items():
-        (content.joinpath(*parts) / "_index.md").write_text(f"---\ntitle: \"{title}\"\n---\n", encoding="utf-8")
+        (content.joinpath(*parts) / "_index.md").write_text(f'---\ntitle: "{title}"\n---\n', encoding="utf-8")
     for taxonomy, title in (("district", "区县"), ("topics", "专题")):
         (content / taxonomy).mkdir(parents=True, exist_ok=True)
         (content / taxonomy / "_index.md").write_text(
-            f"---\ntitle: {title}\ncascade:\n  outputs: [HTML, RSS]\n---\n", encoding="utf-8")
+            f"---\ntitle: {title}\ncascade:\n  outputs: [HTML, RSS]\n---\n", encoding="utf-8"
+        )
     return len(used)
 
 
