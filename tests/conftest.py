@@ -12,8 +12,17 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", print_blob=True, derandomize=False, deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(scope="session")
+def gaz():
+    """The gazetteer shipped with sitegen (loaded once)."""
+    from sitegen.gazetteer import load_gazetteer
+
+    return load_gazetteer()

@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from _segmentkit import run
 
-from sitegen.dumps import read_dump
-from sitegen.gazetteer import load_gazetteer
-from sitegen.importer import build_articles, label_matcher, page_date, places_matcher
 from sitegen.metadata import arabic_dates, date_from_filename
-from sitegen.segment import line_label, segment, split_headline, unaccounted_lines
-
-
-@pytest.fixture(scope="module")
-def gaz():
-    return load_gazetteer()
-
-
-def run(tmp_path: Path, gaz, text: str, name: str = "page.txt", encoding: str = "utf-8"):
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding))
-    dump = read_dump(path, tmp_path)
-    page = segment(dump.lines, label_matcher(gaz), places_matcher(gaz))
-    assert unaccounted_lines(dump.lines, page) == []
-    date = page_date(dump, {})
-    return page, date, [i.article for i in build_articles(dump, page, date, gaz)]
-
+from sitegen.segment import line_label, split_headline
 
 SCRAPE = """首页 新闻 区县 时政 社会 视频
 

@@ -3,31 +3,12 @@ places, orders), with cases where the rule must NOT fire.  Every dump keeps ever
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from _segmentkit import run
 
 from sitegen.credits import parse_credit_text, split_byline
-from sitegen.dumps import read_dump
-from sitegen.gazetteer import load_gazetteer
-from sitegen.importer import build_articles, label_matcher, page_date, places_matcher
 from sitegen.metadata import infer_page_date
-from sitegen.segment import line_label, segment, unaccounted_lines
-
-
-@pytest.fixture(scope="module")
-def gaz():
-    return load_gazetteer()
-
-
-def run(tmp_path: Path, gaz, text: str, name: str = "page.txt"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    dump = read_dump(path, tmp_path)
-    page = segment(dump.lines, label_matcher(gaz), places_matcher(gaz))
-    assert unaccounted_lines(dump.lines, page) == []
-    date = page_date(dump, {})
-    return page, date, [i.article for i in build_articles(dump, page, date, gaz)]
+from sitegen.segment import line_label
 
 
 def month(text: str) -> str | None:
