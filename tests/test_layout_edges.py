@@ -13,9 +13,21 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from _buildkit import assert_like_clean, build, clean_tree, edit_article, make_config, make_config_with_templates, tree
+import _buildkit
+from _buildkit import assert_like_clean, build, clean_tree, edit_article, tree
 
 import sitegen.page_store
+
+
+def make_config(tmp: Path, content: Path | None = None, **changes):
+    """The fixture site without the search index: these tests are about laying out, planning
+    and writing pages (the index's own incremental tests are test_search_incremental.py and
+    the state machine of test_build_stateful.py); it is three quarters of their time."""
+    return _buildkit.make_config(tmp, content, **{"search": False, **changes})
+
+
+def make_config_with_templates(tmp: Path):
+    return dataclasses.replace(_buildkit.make_config_with_templates(tmp), search=False)
 
 
 def rebuild_like_clean(tmp_path: Path, config, *, from_layout: bool) -> None:
@@ -338,7 +350,7 @@ def test_failed_search_stage_keeps_the_previous_index(tmp_path, monkeypatch):
     # A failed search stage keeps the index that is there, and the next build tries again.
     import sitegen.search
 
-    config = make_config(tmp_path)
+    config = make_config(tmp_path, search=True)
     build(config)
     index = {p for p in tree(config.out_dir) if p.startswith("search/") and p != "search/index.html"}
     assert index
