@@ -12,8 +12,8 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-import pytest
 import _buildkit
+import pytest
 from _buildkit import assert_like_clean, build, clean_tree, edit_article, tree
 
 import sitegen.page_store
