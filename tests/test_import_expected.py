@@ -117,9 +117,9 @@ def score_page(expected_path: Path, gaz=None) -> dict:
             counts["title"] += _norm(want["title"]) == _norm(a.title)
         counts["district"] += want.get("district") == a.district
         if month is None:
-            counts["month"] += a.date is None and a.draft
+            counts["month"] += not a.date and a.draft
         else:
-            counts["month"] += a.date is not None and str(a.date)[:7] == str(month)
+            counts["month"] += bool(a.date) and a.date[:7] == str(month)
         got_credits = _credit_pairs(a, getattr)
         counts["credit_tp"] += len(want_credits & got_credits)
         counts["credit_fp"] += len(got_credits - want_credits)
