@@ -117,12 +117,9 @@ def _settings(config: Config, today: str) -> str:
 def _fingerprint(config: Config, content_stats: list[tuple[str, int, int]], today: str) -> dict[str, str]:
     """Return a digest of each kind of input a build reads: equal to the last build's, nothing
     needs doing; a differing one is named in the log (-v)."""
-    from .theme import static_files, template_dirs
+    from .theme import static_dirs, template_dirs
 
-    theme = (
-        [_stat_tree(folder) for folder in template_dirs(config)],
-        [(rel, path.stat().st_mtime_ns, path.stat().st_size) for rel, path in static_files(config).items()],
-    )
+    theme = [_stat_tree(folder) for folder in (*template_dirs(config), *static_dirs(config))]
     parts = {
         "content": content_stats,
         "theme": theme,
@@ -395,9 +392,7 @@ def _build(config: Config, today: str | None) -> BuildReport:
 
     recover(out_dir)
     stats = scan(Path(config.content_dir))
-    from .names import check_vocabularies
-
-    report.errors += _content_errors(config, stats) or check_vocabularies()
+    report.errors += _content_errors(config, stats)
     if report.errors:
         _refuse(report, cache_dir, None, out_dir)
     last_site = read_site_record(out_dir) if out_dir.is_dir() else {}
@@ -422,6 +417,13 @@ def _build(config: Config, today: str | None) -> BuildReport:
         return report
 
     log.info("changed since the last good build: %s", ", ".join(changed) if last else "no last build recorded")
+    # After the no-change check: the last good build had them whole, and the code stamp covers
+    # them (loading the gazetteer costs a no-change build 50 ms).
+    from .names import check_vocabularies
+
+    report.errors += check_vocabularies()
+    if report.errors:
+        _refuse(report, cache_dir, None, out_dir)
     slugger = _SlugCache(cache_dir)
     search_stage = _SearchStage(config, cache_dir)
     related: _Related | None = None

@@ -110,14 +110,29 @@ def resolve_topic(name: str, path: Path | str, line: int | None) -> str:
     """Return the taxonomy topic called *name* (its Traditional or full-width spelling too)."""
     from .text import fold
 
-    names = tuple(entry["name"] for entry in load_taxonomy_entries())
-    by_fold = {fold(n): n for n in names}
+    by_fold = _topics()
     found = by_fold.get(fold(name.strip()))
     if found is not None:
         return found
+    names = tuple(by_fold.values())
     raise SitegenError(
         path, line, f"unknown topic '{name}'", _closest(name, names, "a topic from sitegen/data/taxonomy.yaml")
     )
+
+
+_TOPICS: tuple[object, dict[str, str]] = (None, {})
+
+
+def _topics() -> dict[str, str]:
+    """Return folded topic name -> topic, made once per loaded taxonomy (every article's every
+    topic is resolved through it)."""
+    global _TOPICS
+    from .text import fold
+
+    entries = load_taxonomy_entries()
+    if _TOPICS[0] is not entries:
+        _TOPICS = (entries, {fold(entry["name"]): entry["name"] for entry in entries})
+    return _TOPICS[1]
 
 
 def _closest(name: str, known: tuple[str, ...], fallback: str) -> str:

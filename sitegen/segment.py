@@ -451,7 +451,8 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
             )
             index += 1
             continue
-        if number in forced:
+        if number in forced or md or number in setext:
+            level = len(md.group(1)) if md else 0 if number in forced else setext[number]
             blocks.append(
                 Block(
                     "heading",
@@ -460,24 +461,9 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
                     number,
                     gap,
                     gap_after(index),
-                    md_level=len(md.group(1)) if md else 0,
+                    md_level=level,
                     lines=(number,),
-                    forced=True,
-                )
-            )
-            index += 1
-            continue
-        if md or number in setext:
-            blocks.append(
-                Block(
-                    "heading",
-                    md.group(2).strip() if md else text,
-                    number,
-                    number,
-                    gap,
-                    gap_after(index),
-                    md_level=len(md.group(1)) if md else setext[number],
-                    lines=(number,),
+                    forced=number in forced,
                 )
             )
             index += 1

@@ -342,6 +342,20 @@ class _Pages:
         self.pages.append(page)
         return True
 
+    def feed(self, folder: str, title: str | None, source: str, items: list[Article]) -> None:
+        """Add the Atom feed of the listing at *folder* ('' for the site): its newest *items*."""
+        self.add(
+            Page(
+                f"{folder}feed.xml",
+                f"{folder}feed.xml",
+                "atom",
+                "feed",
+                source,
+                {"title": title, "url": folder, "items": items},
+                tuple(items),
+            )
+        )
+
     def listing(
         self,
         base_url: str,
@@ -512,17 +526,7 @@ def build_site_model(
             months=months,
             feed=f"{slug}/feed.xml",
         )
-        pages.add(
-            Page(
-                f"{slug}/feed.xml",
-                f"{slug}/feed.xml",
-                "atom",
-                "feed",
-                f"feed of {name}",
-                {"title": name, "url": f"{slug}/", "items": items[:feed_size]},
-                tuple(items[:feed_size]),
-            )
-        )
+        pages.feed(f"{slug}/", name, f"feed of {name}", items[:feed_size])
 
     # Home: the newest articles, then the way to every other (archive/, by page)
     home_items = newest[:per_page]
@@ -542,17 +546,7 @@ def build_site_model(
             tuple(home_items),
         )
     )
-    pages.add(
-        Page(
-            "feed.xml",
-            "feed.xml",
-            "atom",
-            "feed",
-            "site feed",
-            {"title": None, "url": "", "items": newest[:feed_size]},
-            tuple(newest[:feed_size]),
-        )
-    )
+    pages.feed("", None, "site feed", newest[:feed_size])
 
     # Dates
     by_year: dict[str, list[Article]] = defaultdict(list)
@@ -640,17 +634,7 @@ def build_site_model(
             topic=topic,
             feed=f"topic/{slug}/feed.xml",
         )
-        pages.add(
-            Page(
-                f"topic/{slug}/feed.xml",
-                f"topic/{slug}/feed.xml",
-                "atom",
-                "feed",
-                f"feed of {topic}",
-                {"title": topic, "url": f"topic/{slug}/", "items": items[:feed_size]},
-                tuple(items[:feed_size]),
-            )
-        )
+        pages.feed(f"topic/{slug}/", topic, f"feed of {topic}", items[:feed_size])
     for tag in sorted(tags_of):
         pages.listing(f"tag/{tag_slugs[tag]}/", "tag.html", "tag", f"tag {tag}", tags_of[tag], per_page, tag=tag)
     if people_on:

@@ -35,11 +35,17 @@ def template_dirs(config: Config) -> list[Path]:
     return dirs + [THEME_TEMPLATES]
 
 
+def static_dirs(config: Config) -> list[Path]:
+    """Return the folders static files come from, the theme's first (the project's win)."""
+    own = Path(config.static_dir)
+    return [THEME_STATIC] + ([own] if own.resolve() != THEME_STATIC else [])
+
+
 def static_files(config: Config) -> dict[str, Path]:
     """Return {path under static/: file} of the theme's static files, then the project's
     (which win, file by file)."""
     found: dict[str, Path] = {}
-    for folder in (THEME_STATIC, Path(config.static_dir)):
+    for folder in static_dirs(config):
         if not folder.is_dir():
             continue
         for dirpath, dirnames, filenames in os.walk(folder):
