@@ -43,7 +43,7 @@ def main() -> int:
             ("heldout1 (scored blind once, then developed on)", corpus_files("heldout1")),
             ("heldout2 (scored blind once, then developed on)", corpus_files("heldout2")),
             ("heldout3 (scored blind once, then developed on)", corpus_files("heldout3")),
-            ("heldout4 (scored blind once, not yet developed on)", corpus_files("heldout4")),
+            ("heldout4 (scored blind once, developed on from 2026-12-01 (session 5))", corpus_files("heldout4")),
         ]
     )
     header = (

@@ -28,7 +28,10 @@ _BYLINE_ANON = re.compile(r"^(?:本报讯|株洲日报讯)\s*")
 # A credit at the end of a caption line: "...留念,记者/谭俊杰 摄" or "(廖智勇 摄)".
 _CREDIT_TAIL = re.compile(
     r"[\s,.]*\(?((?:株洲日报社?|株洲新闻网)?(?:·?掌上株洲)?(?:全媒体|新媒体)?(?:记者|通讯员)\s*/?\s*[^()]*?"
-    r"|受访者|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,4}\s?/?\s?)(?:摄影报道|供图|摄)\)?\s*$"
+    r"|受访者|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,4}\s?/?\s?"
+    # an organisation after the caption's last sentence (…宣传。株洲市公安局交通警察支队供图): credits nobody
+    r"|(?<=[.!?])[\u4e00-\u9fff]{3,20}(?:局|队|中心|公司|委员会|委|办|部|院|所|站|馆|政府|街道|社区|协会|学校|医院|集团)\s?)"
+    r"(?:摄影报道|供图|摄)\)?\s*$"
 )
 _INLINE_PHOTO = re.compile(r"\(([\u4e00-\u9fff]{2,4}) ?摄\)")
 # A byline naming the writer and the pictures' maker by their part: 文/图 张三, 文/张三 图/李四, 作者:张三,
@@ -70,7 +73,12 @@ def _role_part_credits(folded: str) -> Credits | None:
 
 
 def _author_credits(folded: str) -> Credits | None:
-    """Credits of a 文/图 or 作者 byline (the whole line), or None: writers are reporters, picture makers photographers."""
+    """Credits of a 文/图 or 作者 byline (the whole line), or None.
+
+    Picture makers are photographers. A writer named with no role (文/聂晓川, 作者:…) is credited
+    but is no reporter: the paper prints its own staff with their role (记者), and a bare 文/ signs
+    a commentary or an outside contributor's piece.
+    """
     folded = folded.strip()
     match = _MARKED_AUTHOR.match(folded)
     if match:  # □ 周小帆: an essay's author after a mark, with no role: credited, but as no reporter
@@ -92,7 +100,7 @@ def _author_credits(folded: str) -> Credits | None:
             writers += found
         else:
             pictures += found
-    return Credits(tuple(dict.fromkeys(writers)), (), tuple(dict.fromkeys(pictures)))
+    return Credits(photographers=tuple(dict.fromkeys(pictures)), others=tuple(dict.fromkeys(writers)))
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,7 @@ _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+\.s?html?\b|(?<![\w/])/(?:[\w.
 _PUBTIME = re.compile(
     r"(?:发布时间|发稿时间|发表时间|更新时间|发布日期|(?:^|\s)时间|(?:^|\s)日期)\s*[:]?\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})"
 )
+_ANY_DAY = re.compile(r"(?<!\d)(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})(?!\d)")
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
 _CN_DATE = re.compile(
     r"([〇零一二三四五六七八九]{4})\s*年(?:\s*([一二三四五六七八九十]{1,3})\s*月(?:\s*([一二三四五六七八九十]{1,3})\s*日)?)?"
@@ -254,7 +255,9 @@ def date_from_lines(lines, labels) -> IssueDate:
     if month_hit:
         return month_hit
     for index, text in enumerate(folded):
-        match = _PUBTIME.search(text.strip())
+        # A line the segmenter labelled as the site's record may print its date bare (2025-05-20 07:58:41).
+        pattern = _ANY_DAY if labels.get(index + 1) == "pubtime" else _PUBTIME
+        match = pattern.search(text.strip())
         day = _day(*match.groups()) if match else None
         if day:
             return IssueDate(day, "day", "header", f"publication time, line {index + 1}")

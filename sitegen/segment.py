@@ -111,7 +111,7 @@ def line_label(text: str) -> LineLabel | None:
     mark = _REPRINT_MARK.match(folded)
     if mark and line_label(text[mark.end() :]) is not None:
         return "reprint"  # 【轉載】株洲日報 2023年7月18日: a reprint marker before a page header
-    items = [t for t in re.split(r"[\s\[\]|]+", folded) if t]
+    items = [t for t in re.split(r"[\s\[\]|:]+", folded) if t]
     if len(items) >= 2 and all(_NAV_ITEM.match(t) for t in items):
         return "navigation"  # 【打印本页】 【关闭窗口】: several page controls on one line
     if _is_menu(folded):
@@ -121,7 +121,7 @@ def line_label(text: str) -> LineLabel | None:
 
 _NAV_ITEM = re.compile(
     r"^(上一篇|下一篇|上一版|下一版|返回目录|返回首页|返回顶部|打印本页|打印|关闭窗口|关闭|收藏|分享|"
-    r"字号|大|中|小|放大|缩小|默认|推荐|纠错|评论)[:]?$"
+    r"字号|字体|大|中|小|放大|缩小|默认|推荐|纠错|评论)[:]?$"
 )
 
 
@@ -557,6 +557,7 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
                 or _MD_HEADING.match(nxt_text)
                 or nxt_number in setext
                 or nxt_number in labels
+                or (nxt_gap >= 1 and is_label(nxt_text))  # a place alone after a blank: the next section's label
                 or nxt_number in forced
                 or split_byline(nxt_text) is not None
                 or is_credit_line(nxt_text)
@@ -1127,7 +1128,14 @@ def _open_with_cluster(
     elif len(heads) >= 2 and not subs and any(_COLUMN_INTRO.fullmatch(fold(b.text)) for b in heads):
         # 开栏语 / 编者按 standing alone is the item's headline; a line above it is the column's banner.
         title_block = next(b for b in heads if _COLUMN_INTRO.fullmatch(fold(b.text)))
-    elif len(heads) == 2 and not subs and _is_banner(heads[0].text, heads[1].text):
+    elif len(heads) == 2 and not subs and _broken_headline(heads[0].text, heads[1].text, places_in):
+        # One headline printed over two short lines: the first opens with the place it is about
+        # and the second carries it on (醴陵陶瓷企业开拓 / “一带一路”新市场).
+        article = start(heads[0])
+        article.title = squeeze(heads[0].text.strip() + heads[1].text.strip())
+        article.lines.update(heads[1].lines)
+        return article
+    elif len(heads) == 2 and not subs and _is_banner(heads[0].text, heads[1].text, places_in):
         # A short line above a longer one is a banner or column name (光影株洲, 产业兴 乡村旺), not the title.
         title_block = heads[1]
     elif len(heads) >= 2 and not subs:
@@ -1161,14 +1169,18 @@ def _unbracket(text: str) -> str:
     return text.strip()[1:-1].strip() if _BRACKETED.fullmatch(fold(text).strip()) else text
 
 
-def _is_banner(first: str, second: str) -> bool:
+def _is_banner(first: str, second: str, places_in=None) -> bool:
     """Tell whether *first*, stacked above *second*, is a banner: a column name of at most 8
-    characters (or two short parallel phrases) that is shorter than the line below it."""
+    characters (or two short parallel phrases, or up to 12 above a headline that opens with its
+    place while the banner names none) that is shorter than the line below it."""
     if _BRACKETED.fullmatch(fold(first).strip()):
         return True  # 【便民服务进行时】 alone above a headline: a series banner
     bare = re.sub(r"\s+", "", first)
     parts = first.split()
     short = len(bare) <= 8 or len(parts) == 2 and all(len(p) <= 5 for p in parts)
+    if places_in is not None and len(bare) <= 12:
+        # 老旧小区改造进行时 / 茨菇塘街道:29台加装电梯年内投用: the headline names its place first.
+        short = short or (_opens_with_place(second, places_in, by_name_only=True) and not places_in(fold(first)))
     return (
         short
         and len(bare) < len(re.sub(r"\s+", "", second))
@@ -1177,13 +1189,35 @@ def _is_banner(first: str, second: str) -> bool:
     )
 
 
+def _broken_headline(first: str, second: str, places_in=None) -> bool:
+    """Tell whether two short stacked lines are one headline broken for a narrow column: the
+    first opens with a place (the subject) and is no phrase of its own (no space, no colon, no
+    closing punctuation), the second names no place first and no figure (a figure makes it a
+    subtitle's detail: 首批入驻企业十二家), and neither is longer than 12."""
+    if places_in is None:
+        return False
+    a, b = fold(first).strip(), fold(second).strip()
+    return (
+        4 <= len(a) <= 12
+        and 2 <= len(b) <= 12
+        and not re.search(r"[\s:,.;!?]", a)
+        and _opens_with_place(a, places_in)
+        and not _opens_with_place(b, places_in)
+        and not _FIGURE.search(b)
+    )
+
+
+_FIGURE = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|家|名|人|项|条|台|所|户|亩|元|万|亿|倍|成|年|天)")
+
+
 # A banner printed before the headline and a colon: a series or column name.
 _BANNER = re.compile(
     r"^(.{2,24}?(?:系列报道|系列|专栏|栏目|专题|特刊|报道|访谈|观察|之[一二三四五六七八九十\d]+)|<[^<>]{2,20}>[^:]{0,12})\s*:\s*(.{4,})$"
 )
 
 
-_BRACKET_BANNER = re.compile(r"^\[[^\[\]]{2,12}\](?=.{4,})")
+_BRACKET_BANNER = re.compile(r"^\[[^\[\]]{2,12}\](?=.{2,})")
+_COLUMN_COLON = re.compile(r"^([^:\s\d\"“]{4,12}):\s*([^\"“].{3,})$")
 _BAR_BANNER = re.compile(r"^[^丨|│]{2,12}?\s*[丨|│]\s*(?=[^丨|│]{4,}$)")
 _DASH_SUBTITLE = re.compile(r"(?:\s+(?:——|--|—)|——)\s*(?=.{4,}$)")
 
@@ -1193,9 +1227,9 @@ _DASH_SUBTITLE = re.compile(r"(?:\s+(?:——|--|—)|——)\s*(?=.{4,}$)")
 _PLACE_COLON = re.compile(r"^[^:]{2,8}:")
 
 
-def _opens_with_place(text: str, places_in=None) -> bool:
+def _opens_with_place(text: str, places_in=None, by_name_only: bool = False) -> bool:
     folded = fold(text)
-    if _PLACE_COLON.match(folded):
+    if not by_name_only and _PLACE_COLON.match(folded):
         return True
     if places_in is None:
         return False
@@ -1235,6 +1269,12 @@ def split_headline(text: str, places_in=None) -> tuple[str | None, str, str | No
         cut = match.start(2)
         head = text[:cut].rstrip(" :：")
         return head.strip(), text[cut:].strip(), None
+    match = _COLUMN_COLON.match(folded)
+    if match and places_in is not None and not places_in(match.group(1)):
+        # 民生实事面对面:城区新增… a column name and a colon: kicker. A place before the colon (攸县:…)
+        # is part of the headline, and a speaker before a quotation (王大爷:“…”) is the headline itself.
+        cut = match.start(2)
+        return text[: match.end(1)].strip(), text[cut:].strip(), None
     parts = text.split()
     if len(parts) == 2:
         first, last = parts
@@ -1285,6 +1325,14 @@ def _starts_article(
         return True  # 编者按 standing alone after an article's text is an item of its own, never a subhead
     if nxt is not None and nxt.text.startswith(_POINTERS) and not uses_markdown:
         return True  # a subhead introduces text; a headline over ▲ captions opens a photo feature
+    if (
+        nxt is not None
+        and nxt.kind == "caption"
+        and cluster[-1].gap_after <= 1
+        and split_caption_credit(nxt.text) is not None
+        and current.body
+    ):
+        return True  # … and so does a headline right over a caption that carries its picture's credit
     following = [b for b in blocks[next_index : next_index + 3] if b.kind != "caption"]
     if following and following[0].kind == "byline":
         return True

@@ -126,9 +126,11 @@ def test_names_after_a_role_are_a_byline_never_a_site_menu(line):
     ],
 )
 def test_writer_and_picture_bylines(line, credits):
+    # CONTRACT.md: reporters are the paper's 记者; a writer signed with no role is credited in `others`.
     assert split_byline(line) == (line, "")
     got = parse_credit_text(line)
-    assert (got.reporters, got.photographers) == credits
+    assert (got.others, got.photographers) == credits
+    assert got.reporters == ()
 
 
 def test_text_opening_with_wen_is_no_byline():
@@ -198,7 +200,7 @@ def test_archive_scrape_without_closing_bar(tmp_path, gaz):
     page, date, articles = run(tmp_path, gaz, NO_CLOSING_BAR)
     assert [a.title for a in articles] == ["攸县:油茶林里的丰收季"]
     a = articles[0]
-    assert a.reporters == ("柏青",) and a.photographers == ("柏青",) and a.district == "攸县"
+    assert a.reporters == () and a.photographers == ("柏青",) and a.district == "攸县"  # no role: not a 记者
     assert "消防演练" not in a.body and "热门推荐" not in a.body
     assert (date.date, date.precision) == ("2020-11-05", "day")
 
