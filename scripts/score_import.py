@@ -2,7 +2,7 @@
 """Print the importer's accuracy per page format and in total.
 
 Scores the sample pages (tests/expected/) and the development corpus
-(tests/import_corpus/dev/, heldout1/, heldout2/ and heldout3/, each held-out part scored blind once and then developed on)
+(tests/import_corpus/dev/ and heldout1/ to heldout5/, each held-out part scored blind once before it was developed on)
 by default;
 --unseen scores tests/import_corpus/unseen/ instead: the part kept out of sight, scored only at the end
 (the held-out part: run it only to measure generalisation at the end).
@@ -43,7 +43,8 @@ def main() -> int:
             ("heldout1 (scored blind once, then developed on)", corpus_files("heldout1")),
             ("heldout2 (scored blind once, then developed on)", corpus_files("heldout2")),
             ("heldout3 (scored blind once, then developed on)", corpus_files("heldout3")),
-            ("heldout4 (scored blind once, developed on from 2026-12-01 (session 5))", corpus_files("heldout4")),
+            ("heldout4 (scored blind once, then developed on)", corpus_files("heldout4")),
+            ("heldout5 (scored blind once, not yet developed on)", corpus_files("heldout5")),
         ]
     )
     header = (
