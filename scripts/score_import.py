@@ -44,7 +44,7 @@ def main() -> int:
             ("heldout2 (scored blind once, then developed on)", corpus_files("heldout2")),
             ("heldout3 (scored blind once, then developed on)", corpus_files("heldout3")),
             ("heldout4 (scored blind once, then developed on)", corpus_files("heldout4")),
-            ("heldout5 (scored blind once, not yet developed on)", corpus_files("heldout5")),
+            ("heldout5 (scored blind once, then developed on)", corpus_files("heldout5")),
         ]
     )
     header = (

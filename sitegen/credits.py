@@ -23,7 +23,9 @@ _BYLINE_OPEN = re.compile(
     r"^\(?(?:株洲日报|本报|株洲新闻网|掌上株洲|[\u4e00-\u9fff]{2,8}?(?=讯))?[^()\s]{0,10}?讯?\s*"
     r"\(\s*([^()]*?(?:记者|通讯员|实习生)[^()]*?)\)\s*"
 )
-_BYLINE_BARE = re.compile(rf"^{_OUTLET}讯?\s*((?:全媒体|新媒体|融媒体|首席|见习)?记者\s*/?\s*{_NAME}.*|通讯员\s*/?.*)$")
+_BYLINE_BARE = re.compile(
+    rf"^{_OUTLET}讯?\s*((?:全媒体|新媒体|融媒体|首席|见习)?记者\s*/?\s*{_NAME}.*|通讯员\s*/?.*|实习生\s*/?\s*{_NAME}.*)$"
+)
 _BYLINE_ANON = re.compile(r"^(?:本报讯|株洲日报讯)\s*")
 # A credit at the end of a caption line: "...留念,记者/谭俊杰 摄" or "(廖智勇 摄)".
 _CREDIT_TAIL = re.compile(

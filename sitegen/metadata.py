@@ -281,8 +281,9 @@ def infer_page_date(text: str) -> IssueDate:
     """
     folded = arabic_dates(fold(text))
     years = Counter(int(y) for y in _YEAR.findall(folded))
-    for match in re.finditer(r"建党(\d{2,3})周年|共产党成立(\d{2,3})周年", folded):
-        years[1921 + int(match.group(1) or match.group(2))] += 2
+    for match in _ANNIVERSARY.finditer(folded):
+        base, count = next((_ANNIVERSARY_BASE[k], int(v)) for k, v in match.groupdict().items() if v)
+        years[base + count] += 2
     evidence = []
     year = None
     if years:
@@ -301,7 +302,12 @@ def infer_page_date(text: str) -> IssueDate:
     if year is None:
         return NO_DATE
     last_year_months = [int(m) for word, m in _RELATIVE.findall(folded) if word == "去年" and m]
-    this_year_months = [int(m) for word, m in _RELATIVE.findall(folded) if word == "今年" and m]
+    # 今年3月底前 is a deadline ahead, not a month the page reports.
+    this_year_months = [
+        int(m.group(2))
+        for m in _RELATIVE.finditer(folded)
+        if m.group(1) == "今年" and m.group(2) and not _DEADLINE_AFTER.match(folded, m.end())
+    ]
     stripped = _strip_dated(folded)
     plain = [
         (int(m.group(1)), int(m.group(2)))
@@ -326,6 +332,21 @@ def infer_page_date(text: str) -> IssueDate:
                 year += 1
             plain = [(m, d) for m, d in plain if m <= 2]
         evidence.append(f"latest month-day date: month {month}")
+        if (
+            month <= 2
+            and last_year_months
+            and max(last_year_months) >= 11
+            and not any(m <= 2 for m, _ in dated)
+            and not _LAST_YEAR_NAMED.search(folded)
+            and re.search(
+                rf"{year}年(?:全年|全市|全县|全区|全镇|共|累计|新增|完成|实现)(?![^,.;]{{0,12}}(?:将|计划|力争|目标))",
+                folded,
+            )
+        ):
+            # 1月7日 … 去年12月 … 2024年全市新增…: a page of early in the year that sums up the latest
+            # year it prints (not a plan for it) looks back on the year just ended, not the page's.
+            year += 1
+            evidence.append(f"去年{max(last_year_months)}月 on a page of month {month}: {year - 1} is last year")
     floor = _month_floor(folded, year)
     if floor is not None:
         floor_year, floor_month = floor
@@ -347,6 +368,13 @@ def infer_page_date(text: str) -> IssueDate:
     return IssueDate(date.isoformat(), "month", "text", "; ".join(evidence), weak=weak)
 
 
+# Anniversaries name a year: 建党100周年 (1921), 新中国成立70周年 (1949), 改革开放40周年 (1978).
+_ANNIVERSARY = re.compile(
+    r"(?:建党|共产党成立)(?P<party>\d{2,3})周年|(?:新中国成立|中华人民共和国成立|建国)(?P<prc>\d{2,3})周年"
+    r"|改革开放(?P<reform>\d{2,3})周年"
+)
+_ANNIVERSARY_BASE = {"party": 1921, "prc": 1949, "reform": 1978}
+_DEADLINE_AFTER = re.compile(r"(?:底|末|份)?\s*(?:前|之前|以前|完成|截止)")
 # 去年(2023年) / 2023年即去年: the page names last year's number, so it is from the year after.
 _LAST_YEAR_NAMED = re.compile(r"去年\s*\(\s*(\d{4})年?\s*\)|(\d{4})年\s*\(?\s*即?去年")
 # 截至2024年6月底 / 截至6月末 / 截至6月30日: the page takes stock after that day.

@@ -100,6 +100,8 @@ def clean_line(line: str) -> str:
 def line_label(text: str) -> LineLabel | None:
     """Label a cleaned line that is not article text (see data/line_patterns.yaml), or None."""
     folded = fold(text).strip()
+    if "[" in folded:  # a text browser numbers the links it shows ([5]上一篇 [6]下一篇): the numbers are no text
+        folded = _LINK_NUMBER.sub(" ", folded).strip()
     heading = _MD_HEADING.match(folded)
     if heading:
         folded = heading.group(2).strip()
@@ -119,9 +121,10 @@ def line_label(text: str) -> LineLabel | None:
     return None
 
 
+_LINK_NUMBER = re.compile(r"\[\d{1,3}\](?=\S)")
 _NAV_ITEM = re.compile(
     r"^(上一篇|下一篇|上一版|下一版|返回目录|返回首页|返回顶部|打印本页|打印|关闭窗口|关闭|收藏|分享|"
-    r"字号|字体|大|中|小|放大|缩小|默认|推荐|纠错|评论)[:]?$"
+    r"字号|字体|大|中|小|放大|缩小|默认|推荐|纠错|评论|首页|版面导航|往期回顾|上一张|下一张)[:]?$"
 )
 
 
@@ -266,6 +269,7 @@ def label_page(lines: tuple[str, ...]) -> list[PageLine]:
             continue
         page.append(PageLine(number, text, blanks, line_label(text)))
         blanks = 0
+    _label_bulleted_menus(page, lines)
     # The short link titles listed under a site list heading (相关新闻) are site text, up to the
     # first line that is not a link title (a sentence) or that stands above a navigation bar (a headline).
     for i, ln in enumerate(page):
@@ -340,6 +344,35 @@ def label_page(lines: tuple[str, ...]) -> list[PageLine]:
         for k in range(first, len(out) if last < 0 else last + 1):
             out[k] = replace(out[k], region=region)
     return out
+
+
+def _label_bulleted_menus(page: list[PageLine], lines: tuple[str, ...]) -> None:
+    """Label a site menu saved as a bulleted list in the page's head (only site text above it):
+    three or more bullet lines in a row, each one short section name (首页 / 新闻 / 区县 / 便民)
+    with no punctuation, and no two the same.  A list inside an article is its text."""
+    run: list[int] = []
+    head = next((k for k, ln in enumerate(page) if ln.label is None and not _BULLET.match(lines[ln.number - 1])), None)
+    page_head = page[:head] if head is not None else page
+
+    def close() -> None:
+        names = [page[k].text for k in run]
+        if len(run) >= 3 and len(set(names)) == len(names):
+            for k in run:
+                page[k] = replace(page[k], label="menu")
+        run.clear()
+
+    for k, ln in enumerate(page_head):
+        item = (
+            ln.label in (None, "section")  # (要闻, 视频: a menu's names are often section names)
+            and _BULLET.match(lines[ln.number - 1]) is not None
+            and re.fullmatch(r"[\u4e00-\u9fff]{2,6}", ln.text) is not None
+            and (not run or ln.gap == 0)
+        )
+        if item:
+            run.append(k)
+        else:
+            close()
+    close()
 
 
 def _cells(text: str) -> float:
@@ -520,6 +553,25 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
             blocks.append(Block("heading", text, number, number, gap, gap_after(index), lines=(number,)))
             index += 1
             continue
+        elif (
+            before_byline
+            and (not blocks or blocks[-1].kind in ("furniture", "label") or gap >= 1)
+            and 4 <= len(text) <= 30
+            and not in_run[index]
+            and not uses_markdown
+            and not re.search(r"[,;!?]|(?<!\d)\.|\.(?!\d)", fold(text))  # a decimal point is no full stop
+            and not fold(text).endswith(_SENTENCE_END)
+            and line_label(text) is None
+            and split_byline(text) is None
+            and not is_credit_line(text)
+            and split_caption_credit(text) is None
+            and not is_label(text)
+        ):
+            # A short unpunctuated line standing alone right above a byline is the item's headline,
+            # even when it opens like a news lead (去年全市新增城镇就业5.2万人).
+            blocks.append(Block("heading", text, number, number, gap, gap_after(index), lines=(number,)))
+            index += 1
+            continue
         single = (
             None
             if number in fragments
@@ -592,6 +644,17 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
     if regions:
         blocks = [replace(b, region=regions.get(b.first, 0)) for b in blocks]
     for k, block in enumerate(blocks):
+        if (
+            block.kind == "heading"
+            and k + 1 < len(blocks)
+            and blocks[k + 1].kind == "label"
+            and len(block.text) <= 10
+            and not block.md_level
+        ):
+            # A short line right above a section label names the page's part (视觉株洲 / 井龙街道 /
+            # headline): a headline never stands over a section label.
+            blocks[k] = block = replace(block, kind="furniture", label="section")
+            continue
         printed = lines[block.first - 1]
         if block.kind == "para" and _BRIEF_MARK.match(printed):
             blocks[k] = block = replace(block, bullet=True)
@@ -1275,7 +1338,12 @@ def split_headline(text: str, places_in=None) -> tuple[str | None, str, str | No
         # is part of the headline, and a speaker before a quotation (王大爷:“…”) is the headline itself.
         cut = match.start(2)
         return text[: match.end(1)].strip(), text[cut:].strip(), None
+    match = _INTRO_AFTER_COLUMN.match(folded)
+    if match:  # 项目建设擂台赛·开栏语: the column's name, then its introduction
+        return text[: match.end(1)].strip(), text[match.start(2) :].strip(), None
     parts = text.split()
+    if len(parts) == 2 and _theme_banner(*parts):
+        return parts[0], parts[1], None
     if len(parts) == 2:
         first, last = parts
         # 乡村振兴在行动 攸县:…, 防汛抗旱进行时 渌口区加固堤防32公里: a headline opens with the place it is about;
@@ -1306,6 +1374,22 @@ def split_headline(text: str, places_in=None) -> tuple[str | None, str, str | No
         if len(tail) >= 10 and all(len(r) <= 6 for r in rest) and len(tail) >= 2 * max(len(r) for r in rest):
             return " ".join(rest), tail, None
     return None, text, None
+
+
+_INTRO_AFTER_COLUMN = re.compile(r"^(.{2,16}?)\s*[·|丨:]\s*(开栏语|开篇语|编者按|编者的话)$")
+
+
+def _theme_banner(first: str, last: str) -> bool:
+    """Tell whether *first* is a banner naming the theme the headline beside it repeats
+    (聚焦高考 我市高考首日平稳有序): short, no figure, and a word of it (two Han characters)
+    printed again in the longer headline.  Parallel halves (冬笋出山 年味渐浓) share none."""
+    han = re.sub(r"[^\u4e00-\u9fff]", "", first)
+    return (
+        4 <= len(first) <= 8
+        and len(last) >= len(first) + 4
+        and not re.search(r"\d|:", fold(first))
+        and any(han[i : i + 2] in last for i in range(len(han) - 1))
+    )
 
 
 def _starts_article(
@@ -1463,7 +1547,7 @@ def unaccounted_lines(lines: tuple[str, ...], page: SegmentedPage) -> list[int]:
         rest = bare
         for piece in heads:  # a headline line split into kicker, title and subtitle
             rest = rest.replace(_bare(piece), "", 1)
-        if heads and not re.sub(r"[\[\]:<>()丨|│]", "", rest):
+        if heads and not re.sub(r"[\[\]:<>()丨|│·]", "", rest):
             continue
         label = furniture_text.get(number, "")
         if label and bare.endswith(label) and bare[: -len(label)] in owners.get(number, ""):
