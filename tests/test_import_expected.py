@@ -15,6 +15,7 @@ once.  Scores:
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -153,12 +154,25 @@ def page_format(expected_path: Path) -> str:
     return str(data.get("format") or expected_path.stem)
 
 
+def _failed_page(expected_path: Path) -> dict:
+    """Counts of a page whose import raised: nothing found, every credit missed."""
+    expected = yaml.safe_load(expected_path.read_text(encoding="utf-8"))
+    counts: dict = defaultdict(int)
+    counts["annotated"] = len(expected["articles"])
+    counts["credit_fn"] = sum(len(_credit_pairs(want, lambda d, r: d.get(r))) for want in expected["articles"])
+    return counts
+
+
 def score_files(paths: list[Path], gaz=None) -> dict[str, dict]:
     """Sum counts per format: {format: counts}."""
     gaz = gaz or load_gazetteer()
     by_format: dict[str, dict] = {}
     for path in paths:
-        counts = score_page(path, gaz)
+        try:
+            counts = score_page(path, gaz)
+        except Exception as exc:  # the importer failed on this dump: every article of it is missed
+            print(f"{path}: the import failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            counts = _failed_page(path)
         total = by_format.setdefault(page_format(path), defaultdict(int))
         total["files"] += 1
         for key, value in counts.items():
