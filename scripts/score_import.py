@@ -45,7 +45,7 @@ def main() -> int:
             ("heldout3 (scored blind once, then developed on)", corpus_files("heldout3")),
             ("heldout4 (scored blind once, then developed on)", corpus_files("heldout4")),
             ("heldout5 (scored blind once, then developed on)", corpus_files("heldout5")),
-            ("heldout6 (scored blind once, not yet developed on)", corpus_files("heldout6")),
+            ("heldout6 (scored blind once, then developed on)", corpus_files("heldout6")),
         ]
     )
     header = (

@@ -32,7 +32,7 @@ _CREDIT_TAIL = re.compile(
     r"[\s,.]*\(?((?:株洲日报社?|株洲新闻网)?(?:·?掌上株洲)?(?:全媒体|新媒体)?(?:记者|通讯员)\s*/?\s*[^()]*?"
     r"|受访者|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,4}\s?/?\s?"
     # an organisation after the caption's last sentence (…宣传。株洲市公安局交通警察支队供图): credits nobody
-    r"|(?<=[.!?])[\u4e00-\u9fff]{3,20}(?:局|队|中心|公司|委员会|委|办|部|院|所|站|馆|政府|街道|社区|协会|学校|医院|集团)\s?)"
+    r"|(?:(?<=[.!?])|(?<=[.!?]\s))[\u4e00-\u9fff]{3,20}(?:局|队|中心|公司|委员会|委|办|部|院|所|站|馆|政府|街道|社区|协会|学校|医院|集团)\s?)"
     r"(?:摄影报道|供图|摄)\)?\s*$"
 )
 _INLINE_PHOTO = re.compile(r"\(([\u4e00-\u9fff]{2,4}) ?摄\)")
@@ -128,6 +128,16 @@ class Credits:
         )
 
 
+_OUTLET_BEFORE_ROLE = re.compile(
+    r"(?:本报|本台|本刊|本网)(?=\s*(?:全媒体|新媒体|融媒体|首席|见习)?(?:记者|通讯员|实习生|摄影))"
+)
+# A picture credit that names the part first, after the caption's last sentence: 图/通讯员 甘露尧, (摄影/柳岸青).
+_PART_TAIL = re.compile(
+    r"(?:(?<=[.!?。])|(?<=[.!?。]\s))\s*\(?((?:图|图片|摄影)\s*/\s*(?:(?:株洲日报|本报)?(?:全媒体|新媒体)?(?:记者|通讯员)\s*/?\s*)?"
+    r"[\u4e00-\u9fff]{2,4})\)?\s*$"
+)
+
+
 def parse_credit_text(text: str) -> Credits:
     """Split credit text such as '全媒体记者/潘东晓通讯员/周旭东 摄' into roles."""
     folded = fold(text).replace("（", "(").strip(" ()")
@@ -137,6 +147,7 @@ def parse_credit_text(text: str) -> Credits:
     is_photo = bool(_PHOTO_TAIL.search(folded))
     folded = _PHOTO_TAIL.sub("", folded)
     folded = re.sub(rf"^{_OUTLET}讯?", "", folded)
+    folded = _OUTLET_BEFORE_ROLE.sub(" ", folded)  # 本报记者 X 本报通讯员 Y: 本报 is the paper, no name
     reporters: list[str] = []
     correspondents: list[str] = []
     others: list[str] = []
@@ -213,9 +224,9 @@ def split_caption_credit(line: str) -> tuple[str, str] | None:
     folded = fold(stripped)
     if _INLINE_PHOTO.search(folded):
         return stripped, stripped
-    match = _CREDIT_TAIL.search(folded)
+    match = _CREDIT_TAIL.search(folded) or _PART_TAIL.search(folded)
     if match and match.start() > 0:
-        return stripped[: match.start()].strip(), stripped[match.start() :].strip(" ,，。.")
+        return stripped[: match.start()].strip(), stripped[match.start() :].strip(" ,，。.()（）")
     return None
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import time
 from collections import Counter
@@ -49,6 +50,7 @@ from .model import Article
 from .segment import ParsedArticle, SegmentedPage, label_page, segment, unaccounted_lines
 from .text import add_words, fold, slugify, squeeze
 
+log = logging.getLogger(__name__)
 IMPORT_STATE_FILE = ".import-state.json"  # in content/: the files the importer wrote, each dump's last report
 DATE_MANIFEST_FILE = "manifest.yaml"  # in raw/: {dump file name: its issue date}
 IMPORT_STATE_FORMAT = 2
@@ -548,16 +550,30 @@ def _read_dumps(config: Config, paths: list[Path], report: ImportReport):
             report.errors.append(message.describe())
             unread[_source_key(path, config.root)] = message.describe()
             continue
+        try:
+            page = segment(dump.lines, is_label, places_matcher(gaz))
+            dated = page_date(dump, manifest)
+            built = build_articles(dump, page, dated, gaz)
+        except Exception as exc:  # an importer bug on this dump: the other dumps still import
+            log.debug("segmenting %s failed", path, exc_info=True)
+            message = SitegenError(
+                _shown(path, config.root),
+                None,
+                f"the importer failed on this dump ({type(exc).__name__}: {exc}); its articles were left as they were",
+                "an importer bug: please report it with the dump",
+            )
+            report.errors.append(message.describe())
+            unread[_source_key(path, config.root)] = message.describe()
+            continue
         report.dumps += 1
         outcome = outcomes[dump.source] = _DumpOutcome()
-        page = segment(dump.lines, is_label, places_matcher(gaz))
         for number in unaccounted_lines(dump.lines, page):
             outcome.errors.append(
                 f"{_shown_source(dump.source, config.root)}:{number}: line was placed "
                 "in no article (an importer bug: please report it with the dump)"
             )
         report.errors += outcome.errors
-        items += build_articles(dump, page, page_date(dump, manifest), gaz)
+        items += built
         furniture[dump.source] = list(page.furniture)
     return items, furniture, outcomes, unread
 

@@ -143,7 +143,8 @@ _FULL = re.compile(r"(?<![\d到至])(\d{4})年(\d{1,2})月(\d{1,2})日")
 # A year printed on the page; not a plan's horizon (到2030年, 至2025年 but 截至2024年 is a fact), nor a
 # range's end (2021-2025年), nor a decade (2020年代).
 _YEAR = re.compile(r"(?<![\d到\-—~])(?<![^截]至)(20\d{2}|19\d{2})年(?!代)")
-_RELATIVE = re.compile(r"(去年|今年|明年)(\d{1,2})?月?")
+# 去年12月, 今年3月: a month of a year named relative to the page's (今年20家企业 names no month).
+_RELATIVE = re.compile(r"(去年|今年|明年)(?:(1[0-2]|0?[1-9])月)?")
 _MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})日")
 _WEEKDAY_DATE = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})日\s*[(]?\s*(?:星期|周|礼拜)([一二三四五六日天])")
 _WEEKDAYS = "一二三四五六日"
@@ -371,14 +372,16 @@ def infer_page_date(text: str) -> IssueDate:
 # Anniversaries name a year: 建党100周年 (1921), 新中国成立70周年 (1949), 改革开放40周年 (1978).
 _ANNIVERSARY = re.compile(
     r"(?:建党|共产党成立)(?P<party>\d{2,3})周年|(?:新中国成立|中华人民共和国成立|建国)(?P<prc>\d{2,3})周年"
-    r"|改革开放(?P<reform>\d{2,3})周年"
+    r"|改革开放(?P<reform>\d{2,3})周年|第(?P<teachers>\d{1,2})个教师节|第(?P<trees>\d{1,2})个植树节"
 )
-_ANNIVERSARY_BASE = {"party": 1921, "prc": 1949, "reform": 1978}
+# The year before the first: 教师节 was first kept in 1985, 植树节 in 1979.
+_ANNIVERSARY_BASE = {"party": 1921, "prc": 1949, "reform": 1978, "teachers": 1984, "trees": 1978}
 _DEADLINE_AFTER = re.compile(r"(?:底|末|份)?\s*(?:前|之前|以前|完成|截止)")
 # 去年(2023年) / 2023年即去年: the page names last year's number, so it is from the year after.
 _LAST_YEAR_NAMED = re.compile(r"去年\s*\(\s*(\d{4})年?\s*\)|(\d{4})年\s*\(?\s*即?去年")
 # 截至2024年6月底 / 截至6月末 / 截至6月30日: the page takes stock after that day.
 _AS_OF = re.compile(r"(?:截至|截止到?|到)\s*(?:(\d{4})年)?(\d{1,2})月(底|末|\d{1,2}日)")
+_AS_OF_YEAR_END = re.compile(r"(?:截至|截止到?)\s*(\d{4})年(?:底|末)")
 # 7月以来 / 今年7月以来: the page is from that month or later.
 _SINCE = re.compile(r"(?<![\d年])(?:今年)?(\d{1,2})月(?:份)?以来")
 # Words announcing a date to come, or the end of a range: 将于8月1日, 定于, 至8月31日, 8月31日前.
@@ -410,6 +413,10 @@ def _month_floor(folded: str, year: int) -> tuple[int, int] | None:
         if match.group(3) in ("底", "末"):
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         floors.append((y, m))
+    for match in _AS_OF_YEAR_END.finditer(folded):
+        y = int(match.group(1))
+        if y <= year:  # 截至2017年底: the page takes stock of a finished year, so it is from after it
+            floors.append((y + 1, 1))
     for match in _SINCE.finditer(folded):
         m = int(match.group(1))
         if 1 <= m <= 12:

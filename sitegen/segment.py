@@ -27,7 +27,7 @@ _SETEXT = re.compile(r"^(=+|-+)$")
 _NARROW = 16
 # Leading decoration a scraper or an editor leaves before a line: list bullets, squares.
 # (▲ ▼ stay: they point a caption at its picture.)
-_BULLET = re.compile(r"^\s*(?:[•·●▪‧∙・◆◇■□○◎✦✧★☆]|[*\-+](?=\s))\s*")
+_BULLET = re.compile(r"^\s*(?:[•·●▪‧∙・◆◇■□○◎✦✧★☆◦‣⁃∘▸►▹]|[*\-+](?=\s))\s*")
 # An in-body tag such as 【开栏语】 or 【编者按】: a heading inside an article, never a headline.
 _TAG = re.compile(r"^\[[^\[\]]{2,8}\]$")
 # A line opening with an arrow (▲ 志愿者在…) points at a picture: it is a caption.
@@ -100,8 +100,10 @@ def clean_line(line: str) -> str:
 def line_label(text: str) -> LineLabel | None:
     """Label a cleaned line that is not article text (see data/line_patterns.yaml), or None."""
     folded = fold(text).strip()
-    if "[" in folded:  # a text browser numbers the links it shows ([5]上一篇 [6]下一篇): the numbers are no text
-        folded = _LINK_NUMBER.sub(" ", folded).strip()
+    if "[" in folded:
+        # A text browser numbers the links it shows ([5]上一篇 [6]下一篇), and a page saved as
+        # Markdown wraps them ([首页](http://…)): only the links' words are read.
+        folded = _LINK_NUMBER.sub(" ", _MD_LINK.sub(r"\1", folded)).strip()
     heading = _MD_HEADING.match(folded)
     if heading:
         folded = heading.group(2).strip()
@@ -122,6 +124,7 @@ def line_label(text: str) -> LineLabel | None:
 
 
 _LINK_NUMBER = re.compile(r"\[\d{1,3}\](?=\S)")
+_MD_LINK = re.compile(r"(?<!!)\[([^\[\]]*)\]\([^()\s]*\)")
 _NAV_ITEM = re.compile(
     r"^(上一篇|下一篇|上一版|下一版|返回目录|返回首页|返回顶部|打印本页|打印|关闭窗口|关闭|收藏|分享|"
     r"字号|字体|大|中|小|放大|缩小|默认|推荐|纠错|评论|首页|版面导航|往期回顾|上一张|下一张)[:]?$"
@@ -365,7 +368,7 @@ def _label_bulleted_menus(page: list[PageLine], lines: tuple[str, ...]) -> None:
         item = (
             ln.label in (None, "section")  # (要闻, 视频: a menu's names are often section names)
             and _BULLET.match(lines[ln.number - 1]) is not None
-            and re.fullmatch(r"[\u4e00-\u9fff]{2,6}", ln.text) is not None
+            and re.fullmatch(r"[\u4e00-\u9fff]{2,6}", _MD_LINK.sub(r"\1", ln.text)) is not None
             and (not run or ln.gap == 0)
         )
         if item:
@@ -913,6 +916,8 @@ def segment(lines: tuple[str, ...], is_label, places_in=lambda text: set()) -> S
                 and len(cluster) < 3
                 and not (uses_markdown and blocks[j].md_level == 0)
                 and not (_EDITOR_NOTE.match(fold(blocks[j].text)) and not _note_stands_alone(blocks, j))
+                # 【开栏语】 under a headline opens the column's introduction: text, not a headline line
+                and not _BRACKETED_INTRO.fullmatch(fold(blocks[j].text).strip())
             ):
                 cluster.append(blocks[j])
                 j += 1
@@ -1171,6 +1176,7 @@ def _names_new_place(cluster: list[Block], current: ParsedArticle | None, places
     return bool(named) and not (named & seen)
 
 
+_BRACKETED_INTRO = re.compile(r"\[(开栏语|编者按|编者的话|栏目介绍|开篇语)\]")
 _COLUMN_INTRO = re.compile(r"^\[?(开栏语|编者按|编者的话|栏目介绍|开篇语)\]?")
 # An editor's note: a note printed with an article (编者按, 编者的话), never its headline.
 _EDITOR_NOTE = re.compile(r"^\[?(编者按|编者的话|编者)\]?(?:$|\s*[:\]]|(?<=\])\S)")
@@ -1270,6 +1276,7 @@ def _broken_headline(first: str, second: str, places_in=None) -> bool:
     )
 
 
+_QUANTITY = re.compile(r"\d+(?:\.\d+)?(?![\d.]*\s*(?:年|月|日|时|号))")  # a figure, not a date
 _FIGURE = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|家|名|人|项|条|台|所|户|亩|元|万|亿|倍|成|年|天)")
 
 
@@ -1363,8 +1370,9 @@ def split_headline(text: str, places_in=None) -> tuple[str | None, str, str | No
         last, first = parts[-1], " ".join(parts[:-1])
         if "、" in last and "、" not in first and len(first) >= 6:
             return None, first, last
-        # …送到田间地头 20余家合作社获贷款1200万元: a figure only in the second half is a subtitle's detail.
-        if re.search(r"\d", last) and not re.search(r"\d", first) and len(last) >= 6 and len(first) >= 6:
+        # …送到田间地头 20余家合作社获贷款1200万元: a figure only in the second half is a subtitle's detail
+        # (a date in the first half, 今年春运2月1日启动, is no figure).
+        if _QUANTITY.search(fold(last)) and not _QUANTITY.search(fold(first)) and len(last) >= 6 and len(first) >= 6:
             return None, first, last
     if len(parts) >= 3:
         head, rest = parts[0], parts[1:]

@@ -314,3 +314,33 @@ def test_reimport_changes_no_byte_of_articles_review_state_or_furniture(tmp_path
     assert second.written == [] and _tree(config.root) == before
     run_import(config, [config.raw_dir / DUMPS[2].name])
     assert _tree(config.root) == before
+
+
+def test_an_importer_failure_on_one_dump_is_reported_and_loses_nothing(tmp_path, monkeypatch):
+    """A bug that raises on one dump (as month 20 did on a blind dump) names the dump, imports the
+    others and keeps that dump's articles from the last import untouched."""
+    import sitegen.importer as importer
+
+    config = _project(tmp_path, dumps=DUMPS[:2])
+    run_import(config, [config.raw_dir])
+    before = _tree(config.content_dir)
+    broken = DUMPS[1].name
+    real = importer.segment
+
+    def segment(lines, *args, **kwargs):
+        if lines == tuple(read_lines(config.raw_dir / broken)):
+            raise ValueError("month must be in 1..12")
+        return real(lines, *args, **kwargs)
+
+    monkeypatch.setattr(importer, "segment", segment)
+    report = run_import(config, [config.raw_dir])
+    assert any(broken in e and "ValueError: month must be in 1..12" in e for e in report.errors)
+    after = _tree(config.content_dir)
+    kept = {k: v for k, v in before.items() if k.endswith(".md")}
+    assert {k: after.get(k) for k in kept} == kept, "an article of the failed dump or of the other one changed"
+
+
+def read_lines(path: Path) -> list[str]:
+    from sitegen.dumps import read_dump
+
+    return list(read_dump(path, path.parent).lines)
