@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .cache import read_pickle, write_bytes
 from .config import Config
 from .model import Article
 from .postings import decode_postings, encode_postings, join_runs, shorter
+from .search_state import SEARCH_STATE_FILE, SavedState, StateChange, write_whole_state
 from .text import (
     SEARCH_HAN_RUN,
     add_words,
@@ -691,19 +691,15 @@ class SearchIndex:
     keep: list[str]  # unchanged files already in public/
     version: str  # digest of the whole index, changes whenever any file does
     incremental: bool
-    # The state pickled where the index is built: a build that runs the search stage in another
-    # process receives and saves bytes, without unpickling and pickling megabytes again.
-    _state: bytes | None = None
+    # What the saved state takes from this index, written by `save` once public/ holds it.
+    _change: StateChange | None = None
     _state_path: Path | None = None
     staged: list[tuple[str, str]] = field(default_factory=list)  # (path, digest) of files already staged
 
     def save(self) -> None:
         """Remember this index for the next incremental build (after public/ holds it)."""
-        if self._state is not None and self._state_path is not None:
-            try:
-                write_bytes(self._state_path, self._state)
-            except OSError:  # without it the next build indexes everything again
-                pass
+        if self._change is not None and self._state_path is not None:
+            self._change.apply(self._state_path)
 
 
 def _version(digests: dict[str, str]) -> str:
@@ -775,16 +771,18 @@ def _apply(
 
 
 def _incremental(
-    state: dict,
+    saved: SavedState,
     inputs: dict[int, tuple],
     changed: list[int],
     old_tokens: list[DocTokens],
     new_tokens: list[DocTokens],
     out_dir: Path,
     table: PinyinTable | None = None,
-) -> dict[str, bytes] | None:
-    """Patch the previous index for *changed* documents; None when the previous output is unusable."""
-    shards = state["shards"]
+) -> tuple[dict[str, bytes], StateChange] | None:
+    """Patch the previous index for *changed* documents: the files to write and the rows the
+    saved state takes; None when the previous output is unusable.  Only the rows of the words
+    and pinyin keys the changed documents touch are read."""
+    shards = saved.shards
     body_delta: dict[str, tuple[set, set, set, set]] = defaultdict(lambda: (set(), set(), set(), set()))
     word_delta: dict[str, tuple[set, set, set, set]] = defaultdict(lambda: (set(), set(), set(), set()))
     for n, old, new in zip(changed, old_tokens, new_tokens):
@@ -801,8 +799,9 @@ def _incremental(
             for key in o_title - n_title:
                 delta[key][3].add(n)
 
-    vocab = _Words(state["words"], state["readings"], state["plain"], table)
-    by_key: dict[str, list[str]] = state["by_key"]
+    vocab = _Words(saved.words(word_delta), saved.readings(word_delta), saved.plain, table)
+    known_readings = set(vocab.readings)
+    by_key = saved.members({key for w in word_delta for key in vocab.keys_of(w)})
     pinyin_touched: set[str] = set()
     for w, (add_b, drop_b, add_t, drop_t) in word_delta.items():
         count, body_text, title_text = vocab.docs.get(w, (0, "", ""))
@@ -821,6 +820,7 @@ def _incremental(
                 members.remove(w)
             pinyin_touched.add(key)
 
+    vocab.docs.update(saved.words({m for key in pinyin_touched for m in by_key.get(key, ()) if m not in vocab.docs}))
     touched = defaultdict(set)
     for key in list(body_delta) + sorted(pinyin_touched):
         touched[shard_name(key, shards)].add(key)
@@ -828,12 +828,12 @@ def _incremental(
     for name, keys in touched.items():
         path = f"search/s/{name}.js"
         group: dict[str, str] = {}
-        if path in state["files"]:
+        if path in saved.files:
             try:
                 data = (out_dir / path).read_bytes()
             except OSError:
                 return None
-            if _file_digest(data) != state["files"][path]:
+            if _file_digest(data) != saved.files[path]:
                 return None  # public/ is not what the last build wrote
             group = _unjs(data)
         for key in keys:
@@ -851,10 +851,14 @@ def _incremental(
             files[path] = b""  # marks a shard that no longer exists
     for n in changed:
         files[f"search/d/{n}.js"] = _js(f"d{n}", _doc_file(inputs[n]))
-    return files
+    change = StateChange(
+        words={w: vocab.docs.get(w) for w in word_delta},
+        readings={w: r for w, r in vocab.readings.items() if w not in known_readings},
+        keys={key: by_key.get(key) or None for key in pinyin_touched},
+    )
+    return files, change
 
 
-SEARCH_STATE_FILE = "search-state.pickle"
 INPUTS_FILE = "search-inputs.sqlite"
 INCREMENTAL_MAX = 0.05  # patch the index when at most this share of documents changed
 
@@ -881,10 +885,14 @@ def build_search_index(
         heads = docs.heads()
         wanted = previous.wanted(heads, published or {})
         index = previous.patch(heads, {n: docs[n] for n in wanted}) if wanted is not None else None
-        previous.close()
         if index is not None:
+            previous.close()
             return index
-    return full_search_index(docs, config, districts, previous)
+    try:
+        return full_search_index(docs, config, districts, previous)
+    finally:
+        if previous is not None:
+            previous.close()
 
 
 def full_search_index(
@@ -896,7 +904,8 @@ def full_search_index(
     heads = docs.heads()
     digests = [_head_digest(h) for h in heads]
     cache_dir = getattr(config, "cache_dir", None)
-    old = previous.state if previous is not None else None
+    old = previous.saved if previous is not None else None
+    old_plain, old_readings = (old.plain, old.readings()) if old is not None else (None, {})
     store = InputStore(Path(cache_dir) / INPUTS_FILE if cache_dir is not None else None)
     try:
 
@@ -904,7 +913,7 @@ def full_search_index(
             store.replace_all(dict(zip(digests, docs)))
             if cache_dir is not None:  # for the patches of the next builds
                 PinyinTable.write(Path(cache_dir) / PINYIN_FILE)
-            return _document_files(docs), old["plain"] if old else _plain_readings()
+            return _document_files(docs), old_plain if old_plain is not None else _plain_readings()
 
         from .parallel import worker_count
 
@@ -913,26 +922,24 @@ def full_search_index(
         post, (documents, plain) = _postings_all(docs, meanwhile, workers)
     finally:
         store.close()
-    files, vocab, by_key, shards = _full_index(post, old["readings"] if old else {}, plain, shard_count(len(heads)))
+    files, vocab, by_key, shards = _full_index(post, old_readings, plain, shard_count(len(heads)))
     files.update(documents)
     blocks = fold_blocks()
     for name, pairs in blocks.items():
         files[f"search/f/{name}.js"] = _js("f" + name, pairs)
     block_names = sorted(blocks)
-    state = {
-        "code": code,
-        "shards": shards,
-        "blocks": block_names,
-        "words": vocab.docs,
-        "readings": vocab.readings,
-        "plain": plain,
-        "by_key": by_key,
-        "files": {},
-        "digests": digests,
-        "ids": [h[0] for h in heads],
-    }
     files["search/meta.js"] = _js("meta", _meta(heads, shards, block_names, districts))
-    return _finish(files, state, False, Path(cache_dir) / SEARCH_STATE_FILE if cache_dir is not None else None)
+    state_path = Path(cache_dir) / SEARCH_STATE_FILE if cache_dir is not None else None
+
+    def whole_state(file_digests: dict[str, str], _: dict[str, str | None]) -> StateChange | None:
+        if state_path is None:
+            return None
+        meta = {"code": code.hex(), "shards": shards, "blocks": block_names, "plain": plain}
+        ids = [h[0] for h in heads]
+        aside = write_whole_state(state_path, meta, vocab.docs, vocab.readings, by_key, ids, digests, file_digests)
+        return StateChange(whole=aside)
+
+    return _finish(files, {}, False, state_path, whole_state)
 
 
 def load_previous_index(config: Config, out_dir: Path, districts: dict[str, str] | None = None) -> PreviousIndex | None:
@@ -942,15 +949,16 @@ def load_previous_index(config: Config, out_dir: Path, districts: dict[str, str]
     if cache_dir is None:
         return None
     state_path = Path(cache_dir) / SEARCH_STATE_FILE
-    state = read_pickle(state_path)
-    if not isinstance(state, dict):
+    saved = SavedState.open(state_path)
+    if saved is None:
         return None
     districts = _load_districts() if districts is None else districts
-    if state.get("code") != _code_digest(districts, _teach_place_names()):
+    if saved.code != _code_digest(districts, _teach_place_names()).hex():
+        saved.close()
         return None
     words("株洲")  # loads jieba's dictionary, the slow part of a patch
     return PreviousIndex(
-        state,
+        saved,
         state_path,
         InputStore(Path(cache_dir) / INPUTS_FILE),
         Path(out_dir),
@@ -964,14 +972,14 @@ class PreviousIndex:
 
     def __init__(
         self,
-        state: dict,
+        saved: SavedState,
         state_path: Path,
         store: InputStore,
         out_dir: Path,
         districts: dict[str, str],
         table: PinyinTable | None = None,
     ) -> None:
-        self.state = state
+        self.saved = saved
         self.table = table
         self.state_path = state_path
         self.store = store
@@ -986,18 +994,18 @@ class PreviousIndex:
         or None when the index must be built whole.
 
         *heads* are `Documents.heads()`; *published* is the writer's manifest of the output."""
-        state = self.state
-        before = state.get("ids", [])
-        if [h[0] for h in heads[: len(before)]] != before or len(state.get("digests", ())) != len(before):
+        saved = self.saved
+        before = saved.ids
+        if [h[0] for h in heads[: len(before)]] != before or len(saved.digests) != len(before):
             return None  # documents removed or reordered: the numbers after them move
-        if any(published.get(path) != d for path, d in state["files"].items()):
+        if any(published.get(path) != d for path, d in saved.files.items()):
             return None
         self.digests = [_head_digest(h) for h in heads]
-        changed = [n for n, (a, b) in enumerate(zip(state["digests"], self.digests)) if a != b]
+        changed = [n for n, (a, b) in enumerate(zip(saved.digests, self.digests)) if a != b]
         added = list(range(len(before), len(heads)))
         if len(changed) + len(added) > max(1, INCREMENTAL_MAX * len(heads)):
             return None
-        if shard_count(len(heads)) != state["shards"]:
+        if shard_count(len(heads)) != saved.shards:
             return None  # the archive doubled: a whole index spreads its keys over more shards
         self.changed, self.added = changed, added
         return changed + added
@@ -1005,8 +1013,8 @@ class PreviousIndex:
     def patch(self, heads: list[tuple], inputs: dict[int, tuple]) -> SearchIndex | None:
         """Return the index with the documents `wanted` named indexed again from their
         *inputs*, or None when the previous one is unusable (build it whole)."""
-        state = self.state
-        old_digests = [state["digests"][n] for n in self.changed]
+        saved = self.saved
+        old_digests = [saved.digests[n] for n in self.changed]
         old_inputs = self.store.get_many(old_digests)
         if any(d not in old_inputs for d in old_digests):
             return None
@@ -1014,40 +1022,53 @@ class PreviousIndex:
         numbers = self.changed + self.added
         old = [doc_tokens(old_inputs[d]) for d in old_digests] + [nothing] * len(self.added)
         new = [doc_tokens(inputs[n]) for n in numbers]
-        files = _incremental(state, inputs, numbers, old, new, self.out_dir, self.table)
-        if files is None:
+        patched = _incremental(saved, inputs, numbers, old, new, self.out_dir, self.table)
+        if patched is None:
             return None
+        files, change = patched
         self.store.put_many({self.digests[n]: inputs[n] for n in numbers})
-        state = dict(state, digests=self.digests, ids=[h[0] for h in heads])
-        files["search/meta.js"] = _js("meta", _meta(heads, state["shards"], state["blocks"], self.districts))
-        return _finish(files, state, True, self.state_path)
+        change.docs = {n: (heads[n][0], self.digests[n]) for n in numbers}
+        files["search/meta.js"] = _js("meta", _meta(heads, saved.shards, saved.blocks, self.districts))
+
+        def with_files(_: dict[str, str], changed_files: dict[str, str | None]) -> StateChange:
+            change.files = changed_files
+            return change
+
+        return _finish(files, saved.files, True, self.state_path, with_files)
 
     def close(self) -> None:
         self.store.close()
+        self.saved.close()
         if self.table is not None:
             self.table.close()
 
 
-def _finish(files: dict[str, bytes], state: dict, incremental: bool, state_path: Path | None) -> SearchIndex:
-    """Drop unchanged and emptied files from *files*; record every file's digest in *state*."""
-    previous = state["files"] if incremental else {}
+def _finish(
+    files: dict[str, bytes],
+    previous: dict[str, str],
+    incremental: bool,
+    state_path: Path | None,
+    change_of: Callable[[dict[str, str], dict[str, str | None]], StateChange | None],
+) -> SearchIndex:
+    """Drop unchanged and emptied files from *files* (*previous*: the last index's file digests);
+    *change_of* gets every file's digest and the changed ones (None: gone) and returns the
+    change of the saved state."""
     digests = dict(previous)
+    changed: dict[str, str | None] = {}
     for path, data in list(files.items()):
         if not data:  # a shard that lost its last key
             del files[path]
-            digests.pop(path, None)
+            if digests.pop(path, None) is not None:
+                changed[path] = None
             continue
         d = _file_digest(data)
         if previous.get(path) == d:
             del files[path]
+        else:
+            changed[path] = d
         digests[path] = d
-    state["files"] = digests
     keep = sorted(p for p in digests if p not in files)
-    import pickle
-
-    return SearchIndex(
-        files, keep, _version(digests), incremental, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), state_path
-    )
+    return SearchIndex(files, keep, _version(digests), incremental, change_of(digests, changed), state_path)
 
 
 def build_search_files(

@@ -106,3 +106,80 @@ def test_new_words_are_read_from_the_pinyin_table_not_pypinyin(tmp_path, monkeyp
     assert any(p.startswith("search/s/") for p in report.changed)
     monkeypatch.undo()
     assert_like_clean(tmp_path, config)
+
+
+def test_a_patch_reads_only_the_rows_of_the_words_it_touches(tmp_path, monkeypatch):
+    # The saved state is read row by row: a one-article edit asks for a few hundred words at
+    # most, never the whole vocabulary (the pickle it replaced was loaded whole: 2.3 s at 10,000).
+    from sitegen import search_state
+
+    config = make_config(tmp_path)
+    build(config)
+    log = tmp_path / "asked.txt"  # the patch runs in a forked process: it reports through a file
+    real = search_state.SavedState.words
+
+    def words(self, names):
+        names = list(names)
+        with open(log, "a") as f:
+            f.write(f"{len(names)}\n")
+        return real(self, names)
+
+    monkeypatch.setattr(search_state.SavedState, "words", words)
+    monkeypatch.setattr(search_state.SavedState, "readings", _refuse_whole(search_state.SavedState.readings))
+    vocabulary = _rows(config, "words")
+    edit_article(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听民声")
+    assert not build(config).errors
+    asked = [int(n) for n in log.read_text().split()]
+    assert asked and sum(asked) < vocabulary // 2, (asked, vocabulary)
+    assert_like_clean(tmp_path, config)
+
+
+def _refuse_whole(readings):
+    def guarded(self, words=None):
+        assert words is not None, "a patch read every reading"
+        return readings(self, words)
+
+    return guarded
+
+
+def _rows(config, table: str) -> int:
+    import sqlite3
+
+    from sitegen.search_state import SEARCH_STATE_FILE
+
+    db = sqlite3.connect(Path(config.cache_dir) / SEARCH_STATE_FILE)
+    try:
+        return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_a_damaged_state_builds_the_index_whole(tmp_path):
+    from sitegen.search_state import SEARCH_STATE_FILE
+
+    config = make_config(tmp_path)
+    build(config)
+    (Path(config.cache_dir) / SEARCH_STATE_FILE).write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    edit_article(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听民声")
+    assert not build(config).errors
+    assert_like_clean(tmp_path, config)
+
+
+def test_a_failed_build_leaves_the_saved_state_as_it_was(tmp_path):
+    # The state changes only once public/ holds the index it describes: a build refused after
+    # its search stage (here: broken front matter in preview-less mode) keeps the old state, and
+    # the next good build is still byte-identical to a clean one.
+    from sitegen.search_state import SEARCH_STATE_FILE
+
+    config = make_config(tmp_path)
+    build(config)
+    state = Path(config.cache_dir) / SEARCH_STATE_FILE
+    before = state.read_bytes()
+    edit_article(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听民声")
+    broken = config.content_dir / "zz-broken.md"
+    broken.write_text("---\ntitle: [unclosed\n---\n正文。\n", encoding="utf-8")
+    assert build(config).errors
+    assert state.read_bytes() == before
+    broken.unlink()
+    assert not build(config).errors
+    assert_like_clean(tmp_path, config)
