@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from .config import Config
 from .model import Article
 from .postings import decode_postings, encode_postings, join_runs, shorter
-from .search_state import SEARCH_STATE_FILE, SavedState, StateChange, write_whole_state
+from .search_state import INITIALS_MAX_CHARS, SEARCH_STATE_FILE, SavedState, StateChange, write_whole_state
 from .text import (
     SEARCH_HAN_RUN,
     add_words,
@@ -657,7 +657,7 @@ class _Words:
         full, initials = self.reading(word)
         if not full:
             return []
-        return ["p:" + full, "i:" + initials] if len(word) <= 4 else ["p:" + full]
+        return ["p:" + full, "i:" + initials] if len(word) <= INITIALS_MAX_CHARS else ["p:" + full]
 
     def by_key(self) -> dict[str, list[str]]:
         """Return {pinyin key: the words that read so, sorted}."""
@@ -799,8 +799,8 @@ def _incremental(
             for key in o_title - n_title:
                 delta[key][3].add(n)
 
-    vocab = _Words(saved.words(word_delta), saved.readings(word_delta), saved.plain, table)
-    known_readings = set(vocab.readings)
+    rows = saved.words(word_delta)
+    vocab = _Words({w: r[:3] for w, r in rows.items()}, {w: r[3:] for w, r in rows.items()}, saved.plain, table)
     by_key = saved.members({key for w in word_delta for key in vocab.keys_of(w)})
     pinyin_touched: set[str] = set()
     for w, (add_b, drop_b, add_t, drop_t) in word_delta.items():
@@ -820,7 +820,8 @@ def _incremental(
                 members.remove(w)
             pinyin_touched.add(key)
 
-    vocab.docs.update(saved.words({m for key in pinyin_touched for m in by_key.get(key, ()) if m not in vocab.docs}))
+    others = saved.words({m for key in pinyin_touched for m in by_key.get(key, ()) if m not in vocab.docs})
+    vocab.docs.update((w, r[:3]) for w, r in others.items())
     touched = defaultdict(set)
     for key in list(body_delta) + sorted(pinyin_touched):
         touched[shard_name(key, shards)].add(key)
@@ -852,9 +853,7 @@ def _incremental(
     for n in changed:
         files[f"search/d/{n}.js"] = _js(f"d{n}", _doc_file(inputs[n]))
     change = StateChange(
-        words={w: vocab.docs.get(w) for w in word_delta},
-        readings={w: r for w, r in vocab.readings.items() if w not in known_readings},
-        keys={key: by_key.get(key) or None for key in pinyin_touched},
+        words={w: (*vocab.docs[w], *vocab.reading(w)) if w in vocab.docs else None for w in word_delta}
     )
     return files, change
 
@@ -936,7 +935,7 @@ def full_search_index(
             return None
         meta = {"code": code.hex(), "shards": shards, "blocks": block_names, "plain": plain}
         ids = [h[0] for h in heads]
-        aside = write_whole_state(state_path, meta, vocab.docs, vocab.readings, by_key, ids, digests, file_digests)
+        aside = write_whole_state(state_path, meta, vocab.docs, vocab.readings, ids, digests, file_digests)
         return StateChange(whole=aside)
 
     return _finish(files, {}, False, state_path, whole_state)

@@ -1,4 +1,4 @@
-"""The search index's saved state, in SQLite: one row per word, pinyin key, document and file.
+"""The search index's saved state, in SQLite: one row per pinyin word, document and file.
 
 A patch for a few changed documents reads the rows of the words and keys those documents touch
 and writes back only those: its cost follows the change, not the archive.  (Kept as one pickle
@@ -26,16 +26,24 @@ log = logging.getLogger(__name__)
 SEARCH_STATE_FILE = "search-state.sqlite"
 _SCHEMA = (
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID",
-    "CREATE TABLE words (word TEXT PRIMARY KEY, count INTEGER, body TEXT, title TEXT) WITHOUT ROWID",
-    "CREATE TABLE readings (word TEXT PRIMARY KEY, reading TEXT, initials TEXT) WITHOUT ROWID",
-    "CREATE TABLE keys (key TEXT PRIMARY KEY, members TEXT) WITHOUT ROWID",
+    # A pinyin key's words are the words that read so: found by the reading's index, not kept.
+    "CREATE TABLE words (word TEXT PRIMARY KEY, count INTEGER, body TEXT, title TEXT, reading TEXT, initials TEXT)"
+    " WITHOUT ROWID",
     "CREATE TABLE docs (n INTEGER PRIMARY KEY, id TEXT, digest BLOB)",
     "CREATE TABLE files (path TEXT PRIMARY KEY, digest TEXT) WITHOUT ROWID",
 )
+# Made once the rows are in: building an index over sorted values beats keeping it while inserting.
+_INDEXES = (
+    "CREATE INDEX by_reading ON words (reading)",
+    "CREATE INDEX by_initials ON words (initials)",
+)
+# Words of up to this many characters also get an initials key (search.py's _Words.keys_of).
+INITIALS_MAX_CHARS = 4
 _BATCH = 900  # parameters per IN (…) query, under SQLite's default limit
 
 WordRow = tuple[int, str, str]  # (documents, body postings, headline postings)
 Reading = tuple[str, str]  # (full pinyin, initials); ("", "") when the word has none
+SavedWord = tuple[int, str, str, str, str]  # a WordRow and its Reading
 
 
 @dataclass
@@ -44,9 +52,7 @@ class StateChange:
     (a database file already written beside the state) or a patch's rows (None deletes)."""
 
     whole: Path | None = None
-    words: dict[str, WordRow | None] = field(default_factory=dict)
-    readings: dict[str, Reading] = field(default_factory=dict)
-    keys: dict[str, list[str] | None] = field(default_factory=dict)
+    words: dict[str, SavedWord | None] = field(default_factory=dict)
     docs: dict[int, tuple[str, bytes]] = field(default_factory=dict)
     files: dict[str, str | None] = field(default_factory=dict)
 
@@ -61,8 +67,6 @@ class StateChange:
             try:
                 with db:
                     _upsert(db, "words", self.words, lambda w, row: (w, *row))
-                    db.executemany("INSERT OR REPLACE INTO readings VALUES (?, ?, ?)", _rows(self.readings))
-                    _upsert(db, "keys", self.keys, lambda k, members: (k, " ".join(members)))
                     db.executemany(
                         "INSERT OR REPLACE INTO docs VALUES (?, ?, ?)",
                         [(n, i, d) for n, (i, d) in sorted(self.docs.items())],
@@ -75,12 +79,8 @@ class StateChange:
             Path(path).unlink(missing_ok=True)
 
 
-def _rows(mapping: dict) -> list[tuple]:
-    return [(k, *v) for k, v in sorted(mapping.items())]
-
-
 def _upsert(db: sqlite3.Connection, table: str, rows: dict, row_of) -> None:
-    column = {"words": "word", "keys": "key", "files": "path"}[table]
+    column = {"words": "word", "files": "path"}[table]
     gone = [(k,) for k, v in rows.items() if v is None]
     kept = [row_of(k, v) for k, v in sorted(rows.items()) if v is not None]
     db.executemany(f"DELETE FROM {table} WHERE {column} = ?", gone)
@@ -94,7 +94,6 @@ def write_whole_state(
     meta: dict[str, object],
     words: dict[str, WordRow],
     readings: dict[str, Reading],
-    keys: dict[str, list[str]],
     ids: list[str],
     digests: list[bytes],
     files: dict[str, str],
@@ -113,11 +112,14 @@ def write_whole_state(
             for statement in _SCHEMA:
                 db.execute(statement)
             db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in sorted(meta.items())])
-            db.executemany("INSERT INTO words VALUES (?, ?, ?, ?)", _rows(words))
-            db.executemany("INSERT INTO readings VALUES (?, ?, ?)", _rows(readings))
-            db.executemany("INSERT INTO keys VALUES (?, ?)", [(k, " ".join(v)) for k, v in sorted(keys.items())])
+            db.executemany(
+                "INSERT INTO words VALUES (?, ?, ?, ?, ?, ?)",
+                [(w, *row, *readings[w]) for w, row in sorted(words.items())],
+            )
             db.executemany("INSERT INTO docs VALUES (?, ?, ?)", list(zip(range(len(ids)), ids, digests)))
             db.executemany("INSERT INTO files VALUES (?, ?)", sorted(files.items()))
+            for statement in _INDEXES:
+                db.execute(statement)
     finally:
         db.close()
     return aside
@@ -160,21 +162,30 @@ class SavedState:
             out += self.db.execute(sql.format(",".join("?" * len(part))), part).fetchall()
         return out
 
-    def words(self, words: Iterable[str]) -> dict[str, WordRow]:
-        rows = self._many("SELECT word, count, body, title FROM words WHERE word IN ({})", words)
-        return {w: (c, b, t) for w, c, b, t in rows}
+    def words(self, words: Iterable[str]) -> dict[str, SavedWord]:
+        """The saved rows of those *words* the index holds: (documents, postings, headline
+        postings, reading, initials)."""
+        rows = self._many("SELECT word, count, body, title, reading, initials FROM words WHERE word IN ({})", words)
+        return {w: (c, b, t, r, i) for w, c, b, t, r, i in rows}
 
-    def readings(self, words: Iterable[str] | None = None) -> dict[str, Reading]:
-        if words is None:
-            return {w: (r, i) for w, r, i in self.db.execute("SELECT word, reading, initials FROM readings")}
-        return {
-            w: (r, i)
-            for w, r, i in self._many("SELECT word, reading, initials FROM readings WHERE word IN ({})", words)
-        }
+    def readings(self) -> dict[str, Reading]:
+        """The reading of every word the index holds (a whole index reuses them)."""
+        return {w: (r, i) for w, r, i in self.db.execute("SELECT word, reading, initials FROM words")}
 
     def members(self, keys: Iterable[str]) -> dict[str, list[str]]:
-        rows = self._many("SELECT key, members FROM keys WHERE key IN ({})", keys)
-        return {k: m.split(" ") if m else [] for k, m in rows}
+        """The words of each pinyin key (p:reading, i:initials), as the saved index has them."""
+        out: dict[str, list[str]] = {}
+        for key in sorted(set(keys)):
+            kind, _, value = key.partition(":")
+            if kind == "p":
+                rows = self.db.execute("SELECT word FROM words WHERE reading = ? ORDER BY word", (value,))
+            else:
+                rows = self.db.execute(
+                    "SELECT word FROM words WHERE initials = ? AND length(word) <= ? ORDER BY word",
+                    (value, INITIALS_MAX_CHARS),
+                )
+            out[key] = [w for (w,) in rows]
+        return out
 
     def close(self) -> None:
         self.db.close()
