@@ -46,7 +46,7 @@ def main() -> int:
             ("heldout4 (scored blind once, then developed on)", corpus_files("heldout4")),
             ("heldout5 (scored blind once, then developed on)", corpus_files("heldout5")),
             ("heldout6 (scored blind once, then developed on)", corpus_files("heldout6")),
-            ("heldout7 (scored blind once, not yet developed on)", corpus_files("heldout7")),
+            ("heldout7 (scored blind once, then developed on)", corpus_files("heldout7")),
         ]
     )
     header = (

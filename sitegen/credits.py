@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .text import fold
 
@@ -24,7 +24,7 @@ _BYLINE_OPEN = re.compile(
     r"\(\s*([^()]*?(?:记者|通讯员|实习生)[^()]*?)\)\s*"
 )
 _BYLINE_BARE = re.compile(
-    rf"^{_OUTLET}讯?\s*((?:全媒体|新媒体|融媒体|首席|见习)?记者\s*/?\s*{_NAME}.*|通讯员\s*/?.*|实习生\s*/?\s*{_NAME}.*)$"
+    rf"^{_OUTLET}讯?\s*((?:全媒体|新媒体|融媒体|首席|见习)?记者\s*[/|]?\s*{_NAME}.*|通讯员\s*[/|]?.*|实习生\s*[/|]?\s*{_NAME}.*)$"
 )
 _BYLINE_ANON = re.compile(r"^(?:本报讯|株洲日报讯)\s*")
 # A credit at the end of a caption line: "...留念,记者/谭俊杰 摄" or "(廖智勇 摄)".
@@ -35,6 +35,8 @@ _CREDIT_TAIL = re.compile(
     r"|(?:(?<=[.!?])|(?<=[.!?]\s))[\u4e00-\u9fff]{3,20}(?:局|队|中心|公司|委员会|委|办|部|院|所|站|馆|政府|街道|社区|协会|学校|医院|集团)\s?)"
     r"(?:摄影报道|供图|摄)\)?\s*$"
 )
+# 图片由…局提供 after the caption's last sentence: an organisation's picture, credits nobody.
+_PROVIDED_TAIL = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]\s))\s*\(?(图片由[\u4e00-\u9fff]{2,24}提供)\)?\s*$")
 _INLINE_PHOTO = re.compile(r"\(([\u4e00-\u9fff]{2,4}) ?摄\)")
 # A byline naming the writer and the pictures' maker by their part: 文/图 张三, 文/张三 图/李四, 作者:张三,
 # 文 | 张三, 文字:张三 摄影:李四.  Each role word is followed by a slash, colon, bar or space, then names.
@@ -128,8 +130,11 @@ class Credits:
         )
 
 
+# The part named first, then a colon: 摄影报道:株洲日报全媒体记者 X (a credit line of its own).
+_PHOTO_LEAD = re.compile(r"^\(?\s*(?:摄影报道|图文报道)\s*:\s*(.+?)\s*\)?$")
+_REPORTED = re.compile(r"\s+(?:报道|采写|撰稿)$")
 _OUTLET_BEFORE_ROLE = re.compile(
-    r"(?:本报|本台|本刊|本网)(?=\s*(?:全媒体|新媒体|融媒体|首席|见习)?(?:记者|通讯员|实习生|摄影))"
+    r"(?:本报|本台|本刊|本网|株洲日报社?|株洲晚报|株洲新闻网|(?:株洲日报)?·?掌上株洲)(?=\s*(?:全媒体|新媒体|融媒体|首席|见习)?(?:记者|通讯员|实习生|摄影))"
 )
 # A picture credit that names the part first, after the caption's last sentence: 图/通讯员 甘露尧, (摄影/柳岸青).
 _PART_TAIL = re.compile(
@@ -141,6 +146,11 @@ _PART_TAIL = re.compile(
 def parse_credit_text(text: str) -> Credits:
     """Split credit text such as '全媒体记者/潘东晓通讯员/周旭东 摄' into roles."""
     folded = fold(text).replace("（", "(").strip(" ()")
+    lead = _PHOTO_LEAD.match(folded)
+    if lead:  # (摄影报道:株洲日报全媒体记者 X): everyone named took the pictures too
+        inner = parse_credit_text(lead.group(1))
+        named = inner.reporters + inner.correspondents + inner.others
+        return replace(inner, photographers=tuple(dict.fromkeys(inner.photographers + named)))
     author = _author_credits(folded)
     if author is not None:
         return author
@@ -148,6 +158,7 @@ def parse_credit_text(text: str) -> Credits:
     folded = _PHOTO_TAIL.sub("", folded)
     folded = re.sub(rf"^{_OUTLET}讯?", "", folded)
     folded = _OUTLET_BEFORE_ROLE.sub(" ", folded)  # 本报记者 X 本报通讯员 Y: 本报 is the paper, no name
+    folded = _REPORTED.sub("", folded)  # …通讯员 仉晓岑 报道: 报道 is what they did, no name
     reporters: list[str] = []
     correspondents: list[str] = []
     others: list[str] = []
@@ -157,7 +168,7 @@ def parse_credit_text(text: str) -> Credits:
         if re.fullmatch(_ROLE, part):
             role = part
             continue
-        names = [n for n in re.split(r"[\s/,、]+", part) if re.fullmatch(_NAME, n) and not _ORGANISATION.search(n)]
+        names = [n for n in re.split(r"[\s/|,、]+", part) if re.fullmatch(_NAME, n) and not _ORGANISATION.search(n)]
         if role is not None and role.endswith("记者"):
             reporters += names
         elif role == "通讯员":
@@ -203,8 +214,11 @@ def split_byline(line: str) -> tuple[str, str] | None:
 
 
 def is_credit_line(line: str) -> bool:
-    """Tell whether the whole line is a photo credit ('记者/李逸峰 摄', '(…摄影报道)')."""
+    """Tell whether the whole line is a photo credit ('记者/李逸峰 摄', '(…摄影报道)', '(摄影报道:…)')."""
     folded = fold(line.strip())
+    lead = _PHOTO_LEAD.match(folded)
+    if lead and len(folded) <= 60 and parse_credit_text(folded).photographers:
+        return True
     if len(folded) > 60 or not _PHOTO_TAIL.search(folded):
         return False
     body = _PHOTO_TAIL.sub("", folded).strip(" ()")
@@ -224,7 +238,7 @@ def split_caption_credit(line: str) -> tuple[str, str] | None:
     folded = fold(stripped)
     if _INLINE_PHOTO.search(folded):
         return stripped, stripped
-    match = _CREDIT_TAIL.search(folded) or _PART_TAIL.search(folded)
+    match = _CREDIT_TAIL.search(folded) or _PART_TAIL.search(folded) or _PROVIDED_TAIL.search(folded)
     if match and match.start() > 0:
         return stripped[: match.start()].strip(), stripped[match.start() :].strip(" ,，。.()（）")
     return None

@@ -162,6 +162,7 @@ _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+\.s?html?\b|(?<![\w/])/(?:[\w.
 _PUBTIME = re.compile(
     r"(?:发布时间|发稿时间|发表时间|更新时间|发布日期|(?:^|\s)时间|(?:^|\s)日期)\s*[:]?\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})"
 )
+_DOTTED = re.compile(r"(?<![\d.])((?:19|20)\d{2})\.(\d{1,2})\.(\d{1,2})(?![\d.])")  # 2023.10.26 in a page header
 _ANY_DAY = re.compile(r"(?<!\d)(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})(?!\d)")
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
 _CN_DATE = re.compile(
@@ -235,7 +236,7 @@ def date_from_lines(lines, labels) -> IssueDate:
     folded = [arabic_dates(fold(line)) for line in lines]
     for index, text in enumerate(folded):
         if labels.get(index + 1) in ("header", "reprint"):
-            match = _FULL.search(text)
+            match = _FULL.search(text) or _DOTTED.search(text)
             day = _day(*match.groups()) if match else None
             if day:
                 return IssueDate(day, "day", "header", f"page header, line {index + 1}")
@@ -301,6 +302,10 @@ def infer_page_date(text: str) -> IssueDate:
             evidence.append("a weekday printed with its month and day falls in the next year")
         year = weekday_year
     if year is None:
+        year = _year_from_weekday_after_era(folded)
+        if year is not None:
+            evidence.append(f"a weekday printed with its month and day, in the first years after an era named ({year})")
+    if year is None:
         return NO_DATE
     last_year_months = [int(m) for word, m in _RELATIVE.findall(folded) if word == "去年" and m]
     # 今年3月底前 is a deadline ahead, not a month the page reports.
@@ -335,19 +340,18 @@ def infer_page_date(text: str) -> IssueDate:
         evidence.append(f"latest month-day date: month {month}")
         if (
             month <= 2
-            and last_year_months
-            and max(last_year_months) >= 11
+            and (last_year_months and max(last_year_months) >= 11 or "去年" in folded)
             and not any(m <= 2 for m, _ in dated)
             and not _LAST_YEAR_NAMED.search(folded)
             and re.search(
-                rf"{year}年(?:全年|全市|全县|全区|全镇|共|累计|新增|完成|实现)(?![^,.;]{{0,12}}(?:将|计划|力争|目标))",
+                rf"{year}年,?(?:全年|全市|全县|全区|全镇|共|累计|新增|完成|实现)(?![^,.;]{{0,12}}(?:将|计划|力争|目标))",
                 folded,
             )
         ):
             # 1月7日 … 去年12月 … 2024年全市新增…: a page of early in the year that sums up the latest
             # year it prints (not a plan for it) looks back on the year just ended, not the page's.
             year += 1
-            evidence.append(f"去年{max(last_year_months)}月 on a page of month {month}: {year - 1} is last year")
+            evidence.append(f"a page of month {month} sums up {year - 1} and speaks of 去年: {year - 1} is last year")
     floor = _month_floor(folded, year)
     if floor is not None:
         floor_year, floor_month = floor
@@ -422,6 +426,30 @@ def _month_floor(folded: str, year: int) -> tuple[int, int] | None:
         if 1 <= m <= 12:
             floors.append((year, m))
     return max(floors) if floors else None
+
+
+# A congress names the era a page is from: never before its year, and talked of for years after.
+_ERA = re.compile(r"(十八大|十九大|二十大|二十一大)")
+_ERA_YEAR = {"十八大": 2012, "十九大": 2017, "二十大": 2022, "二十一大": 2027}
+
+
+def _year_from_weekday_after_era(folded: str) -> int | None:
+    """With no year printed, the one year within five after the latest era named (二十大: 2022)
+    in which every printed 'M月D日(星期X)' falls on its weekday; None when none or several fit."""
+    eras = [_ERA_YEAR[e] for e in _ERA.findall(folded)]
+    dates = _WEEKDAY_DATE.findall(folded)
+    if not eras or not dates:
+        return None
+    floor = max(eras)
+    fits = [
+        y
+        for y in range(floor, floor + 6)
+        if all(
+            _day(y, m, d) and _dt.date(y, int(m), int(d)).weekday() == _WEEKDAYS.index("日" if w == "天" else w)
+            for m, d, w in dates
+        )
+    ]
+    return fits[0] if len(fits) == 1 else None
 
 
 def _year_from_weekday(folded: str, near: int | None) -> int | None:

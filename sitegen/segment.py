@@ -27,7 +27,7 @@ _SETEXT = re.compile(r"^(=+|-+)$")
 _NARROW = 16
 # Leading decoration a scraper or an editor leaves before a line: list bullets, squares.
 # (▲ ▼ stay: they point a caption at its picture.)
-_BULLET = re.compile(r"^\s*(?:[•·●▪‧∙・◆◇■□○◎✦✧★☆◦‣⁃∘▸►▹]|[*\-+](?=\s))\s*")
+_BULLET = re.compile(r"^\s*(?:[•·●▪‧∙・◆◇■□○◎✦✧★☆◦‣⁃∘▸►▹→➤➢]|[*\-+](?=\s))\s*")
 # An in-body tag such as 【开栏语】 or 【编者按】: a heading inside an article, never a headline.
 _TAG = re.compile(r"^\[[^\[\]]{2,8}\]$")
 # A line opening with an arrow (▲ 志愿者在…) points at a picture: it is a caption.
@@ -115,7 +115,7 @@ def line_label(text: str) -> LineLabel | None:
     mark = _REPRINT_MARK.match(folded)
     if mark and line_label(text[mark.end() :]) is not None:
         return "reprint"  # 【轉載】株洲日報 2023年7月18日: a reprint marker before a page header
-    items = [t for t in re.split(r"[\s\[\]|:]+", folded) if t]
+    items = [t for t in re.split(r"[\s\[\]|:▸►▹→«»〈〉<>‹›]+", folded) if t]
     if len(items) >= 2 and all(_NAV_ITEM.match(t) for t in items):
         return "navigation"  # 【打印本页】 【关闭窗口】: several page controls on one line
     if _is_menu(folded):
@@ -127,7 +127,8 @@ _LINK_NUMBER = re.compile(r"\[\d{1,3}\](?=\S)")
 _MD_LINK = re.compile(r"(?<!!)\[([^\[\]]*)\]\([^()\s]*\)")
 _NAV_ITEM = re.compile(
     r"^(上一篇|下一篇|上一版|下一版|返回目录|返回首页|返回顶部|打印本页|打印|关闭窗口|关闭|收藏|分享|"
-    r"字号|字体|大|中|小|放大|缩小|默认|推荐|纠错|评论|首页|版面导航|往期回顾|上一张|下一张)[:]?$"
+    r"字号|字体|大|中|小|放大|缩小|默认|推荐|纠错|评论|首页|版面导航|往期回顾|上一张|下一张|上一组|下一组|"
+    r"查看原图|返回[\u4e00-\u9fff]{0,6})[:]?$"
 )
 
 
@@ -137,6 +138,7 @@ def _is_menu(folded: str) -> bool:
         return False
     if re.search(r"记者|通讯员|实习生|摄影", folded):
         return False  # 通讯员/罗一帆 贺敏 严格: names after a role are a byline, not section names
+    folded = re.sub(r"[┊┆│┃丨]", "|", folded)  # the bars a site draws between its sections
     items = [t for t in re.split(r"[\s|/]+", folded) if t]
     if (
         len(items) >= 3
@@ -504,6 +506,27 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
             )
             index += 1
             continue
+        # A role alone on its line and the names under it (株洲日报全媒体记者 / 封晓岚): one byline.
+        if (
+            index + 1 < len(raw)
+            and raw[index + 1][2] == 0
+            and _ROLE_ALONE.fullmatch(fold(text).strip())
+            and split_byline(f"{text} {raw[index + 1][1].strip()}") is not None
+        ):
+            joined = f"{text.strip()} {raw[index + 1][1].strip()}"
+            blocks.append(
+                Block(
+                    "byline",
+                    joined,
+                    number,
+                    raw[index + 1][0],
+                    gap,
+                    gap_after(index + 1),
+                    lines=(number, raw[index + 1][0]),
+                )
+            )
+            index += 2
+            continue
         # A byline cut by a column break: "株洲日报讯(全媒体记" / "者/向胤蓉 通讯员/尹红忠)".
         # … or at the end of an article: "(株洲日报全媒体记者/周五" / "通讯员/吴六)".
         folded_text = fold(text)
@@ -679,6 +702,7 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
 
 
 # A reprint marker opening a line: 【转载】, 【转自】 (folded brackets).
+_ROLE_ALONE = re.compile(r"(?:株洲日报社?|株洲晚报|本报)?(?:·?掌上株洲)?(?:全媒体|新媒体|融媒体)?(?:记者|通讯员)")
 _REPRINT_MARK = re.compile(r"^\s*\[(?:转载|转自|转发)\]\s*")
 # A brief's mark before a paragraph (■ 5月10日,…): each marked item of a page of briefs is a brief.
 _BRIEF_MARK = re.compile(r"^\s*[■●◆▪]")
@@ -1235,7 +1259,7 @@ _BRACKETED = re.compile(r"\[[^\[\]]{2,14}\]")
 
 
 def _unbracket(text: str) -> str:
-    return text.strip()[1:-1].strip() if _BRACKETED.fullmatch(fold(text).strip()) else text
+    return text.strip()[1:-1].strip() if _BRACKETED.fullmatch(fold(text).translate(_BANNER_BRACKETS).strip()) else text
 
 
 def _is_banner(first: str, second: str, places_in=None) -> bool:
@@ -1287,6 +1311,11 @@ _BANNER = re.compile(
 
 
 _BRACKET_BANNER = re.compile(r"^\[[^\[\]]{2,12}\](?=.{2,})")
+# 〖决战脱贫攻坚〗 frames a banner as 【…】 does (one character for one: positions stay).
+_BANNER_BRACKETS = str.maketrans({"〖": "[", "〗": "]"})
+# A name the gazetteer lacks may still be a place by its ending (龙船塘乡, 黄丰桥镇, 云田村).
+_PLACE_SUFFIX = re.compile(r"(乡|镇|街道|村|社区|县|区|市|园区|景区|山|湖|江|河|港|湾|洲|岭|桥)$")
+_TRAILING_REPRINT = re.compile(r"(?<=\S)\s*\[(?:转载|转自|转发)\]$")
 _COLUMN_COLON = re.compile(r"^([^:\s\d\"“]{4,12}):\s*([^\"“].{3,})$")
 _BAR_BANNER = re.compile(r"^[^丨|│]{2,12}?\s*[丨|│]\s*(?=[^丨|│]{4,}$)")
 _DASH_SUBTITLE = re.compile(r"(?:\s+(?:——|--|—)|——)\s*(?=.{4,}$)")
@@ -1317,7 +1346,10 @@ def split_headline(text: str, places_in=None) -> tuple[str | None, str, str | No
     - 平台上线 优化营商环境 提升行动  a long clause followed by two or more short phrases
       printed beside it: the phrases are a banner (kicker).
     """
-    folded = fold(text)
+    folded = fold(text).translate(_BANNER_BRACKETS)
+    trailing = _TRAILING_REPRINT.search(folded)
+    if trailing:  # 國慶假期…【轉載】: the reprint marker after a headline is no part of it
+        return split_headline(text[: trailing.start()].strip(), places_in)
     match = _BRACKET_BANNER.match(folded)
     if match:
         kicker, title, subtitle = split_headline(text[match.end() :].strip())
@@ -1340,7 +1372,7 @@ def split_headline(text: str, places_in=None) -> tuple[str | None, str, str | No
         head = text[:cut].rstrip(" :：")
         return head.strip(), text[cut:].strip(), None
     match = _COLUMN_COLON.match(folded)
-    if match and places_in is not None and not places_in(match.group(1)):
+    if match and places_in is not None and not places_in(match.group(1)) and not _PLACE_SUFFIX.search(match.group(1)):
         # 民生实事面对面:城区新增… a column name and a colon: kicker. A place before the colon (攸县:…)
         # is part of the headline, and a speaker before a quotation (王大爷:“…”) is the headline itself.
         cut = match.start(2)
@@ -1361,9 +1393,9 @@ def split_headline(text: str, places_in=None) -> tuple[str | None, str, str | No
             _opens_with_place(last, places_in)
             and not _opens_with_place(first, places_in)
             and (len(first) >= 5 or _PLACE_COLON.match(fold(last)))
-            and 4 <= len(first) <= 10
+            and 4 <= len(first) <= 12
             and ":" not in fold(first)
-            and not re.search(r"\d", first)
+            and (not re.search(r"\d", first) or "·" in first)  # 壮丽70年·奋斗新时代: two slogans, a banner
         ):
             return first, last, None
     if len(parts) >= 2:
@@ -1538,10 +1570,12 @@ def unaccounted_lines(lines: tuple[str, ...], page: SegmentedPage) -> list[int]:
         for number in article.lines:
             owners[number] = owners.get(number, "") + text
     furniture_text = {number: _bare(text) for number, text in page.furniture}
+    # A line recorded whole as furniture (its cleaned text; cleaning it again could strip more: '* * *')
+    whole = {number for number, text in page.furniture if clean_line(lines[number - 1]) == text}
     lost = []
     for number, line in enumerate(lines, start=1):
         bare = _bare(line)
-        if not bare:
+        if not bare or number in whole:
             continue
         stored = owners.get(number, "") + furniture_text.get(number, "")
         if bare in stored:
@@ -1555,7 +1589,7 @@ def unaccounted_lines(lines: tuple[str, ...], page: SegmentedPage) -> list[int]:
         rest = bare
         for piece in heads:  # a headline line split into kicker, title and subtitle
             rest = rest.replace(_bare(piece), "", 1)
-        if heads and not re.sub(r"[\[\]:<>()丨|│·]", "", rest):
+        if heads and not re.sub(r"[\[\]〖〗:<>()丨|│·]|转载|转自|转发", "", rest):
             continue
         label = furniture_text.get(number, "")
         if label and bare.endswith(label) and bare[: -len(label)] in owners.get(number, ""):
