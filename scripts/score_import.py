@@ -2,7 +2,7 @@
 """Print the importer's accuracy per page format and in total.
 
 Scores the sample pages (tests/expected/) and the development corpus
-(tests/import_corpus/dev/ and heldout1/ to heldout7/, each held-out part scored blind once before it was developed on)
+(tests/import_corpus/dev/ and heldout1/ to heldout8/, each held-out part scored blind once before it was developed on)
 by default;
 --unseen scores tests/import_corpus/unseen/ instead: the part kept out of sight, scored only at the end
 (the held-out part: run it only to measure generalisation at the end).
@@ -47,6 +47,7 @@ def main() -> int:
             ("heldout5 (scored blind once, then developed on)", corpus_files("heldout5")),
             ("heldout6 (scored blind once, then developed on)", corpus_files("heldout6")),
             ("heldout7 (scored blind once, then developed on)", corpus_files("heldout7")),
+            ("heldout8 (scored blind once, not developed on)", corpus_files("heldout8")),
         ]
     )
     header = (
