@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .model import Article
     from .page_store import PageStore, SavedPage
     from .plan import RoleDigests
-    from .search import Documents, SearchIndex
+    from .search import DocHead, DocInput, Documents, SearchIndex
     from .site import Page, PageKind, SiteModel
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,7 @@ class _SearchStage:
         self.patching = False
         self.start_whole: Callable[[], Background] | None = None
         self.docs: Documents | None = None
-        self.heads: list[tuple] | None = None
+        self.heads: list[DocHead] | None = None
         if not self.skip and (cache_dir / SEARCH_STATE_FILE).is_file() and Path(config.out_dir).is_dir() and can_fork():
             self.job = Background(lambda channel: _patch_search(config, cache_dir, channel), "search", talk=True)
 
@@ -244,14 +244,14 @@ def _patch_search(config: Config, cache_dir: Path, channel: Channel) -> SearchIn
 
     previous = load_previous_index(config, Path(config.out_dir))
     manifest = load_output_manifest(cache_dir) if previous is not None else {}
-    heads, trusted = cast("tuple[list[tuple], bool]", channel.recv())
+    heads, trusted = cast("tuple[list[DocHead], bool]", channel.recv())
     if previous is None:
         channel.answer(None)
         return None
     try:
         wanted = previous.wanted(heads, manifest if trusted else {})
         channel.answer(wanted)
-        return previous.patch(heads, cast("dict[int, tuple]", channel.recv())) if wanted is not None else None
+        return previous.patch(heads, cast("dict[int, DocInput]", channel.recv())) if wanted is not None else None
     finally:
         previous.close()
 

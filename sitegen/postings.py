@@ -14,8 +14,12 @@ import itertools
 import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from .text import SEARCH_HAN_RANGES, SEARCH_HAN_RUN, fold, fold_table
+
+if TYPE_CHECKING:
+    from .search import DocInput
 
 # Varint alphabets: a number is base-32 digits, most significant first; every digit
 # but the last is taken from CONT, the last from FIN.  Both are JSON-safe.
@@ -180,7 +184,7 @@ def _fold_lookup():
 
 
 def bulk_runs(
-    inputs: Sequence[tuple], first: int, max_chars: int, cut: Callable[[str], list[str]]
+    inputs: Sequence[DocInput], first: int, max_chars: int, cut: Callable[[str], list[str]]
 ) -> tuple[dict, dict, dict, dict]:
     """Return the (body, title, word_body, word_title) runs of documents *first*, *first* + 1, …
     whose index inputs (``search._doc_input``) are *inputs*.
@@ -198,7 +202,7 @@ def bulk_runs(
     for start in range(0, len(inputs), CHUNK):
         batch = inputs[start : start + CHUNK]
         base = first + start
-        texts = [t for doc in batch for t in (doc[2], doc[3], doc[4])]  # headline, body, extra
+        texts = [t for doc in batch for t in (doc.headline, doc.body, doc.extra)]
         lengths = np.fromiter(map(len, texts), np.int64, len(texts)) + 1
         points = lookup[np.frombuffer(("\n".join(texts) + "\n").encode("utf-32-le"), np.uint32)]
         owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
@@ -212,7 +216,7 @@ def bulk_runs(
             head_text, body_text = folded[head : body_start - 1], folded[body_start:body_end]
             body_words.append(cut(body_text))
             head_words.append(cut(head_text))
-            _add_latin_keys(n, head_text, body_text, batch[i][5], batch[i][6], latin_body, latin_title)
+            _add_latin_keys(n, head_text, body_text, batch[i].district, batch[i].topics, latin_body, latin_title)
         body_ids, body_owner = _flatten(body_words, vocab, base)
         head_ids, head_owner = _flatten(head_words, vocab, base)
         singles = np.asarray(vocab.han_lengths, np.int64)[body_ids] == 1  # jieba's one-character words

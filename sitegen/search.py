@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from .config import Config
 from .model import Article
@@ -384,18 +384,17 @@ def _index_words(text: str) -> tuple[set[str], set[str]]:
     return {w for w in han if len(w) == 1}, pinyin
 
 
-def doc_tokens(doc: tuple) -> DocTokens:
+def doc_tokens(doc: DocInput) -> DocTokens:
     """Return the index tokens of one document input (see :func:`_doc_input`)."""
-    _id, _date, head, body, extra, district, topics, _url, _title, _kicker, _subtitle = doc
-    fhead, fbody, fextra = fold(head), fold(body), fold(extra)
+    fhead, fbody, fextra = fold(doc.headline), fold(doc.body), fold(doc.extra)
     title_keys = search_token_set(fhead, folded=True)
     title_keys.update(c for c in fhead if is_search_cjk(c))
     _, title_words = _index_words(fhead)
     singles, body_words = _index_words(fbody + "\n" + fextra)
     body_keys = search_token_set(fbody, folded=True) | search_token_set(fextra, folded=True) | singles | title_keys
-    if district:
-        body_keys.add("d:" + fold(district))
-    body_keys.update("t:" + fold(t) for t in topics)
+    if doc.district:
+        body_keys.add("d:" + fold(doc.district))
+    body_keys.update("t:" + fold(t) for t in doc.topics)
     return DocTokens(
         frozenset(title_keys), frozenset(body_keys), frozenset(title_words), frozenset(body_words | title_words)
     )
@@ -454,7 +453,7 @@ class InputStore:
         except (sqlite3.Error, OSError):  # a cache is disposable: work without it
             return None
 
-    def get_many(self, digests: list[bytes]) -> dict[bytes, tuple]:
+    def get_many(self, digests: list[bytes]) -> dict[bytes, DocInput]:
         """Return the stored inputs of those *digests* that are in the store."""
         import pickle
         import sqlite3
@@ -469,7 +468,7 @@ class InputStore:
         except (sqlite3.Error, pickle.UnpicklingError, EOFError):
             return {}
 
-    def replace_all(self, items: dict[bytes, tuple]) -> None:
+    def replace_all(self, items: dict[bytes, DocInput]) -> None:
         """Make the store hold exactly *items*: a new file, written aside and swapped in (twice
         as fast as deleting every row and inserting again)."""
         import pickle
@@ -495,7 +494,7 @@ class InputStore:
             aside.unlink(missing_ok=True)
         self.db = self._open(self.path)
 
-    def put_many(self, items: dict[bytes, tuple]) -> None:
+    def put_many(self, items: dict[bytes, DocInput]) -> None:
         """Add *items*."""
         import pickle
         import sqlite3
@@ -551,9 +550,35 @@ def default_url_of(articles: Sequence[Article]) -> Callable[[Article], str]:
     return lambda a: urls[a.path]
 
 
-def _doc_input(art: Article, url: str) -> tuple:
-    """Return everything of *art* that the index depends on, in one tuple."""
-    return (
+class DocInput(NamedTuple):
+    """Everything of one article that the index depends on (a tuple: it is pickled and digested)."""
+
+    id: str
+    date: str
+    headline: str  # kicker, title and subtitle (see `_headline`)
+    body: str  # plain text, one paragraph per line
+    extra: str  # tags and places, space-separated
+    district: str
+    topics: tuple[str, ...]
+    url: str
+    title: str
+    kicker: str
+    subtitle: str
+
+
+class DocHead(NamedTuple):
+    """What the index needs of every document besides its input."""
+
+    id: str
+    year: str
+    district: str
+    topics: tuple[str, ...]
+    source: str  # the text its digest is taken of (see `_head_digest`)
+
+
+def _doc_input(art: Article, url: str) -> DocInput:
+    """Return everything of *art* that the index depends on."""
+    return DocInput(
         art.id,
         art.date,
         _headline(art),
@@ -581,12 +606,12 @@ class Documents:
         self.articles = sorted((a for a in articles if not a.draft), key=lambda a: (a.date, a.id))
         self.urls = [url_of(a) for a in self.articles]
         self.digest_of = digest_of
-        self._inputs: dict[int, tuple] = {}
+        self._inputs: dict[int, DocInput] = {}
 
     def __len__(self) -> int:
         return len(self.articles)
 
-    def __getitem__(self, n: int) -> tuple:
+    def __getitem__(self, n: int) -> DocInput:
         got = self._inputs.get(n)
         if got is None:
             got = self._inputs[n] = _doc_input(self.articles[n], self.urls[n])
@@ -595,9 +620,8 @@ class Documents:
     def __iter__(self):
         return (self[n] for n in range(len(self)))
 
-    def heads(self) -> list[tuple]:
-        """Return what the index needs of every document besides its input: (id, year,
-        district, topics, the text its digest is taken of; see `_head_digest`)."""
+    def heads(self) -> list[DocHead]:
+        """Return what the index needs of every document besides its input."""
         out = []
         for a, url in zip(self.articles, self.urls):
             if self.digest_of is not None:  # the caller's digest of the whole article is enough
@@ -606,26 +630,25 @@ class Documents:
                 source = repr(
                     (a.id, a.date, a.kicker, a.title, a.subtitle, a.body, a.tags, a.places, a.district, a.topics, url)
                 )
-            out.append((a.id, a.year, a.district or "", a.topics, source))
+            out.append(DocHead(a.id, a.year, a.district or "", a.topics, source))
         return out
 
 
-def _head_digest(head: tuple) -> bytes:
+def _head_digest(head: DocHead) -> bytes:
     """Digest the fields of a document that its input is made from."""
-    return hashlib.blake2b(head[4].encode("utf-8"), digest_size=16).digest()
+    return hashlib.blake2b(head.source.encode("utf-8"), digest_size=16).digest()
 
 
-def _doc_file(doc: tuple) -> dict:
-    _id, date, _head, body, _extra, district, _topics, url, title, kicker, subtitle = doc
+def _doc_file(doc: DocInput) -> dict:
     return {
-        "t": title,
-        "k": kicker,
-        "s": subtitle,
-        "u": url,
-        "d": date,
-        "r": district,
-        "x": body[:DOC_TEXT_LIMIT],
-        **({"z": 1} if len(body) > DOC_TEXT_LIMIT else {}),
+        "t": doc.title,
+        "k": doc.kicker,
+        "s": doc.subtitle,
+        "u": doc.url,
+        "d": doc.date,
+        "r": doc.district,
+        "x": doc.body[:DOC_TEXT_LIMIT],
+        **({"z": 1} if len(doc.body) > DOC_TEXT_LIMIT else {}),
     }
 
 
@@ -640,15 +663,15 @@ def _code_digest(districts: dict[str, str], place_names: tuple[str, ...]) -> byt
     return h.digest()
 
 
-def _meta(heads: list[tuple], shards: int, blocks: list[str], districts: dict[str, str]) -> dict:
+def _meta(heads: list[DocHead], shards: int, blocks: list[str], districts: dict[str, str]) -> dict:
     years: dict[str, list[int]] = {}
     names: set[str] = set()
     topics: set[str] = set()
-    for n, (_id, year, district, doc_topics, _) in enumerate(heads):
-        years.setdefault(year, [n, n])[1] = n
-        if district:
-            names.add(district)
-        topics.update(doc_topics)
+    for n, head in enumerate(heads):
+        years.setdefault(head.year, [n, n])[1] = n
+        if head.district:
+            names.add(head.district)
+        topics.update(head.topics)
     aliases = {k: v for k, v in sorted(districts.items()) if v in names}
     return {
         "v": FORMAT_VERSION,
@@ -796,7 +819,7 @@ def _apply(
 
 def _incremental(
     saved: SavedState,
-    inputs: dict[int, tuple],
+    inputs: dict[int, DocInput],
     changed: list[int],
     old_tokens: list[DocTokens],
     new_tokens: list[DocTokens],
@@ -958,7 +981,7 @@ def full_search_index(
         if state_path is None:
             return None
         meta = {"code": code.hex(), "shards": shards, "blocks": block_names, "plain": plain}
-        ids = [h[0] for h in heads]
+        ids = [h.id for h in heads]
         aside = write_whole_state(state_path, meta, vocab.docs, vocab.readings, ids, digests, file_digests)
         return StateChange(whole=aside)
 
@@ -1012,14 +1035,14 @@ class PreviousIndex:
         self.added: list[int] = []
         self.digests: list[bytes] = []
 
-    def wanted(self, heads: list[tuple], published: dict[str, str]) -> list[int] | None:
+    def wanted(self, heads: list[DocHead], published: dict[str, str]) -> list[int] | None:
         """Return the numbers of the documents whose inputs a patch needs (changed or added),
         or None when the index must be built whole.
 
         *heads* are `Documents.heads()`; *published* is the writer's manifest of the output."""
         saved = self.saved
         before = saved.ids
-        if [h[0] for h in heads[: len(before)]] != before or len(saved.digests) != len(before):
+        if [h.id for h in heads[: len(before)]] != before or len(saved.digests) != len(before):
             return None  # documents removed or reordered: the numbers after them move
         if any(published.get(path) != d for path, d in saved.files.items()):
             return None
@@ -1033,7 +1056,7 @@ class PreviousIndex:
         self.changed, self.added = changed, added
         return changed + added
 
-    def patch(self, heads: list[tuple], inputs: dict[int, tuple]) -> SearchIndex | None:
+    def patch(self, heads: list[DocHead], inputs: dict[int, DocInput]) -> SearchIndex | None:
         """Return the index with the documents `wanted` named indexed again from their
         *inputs*, or None when the previous one is unusable (build it whole)."""
         saved = self.saved
@@ -1050,7 +1073,7 @@ class PreviousIndex:
             return None
         files, change = patched
         self.store.put_many({self.digests[n]: inputs[n] for n in numbers})
-        change.docs = {n: (heads[n][0], self.digests[n]) for n in numbers}
+        change.docs = {n: (heads[n].id, self.digests[n]) for n in numbers}
         files["search/meta.js"] = _js("meta", _meta(heads, saved.shards, saved.blocks, self.districts))
 
         def with_files(_: dict[str, str], changed_files: dict[str, str | None]) -> StateChange:

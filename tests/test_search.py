@@ -220,7 +220,7 @@ def test_bulk_postings_give_each_document_its_own_tokens(monkeypatch):
     from hypothesis import strategies as st
 
     import sitegen.postings
-    from sitegen.search import PINYIN_MAX_CHARS
+    from sitegen.search import PINYIN_MAX_CHARS, DocInput
     from sitegen.text import segmenter
 
     docs = _real_documents()
@@ -241,7 +241,7 @@ def test_bulk_postings_give_each_document_its_own_tokens(monkeypatch):
     @settings(max_examples=200, deadline=None)
     @given(st.lists(doc, min_size=1, max_size=9), st.integers(0, 2**20))
     def check(parts, first):
-        docs = [("id", "2025-01-01", h, b, e, d, t, "u/", "", "", "") for h, b, e, d, t in parts]
+        docs = [DocInput("id", "2025-01-01", h, b, e, d, t, "u/", "", "", "") for h, b, e, d, t in parts]
         assert sitegen.postings.bulk_runs(docs, first, PINYIN_MAX_CHARS, segmenter()) == _postings_one_by_one(
             docs, first
         )
