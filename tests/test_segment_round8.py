@@ -50,6 +50,7 @@ def test_site_text_by_its_form(line, label):
         "打开窗户通风是防病的好办法",
         "2022.06.17,醴陵市举办陶瓷博览会",
         "编辑部的同事们都来了",
+        "扫描二维码查看招募要求以及申报材料",  # a QR code's own caption is the article's
     ],
 )
 def test_text_that_only_looks_like_site_text(line):
