@@ -27,8 +27,11 @@ SEARCH_STATE_FILE = "search-state.sqlite"
 _SCHEMA = (
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID",
     # A pinyin key's words are the words that read so: found by the reading's index, not kept.
-    "CREATE TABLE words (word TEXT PRIMARY KEY, count INTEGER, body TEXT, title TEXT, reading TEXT, initials TEXT)"
-    " WITHOUT ROWID",
+    "CREATE TABLE words (word TEXT PRIMARY KEY, count INTEGER, body TEXT, title TEXT, reading TEXT, initials TEXT,"
+    " syllables TEXT) WITHOUT ROWID",
+    # A word of three or more syllables under the reading of its first two (a key p:wutong holds
+    # 梧桐树 as well as the words that read wutong).
+    "CREATE TABLE prefixes (key TEXT, word TEXT, PRIMARY KEY (key, word)) WITHOUT ROWID",
     "CREATE TABLE docs (n INTEGER PRIMARY KEY, id TEXT, digest BLOB)",
     "CREATE TABLE files (path TEXT PRIMARY KEY, digest TEXT) WITHOUT ROWID",
 )
@@ -36,14 +39,15 @@ _SCHEMA = (
 _INDEXES = (
     "CREATE INDEX by_reading ON words (reading)",
     "CREATE INDEX by_initials ON words (initials)",
+    "CREATE INDEX prefixes_by_word ON prefixes (word)",
 )
 # Words of up to this many characters also get an initials key (search.py's _Words.keys_of).
 INITIALS_MAX_CHARS = 4
 _BATCH = 900  # parameters per IN (…) query, under SQLite's default limit
 
 WordRow = tuple[int, str, str]  # (documents, body postings, headline postings)
-Reading = tuple[str, str]  # (full pinyin, initials); ("", "") when the word has none
-SavedWord = tuple[int, str, str, str, str]  # a WordRow and its Reading
+Reading = tuple[str, str, str]  # (full pinyin, initials, syllables joined by '); all "" when none
+SavedWord = tuple[int, str, str, str, str, str]  # a WordRow and its Reading
 
 
 @dataclass
@@ -67,6 +71,11 @@ class StateChange:
             try:
                 with db:
                     _upsert(db, "words", self.words, lambda w, row: (w, *row))
+                    db.executemany("DELETE FROM prefixes WHERE word = ?", [(w,) for w in sorted(self.words)])
+                    db.executemany(
+                        "INSERT INTO prefixes VALUES (?, ?)",
+                        [(k, w) for w, row in sorted(self.words.items()) if row is not None for k in _prefixes(row[5])],
+                    )
                     db.executemany(
                         "INSERT OR REPLACE INTO docs VALUES (?, ?, ?)",
                         [(n, i, d) for n, (i, d) in sorted(self.docs.items())],
@@ -113,8 +122,12 @@ def write_whole_state(
                 db.execute(statement)
             db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in sorted(meta.items())])
             db.executemany(
-                "INSERT INTO words VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO words VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(w, *row, *readings[w]) for w, row in sorted(words.items())],
+            )
+            db.executemany(
+                "INSERT INTO prefixes VALUES (?, ?)",
+                sorted((k, w) for w in words for k in _prefixes(readings[w][2])),
             )
             db.executemany("INSERT INTO docs VALUES (?, ?, ?)", list(zip(range(len(ids)), ids, digests)))
             db.executemany("INSERT INTO files VALUES (?, ?)", sorted(files.items()))
@@ -123,6 +136,12 @@ def write_whole_state(
     finally:
         db.close()
     return aside
+
+
+def _prefixes(syllables: str) -> list[str]:
+    from .search import reading_prefixes
+
+    return reading_prefixes(syllables) if syllables else []
 
 
 class SavedState:
@@ -164,13 +183,15 @@ class SavedState:
 
     def words(self, words: Iterable[str]) -> dict[str, SavedWord]:
         """The saved rows of those *words* the index holds: (documents, postings, headline
-        postings, reading, initials)."""
-        rows = self._many("SELECT word, count, body, title, reading, initials FROM words WHERE word IN ({})", words)
-        return {w: (c, b, t, r, i) for w, c, b, t, r, i in rows}
+        postings, reading, initials, syllables)."""
+        rows = self._many(
+            "SELECT word, count, body, title, reading, initials, syllables FROM words WHERE word IN ({})", words
+        )
+        return {w: (c, b, t, r, i, y) for w, c, b, t, r, i, y in rows}
 
     def readings(self) -> dict[str, Reading]:
         """The reading of every word the index holds (a whole index reuses them)."""
-        return {w: (r, i) for w, r, i in self.db.execute("SELECT word, reading, initials FROM words")}
+        return {w: (r, i, y) for w, r, i, y in self.db.execute("SELECT word, reading, initials, syllables FROM words")}
 
     def members(self, keys: Iterable[str]) -> dict[str, list[str]]:
         """The words of each pinyin key (p:reading, i:initials), as the saved index has them."""
@@ -178,7 +199,10 @@ class SavedState:
         for key in sorted(set(keys)):
             kind, _, value = key.partition(":")
             if kind == "p":
-                rows = self.db.execute("SELECT word FROM words WHERE reading = ? ORDER BY word", (value,))
+                rows = self.db.execute(
+                    "SELECT word FROM words WHERE reading = ? UNION SELECT word FROM prefixes WHERE key = ? ORDER BY 1",
+                    (value, value),
+                )
             else:
                 rows = self.db.execute(
                     "SELECT word FROM words WHERE initials = ? AND length(word) <= ? ORDER BY word",

@@ -278,7 +278,7 @@ def test_plain_readings_read_words_as_pypinyin_does():
     assert len(covered) > 1000
     for word in han:
         assert _pinyin(word, plain) == _pinyin(word), word
-    assert _pinyin("银行", plain) == ("yinhang", "yh")  # 行 is asked of pypinyin
+    assert _pinyin("银行", plain) == ("yinhang", "yh", "yin'hang")  # 行 is asked of pypinyin
 
 
 def _plain_text_line_by_line(markdown: str) -> str:
@@ -397,3 +397,38 @@ def test_reading_by_pieces_of_polyphonic_text(word):
     from sitegen.search import pypinyin_reading
 
     assert pypinyin_reading(word) == _lazy(word)
+
+
+def _entries(files: dict[str, bytes]) -> dict[str, str]:
+    entries: dict[str, str] = {}
+    for path, data in files.items():
+        if path.startswith("search/s/") and data:
+            entries.update(_load(data)[1])
+    return entries
+
+
+def test_pinyin_typed_for_the_start_of_a_word_finds_it(tmp_path):
+    # wutong finds 梧桐树 (wu'tong'shu), as 梧桐 finds it among Han text; one syllable (wu) is no key
+    # of it, and a patch that brings a new long word gives the prefix keys a clean build gives.
+    from search_fixture import fixture_articles as again
+
+    url_of = lambda a: f"x/{a.slug}/"  # noqa: E731
+    tree = replace(again()[0], id="w1w1w1w1w1w1", date="2026-03-01", slug="wutongshu", title="古梧桐树挂牌保护",
+                   body="荷塘区的一棵古梧桐树挂上了保护牌。", path="wutong.md")  # fmt: skip
+    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "a")
+    entries = _entries(build_search_files(fixture_articles() + [tree], config, url_of))
+    n = len(fixture_articles())  # the newest: the last document
+    body, _, words = entries["p:wutong"].split("|")
+    assert n in decode_postings(body) and "梧桐树" in words.split()
+    assert "梧桐树" not in entries.get("p:wu", "||").split("|")[2].split()
+    # the patch: the fixture first, then the article with the new word
+    out = tmp_path / "public"
+    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "b")
+    first = build_search_index(fixture_articles(), config, url_of=url_of, out_dir=out, published=_manifest(out))
+    _publish(first, out)
+    articles = fixture_articles() + [tree]
+    second = build_search_index(articles, config, url_of=url_of, out_dir=out, published=_manifest(out))
+    assert second.incremental
+    on_disk = _publish(second, out)
+    fresh = build_search_files(articles, default_config(ROOT).with_overrides(cache_dir=tmp_path / "c"), url_of)
+    assert on_disk == fresh
