@@ -5,6 +5,10 @@ vnu comes from npm (`npm ci` installs the pinned `vnu-jar` into node_modules/) a
 Debian's Java (`apt-get install default-jre-headless`); `.ci/run` installs both.  Without them the
 test is skipped with the reason, except in CI (the CI variable set), where it fails: CI must not
 pass by skipping.  `scripts/audit_site.sh` runs the same checker, plus Lighthouse.
+
+Both sites are built once (without the search index: `search=False`, as a site whose settings
+say so; the search page is built either way) and checked in one run of vnu, whose start-up is
+most of its time; each test then reads the errors of its own site.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from _buildkit import ROOT, build, make_config
 from sitegen.config import default_config
 from sitegen.importer import run_import
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("html_valid")]  # one worker: one vnu run
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 
@@ -43,10 +47,11 @@ def _require_vnu() -> None:
         pytest.skip(reason)
 
 
-def _vnu_errors(folder: Path) -> list[str]:
-    """Run vnu over every HTML file under *folder*; return its errors as 'file:line:col: message'."""
+def _vnu_errors(*folders: Path) -> dict[Path, list[str]]:
+    """Run vnu over every HTML file under *folders*; return each folder's errors as
+    'file:line:col: message' (the file relative to the folder)."""
     result = subprocess.run(
-        ["java", "-jar", str(VNU_JAR), "--errors-only", "--skip-non-html", "--format", "json", str(folder)],
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--skip-non-html", "--format", "json", *map(str, folders)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -55,12 +60,13 @@ def _vnu_errors(folder: Path) -> list[str]:
         messages = json.loads(result.stderr or result.stdout)["messages"]
     except (ValueError, KeyError):
         pytest.fail(f"vnu gave no JSON report (exit {result.returncode}):\n{result.stderr[-2000:]}")
-    errors = []
+    errors: dict[Path, list[str]] = {folder: [] for folder in folders}
     for m in messages:
         if m.get("type") == "info":
             continue
         url = m.get("url", "")
         path = Path(url[len("file:") :] if url.startswith("file:") else url)
+        folder = next((f for f in folders if path.is_relative_to(f)), folders[0])  # else: the first one's
         try:
             path = path.relative_to(folder)
         except ValueError:
@@ -68,16 +74,17 @@ def _vnu_errors(folder: Path) -> list[str]:
         line = m.get("lastLine", m.get("firstLine", 0))
         col = m.get("firstColumn", m.get("lastColumn", 0))
         kind = "" if m.get("type") == "error" else f"{m.get('type')}: "  # e.g. non-document-error
-        errors.append(f"{path}:{line}:{col}: {kind}{' '.join(m.get('message', '').split())}")
-    if result.returncode != 0 and not errors:
+        errors[folder].append(f"{path}:{line}:{col}: {kind}{' '.join(m.get('message', '').split())}")
+    if result.returncode != 0 and not any(errors.values()):
         pytest.fail(f"vnu failed (exit {result.returncode}) without naming an error:\n{result.stderr[-2000:]}")
     return errors
 
 
-def _assert_valid(site: Path) -> None:
+def _assert_valid(site: Path, checked: dict[Path, list[str]]) -> None:
+    """Assert that vnu's run (*checked*) found no error in *site*."""
     pages = [p for p in site.rglob("*") if p.suffix in HTML_SUFFIXES and p.is_file()]
     assert len(pages) > 10, f"only {len(pages)} HTML file(s) built under {site}"
-    errors = _vnu_errors(site)
+    errors = checked[site]
     if errors:
         for error in errors:
             print(error)
@@ -87,17 +94,15 @@ def _assert_valid(site: Path) -> None:
         pytest.fail(f"vnu: {len(errors)} error(s) in {len(pages)} HTML file(s)\n{summary}\n\n{shown}", pytrace=False)
 
 
-def test_fixture_site_is_valid_html(tmp_path):
-    _require_vnu()
-    config = make_config(tmp_path)
+def _fixture_site(tmp: Path) -> Path:
+    config = make_config(tmp, search=False)
     build(config)
-    _assert_valid(config.out_dir)
+    return config.out_dir
 
 
-def test_bundled_dumps_site_is_valid_html(tmp_path):
+def _bundled_dumps_site(tmp: Path) -> Path:
     """The site `python build.py` makes, built in a throw-away copy of the project."""
-    _require_vnu()
-    project = tmp_path / "project"
+    project = tmp / "project"
     project.mkdir()
     shutil.copytree(ROOT / "raw", project / "raw")
     if (ROOT / "sitegen.toml").is_file():  # the repository's settings: absolute URLs and all
@@ -105,7 +110,27 @@ def test_bundled_dumps_site_is_valid_html(tmp_path):
     config = default_config(project)
     report = run_import(config, [config.raw_dir])
     assert not report.errors, report.summary()
-    config = config.with_overrides(out_dir=tmp_path / "public", cache_dir=tmp_path / "cache")
+    config = config.with_overrides(out_dir=tmp / "public", cache_dir=tmp / "cache", search=False)
     build(config)
-    assert config.content_dir.resolve().is_relative_to(tmp_path.resolve())
-    _assert_valid(config.out_dir)
+    assert config.content_dir.resolve().is_relative_to(tmp.resolve())
+    return config.out_dir
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory):
+    """Both sites, and what one vnu run over them found."""
+    _require_vnu()
+    fixture = _fixture_site(tmp_path_factory.mktemp("fixture"))
+    bundled = _bundled_dumps_site(tmp_path_factory.mktemp("bundled"))
+    return {"fixture": fixture, "bundled": bundled}, _vnu_errors(fixture, bundled)
+
+
+def test_fixture_site_is_valid_html(sites):
+    built, checked = sites
+    _assert_valid(built["fixture"], checked)
+
+
+def test_bundled_dumps_site_is_valid_html(sites):
+    """The site `python build.py` makes, built in a throw-away copy of the project."""
+    built, checked = sites
+    _assert_valid(built["bundled"], checked)
