@@ -1,7 +1,8 @@
 """The search page in a real browser (Debian chromium driven by Playwright).
 
 The site is built from content/ when it holds imported articles (plus the hostile
-fixture article), else from tests/search_fixture.py."""
+fixture article), else from tests/search_fixture.py.  One chromium serves every test (the
+session's `browser` fixture, tests/conftest.py); each test opens and closes its own page."""
 
 from __future__ import annotations
 
@@ -19,31 +20,14 @@ from search_fixture import build_search_site, fixture_articles
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("SITEGEN_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _articles():
-    content = ROOT / "content"
-    arts = []
-    if content.is_dir() and any(content.rglob("*.md")):
-        try:
-            from sitegen.frontmatter import read_article
+    from sitegen.frontmatter import read_article
 
-            for p in sorted(content.rglob("*.md")):
-                try:
-                    arts.append(read_article(p))
-                except Exception:
-                    pass
-        except Exception:
-            arts = []
+    content = ROOT / "content"
+    arts = [read_article(p) for p in sorted(content.rglob("*.md"))] if content.is_dir() else []
     # the fixture articles always take part: they carry the known queries and the hostile one
     return arts + fixture_articles()
 
@@ -65,16 +49,6 @@ def site(tmp_path_factory):
     thread.start()
     yield {"public": public, "base": f"http://127.0.0.1:{server.server_port}/sub/site/"}
     server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def _search(browser, url, record=None):

@@ -1,11 +1,13 @@
 """A news reader's pages, on the built fixture site: the lede, full dates, no source-dump line,
 the byline said once, labelled charts, breadcrumbs, "更多" links, numbered pages, tap targets,
-a favicon, the configured menu and language, feed and listing sizes, and tags that help."""
+a favicon, the configured menu and language, feed and listing sizes, and tags that help.
+
+The sites here are built without the search index (`search=False`, as a site whose settings
+say so): these tests read pages, and compare pages with clean builds."""
 
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -74,8 +76,13 @@ source_lines: [45, 60]
 }
 
 
+def _config(tmp: Path, **changes):
+    """The fixture site without the search index."""
+    return make_config(tmp, **{"search": False, **changes})
+
+
 def _make(tmp: Path, **changes):
-    config = make_config(tmp, **changes)
+    config = _config(tmp, **changes)
     for name, text in EXTRA.items():
         (config.content_dir / name).write_text(text, encoding="utf-8")
     return config
@@ -158,7 +165,7 @@ def test_no_source_dump_line_on_public_pages(site):
 
 
 def test_source_dump_line_in_preview(tmp_path):
-    config = make_config(tmp_path, preview=True)
+    config = _config(tmp_path, preview=True)
     build(config)
     html = _read(config, "tianyuan/tianyuan-shequ-shitang/index.html")
     assert "<code>raw/000_fixture.txt</code> 第 1–9 行" in html
@@ -310,7 +317,7 @@ def test_menu_and_language_from_the_config(tmp_path):
         MenuItem("归档", "archive/"),
         MenuItem("关于我们", "https://example.cn/about"),
     )
-    config = make_config(tmp_path, menu=menu, language="zh-Hans-CN")
+    config = _config(tmp_path, menu=menu, language="zh-Hans-CN")
     build(config)
     html = _read(config, "tianyuan/index.html")
     nav = re.search(r'<nav aria-label="主导航" class="wrap nav">(.*?)</nav>', html, re.S).group(1)
@@ -460,29 +467,22 @@ def test_menu_and_config_changes_like_clean(tmp_path):
 
 
 @pytest.mark.browser
-def test_tap_targets_in_a_phone_browser(site):
+def test_tap_targets_in_a_phone_browser(site, browser):
     """Every menu, chip, pager, breadcrumb and footer link is at least 44 px tall at 390 px."""
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    if not shutil.which("chromium") and not Path("/usr/bin/chromium").exists():
-        pytest.skip("needs Debian chromium")
     pages = ["index.html", "tianyuan/index.html", ARTICLE, "topic/minsheng-fuwu/index.html", "districts/index.html"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--headless", "--disable-gpu"]
-        )
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            errors = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            for rel in pages:
-                page.goto((site.out_dir / rel).as_uri())
-                small = page.evaluate("""() => [...document.querySelectorAll(
-                    '.nav a, .chips a, .pager a, .crumbs a, .more-link a, .site-footer a, button, input')]
-                    .map(el => [el.textContent.trim() || el.name, el.getBoundingClientRect().height])
-                    .filter(([, h]) => h < 44)""")
-                assert not small, (rel, small)
-                wide = page.evaluate("document.documentElement.scrollWidth")
-                assert wide <= 390, (rel, wide)
-            assert not errors, errors
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        errors = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        for rel in pages:
+            page.goto((site.out_dir / rel).as_uri())
+            small = page.evaluate("""() => [...document.querySelectorAll(
+                '.nav a, .chips a, .pager a, .crumbs a, .more-link a, .site-footer a, button, input')]
+                .map(el => [el.textContent.trim() || el.name, el.getBoundingClientRect().height])
+                .filter(([, h]) => h < 44)""")
+            assert not small, (rel, small)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= 390, (rel, wide)
+        assert not errors, errors
+    finally:
+        page.close()

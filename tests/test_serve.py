@@ -1,6 +1,11 @@
 """The preview server: serving, live rebuild, live-reload events, traversal, previews, and
 issue 12 (no edit lost at start-up, a broken article keeps its last good page, the error
-overlay on a 360 px phone)."""
+overlay on a 360 px phone).
+
+The previews are built without the search index (`search=False`, as a site whose settings say
+so), except where a test looks into the index (drafts and future articles stay out of it).
+Tests that only read from a preview share one (`served`); a test that edits, breaks or adds
+files has its own (`preview`)."""
 
 from __future__ import annotations
 
@@ -24,11 +29,28 @@ pytest.importorskip(
 )
 
 
+def _start_preview(root: Path) -> PreviewServer:
+    with pytest.MonkeyPatch.context() as env:  # the first build's "today" ("future" stays future)
+        env.setenv("SITEGEN_TODAY", TODAY)
+        config = make_project(root).with_overrides(preview=True, search=False)
+        return PreviewServer(config, "127.0.0.1", 0, quiet=True).start()
+
+
 @pytest.fixture()
 def preview(tmp_path, monkeypatch):
+    """A preview of its own, for a test that edits, breaks or adds files (and rebuilds)."""
     monkeypatch.setenv("SITEGEN_TODAY", TODAY)
-    config = make_project(tmp_path / "site").with_overrides(preview=True)
-    server = PreviewServer(config, "127.0.0.1", 0, quiet=True).start()
+    server = _start_preview(tmp_path / "site")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A preview that the tests only send requests to (and put secret.txt beside)."""
+    server = _start_preview(tmp_path_factory.mktemp("served") / "site")
     try:
         yield server
     finally:
@@ -65,25 +87,25 @@ def page_for(server: PreviewServer, marker: str) -> str:
     return url_of(server, page)
 
 
-def test_binds_loopback_and_serves_a_page_with_live_reload(preview):
-    assert preview.server.server_address[0] == "127.0.0.1"
-    status, body = fetch(preview, "/")
+def test_binds_loopback_and_serves_a_page_with_live_reload(served):
+    assert served.server.server_address[0] == "127.0.0.1"
+    status, body = fetch(served, "/")
     assert status == 200
     assert "__sitegen-reload" in body and EVENTS_PATH in body
-    status, body = fetch(preview, page_for(preview, "ALPHA-ORIGINAL"))
+    status, body = fetch(served, page_for(served, "ALPHA-ORIGINAL"))
     assert status == 200 and "ALPHA-ORIGINAL" in body
-    assert fetch(preview, "/no/such/page.html")[0] == 404
+    assert fetch(served, "/no/such/page.html")[0] == 404
 
 
-def test_serves_concurrent_requests_while_an_event_stream_is_open(preview):
+def test_serves_concurrent_requests_while_an_event_stream_is_open(served):
     conns = []
     for _ in range(3):  # three open live-reload streams must not block page loads
-        conn = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=5)
+        conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=5)
         conn.request("GET", EVENTS_PATH)
         assert conn.getresponse().status == 200
         conns.append(conn)
     started = time.monotonic()
-    assert fetch(preview, "/")[0] == 200
+    assert fetch(served, "/")[0] == 200
     assert time.monotonic() - started < 2
     for conn in conns:
         conn.close()
@@ -153,9 +175,9 @@ def test_live_reload_client_gets_the_event(preview):
         "/%2e%2e/secret.txt",
     ],
 )
-def test_traversal_requests_are_refused(preview, target):
-    (preview.config.root / "secret.txt").write_text("TOP-SECRET", encoding="utf-8")
-    status, data = raw_get(preview.port, target)
+def test_traversal_requests_are_refused(served, target):
+    (served.config.root / "secret.txt").write_text("TOP-SECRET", encoding="utf-8")
+    status, data = raw_get(served.port, target)
     assert status in (400, 403, 404), (target, status)
     assert b"root:" not in data and b"TOP-SECRET" not in data
 
@@ -202,7 +224,6 @@ def test_failed_rebuild_shows_overlay_and_server_keeps_running(preview):
 
 
 BROKEN_TITLE = "title: 醴陵: 瓷器展开幕"  # a colon in a plain value: a YAML syntax error on line 3
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def break_main(config) -> Path:
@@ -239,7 +260,7 @@ def test_edit_saved_at_the_first_answer_is_served(tmp_path, monkeypatch):
 
     monkeypatch.setattr(watchfiles, "watch", slow_to_arm)
     monkeypatch.setenv("SITEGEN_TODAY", TODAY)
-    config = make_project(tmp_path / "site").with_overrides(preview=True)
+    config = make_project(tmp_path / "site").with_overrides(preview=True, search=False)
     server = PreviewServer(config, "127.0.0.1", 0, quiet=True)  # listening: requests queue
     starter = threading.Thread(target=server.start, daemon=True)
     starter.start()
@@ -354,12 +375,8 @@ def test_preview_builds_apart_from_the_published_site(tmp_path):
 
 
 @pytest.mark.browser
-def test_error_overlay_is_chinese_and_fits_a_360px_phone(preview):
+def test_error_overlay_is_chinese_and_fits_a_360px_phone(preview, browser, tmp_path):
     """Issue 12: the overlay (file:line, message, hint) fits 360 px, reads in Chinese, closes."""
-    if not CHROMIUM.exists():
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
     url = preview.url.rstrip("/") + article_page(preview, "wf-test-1")
     long_name = "shifengqu-zhongxiaoqiye-gonggongfuwu-pingtai-shangxian-youhua-yingshang-huanjing.md"
     (preview.config.content_dir / long_name).write_text("---\ntitle: [未闭合\n---\n正文\n", encoding="utf-8")
@@ -368,27 +385,25 @@ def test_error_overlay_is_chinese_and_fits_a_360px_phone(preview):
     while time.monotonic() < deadline and (preview.state.error or "").count("\n") < 1:
         time.sleep(0.05)
     assert "main.md:3" in (preview.state.error or "") and long_name in preview.state.error
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 360, "height": 740})
-            page.goto(url)
-            overlay = page.locator("#__sitegen-error")
-            overlay.wait_for(state="visible", timeout=5000)
-            page.screenshot(path="/tmp/overlay360.png")
-            box = overlay.bounding_box()
-            assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box
-            assert box["height"] < 740 * 0.75, "the overlay should leave part of the page visible"
-            assert page.evaluate("document.documentElement.scrollWidth") <= 360
-            text = overlay.inner_text()
-            assert "预览构建出错" in text and "content/main.md:3" in text
-            assert "mapping values are not allowed" in text and "quote values" in text  # message, hint
-            assert f"content/{long_name}:2" in text
-            size = float(overlay.evaluate("e => getComputedStyle(e).fontSize").rstrip("px"))
-            assert size >= 15, f"overlay text is {size}px"
-            page.get_by_role("button", name="关闭").click()
-            assert not overlay.is_visible(), "the overlay should close"
-            assert page.locator("#__sitegen-error-badge").is_visible()  # to open it again
-            assert page.get_by_text("ALPHA-ORIGINAL").first.is_visible()
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    try:
+        page.goto(url)
+        overlay = page.locator("#__sitegen-error")
+        overlay.wait_for(state="visible", timeout=5000)
+        page.screenshot(path=tmp_path / "overlay360.png")
+        box = overlay.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box
+        assert box["height"] < 740 * 0.75, "the overlay should leave part of the page visible"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        text = overlay.inner_text()
+        assert "预览构建出错" in text and "content/main.md:3" in text
+        assert "mapping values are not allowed" in text and "quote values" in text  # message, hint
+        assert f"content/{long_name}:2" in text
+        size = float(overlay.evaluate("e => getComputedStyle(e).fontSize").rstrip("px"))
+        assert size >= 15, f"overlay text is {size}px"
+        page.get_by_role("button", name="关闭").click()
+        assert not overlay.is_visible(), "the overlay should close"
+        assert page.locator("#__sitegen-error-badge").is_visible()  # to open it again
+        assert page.get_by_text("ALPHA-ORIGINAL").first.is_visible()
+    finally:
+        page.close()
