@@ -1,4 +1,9 @@
-"""The build stage on a small fixture site: pages, safety, determinism, golden output."""
+"""The build stage on a small fixture site: pages, safety, determinism, golden output.
+
+The whole-site tests (the module's `site`, golden output, no machine paths, byte-identical and
+parallel builds) keep the search index; the others are about pages and build without it
+(`search=False`), as a site whose settings say so.
+"""
 
 from __future__ import annotations
 
@@ -199,7 +204,7 @@ def test_html_links_are_relative(site):
 
 def test_sub_path_build(tmp_path):
     base = "https://example.org/digest/"
-    config = make_config(tmp_path, base_url=base)
+    config = make_config(tmp_path, base_url=base, search=False)
     report = build(config)
     assert not report.errors
     assert check_site(config.out_dir) == []
@@ -221,7 +226,7 @@ def test_sub_path_build(tmp_path):
     assert f"<loc>{base}tianyuan/</loc>" in (config.out_dir / "sitemap.xml").read_text(encoding="utf-8")
     assert f"Sitemap: {base}sitemap.xml" in (config.out_dir / "robots.txt").read_text()
     # a relative sub-path works too
-    config2 = make_config(tmp_path / "rel", base_url="/digest/")
+    config2 = make_config(tmp_path / "rel", base_url="/digest/", search=False)
     build(config2)
     assert 'href="districts/"' in (config2.out_dir / "index.html").read_text(encoding="utf-8")
     assert 'href="/digest/districts/"' in (config2.out_dir / "404.html").read_text(encoding="utf-8")
@@ -229,7 +234,7 @@ def test_sub_path_build(tmp_path):
 
 
 def test_preview_includes_drafts_with_banner(tmp_path):
-    config = make_config(tmp_path, preview=True)
+    config = make_config(tmp_path, preview=True, search=False)
     build(config)
     html = (config.out_dir / "tianyuan/caogao/index.html").read_text(encoding="utf-8")
     assert 'class="banner' in html
@@ -241,7 +246,7 @@ def test_preview_includes_drafts_with_banner(tmp_path):
 def test_compress_writes_gz_and_br(tmp_path):
     import gzip
 
-    config = make_config(tmp_path, compress=True)
+    config = make_config(tmp_path, compress=True, search=False)
     build(config)
     raw = (config.out_dir / "index.html").read_bytes()
     assert gzip.decompress((config.out_dir / "index.html.gz").read_bytes()) == raw
@@ -278,7 +283,7 @@ def test_parallel_render_is_byte_identical(tmp_path, monkeypatch):
 def test_compressed_copies_follow_incremental_builds(tmp_path):
     import gzip
 
-    config = make_config(tmp_path, compress=True)
+    config = make_config(tmp_path, compress=True, search=False)
     build(config)
     art = config.content_dir / "lusong-2.md"
     art.write_text(art.read_text(encoding="utf-8").replace("网格员每天", "网格员每周"), encoding="utf-8")

@@ -1,7 +1,13 @@
-"""Incremental and atomic builds; bad front-matter; duplicate output paths."""
+"""Incremental and atomic builds; bad front-matter; duplicate output paths.
+
+Tests about what a build writes or keeps as a whole (nothing written, the edit's pages and the
+index, failures and kills mid-build) build the search index too; the ones about planning and
+laying out pages build without it (`search=False`), as a site whose settings say so.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 import subprocess
@@ -87,7 +93,7 @@ def test_an_edit_re_renders_only_the_pages_that_show_what_changed(tmp_path):
 
 
 def test_metadata_edits_lay_the_site_out_again_and_a_broken_layout_store_is_ignored(tmp_path):
-    config = make_config(tmp_path)
+    config = make_config(tmp_path, search=False)
     build(config)
     edit_article(config.content_dir / "lusong-2.md", "title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记")
     report = build(config)
@@ -113,7 +119,7 @@ def test_metadata_edits_lay_the_site_out_again_and_a_broken_layout_store_is_igno
 
 
 def test_template_change_rerenders(tmp_path):
-    config = make_config_with_templates(tmp_path)
+    config = dataclasses.replace(make_config_with_templates(tmp_path), search=False)
     build(config)
     edit_article(config.templates_dir / "404.html", "找不到这个页面", "页面不存在")
     report = build(config)
@@ -240,7 +246,7 @@ def _processes_naming(text: str) -> list[int]:
 
 
 def test_bad_front_matter_names_file_and_line_and_keeps_the_last_good_site(tmp_path):
-    config = make_config(tmp_path)
+    config = make_config(tmp_path, search=False)
     build(config)
     before = tree(config.out_dir)
     bad = config.content_dir / "bad.md"
@@ -273,7 +279,7 @@ def test_cli_build_exits_non_zero_on_bad_front_matter(tmp_path):
             "-m",
             "sitegen.cli",
             "--root",
-            str(ROOT),
+            str(tmp_path),  # a project of its own: its cache is not the repository's
             "build",
             "--content",
             str(config.content_dir),
@@ -291,7 +297,7 @@ def test_cli_build_exits_non_zero_on_bad_front_matter(tmp_path):
 
 
 def test_duplicate_output_path_fails_naming_both(tmp_path):
-    config = make_config(tmp_path)
+    config = make_config(tmp_path, search=False)
     src = (config.content_dir / "lusong-1.md").read_text(encoding="utf-8")
     (config.content_dir / "lusong-copy.md").write_text(src.replace("id: fx0000000003", "id: dup"), encoding="utf-8")
     report = build(config)
@@ -306,7 +312,7 @@ def test_writer_refuses_one_path_twice(tmp_path):
 
 
 def test_related_articles_follow_tag_edits(tmp_path):
-    config = make_config(tmp_path)
+    config = make_config(tmp_path, search=False)
     build(config)
     page = config.out_dir / "a/yize-jianxun/index.html"
     assert "天元区养老服务再升级" not in page.read_text(encoding="utf-8")

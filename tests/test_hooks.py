@@ -95,6 +95,7 @@ def test_commit_triggers_the_rebuild(tmp_path, monkeypatch):
     pytest.importorskip("sitegen.build", reason="needs the build helper's sitegen.build")
     root = tmp_path / "site"
     config = make_project(root)
+    (root / "sitegen.toml").write_text("[build]\nsearch = false\n")  # the hook's builds: pages, not the index
     (root / ".gitignore").write_text("public/\n.sitegen-cache/\n")
     init_repo(root)
     # A foreign hook too, to see the chain run in a real commit.

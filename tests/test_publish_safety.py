@@ -3,6 +3,11 @@ last good build left it, and exits non-zero with the errors listed (file:line, h
 
 Each test here failed on the code before this rule (the build then swapped in a site without
 the broken article, built an empty site for a mistyped folder, or died with a traceback).
+
+The sites are built without the search index (`search=False`, as a site whose settings say so)
+where the failure comes before the search stage or has nothing to do with it; the index is kept
+where a refused build would have made a new one (articles lost) and where a test asks for it.
+The search stage's own failures are in test_layout_edges.py and test_search_incremental.py.
 """
 
 from __future__ import annotations
@@ -28,12 +33,22 @@ def sitegen(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture
-def built(tmp_path):
-    """A fixture site built once, and the tree of its public/."""
-    config = make_config(tmp_path)
+def _built(tmp_path, search: bool):
+    config = make_config(tmp_path, search=search)
     assert not build(config).errors
     return config, tree(config.out_dir)
+
+
+@pytest.fixture
+def built(tmp_path):
+    """A fixture site built once (without the search index), and the tree of its public/."""
+    return _built(tmp_path, search=False)
+
+
+@pytest.fixture
+def built_with_search(tmp_path):
+    """A fixture site built once with its search index, and the tree of its public/."""
+    return _built(tmp_path, search=True)
 
 
 def assert_refused(config, before: dict, report, *needles: str) -> None:
@@ -60,7 +75,7 @@ def test_empty_content_folder_is_an_error(built, tmp_path):
 
 def test_cli_mistyped_content_exits_non_zero_and_writes_nothing(tmp_path):
     proc = sitegen(
-        "--root", str(ROOT), "build", "--content", str(tmp_path / "nosuchdir"), "--out", str(tmp_path / "public")
+        "--root", str(tmp_path), "build", "--content", str(tmp_path / "nosuchdir"), "--out", str(tmp_path / "public")
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "content folder does not exist" in proc.stdout
@@ -93,15 +108,15 @@ def test_yaml_error_keeps_the_whole_last_site(built):
     ],
 )
 def test_template_errors_are_reported_not_tracebacks(tmp_path, breakage, needle):
-    config = make_config_with_templates(tmp_path)
+    config = dataclasses.replace(make_config_with_templates(tmp_path), search=False)
     assert not build(config).errors
     before = tree(config.out_dir)
     breakage(config.templates_dir)
     assert_refused(config, before, build(config), needle)
 
 
-def test_losing_many_articles_needs_the_flag_that_names_the_risk(built):
-    config, before = built
+def test_losing_many_articles_needs_the_flag_that_names_the_risk(built_with_search):
+    config, before = built_with_search
     gone = sorted(config.content_dir.glob("lusong-*.md"))
     saved = {p: p.read_bytes() for p in gone}
     for path in gone:
@@ -249,10 +264,11 @@ def test_cli_root_that_does_not_exist_is_an_error_and_creates_nothing(tmp_path):
 
 def test_cli_root_after_the_command(tmp_path):
     config = make_config(tmp_path)
-    proc = sitegen("build", "--root", str(ROOT), "--content", str(config.content_dir), "--out", str(config.out_dir))
+    # tmp_path is the project (its cache, not the repository's); the command runs elsewhere
+    proc = sitegen("build", "--root", str(tmp_path), "--content", str(config.content_dir), "--out", str(config.out_dir))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (config.out_dir / "index.html").is_file()
-    proc = sitegen("check", "--out", str(config.out_dir), "--root", str(ROOT))
+    proc = sitegen("check", "--out", str(config.out_dir), "--root", str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -264,11 +280,11 @@ def test_cli_version():
 
 
 def test_cli_output_piped_into_head_ends_quietly(tmp_path):
-    config = make_config(tmp_path)
+    config = make_config(tmp_path, search=False)
     build(config)
     for folder in [p for p in config.out_dir.iterdir() if p.is_dir() and p.name != "static"]:
         shutil.rmtree(folder)  # many broken links: more lines than a pipe holds
-    script = f"{sys.executable} -m sitegen.cli --root {ROOT} check --out {config.out_dir} | head -1"
+    script = f"{sys.executable} -m sitegen.cli --root {tmp_path} check --out {config.out_dir} | head -1"
     proc = subprocess.run(["bash", "-o", "pipefail", "-c", script], capture_output=True, text=True)
     assert proc.stdout.count("\n") == 1
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
