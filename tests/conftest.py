@@ -20,7 +20,7 @@
   thousands of times, and on an ext4 disk that has just deleted many files, making new ones
   costs more system time than the builds' own work (two examples of the state machine: 17.5 s
   on /tmp, 10.5 s in RAM).  A passed test's folder goes at once (tmp_path_retention_policy in
-  pyproject.toml), the session folder at the end of a passing session.
+  pyproject.toml), the session folder at the end of the session unless a test failed.
 - Hypothesis: CI (CI=true) runs the `ci` profile, which prints the seed of a failure.
 """
 
@@ -61,10 +61,10 @@ RAM_TMP = _temporary_folders_in_ram()
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Free the RAM folder after a passing session; after a failure keep it (and say where)."""
+    """Free the RAM folder, unless a test failed: then keep it (and say where)."""
     if RAM_TMP is None:
         return
-    if exitstatus == 0:
+    if exitstatus != pytest.ExitCode.TESTS_FAILED:
         shutil.rmtree(RAM_TMP, ignore_errors=True)
     else:
         tr = session.config.pluginmanager.get_plugin("terminalreporter")
