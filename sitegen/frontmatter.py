@@ -161,8 +161,10 @@ def _plain_fields(head: str) -> dict | None:
             value: object = None
         elif raw[0] == "[" and raw[-1] == "]":
             inner = raw[1:-1]
-            value = [_plain_value(item.strip(), True) for item in inner.split(",")] if inner.strip() else []
-            if inner.strip() and inner != inner.strip():
+            # YAML separates flow items by spaces and tabs only: str.strip() would also take a
+            # no-break space (\xa0), which YAML keeps as the item (Hypothesis found [\xa0]).
+            value = [_plain_value(item.strip(" \t"), True) for item in inner.split(",")] if inner.strip(" \t") else []
+            if inner.strip(" \t") and inner != inner.strip(" \t"):
                 return None
         else:
             value = _plain_value(raw, False)
