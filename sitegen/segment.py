@@ -506,44 +506,8 @@ def make_blocks(lines: tuple[str, ...], is_label) -> list[Block]:
             )
             index += 1
             continue
-        # A role alone on its line and the names under it (株洲日报全媒体记者 / 封晓岚): one byline.
-        if (
-            index + 1 < len(raw)
-            and raw[index + 1][2] == 0
-            and _ROLE_ALONE.fullmatch(fold(text).strip())
-            and split_byline(f"{text} {raw[index + 1][1].strip()}") is not None
-        ):
-            joined = f"{text.strip()} {raw[index + 1][1].strip()}"
-            blocks.append(
-                Block(
-                    "byline",
-                    joined,
-                    number,
-                    raw[index + 1][0],
-                    gap,
-                    gap_after(index + 1),
-                    lines=(number, raw[index + 1][0]),
-                )
-            )
-            index += 2
-            continue
-        # A byline cut by a column break: "株洲日报讯(全媒体记" / "者/向胤蓉 通讯员/尹红忠)".
-        # … or at the end of an article: "(株洲日报全媒体记者/周五" / "通讯员/吴六)".
-        folded_text = fold(text)
-        if (
-            index + 1 < len(raw)
-            and re.search(r"\([^)]*$", folded_text)
-            and raw[index + 1][2] <= 1
-            and (
-                folded_text.startswith(("株洲日报", "本报"))
-                or folded_text.startswith("(")
-                and re.search(r"记者|通讯员|实习生", folded_text)
-            )
-            and ")" in fold(raw[index + 1][1])
-            and len(raw[index + 1][1]) <= 40
-            and raw[index + 1][0] not in labels
-        ):
-            joined = text + raw[index + 1][1]
+        joined = _byline_over_two_lines(raw, index, labels)
+        if joined is not None:
             blocks.append(
                 Block(
                     "byline",
@@ -823,6 +787,35 @@ def _deal_columns(raw: list[tuple[int, str, int]], labels, forced) -> tuple[list
         out[i + 2 : end] = column_a + [(head_b[0], head_b[1], 2)] + column_b
         i = end
     return out, fragments
+
+
+def _byline_over_two_lines(raw: list[tuple[int, str, int]], index: int, labels) -> str | None:
+    """The byline that line *index* and the next print together, or None:
+    - a role alone on its line and the names under it (株洲日报全媒体记者 / 封晓岚);
+    - a byline cut by a column break: "株洲日报讯(全媒体记" / "者/向胤蓉 通讯员/尹红忠)", or at the
+      end of an article: "(株洲日报全媒体记者/周五" / "通讯员/吴六)"."""
+    if index + 1 >= len(raw):
+        return None
+    text, (next_number, next_text, next_gap) = raw[index][1], raw[index + 1]
+    if next_gap == 0 and _ROLE_ALONE.fullmatch(fold(text).strip()):
+        joined = f"{text.strip()} {next_text.strip()}"
+        if split_byline(joined) is not None:
+            return joined
+    folded_text = fold(text)
+    if (
+        re.search(r"\([^)]*$", folded_text)
+        and next_gap <= 1
+        and (
+            folded_text.startswith(("株洲日报", "本报"))
+            or folded_text.startswith("(")
+            and re.search(r"记者|通讯员|实习生", folded_text)
+        )
+        and ")" in fold(next_text)
+        and len(next_text) <= 40
+        and next_number not in labels
+    ):
+        return text + next_text
+    return None
 
 
 def _headline_piece(raw, k: int, in_run: list[bool], labels) -> bool:
@@ -1200,8 +1193,9 @@ def _names_new_place(cluster: list[Block], current: ParsedArticle | None, places
     return bool(named) and not (named & seen)
 
 
-_BRACKETED_INTRO = re.compile(r"\[(开栏语|编者按|编者的话|栏目介绍|开篇语)\]")
-_COLUMN_INTRO = re.compile(r"^\[?(开栏语|编者按|编者的话|栏目介绍|开篇语)\]?")
+_INTRO_WORDS = "开栏语|编者按|编者的话|栏目介绍|开篇语"  # a column's or an editor's introduction
+_BRACKETED_INTRO = re.compile(rf"\[({_INTRO_WORDS})\]")
+_COLUMN_INTRO = re.compile(rf"^\[?({_INTRO_WORDS})\]?")
 # An editor's note: a note printed with an article (编者按, 编者的话), never its headline.
 _EDITOR_NOTE = re.compile(r"^\[?(编者按|编者的话|编者)\]?(?:$|\s*[:\]]|(?<=\])\S)")
 
