@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from search_fixture import fixture_articles
 
 from sitegen.config import default_config
-from sitegen.postings import decode_postings, encode_number, encode_postings
 from sitegen.search import build_search_files, build_search_index, key_hash, shard_name
+from sitegen.search.postings import decode_postings, encode_number, encode_postings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -192,8 +192,8 @@ def _postings_one_by_one(docs: list[tuple], first: int) -> tuple[dict, ...]:
     """The reference: every document's doc_tokens, appended key by key."""
     from collections import defaultdict
 
-    from sitegen.postings import runs_of
     from sitegen.search import doc_tokens
+    from sitegen.search.postings import runs_of
 
     tables = tuple(defaultdict(list) for _ in range(4))
     for n, doc in enumerate(docs, first):
@@ -207,7 +207,7 @@ def _postings_one_by_one(docs: list[tuple], first: int) -> tuple[dict, ...]:
 def _real_documents() -> list[tuple]:
     """The index inputs of the articles imported from the sample dumps (content/)."""
     from sitegen.content import load_content
-    from sitegen.search import _doc_input
+    from sitegen.search.index import _doc_input
 
     articles = [*load_content(ROOT / "content").articles, *fixture_articles()]
     return [_doc_input(a, f"x/{a.slug}/") for a in articles]
@@ -219,15 +219,16 @@ def test_bulk_postings_give_each_document_its_own_tokens(monkeypatch):
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    import sitegen.postings
-    from sitegen.search import PINYIN_MAX_CHARS, DocInput
+    import sitegen.search.postings
+    from sitegen.search import DocInput
+    from sitegen.search.index import PINYIN_MAX_CHARS
     from sitegen.text import segmenter
 
     docs = _real_documents()
     assert len(docs) > 40
-    monkeypatch.setattr(sitegen.postings, "CHUNK", 7)  # several batches, one cut short
-    monkeypatch.setattr(sitegen.postings, "PIECE", 500)  # and several pieces of encoding
-    assert sitegen.postings.bulk_runs(docs, 3, PINYIN_MAX_CHARS, segmenter()) == _postings_one_by_one(docs, 3)
+    monkeypatch.setattr(sitegen.search.postings, "CHUNK", 7)  # several batches, one cut short
+    monkeypatch.setattr(sitegen.search.postings, "PIECE", 500)  # and several pieces of encoding
+    assert sitegen.search.postings.bulk_runs(docs, 3, PINYIN_MAX_CHARS, segmenter()) == _postings_one_by_one(docs, 3)
 
     text = st.text(alphabet=st.sampled_from("社区托养機構電網干部机关ＳＹＢ5g a,。\n㐀\uf900𠀀"), max_size=40)
     doc = st.tuples(
@@ -242,7 +243,7 @@ def test_bulk_postings_give_each_document_its_own_tokens(monkeypatch):
     @given(st.lists(doc, min_size=1, max_size=9), st.integers(0, 2**20))
     def check(parts, first):
         docs = [DocInput("id", "2025-01-01", h, b, e, d, t, "u/", "", "", "") for h, b, e, d, t in parts]
-        assert sitegen.postings.bulk_runs(docs, first, PINYIN_MAX_CHARS, segmenter()) == _postings_one_by_one(
+        assert sitegen.search.postings.bulk_runs(docs, first, PINYIN_MAX_CHARS, segmenter()) == _postings_one_by_one(
             docs, first
         )
 
@@ -264,7 +265,7 @@ def test_plain_readings_read_words_as_pypinyin_does():
     incremental build can skip loading pypinyin; other words still go to pypinyin."""
     import random
 
-    from sitegen.search import _pinyin, _plain_readings
+    from sitegen.search.index import _pinyin, _plain_readings
     from sitegen.text import words
 
     plain = _plain_readings()
@@ -335,7 +336,7 @@ def test_the_pinyin_table_reads_jieba_words_as_pypinyin_does(pinyin_table):
     # agreed when the table was written), read by the table and by pypinyin.
     import jieba
 
-    from sitegen.search import _pinyin
+    from sitegen.search.index import _pinyin
     from sitegen.text import SEARCH_HAN_RUN
 
     lines = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8").splitlines()
@@ -361,7 +362,7 @@ def _no_pinyin_char() -> str:
     )
 )
 def test_the_pinyin_table_reads_any_han_text_as_pypinyin_does(pinyin_table, word):
-    from sitegen.search import _pinyin
+    from sitegen.search.index import _pinyin
 
     word = word.replace("\u3400", _no_pinyin_char())
     assert _pinyin(word, None, pinyin_table) == _pinyin(word)

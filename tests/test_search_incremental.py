@@ -15,6 +15,7 @@ def _search(folder: Path) -> dict:
 
 def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch):
     import sitegen.search
+    import sitegen.search.index
 
     config = make_config(tmp_path / "a")
     build(config)
@@ -23,7 +24,7 @@ def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a one-article edit rebuilt the whole index")
 
-    monkeypatch.setattr(sitegen.search, "_full_index", refuse)
+    monkeypatch.setattr(sitegen.search.index, "_full_index", refuse)
     # ... and the process that loaded the last index while the build read the articles
     # patched it: build_search_index is the path of a process forked after the load.
     monkeypatch.setattr(sitegen.search, "build_search_index", refuse)
@@ -111,12 +112,12 @@ def test_new_words_are_read_from_the_pinyin_table_not_pypinyin(tmp_path, monkeyp
 def test_a_patch_reads_only_the_rows_of_the_words_it_touches(tmp_path, monkeypatch):
     # The saved state is read row by row: a one-article edit asks for a few hundred words at
     # most, never the whole vocabulary (the pickle it replaced was loaded whole: 2.3 s at 10,000).
-    from sitegen import search_state
+    from sitegen.search import state
 
     config = make_config(tmp_path)
     build(config)
     log = tmp_path / "asked.txt"  # the patch runs in a forked process: it reports through a file
-    real = search_state.SavedState.words
+    real = state.SavedState.words
 
     def words(self, names):
         names = list(names)
@@ -124,8 +125,8 @@ def test_a_patch_reads_only_the_rows_of_the_words_it_touches(tmp_path, monkeypat
             f.write(f"{len(names)}\n")
         return real(self, names)
 
-    monkeypatch.setattr(search_state.SavedState, "words", words)
-    monkeypatch.setattr(search_state.SavedState, "readings", _refuse_whole(search_state.SavedState.readings))
+    monkeypatch.setattr(state.SavedState, "words", words)
+    monkeypatch.setattr(state.SavedState, "readings", _refuse_whole(state.SavedState.readings))
     vocabulary = _rows(config, "words")
     edit_article(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听民声")
     assert not build(config).errors
@@ -145,7 +146,7 @@ def _refuse_whole(readings):
 def _rows(config, table: str) -> int:
     import sqlite3
 
-    from sitegen.search_state import SEARCH_STATE_FILE
+    from sitegen.search import SEARCH_STATE_FILE
 
     db = sqlite3.connect(Path(config.cache_dir) / SEARCH_STATE_FILE)
     try:
@@ -155,7 +156,7 @@ def _rows(config, table: str) -> int:
 
 
 def test_a_damaged_state_builds_the_index_whole(tmp_path):
-    from sitegen.search_state import SEARCH_STATE_FILE
+    from sitegen.search import SEARCH_STATE_FILE
 
     config = make_config(tmp_path)
     build(config)
@@ -169,7 +170,7 @@ def test_a_failed_build_leaves_the_saved_state_as_it_was(tmp_path):
     # The state changes only once public/ holds the index it describes: a build refused after
     # its search stage (here: broken front matter in preview-less mode) keeps the old state, and
     # the next good build is still byte-identical to a clean one.
-    from sitegen.search_state import SEARCH_STATE_FILE
+    from sitegen.search import SEARCH_STATE_FILE
 
     config = make_config(tmp_path)
     build(config)

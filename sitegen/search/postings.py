@@ -16,10 +16,10 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from .text import SEARCH_HAN_RANGES, SEARCH_HAN_RUN, fold, fold_table
+from ..text import SEARCH_HAN_RANGES, SEARCH_HAN_RUN, fold, fold_table
 
 if TYPE_CHECKING:
-    from .search import DocInput
+    from .index import DocInput
 
 # Varint alphabets: a number is base-32 digits, most significant first; every digit
 # but the last is taken from CONT, the last from FIN.  Both are JSON-safe.

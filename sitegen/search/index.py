@@ -30,18 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from .config import Config
-from .model import Article
-from .postings import decode_postings, encode_postings, join_runs, shorter
-from .search_state import (
-    INITIALS_MAX_CHARS,
-    SEARCH_STATE_FILE,
-    SavedState,
-    StateChange,
-    reading_prefixes,
-    write_whole_state,
-)
-from .text import (
+from ..config import Config
+from ..model import Article
+from ..text import (
     SEARCH_HAN_RUN,
     add_words,
     fold,
@@ -52,6 +43,15 @@ from .text import (
     search_tokens,
     segmenter,
     words,
+)
+from .postings import decode_postings, encode_postings, join_runs, shorter
+from .state import (
+    INITIALS_MAX_CHARS,
+    SEARCH_STATE_FILE,
+    SavedState,
+    StateChange,
+    reading_prefixes,
+    write_whole_state,
 )
 
 _T = TypeVar("_T")
@@ -223,7 +223,7 @@ class PinyinTable:
 
     @staticmethod
     def stamp() -> str:
-        from .stamp import library_stamp
+        from ..stamp import library_stamp
 
         return repr((1, library_stamp("pypinyin")))  # the installed pypinyin
 
@@ -344,7 +344,7 @@ def _toneless():
 
 def _load_districts() -> dict[str, str]:
     """Return {folded name or alias: canonical district} from the gazetteer."""
-    from .gazetteer import load_gazetteer
+    from ..gazetteer import load_gazetteer
 
     out: dict[str, str] = {}
     for d in load_gazetteer().districts:
@@ -357,7 +357,7 @@ def _load_districts() -> dict[str, str]:
 def _teach_place_names() -> tuple[str, ...]:
     """Give jieba the gazetteer's names, as the importer does, so the index never
     depends on whether an import ran in the same process; return the names."""
-    from .gazetteer import load_gazetteer
+    from ..gazetteer import load_gazetteer
 
     names = load_gazetteer().all_names()
     add_words(names)
@@ -409,7 +409,7 @@ def doc_tokens(doc: DocInput) -> DocTokens:
 
 
 def _postings_of(bounds: tuple[int, int]) -> tuple[dict, ...]:
-    from .parallel import shared
+    from ..parallel import shared
     from .postings import bulk_runs
 
     docs = shared()
@@ -421,7 +421,7 @@ def _postings_all(docs: Documents, meanwhile: Callable[[], _T], workers: int) ->
     """Tokenize every document into postings: in *workers* forked processes on big corpora
     (jieba is the slow part), each over one run of documents.  Return them and the value of
     *meanwhile*, which runs here while the workers tokenize."""
-    from .parallel import chunks, fan_out
+    from ..parallel import chunks, fan_out
 
     extra: list[_T] = []
     step = math.ceil(len(docs) / workers) if workers > 1 else max(1, len(docs))
@@ -552,7 +552,7 @@ def fold_blocks() -> dict[str, str]:
 
 def default_url_of(articles: Sequence[Article]) -> Callable[[Article], str]:
     """Article URLs as sitegen.site lays them out (district folder / slug /)."""
-    from .site import article_urls, district_slug, district_slug_map
+    from ..site import article_urls, district_slug, district_slug_map
 
     urls = article_urls(articles, district_slug_map(articles, district_slug))
     return lambda a: urls[a.path]
@@ -663,7 +663,7 @@ def _doc_file(doc: DocInput) -> dict:
 def _code_digest(districts: dict[str, str], place_names: tuple[str, ...]) -> bytes:
     """Digest the installed package (code, data, version), district aliases and jieba's place
     names: a change in any of them means "index everything again"."""
-    from .stamp import package_stamp
+    from ..stamp import package_stamp
 
     h = hashlib.blake2b(digest_size=16)
     h.update(package_stamp().encode())
@@ -769,7 +769,7 @@ def _version(digests: dict[str, str]) -> str:
 
 
 def _file_digest(data: bytes) -> str:
-    from .writer import digest  # the output manifest's digest, so the two can be compared
+    from ..writer import digest  # the output manifest's digest, so the two can be compared
 
     return digest(data)
 
@@ -974,7 +974,7 @@ def full_search_index(
                 PinyinTable.write(Path(cache_dir) / PINYIN_FILE)
             return _document_files(docs), old_plain if old_plain is not None else _plain_readings()
 
-        from .parallel import worker_count
+        from ..parallel import worker_count
 
         big = len(docs) >= getattr(config, "parallel_from", 1000)
         workers = worker_count(getattr(config, "workers", 0)) if big else 1
