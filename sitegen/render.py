@@ -10,11 +10,14 @@ import re
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import CodeType
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
 from jinja2 import (
+    BytecodeCache,
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
 
     import markdown
     import nh3
-    from jinja2 import FileSystemBytecodeCache
+    from jinja2.bccache import Bucket
     from jinja2.runtime import Context
 
 READ_CHARS_PER_MINUTE = 400
@@ -538,17 +541,43 @@ def relative_link(page_url: str, path: str = "") -> str:
     return ("../" * page_url.count("/") + path.lstrip("/")) or "./"
 
 
-def _bytecode_cache(config: Config) -> FileSystemBytecodeCache | None:
-    """Return a cache of compiled templates in the cache folder: compiling them costs a
-    one-article rebuild more than rendering its pages.  Jinja keys it by template source."""
-    from jinja2 import FileSystemBytecodeCache
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates kept by this process, in front of the cache folder's copies: a
+    process that builds again (the preview server, a test session) neither compiles a template
+    nor reads it back from disk a second time.  Jinja names each entry by the template's path
+    and the checksum of its source, so an edited template is compiled anew."""
 
+    _memory: ClassVar[dict[tuple[str, str], CodeType]] = {}
+
+    def __init__(self, folder: Path | None) -> None:
+        self.disk = FileSystemBytecodeCache(str(folder)) if folder is not None else None
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._memory.get((bucket.key, bucket.checksum))
+        if code is not None:
+            bucket.code = code
+            return
+        if self.disk is not None:
+            self.disk.load_bytecode(bucket)
+            if bucket.code is not None:
+                self._memory[bucket.key, bucket.checksum] = bucket.code
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if bucket.code is not None:
+            self._memory[bucket.key, bucket.checksum] = bucket.code
+        if self.disk is not None:
+            self.disk.dump_bytecode(bucket)
+
+
+def _bytecode_cache(config: Config) -> _CompiledTemplates:
+    """Return the cache of compiled templates (the cache folder's, when it can be made):
+    compiling them costs a one-article rebuild more than rendering its pages."""
     folder = Path(config.cache_dir) / "jinja"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
-        return None
-    return FileSystemBytecodeCache(str(folder))
+        return _CompiledTemplates(None)
+    return _CompiledTemplates(folder)
 
 
 def template_error(exc: TemplateError, page: Page, templates_dir: Path) -> SitegenError:

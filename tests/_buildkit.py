@@ -1,11 +1,11 @@
 """Shared helpers for the build tests: build the fixture site into a temporary folder.
 
-A first build into fresh folders starts from a cache holding the compiled templates and the
-pinyin table that earlier builds of this process made (`SHARED`, switched on by conftest.py):
-both are derived from bytes alone (a jinja2 bytecode file is found by the template's path and
-used only while its source's checksum matches; the table carries the installed pypinyin's
-stamp), so a build that finds them writes what it would write without them, only sooner.  The
-search tests (conftest.py) build without the shared table: they test the table itself.
+A first build into fresh folders starts from a cache holding the pinyin table that earlier
+builds of this process made (`SHARED`, switched on by conftest.py): it is derived from bytes
+alone (the table carries the installed pypinyin's stamp), so a build that finds it writes what
+it would write without it, only sooner.  (Compiled templates need no such help: the renderer
+keeps them for the process.)  The search tests (conftest.py) build without the shared table:
+they test the table itself.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from pathlib import Path
 
 from sitegen.build import build_site
 from sitegen.config import default_config
-from sitegen.theme import template_dirs
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "site" / "content"
@@ -46,42 +45,32 @@ def make_config_with_templates(tmp: Path):
 # Set by conftest.py: a folder for what first builds share (None: every build starts cold).
 SHARED: Path | None = None
 SHARE_PINYIN = True  # conftest.py turns it off in the search tests
-JINJA, PINYIN = "jinja", "pinyin.sqlite"  # in sitegen's cache folder (sitegen/render.py, sitegen/search.py)
+PINYIN = "pinyin.sqlite"  # in sitegen's cache folder (sitegen/search)
 
 
 def build(config, today: str = TODAY):
     fresh = SHARED is not None and not Path(config.cache_dir).exists() and not Path(config.out_dir).exists()
-    pinyin = SHARE_PINYIN and config.search
-    if fresh:
-        _seed(config, pinyin)
+    pinyin = fresh and SHARE_PINYIN and config.search
+    if pinyin:
+        _seed(config)
     report = build_site(config, today=today)
-    if fresh:
-        _keep(config, pinyin)
+    if pinyin:
+        _keep(config)
     return report
 
 
-def _shared_jinja(config) -> Path:
-    """The shared bytecode of the builds that read the same template folders as *config*."""
-    folders = repr([str(d) for d in template_dirs(config)])
-    return SHARED / JINJA / hashlib.sha1(folders.encode()).hexdigest()[:16]
-
-
-def _seed(config, pinyin: bool) -> None:
-    """Give a fresh cache folder the shared compiled templates and pinyin table (copies)."""
+def _seed(config) -> None:
+    """Give a fresh cache folder a copy of the shared pinyin table."""
     cache = Path(config.cache_dir)
     cache.mkdir(parents=True)
-    if _shared_jinja(config).is_dir():
-        shutil.copytree(_shared_jinja(config), cache / JINJA)
-    if pinyin and (SHARED / PINYIN).is_file():
+    if (SHARED / PINYIN).is_file():
         shutil.copyfile(SHARED / PINYIN, cache / PINYIN)
 
 
-def _keep(config, pinyin: bool) -> None:
-    """Share what a first build compiled or wrote (a new template's bytecode, the table)."""
+def _keep(config) -> None:
+    """Share the table a first build wrote."""
     cache = Path(config.cache_dir)
-    if (cache / JINJA).is_dir():
-        shutil.copytree(cache / JINJA, _shared_jinja(config), dirs_exist_ok=True)
-    if pinyin and (cache / PINYIN).is_file() and not (SHARED / PINYIN).exists():
+    if (cache / PINYIN).is_file() and not (SHARED / PINYIN).exists():
         aside = SHARED / f"{PINYIN}.{os.getpid()}.new"
         shutil.copyfile(cache / PINYIN, aside)
         os.replace(aside, SHARED / PINYIN)
