@@ -569,12 +569,16 @@ def _build(config: Config, today: str | None) -> BuildReport:
         files += sorted(search.files.items())
         staged += search.staged
         keep += search.keep
-    else:  # no new index (it failed, or a benchmark skipped it): keep the one there is
+    else:  # no new index (it failed, or `search = false`): keep the one there is, its script included
         keep += [
             name
             for name in manifest
             if name.startswith("search/") and name not in plan.kinds and not name.endswith((".gz", ".br"))
         ]
+        from .search import SCRIPT, browser_script
+
+        if SCRIPT not in keep:  # every page loads the script (the search box's "/" key)
+            files.append((SCRIPT, browser_script()))
     # Until the store records this build, the pages about to change are unknown to it: a
     # build killed after the write must render them again, whatever the next one plans.
     store.expect(str(out_dir.resolve()), done)

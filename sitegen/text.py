@@ -212,7 +212,7 @@ def slugify(text: str, max_words: int = 8) -> str:
 
 
 # --- search tokens ---
-# The rules are in docs/SEARCH.md; static/search.js implements the same ones.
+# The rules are in docs/SEARCH.md; sitegen/search/search.js implements the same ones.
 SEARCH_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))  # Han characters for search
 SEARCH_HAN_RUN = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in SEARCH_HAN_RANGES) + "]+")
 _SEARCH_RUN = re.compile(SEARCH_HAN_RUN.pattern + "|[a-z0-9]+")

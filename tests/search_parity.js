@@ -1,5 +1,6 @@
-// Run static/search.js in node and print the folded text, runs and tokens of each string.
-// Usage: node tests/search_parity.js static/search.js fold.json strings.json
+// Run the search script (sitegen/search/search.js) in node and print the folded text, runs and
+// tokens of each string.
+// Usage: node tests/search_parity.js sitegen/search/search.js fold.json strings.json
 'use strict';
 const fs = require('fs');
 const vm = require('vm');

@@ -190,16 +190,16 @@ def test_html_links_are_relative(site):
     config, _ = site
     home = (config.out_dir / "index.html").read_text(encoding="utf-8")
     assert 'href="districts/"' in home and 'href="static/style.css"' in home and 'href="./">首页' in home
-    assert '<html lang="zh-CN" data-root="./">' in home  # for static/search.js
+    assert '<html lang="zh-CN" data-root="./">' in home  # for search/search.js
     article = (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html").read_text(encoding="utf-8")
     assert 'href="../../tianyuan/">天元区</a>' in article and 'href="../../">首页' in article
-    assert 'src="../../static/search.js"' in article and 'action="../../search/"' in article
+    assert 'src="../../search/search.js"' in article and 'action="../../search/"' in article
     assert 'type="application/atom+xml" title="株洲区县新闻摘要" href="../../feed.xml"' in article
     district = (config.out_dir / "tianyuan/index.html").read_text(encoding="utf-8")
     assert 'type="application/atom+xml" title="天元区" href="../tianyuan/feed.xml"' in district
     # the 404 page is served at any depth: its links start at the base path
     missing = (config.out_dir / "404.html").read_text(encoding="utf-8")
-    assert 'href="/districts/"' in missing and 'src="/static/search.js"' in missing and 'data-root="/"' in missing
+    assert 'href="/districts/"' in missing and 'src="/search/search.js"' in missing and 'data-root="/"' in missing
 
 
 def test_sub_path_build(tmp_path):

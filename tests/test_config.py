@@ -193,5 +193,6 @@ def test_an_installed_package_builds_a_folder_with_only_content(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (site / "public" / "index.html").is_file()
-    for name in ("style.css", "search.js"):
-        assert (site / "public" / "static" / name).is_file(), name
+    assert (site / "public" / "static" / "style.css").is_file()
+    assert (site / "public" / "search" / "search.js").is_file()  # package data, written with the index
+    assert not (site / "public" / "static" / "search.js").exists()  # no longer a theme file

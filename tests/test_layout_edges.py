@@ -349,6 +349,7 @@ def test_gazetteer_slug_edit_lays_out_with_the_new_slug(tmp_path, data_copy):
 def test_failed_search_stage_keeps_the_previous_index(tmp_path, monkeypatch):
     # A failed search stage keeps the index that is there, and the next build tries again.
     import sitegen.search.index
+    import sitegen.search.patch
 
     config = make_config(tmp_path, search=True)
     build(config)
@@ -358,7 +359,8 @@ def test_failed_search_stage_keeps_the_previous_index(tmp_path, monkeypatch):
     def failing(*args, **kwargs):
         raise MemoryError("the search process ran out of memory")
 
-    monkeypatch.setattr(sitegen.search.index, "_finish", failing)
+    monkeypatch.setattr(sitegen.search.index, "_finish", failing)  # a whole index
+    monkeypatch.setattr(sitegen.search.patch, "_finish", failing)  # a patch
     edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
     report = build(config)
     assert any(e.startswith("search:") for e in report.errors)

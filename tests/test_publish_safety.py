@@ -207,7 +207,7 @@ def package_copy(tmp_path, monkeypatch):
     forget()
 
 
-@pytest.mark.parametrize("module", ["search/postings.py", "page_store.py", "search/index.py"])
+@pytest.mark.parametrize("module", ["search/postings.py", "page_store.py", "search/index.py", "search/search.js"])
 def test_any_code_change_rebuilds(tmp_path, package_copy, module):
     package, forget = package_copy
     config = make_config(tmp_path)

@@ -207,7 +207,7 @@ def _postings_one_by_one(docs: list[tuple], first: int) -> tuple[dict, ...]:
 def _real_documents() -> list[tuple]:
     """The index inputs of the articles imported from the sample dumps (content/)."""
     from sitegen.content import load_content
-    from sitegen.search.index import _doc_input
+    from sitegen.search.tokens import _doc_input
 
     articles = [*load_content(ROOT / "content").articles, *fixture_articles()]
     return [_doc_input(a, f"x/{a.slug}/") for a in articles]
@@ -221,7 +221,7 @@ def test_bulk_postings_give_each_document_its_own_tokens(monkeypatch):
 
     import sitegen.search.postings
     from sitegen.search import DocInput
-    from sitegen.search.index import PINYIN_MAX_CHARS
+    from sitegen.search.tokens import PINYIN_MAX_CHARS
     from sitegen.text import segmenter
 
     docs = _real_documents()
@@ -265,7 +265,7 @@ def test_plain_readings_read_words_as_pypinyin_does():
     incremental build can skip loading pypinyin; other words still go to pypinyin."""
     import random
 
-    from sitegen.search.index import _pinyin, _plain_readings
+    from sitegen.search.pinyin import _pinyin, _plain_readings
     from sitegen.text import words
 
     plain = _plain_readings()
@@ -336,7 +336,7 @@ def test_the_pinyin_table_reads_jieba_words_as_pypinyin_does(pinyin_table):
     # agreed when the table was written), read by the table and by pypinyin.
     import jieba
 
-    from sitegen.search.index import _pinyin
+    from sitegen.search.pinyin import _pinyin
     from sitegen.text import SEARCH_HAN_RUN
 
     lines = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8").splitlines()
@@ -362,7 +362,7 @@ def _no_pinyin_char() -> str:
     )
 )
 def test_the_pinyin_table_reads_any_han_text_as_pypinyin_does(pinyin_table, word):
-    from sitegen.search.index import _pinyin
+    from sitegen.search.pinyin import _pinyin
 
     word = word.replace("\u3400", _no_pinyin_char())
     assert _pinyin(word, None, pinyin_table) == _pinyin(word)

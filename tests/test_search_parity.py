@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.search import fold_blocks, tokens_for_test
+from sitegen.search import browser_script, fold_blocks, tokens_for_test
 
 ROOT = Path(__file__).resolve().parent.parent
 STRINGS = ROOT / "tests" / "search_tokens.json"
@@ -19,11 +19,13 @@ STRINGS = ROOT / "tests" / "search_tokens.json"
 def test_python_and_js_tokens_agree(tmp_path):
     fold_file = tmp_path / "fold.json"
     fold_file.write_text(json.dumps(fold_blocks(), ensure_ascii=False), encoding="utf-8")
+    script = tmp_path / "search.js"  # the script as every index carries it
+    script.write_bytes(browser_script())
     proc = subprocess.run(
         [
             "node",
             str(ROOT / "tests" / "search_parity.js"),
-            str(ROOT / "static" / "search.js"),
+            str(script),
             str(fold_file),
             str(STRINGS),
         ],

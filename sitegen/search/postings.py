@@ -3,7 +3,7 @@
 A postings list is written as gaps between rising document numbers, in a base-32 varint
 text, or as a bitmap when that is shorter (docs/SEARCH.md).  :func:`bulk_runs` builds the
 postings of thousands of documents at once with numpy: per document, it yields exactly the
-keys and words that ``search.doc_tokens`` gives one document (a test holds the two equal),
+keys and words that ``tokens.doc_tokens`` gives one document (a test holds the two equal),
 without a Python set and a list append per key and document.
 """
 
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from ..text import SEARCH_HAN_RANGES, SEARCH_HAN_RUN, fold, fold_table
 
 if TYPE_CHECKING:
-    from .index import DocInput
+    from .tokens import DocInput
 
 # Varint alphabets: a number is base-32 digits, most significant first; every digit
 # but the last is taken from CONT, the last from FIN.  Both are JSON-safe.
@@ -187,7 +187,7 @@ def bulk_runs(
     inputs: Sequence[DocInput], first: int, max_chars: int, cut: Callable[[str], list[str]]
 ) -> tuple[dict, dict, dict, dict]:
     """Return the (body, title, word_body, word_title) runs of documents *first*, *first* + 1, …
-    whose index inputs (``search._doc_input``) are *inputs*.
+    whose index inputs (``tokens._doc_input``) are *inputs*.
 
     *cut* segments text, whitespace included (``text.segmenter()``); whitespace is then dropped,
     as ``text.words`` does.  Pinyin words are 2–*max_chars* Han characters, plus adjacent pairs

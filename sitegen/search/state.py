@@ -9,6 +9,9 @@ The state changes only once public/ holds the index it describes (`StateChange.a
 `SearchIndex.save`): a whole new state is written beside the old one and renamed over it; a
 patch's rows are written in one transaction.  Any damage reads as "no state": the index is then
 built whole.
+
+Beside it, `InputStore` (search-inputs.sqlite) keeps the input of every document indexed, by
+digest: a patch tokenizes a changed document's old input again to know which keys it leaves.
 """
 
 from __future__ import annotations
@@ -16,10 +19,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .tokens import DocInput
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +49,7 @@ _INDEXES = (
     "CREATE INDEX by_initials ON words (initials)",
     "CREATE INDEX prefixes_by_word ON prefixes (word)",
 )
-# Words of up to this many characters also get an initials key (search.py's _Words.keys_of).
+# Words of up to this many characters also get an initials key (pinyin.py's _Words.keys_of).
 INITIALS_MAX_CHARS = 4
 _BATCH = 900  # parameters per IN (…) query, under SQLite's default limit
 
@@ -221,3 +229,83 @@ class SavedState:
 
     def close(self) -> None:
         self.db.close()
+
+
+INPUTS_FILE = "search-inputs.sqlite"
+
+
+class InputStore:
+    """The input of every document indexed, keyed by its digest, in SQLite: an incremental
+    build re-tokenizes a changed document's old input to know which keys it leaves.
+
+    A cache: not synced to disk, and any damage reads as "not stored" (a whole index then)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.db = self._open(path) if path is not None else None
+
+    @staticmethod
+    def _open(path: Path, new: bool = False):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(str(path))
+            db.execute("PRAGMA synchronous=OFF")
+            if new:
+                db.execute("PRAGMA journal_mode=OFF")
+            db.execute("CREATE TABLE IF NOT EXISTS docs (digest BLOB PRIMARY KEY, data BLOB) WITHOUT ROWID")
+            return db
+        except (sqlite3.Error, OSError):  # a cache is disposable: work without it
+            return None
+
+    def get_many(self, digests: list[bytes]) -> dict[bytes, DocInput]:
+        """Return the stored inputs of those *digests* that are in the store."""
+        if self.db is None or not digests:
+            return {}
+        wanted = sorted(set(digests))
+        marks = ",".join("?" * len(wanted))
+        try:
+            rows = self.db.execute(f"SELECT digest, data FROM docs WHERE digest IN ({marks})", wanted).fetchall()
+            return {d: pickle.loads(data) for d, data in rows}
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError):
+            return {}
+
+    def replace_all(self, items: dict[bytes, DocInput]) -> None:
+        """Make the store hold exactly *items*: a new file, written aside and swapped in (twice
+        as fast as deleting every row and inserting again)."""
+        if self.path is None:
+            return
+        self.close()
+        aside = self.path.with_name(self.path.name + f".{os.getpid()}.new")
+        try:
+            aside.unlink(missing_ok=True)
+            db = self._open(aside, new=True)
+            if db is None:
+                return
+            with db:
+                db.executemany(
+                    "INSERT INTO docs VALUES (?, ?)",
+                    sorted((d, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)) for d, doc in items.items()),
+                )
+            db.close()
+            os.replace(aside, self.path)
+        except (sqlite3.Error, OSError):
+            aside.unlink(missing_ok=True)
+        self.db = self._open(self.path)
+
+    def put_many(self, items: dict[bytes, DocInput]) -> None:
+        """Add *items*."""
+        if self.db is None:
+            return
+        try:
+            with self.db:
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO docs VALUES (?, ?)",
+                    [(d, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)) for d, doc in items.items()],
+                )
+        except sqlite3.Error:
+            self.db = None
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None

@@ -1,0 +1,283 @@
+"""The last build's index, patched for the documents that changed (docs/SEARCH.md §9).
+
+`load_previous_index` opens the state the last build saved (state.py), when this code made it.
+`PreviousIndex.wanted` compares the documents' heads with it and names the changed and added
+documents, or refuses: documents removed or reordered, more than INCREMENTAL_MAX of them
+changed, a new shard count, or an output that is not what the state describes.
+`PreviousIndex.patch` tokenizes each changed document's old and new input and rewrites only the
+shards holding the keys they differ in, their documents' files and meta.js.
+`build_search_index`, the build's entry, patches when it can and else makes a whole index
+(index.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..config import Config
+from ..model import Article
+from ..text import words
+from .index import (
+    SCRIPT,
+    DocHead,
+    Documents,
+    SearchIndex,
+    _code_digest,
+    _doc_file,
+    _file_digest,
+    _finish,
+    _head_digest,
+    _js,
+    _load_districts,
+    _meta,
+    _teach_place_names,
+    _unjs,
+    browser_script,
+    default_url_of,
+    full_search_index,
+    shard_count,
+    shard_name,
+)
+from .pinyin import PINYIN_FILE, PinyinTable, _Words
+from .postings import decode_postings, encode_postings
+from .state import INPUTS_FILE, SEARCH_STATE_FILE, InputStore, SavedState, StateChange
+from .tokens import DocInput, DocTokens, doc_tokens
+
+INCREMENTAL_MAX = 0.05  # patch the index when at most this share of documents changed
+
+
+def build_search_index(
+    articles: Sequence[Article],
+    config: Config,
+    *,
+    url_of: Callable[[Article], str] | None = None,
+    districts: dict[str, str] | None = None,
+    out_dir: Path | None = None,
+    published: dict[str, str] | None = None,
+    digest_of: Callable[[Article], str] | None = None,
+) -> SearchIndex:
+    """Build the search files; patch the previous index in *out_dir* when few documents changed.
+
+    *published* is the writer's manifest of *out_dir* ({path: digest}); the previous index is
+    only patched when every one of its files is there unchanged.  *digest_of* returns a digest
+    of every field of an article (the build has one from its content cache).  Call ``.save()``
+    on the result once its files are in *out_dir*."""
+    docs = Documents(articles, url_of or default_url_of(articles), digest_of)
+    previous = load_previous_index(config, out_dir, districts) if out_dir is not None else None
+    if previous is not None:
+        heads = docs.heads()
+        wanted = previous.wanted(heads, published or {})
+        index = previous.patch(heads, {n: docs[n] for n in wanted}) if wanted is not None else None
+        if index is not None:
+            previous.close()
+            return index
+    try:
+        return full_search_index(docs, config, districts, previous)
+    finally:
+        if previous is not None:
+            previous.close()
+
+
+def load_previous_index(config: Config, out_dir: Path, districts: dict[str, str] | None = None) -> PreviousIndex | None:
+    """Return the index state the last build saved, when this code made it, with jieba
+    loaded; else None.  It needs no article: a build loads it while it reads the content."""
+    cache_dir = getattr(config, "cache_dir", None)
+    if cache_dir is None:
+        return None
+    state_path = Path(cache_dir) / SEARCH_STATE_FILE
+    saved = SavedState.open(state_path)
+    if saved is None:
+        return None
+    districts = _load_districts() if districts is None else districts
+    if saved.code != _code_digest(districts, _teach_place_names()).hex():
+        saved.close()
+        return None
+    words("株洲")  # loads jieba's dictionary, the slow part of a patch
+    return PreviousIndex(
+        saved,
+        state_path,
+        InputStore(Path(cache_dir) / INPUTS_FILE),
+        Path(out_dir),
+        districts,
+        PinyinTable(Path(cache_dir) / PINYIN_FILE),
+    )
+
+
+class PreviousIndex:
+    """The last build's index: patched for the documents that changed, when few did."""
+
+    def __init__(
+        self,
+        saved: SavedState,
+        state_path: Path,
+        store: InputStore,
+        out_dir: Path,
+        districts: dict[str, str],
+        table: PinyinTable | None = None,
+    ) -> None:
+        self.saved = saved
+        self.table = table
+        self.state_path = state_path
+        self.store = store
+        self.out_dir = out_dir
+        self.districts = districts
+        self.changed: list[int] = []  # set by `wanted`
+        self.added: list[int] = []
+        self.digests: list[bytes] = []
+
+    def wanted(self, heads: list[DocHead], published: dict[str, str]) -> list[int] | None:
+        """Return the numbers of the documents whose inputs a patch needs (changed or added),
+        or None when the index must be built whole.
+
+        *heads* are `Documents.heads()`; *published* is the writer's manifest of the output."""
+        saved = self.saved
+        before = saved.ids
+        if [h.id for h in heads[: len(before)]] != before or len(saved.digests) != len(before):
+            return None  # documents removed or reordered: the numbers after them move
+        if any(published.get(path) != d for path, d in saved.files.items()):
+            return None
+        self.digests = [_head_digest(h) for h in heads]
+        changed = [n for n, (a, b) in enumerate(zip(saved.digests, self.digests)) if a != b]
+        added = list(range(len(before), len(heads)))
+        if len(changed) + len(added) > max(1, INCREMENTAL_MAX * len(heads)):
+            return None
+        if shard_count(len(heads)) != saved.shards:
+            return None  # the archive doubled: a whole index spreads its keys over more shards
+        self.changed, self.added = changed, added
+        return changed + added
+
+    def patch(self, heads: list[DocHead], inputs: dict[int, DocInput]) -> SearchIndex | None:
+        """Return the index with the documents `wanted` named indexed again from their
+        *inputs*, or None when the previous one is unusable (build it whole)."""
+        saved = self.saved
+        old_digests = [saved.digests[n] for n in self.changed]
+        old_inputs = self.store.get_many(old_digests)
+        if any(d not in old_inputs for d in old_digests):
+            return None
+        nothing = DocTokens(frozenset(), frozenset(), frozenset(), frozenset())
+        numbers = self.changed + self.added
+        old = [doc_tokens(old_inputs[d]) for d in old_digests] + [nothing] * len(self.added)
+        new = [doc_tokens(inputs[n]) for n in numbers]
+        patched = _incremental(saved, inputs, numbers, old, new, self.out_dir, self.table)
+        if patched is None:
+            return None
+        files, change = patched
+        self.store.put_many({self.digests[n]: inputs[n] for n in numbers})
+        change.docs = {n: (heads[n].id, self.digests[n]) for n in numbers}
+        files["search/meta.js"] = _js("meta", _meta(heads, saved.shards, saved.blocks, self.districts))
+        files[SCRIPT] = browser_script()  # kept as it is: a new script comes in a new package, indexed whole
+
+        def with_files(_: dict[str, str], changed_files: dict[str, str | None]) -> StateChange:
+            change.files = changed_files
+            return change
+
+        return _finish(files, saved.files, True, self.state_path, with_files)
+
+    def close(self) -> None:
+        self.store.close()
+        self.saved.close()
+        if self.table is not None:
+            self.table.close()
+
+
+def _incremental(
+    saved: SavedState,
+    inputs: dict[int, DocInput],
+    changed: list[int],
+    old_tokens: list[DocTokens],
+    new_tokens: list[DocTokens],
+    out_dir: Path,
+    table: PinyinTable | None = None,
+) -> tuple[dict[str, bytes], StateChange] | None:
+    """Patch the previous index for *changed* documents: the files to write and the rows the
+    saved state takes; None when the previous output is unusable.  Only the rows of the words
+    and pinyin keys the changed documents touch are read."""
+    shards = saved.shards
+    body_delta: dict[str, tuple[set, set, set, set]] = defaultdict(lambda: (set(), set(), set(), set()))
+    word_delta: dict[str, tuple[set, set, set, set]] = defaultdict(lambda: (set(), set(), set(), set()))
+    for n, old, new in zip(changed, old_tokens, new_tokens):
+        for delta, (o_body, n_body, o_title, n_title) in (
+            (body_delta, (old.body_keys, new.body_keys, old.title_keys, new.title_keys)),
+            (word_delta, (old.body_words, new.body_words, old.title_words, new.title_words)),
+        ):
+            for key in n_body - o_body:
+                delta[key][0].add(n)
+            for key in o_body - n_body:
+                delta[key][1].add(n)
+            for key in n_title - o_title:
+                delta[key][2].add(n)
+            for key in o_title - n_title:
+                delta[key][3].add(n)
+
+    rows = saved.words(word_delta)
+    docs = {w: r[:3] for w, r in rows.items()}
+    vocab = _Words(docs, {w: r[3:] for w, r in rows.items()}, saved.plain, table)
+    by_key = saved.members({key for w in word_delta for key in vocab.keys_of(w)})
+    pinyin_touched: set[str] = set()
+    for w, (add_b, drop_b, add_t, drop_t) in word_delta.items():
+        count, body_text, title_text = vocab.docs.get(w, (0, "", ""))
+        body = (set(decode_postings(body_text)) | add_b) - drop_b
+        title = (set(decode_postings(title_text)) | add_t) - drop_t
+        if body:
+            vocab.docs[w] = (len(body), encode_postings(body), encode_postings(title))
+        else:
+            vocab.docs.pop(w, None)
+        for key in vocab.keys_of(w):
+            members = by_key.setdefault(key, [])
+            if body and w not in members:
+                members.append(w)
+                members.sort()
+            elif not body and w in members:
+                members.remove(w)
+            pinyin_touched.add(key)
+
+    others = saved.words({m for key in pinyin_touched for m in by_key.get(key, ()) if m not in vocab.docs})
+    vocab.docs.update((w, r[:3]) for w, r in others.items())
+    touched = defaultdict(set)
+    for key in list(body_delta) + sorted(pinyin_touched):
+        touched[shard_name(key, shards)].add(key)
+    files: dict[str, bytes] = {}
+    for name, keys in touched.items():
+        path = f"search/s/{name}.js"
+        group: dict[str, str] = {}
+        if path in saved.files:
+            try:
+                data = (out_dir / path).read_bytes()
+            except OSError:
+                return None
+            if _file_digest(data) != saved.files[path]:
+                return None  # public/ is not what the last build wrote
+            group = _unjs(data)
+        for key in keys:
+            if key in pinyin_touched:
+                value = vocab.entry(by_key.get(key, ()))
+            else:
+                value = _apply(group.get(key), *body_delta[key])
+            if value is None:
+                group.pop(key, None)
+            else:
+                group[key] = value
+        if group:
+            files[path] = _js("s" + name, group)
+        else:
+            files[path] = b""  # marks a shard that no longer exists
+    for n in changed:
+        files[f"search/d/{n}.js"] = _js(f"d{n}", _doc_file(inputs[n]))
+    change = StateChange(
+        words={w: (*vocab.docs[w], *vocab.reading(w)) if w in vocab.docs else None for w in word_delta}
+    )
+    return files, change
+
+
+def _apply(
+    value: str | None, add_body: set[int], drop_body: set[int], add_title: set[int], drop_title: set[int]
+) -> str | None:
+    """Return a key's entry with documents added and removed (None when none is left)."""
+    body_text, _, title_text = (value or "").partition("|")
+    body = (set(decode_postings(body_text)) | add_body) - drop_body
+    if not body:
+        return None
+    title = (set(decode_postings(title_text)) | add_title) - drop_title
+    return encode_postings(body) + ("|" + encode_postings(title) if title else "")

@@ -1,0 +1,318 @@
+"""Pinyin: the readings of words, and the pinyin keys of the index's vocabulary.
+
+A word's reading is pypinyin's toneless ``lazy_pinyin`` of it (ü as v), found one of three ways
+that all give what pypinyin gives (tests/test_search.py compares them): from `_plain_readings`
+(the characters pypinyin reads one way everywhere: a word of them reads as its characters do),
+from `PinyinTable` (pypinyin's dictionaries in SQLite, .sitegen-cache/pinyin.sqlite, so that a
+patch need not load pypinyin), else from pypinyin itself, asked piece by piece
+(`pypinyin_reading`).  `_Words` is the vocabulary of a whole index or of a patch: each word's
+documents, and the entries of the p: and i: keys over them (docs/SEARCH.md §3).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .postings import decode_postings, encode_postings
+from .state import INITIALS_MAX_CHARS, reading_prefixes
+
+PINYIN_WORDS = 3  # words kept per initials key (most frequent first)
+
+
+def _pinyin(word: str, plain: dict[str, str] | None = None, table: PinyinTable | None = None) -> tuple[str, str, str]:
+    """Return the full pinyin, the initials and the syllables (joined by ') of *word* ("" when it
+    has no pinyin).
+
+    A word whose every character is in *plain* (`_plain_readings`) reads as its characters do;
+    others read from *table* when it has one, where pypinyin, whose dictionaries take
+    0.15-0.5 s to load, is not asked.
+    """
+    syl: list[str] | None
+    if plain and all(c in plain for c in word):
+        syl = [plain[c] for c in word]
+    else:
+        syl = table.read(word) if table is not None else None
+        if syl is None:
+            syl = pypinyin_reading(word)
+    full = "".join(syl)
+    if not (full.isascii() and full.isalpha() and full.islower()):  # [a-z]+, without a regex per word
+        return "", "", ""
+    return full, "".join(s[0] for s in syl), "'".join(syl)
+
+
+def pypinyin_reading(word: str) -> list[str]:
+    """Return pypinyin's toneless reading of *word*, syllable by syllable (ü as v).
+
+    pypinyin cuts a word into the phrases of its dictionary (forward maximum matching) and reads
+    each piece on its own, so a word reads as its pieces do: each distinct piece is asked of
+    pypinyin once.  Asking it word by word cost 18 s of a 10,000-article build's 37 s search
+    stage (417,000 words; the shared realistic corpus); by pieces, 2.7 s, and 1.3 s with the cutting
+    done here instead of through pypinyin's generator, with the same readings for every word of
+    that corpus (tests/test_search.py checks a sample against lazy_pinyin)."""
+    prefixes, phrases = _pypinyin_dictionary()
+    syllables: list[str] = []
+    i, n = 0, len(word)
+    while i < n:  # pypinyin's strict forward maximum matching (pypinyin.seg.mmseg.seg.cut)
+        best, size = 0, 1
+        while i + size <= n and word[i : i + size] in prefixes:
+            if word[i : i + size] in phrases:
+                best = size
+            size += 1
+        if best:
+            syllables.extend(_piece_reading(word[i : i + best]))
+            i += best
+        elif i + size > n:  # the rest is a prefix of phrases but none: read character by character
+            for c in word[i:]:
+                syllables.extend(_piece_reading(c))
+            break
+        else:
+            syllables.extend(_piece_reading(word[i]))
+            i += 1
+    return syllables
+
+
+@functools.lru_cache(maxsize=1)
+def _pypinyin_dictionary() -> tuple[set[str], dict]:
+    """pypinyin's phrase prefixes and phrases, as its word cutter uses them."""
+    from pypinyin.constants import PHRASES_DICT
+    from pypinyin.seg import mmseg
+
+    return mmseg.seg._prefix_set._set, PHRASES_DICT
+
+
+@functools.cache
+def _piece_reading(piece: str) -> tuple[str, ...]:
+    from pypinyin import Style, lazy_pinyin
+
+    return tuple(s.lower().replace("ü", "v") for s in lazy_pinyin(piece, style=Style.NORMAL))
+
+
+def _plain_readings() -> dict[str, str]:
+    """Return {character: its reading} for the characters pypinyin reads one way, tones aside,
+    alone and in every phrase it knows.
+
+    pypinyin reads a word phrase by phrase from its phrase dictionary, and each remaining
+    character by its first reading; for these characters every way gives the same syllable,
+    so a word made of them reads as its characters do, exactly as pypinyin would read it.
+    """
+    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+
+    plain = _toneless()
+    one = {}
+    for code, readings in PINYIN_DICT.items():
+        syllables = {plain(r) for r in readings.split(",")}
+        if len(syllables) == 1:
+            one[chr(code)] = syllables.pop()
+    for phrase, phrase_readings in PHRASES_DICT.items():
+        if len(phrase_readings) != len(phrase):
+            for c in phrase:
+                one.pop(c, None)
+            continue
+        for c, options in zip(phrase, phrase_readings):
+            if c in one and plain(options[0]) != one[c]:
+                del one[c]
+    return {c: r for c, r in one.items() if re.fullmatch(r"[a-z]+", r)}
+
+
+PINYIN_FILE = "pinyin.sqlite"
+
+
+class PinyinTable:
+    """pypinyin's phrases and characters with their toneless first readings, in SQLite: a word
+    of Han characters reads as ``lazy_pinyin(word, style=Style.NORMAL)`` reads it (ü as v)
+    without loading pypinyin, whose dictionaries take 0.15-0.5 s to load.
+
+    That is, the word is cut as pypinyin's strict forward maximum matching cuts it
+    (``pypinyin.seg.mmseg.seg``: at each place the longest phrase of its dictionary, else one
+    character), and each piece reads as its phrase, else character by character by the first
+    reading.  tests/test_search.py compares the two over jieba's dictionary."""
+
+    def __init__(self, path: Path) -> None:
+        import sqlite3
+
+        self.db: sqlite3.Connection | None = None
+        try:
+            if path.is_file():
+                db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                (stamp,) = db.execute("SELECT stamp FROM meta").fetchone()
+                if stamp == self.stamp():
+                    self.db = db
+                else:
+                    db.close()
+        except (sqlite3.Error, TypeError):
+            self.db = None
+
+    @staticmethod
+    def stamp() -> str:
+        from ..stamp import library_stamp
+
+        return repr((1, library_stamp("pypinyin")))  # the installed pypinyin
+
+    @classmethod
+    def write(cls, path: Path) -> None:
+        """Write the table of the installed pypinyin into *path*, unless it is there."""
+        import sqlite3
+
+        there = cls(path)
+        if there.db is not None:
+            there.close()
+            return
+        from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+
+        toneless = _toneless()
+        aside = path.with_name(path.name + f".{os.getpid()}.new")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            aside.unlink(missing_ok=True)
+            db = sqlite3.connect(str(aside))
+            db.execute("PRAGMA journal_mode=OFF")
+            db.execute("PRAGMA synchronous=OFF")
+            with db:
+                db.execute("CREATE TABLE meta (stamp TEXT)")
+                db.execute("INSERT INTO meta VALUES (?)", (cls.stamp(),))
+                db.execute("CREATE TABLE phrases (phrase TEXT PRIMARY KEY, reading TEXT) WITHOUT ROWID")
+                db.execute("CREATE TABLE chars (char TEXT PRIMARY KEY, reading TEXT) WITHOUT ROWID")
+                db.executemany(
+                    "INSERT INTO phrases VALUES (?, ?)",
+                    sorted(
+                        (phrase, " ".join(toneless(options[0]) for options in readings))
+                        for phrase, readings in PHRASES_DICT.items()
+                    ),
+                )
+                db.executemany(
+                    "INSERT INTO chars VALUES (?, ?)",
+                    sorted((chr(code), toneless(readings.split(",")[0])) for code, readings in PINYIN_DICT.items()),
+                )
+            db.close()
+            os.replace(aside, path)
+        except (sqlite3.Error, OSError):  # a cache: without it, pypinyin reads the new words
+            aside.unlink(missing_ok=True)
+
+    def read(self, word: str) -> list[str] | None:
+        """Return the syllables of *word*, or None without a table (ask pypinyin)."""
+        if self.db is None:
+            return None
+        out: list[str] = []
+        for piece, reading in self._cut(word):
+            if reading is not None:
+                out += reading.split(" ")
+                continue
+            for char in piece:
+                row = self.db.execute("SELECT reading FROM chars WHERE char = ?", (char,)).fetchone()
+                if row is None:
+                    out.append(char)  # pypinyin keeps a character it cannot read
+                else:
+                    out.append(row[0])
+        return [syllable for syllable in out if syllable]  # pypinyin drops empty readings
+
+    def _phrase(self, text: str) -> str | None:
+        assert self.db is not None  # read() asks only with a table
+        row = self.db.execute("SELECT reading FROM phrases WHERE phrase = ?", (text,)).fetchone()
+        return row[0] if row else None
+
+    def _starts_phrase(self, text: str) -> bool:
+        assert self.db is not None
+        return (
+            self.db.execute(
+                "SELECT 1 FROM phrases WHERE phrase >= ? AND phrase < ? LIMIT 1", (text, text + "\U0010ffff")
+            ).fetchone()
+            is not None
+        )
+
+    def _cut(self, text: str):
+        """Cut *text* as pypinyin's strict mmseg does (pypinyin.seg.mmseg.Seg.cut); yield each
+        piece with its reading as a phrase, or None for a character that is not one."""
+        remain = text
+        while remain:
+            longest, reading = "", None
+            for end in range(1, len(remain) + 1):
+                piece = remain[:end]
+                if not self._starts_phrase(piece):
+                    break
+                found = self._phrase(piece)
+                if found is not None:
+                    longest, reading = piece, found
+            else:
+                if not longest:
+                    yield from ((char, self._phrase(char)) for char in remain)
+                    return
+            if longest:
+                yield longest, reading
+                remain = remain[len(longest) :]
+            else:
+                yield remain[0], None
+                remain = remain[1:]
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
+def _toneless():
+    """Return pypinyin's toneless form of a syllable, ü as v (cached)."""
+    import functools
+
+    from pypinyin import Style
+    from pypinyin.style import convert
+
+    @functools.cache
+    def toneless(syllable: str) -> str:
+        return convert(syllable, Style.NORMAL, True).lower().replace("ü", "v")
+
+    return toneless
+
+
+@dataclass
+class _Words:
+    """Pinyin vocabulary: documents per word, and the words behind each pinyin key."""
+
+    docs: dict[str, tuple[int, str, str]]  # word -> (document count, postings, headline postings)
+    readings: dict[str, tuple[str, str, str]]  # word -> (full pinyin, initials, syllables); "" when none
+    plain: dict[str, str] = field(default_factory=dict)  # see _plain_readings
+    table: PinyinTable | None = None
+
+    def reading(self, word: str) -> tuple[str, str, str]:
+        got = self.readings.get(word)
+        if got is None:
+            got = self.readings[word] = _pinyin(word, self.plain, self.table)
+        return got
+
+    def keys_of(self, word: str) -> list[str]:
+        """The pinyin keys of *word*: its reading, its initials (short words), and the reading of
+        its first two syllables when it has more, so that pinyin typed for the start of a word
+        finds it (wutong: 梧桐树)."""
+        full, initials, syllables = self.reading(word)
+        if not full:
+            return []
+        keys = ["p:" + full] + (["i:" + initials] if len(word) <= INITIALS_MAX_CHARS else [])
+        return keys + ["p:" + prefix for prefix in reading_prefixes(syllables)]
+
+    def by_key(self) -> dict[str, list[str]]:
+        """Return {pinyin key: the words that read so, sorted}."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for w in sorted(self.docs):
+            for key in self.keys_of(w):
+                out[key].append(w)
+        return dict(out)
+
+    def entry(self, members: Iterable[str]) -> str | None:
+        """Return the index entry of a pinyin key over the words that read so, or None."""
+        ranked = sorted((w for w in members if w in self.docs), key=lambda w: (-self.docs[w][0], w))[:PINYIN_WORDS]
+        if not ranked:
+            return None
+        if len(ranked) == 1:
+            _, body, title = self.docs[ranked[0]]
+            return f"{body}|{title}|{ranked[0]}"
+        body_ids: set[int] = set()
+        title_ids: set[int] = set()
+        for w in ranked:
+            body_ids.update(decode_postings(self.docs[w][1]))
+            title_ids.update(decode_postings(self.docs[w][2]))
+        return encode_postings(body_ids) + "|" + encode_postings(title_ids) + "|" + " ".join(ranked)
