@@ -11,10 +11,11 @@
   all); `slow` marks the few tests that install a package, drive a state machine through
   dozens of builds, or run the Nu HTML checker.  Quicker runs: `python -m pytest -m "not
   browser"`, and `-m "not browser and not slow"`.
-- Builds through `_buildkit.build` share compiled templates and the pinyin table between first
-  builds (see tests/_buildkit.py); the search tests start each cache without the table.
-- The forked search process of every build imports numpy: it is imported here once, so that
-  each fork inherits it.
+- Builds through `_buildkit.build` share the pinyin table between first builds (see
+  tests/_buildkit.py); the search tests start each cache without the table.
+- The forked search process of every build imports numpy and reads pypinyin's one-reading
+  characters (`_plain_readings`, kept for the process): both are done here once, so that each
+  fork inherits them.
 - Temporary folders are in RAM (a session folder under /dev/shm) when there is one with room
   and TMPDIR does not name another place (`_temporary_folders_in_ram`): the suite builds sites
   thousands of times, and on an ext4 disk that has just deleted many files, making new ones
@@ -41,6 +42,10 @@ try:
 except ImportError:  # pragma: no cover
     pass
 
+from sitegen.search.pinyin import _plain_readings
+
+_plain_readings()  # read once here (0.2-0.3 s), inherited by every forked search process
+
 
 def _temporary_folders_in_ram(ram: str = "/dev/shm", room: int = 2 << 30) -> str | None:
     """Make a folder in *ram* this session's TMPDIR (this process's, pytest's tmp_path, the xdist
@@ -58,6 +63,23 @@ def _temporary_folders_in_ram(ram: str = "/dev/shm", room: int = 2 << 30) -> str
 
 
 RAM_TMP = _temporary_folders_in_ram()
+
+
+def _bytecode_in(folder: str | None) -> None:
+    """Keep the session's compiled modules in *folder*: the xdist workers and the dozens of
+    `python -m sitegen` subprocesses then compile sitegen and rewrite the test modules' asserts
+    once, not each on its own (where PYTHONDONTWRITEBYTECODE is set, as on the development
+    machine), and nothing is written beside the repository's sources."""
+    if folder is None:
+        return
+    prefix = os.path.join(folder, "pycache")
+    os.environ["PYTHONPYCACHEPREFIX"] = prefix
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.pycache_prefix = prefix
+    sys.dont_write_bytecode = False
+
+
+_bytecode_in(RAM_TMP)
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -90,15 +112,25 @@ SEARCH_TESTS = ("test_search.py", "test_search_incremental.py", "test_search_par
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which reads the groups
 def pytest_collection_modifyitems(items):
-    """Keep the browser tests in one worker: one chromium, and one build of each search site."""
+    """Keep the browser tests in one worker: one chromium, and one build of each search site.
+    Hand out the long work first (longest first is how a queue of jobs finishes soonest on two
+    workers: the state machine alone takes a tenth of the suite)."""
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+    items.sort(key=_queue_place)  # stable: else as collected
+
+
+def _queue_place(item: pytest.Item) -> int:
+    """The slow tests first, then the browser group (one long unit of work), then the rest."""
+    if item.get_closest_marker("slow"):
+        return 0
+    return 1 if item.get_closest_marker("browser") else 2
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _shared_build_caches(tmp_path_factory):
-    """Let `_buildkit.build` share compiled templates and the pinyin table (this process only)."""
+    """Let `_buildkit.build` share the pinyin table (this process only)."""
     _buildkit.SHARED = tmp_path_factory.mktemp("shared-caches")
     yield
     _buildkit.SHARED = None
