@@ -65,23 +65,6 @@ def _temporary_folders_in_ram(ram: str = "/dev/shm", room: int = 2 << 30) -> str
 RAM_TMP = _temporary_folders_in_ram()
 
 
-def _bytecode_in(folder: str | None) -> None:
-    """Keep the session's compiled modules in *folder*: the xdist workers and the dozens of
-    `python -m sitegen` subprocesses then compile sitegen and rewrite the test modules' asserts
-    once, not each on its own (where PYTHONDONTWRITEBYTECODE is set, as on the development
-    machine), and nothing is written beside the repository's sources."""
-    if folder is None:
-        return
-    prefix = os.path.join(folder, "pycache")
-    os.environ["PYTHONPYCACHEPREFIX"] = prefix
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    sys.pycache_prefix = prefix
-    sys.dont_write_bytecode = False
-
-
-_bytecode_in(RAM_TMP)
-
-
 def pytest_sessionfinish(session, exitstatus):
     """Free the RAM folder, unless a test failed: then keep it (and say where)."""
     if RAM_TMP is None:
