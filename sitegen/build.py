@@ -373,173 +373,71 @@ def _article_loss(config: Config, last: dict[str, Any], articles: int) -> list[s
 
 
 def _build(config: Config, today: str | None) -> BuildReport:
-    from .content import load_content, scan, today_from_env
+    """Check, load, plan, render, index, write: one stage a line, as docs/BUILD.md lists them.
+
+    A stage that finds errors refuses the build (`_refuse_on`): nothing is written, and the
+    output folder stays exactly as the last good build left it.  A preview build goes on past
+    errors in articles, showing their last good versions."""
+    from .content import scan, today_from_env
+    from .plan import article_keys, load_summaries, save_summaries
+    from .site import published_articles
+    from .writer import begin_stage, recover
 
     report = BuildReport()
-    started = time.perf_counter()
-    mark = started
+    clock = _Clock(report)
     today = today_from_env(today, config.timezone)
-    cache_dir = Path(config.cache_dir)
-    out_dir = Path(config.out_dir)
-
-    def stage(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        report.times[name] = now - mark
-        mark = now
-
-    from .writer import begin_stage, load_output_manifest, recover, write_site
+    cache_dir, out_dir = Path(config.cache_dir), Path(config.out_dir)
 
     recover(out_dir)
     stats = scan(Path(config.content_dir))
-    report.errors += _content_errors(config, stats)
-    if report.errors:
-        _refuse(report, cache_dir, None, out_dir)
+    _refuse_on(report, _content_errors(config, stats), cache_dir, out_dir)
     last_site = read_site_record(out_dir) if out_dir.is_dir() else {}
-    # Compression, once asked for, stays on for every later build (the hook's, the preview's)
-    # until --no-compress: a plain build must not delete the .gz/.br files a server sends.
-    compress = config.compress if config.compress is not None else bool(last_site.get("compress"))
-    config = replace(config, compress=compress)
-    fingerprint = _fingerprint(config, stats, today)
-    state: dict[str, Any] = {}
-    try:
-        state = json.loads((cache_dir / LAST_BUILD_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
-    last: dict[str, str] = state["fingerprint"] if isinstance(state.get("fingerprint"), dict) else {}
-    changed = [name for name in fingerprint if last.get(name) != fingerprint[name]]
-    if not changed and out_dir.is_dir() and (cache_dir / "outputs.json").exists():
-        report.skipped_unchanged = True
-        report.errors = list(state.get("errors", []))
-        report.warnings = list(state.get("warnings", []))
-        report.articles = state.get("articles", 0)
-        stage("check")
+    config = _compression_kept(config, last_site)
+    fingerprint, last = _fingerprint(config, stats, today), _last_state(cache_dir)
+    if _nothing_changed(report, fingerprint, last, cache_dir, out_dir):
+        clock("check")
         return report
+    _refuse_on(report, _vocabulary_errors(fingerprint, last), cache_dir, out_dir)
 
-    log.info("changed since the last good build: %s", ", ".join(changed) if last else "no last build recorded")
-    # After the no-change check, and only when the code changed since the last build that
-    # checked them (the code stamp covers the gazetteer and the taxonomy; a build they failed
-    # saves no fingerprint): loading them costs 50 ms, a tenth of a one-article edit.
-    if last.get("code") != fingerprint["code"]:
-        from .names import check_vocabularies
-
-        report.errors += check_vocabularies()
-    if report.errors:
-        _refuse(report, cache_dir, None, out_dir)
     slugger = _SlugCache(cache_dir)
     search_stage = _SearchStage(config, cache_dir)
     related: _Related | None = None
     staging: Path | None = None
     try:
-        from .text import load_segmenter_and_pinyin
+        library = _load(config, cache_dir, today, stats, slugger, report)
+        _refuse_on(report, [], cache_dir, out_dir, staging, preview=config.preview)
+        clock("load")
 
-        # Slugs made from scratch need jieba-rs and pypinyin here, and so does a search process
-        # forked after the load: loaded once, while the files are parsed.
-        library = load_content(
-            Path(config.content_dir),
-            cache_dir,
-            preview=config.preview,
-            today=today,
-            stats=stats,
-            meanwhile=None if slugger.data else load_segmenter_and_pinyin,
-            workers=config.workers,
-            parallel_from=config.parallel_from,
-        )
-        report.errors += [e.describe() for e in library.errors]
-        if report.errors and not config.preview:
-            _refuse(report, cache_dir, staging, out_dir)
-        if not config.has_host:
-            report.warnings.append(
-                "base_url has no host: sitemap.xml, robots.txt, the feeds and canonical links "
-                "need the site's address (set base_url in sitegen.toml)"
-            )
-        if library.skipped:
-            report.warnings.append(f"{len(library.skipped)} draft or future-dated article(s) left out")
-        stage("load")
-
-        from .page_store import PageStore, layout_key
-        from .plan import article_keys, load_summaries, page_digests, plan_pages, save_summaries
-        from .site import article_urls, district_slug_map, published_articles
-
-        urls = article_urls(library.articles, district_slug_map(library.articles, slugger.district))
-        store = PageStore(cache_dir)
-        if store.target() != str(out_dir.resolve()):
-            if store.target():
-                log.info("the page store describes another output folder: laying the site out anew")
-            store.forget()
-        manifest = load_output_manifest(cache_dir) if out_dir.is_dir() and store.target() else {}
-        env = _env_digest(config, today)
-        key = layout_key(library.articles, library.meta, library.flagged, env)
-        reuse = out_dir.is_dir() and store.key() == key
+        layout = _Layout.of(library, config, today, slugger, cache_dir, out_dir)
         # Laying the site out again means many pages may change: they, and a new search index, are
         # written into the staging folder as they are made.
-        staging = None if reuse else begin_stage(out_dir)
+        staging = None if layout.reuse else begin_stage(out_dir)
         search_stage.start(
-            published_articles(library.articles, urls),
-            lambda a: urls[a.path],
+            published_articles(library.articles, layout.urls),
+            lambda a: layout.urls[a.path],
             lambda a: library.digests[a.path],
-            manifest,
+            layout.manifest,
             staging,
         )
-        if not reuse:
-            related = _Related(library.articles, cache_dir, config)
+        related = None if layout.reuse else _Related(library.articles, cache_dir, config)
         summaries = load_summaries(cache_dir)
         keys, fresh = article_keys(library.articles, library.digests, library.meta, library.flagged, summaries)
         search_stage.go_on()
-        plan: _Plan | None = None
-        if reuse:
-            try:
-                plan = _plan_from_store(library, store, env, keys, manifest)
-            except Exception as exc:  # an unreadable cache is a cold one: lay the site out again
-                log.warning(
-                    "%s: the page store is unreadable (%s: %s); the site is laid out anew",
-                    cache_dir,
-                    type(exc).__name__,
-                    exc,
-                )
-                store.forget()
-        report.from_layout = plan is not None
-        log.info(
-            "planned %s",
-            "from the page store: only article bodies changed"
-            if plan is not None
-            else "from a new site model: metadata, templates, settings or code changed, or no saved pages",
-        )
+        plan = _saved_plan(library, layout, keys, cache_dir, report)
         if plan is None:
             related = related or _Related(library.articles, cache_dir, config)
-            plan = _plan_from_model(library, config, slugger, related, store, env, keys, manifest)
-        report.errors += [e.describe() for e in plan.model.errors]
-        report.articles = len(plan.model.articles)
-        # Drafts a preview shows are not the published site's: they never count as lost.
-        published_count = sum(1 for a in plan.model.articles if a.path not in library.flagged)
-        report.errors += _article_loss(config, last_site, published_count)
-        if report.errors and not config.preview:
-            _refuse(report, cache_dir, staging, out_dir)
-        report.pages.update(plan.kinds.values())
-        no_district = sum(1 for a in plan.model.articles if not a.district)
-        if no_district:
-            report.warnings.append(f"{no_district} article(s) without a district are listed only by date and topic")
-        stage("plan")
-        digests = plan.digests
-        meanwhile = None
-        if digests is None:  # a cold build digests its pages while they render
-            digests = {}
+            plan = _plan_from_model(library, config, slugger, related, layout.store, layout.env, keys, layout.manifest)
+        published = _check_plan(plan, library, config, last_site, report)
+        _refuse_on(report, [], cache_dir, out_dir, staging, preview=config.preview)
+        clock("plan")
 
-            def meanwhile(into: dict[str, str] = digests, pages: list[Page] = plan.render) -> None:
-                into.update(page_digests(pages, env, keys))
-
-        files, staged, saved = _render_all(plan.model, config, plan.render, report, staging, meanwhile)
-        stage("render")
+        pages = _render_planned(plan, config, layout.env, keys, staging, report)
+        clock("render")
 
         search, error = search_stage.result()
-        report.errors += [f"search: {error}"] if error else []
-        if error and not config.preview:
-            _refuse(report, cache_dir, staging, out_dir)
-        shells = [_with_search_version(p, search.version if search is not None else "") for p in plan.shells]
-        shell_digests, shell_todo = plan_pages(shells, env, keys, plan.old, manifest)
-        shells = [p for p in shells if p.output in shell_todo]
-        more, _, more_saved = _render_all(plan.model, config, shells, report)
-        stage("search")
+        _refuse_on(report, [f"search: {error}"] if error else [], cache_dir, out_dir, staging, preview=config.preview)
+        shells = _render_search_page(plan, config, search, layout, keys, report)
+        clock("search")
     except SitegenError as exc:  # a template that is missing or does not compile
         report.errors.append(exc.describe())
         _refuse(report, cache_dir, staging, out_dir)
@@ -551,21 +449,274 @@ def _build(config: Config, today: str | None) -> BuildReport:
             if job:
                 job.stop()
 
-    digests = {**digests, **shell_digests}
-    rendered = plan.render + shells
-    files += more + _static_files(config)
-    files.append(
-        (
-            SITE_RECORD,
-            (
-                json.dumps(
-                    {"base_url": config.base_url, "articles": published_count, "compress": compress}, ensure_ascii=False
-                )
-                + "\n"
-            ).encode(),
-        )
+    _write(config, layout, plan, keys, pages.add(shells), search, published, report)
+    if fresh:
+        save_summaries(cache_dir, {**summaries, **fresh}, library.digests)
+    # A failed search stage is tried again by the next build, even with no input changed.
+    _save_state(cache_dir, fingerprint if not error else {}, report)
+    clock("write")
+    report.times["total"] = time.perf_counter() - clock.started
+    return report
+
+
+class _Clock:
+    """Time the stages of a build into its report."""
+
+    def __init__(self, report: BuildReport) -> None:
+        self.report = report
+        self.started = self.mark = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.report.times[stage] = now - self.mark
+        self.mark = now
+
+
+def _refuse_on(
+    report: BuildReport,
+    errors: list[str],
+    cache_dir: Path,
+    out_dir: Path,
+    staging: Path | None = None,
+    *,
+    preview: bool = False,
+) -> None:
+    """Add *errors* to the report; refuse the build if it has any (a preview goes on)."""
+    report.errors += errors
+    if report.errors and not preview:
+        _refuse(report, cache_dir, staging, out_dir)
+
+
+def _compression_kept(config: Config, last_site: dict[str, Any]) -> Config:
+    """Compression, once asked for, stays on for every later build (the hook's, the preview's)
+    until --no-compress: a plain build must not delete the .gz/.br files a server sends."""
+    compress = config.compress if config.compress is not None else bool(last_site.get("compress"))
+    return replace(config, compress=compress)
+
+
+def _last_state(cache_dir: Path) -> dict[str, Any]:
+    """The fingerprint, errors and warnings the last build saved (`_save_state`), or {}."""
+    try:
+        state = json.loads((cache_dir / LAST_BUILD_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _nothing_changed(
+    report: BuildReport, fingerprint: dict[str, str], state: dict[str, Any], cache_dir: Path, out_dir: Path
+) -> bool:
+    """True when every input is as the last build found it: the report then repeats its errors
+    and warnings.  Otherwise log which kinds of input changed."""
+    last = state["fingerprint"] if isinstance(state.get("fingerprint"), dict) else {}
+    changed = [name for name in fingerprint if last.get(name) != fingerprint[name]]
+    if not changed and out_dir.is_dir() and (cache_dir / "outputs.json").exists():
+        report.skipped_unchanged = True
+        report.errors = list(state.get("errors", []))
+        report.warnings = list(state.get("warnings", []))
+        report.articles = state.get("articles", 0)
+        return True
+    log.info("changed since the last good build: %s", ", ".join(changed) if last else "no last build recorded")
+    return False
+
+
+def _vocabulary_errors(fingerprint: dict[str, str], state: dict[str, Any]) -> list[str]:
+    """The gazetteer's and the taxonomy's own errors, when the code changed since the last build
+    that checked them (the code stamp covers both; a build they failed saves no fingerprint):
+    loading them costs 50 ms, a tenth of a one-article edit."""
+    last = state["fingerprint"] if isinstance(state.get("fingerprint"), dict) else {}
+    if last.get("code") == fingerprint["code"]:
+        return []
+    from .names import check_vocabularies
+
+    return check_vocabularies()
+
+
+def _load(
+    config: Config,
+    cache_dir: Path,
+    today: str,
+    stats: list[tuple[str, int, int]],
+    slugger: _SlugCache,
+    report: BuildReport,
+) -> Library:
+    """Read every article (through the content cache); its errors and warnings go in the report."""
+    from .content import load_content
+    from .text import load_segmenter_and_pinyin
+
+    # Slugs made from scratch need jieba-rs and pypinyin here, and so does a search process
+    # forked after the load: loaded once, while the files are parsed.
+    library = load_content(
+        Path(config.content_dir),
+        cache_dir,
+        preview=config.preview,
+        today=today,
+        stats=stats,
+        meanwhile=None if slugger.data else load_segmenter_and_pinyin,
+        workers=config.workers,
+        parallel_from=config.parallel_from,
     )
-    done = {page.output for page in rendered}
+    report.errors += [e.describe() for e in library.errors]
+    if not config.has_host:
+        report.warnings.append(
+            "base_url has no host: sitemap.xml, robots.txt, the feeds and canonical links "
+            "need the site's address (set base_url in sitegen.toml)"
+        )
+    if library.skipped:
+        report.warnings.append(f"{len(library.skipped)} draft or future-dated article(s) left out")
+    return library
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the articles go, and whether the saved pages still describe the site."""
+
+    urls: dict[str, str]  # article path -> URL
+    store: PageStore
+    manifest: dict[str, str]  # the output folder's files and digests, as the last build wrote them
+    env: str  # the digest of what every page depends on besides its articles
+    key: str  # the layout key: every article's metadata, the preview flags, env
+    reuse: bool  # the page store's layout holds: only article bodies changed
+
+    @classmethod
+    def of(
+        cls, library: Library, config: Config, today: str, slugger: _SlugCache, cache_dir: Path, out_dir: Path
+    ) -> _Layout:
+        from .page_store import PageStore, layout_key
+        from .site import article_urls, district_slug_map
+        from .writer import load_output_manifest
+
+        urls = article_urls(library.articles, district_slug_map(library.articles, slugger.district))
+        store = PageStore(cache_dir)
+        if store.target() != str(out_dir.resolve()):
+            if store.target():
+                log.info("the page store describes another output folder: laying the site out anew")
+            store.forget()
+        manifest = load_output_manifest(cache_dir) if out_dir.is_dir() and store.target() else {}
+        env = _env_digest(config, today)
+        key = layout_key(library.articles, library.meta, library.flagged, env)
+        return cls(urls, store, manifest, env, key, out_dir.is_dir() and store.key() == key)
+
+
+def _saved_plan(
+    library: Library, layout: _Layout, keys: dict[str, RoleDigests], cache_dir: Path, report: BuildReport
+) -> _Plan | None:
+    """Plan from the page store when its layout holds (only article bodies changed); None when
+    the site must be laid out anew."""
+    plan: _Plan | None = None
+    if layout.reuse:
+        try:
+            plan = _plan_from_store(library, layout.store, layout.env, keys, layout.manifest)
+        except Exception as exc:  # an unreadable cache is a cold one: lay the site out again
+            log.warning(
+                "%s: the page store is unreadable (%s: %s); the site is laid out anew",
+                cache_dir,
+                type(exc).__name__,
+                exc,
+            )
+            layout.store.forget()
+    report.from_layout = plan is not None
+    log.info(
+        "planned %s",
+        "from the page store: only article bodies changed"
+        if plan is not None
+        else "from a new site model: metadata, templates, settings or code changed, or no saved pages",
+    )
+    return plan
+
+
+def _check_plan(plan: _Plan, library: Library, config: Config, last_site: dict[str, Any], report: BuildReport) -> int:
+    """Report the site model's errors and counts; return the number of published articles."""
+    report.errors += [e.describe() for e in plan.model.errors]
+    report.articles = len(plan.model.articles)
+    # Drafts a preview shows are not the published site's: they never count as lost.
+    published = sum(1 for a in plan.model.articles if a.path not in library.flagged)
+    report.errors += _article_loss(config, last_site, published)
+    report.pages.update(plan.kinds.values())
+    no_district = sum(1 for a in plan.model.articles if not a.district)
+    if no_district:
+        report.warnings.append(f"{no_district} article(s) without a district are listed only by date and topic")
+    return published
+
+
+@dataclass
+class _Rendered:
+    """Pages rendered by this build: their files (or, for pages written into the staging
+    folder, their names and digests), their page-store rows and their plan digests."""
+
+    pages: list[Page]
+    files: list[tuple[str, bytes]]
+    staged: list[tuple[str, str]]
+    rows: list[SavedPage]
+    digests: dict[str, str]
+
+    def add(self, more: _Rendered) -> _Rendered:
+        return _Rendered(
+            self.pages + more.pages,
+            self.files + more.files,
+            self.staged + more.staged,
+            self.rows + more.rows,
+            {**self.digests, **more.digests},
+        )
+
+
+def _render_planned(
+    plan: _Plan, config: Config, env: str, keys: dict[str, RoleDigests], staging: Path | None, report: BuildReport
+) -> _Rendered:
+    """Render the planned pages (into *staging* on big builds); a cold build digests its
+    pages while they render."""
+    from .plan import page_digests
+
+    digests = plan.digests
+    meanwhile = None
+    if digests is None:
+        digests = {}
+
+        def meanwhile(into: dict[str, str] = digests, pages: list[Page] = plan.render) -> None:
+            into.update(page_digests(pages, env, keys))
+
+    files, staged, rows = _render_all(plan.model, config, plan.render, report, staging, meanwhile)
+    return _Rendered(plan.render, files, staged, rows, digests)
+
+
+def _render_search_page(
+    plan: _Plan,
+    config: Config,
+    search: SearchIndex | None,
+    layout: _Layout,
+    keys: dict[str, RoleDigests],
+    report: BuildReport,
+) -> _Rendered:
+    """Render the search page once the index version is known (only if it changed)."""
+    from .plan import plan_pages
+
+    shells = [_with_search_version(p, search.version if search is not None else "") for p in plan.shells]
+    digests, todo = plan_pages(shells, layout.env, keys, plan.old, layout.manifest)
+    shells = [p for p in shells if p.output in todo]
+    files, _, rows = _render_all(plan.model, config, shells, report)
+    return _Rendered(shells, files, [], rows, {out: digests[out] for out in todo})
+
+
+def _write(
+    config: Config,
+    layout: _Layout,
+    plan: _Plan,
+    keys: dict[str, RoleDigests],
+    rendered: _Rendered,
+    search: SearchIndex | None,
+    published: int,
+    report: BuildReport,
+) -> None:
+    """Write the rendered pages, the static files and the search index into the output
+    folder, then record the pages in the page store."""
+    from .writer import write_site
+
+    out_dir, cache_dir = Path(config.out_dir), Path(config.cache_dir)
+    record = {"base_url": config.base_url, "articles": published, "compress": config.compress}
+    files = rendered.files + _static_files(config)
+    files.append((SITE_RECORD, (json.dumps(record, ensure_ascii=False) + "\n").encode()))
+    staged = list(rendered.staged)
+    done = {page.output for page in rendered.pages}
     keep = [output for output in plan.kinds if output not in done]
     if search is not None:
         files += sorted(search.files.items())
@@ -574,7 +725,7 @@ def _build(config: Config, today: str | None) -> BuildReport:
     else:  # no new index (it failed, or `search = false`): keep the one there is, its script included
         keep += [
             name
-            for name in manifest
+            for name in layout.manifest
             if name.startswith("search/") and name not in plan.kinds and not name.endswith((".gz", ".br"))
         ]
         from .search import SCRIPT, browser_script
@@ -583,34 +734,30 @@ def _build(config: Config, today: str | None) -> BuildReport:
             files.append((SCRIPT, browser_script()))
     # Until the store records this build, the pages about to change are unknown to it: a
     # build killed after the write must render them again, whatever the next one plans.
-    store.expect(str(out_dir.resolve()), done)
+    layout.store.expect(str(out_dir.resolve()), done)
     result = write_site(
         out_dir,
         files,
         keep,
         cache_dir=cache_dir,
-        compress=compress,
+        compress=bool(config.compress),
         staged=staged,
-        manifest=manifest if out_dir.is_dir() else None,
+        manifest=layout.manifest if out_dir.is_dir() else None,
     )
     if search is not None:
         search.save()
     report.changed = result.changed
-    store.save(
-        key,
+    layout.store.save(
+        layout.key,
         plan.model if plan.from_model else None,
         keys,
-        [(page.output, page.kind, digests[page.output], *row) for page, row in zip(rendered, saved + more_saved)],
+        [
+            (page.output, page.kind, rendered.digests[page.output], *row)
+            for page, row in zip(rendered.pages, rendered.rows)
+        ],
         set(plan.kinds),
     )
-    store.close()
-    if fresh:
-        save_summaries(cache_dir, {**summaries, **fresh}, library.digests)
-    # A failed search stage is tried again by the next build, even with no input changed.
-    _save_state(cache_dir, fingerprint if not error else {}, report)
-    stage("write")
-    report.times["total"] = time.perf_counter() - started
-    return report
+    layout.store.close()
 
 
 @dataclass(frozen=True)
