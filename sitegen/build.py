@@ -406,6 +406,7 @@ def _build(config: Config, today: str | None) -> BuildReport:
     try:
         library = _load(config, cache_dir, today, stats, slugger, report)
         _refuse_on(report, [], cache_dir, out_dir, staging, preview=config.preview)
+        _load_warnings(library, config, report)
         clock("load")
 
         layout = _Layout.of(library, config, today, slugger, cache_dir, out_dir)
@@ -429,6 +430,7 @@ def _build(config: Config, today: str | None) -> BuildReport:
             plan = _plan_from_model(library, config, slugger, related, layout.store, layout.env, keys, layout.manifest)
         published = _check_plan(plan, library, config, last_site, report)
         _refuse_on(report, [], cache_dir, out_dir, staging, preview=config.preview)
+        _plan_counts(plan, report)
         clock("plan")
 
         pages = _render_planned(plan, config, layout.env, keys, staging, report)
@@ -540,7 +542,7 @@ def _load(
     slugger: _SlugCache,
     report: BuildReport,
 ) -> Library:
-    """Read every article (through the content cache); its errors and warnings go in the report."""
+    """Read every article (through the content cache); its errors go in the report."""
     from .content import load_content
     from .text import load_segmenter_and_pinyin
 
@@ -557,6 +559,10 @@ def _load(
         parallel_from=config.parallel_from,
     )
     report.errors += [e.describe() for e in library.errors]
+    return library
+
+
+def _load_warnings(library: Library, config: Config, report: BuildReport) -> None:
     if not config.has_host:
         report.warnings.append(
             "base_url has no host: sitemap.xml, robots.txt, the feeds and canonical links "
@@ -564,7 +570,6 @@ def _load(
         )
     if library.skipped:
         report.warnings.append(f"{len(library.skipped)} draft or future-dated article(s) left out")
-    return library
 
 
 @dataclass(frozen=True)
@@ -626,17 +631,20 @@ def _saved_plan(
 
 
 def _check_plan(plan: _Plan, library: Library, config: Config, last_site: dict[str, Any], report: BuildReport) -> int:
-    """Report the site model's errors and counts; return the number of published articles."""
+    """Report the site model's errors (and articles lost); return the number of published articles."""
     report.errors += [e.describe() for e in plan.model.errors]
     report.articles = len(plan.model.articles)
     # Drafts a preview shows are not the published site's: they never count as lost.
     published = sum(1 for a in plan.model.articles if a.path not in library.flagged)
     report.errors += _article_loss(config, last_site, published)
+    return published
+
+
+def _plan_counts(plan: _Plan, report: BuildReport) -> None:
     report.pages.update(plan.kinds.values())
     no_district = sum(1 for a in plan.model.articles if not a.district)
     if no_district:
         report.warnings.append(f"{no_district} article(s) without a district are listed only by date and topic")
-    return published
 
 
 @dataclass

@@ -52,7 +52,10 @@ SHARD_TARGET = 4_000
 # Postings bytes a document adds to the index, on the realistic benchmark corpus (4.5 KB at
 # 10,000 articles): with SHARD_TARGET, how many shards an index of N documents gets.
 BYTES_PER_DOCUMENT = 4_000
-MAX_SHARDS = 8192
+# 65,536: shards stay small up to 100,000 articles of the realistic corpus.  At the old 8,192
+# they grew with the archive past 10,000 articles: at 100,000 the largest first query took
+# 150.5 KB gzipped, 60.9 KB with this cap (docs/BENCHMARKS.md, 2026-12-02).
+MAX_SHARDS = 65_536
 # Characters of body text kept per document for snippets ("z": 1 marks a cut text): ten result
 # documents must fit the 30 KB budget of a later query together with its shards.
 DOC_TEXT_LIMIT = 800
