@@ -262,7 +262,18 @@ def markdown_to_html(body: str) -> str:
 # A byline opening the body, as the importer writes it from the page: 株洲日报讯(全媒体记者/…),
 # 株洲日报(通讯员/…), 株洲日报全媒体记者/…, 株洲日报·掌上株洲记者/…, 本报讯 (sitegen.credits
 # recognises the same forms while importing; this needs no character folding tables).
-_FOLD_BYLINE = str.maketrans({"（": "(", "）": ")", "／": "/", "\u3000": " ", "：": ":", "・": "·", "•": "·"})
+_BYLINE_FOLDS = {"（": "(", "）": ")", "／": "/", "\u3000": " ", "：": ":", "・": "·", "•": "·"}
+_BYLINE_FOLDED = re.compile("[" + "".join(_BYLINE_FOLDS) + "]")
+
+
+def _fold_byline(text: str) -> str:
+    """*text* with full-width brackets, slash, colon, space and dots as the byline patterns
+    read them.  (str.translate with a table took 19 µs a paragraph of the realistic corpus, this
+    1.5 µs; the translations were 0.43 s of 6.6 s rendering every sixth page of its 10,000-article
+    site under cProfile, since every card's summary reads a body's paragraphs.)"""
+    return _BYLINE_FOLDED.sub(lambda m: _BYLINE_FOLDS[m.group()], text)
+
+
 _OUTLET = (
     r"(?:[□■◆]\s*)?(?:株洲日报社?|株洲晚报|株洲新闻网|本报|掌上株洲|[\u4e00-\u9fff]{2,8}?(?=讯))?(?:\s*·?\s*掌上株洲)?"
 )
@@ -280,7 +291,7 @@ _INLINE_PHOTO = re.compile(r"[(（]\s*[\u4e00-\u9fff]{2,4}\s*摄\s*[)）]")
 def split_byline(paragraph: str) -> tuple[str, str] | None:
     """If *paragraph* opens with a byline, return (the byline, the text after it)."""
     text = paragraph.strip()
-    folded = text.translate(_FOLD_BYLINE)
+    folded = _fold_byline(text)
     match = _BYLINE_BRACKET.match(folded)
     if match:
         return text[: match.end()].strip(), text[match.end() :].strip()
@@ -317,7 +328,7 @@ def _credited(byline: str, article: Article) -> bool:
     names = (*article.reporters, *article.correspondents, *article.photographers)
     if not names:
         return False
-    rest = byline.translate(_FOLD_BYLINE)
+    rest = _fold_byline(byline)
     for name in sorted(names, key=len, reverse=True):
         rest = rest.replace(name, "")
     return not _NOT_NAMES.sub("", rest)
@@ -368,12 +379,7 @@ def _plain_paragraphs(body: str) -> Iterator[str]:
             if split is not None:
                 first = split[1]
         text = _plain(first)
-        if (
-            not text
-            or _PHOTO_CREDIT.match(text.translate(_FOLD_BYLINE))
-            or _INLINE_PHOTO.search(text)
-            or _CAPTION.match(text)
-        ):
+        if not text or _PHOTO_CREDIT.match(_fold_byline(text)) or _INLINE_PHOTO.search(text) or _CAPTION.match(text):
             continue
         first_found = True
         yield text
