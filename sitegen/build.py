@@ -11,13 +11,14 @@ The cache folder (config.cache_dir, git-ignored) keeps, between processes:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
@@ -291,12 +292,44 @@ def build_site(config: Config, *, today: str | None = None) -> BuildReport:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build(config, today)
+        with _one_build_at_a_time(Path(config.cache_dir)):
+            return _build(config, today)
     except BuildFailed as failed:
         return failed.report
     finally:
         if collecting:
             gc.enable()
+
+
+BUILD_LOCK_FILE = "build.lock"
+
+
+@contextlib.contextmanager
+def _one_build_at_a_time(cache_dir: Path) -> Iterator[None]:
+    """Hold the cache folder's build lock: a second build of the same folders (the commit
+    hook's while an editor runs `python build.py`, say) waits for the first to end instead of
+    writing the same staging folder, caches and output at once.  A POSIX record lock: the
+    forked workers of a build do not inherit it, and it goes with the process that holds it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock
+        yield
+        return
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(cache_dir / BUILD_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:  # a cache folder that cannot be made: the build will say so itself
+        yield
+        return
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            log.warning("%s: another build of these folders is running; waiting for it to end", cache_dir)
+            fcntl.lockf(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 class BuildFailed(Exception):

@@ -198,6 +198,42 @@ def test_failure_before_swap_leaves_public_whole(tmp_path, monkeypatch):
     assert "跳到主要内容" in (config.out_dir / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_second_build_of_the_same_folders_waits_for_the_first(tmp_path):
+    """Two builds of one site at once (the commit hook's, an editor's `python build.py`): the
+    second waits for the first to end, instead of writing the staging folder, the caches and
+    public/ at the same time; then it builds, and the site is what a clean build makes."""
+    import fcntl
+
+    config = make_config(tmp_path)
+    build(config)
+    before = tree(config.out_dir)
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    script = f"""
+from pathlib import Path
+from sitegen.config import default_config
+from sitegen.build import build_site
+c = default_config({str(tmp_path)!r}).with_overrides(content_dir=Path({str(config.content_dir)!r}),
+    out_dir=Path({str(config.out_dir)!r}), cache_dir=Path({str(config.cache_dir)!r}))  # as make_config does
+report = build_site(c, today="2025-06-01")
+print("built", len(report.changed), report.errors, flush=True)
+"""
+    fd = os.open(config.cache_dir / "build.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.lockf(fd, fcntl.LOCK_EX)  # the first build, still running
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, text=True
+        )
+        said = proc.stderr.readline()
+        assert "another build of these folders is running" in said, (said, proc.communicate())
+        assert proc.poll() is None and tree(config.out_dir) == before
+    finally:
+        os.close(fd)  # the first build ends
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert out.startswith("built ") and out.split()[1] != "0" and out.rstrip().endswith("[]"), out
+    assert_like_clean(tmp_path, config)
+
+
 def test_killed_build_process_leaves_public_whole(tmp_path):
     """SIGKILL a real build process while it renders; the old public/ stays whole."""
     config = make_config(tmp_path)
