@@ -426,11 +426,11 @@ def _build(config: Config, today: str | None) -> BuildReport:
     _refuse_on(report, _content_errors(config, stats), cache_dir, out_dir)
     last_site = read_site_record(out_dir) if out_dir.is_dir() else {}
     config = _compression_kept(config, last_site)
-    fingerprint, last = _fingerprint(config, stats, today), _last_state(cache_dir)
-    if _nothing_changed(report, fingerprint, last, cache_dir, out_dir):
+    fingerprint, state = _fingerprint(config, stats, today), _last_state(cache_dir)
+    if _nothing_changed(report, fingerprint, state, cache_dir, out_dir):
         clock("check")
         return report
-    _refuse_on(report, _vocabulary_errors(fingerprint, last), cache_dir, out_dir)
+    _refuse_on(report, _vocabulary_errors(fingerprint, state["fingerprint"]), cache_dir, out_dir)
 
     slugger = _SlugCache(cache_dir)
     search_stage = _SearchStage(config, cache_dir)
@@ -530,12 +530,16 @@ def _compression_kept(config: Config, last_site: dict[str, Any]) -> Config:
 
 
 def _last_state(cache_dir: Path) -> dict[str, Any]:
-    """The fingerprint, errors and warnings the last build saved (`_save_state`), or {}."""
+    """The fingerprint, errors and warnings the last build saved (`_save_state`); its
+    "fingerprint" is always a dict, empty when there is none."""
     try:
         state = json.loads((cache_dir / LAST_BUILD_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    return state if isinstance(state, dict) else {}
+        state = {}
+    state = state if isinstance(state, dict) else {}
+    if not isinstance(state.get("fingerprint"), dict):
+        state["fingerprint"] = {}
+    return state
 
 
 def _nothing_changed(
@@ -543,7 +547,7 @@ def _nothing_changed(
 ) -> bool:
     """True when every input is as the last build found it: the report then repeats its errors
     and warnings.  Otherwise log which kinds of input changed."""
-    last = state["fingerprint"] if isinstance(state.get("fingerprint"), dict) else {}
+    last = state["fingerprint"]
     changed = [name for name in fingerprint if last.get(name) != fingerprint[name]]
     if not changed and out_dir.is_dir() and (cache_dir / "outputs.json").exists():
         report.skipped_unchanged = True
@@ -555,11 +559,10 @@ def _nothing_changed(
     return False
 
 
-def _vocabulary_errors(fingerprint: dict[str, str], state: dict[str, Any]) -> list[str]:
+def _vocabulary_errors(fingerprint: dict[str, str], last: dict[str, str]) -> list[str]:
     """The gazetteer's and the taxonomy's own errors, when the code changed since the last build
     that checked them (the code stamp covers both; a build they failed saves no fingerprint):
     loading them costs 50 ms, a tenth of a one-article edit."""
-    last = state["fingerprint"] if isinstance(state.get("fingerprint"), dict) else {}
     if last.get("code") == fingerprint["code"]:
         return []
     from .names import check_vocabularies
