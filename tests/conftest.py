@@ -27,6 +27,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -81,15 +82,20 @@ settings.register_profile("ci", print_blob=True, derandomize=False, deadline=Non
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-CHROMIUM = os.environ.get("SITEGEN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+
+def _chromium_settings():
+    """scripts/chromium.py: the one list of how the tools and the tests start chromium."""
+    path = Path(__file__).resolve().parent.parent / "scripts" / "chromium.py"
+    spec = importlib.util.spec_from_file_location("_sitegen_chromium", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_CHROMIUM = _chromium_settings()
+CHROMIUM = os.environ.get("SITEGEN_CHROMIUM", _CHROMIUM.CHROMIUM)
+CHROMIUM_ARGS = _CHROMIUM.ARGS
 SEARCH_TESTS = ("test_search.py", "test_search_incremental.py", "test_search_parity.py")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import gzip
 import http.server
-import os
 import shutil
 import threading
 from pathlib import Path
@@ -19,7 +18,6 @@ import pytest
 from search_fixture import build_search_site, fixture_articles
 
 pytestmark = pytest.mark.browser
-CHROMIUM = os.environ.get("SITEGEN_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -38,9 +36,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed")
+def site(tmp_path_factory, browser):  # browser: skips the module's builds where there is no chromium
     top = tmp_path_factory.mktemp("srv")
     public = build_search_site(top / "sub" / "site", _articles())
     handler = functools.partial(_Quiet, directory=str(top))
@@ -225,10 +221,9 @@ def test_transferred_bytes(site, browser):
 
 
 @pytest.fixture(scope="module")
-def real_site(tmp_path_factory):
-    """The site as `sitegen build` makes it: content/ plus the fixture articles, under a sub-path."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed")
+def real_site(tmp_path_factory, browser):
+    """The site as `sitegen build` makes it: content/ plus the fixture articles, under a sub-path
+    (only where there is a chromium to drive: the `browser` fixture skips otherwise)."""
     from search_fixture import write_content
 
     from sitegen.build import build_site
