@@ -484,7 +484,7 @@ def _build(config: Config, today: str | None) -> BuildReport:
             if job:
                 job.stop()
 
-    _write(config, layout, plan, keys, pages.add(shells), search, published, report)
+    _write(config, layout, plan, keys, pages.add(shells), search, published, stats, report)
     if fresh:
         save_summaries(cache_dir, {**summaries, **fresh}, library.digests)
     # A failed search stage is tried again by the next build, even with no input changed.
@@ -749,10 +749,11 @@ def _write(
     rendered: _Rendered,
     search: SearchIndex | None,
     published: int,
+    scan: list[tuple[str, int, int]],
     report: BuildReport,
 ) -> None:
     """Write the rendered pages, the static files and the search index into the output
-    folder, then record the pages in the page store."""
+    folder, then record the pages (and the content folder's *scan*) in the page store."""
     from .writer import write_site
 
     out_dir, cache_dir = Path(config.out_dir), Path(config.cache_dir)
@@ -800,6 +801,7 @@ def _write(
             for page, row in zip(rendered.pages, rendered.rows)
         ],
         set(plan.kinds),
+        scan,
     )
     layout.store.close()
 
@@ -877,7 +879,7 @@ def _plan_from_store(
     wanted = (store.showing(changes) | {out for out in kinds if out not in manifest}) - set(shells)
     pages = store.pages(wanted, by_path)
     return _Plan(
-        store.model(by_path),
+        store.model(library.articles),
         kinds,
         pages,
         store.pages(shells, by_path),

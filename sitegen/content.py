@@ -1,10 +1,12 @@
 """Load content/*.md into frozen Articles, with a parse cache keyed by (path, mtime_ns, size).
 
-The cache keeps one row per file: its stat key, the digest of its text, the digest of its
-metadata (every field but the body: all the site model reads) and the Article as a plain tuple
-(or its error), because tuples load several times faster than pickled dataclasses.  The rows
-are spread over SHARDS files by path, so one edited article rewrites one small file.  A cold
-cache is parsed in one forked process per core.
+The cache (`articles.sqlite`) keeps one row per file: its stat key, the digest of its text,
+the digest of its metadata (every field but the body: all the site model reads) and the Article
+as a plain tuple (or its error), because tuples load several times faster than pickled
+dataclasses.  A build reads it whole (0.14 s for the 10,000 articles of the realistic corpus,
+against 0.13 s for the 32 pickles it replaced); an edit writes only its own rows, and the build
+of a body edit (sitegen/body_edit.py) reads only the rows of the articles its pages show
+(`cached_articles`).  A cold cache is parsed in one forked process per core.
 """
 
 from __future__ import annotations
@@ -14,12 +16,11 @@ import hashlib
 import logging
 import os
 import pickle
-import zlib
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from .cache import write_pickle
 from .errors import SitegenError
 from .frontmatter import parse_article, read_text
 from .model import Article
@@ -27,9 +28,8 @@ from .parallel import chunks, fan_out, shared, worker_count
 from .stamp import package_stamp
 
 log = logging.getLogger(__name__)
-CACHE_NAME = "articles"  # a folder of SHARDS pickles
-CACHE_VERSION = 2
-SHARDS = 32
+CACHE_NAME = "articles.sqlite"
+CACHE_VERSION = 3
 FIELDS = tuple(f.name for f in fields(Article))
 _BODY = FIELDS.index("body")
 STALE_NOTE = "the preview shows its last good version"  # ends a preview error that kept one
@@ -143,31 +143,79 @@ def _parse_all(content_dir: Path, rels: list, workers: int, meanwhile: Callable[
     return [parsed for part in parts for parsed in part]
 
 
-def _shard(rel: str) -> int:
-    return zlib.crc32(rel.encode("utf-8")) % SHARDS
+# A cache row: (mtime_ns, size, text digest, metadata digest, Article row, error row).
+Entry = tuple
 
 
-def _read_cache(folder: Path | None) -> dict:
-    """Return rel -> cached row from every readable shard."""
-    entries: dict = {}
-    if folder is None or not folder.is_dir():
-        return entries
-    version = _cache_version()
-    broken = 0
-    for number in range(SHARDS):
+class _Cache:
+    """The parse cache of one cache folder; any damage reads as an empty cache (a cold one)."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        path = Path(cache_dir) / CACHE_NAME
+        self.db: sqlite3.Connection | None = None
+        for attempt in range(2):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(str(path))
+                self.db.executescript(
+                    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB);"
+                    "CREATE TABLE IF NOT EXISTS rows (path TEXT PRIMARY KEY, entry BLOB);"
+                )
+                version = pickle.dumps(_cache_version())
+                found = self.db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
+                if found is None or found[0] != version:
+                    if found is not None:
+                        log.info("%s: the code that parses articles changed: every article is read again", path)
+                    with self.db:
+                        self.db.execute("DELETE FROM rows")
+                        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (version,))
+                return
+            except (sqlite3.Error, OSError) as exc:
+                log.warning("%s: damaged cache dropped (%s); every article is read again", path, exc)
+                self.close()
+                if attempt == 0:
+                    path.unlink(missing_ok=True)
+
+    def all(self) -> dict[str, Entry]:
+        """Return rel -> row of every cached file."""
+        if self.db is None:
+            return {}
         try:
-            with (folder / f"{number:02d}.pickle").open("rb") as fh:
-                payload = pickle.load(fh)
-        except FileNotFoundError:
-            continue
-        except Exception:  # a broken shard is just a cold part of the cache
-            broken += 1
-            continue
-        if isinstance(payload, dict) and payload.get("version") == version:
-            entries.update(payload["entries"])
-    if broken:
-        log.warning("%s: %d damaged cache file(s) dropped; their articles are read again", folder, broken)
-    return entries
+            return {rel: pickle.loads(entry) for rel, entry in self.db.execute("SELECT path, entry FROM rows")}
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError) as exc:
+            log.warning("damaged parse cache dropped (%s); every article is read again", exc)
+            return {}
+
+    def some(self, rels: Iterable[str]) -> dict[str, Entry]:
+        """Return rel -> row of those of *rels* the cache holds."""
+        out: dict[str, Entry] = {}
+        wanted = sorted(set(rels))
+        if self.db is None:
+            return out
+        for start in range(0, len(wanted), 500):  # SQLite bounds the parameters of one query
+            part = wanted[start : start + 500]
+            query = f"SELECT path, entry FROM rows WHERE path IN ({','.join('?' * len(part))})"
+            out.update((rel, pickle.loads(entry)) for rel, entry in self.db.execute(query, part))
+        return out
+
+    def put(self, entries: dict[str, Entry], removed: Iterable[str] = ()) -> None:
+        """Store *entries* and forget *removed*, in one transaction."""
+        if self.db is None:
+            return
+        try:
+            with self.db:
+                self.db.executemany("DELETE FROM rows WHERE path = ?", [(rel,) for rel in removed])
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO rows VALUES (?, ?)",
+                    [(rel, pickle.dumps(e, protocol=pickle.HIGHEST_PROTOCOL)) for rel, e in entries.items()],
+                )
+        except sqlite3.Error as exc:  # the next build parses these files again
+            log.warning("the parse cache could not be written (%s)", exc)
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
 
 
 def _cache_version() -> tuple:
@@ -176,16 +224,43 @@ def _cache_version() -> tuple:
     return (CACHE_VERSION, FIELDS, package_stamp())
 
 
-def _write_cache(folder: Path, entries: dict, shards: set) -> None:
-    """Rewrite the *shards* that changed, each atomically."""
-    folder.mkdir(parents=True, exist_ok=True)
-    parts: dict = {number: {} for number in shards}
-    for rel, entry in entries.items():
-        part = parts.get(_shard(rel))
-        if part is not None:
-            part[rel] = entry
-    for number, part in parts.items():
-        write_pickle(folder / f"{number:02d}.pickle", {"version": _cache_version(), "entries": part})
+def parse_files(content_dir: Path, stats: list[tuple[str, int, int]]) -> dict[str, Entry]:
+    """Parse the files of *stats* here, one after the other: rel -> cache row."""
+    return {rel: (mtime, size, *_parse(content_dir, rel)) for rel, mtime, size in stats}
+
+
+def cached_entries(cache_dir: Path, rels: Iterable[str]) -> dict[str, Entry]:
+    """Return rel -> cached row of those of *rels* the parse cache holds."""
+    cache = _Cache(cache_dir)
+    try:
+        return cache.some(rels)
+    finally:
+        cache.close()
+
+
+def cache_entries(cache_dir: Path, entries: dict[str, Entry]) -> None:
+    """Store parsed rows in the parse cache."""
+    cache = _Cache(cache_dir)
+    try:
+        cache.put(entries)
+    finally:
+        cache.close()
+
+
+def article_of(entry: Entry) -> Article | None:
+    """Return the Article of a cache row, None when its file did not parse."""
+    return None if entry[4] is None else _article(entry[4])
+
+
+def shown_as(art: Article, today: str, preview: bool) -> str:
+    """Return how a build shows an article that parsed: "published", "flagged" (a preview's
+    draft or future article, with a banner) or "skipped" (left out)."""
+    if not art.date:  # an undated draft has no place in any date index, even in preview
+        return "skipped"
+    hidden = art.draft or art.date > today
+    if not hidden:
+        return "published"
+    return "flagged" if preview else "skipped"
 
 
 def _keep_last_good(entry: tuple, previous: tuple | None) -> tuple:
@@ -218,8 +293,8 @@ def load_content(
     content_dir = Path(content_dir)
     today = today_from_env(today)
     stats = scan(content_dir) if stats is None else stats
-    cache = Path(cache_dir) / CACHE_NAME if cache_dir else None
-    old = _read_cache(cache)
+    cache = _Cache(cache_dir) if cache_dir else None
+    old = cache.all() if cache is not None else {}
     entries: dict = {}
     stale: list = []
     for rel, mtime, size in stats:
@@ -235,9 +310,8 @@ def load_content(
         if preview and parsed[3] is not None:
             entries[rel] = _keep_last_good(entries[rel], old.get(rel))
     if cache is not None:
-        dirty = {_shard(rel) for rel, _, _ in stale} | {_shard(rel) for rel in old.keys() - entries.keys()}
-        if dirty:
-            _write_cache(cache, entries, dirty)
+        cache.put({rel: entries[rel] for rel, _, _ in stale}, old.keys() - entries.keys())
+        cache.close()
     articles: list[Article] = []
     errors: list[SitegenError] = []
     digests: dict = {}
@@ -257,14 +331,11 @@ def load_content(
     skipped: list[str] = []
     flagged: set[str] = set(kept)
     for art in articles:
-        if not art.date:  # an undated draft has no place in any date index, even in preview
+        shown = shown_as(art, today, preview)
+        if shown == "skipped":
             skipped.append(art.path)
             continue
-        hidden = art.draft or art.date > today
-        if hidden and not preview:
-            skipped.append(art.path)
-            continue
-        if hidden:
+        if shown == "flagged":
             flagged.add(art.path)
         published.append(art)
     published.sort(key=lambda a: (a.date, a.path))

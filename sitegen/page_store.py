@@ -10,7 +10,9 @@ pages that show a changed article in a role whose digest changed (see sitegen/pl
   pages   output -> kind, digest, the Page pickled with its articles by path, and the
           (article path, role) of every article it shows
   shown   article path -> (role, output) of every page that shows it
-  saved   the layout key, the model without its pages, and every article's role digests
+  keys    article path -> its role digests (full, link, card)
+  saved   the layout key, the model without its pages and articles, and the content folder's
+          scan (path, mtime, size of every file) the build read
 
 Everything is written in one transaction after the site is, so the store always describes
 one complete build.  A store that cannot be read is an empty one: the build takes the slow path.
@@ -22,6 +24,7 @@ import hashlib
 import io
 import pickle
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
     from .site import Page, PageKind, SiteModel
 
 PAGE_STORE_FILE = "pages.sqlite"
-VERSION = 1
+VERSION = 2
 # What the store keeps of a rendered page: the Page pickled, and its (article path, role) dependencies.
 SavedPage = tuple[bytes, list[tuple[str, int]]]
 
@@ -94,6 +97,8 @@ class PageStore:
                     " page BLOB, deps BLOB) WITHOUT ROWID;"
                     "CREATE TABLE IF NOT EXISTS shown (path TEXT PRIMARY KEY, pages BLOB) WITHOUT ROWID;"
                     "CREATE TABLE IF NOT EXISTS saved (name TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;"
+                    "CREATE TABLE IF NOT EXISTS keys (path TEXT PRIMARY KEY, full TEXT, link TEXT, card TEXT)"
+                    " WITHOUT ROWID;"
                 )
                 return
             except (sqlite3.Error, OSError):  # a cache is disposable: start it again
@@ -152,13 +157,40 @@ class PageStore:
         """Return output -> kind of every saved page."""
         return {} if self.db is None else dict(self.db.execute("SELECT output, kind FROM pages"))
 
-    def article_keys(self) -> dict[str, RoleDigests]:
-        """Return the role digests of every article of the saved build."""
-        return pickle.loads(self._saved("keys"))
+    def kind_counts(self) -> dict[PageKind, int]:
+        """Return kind -> how many saved pages are of it."""
+        return {} if self.db is None else dict(self.db.execute("SELECT kind, count(*) FROM pages GROUP BY kind"))
 
-    def model(self, articles: dict[str, Article]) -> SiteModel:
-        """Return the saved SiteModel, without its pages."""
-        return load(self._saved("model"), articles)
+    def outputs_of(self, kind: PageKind) -> list[str]:
+        """Return the outputs of the saved pages of *kind*."""
+        if self.db is None:
+            return []
+        return [out for (out,) in self.db.execute("SELECT output FROM pages WHERE kind = ? ORDER BY output", (kind,))]
+
+    def article_keys(self, paths: Iterable[str] | None = None) -> dict[str, RoleDigests]:
+        """Return the role digests of every article of the saved build, or of those of *paths*."""
+        if self.db is None:
+            return {}
+        query = "SELECT path, full, link, card FROM keys"
+        if paths is None:
+            return {path: (full, link, card) for path, full, link, card in self.db.execute(query)}
+        wanted = sorted(set(paths))
+        out: dict[str, RoleDigests] = {}
+        for start in range(0, len(wanted), 500):  # SQLite bounds the parameters of one query
+            part = wanted[start : start + 500]
+            rows = self.db.execute(f"{query} WHERE path IN ({','.join('?' * len(part))})", part)
+            out.update((path, (full, link, card)) for path, full, link, card in rows)
+        return out
+
+    def model(self, articles: tuple[Article, ...] = ()) -> SiteModel:
+        """Return the saved SiteModel, without its pages, with *articles* (saved without them:
+        every one is in the layout key)."""
+        return replace(pickle.loads(self._saved("model")), articles=articles)
+
+    def scan(self) -> list[tuple[str, int, int]] | None:
+        """Return the content folder's scan the saved build read, None when there is none."""
+        data = self._saved("scan")
+        return None if data is None else pickle.loads(data)
 
     def showing(self, changes: list[tuple[str, int]]) -> set[str]:
         """Return the outputs of the pages that show any (article path, role) of *changes*."""
@@ -202,13 +234,16 @@ class PageStore:
         model: SiteModel | None,
         keys: dict[str, RoleDigests],
         rows: list[tuple[str, PageKind, str, bytes, list[tuple[str, int]]]],
-        outputs: set[str],
+        outputs: set[str] | None,
+        scan: list[tuple[str, int, int]],
     ) -> None:
         """Record one complete build in one transaction.
 
         *rows* are (output, kind, digest, pickled page, deps) of the pages rendered; *model*
-        the SiteModel without its pages (None: unchanged); *outputs* every page of the site
-        (the saved pages not among them are deleted).
+        the SiteModel without its pages (None: unchanged); *keys* the role digests of every
+        article when *model* is new, else of those that may have changed; *outputs* every page
+        of the site (the saved pages not among them are deleted; None: the same pages as
+        before); *scan* the content folder's scan the build read.
         """
         import sqlite3
 
@@ -217,8 +252,8 @@ class PageStore:
         try:
             with self.db:
                 self.db.execute("DELETE FROM saved WHERE name = 'key'")
-                old = self.digests()
-                stale = set(old) - outputs
+                old = self.digests() if outputs is not None else self.digests(row[0] for row in rows)
+                stale = set(old) - outputs if outputs is not None else set()
                 # The pages that show each article: withdraw what the replaced and removed pages
                 # showed, add what the new ones show.
                 withdrawn = self._deps([row[0] for row in rows if row[0] in old] + sorted(stale))
@@ -248,10 +283,18 @@ class PageStore:
                     ],
                 )
                 if model is not None:
-                    self.db.execute("INSERT OR REPLACE INTO saved VALUES ('model', ?)", (dump(model),))
+                    saved = pickle.dumps(replace(model, articles=()), protocol=pickle.HIGHEST_PROTOCOL)
+                    self.db.execute("INSERT OR REPLACE INTO saved VALUES ('model', ?)", (saved,))
+                    self.db.execute("DELETE FROM keys")
+                else:
+                    before = self.article_keys(keys)
+                    keys = {path: roles for path, roles in keys.items() if before.get(path) != roles}
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO keys VALUES (?, ?, ?, ?)", [(p, *r) for p, r in keys.items()]
+                )
                 self.db.executemany(
                     "INSERT OR REPLACE INTO saved VALUES (?, ?)",
-                    [("keys", pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL)), ("key", key)],
+                    [("scan", pickle.dumps(scan, protocol=pickle.HIGHEST_PROTOCOL)), ("key", key)],
                 )
         except sqlite3.Error:
             self.forget()
@@ -264,6 +307,6 @@ class PageStore:
             return
         try:
             with self.db:
-                self.db.executescript("DELETE FROM saved; DELETE FROM pages; DELETE FROM shown;")
+                self.db.executescript("DELETE FROM saved; DELETE FROM pages; DELETE FROM shown; DELETE FROM keys;")
         except sqlite3.Error:
             self.close()

@@ -203,8 +203,8 @@ def test_broken_or_missing_cache_and_output(tmp_path):
     (config.cache_dir / "pages.sqlite").unlink()
     edit_article(art, "网格员每周", "网格员每日")
     rebuild_like_clean(tmp_path, config, from_layout=False)
-    with sqlite3.connect(config.cache_dir / "pages.sqlite") as db:  # an unreadable article index
-        db.execute("UPDATE saved SET value = x'00ff' WHERE name = 'keys'")
+    with sqlite3.connect(config.cache_dir / "pages.sqlite") as db:  # an unreadable saved model
+        db.execute("UPDATE saved SET value = x'00ff' WHERE name = 'model'")
     edit_article(art, "网格员每日", "网格员天天")
     report = build(config)
     assert not report.from_layout and not report.errors
