@@ -2,8 +2,8 @@
 changed, beside the search stage in a forked process → write.
 
 The cache folder (config.cache_dir, git-ignored) keeps, between processes:
-  articles/         parsed articles keyed by (path, mtime_ns, size)          (sitegen/content.py)
-  pages.sqlite      every page, its digest and the articles it shows     (sitegen/page_store.py)
+  articles.sqlite   parsed articles keyed by (path, mtime_ns, size)          (sitegen/content.py)
+  pages.sqlite      every page, its digest and the articles it shows, the scan (sitegen/page_store.py)
   summaries.pickle  the digest of each text's summary                        (sitegen/plan.py)
   related.pickle, slugs.pickle, jinja/   related articles, pinyin slugs, compiled templates
   state.json        the fingerprint of every input of the last build, and its errors (LAST_BUILD_FILE)
@@ -18,7 +18,7 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
@@ -56,6 +56,7 @@ class BuildReport:
     skipped_unchanged: bool = False
     failed: bool = False  # errors stopped it: the output folder was left as it was
     from_layout: bool = False  # planned from the page store: only article bodies changed
+    body_edit: int = 0  # articles of a body edit, built without reading the archive (sitegen/body_edit.py)
 
     def summary(self) -> str:
         """Return the report shown on the terminal."""
@@ -69,7 +70,13 @@ class BuildReport:
             lines.append(
                 f"build: {self.articles} articles, {total} pages, "
                 f"{sum(self.rendered.values())} rendered, {len(self.changed)} files changed"
-                + (" (only article bodies changed: planned from the saved pages)" if self.from_layout else "")
+                + (
+                    f" (a body edit of {self.body_edit} file(s): only the pages that show it were read)"
+                    if self.body_edit
+                    else " (only article bodies changed: planned from the saved pages)"
+                    if self.from_layout
+                    else ""
+                )
             )
             for kind in sorted(self.pages):
                 lines.append(f"  {kind:<10} {self.pages[kind]:>6} pages ({self.rendered.get(kind, 0)} rendered)")
@@ -431,6 +438,9 @@ def _build(config: Config, today: str | None) -> BuildReport:
         clock("check")
         return report
     _refuse_on(report, _vocabulary_errors(fingerprint, state["fingerprint"]), cache_dir, out_dir)
+    edited = _built_body_edit(config, today, stats, fingerprint, state, last_site, clock)
+    if edited is not None:
+        return edited
 
     slugger = _SlugCache(cache_dir)
     search_stage = _SearchStage(config, cache_dir)
@@ -492,6 +502,128 @@ def _build(config: Config, today: str | None) -> BuildReport:
     clock("write")
     report.times["total"] = time.perf_counter() - clock.started
     return report
+
+
+def _built_body_edit(
+    config: Config,
+    today: str,
+    stats: list[tuple[str, int, int]],
+    fingerprint: dict[str, str],
+    state: dict[str, Any],
+    last_site: dict[str, Any],
+    build_clock: _Clock,
+) -> BuildReport | None:
+    """Build an edit that changed only article bodies (sitegen/body_edit.py): the pages that
+    show a changed article, and the search patch of its documents, with the articles those
+    pages show read by path; the site's layout, its other pages and the archive stay unread.
+    Return its report; None when the edit is not one, or when the search index cannot be
+    patched: nothing is written then, and the full build takes over."""
+    from .body_edit import ArticleRows, StoredKeys, find_body_edit, only_content_changed
+    from .plan import page_digest
+    from .writer import load_output_manifest
+
+    if not only_content_changed(config, fingerprint, state["fingerprint"]):
+        return None
+    report = BuildReport()  # the build's own, untouched if the full build takes over
+    clock = _Clock(report)
+    clock.started = clock.mark = build_clock.mark
+    cache_dir, out_dir = Path(config.cache_dir), Path(config.out_dir)
+    # Started first: loading the last index and jieba takes the search process longer than
+    # this one takes to find the edit and render its pages.  Both processes need the search
+    # package: imported once, before the fork.
+    import sitegen.search  # noqa: F401
+
+    search = (
+        Background(lambda channel: _patch_bodies(config, cache_dir, channel), "search", talk=True)
+        if config.search
+        else None
+    )
+    edit = find_body_edit(config, today, stats, fingerprint, state["fingerprint"])
+    if edit is None:
+        if search is not None:
+            search.stop()
+        return None
+    store = edit.store
+    articles = ArticleRows(config, stats, edit.articles)
+    keys = StoredKeys(store, edit.keys)
+    try:
+        try:
+            model = store.model()
+            if model.errors:  # a preview's: the full build reports them
+                return None
+            if search is not None:
+                search.ask(_search_documents(edit.articles.values(), model.article_url, edit.digests), answered=False)
+            env, manifest, kinds = _env_digest(config, today), load_output_manifest(cache_dir), store.kinds()
+            shells = store.outputs_of("search")
+            wanted = (store.showing(edit.changes) | {out for out in kinds if out not in manifest}) - set(shells)
+            pages = store.pages(wanted, articles)
+            digests = {page.output: page_digest(page, env, keys) for page in pages}
+            plan = _Plan(model, kinds, pages, store.pages(shells, articles), digests, store.digests(shells), False)
+        except Exception as exc:  # an unreadable cache is a cold one: the full build lays the site out
+            log.warning("%s: the page store is unreadable (%s: %s)", cache_dir, type(exc).__name__, exc)
+            return None
+        layout = _Layout(model.article_url, store, manifest, env, str(store.key()), True)
+        report.from_layout, report.body_edit = True, len(edit.files)
+        report.pages.update(store.kind_counts())
+        clock("plan")
+
+        rendered = _render_planned(plan, config, env, keys, None, report)
+        clock("render")
+
+        index, error = search.result() if search is not None else (None, None)
+        if search is not None and index is None and error is None:
+            log.info("search: the last index cannot be patched for this edit: building the site whole")
+            return None
+        _refuse_on(report, [f"search: {error}"] if error else [], cache_dir, out_dir)
+        shells_rendered = _render_search_page(plan, config, index, layout, keys, report)
+        clock("search")
+    except SitegenError as exc:
+        report.errors.append(exc.describe())
+        _refuse(report, cache_dir, None, out_dir)
+    except WorkerFailed as exc:
+        report.errors.append(f"{exc} (hint: run again with -v for the details)")
+        _refuse(report, cache_dir, None, out_dir)
+    finally:
+        if search is not None:
+            search.stop()
+        articles.close()
+
+    # Only bodies changed: the errors and warnings of the last good build stand.
+    report.errors, report.warnings = list(state.get("errors", [])), list(state.get("warnings", []))
+    report.articles = state.get("articles", 0)
+    published = int(last_site.get("articles", report.articles))
+    _write(config, layout, plan, keys, rendered.add(shells_rendered), index, published, stats, report)
+    _save_state(cache_dir, fingerprint, report)
+    clock("write")
+    report.times["total"] = time.perf_counter() - build_clock.started
+    return report
+
+
+def _search_documents(
+    articles: Iterable[Article], urls: dict[str, str], digests: dict[str, str]
+) -> list[tuple[DocHead, DocInput]]:
+    """The search heads and inputs of *articles* (drafts are not searched)."""
+    from .search import Documents
+
+    docs = Documents(list(articles), lambda a: urls[a.path], lambda a: digests[a.path])
+    return list(zip(docs.heads(), docs))
+
+
+def _patch_bodies(config: Config, cache_dir: Path, channel: Channel) -> SearchIndex | None:
+    """In the forked process: load the last index (and jieba) while the build reads the
+    pages, then patch it for a body edit's documents; None when it must be built whole."""
+    from .search import load_previous_index
+    from .writer import load_output_manifest
+
+    previous = load_previous_index(config, Path(config.out_dir))
+    manifest = load_output_manifest(cache_dir) if previous is not None else {}
+    docs = cast("list[tuple[DocHead, DocInput]]", channel.recv())
+    if previous is None:
+        return None
+    try:
+        return previous.patch_bodies(docs, manifest)
+    finally:
+        previous.close()
 
 
 class _Clock:

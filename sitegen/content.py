@@ -147,7 +147,7 @@ def _parse_all(content_dir: Path, rels: list, workers: int, meanwhile: Callable[
 Entry = tuple
 
 
-class _Cache:
+class ParseCache:
     """The parse cache of one cache folder; any damage reads as an empty cache (a cold one)."""
 
     def __init__(self, cache_dir: Path) -> None:
@@ -229,18 +229,9 @@ def parse_files(content_dir: Path, stats: list[tuple[str, int, int]]) -> dict[st
     return {rel: (mtime, size, *_parse(content_dir, rel)) for rel, mtime, size in stats}
 
 
-def cached_entries(cache_dir: Path, rels: Iterable[str]) -> dict[str, Entry]:
-    """Return rel -> cached row of those of *rels* the parse cache holds."""
-    cache = _Cache(cache_dir)
-    try:
-        return cache.some(rels)
-    finally:
-        cache.close()
-
-
 def cache_entries(cache_dir: Path, entries: dict[str, Entry]) -> None:
     """Store parsed rows in the parse cache."""
-    cache = _Cache(cache_dir)
+    cache = ParseCache(cache_dir)
     try:
         cache.put(entries)
     finally:
@@ -293,7 +284,7 @@ def load_content(
     content_dir = Path(content_dir)
     today = today_from_env(today)
     stats = scan(content_dir) if stats is None else stats
-    cache = _Cache(cache_dir) if cache_dir else None
+    cache = ParseCache(cache_dir) if cache_dir else None
     old = cache.all() if cache is not None else {}
     entries: dict = {}
     stale: list = []

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from _buildkit import ROOT, assert_like_clean, build, edit_article, make_config, make_config_with_templates, tree
 
+import sitegen.content
 import sitegen.render
 import sitegen.writer
 from sitegen.errors import SitegenError
@@ -89,6 +90,73 @@ def test_an_edit_re_renders_only_the_pages_that_show_what_changed(tmp_path):
     assert report.rendered["article"] >= 2  # itself and an article that lists it as related
     assert {"district", "month", "tag", "topic", "person", "feed"} <= set(report.rendered)
     assert "每周" in (config.out_dir / "lusong/index.html").read_text(encoding="utf-8")
+    assert_like_clean(tmp_path, config)
+
+
+def test_a_body_edit_reads_only_the_changed_files_and_the_pages_that_show_them(tmp_path, monkeypatch):
+    """A body edit (sitegen/body_edit.py) is built without loading the archive: the full load
+    and the whole parse cache are never read, and the site equals a clean build, search index
+    included, for an edit past the summary, one in it, two files at once and a save without a
+    change."""
+    config = make_config(tmp_path)
+    build(config)
+
+    def whole_archive(*args, **kwargs):
+        raise AssertionError("a body edit read the whole archive")
+
+    monkeypatch.setattr(sitegen.content, "load_content", whole_archive)
+    monkeypatch.setattr(sitegen.content.ParseCache, "all", whole_archive)
+    lusong, tianyuan = config.content_dir / "lusong-2.md", config.content_dir / "tianyuan-1.md"
+    edit_article(lusong, "收集意见。", "收集意见。\n\n第二段：意见当天转交社区。")
+    report = build(config)
+    assert report.body_edit == 1 and not report.errors
+    assert dict(report.rendered) == {"article": 1, "search": 1}
+    edit_article(lusong, "网格员每天", "网格员每周")  # in the summary: listings and feeds show it
+    edit_article(tianyuan, "首家", "第一家")
+    report = build(config)
+    assert report.body_edit == 2 and {"district", "month", "feed"} <= set(report.rendered)
+    os.utime(lusong, ns=(lusong.stat().st_atime_ns, lusong.stat().st_mtime_ns + 10**9))
+    report = build(config)
+    assert report.body_edit == 1 and report.changed == []
+    monkeypatch.undo()
+    assert "第一家" in (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html").read_text(encoding="utf-8")
+    assert_like_clean(tmp_path, config)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["title", "draft", "new file", "removed file", "broken file", "search state lost", "template"],
+)
+def test_an_edit_that_is_not_a_body_edit_is_built_whole(tmp_path, edit):
+    """Anything but bodies changed, or a search index that cannot be patched: the full build,
+    and the site equals a clean one (a broken file is an error naming it, and nothing is written)."""
+    config = make_config_with_templates(tmp_path)
+    build(config)
+    before = tree(config.out_dir)
+    article = config.content_dir / "lusong-2.md"
+    edit_article(article, "收集意见。", "收集意见并转交。")  # a body edit besides, in every case
+    if edit == "title":
+        edit_article(article, "title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记")
+    elif edit == "draft":
+        edit_article(article, "title:", "draft: true\ntitle:")
+    elif edit == "new file":
+        (config.content_dir / "lusong-9.md").write_text(article.read_text(encoding="utf-8").replace("id: ", "id: x"))
+        edit_article(config.content_dir / "lusong-9.md", "slug: ", "slug: x")
+    elif edit == "removed file":
+        (config.content_dir / "city-1.md").unlink()
+    elif edit == "broken file":
+        edit_article(article, "title: ", "title: [")
+    elif edit == "search state lost":
+        (config.cache_dir / "search-state.sqlite").unlink()
+    else:
+        edit_article(config.templates_dir / "_macros.html", 'class="summary"', 'class="summary lead"')
+    report = build(config)
+    assert not report.body_edit
+    if edit == "broken file":
+        assert report.failed and any("lusong-2.md:" in e for e in report.errors), report.errors
+        assert tree(config.out_dir) == before
+        return
+    assert not report.errors, report.errors
     assert_like_clean(tmp_path, config)
 
 

@@ -152,6 +152,36 @@ class PreviousIndex:
         """Return the index with the documents `wanted` named indexed again from their
         *inputs*, or None when the previous one is unusable (build it whole)."""
         saved = self.saved
+        meta = _js("meta", _meta(heads, saved.shards, saved.blocks, self.districts))
+        return self._patched(inputs, {n: (heads[n].id, self.digests[n]) for n in self.changed + self.added}, meta)
+
+    def patch_bodies(self, docs: list[tuple[DocHead, DocInput]], published: dict[str, str]) -> SearchIndex | None:
+        """Return the index with *docs* indexed again: documents the last index holds, whose
+        year, district and topics are unchanged (a body edit's, sitegen/body_edit.py), so no
+        document moves and meta.js stays.  None when the index must be built whole: a document
+        it lacks, or an output (*published*, the writer's manifest) that is not what it wrote."""
+        saved = self.saved
+        if any(published.get(path) != d for path, d in saved.files.items()):
+            return None
+        number = {doc_id: n for n, doc_id in enumerate(saved.ids)}
+        inputs: dict[int, DocInput] = {}
+        docs_of: dict[int, tuple[str, bytes]] = {}
+        for head, doc_input in docs:
+            n = number.get(head.id)
+            if n is None:
+                return None
+            digest = _head_digest(head)
+            if digest != saved.digests[n]:
+                inputs[n], docs_of[n] = doc_input, (head.id, digest)
+        self.changed, self.added = sorted(inputs), []
+        return self._patched(inputs, docs_of, None)
+
+    def _patched(
+        self, inputs: dict[int, DocInput], docs_of: dict[int, tuple[str, bytes]], meta: bytes | None
+    ) -> SearchIndex | None:
+        """Index the changed and added documents again from *inputs*; *docs_of* gives each
+        one's (id, head digest), *meta* the new meta.js (None: unchanged)."""
+        saved = self.saved
         old_digests = [saved.digests[n] for n in self.changed]
         old_inputs = self.store.get_many(old_digests)
         if any(d not in old_inputs for d in old_digests):
@@ -164,9 +194,10 @@ class PreviousIndex:
         if patched is None:
             return None
         files, change = patched
-        self.store.put_many({self.digests[n]: inputs[n] for n in numbers})
-        change.docs = {n: (heads[n].id, self.digests[n]) for n in numbers}
-        files["search/meta.js"] = _js("meta", _meta(heads, saved.shards, saved.blocks, self.districts))
+        self.store.put_many({docs_of[n][1]: inputs[n] for n in numbers})
+        change.docs = {n: docs_of[n] for n in numbers}
+        if meta is not None:
+            files["search/meta.js"] = meta
         files[SCRIPT] = browser_script()  # kept as it is: a new script comes in a new package, indexed whole
 
         def with_files(_: dict[str, str], changed_files: dict[str, str | None]) -> StateChange:

@@ -1,0 +1,143 @@
+"""Find a body edit: the content files that changed since the last good build, when they
+changed nothing but article bodies.
+
+Fixing a typo is the usual edit.  The site is then laid out exactly as before, so a build needs
+neither the archive's articles nor its layout: only the pages the page store says show a changed
+article in a role whose digest changed (sitegen/plan.py), and the search documents of the
+changed articles.  `find_body_edit` says whether the edit is one, reading what the edit touches
+and never the whole archive:
+
+  - the content folder's scan (every build stats every file) against the one the page store
+    saved with the last good build: the same files, a few of them changed;
+  - the changed files, parsed: each must parse, and be shown (published, flagged or left out)
+    as before with the same link digest, which covers every field but the body;
+  - the role digests of the changed articles, from the page store.
+
+Everything else (a title or a date changed, a file added or removed, a file that no longer
+parses, templates, settings or code changed, more files than `parallel_from`) is the full
+build's.  The build renders the pages of a `BodyEdit` with the articles they show read by path
+from the content cache (`ArticleRows`), and the search stage patches the changed documents
+(`PreviousIndex.patch_bodies`).  tests/test_build_incremental.py checks that such a build
+equals a clean one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .content import Entry, ParseCache, article_of, cache_entries, parse_files, shown_as
+from .model import Article
+from .page_store import PageStore
+from .plan import CARD, FULL, LINK, RoleDigests, article_keys
+
+log = logging.getLogger(__name__)
+
+Scan = list[tuple[str, int, int]]
+
+
+@dataclass(frozen=True)
+class BodyEdit:
+    """What changed: the changed articles the site shows, and their new role digests."""
+
+    store: PageStore
+    files: tuple[str, ...]  # the changed files, shown or not
+    articles: dict[str, Article]  # path -> the changed article, for those the site shows
+    digests: dict[str, str]  # path -> digest of the changed file's text
+    keys: dict[str, RoleDigests]  # path -> new role digests, for the changed articles shown
+    changes: list[tuple[str, int]]  # (path, role) of every role digest that changed
+
+
+def only_content_changed(config: Config, fingerprint: dict[str, str], last: dict[str, str]) -> bool:
+    """Tell whether only content files changed since the last good build (the fingerprint's
+    other parts are equal), so that the edit may be a body edit."""
+    others_equal = all(last.get(name) == value for name, value in fingerprint.items() if name != "content")
+    return bool(last) and others_equal and Path(config.out_dir).is_dir()
+
+
+def find_body_edit(
+    config: Config, today: str, scan: Scan, fingerprint: dict[str, str], last: dict[str, str]
+) -> BodyEdit | None:
+    """Return the body edit the content folder holds since the last good build, or None when
+    the build must lay the site out (or when there was no last good build)."""
+    if not only_content_changed(config, fingerprint, last):
+        return None
+    out_dir, cache_dir = Path(config.out_dir), Path(config.cache_dir)
+    store = PageStore(cache_dir)
+    edit = _body_edit(store, config, today, scan, str(out_dir.resolve()))
+    if edit is None:
+        store.close()
+    return edit
+
+
+def _body_edit(store: PageStore, config: Config, today: str, scan: Scan, target: str) -> BodyEdit | None:
+    before = store.scan() if store.key() is not None and store.target() == target else None
+    if before is None or len(before) != len(scan):
+        return None
+    changed = [now for now, then in zip(scan, before) if now != then]
+    if any(now[0] != then[0] for now, then in zip(scan, before)):
+        return None  # a file added, removed or renamed
+    if not changed or len(changed) >= config.parallel_from:
+        return None
+    entries = parse_files(Path(config.content_dir), changed)
+    old_keys = store.article_keys(entries)
+    articles: dict[str, Article] = {}
+    for path, entry in entries.items():
+        art = article_of(entry)
+        if art is None or entry[5] is not None:
+            return None  # a file that no longer parses: the full build reports it
+        shown = shown_as(art, today, config.preview)
+        if (shown == "skipped") != (path not in old_keys):
+            return None  # published or withdrawn: the site's layout changes
+        if shown != "skipped":
+            articles[path] = art
+    flagged = frozenset(path for path, art in articles.items() if shown_as(art, today, config.preview) == "flagged")
+    digests = {path: entries[path][2] for path in articles}
+    keys, _ = article_keys(articles.values(), digests, {path: entries[path][3] for path in articles}, flagged, {})
+    if any(keys[path][LINK] != old_keys[path][LINK] for path in keys):
+        return None  # a field other than the body changed (or the preview's banner)
+    cache_entries(Path(config.cache_dir), entries)  # rows that parsed: as the full build's load keeps them
+    changes = [(path, role) for path in keys for role in (FULL, LINK, CARD) if keys[path][role] != old_keys[path][role]]
+    log.info("a body edit: %d file(s) changed, %d article role(s) to show again", len(changed), len(changes))
+    return BodyEdit(store, tuple(entries), articles, digests, keys, changes)
+
+
+class ArticleRows(dict[str, Article]):
+    """Articles by path, read from the content cache on first use (the changed ones given):
+    the articles the pages of a body edit show, out of an archive never read whole."""
+
+    def __init__(self, config: Config, scan: Scan, changed: dict[str, Article]) -> None:
+        super().__init__(changed)
+        self.content_dir = Path(config.content_dir)
+        self.cache = ParseCache(Path(config.cache_dir))
+        self.stats = {path: (path, mtime, size) for path, mtime, size in scan}
+
+    def __missing__(self, path: str) -> Article:
+        entry: Entry | None = self.cache.some([path]).get(path)
+        stat = self.stats[path]
+        if entry is None or entry[:2] != stat[1:]:  # not cached as the file is now: parse it
+            entry = parse_files(self.content_dir, [stat])[path]
+        art = article_of(entry)
+        if art is None:
+            raise KeyError(path)
+        self[path] = art
+        return art
+
+    def close(self) -> None:
+        self.cache.close()
+
+
+class StoredKeys(dict[str, RoleDigests]):
+    """Role digests by path, the page store's but for the changed articles' new ones."""
+
+    def __init__(self, store: PageStore, changed: dict[str, RoleDigests]) -> None:
+        super().__init__(changed)
+        self.store = store
+
+    def __missing__(self, path: str) -> RoleDigests:
+        found: Any = self.store.article_keys([path])
+        self[path] = found[path]
+        return found[path]
