@@ -23,6 +23,7 @@ equals a clean one.
 
 from __future__ import annotations
 
+import bisect
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,8 +78,8 @@ def _body_edit(store: PageStore, config: Config, today: str, scan: Scan, target:
     before = store.scan() if store.key() is not None and store.target() == target else None
     if before is None or len(before) != len(scan):
         return None
-    changed = [now for now, then in zip(scan, before) if now != then]
-    if any(now[0] != then[0] for now, then in zip(scan, before)):
+    changed = sorted(set(scan).difference(before))
+    if {path for path, _, _ in changed} != {path for path, _, _ in set(before).difference(scan)}:
         return None  # a file added, removed or renamed
     if not changed or len(changed) >= config.parallel_from:
         return None
@@ -113,11 +114,14 @@ class ArticleRows(dict[str, Article]):
         super().__init__(changed)
         self.content_dir = Path(config.content_dir)
         self.cache = ParseCache(Path(config.cache_dir))
-        self.stats = {path: (path, mtime, size) for path, mtime, size in scan}
+        self.scan = scan  # sorted by path
 
     def __missing__(self, path: str) -> Article:
         entry: Entry | None = self.cache.some([path]).get(path)
-        stat = self.stats[path]
+        at = bisect.bisect_left(self.scan, (path,))
+        if at == len(self.scan) or self.scan[at][0] != path:
+            raise KeyError(path)
+        stat = self.scan[at]
         if entry is None or entry[:2] != stat[1:]:  # not cached as the file is now: parse it
             entry = parse_files(self.content_dir, [stat])[path]
         art = article_of(entry)

@@ -438,7 +438,7 @@ def _build(config: Config, today: str | None) -> BuildReport:
         clock("check")
         return report
     _refuse_on(report, _vocabulary_errors(fingerprint, state["fingerprint"]), cache_dir, out_dir)
-    edited = _built_body_edit(config, today, stats, fingerprint, state, last_site, clock)
+    edited = _built_body_edit(config, today, stats, fingerprint, state, clock)
     if edited is not None:
         return edited
 
@@ -510,7 +510,6 @@ def _built_body_edit(
     stats: list[tuple[str, int, int]],
     fingerprint: dict[str, str],
     state: dict[str, Any],
-    last_site: dict[str, Any],
     build_clock: _Clock,
 ) -> BuildReport | None:
     """Build an edit that changed only article bodies (sitegen/body_edit.py): the pages that
@@ -520,14 +519,15 @@ def _built_body_edit(
     patched: nothing is written then, and the full build takes over."""
     from .body_edit import ArticleRows, StoredKeys, find_body_edit, only_content_changed
     from .plan import page_digest
-    from .writer import load_output_manifest
+    from .writer import OUTPUT_MANIFEST_FILE, OutputManifest
 
-    if not only_content_changed(config, fingerprint, state["fingerprint"]):
+    cache_dir, out_dir = Path(config.cache_dir), Path(config.out_dir)
+    last = state["fingerprint"]
+    if not only_content_changed(config, fingerprint, last) or not (cache_dir / OUTPUT_MANIFEST_FILE).is_file():
         return None
     report = BuildReport()  # the build's own, untouched if the full build takes over
     clock = _Clock(report)
     clock.started = clock.mark = build_clock.mark
-    cache_dir, out_dir = Path(config.cache_dir), Path(config.out_dir)
     # Started first: loading the last index and jieba takes the search process longer than
     # this one takes to find the edit and render its pages.  Both processes need the search
     # package: imported once, before the fork.
@@ -538,14 +538,13 @@ def _built_body_edit(
         if config.search
         else None
     )
-    edit = find_body_edit(config, today, stats, fingerprint, state["fingerprint"])
+    edit = find_body_edit(config, today, stats, fingerprint, last)
     if edit is None:
         if search is not None:
             search.stop()
         return None
-    store = edit.store
-    articles = ArticleRows(config, stats, edit.articles)
-    keys = StoredKeys(store, edit.keys)
+    store, articles, keys = edit.store, ArticleRows(config, stats, edit.articles), StoredKeys(edit.store, edit.keys)
+    built = False
     try:
         try:
             model = store.model()
@@ -553,16 +552,16 @@ def _built_body_edit(
                 return None
             if search is not None:
                 search.ask(_search_documents(edit.articles.values(), model.article_url, edit.digests), answered=False)
-            env, manifest, kinds = _env_digest(config, today), load_output_manifest(cache_dir), store.kinds()
-            shells = store.outputs_of("search")
-            wanted = (store.showing(edit.changes) | {out for out in kinds if out not in manifest}) - set(shells)
-            pages = store.pages(wanted, articles)
+            env, shells = _env_digest(config, today), store.outputs_of("search")
+            pages = store.pages(store.showing(edit.changes) - set(shells), articles)
             digests = {page.output: page_digest(page, env, keys) for page in pages}
-            plan = _Plan(model, kinds, pages, store.pages(shells, articles), digests, store.digests(shells), False)
+            plan = _Plan(model, {}, pages, store.pages(shells, articles), digests, store.digests(shells), False)
         except Exception as exc:  # an unreadable cache is a cold one: the full build lays the site out
             log.warning("%s: the page store is unreadable (%s: %s)", cache_dir, type(exc).__name__, exc)
             return None
-        layout = _Layout(model.article_url, store, manifest, env, str(store.key()), True)
+        manifest = OutputManifest(cache_dir)
+        layout = _Layout(model.article_url, store, manifest.some(shells), env, str(store.key()), True)
+        manifest.close()
         report.from_layout, report.body_edit = True, len(edit.files)
         report.pages.update(store.kind_counts())
         clock("plan")
@@ -575,8 +574,9 @@ def _built_body_edit(
             log.info("search: the last index cannot be patched for this edit: building the site whole")
             return None
         _refuse_on(report, [f"search: {error}"] if error else [], cache_dir, out_dir)
-        shells_rendered = _render_search_page(plan, config, index, layout, keys, report)
+        rendered = rendered.add(_render_search_page(plan, config, index, layout, keys, report))
         clock("search")
+        built = True
     except SitegenError as exc:
         report.errors.append(exc.describe())
         _refuse(report, cache_dir, None, out_dir)
@@ -587,16 +587,48 @@ def _built_body_edit(
         if search is not None:
             search.stop()
         articles.close()
+        if not built:
+            store.close()
 
     # Only bodies changed: the errors and warnings of the last good build stand.
     report.errors, report.warnings = list(state.get("errors", [])), list(state.get("warnings", []))
     report.articles = state.get("articles", 0)
-    published = int(last_site.get("articles", report.articles))
-    _write(config, layout, plan, keys, rendered.add(shells_rendered), index, published, stats, report)
+    _write_body_edit(config, layout, rendered, index, keys, stats, report)
     _save_state(cache_dir, fingerprint, report)
     clock("write")
     report.times["total"] = time.perf_counter() - build_clock.started
     return report
+
+
+def _write_body_edit(
+    config: Config,
+    layout: _Layout,
+    rendered: _Rendered,
+    search: SearchIndex | None,
+    keys: dict[str, RoleDigests],
+    scan: list[tuple[str, int, int]],
+    report: BuildReport,
+) -> None:
+    """Write a body edit's pages and search files, keeping every other output as it is; then
+    record the pages (and the content folder's *scan*) in the page store."""
+    from .writer import write_changed
+
+    out_dir, cache_dir = Path(config.out_dir), Path(config.cache_dir)
+    files, removed = list(rendered.files), []
+    if search is not None:
+        files += sorted(search.files.items())
+        removed = search.removed
+    layout.store.expect(str(out_dir.resolve()), [page.output for page in rendered.pages])
+    result = write_changed(out_dir, files, removed, cache_dir=cache_dir, compress=bool(config.compress))
+    if search is not None:
+        search.save()
+    report.changed = result.changed
+    rows = [
+        (page.output, page.kind, rendered.digests[page.output], *row)
+        for page, row in zip(rendered.pages, rendered.rows)
+    ]
+    layout.store.save(layout.key, None, keys, rows, None, scan)
+    layout.store.close()
 
 
 def _search_documents(
@@ -613,15 +645,13 @@ def _patch_bodies(config: Config, cache_dir: Path, channel: Channel) -> SearchIn
     """In the forked process: load the last index (and jieba) while the build reads the
     pages, then patch it for a body edit's documents; None when it must be built whole."""
     from .search import load_previous_index
-    from .writer import load_output_manifest
 
     previous = load_previous_index(config, Path(config.out_dir))
-    manifest = load_output_manifest(cache_dir) if previous is not None else {}
     docs = cast("list[tuple[DocHead, DocInput]]", channel.recv())
     if previous is None:
         return None
     try:
-        return previous.patch_bodies(docs, manifest)
+        return previous.patch_bodies(docs)
     finally:
         previous.close()
 
@@ -679,9 +709,11 @@ def _nothing_changed(
 ) -> bool:
     """True when every input is as the last build found it: the report then repeats its errors
     and warnings.  Otherwise log which kinds of input changed."""
+    from .writer import OUTPUT_MANIFEST_FILE
+
     last = state["fingerprint"]
     changed = [name for name in fingerprint if last.get(name) != fingerprint[name]]
-    if not changed and out_dir.is_dir() and (cache_dir / "outputs.json").exists():
+    if not changed and out_dir.is_dir() and (cache_dir / OUTPUT_MANIFEST_FILE).exists():
         report.skipped_unchanged = True
         report.errors = list(state.get("errors", []))
         report.warnings = list(state.get("warnings", []))

@@ -22,7 +22,9 @@ With no change, nothing is written at all.  The previous tree is deleted in the 
 
 After every build that changed something, `<cache_dir>/changed.txt` lists the changed output
 files (added, modified or removed), one path relative to the output folder a line: the list to
-purge from a CDN.  `<cache_dir>/outputs.json` keeps the digest of every output file.
+purge from a CDN.  `<cache_dir>/outputs.sqlite` keeps the digest of every output file: read
+whole by a full build, row by row by a body edit's `write_changed`, which writes some files and
+keeps every other one; each build updates only the rows of the files it changed.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from .cache import write_bytes
 from .errors import SitegenError
 
 COMPRESSIBLE = (".html", ".xml", ".css", ".js", ".json", ".txt", ".svg")
-OUTPUT_MANIFEST_FILE = "outputs.json"
+OUTPUT_MANIFEST_FILE = "outputs.sqlite"
 CHANGED = "changed.txt"
 
 
@@ -64,12 +66,72 @@ def digest(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
+class OutputManifest:
+    """The output manifest of a cache folder: {output path: digest} of the last successful
+    build.  Damaged or missing, it is empty (the next build then writes every file)."""
+
+    def __init__(self, cache_dir: Path, create: bool = False) -> None:
+        import sqlite3
+
+        self.db: sqlite3.Connection | None = None
+        path = Path(cache_dir) / OUTPUT_MANIFEST_FILE
+        if not create and not path.is_file():
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(path))
+            self.db.execute("CREATE TABLE IF NOT EXISTS outputs (name TEXT PRIMARY KEY, digest TEXT) WITHOUT ROWID")
+        except (sqlite3.Error, OSError):
+            self.close()
+            if create:
+                path.unlink(missing_ok=True)
+                self.db = sqlite3.connect(str(path))
+                self.db.execute("CREATE TABLE outputs (name TEXT PRIMARY KEY, digest TEXT) WITHOUT ROWID")
+
+    def all(self) -> dict[str, str]:
+        import sqlite3
+
+        try:
+            return {} if self.db is None else dict(self.db.execute("SELECT name, digest FROM outputs"))
+        except sqlite3.Error:
+            return {}
+
+    def some(self, names: Iterable[str]) -> dict[str, str]:
+        """Return name -> digest of those of *names* the manifest holds."""
+        out: dict[str, str] = {}
+        wanted = sorted(set(names))
+        for start in range(0, len(wanted), 500):  # SQLite bounds the parameters of one query
+            part = wanted[start : start + 500]
+            if self.db is not None:
+                query = f"SELECT name, digest FROM outputs WHERE name IN ({','.join('?' * len(part))})"
+                out.update(self.db.execute(query, part))
+        return out
+
+    def count(self) -> int:
+        return 0 if self.db is None else int(self.db.execute("SELECT count(*) FROM outputs").fetchone()[0])
+
+    def update(self, written: dict[str, str], removed: Iterable[str], whole: bool) -> None:
+        """Record the files a build wrote and removed (*whole*: they are all there is)."""
+        assert self.db is not None
+        with self.db:
+            if whole:
+                self.db.execute("DELETE FROM outputs")
+            self.db.executemany("DELETE FROM outputs WHERE name = ?", [(n,) for n in removed])
+            self.db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?)", sorted(written.items()))
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
 def load_output_manifest(cache_dir: Path) -> dict:
     """Return {output path: digest} of the last successful build (empty when unknown)."""
+    manifest = OutputManifest(cache_dir)
     try:
-        return json.loads((Path(cache_dir) / OUTPUT_MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+        return manifest.all()
+    finally:
+        manifest.close()
 
 
 def staging_dir(out_dir: Path) -> Path:
@@ -301,7 +363,59 @@ def write_site(
         _commit_by_journal(stage, out_dir, result, new, flat=not staged_digests)
     else:
         _commit_by_swap(stage, out_dir, sorted(final), set(result.written), new, staged_digests)
-    _save(cache_dir, hashes, result)
+    _save(cache_dir, hashes, result, whole=not manifest or any(name not in manifest for name in kept_names))
+    return result
+
+
+def write_changed(
+    out_dir: Path,
+    files: Iterable[tuple[str, bytes]],
+    remove: Iterable[str] = (),
+    cache_dir: Path | None = None,
+    compress: bool = False,
+) -> WriteResult:
+    """Write *files* into *out_dir*, remove *remove*, and keep every other output of the last
+    build as it is: a body edit's write (sitegen/body_edit.py), which reads and updates only the
+    manifest rows of the files it names, never the whole manifest.  Commits by journal, as
+    `write_site` does for a few changes.  Refuses to write one output path twice; writes nothing
+    when nothing changed."""
+    out_dir = Path(out_dir)
+    stage = staging_dir(out_dir)
+    recover(out_dir)
+    new: dict[str, bytes] = {}
+    for name, data in files:
+        if name in new:
+            raise _twice(name)
+        new[name] = data
+    variants = [v for name in new if name.endswith(COMPRESSIBLE) for v in (name + ".gz", name + ".br")]
+    manifest = OutputManifest(Path(cache_dir), create=True) if cache_dir else None
+    try:
+        known = manifest.some([*new, *variants, *remove]) if manifest is not None else {}
+        hashes = {name: digest(data) for name, data in new.items()}
+        removed = [name for name in remove if name in known]
+        if compress:
+            for name in [n for n in hashes if n.endswith(COMPRESSIBLE)]:
+                if known.get(name) == hashes[name] and (name + ".gz" in known or name + ".br" in known):
+                    continue  # unchanged: its compressed copies stay too
+                for cname, cdata in _compressed(name, new[name]):
+                    new[cname] = cdata
+                    hashes[cname] = digest(cdata)
+        removed += [v for name in removed for v in (name + ".gz", name + ".br") if v in known]
+        result = WriteResult()
+        result.written = sorted(n for n in new if known.get(n) != hashes[n] or not (out_dir / n).exists())
+        result.removed = sorted(removed)
+        if not result.written and not result.removed:
+            return result
+        stage.mkdir(parents=True)
+        _commit_by_journal(stage, out_dir, result, new, flat=True)
+        if manifest is not None:
+            manifest.update({name: hashes[name] for name in result.written}, result.removed, whole=False)
+            result.kept = manifest.count() - len(result.written)
+    finally:
+        if manifest is not None:
+            manifest.close()
+    if cache_dir:
+        write_bytes(Path(cache_dir) / CHANGED, "".join(n + "\n" for n in result.changed).encode("utf-8"))
     return result
 
 
@@ -392,12 +506,14 @@ def _apply_journal(stage: Path, out_dir: Path) -> None:
         discard([stage], out_dir)
 
 
-def _save(cache_dir, hashes: dict, result: WriteResult) -> None:
+def _save(cache_dir, hashes: dict, result: WriteResult, whole: bool) -> None:
+    """Record in the manifest what the build wrote and removed (*whole*: every file, *hashes*)."""
     if cache_dir:
         cache_dir = Path(cache_dir)
-        # One entry a line, as indent=0 wrote it, but through json's C encoder (indent disables it).
-        write_bytes(
-            cache_dir / OUTPUT_MANIFEST_FILE,
-            json.dumps(dict(sorted(hashes.items())), separators=(",\n", ":")).encode("utf-8"),
-        )
+        manifest = OutputManifest(cache_dir, create=True)
+        try:
+            written = hashes if whole else {name: hashes[name] for name in result.written}
+            manifest.update(written, result.removed, whole)
+        finally:
+            manifest.close()
         write_bytes(cache_dir / CHANGED, "".join(n + "\n" for n in result.changed).encode("utf-8"))

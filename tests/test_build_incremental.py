@@ -19,7 +19,9 @@ import pytest
 from _buildkit import ROOT, assert_like_clean, build, edit_article, make_config, make_config_with_templates, tree
 
 import sitegen.content
+import sitegen.page_store
 import sitegen.render
+import sitegen.search.state
 import sitegen.writer
 from sitegen.errors import SitegenError
 from sitegen.writer import write_site
@@ -94,8 +96,9 @@ def test_an_edit_re_renders_only_the_pages_that_show_what_changed(tmp_path):
 
 
 def test_a_body_edit_reads_only_the_changed_files_and_the_pages_that_show_them(tmp_path, monkeypatch):
-    """A body edit (sitegen/body_edit.py) is built without loading the archive: the full load
-    and the whole parse cache are never read, and the site equals a clean build, search index
+    """A body edit (sitegen/body_edit.py) is built without loading the archive: the full load,
+    the whole parse cache, the output manifest, the page store's pages and the search state's
+    documents and files are never read whole, and the site equals a clean build, search index
     included, for an edit past the summary, one in it, two files at once and a save without a
     change."""
     config = make_config(tmp_path)
@@ -106,6 +109,10 @@ def test_a_body_edit_reads_only_the_changed_files_and_the_pages_that_show_them(t
 
     monkeypatch.setattr(sitegen.content, "load_content", whole_archive)
     monkeypatch.setattr(sitegen.content.ParseCache, "all", whole_archive)
+    monkeypatch.setattr(sitegen.writer.OutputManifest, "all", whole_archive)
+    monkeypatch.setattr(sitegen.page_store.PageStore, "kinds", whole_archive)
+    monkeypatch.setattr(sitegen.search.state.SavedState, "files", property(whole_archive))
+    monkeypatch.setattr(sitegen.search.state.SavedState, "ids", property(whole_archive))
     lusong, tianyuan = config.content_dir / "lusong-2.md", config.content_dir / "tianyuan-1.md"
     edit_article(lusong, "收集意见。", "收集意见。\n\n第二段：意见当天转交社区。")
     report = build(config)
@@ -427,3 +434,37 @@ def test_related_articles_follow_tag_edits(tmp_path):
     # and the other way round: the 养老 article now lists the brief
     other = (config.out_dir / "tianyuan/tianyuan-yanglao-shengji/index.html").read_text(encoding="utf-8")
     assert "一则无法确定区县的简讯" in other.split('id="related"')[1]
+
+
+def test_write_changed_writes_removes_and_keeps_the_rest_by_journal(tmp_path, monkeypatch):
+    """A body edit's write touches only the files it names and their manifest rows; a kill
+    after its commit point is rolled forward by the next build."""
+    from sitegen.writer import OutputManifest, write_changed
+
+    def contents(folder):
+        return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    write_site(out, [("a.html", b"A"), ("b.html", b"B"), ("s/c.js", b"C")], cache_dir=cache)
+    b_inode = (out / "b.html").stat().st_ino
+    with pytest.raises(SitegenError):
+        write_changed(out, [("a.html", b"1"), ("a.html", b"2")], cache_dir=cache)
+    result = write_changed(out, [("a.html", b"A2"), ("b.html", b"B")], ["s/c.js"], cache_dir=cache)
+    assert result.written == ["a.html"] and result.removed == ["s/c.js"] and result.kept == 1
+    assert contents(out) == {"a.html": b"A2", "b.html": b"B"}
+    assert (out / "b.html").stat().st_ino == b_inode
+    manifest = OutputManifest(cache)
+    assert manifest.all() == {"a.html": sitegen.writer.digest(b"A2"), "b.html": sitegen.writer.digest(b"B")}
+    manifest.close()
+    assert (cache / "changed.txt").read_text(encoding="utf-8").split() == ["a.html", "s/c.js"]
+
+    real = sitegen.writer._apply_journal
+    monkeypatch.setattr(
+        sitegen.writer, "_apply_journal", lambda stage, out_dir: (_ for _ in ()).throw(KeyboardInterrupt)
+    )
+    with pytest.raises(KeyboardInterrupt):
+        write_changed(out, [("b.html", b"B3")], cache_dir=cache)
+    assert (out / "b.html").read_bytes() == b"B"  # killed after the commit point
+    monkeypatch.setattr(sitegen.writer, "_apply_journal", real)
+    sitegen.writer.recover(out)
+    assert contents(out) == {"a.html": b"A2", "b.html": b"B3"}

@@ -209,7 +209,7 @@ def test_broken_or_missing_cache_and_output(tmp_path):
     report = build(config)
     assert not report.from_layout and not report.errors
     assert_like_clean(tmp_path, config)
-    (config.cache_dir / "outputs.json").unlink()  # the writer's manifest lost
+    (config.cache_dir / "outputs.sqlite").unlink()  # the writer's manifest lost
     edit_article(art, "收集意见。", "收集意见并转交。")
     build(config)
     assert_like_clean(tmp_path, config)
@@ -361,6 +361,7 @@ def test_failed_search_stage_keeps_the_previous_index(tmp_path, monkeypatch):
 
     monkeypatch.setattr(sitegen.search.index, "_finish", failing)  # a whole index
     monkeypatch.setattr(sitegen.search.patch, "_finish", failing)  # a patch
+    monkeypatch.setattr(sitegen.search.patch, "_finish_in_place", failing)  # a body edit's patch
     edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
     report = build(config)
     assert any(e.startswith("search:") for e in report.errors)

@@ -280,6 +280,10 @@ class SearchIndex:
     _change: StateChange | None = None
     _state_path: Path | None = None
     staged: list[tuple[str, str]] = field(default_factory=list)  # (path, digest) of files already staged
+    # A body edit's patch: the files of the last index not in *files* stay as they are, but
+    # for *removed*; *keep* is then empty (the writer keeps what it does not write).
+    keeps_rest: bool = False
+    removed: list[str] = field(default_factory=list)
 
     def save(self) -> None:
         """Remember this index for the next incremental build (after public/ holds it)."""
@@ -287,11 +291,28 @@ class SearchIndex:
             self._change.apply(self._state_path)
 
 
+def _file_mark(path: str, digest: str) -> int:
+    return int.from_bytes(hashlib.blake2b(f"{path}\0{digest}".encode(), digest_size=8).digest(), "big")
+
+
 def _version(digests: dict[str, str]) -> str:
-    h = hashlib.blake2b(digest_size=8)
-    for path in sorted(digests):
-        h.update(f"{path}\0{digests[path]}\n".encode())
-    return h.hexdigest()
+    """The index version: the XOR of a mark of every (file, digest), so that a patch works out
+    the new one from the files it changes alone (`_version_after`)."""
+    version = 0
+    for path, digest in digests.items():
+        version ^= _file_mark(path, digest)
+    return f"{version:016x}"
+
+
+def _version_after(version: str, changes: dict[str, tuple[str | None, str | None]]) -> str:
+    """The version once each file of *changes* went from its old digest to its new one
+    (None: absent)."""
+    value = int(version, 16)
+    for path, (old, new) in changes.items():
+        for digest in (old, new):
+            if digest is not None:
+                value ^= _file_mark(path, digest)
+    return f"{value:016x}"
 
 
 def _file_digest(data: bytes) -> str:
@@ -391,7 +412,13 @@ def full_search_index(
     def whole_state(file_digests: dict[str, str], _: dict[str, str | None]) -> StateChange | None:
         if state_path is None:
             return None
-        meta = {"code": code.hex(), "shards": shards, "blocks": block_names, "plain": plain}
+        meta = {
+            "code": code.hex(),
+            "shards": shards,
+            "blocks": block_names,
+            "plain": plain,
+            "version": _version(file_digests),
+        }
         ids = [h.id for h in heads]
         aside = write_whole_state(state_path, meta, vocab.docs, vocab.readings, ids, digests, file_digests)
         return StateChange(whole=aside)
@@ -424,7 +451,11 @@ def _finish(
             changed[path] = d
         digests[path] = d
     keep = sorted(p for p in digests if p not in files)
-    return SearchIndex(files, keep, _version(digests), incremental, change_of(digests, changed), state_path)
+    version = _version(digests)
+    change = change_of(digests, changed)
+    if change is not None and change.whole is None:
+        change.version = version
+    return SearchIndex(files, keep, version, incremental, change, state_path)
 
 
 def build_search_files(

@@ -34,6 +34,7 @@ from .index import (
     _meta,
     _teach_place_names,
     _unjs,
+    _version_after,
     browser_script,
     default_url_of,
     full_search_index,
@@ -152,59 +153,68 @@ class PreviousIndex:
         """Return the index with the documents `wanted` named indexed again from their
         *inputs*, or None when the previous one is unusable (build it whole)."""
         saved = self.saved
-        meta = _js("meta", _meta(heads, saved.shards, saved.blocks, self.districts))
-        return self._patched(inputs, {n: (heads[n].id, self.digests[n]) for n in self.changed + self.added}, meta)
-
-    def patch_bodies(self, docs: list[tuple[DocHead, DocInput]], published: dict[str, str]) -> SearchIndex | None:
-        """Return the index with *docs* indexed again: documents the last index holds, whose
-        year, district and topics are unchanged (a body edit's, sitegen/body_edit.py), so no
-        document moves and meta.js stays.  None when the index must be built whole: a document
-        it lacks, or an output (*published*, the writer's manifest) that is not what it wrote."""
-        saved = self.saved
-        if any(published.get(path) != d for path, d in saved.files.items()):
-            return None
-        number = {doc_id: n for n, doc_id in enumerate(saved.ids)}
-        inputs: dict[int, DocInput] = {}
-        docs_of: dict[int, tuple[str, bytes]] = {}
-        for head, doc_input in docs:
-            n = number.get(head.id)
-            if n is None:
-                return None
-            digest = _head_digest(head)
-            if digest != saved.digests[n]:
-                inputs[n], docs_of[n] = doc_input, (head.id, digest)
-        self.changed, self.added = sorted(inputs), []
-        return self._patched(inputs, docs_of, None)
-
-    def _patched(
-        self, inputs: dict[int, DocInput], docs_of: dict[int, tuple[str, bytes]], meta: bytes | None
-    ) -> SearchIndex | None:
-        """Index the changed and added documents again from *inputs*; *docs_of* gives each
-        one's (id, head digest), *meta* the new meta.js (None: unchanged)."""
-        saved = self.saved
-        old_digests = [saved.digests[n] for n in self.changed]
-        old_inputs = self.store.get_many(old_digests)
-        if any(d not in old_inputs for d in old_digests):
-            return None
-        nothing = DocTokens(frozenset(), frozenset(), frozenset(), frozenset())
         numbers = self.changed + self.added
-        old = [doc_tokens(old_inputs[d]) for d in old_digests] + [nothing] * len(self.added)
-        new = [doc_tokens(inputs[n]) for n in numbers]
-        patched = _incremental(saved, inputs, numbers, old, new, self.out_dir, self.table)
+        patched = self._reindexed(inputs, numbers, [saved.digests[n] for n in self.changed])
         if patched is None:
             return None
         files, change = patched
-        self.store.put_many({docs_of[n][1]: inputs[n] for n in numbers})
-        change.docs = {n: docs_of[n] for n in numbers}
-        if meta is not None:
-            files["search/meta.js"] = meta
-        files[SCRIPT] = browser_script()  # kept as it is: a new script comes in a new package, indexed whole
+        self.store.put_many({self.digests[n]: inputs[n] for n in numbers})
+        change.docs = {n: (heads[n].id, self.digests[n]) for n in numbers}
+        files["search/meta.js"] = _js("meta", _meta(heads, saved.shards, saved.blocks, self.districts))
 
         def with_files(_: dict[str, str], changed_files: dict[str, str | None]) -> StateChange:
             change.files = changed_files
             return change
 
         return _finish(files, saved.files, True, self.state_path, with_files)
+
+    def patch_bodies(self, docs: list[tuple[DocHead, DocInput]]) -> SearchIndex | None:
+        """Return the index with *docs* indexed again: documents the last index holds, whose
+        year, district and topics are unchanged (a body edit's, sitegen/body_edit.py), so no
+        document moves and meta.js stays.  Only the rows and files the documents touch are
+        read: the index that comes back names the files it writes and removes, and the others
+        stay (`SearchIndex.keeps_rest`).  None when the index must be built whole (a document
+        it lacks, or a state without its version)."""
+        saved = self.saved
+        if saved.version is None:
+            return None
+        found = saved.numbers(head.id for head, _ in docs)
+        inputs: dict[int, DocInput] = {}
+        docs_of: dict[int, tuple[str, bytes]] = {}
+        before: dict[int, bytes] = {}
+        for head, doc_input in docs:
+            if head.id not in found:
+                return None
+            n, old_digest = found[head.id]
+            digest = _head_digest(head)
+            if digest != old_digest:
+                inputs[n], docs_of[n], before[n] = doc_input, (head.id, digest), old_digest
+        numbers = sorted(inputs)
+        self.changed, self.added = numbers, []
+        patched = self._reindexed(inputs, numbers, [before[n] for n in numbers])
+        if patched is None:
+            return None
+        files, change = patched
+        self.store.put_many({docs_of[n][1]: inputs[n] for n in numbers})
+        change.docs = {n: docs_of[n] for n in numbers}
+        return _finish_in_place(files, saved, self.state_path, change)
+
+    def _reindexed(
+        self, inputs: dict[int, DocInput], numbers: list[int], old_digests: list[bytes]
+    ) -> tuple[dict[str, bytes], StateChange] | None:
+        """Tokenize the first len(*old_digests*) of *numbers* (the changed documents) from their
+        old inputs and every one of them from *inputs*; return the files and state rows that
+        change, or None when an old input or file is missing."""
+        old_inputs = self.store.get_many(old_digests)
+        if any(d not in old_inputs for d in old_digests):
+            return None
+        nothing = DocTokens(frozenset(), frozenset(), frozenset(), frozenset())
+        old = [doc_tokens(old_inputs[d]) for d in old_digests] + [nothing] * (len(numbers) - len(old_digests))
+        new = [doc_tokens(inputs[n]) for n in numbers]
+        patched = _incremental(self.saved, inputs, numbers, old, new, self.out_dir, self.table)
+        if patched is not None:
+            patched[0][SCRIPT] = browser_script()  # kept as it is: a new script comes in a new package, indexed whole
+        return patched
 
     def close(self) -> None:
         self.store.close()
@@ -270,15 +280,16 @@ def _incremental(
     for key in list(body_delta) + sorted(pinyin_touched):
         touched[shard_name(key, shards)].add(key)
     files: dict[str, bytes] = {}
+    known = saved.file_digests(f"search/s/{name}.js" for name in touched)
     for name, keys in touched.items():
         path = f"search/s/{name}.js"
         group: dict[str, str] = {}
-        if path in saved.files:
+        if path in known:
             try:
                 data = (out_dir / path).read_bytes()
             except OSError:
                 return None
-            if _file_digest(data) != saved.files[path]:
+            if _file_digest(data) != known[path]:
                 return None  # public/ is not what the last build wrote
             group = _unjs(data)
         for key in keys:
@@ -300,6 +311,24 @@ def _incremental(
         words={w: (*vocab.docs[w], *vocab.reading(w)) if w in vocab.docs else None for w in word_delta}
     )
     return files, change
+
+
+def _finish_in_place(files: dict[str, bytes], saved: SavedState, state_path: Path, change: StateChange) -> SearchIndex:
+    """A body edit's patched index: the files whose digest changed, the ones emptied (removed),
+    and the version worked out from those alone."""
+    old = saved.file_digests(files)
+    written: dict[str, bytes] = {}
+    changes: dict[str, tuple[str | None, str | None]] = {}
+    for path, data in files.items():
+        digest = _file_digest(data) if data else None  # b"": a shard that lost its last key
+        if old.get(path) != digest:
+            changes[path] = (old.get(path), digest)
+            if data:
+                written[path] = data
+    change.files = {path: new for path, (_, new) in changes.items()}
+    change.version = _version_after(str(saved.version), changes)
+    removed = sorted(path for path, (_, new) in changes.items() if new is None)
+    return SearchIndex(written, [], change.version, True, change, state_path, keeps_rest=True, removed=removed)
 
 
 def _apply(

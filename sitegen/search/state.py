@@ -16,6 +16,7 @@ digest: a patch tokenizes a changed document's old input again to know which key
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -67,6 +68,7 @@ class StateChange:
     words: dict[str, SavedWord | None] = field(default_factory=dict)
     docs: dict[int, tuple[str, bytes]] = field(default_factory=dict)
     files: dict[str, str | None] = field(default_factory=dict)
+    version: str | None = None  # the index version, kept for a body edit's patch
 
     def apply(self, path: Path) -> None:
         """Write the change into the state at *path*; on failure, drop the state (the next
@@ -94,6 +96,8 @@ class StateChange:
                         [(n, i, d) for n, (i, d) in sorted(self.docs.items())],
                     )
                     _upsert(db, "files", self.files, lambda p, d: (p, d))
+                    if self.version is not None:
+                        db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (json.dumps(self.version),))
             finally:
                 db.close()
         except (sqlite3.Error, OSError) as exc:
@@ -173,10 +177,30 @@ class SavedState:
         self.shards = int(meta["shards"])
         self.blocks: list[str] = list(meta["blocks"])
         self.plain: dict[str, str] = dict(meta["plain"])
-        rows = self.db.execute("SELECT id, digest FROM docs ORDER BY n").fetchall()
-        self.ids = [i for i, _ in rows]
-        self.digests = [bytes(d) for _, d in rows]
-        self.files = dict(self.db.execute("SELECT path, digest FROM files"))
+        self.version = str(meta["version"]) if "version" in meta else None
+
+    # The documents and files, read whole on first use: a body edit's patch reads only the
+    # rows it touches (`numbers`, `file_digests`).
+    @functools.cached_property
+    def ids(self) -> list[str]:
+        return [i for (i,) in self.db.execute("SELECT id FROM docs ORDER BY n")]
+
+    @functools.cached_property
+    def digests(self) -> list[bytes]:
+        return [bytes(d) for (d,) in self.db.execute("SELECT digest FROM docs ORDER BY n")]
+
+    @functools.cached_property
+    def files(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT path, digest FROM files"))
+
+    def numbers(self, ids: Iterable[str]) -> dict[str, tuple[int, bytes]]:
+        """Return id -> (number, head digest) of those of *ids* the index holds."""
+        rows = self._many("SELECT id, n, digest FROM docs WHERE id IN ({})", ids)
+        return {i: (n, bytes(d)) for i, n, d in rows}
+
+    def file_digests(self, paths: Iterable[str]) -> dict[str, str]:
+        """Return path -> digest of those of *paths* the index holds."""
+        return dict(self._many("SELECT path, digest FROM files WHERE path IN ({})", paths))
 
     @classmethod
     def open(cls, path: Path) -> SavedState | None:
