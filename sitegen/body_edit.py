@@ -78,9 +78,10 @@ def _body_edit(store: PageStore, config: Config, today: str, scan: Scan, target:
     before = store.scan() if store.key() is not None and store.target() == target else None
     if before is None or len(before) != len(scan):
         return None
-    changed = sorted(set(scan).difference(before))
-    if {path for path, _, _ in changed} != {path for path, _, _ in set(before).difference(scan)}:
-        return None  # a file added, removed or renamed
+    pairs = [(now, then) for now, then in zip(scan, before) if now != then]
+    if any(now[0] != then[0] for now, then in pairs):
+        return None  # a file added, removed or renamed (the other pairs are equal, paths included)
+    changed = [now for now, _ in pairs]
     if not changed or len(changed) >= config.parallel_from:
         return None
     entries = parse_files(Path(config.content_dir), changed)

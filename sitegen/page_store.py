@@ -158,8 +158,9 @@ class PageStore:
         return {} if self.db is None else dict(self.db.execute("SELECT output, kind FROM pages"))
 
     def kind_counts(self) -> dict[PageKind, int]:
-        """Return kind -> how many saved pages are of it."""
-        return {} if self.db is None else dict(self.db.execute("SELECT kind, count(*) FROM pages GROUP BY kind"))
+        """Return kind -> how many saved pages are of it (counted by `save`)."""
+        data = self._saved("counts")
+        return {} if data is None else pickle.loads(data)
 
     def outputs_of(self, kind: PageKind) -> list[str]:
         """Return the outputs of the saved pages of *kind*."""
@@ -292,6 +293,9 @@ class PageStore:
                 self.db.executemany(
                     "INSERT OR REPLACE INTO keys VALUES (?, ?, ?, ?)", [(p, *r) for p, r in keys.items()]
                 )
+                if outputs is not None:  # else the same pages as before
+                    counts = dict(self.db.execute("SELECT kind, count(*) FROM pages GROUP BY kind"))
+                    self.db.execute("INSERT OR REPLACE INTO saved VALUES ('counts', ?)", (pickle.dumps(counts),))
                 self.db.executemany(
                     "INSERT OR REPLACE INTO saved VALUES (?, ?)",
                     [("scan", pickle.dumps(scan, protocol=pickle.HIGHEST_PROTOCOL)), ("key", key)],
