@@ -132,7 +132,9 @@ def _fingerprint(config: Config, content_stats: list[tuple[str, int, int]], toda
         "content": content_stats,
         "theme": theme,
         "code": package_stamp(),
-        "settings": (_settings(config, today), str(config.out_dir)),
+        # Whether the site has a search index: off, a build keeps the last one; on again, it
+        # must build one, though no page changes.
+        "settings": (_settings(config, today), str(config.out_dir), config.search),
     }
     return {name: hashlib.sha1(repr(part).encode()).hexdigest() for name, part in parts.items()}
 

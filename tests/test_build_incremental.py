@@ -468,3 +468,15 @@ def test_write_changed_writes_removes_and_keeps_the_rest_by_journal(tmp_path, mo
     monkeypatch.setattr(sitegen.writer, "_apply_journal", real)
     sitegen.writer.recover(out)
     assert contents(out) == {"a.html": b"A2", "b.html": b"B3"}
+
+
+def test_turning_the_search_on_builds_the_index_though_no_input_changed(tmp_path):
+    """`search = true` again after builds without it: the fingerprint names the setting, so the
+    build does not stop at "no input changed" and leave the site without its index."""
+    config = make_config(tmp_path, search=False)
+    build(config)
+    assert not (config.out_dir / "search" / "meta.js").exists()
+    report = build(dataclasses.replace(config, search=True))
+    assert not report.skipped_unchanged and not report.errors
+    assert (config.out_dir / "search" / "meta.js").is_file()
+    assert_like_clean(tmp_path, dataclasses.replace(config, search=True))
