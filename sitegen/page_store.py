@@ -141,7 +141,11 @@ class PageStore:
             with self.db:
                 self.db.execute("DELETE FROM saved WHERE name = 'key'")
                 self.db.execute("INSERT OR REPLACE INTO saved VALUES ('target', ?)", (target,))
-                self.db.executemany("UPDATE pages SET digest = NULL WHERE output = ?", [(o,) for o in outputs])
+                outputs = list(outputs)
+                if len(outputs) >= self.db.execute("SELECT count(*) FROM pages").fetchone()[0]:
+                    self.db.execute("UPDATE pages SET digest = NULL")  # every page, in one statement
+                else:
+                    self.db.executemany("UPDATE pages SET digest = NULL WHERE output = ?", [(o,) for o in outputs])
         except sqlite3.Error:
             self.forget()
 
@@ -253,6 +257,11 @@ class PageStore:
         try:
             with self.db:
                 self.db.execute("DELETE FROM saved WHERE name = 'key'")
+                if outputs is not None and len(rows) == len(outputs) and {row[0] for row in rows} == outputs:
+                    # Every page rendered anew (a template or code change): nothing of the old
+                    # rows stays, so they go at once instead of being withdrawn page by page.
+                    self.db.execute("DELETE FROM pages")
+                    self.db.execute("DELETE FROM shown")
                 old = self.digests() if outputs is not None else self.digests(row[0] for row in rows)
                 stale = set(old) - outputs if outputs is not None else set()
                 # The pages that show each article: withdraw what the replaced and removed pages

@@ -349,7 +349,10 @@ def write_site(
             raise SitegenError(None, None, f"'{name}' should be kept but is missing from {out_dir.name}/")
         hashes[name] = manifest.get(name, "")
     fresh = set(new) | set(staged_digests)
-    result.written = sorted(n for n in fresh if manifest.get(n) != hashes[n] or not (out_dir / n).exists())
+    out = str(out_dir)
+    result.written = sorted(
+        n for n in fresh if manifest.get(n) != hashes[n] or not os.path.exists(os.path.join(out, n))
+    )
     result.removed = sorted(old_names - final)
     result.kept = len(final) - len(result.written)
     if out_dir.exists() and not result.written and not result.removed:
