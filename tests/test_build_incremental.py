@@ -132,7 +132,17 @@ def test_a_body_edit_reads_only_the_changed_files_and_the_pages_that_show_them(t
 
 @pytest.mark.parametrize(
     "edit",
-    ["title", "draft", "new file", "removed file", "broken file", "search state lost", "template"],
+    [
+        "title",
+        "draft",
+        "new file",
+        "removed file",
+        "broken file",
+        "search state lost",
+        "template",
+        "saved scan damaged",
+        "page store keys lost",
+    ],
 )
 def test_an_edit_that_is_not_a_body_edit_is_built_whole(tmp_path, edit):
     """Anything but bodies changed, or a search index that cannot be patched: the full build,
@@ -155,6 +165,12 @@ def test_an_edit_that_is_not_a_body_edit_is_built_whole(tmp_path, edit):
         edit_article(article, "title: ", "title: [")
     elif edit == "search state lost":
         (config.cache_dir / "search-state.sqlite").unlink()
+    elif edit == "saved scan damaged":
+        with sqlite3.connect(config.cache_dir / "pages.sqlite") as db:
+            db.execute("UPDATE saved SET value = x'00ff' WHERE name = 'scan'")
+    elif edit == "page store keys lost":
+        with sqlite3.connect(config.cache_dir / "pages.sqlite") as db:
+            db.execute("DROP TABLE keys")
     else:
         edit_article(config.templates_dir / "_macros.html", 'class="summary"', 'class="summary lead"')
     report = build(config)
