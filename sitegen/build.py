@@ -559,8 +559,11 @@ def _built_body_edit(
             log.warning("%s: the page store is unreadable (%s: %s)", cache_dir, type(exc).__name__, exc)
             return None
         manifest = OutputManifest(cache_dir)
-        layout = _Layout(model.article_url, store, manifest.some(shells), env, str(store.key()), True)
+        written = manifest.some(shells)
         manifest.close()
+        if manifest.lost:  # an unreadable manifest: the full build writes the site whole
+            return None
+        layout = _Layout(model.article_url, store, written, env, str(store.key()), True)
         report.from_layout, report.body_edit = True, len(edit.files)
         report.pages.update(store.kind_counts())
         clock("plan")
@@ -569,10 +572,10 @@ def _built_body_edit(
         clock("render")
 
         index, error = search.result() if search is not None else (None, None)
-        if search is not None and index is None and error is None:
-            log.info("search: the last index cannot be patched for this edit: building the site whole")
+        if search is not None and index is None:
+            # The full build tries again, and reports an error that is not the patch's alone.
+            log.info("search: the last index cannot be patched for this edit (%s): building the site whole", error)
             return None
-        _refuse_on(report, [f"search: {error}"] if error else [], cache_dir, out_dir)
         rendered = rendered.add(_render_search_page(plan, config, index, layout, keys, report))
         clock("search")
         built = True

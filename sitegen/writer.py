@@ -32,6 +32,7 @@ from __future__ import annotations
 # ctypes, gzip and subprocess are imported where they are used: a one-article build needs none.
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -42,6 +43,8 @@ from pathlib import Path
 
 from .cache import write_bytes
 from .errors import SitegenError
+
+log = logging.getLogger(__name__)
 
 COMPRESSIBLE = (".html", ".xml", ".css", ".js", ".json", ".txt", ".svg")
 OUTPUT_MANIFEST_FILE = "outputs.sqlite"
@@ -68,56 +71,83 @@ def digest(data: bytes) -> str:
 
 class OutputManifest:
     """The output manifest of a cache folder: {output path: digest} of the last successful
-    build.  Damaged or missing, it is empty (the next build then writes every file)."""
+    build.  Missing, it is empty (the next build writes every file).  Damaged, it is dropped
+    and `lost` is set: a body edit then leaves the write to the full build, and a build that
+    cannot record its write removes the file, so that the next one writes the site whole."""
 
     def __init__(self, cache_dir: Path, create: bool = False) -> None:
         import sqlite3
 
+        self.path = Path(cache_dir) / OUTPUT_MANIFEST_FILE
         self.db: sqlite3.Connection | None = None
-        path = Path(cache_dir) / OUTPUT_MANIFEST_FILE
-        if not create and not path.is_file():
+        self.lost = False
+        if not create and not self.path.is_file():
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(path))
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(self.path))
             self.db.execute("CREATE TABLE IF NOT EXISTS outputs (name TEXT PRIMARY KEY, digest TEXT) WITHOUT ROWID")
-        except (sqlite3.Error, OSError):
-            self.close()
+        except (sqlite3.Error, OSError) as exc:
+            self._drop(exc)
             if create:
-                path.unlink(missing_ok=True)
-                self.db = sqlite3.connect(str(path))
+                self.db = sqlite3.connect(str(self.path))
                 self.db.execute("CREATE TABLE outputs (name TEXT PRIMARY KEY, digest TEXT) WITHOUT ROWID")
+
+    def _drop(self, exc: Exception) -> None:
+        log.warning("%s: damaged output manifest dropped (%s); the next build writes the site whole", self.path, exc)
+        self.close()
+        self.lost = True
+        self.path.unlink(missing_ok=True)
 
     def all(self) -> dict[str, str]:
         import sqlite3
 
         try:
             return {} if self.db is None else dict(self.db.execute("SELECT name, digest FROM outputs"))
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
+            self._drop(exc)
             return {}
 
     def some(self, names: Iterable[str]) -> dict[str, str]:
         """Return name -> digest of those of *names* the manifest holds."""
+        import sqlite3
+
         out: dict[str, str] = {}
         wanted = sorted(set(names))
-        for start in range(0, len(wanted), 500):  # SQLite bounds the parameters of one query
-            part = wanted[start : start + 500]
-            if self.db is not None:
-                query = f"SELECT name, digest FROM outputs WHERE name IN ({','.join('?' * len(part))})"
-                out.update(self.db.execute(query, part))
+        try:
+            for start in range(0, len(wanted), 500):  # SQLite bounds the parameters of one query
+                part = wanted[start : start + 500]
+                if self.db is not None:
+                    query = f"SELECT name, digest FROM outputs WHERE name IN ({','.join('?' * len(part))})"
+                    out.update(self.db.execute(query, part))
+        except sqlite3.Error as exc:
+            self._drop(exc)
+            return {}
         return out
 
     def count(self) -> int:
-        return 0 if self.db is None else int(self.db.execute("SELECT count(*) FROM outputs").fetchone()[0])
+        import sqlite3
+
+        try:
+            return 0 if self.db is None else int(self.db.execute("SELECT count(*) FROM outputs").fetchone()[0])
+        except sqlite3.Error as exc:
+            self._drop(exc)
+            return 0
 
     def update(self, written: dict[str, str], removed: Iterable[str], whole: bool) -> None:
         """Record the files a build wrote and removed (*whole*: they are all there is)."""
-        assert self.db is not None
-        with self.db:
-            if whole:
-                self.db.execute("DELETE FROM outputs")
-            self.db.executemany("DELETE FROM outputs WHERE name = ?", [(n,) for n in removed])
-            self.db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?)", sorted(written.items()))
+        import sqlite3
+
+        if self.db is None:
+            return
+        try:
+            with self.db:
+                if whole:
+                    self.db.execute("DELETE FROM outputs")
+                self.db.executemany("DELETE FROM outputs WHERE name = ?", [(n,) for n in removed])
+                self.db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?)", sorted(written.items()))
+        except sqlite3.Error as exc:
+            self._drop(exc)
 
     def close(self) -> None:
         if self.db is not None:
@@ -390,10 +420,19 @@ def write_changed(
         if name in new:
             raise _twice(name)
         new[name] = data
-    variants = [v for name in new if name.endswith(COMPRESSIBLE) for v in (name + ".gz", name + ".br")]
-    manifest = OutputManifest(Path(cache_dir), create=True) if cache_dir else None
+    remove = list(remove)
+    variants = [v for name in [*new, *remove] if name.endswith(COMPRESSIBLE) for v in (name + ".gz", name + ".br")]
+    manifest = OutputManifest(Path(cache_dir)) if cache_dir else None
     try:
         known = manifest.some([*new, *variants, *remove]) if manifest is not None else {}
+        kept = manifest.count() if manifest is not None else 0
+        if manifest is not None and (manifest.lost or manifest.db is None):
+            raise SitegenError(
+                None,
+                None,
+                "the output manifest is missing or unreadable: nothing was written",
+                "build again: the next build writes the whole site",
+            )
         hashes = {name: digest(data) for name, data in new.items()}
         removed = [name for name in remove if name in known]
         if compress:
@@ -413,7 +452,7 @@ def write_changed(
         _commit_by_journal(stage, out_dir, result, new, flat=True)
         if manifest is not None:
             manifest.update({name: hashes[name] for name in result.written}, result.removed, whole=False)
-            result.kept = manifest.count() - len(result.written)
+            result.kept = kept - len([n for n in result.written if n in known]) - len(result.removed)
     finally:
         if manifest is not None:
             manifest.close()

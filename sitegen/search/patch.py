@@ -12,6 +12,8 @@ shards holding the keys they differ in, their documents' files and meta.js.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -46,6 +48,7 @@ from .postings import decode_postings, encode_postings
 from .state import INPUTS_FILE, SEARCH_STATE_FILE, InputStore, SavedState, StateChange
 from .tokens import DocInput, DocTokens, doc_tokens
 
+log = logging.getLogger(__name__)
 INCREMENTAL_MAX = 0.05  # patch the index when at most this share of documents changed
 
 
@@ -133,6 +136,13 @@ class PreviousIndex:
         or None when the index must be built whole.
 
         *heads* are `Documents.heads()`; *published* is the writer's manifest of the output."""
+        try:
+            return self._wanted(heads, published)
+        except sqlite3.Error as exc:  # a damaged state is no state: the index is built whole
+            log.warning("%s: the search state is unreadable (%s); the index is built whole", self.state_path, exc)
+            return None
+
+    def _wanted(self, heads: list[DocHead], published: dict[str, str]) -> list[int] | None:
         saved = self.saved
         before = saved.ids
         if [h.id for h in heads[: len(before)]] != before or len(saved.digests) != len(before):
@@ -152,6 +162,13 @@ class PreviousIndex:
     def patch(self, heads: list[DocHead], inputs: dict[int, DocInput]) -> SearchIndex | None:
         """Return the index with the documents `wanted` named indexed again from their
         *inputs*, or None when the previous one is unusable (build it whole)."""
+        try:
+            return self._patch(heads, inputs)
+        except sqlite3.Error as exc:  # a damaged state is no state: the index is built whole
+            log.warning("%s: the search state is unreadable (%s); the index is built whole", self.state_path, exc)
+            return None
+
+    def _patch(self, heads: list[DocHead], inputs: dict[int, DocInput]) -> SearchIndex | None:
         saved = self.saved
         numbers = self.changed + self.added
         patched = self._reindexed(inputs, numbers, [saved.digests[n] for n in self.changed])
@@ -178,7 +195,17 @@ class PreviousIndex:
         saved = self.saved
         if saved.version is None:
             return None
+        try:
+            return self._patch_bodies(docs)
+        except sqlite3.Error as exc:  # a damaged state is no state: the index is built whole
+            log.warning("%s: the search state is unreadable (%s); the index is built whole", self.state_path, exc)
+            return None
+
+    def _patch_bodies(self, docs: list[tuple[DocHead, DocInput]]) -> SearchIndex | None:
+        saved = self.saved
         found = saved.numbers(head.id for head, _ in docs)
+        if found is None:
+            return None
         inputs: dict[int, DocInput] = {}
         docs_of: dict[int, tuple[str, bytes]] = {}
         before: dict[int, bytes] = {}

@@ -49,6 +49,7 @@ _INDEXES = (
     "CREATE INDEX by_reading ON words (reading)",
     "CREATE INDEX by_initials ON words (initials)",
     "CREATE INDEX prefixes_by_word ON prefixes (word)",
+    "CREATE INDEX docs_by_id ON docs (id)",  # a body edit's patch finds its documents by id
 )
 # Words of up to this many characters also get an initials key (pinyin.py's _Words.keys_of).
 INITIALS_MAX_CHARS = 4
@@ -193,10 +194,13 @@ class SavedState:
     def files(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT path, digest FROM files"))
 
-    def numbers(self, ids: Iterable[str]) -> dict[str, tuple[int, bytes]]:
-        """Return id -> (number, head digest) of those of *ids* the index holds."""
+    def numbers(self, ids: Iterable[str]) -> dict[str, tuple[int, bytes]] | None:
+        """Return id -> (number, head digest) of those of *ids* the index holds; None when one
+        of them names two documents (two articles may share an id: only a whole index, which
+        numbers documents by position, tells them apart)."""
         rows = self._many("SELECT id, n, digest FROM docs WHERE id IN ({})", ids)
-        return {i: (n, bytes(d)) for i, n, d in rows}
+        found = {i: (n, bytes(d)) for i, n, d in rows}
+        return found if len(found) == len(rows) else None
 
     def file_digests(self, paths: Iterable[str]) -> dict[str, str]:
         """Return path -> digest of those of *paths* the index holds."""
