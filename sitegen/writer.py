@@ -370,7 +370,12 @@ def write_site(
             raise _twice(name)
         kept_names.append(name)
         if compress and name.endswith(COMPRESSIBLE):
-            kept_names += [v for v in (name + ".gz", name + ".br") if v in manifest]
+            if name + ".gz" in manifest:
+                kept_names += [v for v in (name + ".gz", name + ".br") if v in manifest]
+            else:  # compression came on since the file was written: its copies are made now
+                for cname, cdata in _compressed(name, (out_dir / name).read_bytes()):
+                    new[cname] = cdata
+                    hashes[cname] = digest(cdata)
     result = WriteResult()
     old_names = set(manifest)
     final = set(hashes) | set(kept_names)

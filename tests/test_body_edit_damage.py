@@ -118,3 +118,17 @@ def test_a_damaged_page_store_keys_table_means_a_full_build(tmp_path):
     for _ in range(2):
         build(config)  # failed: sqlite3.DatabaseError out of find_body_edit -> PageStore.article_keys
     assert_like_clean(tmp_path, config)
+
+
+def test_compression_turned_on_compresses_the_files_it_keeps(tmp_path):
+    """The search files a build keeps get their .gz and .br when compression comes on (the pages
+    are rendered again anyway: compression is a setting).  Found by the same review; older than
+    the body edit."""
+    import dataclasses
+
+    config = make_config(tmp_path)
+    build(config)
+    compressed = dataclasses.replace(config, compress=True)
+    assert not build(compressed).errors
+    assert (config.out_dir / "search/meta.js.gz").is_file()
+    assert_like_clean(tmp_path, compressed)
