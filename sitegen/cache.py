@@ -9,8 +9,12 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # not imported at run time: a build with no change opens no database
+    import sqlite3
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +30,17 @@ def read_pickle(path: Path, default: Any = None) -> Any:
     except Exception as exc:
         log.warning("%s: damaged cache file dropped (%s); it is worked out again", path, type(exc).__name__)
         return default
+
+
+def select_in(db: sqlite3.Connection, query: str, keys: Iterable[Any], batch: int = 500) -> list[tuple]:
+    """Run *query*, whose `IN ({})` takes the distinct *keys*, in batches (SQLite bounds the
+    parameters of one statement); return every row."""
+    wanted = sorted(set(keys))
+    rows: list[tuple] = []
+    for start in range(0, len(wanted), batch):
+        part = wanted[start : start + batch]
+        rows += db.execute(query.format(",".join("?" * len(part))), part).fetchall()
+    return rows
 
 
 def write_bytes(path: Path, data: bytes) -> None:

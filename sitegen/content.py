@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from .cache import select_in
 from .errors import SitegenError
 from .frontmatter import parse_article, read_text
 from .model import Article
@@ -188,15 +189,10 @@ class ParseCache:
 
     def some(self, rels: Iterable[str]) -> dict[str, Entry]:
         """Return rel -> row of those of *rels* the cache holds."""
-        out: dict[str, Entry] = {}
-        wanted = sorted(set(rels))
         if self.db is None:
-            return out
-        for start in range(0, len(wanted), 500):  # SQLite bounds the parameters of one query
-            part = wanted[start : start + 500]
-            query = f"SELECT path, entry FROM rows WHERE path IN ({','.join('?' * len(part))})"
-            out.update((rel, pickle.loads(entry)) for rel, entry in self.db.execute(query, part))
-        return out
+            return {}
+        rows = select_in(self.db, "SELECT path, entry FROM rows WHERE path IN ({})", rels)
+        return {rel: pickle.loads(entry) for rel, entry in rows}
 
     def put(self, entries: dict[str, Entry], removed: Iterable[str] = ()) -> None:
         """Store *entries* and forget *removed*, in one transaction."""

@@ -29,6 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cache import select_in
 from .model import Article
 from .plan import ANY, CARD, FULL, LINK, RoleDigests, page_deps
 
@@ -178,15 +179,8 @@ class PageStore:
         if self.db is None:
             return {}
         query = "SELECT path, full, link, card FROM keys"
-        if paths is None:
-            return {path: (full, link, card) for path, full, link, card in self.db.execute(query)}
-        wanted = sorted(set(paths))
-        out: dict[str, RoleDigests] = {}
-        for start in range(0, len(wanted), 500):  # SQLite bounds the parameters of one query
-            part = wanted[start : start + 500]
-            rows = self.db.execute(f"{query} WHERE path IN ({','.join('?' * len(part))})", part)
-            out.update((path, (full, link, card)) for path, full, link, card in rows)
-        return out
+        rows = self.db.execute(query) if paths is None else select_in(self.db, query + " WHERE path IN ({})", paths)
+        return {path: (full, link, card) for path, full, link, card in rows}
 
     def model(self, articles: tuple[Article, ...] = ()) -> SiteModel:
         """Return the saved SiteModel, without its pages, with *articles* (saved without them:
@@ -211,18 +205,9 @@ class PageStore:
 
     def _select(self, table: str, key: str, column: str, keys: Iterable[str]) -> dict[str, Any]:
         """Return key -> *column* of the rows of *table* whose *key* is one of *keys*."""
-        wanted = sorted(set(keys))
-        out: dict[str, Any] = {}
         if self.db is None:
-            return out
-        for start in range(0, len(wanted), 500):  # SQLite bounds the parameters of one query
-            chunk = wanted[start : start + 500]
-            out.update(
-                self.db.execute(
-                    f"SELECT {key}, {column} FROM {table} WHERE {key} IN ({','.join('?' * len(chunk))})", chunk
-                )
-            )
-        return out
+            return {}
+        return dict(select_in(self.db, f"SELECT {key}, {column} FROM {table} WHERE {key} IN ({{}})", keys))
 
     def _shown(self, paths: Iterable[str]) -> dict[str, set[tuple[int, str]]]:
         """Return article path -> {(role, output)} of the pages that show it, for *paths*."""

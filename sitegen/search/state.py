@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..cache import select_in
+
 if TYPE_CHECKING:
     from .tokens import DocInput
 
@@ -218,12 +220,7 @@ class SavedState:
             return None
 
     def _many(self, sql: str, names: Iterable[str]) -> list[tuple]:
-        wanted = sorted(set(names))
-        out: list[tuple] = []
-        for start in range(0, len(wanted), _BATCH):
-            part = wanted[start : start + _BATCH]
-            out += self.db.execute(sql.format(",".join("?" * len(part))), part).fetchall()
-        return out
+        return select_in(self.db, sql, names, _BATCH)
 
     def words(self, words: Iterable[str]) -> dict[str, SavedWord]:
         """The saved rows of those *words* the index holds: (documents, postings, headline
