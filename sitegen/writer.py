@@ -37,11 +37,11 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import write_bytes
+from .cache import select_in, write_bytes
 from .errors import SitegenError
 
 log = logging.getLogger(__name__)
@@ -112,18 +112,13 @@ class OutputManifest:
         """Return name -> digest of those of *names* the manifest holds."""
         import sqlite3
 
-        out: dict[str, str] = {}
-        wanted = sorted(set(names))
+        if self.db is None:
+            return {}
         try:
-            for start in range(0, len(wanted), 500):  # SQLite bounds the parameters of one query
-                part = wanted[start : start + 500]
-                if self.db is not None:
-                    query = f"SELECT name, digest FROM outputs WHERE name IN ({','.join('?' * len(part))})"
-                    out.update(self.db.execute(query, part))
+            return dict(select_in(self.db, "SELECT name, digest FROM outputs WHERE name IN ({})", names))
         except sqlite3.Error as exc:
             self._drop(exc)
             return {}
-        return out
 
     def count(self) -> int:
         import sqlite3
@@ -356,15 +351,7 @@ def write_site(
     hashes.update(staged_digests)
     kept_names = []
     if compress:
-        for name in [n for n in hashes if n.endswith(COMPRESSIBLE)]:
-            variants = [v for v in (name + ".gz", name + ".br") if v in manifest]
-            if variants and manifest.get(name) == hashes[name]:
-                kept_names += variants  # unchanged: keep its compressed copies too
-                continue
-            data = new[name] if name in new else (stage / name).read_bytes()
-            for cname, cdata in _compressed(name, data):
-                new[cname] = cdata
-                hashes[cname] = digest(cdata)
+        kept_names += _compress(new, hashes, manifest, lambda name: (stage / name).read_bytes())
     for name in keep:
         if name in new or name in staged_digests:
             raise _twice(name)
@@ -384,10 +371,7 @@ def write_site(
             raise SitegenError(None, None, f"'{name}' should be kept but is missing from {out_dir.name}/")
         hashes[name] = manifest.get(name, "")
     fresh = set(new) | set(staged_digests)
-    out = str(out_dir)
-    result.written = sorted(
-        n for n in fresh if manifest.get(n) != hashes[n] or not os.path.exists(os.path.join(out, n))
-    )
+    result.written = _to_write(fresh, hashes, manifest, out_dir)
     result.removed = sorted(old_names - final)
     result.kept = len(final) - len(result.written)
     if out_dir.exists() and not result.written and not result.removed:
@@ -441,15 +425,10 @@ def write_changed(
         hashes = {name: digest(data) for name, data in new.items()}
         removed = [name for name in remove if name in known]
         if compress:
-            for name in [n for n in hashes if n.endswith(COMPRESSIBLE)]:
-                if known.get(name) == hashes[name] and (name + ".gz" in known or name + ".br" in known):
-                    continue  # unchanged: its compressed copies stay too
-                for cname, cdata in _compressed(name, new[name]):
-                    new[cname] = cdata
-                    hashes[cname] = digest(cdata)
+            _compress(new, hashes, known, new.__getitem__)  # the unchanged files' copies stay anyway
         removed += [v for name in removed for v in (name + ".gz", name + ".br") if v in known]
         result = WriteResult()
-        result.written = sorted(n for n in new if known.get(n) != hashes[n] or not (out_dir / n).exists())
+        result.written = _to_write(new, hashes, known, out_dir)
         result.removed = sorted(removed)
         if not result.written and not result.removed:
             return result
@@ -462,8 +441,38 @@ def write_changed(
         if manifest is not None:
             manifest.close()
     if cache_dir:
-        write_bytes(Path(cache_dir) / CHANGED, "".join(n + "\n" for n in result.changed).encode("utf-8"))
+        _save_changed(Path(cache_dir), result)
     return result
+
+
+def _compress(
+    new: dict[str, bytes], hashes: dict[str, str], known: dict[str, str], read: Callable[[str], bytes]
+) -> list[str]:
+    """Add to *new* and *hashes* the .gz and .br of each compressible file of *hashes* whose
+    bytes are not those *known* (the manifest's digests) or that has no copy yet; *read* gives a
+    file's bytes.  Return the copies of the unchanged files, which stay."""
+    kept = []
+    for name in [n for n in hashes if n.endswith(COMPRESSIBLE)]:
+        variants = [v for v in (name + ".gz", name + ".br") if v in known]
+        if variants and known.get(name) == hashes[name]:
+            kept += variants
+            continue
+        for cname, cdata in _compressed(name, new[name] if name in new else read(name)):
+            new[cname] = cdata
+            hashes[cname] = digest(cdata)
+    return kept
+
+
+def _to_write(names: Iterable[str], hashes: dict[str, str], known: dict[str, str], out_dir: Path) -> list[str]:
+    """The *names* whose bytes differ from those *known*, or that are missing from *out_dir*
+    (a file deleted by hand is written again)."""
+    out = str(out_dir)
+    return sorted(n for n in names if known.get(n) != hashes[n] or not os.path.exists(os.path.join(out, n)))
+
+
+def _save_changed(cache_dir: Path, result: WriteResult) -> None:
+    """List the changed files for a CDN purge (CHANGED)."""
+    write_bytes(cache_dir / CHANGED, "".join(n + "\n" for n in result.changed).encode("utf-8"))
 
 
 def _commit_by_journal(stage: Path, out_dir: Path, result: WriteResult, new: dict, flat: bool) -> None:
@@ -563,4 +572,4 @@ def _save(cache_dir, hashes: dict, result: WriteResult, whole: bool) -> None:
             manifest.update(written, result.removed, whole)
         finally:
             manifest.close()
-        write_bytes(cache_dir / CHANGED, "".join(n + "\n" for n in result.changed).encode("utf-8"))
+        _save_changed(cache_dir, result)
