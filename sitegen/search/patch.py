@@ -17,6 +17,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from ..config import Config
 from ..model import Article
@@ -49,6 +50,7 @@ from .state import INPUTS_FILE, SEARCH_STATE_FILE, InputStore, SavedState, State
 from .tokens import DocInput, DocTokens, doc_tokens
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 INCREMENTAL_MAX = 0.05  # patch the index when at most this share of documents changed
 
 
@@ -136,11 +138,7 @@ class PreviousIndex:
         or None when the index must be built whole.
 
         *heads* are `Documents.heads()`; *published* is the writer's manifest of the output."""
-        try:
-            return self._wanted(heads, published)
-        except sqlite3.Error as exc:  # a damaged state is no state: the index is built whole
-            log.warning("%s: the search state is unreadable (%s); the index is built whole", self.state_path, exc)
-            return None
+        return self._unless_damaged(self._wanted, heads, published)
 
     def _wanted(self, heads: list[DocHead], published: dict[str, str]) -> list[int] | None:
         saved = self.saved
@@ -162,11 +160,7 @@ class PreviousIndex:
     def patch(self, heads: list[DocHead], inputs: dict[int, DocInput]) -> SearchIndex | None:
         """Return the index with the documents `wanted` named indexed again from their
         *inputs*, or None when the previous one is unusable (build it whole)."""
-        try:
-            return self._patch(heads, inputs)
-        except sqlite3.Error as exc:  # a damaged state is no state: the index is built whole
-            log.warning("%s: the search state is unreadable (%s); the index is built whole", self.state_path, exc)
-            return None
+        return self._unless_damaged(self._patch, heads, inputs)
 
     def _patch(self, heads: list[DocHead], inputs: dict[int, DocInput]) -> SearchIndex | None:
         saved = self.saved
@@ -195,11 +189,7 @@ class PreviousIndex:
         saved = self.saved
         if saved.version is None:
             return None
-        try:
-            return self._patch_bodies(docs)
-        except sqlite3.Error as exc:  # a damaged state is no state: the index is built whole
-            log.warning("%s: the search state is unreadable (%s); the index is built whole", self.state_path, exc)
-            return None
+        return self._unless_damaged(self._patch_bodies, docs)
 
     def _patch_bodies(self, docs: list[tuple[DocHead, DocInput]]) -> SearchIndex | None:
         saved = self.saved
@@ -242,6 +232,15 @@ class PreviousIndex:
         if patched is not None:
             patched[0][SCRIPT] = browser_script()  # kept as it is: a new script comes in a new package, indexed whole
         return patched
+
+    def _unless_damaged(self, work: Callable[..., _T], *args: object) -> _T | None:
+        """Return *work*(*args*), or None when the state turns out damaged: a damaged state is
+        no state, and the index is built whole."""
+        try:
+            return work(*args)
+        except sqlite3.Error as exc:
+            log.warning("%s: the search state is unreadable (%s); the index is built whole", self.state_path, exc)
+            return None
 
     def close(self) -> None:
         self.store.close()
