@@ -52,7 +52,7 @@ class BodyEdit:
     changes: list[tuple[str, int]]  # (path, role) of every role digest that changed
 
 
-def only_content_changed(config: Config, fingerprint: dict[str, str], last: dict[str, str]) -> bool:
+def _only_content_changed(config: Config, fingerprint: dict[str, str], last: dict[str, str]) -> bool:
     """Tell whether only content files changed since the last good build (the fingerprint's
     other parts are equal), so that the edit may be a body edit."""
     others_equal = all(last.get(name) == value for name, value in fingerprint.items() if name != "content")
@@ -64,7 +64,7 @@ def find_body_edit(
 ) -> BodyEdit | None:
     """Return the body edit the content folder holds since the last good build, or None when
     the build must lay the site out (or when there was no last good build)."""
-    if not only_content_changed(config, fingerprint, last):
+    if not _only_content_changed(config, fingerprint, last):
         return None
     out_dir, cache_dir = Path(config.out_dir), Path(config.cache_dir)
     store = PageStore(cache_dir)
@@ -91,6 +91,7 @@ def _body_edit(store: PageStore, config: Config, today: str, scan: Scan, target:
     entries = parse_files(Path(config.content_dir), changed)
     old_keys = store.article_keys(entries)
     articles: dict[str, Article] = {}
+    flagged: set[str] = set()
     for path, entry in entries.items():
         art = article_of(entry)
         if art is None or entry[5] is not None:
@@ -100,9 +101,12 @@ def _body_edit(store: PageStore, config: Config, today: str, scan: Scan, target:
             return None  # published or withdrawn: the site's layout changes
         if shown != "skipped":
             articles[path] = art
-    flagged = frozenset(path for path, art in articles.items() if shown_as(art, today, config.preview) == "flagged")
+        if shown == "flagged":
+            flagged.add(path)
     digests = {path: entries[path][2] for path in articles}
-    keys, _ = article_keys(articles.values(), digests, {path: entries[path][3] for path in articles}, flagged, {})
+    keys, _ = article_keys(
+        articles.values(), digests, {path: entries[path][3] for path in articles}, frozenset(flagged), {}
+    )
     if any(keys[path][LINK] != old_keys[path][LINK] for path in keys):
         return None  # a field other than the body changed (or the preview's banner)
     cache_entries(Path(config.cache_dir), entries)  # rows that parsed: as the full build's load keeps them

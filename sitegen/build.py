@@ -525,23 +525,21 @@ def _built_body_edit(
     pages show read by path; the site's layout, its other pages and the archive stay unread.
     Return its report; None when the edit is not one, or when the search index cannot be
     patched: nothing is written then, and the full build takes over."""
-    from .body_edit import ArticleRows, StoredKeys, find_body_edit, only_content_changed
+    from .body_edit import ArticleRows, StoredKeys, find_body_edit
     from .plan import page_digest
     from .writer import OUTPUT_MANIFEST_FILE, OutputManifest
 
     cache_dir, out_dir = Path(config.cache_dir), Path(config.out_dir)
-    last = state["fingerprint"]
     edit = None
-    if only_content_changed(config, fingerprint, last) and (cache_dir / OUTPUT_MANIFEST_FILE).is_file():
-        if search is not None or not config.search:
-            edit = find_body_edit(config, today, stats, fingerprint, last)
-    report = BuildReport()  # the build's own, untouched if the full build takes over
-    clock = _Clock(report)
-    clock.started = clock.mark = build_clock.mark
+    if (cache_dir / OUTPUT_MANIFEST_FILE).is_file() and (search is not None or not config.search):
+        edit = find_body_edit(config, today, stats, fingerprint, state["fingerprint"])
     if edit is None:
         if search is not None:
             search.stop()
         return None
+    report = BuildReport()  # the build's own, untouched if the full build takes over
+    clock = _Clock(report)
+    clock.started = clock.mark = build_clock.mark
     if search is not None:  # first: the patch waits for nothing else
         search.ask([(art, edit.digests[path]) for path, art in edit.articles.items()], answered=False)
     store, articles, keys = edit.store, ArticleRows(config, stats, edit.articles), StoredKeys(edit.store, edit.keys)
@@ -625,11 +623,7 @@ def _write_body_edit(
     if search is not None:
         search.save()
     report.changed = result.changed
-    rows = [
-        (page.output, page.kind, rendered.digests[page.output], *row)
-        for page, row in zip(rendered.pages, rendered.rows)
-    ]
-    layout.store.save(layout.key, None, keys, rows, None, scan)
+    layout.store.save(layout.key, None, keys, rendered.store_rows(), None, scan)
     layout.store.close()
 
 
@@ -892,6 +886,10 @@ class _Rendered:
     rows: list[SavedPage]
     digests: dict[str, str]
 
+    def store_rows(self) -> list[tuple[str, PageKind, str, bytes, list[tuple[str, int]]]]:
+        """The rendered pages as the page store saves them: output, kind, digest, page, deps."""
+        return [(page.output, page.kind, self.digests[page.output], *row) for page, row in zip(self.pages, self.rows)]
+
     def add(self, more: _Rendered) -> _Rendered:
         return _Rendered(
             self.pages + more.pages,
@@ -990,17 +988,8 @@ def _write(
     if search is not None:
         search.save()
     report.changed = result.changed
-    layout.store.save(
-        layout.key,
-        plan.model if plan.from_model else None,
-        keys,
-        [
-            (page.output, page.kind, rendered.digests[page.output], *row)
-            for page, row in zip(rendered.pages, rendered.rows)
-        ],
-        set(plan.kinds),
-        scan,
-    )
+    model = plan.model if plan.from_model else None
+    layout.store.save(layout.key, model, keys, rendered.store_rows(), set(plan.kinds), scan)
     layout.store.close()
 
 
