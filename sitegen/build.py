@@ -19,7 +19,7 @@ import marshal
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 from .cache import read_pickle, write_bytes, write_pickle
 from .config import ARTICLE_LOSS_LIMIT, Config
 from .errors import SitegenError
-from .parallel import Background, Channel, WorkerFailed, can_fork, chunks, fan_out, shared, worker_count
+from .parallel import Background, WorkerFailed, chunks, fan_out, shared, worker_count
 from .stamp import package_stamp
 
 if TYPE_CHECKING:
@@ -171,8 +171,7 @@ class _SearchStage:
     does it, holding the articles without copying them.  Off with `search = false` in
     sitegen.toml's [build] table (benchmarks of the build stage alone, tests of other stages)."""
 
-    def __init__(self, config: Config, cache_dir: Path) -> None:
-        from .parallel import can_fork
+    def __init__(self, config: Config, cache_dir: Path, last_articles: int) -> None:
         from .search import SEARCH_STATE_FILE
 
         self.config = config
@@ -182,8 +181,9 @@ class _SearchStage:
         self.start_whole: Callable[[], Background] | None = None
         self.docs: Documents | None = None
         self.heads: list[DocHead] | None = None
-        if not self.skip and (cache_dir / SEARCH_STATE_FILE).is_file() and Path(config.out_dir).is_dir() and can_fork():
-            self.job = Background(lambda channel: _patch_search(config, cache_dir, channel), "search", talk=True)
+        if not self.skip and (cache_dir / SEARCH_STATE_FILE).is_file() and Path(config.out_dir).is_dir():
+            fork = last_articles >= config.parallel_from
+            self.job = Background(lambda: _patch_search(config, cache_dir), "search", talk=True, fork=fork)
 
     def start(
         self,
@@ -201,7 +201,9 @@ class _SearchStage:
 
         def start_whole() -> Background:
             return Background(
-                lambda: _whole_search(articles, self.config, url_of, digest_of, published, staging), "search"
+                lambda: _whole_search(articles, self.config, url_of, digest_of, published, staging),
+                "search",
+                fork=len(articles) >= self.config.parallel_from,
             )
 
         self.start_whole = start_whole
@@ -248,22 +250,22 @@ class _SearchStage:
             self.job.stop()
 
 
-def _patch_search(config: Config, cache_dir: Path, channel: Channel) -> SearchIndex | None:
-    """In the forked process: load the last index, then patch it for the build's documents;
-    None when it must be built whole."""
+def _patch_search(config: Config, cache_dir: Path) -> Generator[object, object, SearchIndex | None]:
+    """The search job that talks (parallel.Background): load the last index, then patch it
+    for the build's documents; None when it must be built whole."""
     from .search import load_previous_index
     from .writer import load_output_manifest
 
     previous = load_previous_index(config, Path(config.out_dir))
-    manifest = load_output_manifest(cache_dir) if previous is not None else {}
-    heads, trusted = cast("tuple[list[DocHead], bool]", channel.recv())
     if previous is None:
-        channel.answer(None)
+        yield None
         return None
     try:
+        manifest = load_output_manifest(cache_dir)
+        heads, trusted = cast("tuple[list[DocHead], bool]", (yield None))
         wanted = previous.wanted(heads, manifest if trusted else {})
-        channel.answer(wanted)
-        return previous.patch(heads, cast("dict[int, DocInput]", channel.recv())) if wanted is not None else None
+        docs = cast("dict[int, DocInput]", (yield wanted))
+        return previous.patch(heads, docs) if wanted is not None else None
     finally:
         previous.close()
 
@@ -324,13 +326,13 @@ def _one_build_at_a_time(cache_dir: Path) -> Iterator[None]:
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX: no lock
-        yield
+        yield None
         return
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(cache_dir / BUILD_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:  # a cache folder that cannot be made: the build will say so itself
-        yield
+        yield None
         return
     try:
         try:
@@ -338,7 +340,7 @@ def _one_build_at_a_time(cache_dir: Path) -> Iterator[None]:
         except OSError:
             log.warning("%s: another build of these folders is running; waiting for it to end", cache_dir)
             fcntl.lockf(fd, fcntl.LOCK_EX)
-        yield
+        yield None
     finally:
         os.close(fd)  # releases the lock
 
@@ -450,7 +452,7 @@ def _build(config: Config, today: str | None, on_exit: contextlib.ExitStack) -> 
         return edited
 
     slugger = _SlugCache(cache_dir)
-    search_stage = _SearchStage(config, cache_dir)
+    search_stage = _SearchStage(config, cache_dir, _last_articles(state))
     related: _Related | None = None
     staging: Path | None = None
     try:
@@ -635,13 +637,14 @@ def _start_body_patch(config: Config, state: dict[str, Any], on_exit: contextlib
     from .writer import OUTPUT_MANIFEST_FILE
 
     cache_dir = Path(config.cache_dir)
-    if not (config.search and can_fork() and state["fingerprint"] and Path(config.out_dir).is_dir()):
+    if not (config.search and state["fingerprint"] and Path(config.out_dir).is_dir()):
         return None
     if not (cache_dir / OUTPUT_MANIFEST_FILE).is_file():
         return None
-    # (Whether the last build left a search state is the process's to find out: importing the
+    # (Whether the last build left a search state is the job's to find out: importing the
     # search package here would cost a build with no change 30 ms.)
-    job = Background(lambda channel: _patch_bodies(config, cache_dir, channel), "search", talk=True)
+    fork = _last_articles(state) >= config.parallel_from
+    job = Background(lambda: _patch_bodies(config, cache_dir), "search", talk=True, fork=fork)
     on_exit.callback(job.stop)
     return job
 
@@ -656,16 +659,20 @@ def _search_documents(articles: Iterable[tuple[Article, str]], urls: dict[str, s
     return list(zip(docs.heads(), docs))
 
 
-def _patch_bodies(config: Config, cache_dir: Path, channel: Channel) -> SearchIndex | None:
-    """In the forked process: load the last index, jieba and the articles' URLs while the build
-    lists the content folder, then patch the index for a body edit's articles (sent with their
-    digests); None when it must be built whole."""
+def _patch_bodies(config: Config, cache_dir: Path) -> Generator[object, object, SearchIndex | None]:
+    """The search job of a body edit, which talks (parallel.Background): load the last index,
+    jieba and the articles' URLs (forked: while the build lists the content folder), then patch
+    the index for a body edit's articles (sent with their digests); None when it must be built
+    whole."""
     from .page_store import PageStore
     from .search import load_previous_index
 
     previous = load_previous_index(config, Path(config.out_dir))
-    urls: dict[str, str] = {}
-    if previous is not None:
+    if previous is None:
+        yield None
+        return None
+    try:
+        urls: dict[str, str] = {}
         store = PageStore(cache_dir)
         try:
             urls = store.model().article_url
@@ -673,10 +680,7 @@ def _patch_bodies(config: Config, cache_dir: Path, channel: Channel) -> SearchIn
             pass
         finally:
             store.close()
-    changed = cast("list[tuple[Article, str]]", channel.recv())
-    if previous is None:
-        return None
-    try:
+        changed = cast("list[tuple[Article, str]]", (yield None))
         if any(art.path not in urls for art, _ in changed):
             return None
         return previous.patch_bodies(_search_documents(changed, urls))
@@ -717,6 +721,13 @@ def _compression_kept(config: Config, last_site: dict[str, Any]) -> Config:
     until --no-compress: a plain build must not delete the .gz/.br files a server sends."""
     compress = config.compress if config.compress is not None else bool(last_site.get("compress"))
     return replace(config, compress=compress)
+
+
+def _last_articles(state: dict[str, Any]) -> int:
+    """The number of articles the last build published: whether a job that starts before this
+    build has read its articles is worth a process."""
+    articles = state.get("articles")
+    return articles if isinstance(articles, int) else 0
 
 
 def _last_state(cache_dir: Path) -> dict[str, Any]:
@@ -1108,21 +1119,18 @@ class _Related:
         cached = read_pickle(self.path, {})
         self.paths: dict[str, tuple[str, ...]] | None = cached["related"] if cached.get("meta") == self.meta else None
         self.job: Background | None = None
-        if self.paths is None and len(articles) >= config.parallel_from and can_fork():
-            self.job = Background(lambda: _related_paths(related_articles(articles)), "related")
+        if self.paths is None:
+            fork = len(articles) >= config.parallel_from
+            self.job = Background(lambda: _related_paths(related_articles(articles)), "related", fork=fork)
 
     def result(self) -> dict[str, tuple[Article, ...]]:
         """Return article path -> its related Articles."""
         paths = self.paths
         if paths is None:
-            if self.job is None:
-                from .site import related_articles
-
-                paths = _related_paths(related_articles(self.articles))
-            else:
-                paths, error = self.job.result()
-                if error:
-                    raise RuntimeError(f"related articles: {error}")
+            assert self.job is not None
+            paths, error = self.job.result()
+            if error:
+                raise RuntimeError(f"related articles: {error}")
             self.paths = paths
             write_pickle(self.path, {"meta": self.meta, "related": paths})
         by_path = {a.path: a for a in self.articles}

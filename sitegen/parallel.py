@@ -2,9 +2,10 @@
 
 - `fan_out(work, jobs, ...)` runs `work(job)` for every job in a pool of forked workers and
   returns the results in job order (the parse, render and tokenize stages).
-- `Background(work, name)` runs one job in a forked process beside the build and hands back
-  its value (the search index, related articles); with ``talk=True`` the two sides exchange
-  messages while it runs.
+- `Background(work, name)` runs one job beside the build and hands back its value (the search
+  index, related articles); with ``talk=True`` the two sides exchange messages while it runs.
+  With ``fork=False`` (a small site, where starting a process costs more than the job) it
+  runs here instead, the same job.
 
 Workers are forked, never spawned: they see what the build holds (articles, the site model,
 the search documents) through `shared()` without pickling it.  The standard library's
@@ -22,7 +23,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -111,19 +112,30 @@ def _result(future: Any, name: str) -> Any:
 
 
 class Background:
-    """One job run in a forked process beside the build, using the second core while this one
-    lays out, plans and renders pages.
+    """One job run beside the build: in a forked process (*fork*, where the system can), using
+    the second core while this one lays out, plans and renders pages; otherwise here, in this
+    process, which costs a small site less than starting a process does.
 
-    With *talk*, the work is called with a Channel: it reads the build's messages with
-    ``channel.recv()`` and answers one with ``channel.answer(value)`` (see `ask`).  Without
-    fork, the work runs at once, here."""
+    A talking job (*talk*) is a generator function.  It receives the build's messages as the
+    values of its ``yield``s, answers a message with the value of its next ``yield`` (see
+    `ask`), and returns its result.  Forked, it runs on its own between messages; here, each
+    `ask` runs it up to its next ``yield``, and the first runs it from its start.  A job
+    that does not talk, when not forked, runs when the build asks for its `result` (a
+    build refused meanwhile never runs it)."""
 
-    def __init__(self, work: Callable[..., Any], name: str, talk: bool = False) -> None:
+    def __init__(self, work: Callable[..., Any], name: str, talk: bool = False, fork: bool = True) -> None:
         self.name = name
         self.outcome: tuple | None = None
         self.process: Any = None
-        if not can_fork():
-            self.outcome = _outcome(work)
+        self.steps: Generator[Any, Any, Any] | None = None  # a talking job run here
+        self.later: Callable[[], Any] | None = None  # a job run here that does not talk
+        self.started = False
+        self.pending: object = None  # its answer to the last message
+        if not (fork and can_fork()):
+            if talk:
+                self.steps = work()
+            else:
+                self.later = work
             return
         context = multiprocessing.get_context("fork")
         self.receive, send = context.Pipe(duplex=talk)
@@ -139,7 +151,7 @@ class Background:
             # visits, and each page written is copied from the parent (a page fault).
             gc.freeze()
             gc.enable()
-            outcome = _outcome(lambda: work(Channel(send))) if talk else _outcome(work)
+            outcome = _outcome(lambda: _talk(work(), Channel(send))) if talk else _outcome(work)
             try:
                 send.send(("done", outcome))
             except OSError:
@@ -153,6 +165,9 @@ class Background:
     def ask(self, message: object, answered: bool = True) -> object:
         """Send a talking job *message*; return its answer (None when it ended instead, or
         when not *answered*: a message that needs no answer)."""
+        if self.steps is not None:
+            self._step(message)
+            return self.answer() if answered else None
         try:
             self.receive.send(message)
         except OSError:
@@ -162,13 +177,36 @@ class Background:
 
     def answer(self) -> object:
         """Wait for a talking job's answer to the last message (None when it ended instead)."""
+        if self.steps is not None:
+            value, self.pending = self.pending, None
+            return value
         return self._next()
 
     def result(self) -> tuple:
         """Wait for (the work's value or None, an error message or None)."""
+        if self.later is not None and self.outcome is None:
+            self.outcome = _outcome(self.later)
+        if self.steps is not None and self.outcome is None:
+            self.stop()
+            self.outcome = (None, f"{self.name}: the job ended waiting for a message")
         while self.outcome is None:
             self._next()
         return self.outcome
+
+    def _step(self, message: object) -> None:
+        """Run a talking job here from its last ``yield`` to its next, given *message*."""
+        if self.outcome is not None or self.steps is None:
+            return
+        try:
+            if not self.started:
+                self.started = True
+                next(self.steps)
+            self.pending = self.steps.send(message)
+        except StopIteration as done:
+            self.outcome = (done.value, None)
+        except Exception as exc:
+            log.debug("%s failed", self.name, exc_info=True)
+            self.outcome = (None, f"{type(exc).__name__}: {exc}")
 
     def _next(self) -> object:
         try:
@@ -192,13 +230,26 @@ class Background:
         self.stop()
 
     def stop(self) -> None:
-        """End the process (a build that failed meanwhile never reads its result)."""
+        """End the job (a build that failed meanwhile never reads its result)."""
+        if self.steps is not None:
+            self.steps.close()  # its `finally:` clauses run
         if self.process is not None:
             self.receive.close()
             if self.process.is_alive() and self.outcome is None:
                 self.process.kill()
             self.process.join()
             self.process = None
+
+
+def _talk(steps: Generator[Any, Any, Any], channel: Channel) -> Any:
+    """Run a talking job in the forked process: each message the build sends goes to the job,
+    and what it yields next is the answer; return what it returns."""
+    try:
+        next(steps)
+        while True:
+            channel.answer(steps.send(channel.recv()))
+    except StopIteration as done:
+        return done.value
 
 
 class Channel:

@@ -74,6 +74,49 @@ def test_background_job_value_error_and_death():
     assert value is None and "doomed: the process died" in error
 
 
+def _adder():
+    """A talking job: answers each number sent with the running total, in the process it runs
+    in, and returns the total when sent None."""
+    total = 0
+    number = yield
+    while number is not None:
+        if number < 0:
+            raise ValueError("no negative numbers")
+        total += number
+        number = yield (total, os.getpid())
+    return total
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "in-process"])
+def test_a_talking_job_answers_each_message_forked_or_in_process(fork):
+    job = Background(_adder, "adder", talk=True, fork=fork)
+    total, pid = job.ask(2)
+    assert total == 2 and (pid != os.getpid()) == fork
+    job.ask(3, answered=False)
+    assert job.answer() == (5, pid)
+    job.ask(None, answered=False)
+    assert job.result() == (5, None)
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "in-process"])
+def test_a_talking_job_that_raises_ends_with_its_error(fork):
+    job = Background(_adder, "adder", talk=True, fork=fork)
+    assert job.ask(1)[0] == 1
+    assert job.ask(-1) is None
+    value, error = job.result()
+    assert value is None and "ValueError: no negative numbers" in error
+
+
+def test_a_job_not_forked_runs_only_when_its_result_is_asked():
+    ran = []
+    job = Background(lambda: ran.append(os.getpid()) or 7, "later", fork=False)
+    assert not ran
+    assert job.result() == (7, None) and ran == [os.getpid()]
+    stopped = Background(lambda: ran.append("again"), "never", fork=False)
+    stopped.stop()
+    assert ran == [os.getpid()]
+
+
 def test_chunks_cover_everything_once():
     assert chunks(7, 3) == [(0, 3), (3, 6), (6, 7)]
     assert chunks(0, 3) == [(0, 0)]

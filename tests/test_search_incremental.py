@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from _buildkit import assert_like_clean, build, edit_article, make_config, tree
 
 
@@ -13,11 +14,19 @@ def _search(folder: Path) -> dict:
     return {p: data for p, data in tree(folder).items() if str(p).startswith("search/")}
 
 
-def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch):
+@pytest.mark.parametrize("parallel_from", [0, 10**6], ids=["forked", "in-process"])
+@pytest.mark.parametrize(
+    "old, new",
+    [("芦淞区网格员走街串巷", "芦淞区网格员走街串巷听取垃圾分类意见"), ("网格员每天", "网格员每周")],
+    ids=["title", "body"],
+)
+def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch, old, new, parallel_from):
+    """The search job patches the last index, whether it runs in a process of its own (a big
+    site) or in the build's (a small one), for a title edit (the full build) and a body edit."""
     import sitegen.search
     import sitegen.search.index
 
-    config = make_config(tmp_path / "a")
+    config = make_config(tmp_path / "a", parallel_from=parallel_from)
     build(config)
     before = _search(config.out_dir)
 
@@ -25,10 +34,10 @@ def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch):
         raise AssertionError("a one-article edit rebuilt the whole index")
 
     monkeypatch.setattr(sitegen.search.index, "_full_index", refuse)
-    # ... and the process that loaded the last index while the build read the articles
-    # patched it: build_search_index is the path of a process forked after the load.
+    # ... and the job that loaded the last index while the build read the articles patched
+    # it: build_search_index is the path of a job started after the load.
     monkeypatch.setattr(sitegen.search, "build_search_index", refuse)
-    edit_article(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街串巷听取垃圾分类意见")
+    edit_article(config.content_dir / "lusong-2.md", old, new)
     report = build(config)
     assert not report.errors
     after = _search(config.out_dir)
@@ -37,7 +46,7 @@ def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch):
     assert all(str(p).startswith(("search/s/", "search/d/", "search/meta", "search/index.html")) for p in changed)
 
     monkeypatch.undo()
-    clean = make_config(tmp_path / "b")
+    clean = make_config(tmp_path / "b", parallel_from=parallel_from)
     shutil.rmtree(clean.content_dir)
     shutil.copytree(config.content_dir, clean.content_dir)
     build(clean)
