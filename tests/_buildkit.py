@@ -1,11 +1,8 @@
 """Shared helpers for the build tests: build the fixture site into a temporary folder.
 
-A first build into fresh folders starts from a cache holding the pinyin table that earlier
-builds of this process made (`SHARED`, switched on by conftest.py): it is derived from bytes
-alone (the table carries the installed pypinyin's stamp), so a build that finds it writes what
-it would write without it, only sooner.  (Compiled templates need no such help: the renderer
-keeps them for the process.)  The search tests (conftest.py) build without the shared table:
-they test the table itself.
+(A first build into a fresh cache gets the pinyin table the session made once: conftest.py's
+`_one_pinyin_table_per_session`.  Compiled templates need no such help: the renderer keeps them
+for the process.)
 """
 
 from __future__ import annotations
@@ -42,38 +39,8 @@ def make_config_with_templates(tmp: Path):
     return make_config(tmp, templates_dir=templates)
 
 
-# Set by conftest.py: a folder for what first builds share (None: every build starts cold).
-SHARED: Path | None = None
-SHARE_PINYIN = True  # conftest.py turns it off in the search tests
-PINYIN = "pinyin.sqlite"  # in sitegen's cache folder (sitegen/search)
-
-
 def build(config, today: str = TODAY):
-    fresh = SHARED is not None and not Path(config.cache_dir).exists() and not Path(config.out_dir).exists()
-    pinyin = fresh and SHARE_PINYIN and config.search
-    if pinyin:
-        _seed(config)
-    report = build_site(config, today=today)
-    if pinyin:
-        _keep(config)
-    return report
-
-
-def _seed(config) -> None:
-    """Give a fresh cache folder a copy of the shared pinyin table."""
-    cache = Path(config.cache_dir)
-    cache.mkdir(parents=True)
-    if (SHARED / PINYIN).is_file():
-        shutil.copyfile(SHARED / PINYIN, cache / PINYIN)
-
-
-def _keep(config) -> None:
-    """Share the table a first build wrote."""
-    cache = Path(config.cache_dir)
-    if (cache / PINYIN).is_file() and not (SHARED / PINYIN).exists():
-        aside = SHARED / f"{PINYIN}.{os.getpid()}.new"
-        shutil.copyfile(cache / PINYIN, aside)
-        os.replace(aside, SHARED / PINYIN)
+    return build_site(config, today=today)
 
 
 def tree(folder: Path) -> dict:
