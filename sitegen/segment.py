@@ -1583,7 +1583,9 @@ def unaccounted_lines(lines: tuple[str, ...], page: SegmentedPage) -> list[int]:
         rest = bare
         for piece in heads:  # a headline line split into kicker, title and subtitle
             rest = rest.replace(_bare(piece), "", 1)
-        if heads and not re.sub(r"[\[\]〖〗:<>()丨|│·]|转载|转自|转发", "", rest):
+        rest = re.sub(r"[\[\]〖〗:<>()丨|│·]|转载|转自|转发", "", rest)
+        # (what is left may be a part joined to a kicker or subtitle from the line above)
+        if heads and (not rest or rest in "".join(_bare(piece) for piece in heads)):
             continue
         label = furniture_text.get(number, "")
         if label and bare.endswith(label) and bare[: -len(label)] in owners.get(number, ""):
