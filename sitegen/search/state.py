@@ -230,6 +230,11 @@ class SavedState:
         )
         return {w: (c, b, t, r, i, y) for w, c, b, t, r, i, y in rows}
 
+    def counts(self, words: Iterable[str]) -> dict[str, int]:
+        """The number of documents of those *words* the index holds (their postings, in
+        overflow pages for common words, stay unread)."""
+        return dict(self._many("SELECT word, count FROM words WHERE word IN ({})", words))
+
     def readings(self) -> dict[str, Reading]:
         """The reading of every word the index holds (a whole index reuses them)."""
         return {w: (r, i, y) for w, r, i, y in self.db.execute("SELECT word, reading, initials, syllables FROM words")}
