@@ -38,6 +38,14 @@ def test_postings_round_trip():
     assert encode_postings(range(600)).startswith("~")  # dense lists are bitmaps
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.sets(st.integers(min_value=0, max_value=5000), max_size=3000))
+def test_any_postings_decode_to_their_numbers(numbers):
+    ids = sorted(numbers)
+    text = encode_postings(numbers)
+    assert decode_postings(text) == ids  # bitmaps (dense sets) and varints (sparse ones)
+
+
 def test_hash_is_stable():
     assert key_hash("社区") == key_hash("社区")
     assert shard_name("p:shequ", 16) == format(key_hash("p:shequ") % 16, "x")
