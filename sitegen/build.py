@@ -326,13 +326,13 @@ def _one_build_at_a_time(cache_dir: Path) -> Iterator[None]:
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX: no lock
-        yield None
+        yield
         return
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(cache_dir / BUILD_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:  # a cache folder that cannot be made: the build will say so itself
-        yield None
+        yield
         return
     try:
         try:
@@ -340,7 +340,7 @@ def _one_build_at_a_time(cache_dir: Path) -> Iterator[None]:
         except OSError:
             log.warning("%s: another build of these folders is running; waiting for it to end", cache_dir)
             fcntl.lockf(fd, fcntl.LOCK_EX)
-        yield None
+        yield
     finally:
         os.close(fd)  # releases the lock
 

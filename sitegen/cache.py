@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,32 @@ def read_pickle(path: Path, default: Any = None) -> Any:
     except Exception as exc:
         log.warning("%s: damaged cache file dropped (%s); it is worked out again", path, type(exc).__name__)
         return default
+
+
+def open_cache_db(
+    path: Path, schema: str, prepare: Callable[[sqlite3.Connection], None] | None = None, *, dropped: str
+) -> sqlite3.Connection | None:
+    """Open the SQLite cache at *path*, making it with *schema* (CREATE ... IF NOT EXISTS), and
+    *prepare* it.  A damaged file is deleted, said in the log with what that costs (*dropped*),
+    and made again once; None when even a new one cannot be made."""
+    import sqlite3
+
+    for attempt in range(2):
+        db = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(str(path))
+            db.executescript(schema)
+            if prepare is not None:
+                prepare(db)
+            return db
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("%s: damaged cache dropped (%s); %s", path, exc, dropped)
+            if db is not None:
+                db.close()
+            if attempt == 0:
+                path.unlink(missing_ok=True)
+    return None
 
 
 def select_in(db: sqlite3.Connection, query: str, keys: Iterable[Any], batch: int = 500) -> list[tuple]:

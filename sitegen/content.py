@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from .cache import select_in
+from .cache import open_cache_db, select_in
 from .errors import SitegenError
 from .frontmatter import parse_article, read_text
 from .model import Article
@@ -148,34 +148,30 @@ def _parse_all(content_dir: Path, rels: list, workers: int, meanwhile: Callable[
 Entry = tuple
 
 
+def _forget_other_code(db: sqlite3.Connection, path: Path) -> None:
+    """Empty a parse cache whose rows another version of the parsing code made."""
+    version = pickle.dumps(_cache_version())
+    found = db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
+    if found is None or found[0] != version:
+        if found is not None:
+            log.info("%s: the code that parses articles changed: every article is read again", path)
+        with db:
+            db.execute("DELETE FROM rows")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (version,))
+
+
 class ParseCache:
     """The parse cache of one cache folder; any damage reads as an empty cache (a cold one)."""
 
     def __init__(self, cache_dir: Path) -> None:
         path = Path(cache_dir) / CACHE_NAME
-        self.db: sqlite3.Connection | None = None
-        for attempt in range(2):
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self.db = sqlite3.connect(str(path))
-                self.db.executescript(
-                    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB);"
-                    "CREATE TABLE IF NOT EXISTS rows (path TEXT PRIMARY KEY, entry BLOB);"
-                )
-                version = pickle.dumps(_cache_version())
-                found = self.db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
-                if found is None or found[0] != version:
-                    if found is not None:
-                        log.info("%s: the code that parses articles changed: every article is read again", path)
-                    with self.db:
-                        self.db.execute("DELETE FROM rows")
-                        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (version,))
-                return
-            except (sqlite3.Error, OSError) as exc:
-                log.warning("%s: damaged cache dropped (%s); every article is read again", path, exc)
-                self.close()
-                if attempt == 0:
-                    path.unlink(missing_ok=True)
+        self.db = open_cache_db(
+            path,
+            "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB);"
+            "CREATE TABLE IF NOT EXISTS rows (path TEXT PRIMARY KEY, entry BLOB);",
+            lambda db: _forget_other_code(db, path),
+            dropped="every article is read again",
+        )
 
     def all(self) -> dict[str, Entry]:
         """Return rel -> row of every cached file."""

@@ -29,7 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cache import select_in
+from .cache import open_cache_db, select_in
 from .model import Article
 from .plan import ANY, CARD, FULL, LINK, RoleDigests, page_deps
 
@@ -89,24 +89,16 @@ class PageStore:
         self.db: sqlite3.Connection | None = None
         if cache_dir is None:
             return
-        path = Path(cache_dir) / PAGE_STORE_FILE
-        for attempt in range(2):
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self.db = sqlite3.connect(str(path))
-                self.db.executescript(
-                    "CREATE TABLE IF NOT EXISTS pages (output TEXT PRIMARY KEY, kind TEXT, digest TEXT,"
-                    " page BLOB, deps BLOB) WITHOUT ROWID;"
-                    "CREATE TABLE IF NOT EXISTS shown (path TEXT PRIMARY KEY, pages BLOB) WITHOUT ROWID;"
-                    "CREATE TABLE IF NOT EXISTS saved (name TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;"
-                    "CREATE TABLE IF NOT EXISTS keys (path TEXT PRIMARY KEY, full TEXT, link TEXT, card TEXT)"
-                    " WITHOUT ROWID;"
-                )
-                return
-            except (sqlite3.Error, OSError):  # a cache is disposable: start it again
-                self.close()
-                if attempt == 0:
-                    path.unlink(missing_ok=True)
+        self.db = open_cache_db(
+            Path(cache_dir) / PAGE_STORE_FILE,
+            "CREATE TABLE IF NOT EXISTS pages (output TEXT PRIMARY KEY, kind TEXT, digest TEXT,"
+            " page BLOB, deps BLOB) WITHOUT ROWID;"
+            "CREATE TABLE IF NOT EXISTS shown (path TEXT PRIMARY KEY, pages BLOB) WITHOUT ROWID;"
+            "CREATE TABLE IF NOT EXISTS saved (name TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;"
+            "CREATE TABLE IF NOT EXISTS keys (path TEXT PRIMARY KEY, full TEXT, link TEXT, card TEXT)"
+            " WITHOUT ROWID;",
+            dropped="the site is laid out again",
+        )
 
     def close(self) -> None:
         if self.db is not None:
