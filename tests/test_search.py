@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from _examples import examples, thorough
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from search_fixture import fixture_articles
@@ -38,7 +39,7 @@ def test_postings_round_trip():
     assert encode_postings(range(600)).startswith("~")  # dense lists are bitmaps
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.sets(st.integers(min_value=0, max_value=5000), max_size=3000))
 def test_any_postings_decode_to_their_numbers(numbers):
     ids = sorted(numbers)
@@ -188,7 +189,7 @@ def test_token_set_is_the_set_of_tokens():
         text = text if isinstance(text, str) else text.get("text", "")
         assert search_token_set(text) == set(search_tokens(text))
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=examples(300), deadline=None)
     @given(st.text(alphabet=st.sampled_from("社区托养機構電網ＳＹＢ5g a,。")))
     def check(text):
         assert search_token_set(text) == set(search_tokens(text))
@@ -247,7 +248,7 @@ def test_bulk_postings_give_each_document_its_own_tokens(monkeypatch):
         st.lists(st.sampled_from(["民生", "基層治理"]), max_size=2, unique=True).map(tuple),
     )
 
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=examples(200), deadline=None)
     @given(st.lists(doc, min_size=1, max_size=9), st.integers(0, 2**20))
     def check(parts, first):
         docs = [DocInput("id", "2025-01-01", h, b, e, d, t, "u/", "", "", "") for h, b, e, d, t in parts]
@@ -308,7 +309,7 @@ _MARKDOWN = st.text(
 )
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(_MARKDOWN)
 def test_plain_text_strips_each_line_on_its_own(markdown):
     from sitegen.search import plain_text
@@ -341,7 +342,8 @@ def pinyin_table(tmp_path_factory):
 
 def test_the_pinyin_table_reads_jieba_words_as_pypinyin_does(pinyin_table):
     # Every 25th word of jieba's dictionary that can get pinyin keys (about 13,000; all 335,000
-    # agreed when the table was written), read by the table and by pypinyin.
+    # agreed when the table was written), read by the table and by pypinyin; every 100th
+    # outside CI (tests/_examples.py).
     import jieba
 
     from sitegen.search.pinyin import _pinyin
@@ -349,10 +351,19 @@ def test_the_pinyin_table_reads_jieba_words_as_pypinyin_does(pinyin_table):
 
     lines = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8").splitlines()
     candidates = [line.split(" ", 1)[0] for line in lines]
-    sample = [w for w in candidates if SEARCH_HAN_RUN.fullmatch(w) and 2 <= len(w) <= 6][::25]
-    assert len(sample) > 10_000
+    step = 25 if thorough() else 100
+    sample = [w for w in candidates if SEARCH_HAN_RUN.fullmatch(w) and 2 <= len(w) <= 6][::step]
+    assert len(sample) > 250_000 // step
     differing = [w for w in sample if _pinyin(w, None, pinyin_table) != _pinyin(w)]
     assert not differing, differing[:10]
+
+
+def test_a_new_process_reads_the_one_reading_characters_from_the_table(pinyin_table):
+    # what a patch and a full build use when this process has not made them yet
+    from sitegen.search.pinyin import _plain_readings, plain_readings
+
+    assert pinyin_table.plain() == _plain_readings()
+    assert plain_readings(pinyin_table) == _plain_readings()
 
 
 def _no_pinyin_char() -> str:
@@ -361,7 +372,7 @@ def _no_pinyin_char() -> str:
     return next(chr(c) for c in range(0x3400, 0x4DC0) if c not in PINYIN_DICT)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(
     st.text(
         st.sampled_from(list("长行重乐调还的了和得地着都为传差便朝银沙奏谱笛音师换一不") + ["\u3400"]),
@@ -398,7 +409,7 @@ def test_reading_by_pieces_is_pypinyins_reading_of_the_whole_word():
     assert len(sample) > 12_000 and not differing, differing[:10]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.text(st.sampled_from(list("长行重乐调还的了和得地着都为传差便朝银沙奏谱笛音师换一不")), min_size=1, max_size=8)
 )

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from ..config import Config
 from ..model import Article
 from ..text import add_words, fold, fold_table, segmenter
-from .pinyin import PINYIN_FILE, PinyinTable, _plain_readings, _Words
+from .pinyin import PINYIN_FILE, PinyinTable, _Words, plain_readings
 from .postings import bulk_runs, join_runs, shorter
 from .state import INPUTS_FILE, SEARCH_STATE_FILE, InputStore, StateChange, write_whole_state
 from .tokens import PINYIN_MAX_CHARS, DocInput, _doc_input
@@ -382,15 +382,21 @@ def full_search_index(
     digests = [_head_digest(h) for h in heads]
     cache_dir = getattr(config, "cache_dir", None)
     old = previous.saved if previous is not None else None
-    old_plain, old_readings = (old.plain, old.readings()) if old is not None else (None, {})
+    old_readings = old.readings() if old is not None else {}
     store = InputStore(Path(cache_dir) / INPUTS_FILE if cache_dir is not None else None)
     try:
 
         def meanwhile() -> tuple[dict[str, bytes], dict[str, str]]:
             store.replace_all(dict(zip(digests, docs)))
+            table = None
             if cache_dir is not None:  # for the patches of the next builds
                 PinyinTable.write(Path(cache_dir) / PINYIN_FILE)
-            return _document_files(docs), old_plain if old_plain is not None else _plain_readings()
+                table = PinyinTable(Path(cache_dir) / PINYIN_FILE)
+            try:
+                return _document_files(docs), plain_readings(table)
+            finally:
+                if table is not None:
+                    table.close()
 
         from ..parallel import worker_count
 
@@ -416,7 +422,6 @@ def full_search_index(
             "code": code.hex(),
             "shards": shards,
             "blocks": block_names,
-            "plain": plain,
             "version": _version(file_digests),
         }
         ids = [h.id for h in heads]

@@ -45,7 +45,7 @@ from .index import (
     shard_count,
     shard_name,
 )
-from .pinyin import PINYIN_FILE, PINYIN_WORDS, PinyinTable, _Words
+from .pinyin import PINYIN_FILE, PINYIN_WORDS, PinyinTable, _Words, plain_readings
 from .postings import decode_postings, encode_postings
 from .state import INPUTS_FILE, SEARCH_STATE_FILE, InputStore, SavedState, StateChange
 from .tokens import DocInput, DocTokens, doc_tokens
@@ -281,7 +281,7 @@ def _incremental(
 
     rows = saved.words(word_delta)
     docs = {w: r[:3] for w, r in rows.items()}
-    vocab = _Words(docs, {w: r[3:] for w, r in rows.items()}, saved.plain, table)
+    vocab = _Words(docs, {w: r[3:] for w, r in rows.items()}, plain_readings(table), table)
     by_key = saved.members({key for w in word_delta for key in vocab.keys_of(w)})
     pinyin_touched: set[str] = set()
     for w, (add_b, drop_b, add_t, drop_t) in word_delta.items():

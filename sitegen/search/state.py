@@ -179,7 +179,6 @@ class SavedState:
         self.code = str(meta["code"])
         self.shards = int(meta["shards"])
         self.blocks: list[str] = list(meta["blocks"])
-        self.plain: dict[str, str] = dict(meta["plain"])
         self.version = str(meta["version"]) if "version" in meta else None
 
     # The documents and files, read whole on first use: a body edit's patch reads only the
