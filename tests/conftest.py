@@ -22,7 +22,9 @@
   costs more system time than the builds' own work (two examples of the state machine: 17.5 s
   on /tmp, 10.5 s in RAM).  A passed test's folder goes at once (tmp_path_retention_policy in
   pyproject.toml), the session folder at the end of the session unless a test failed.
-- Hypothesis: CI (CI=true) runs the `ci` profile, which prints the seed of a failure.
+- Hypothesis: CI (CI=true) runs the `ci` profile, which prints the seed of a failure and under
+  which every property test tries the examples written at it; elsewhere a quarter of them
+  (`_examples.py`).
 - Compiled bytecode is kept even where PYTHONDONTWRITEBYTECODE asks for none (`_bytecode_kept`),
   in a cache folder outside the repository: every xdist worker compiles the test modules anew
   and every `sitegen` the tests start compiles sitegen anew otherwise (the quick run: 59 s

@@ -29,10 +29,10 @@ site compared with a clean build at once or after the next step's edit.
 
 Budget
 ------
-Defaults: SITEGEN_STATEFUL_EXAMPLES=5 examples of SITEGEN_STATEFUL_STEPS=20 steps, about 60
-builds and as many clean ones, 35-50 s of CPU on the 2-core development machine (a clean build
-of the fixture ~0.5 s, with the search index kept in the comparison: its incremental patch is
-part of what must equal a clean build; an incremental one ~0.1-0.2 s).  Hypothesis's first
+Defaults: SITEGEN_STATEFUL_EXAMPLES=5 examples (3 outside CI: tests/_examples.py) of
+SITEGEN_STATEFUL_STEPS=20 steps, about 60 builds and as many clean ones, 8-20 s on the 2-core
+development machine (with the search index kept in the comparison: its incremental patch is
+part of what must equal a clean build).  Hypothesis's first
 example repeats the first rule (`bump_mtime`, cheap by design) and one example is usually
 empty, so about three examples do the work.  A longer hunt:
 
@@ -90,6 +90,7 @@ from pathlib import Path
 import hypothesis.core
 import pytest
 from _buildkit import ROOT, TODAY, build, make_config, tree
+from _examples import thorough
 from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -110,7 +111,8 @@ try:  # the search index is made in a forked process, which imports numpy on eve
 except ImportError:
     pass
 
-EXAMPLES = int(os.environ.get("SITEGEN_STATEFUL_EXAMPLES", "5"))
+# 5 examples under CI, 3 in a developer's run (tests/_examples.py): about three do the work
+EXAMPLES = int(os.environ.get("SITEGEN_STATEFUL_EXAMPLES") or (5 if thorough() else 3))
 STEPS = int(os.environ.get("SITEGEN_STATEFUL_STEPS", "20"))
 SHRINK = os.environ.get("SITEGEN_STATEFUL_SHRINK", "1") != "0"
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _buildkit import FIXTURE, ROOT
+from _buildkit import FIXTURE, ROOT, run_sitegen
 
 from sitegen.config import default_config, documented_keys
 from sitegen.errors import SitegenError
@@ -33,13 +33,7 @@ url = "districts/"
 
 
 def sitegen(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sitegen.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, "SITEGEN_TODAY": "2025-06-01"},
-    )
+    return run_sitegen(*args, cwd=cwd)
 
 
 def project(tmp_path: Path, toml: str = SITE_TOML) -> Path:

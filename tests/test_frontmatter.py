@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from _examples import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -77,7 +78,7 @@ _VALUE = st.one_of(
 _KEY = st.sampled_from(["id", "title", "tags", "source_lines", "on", "yes", "null", "x_1", "Title"])
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(st.lists(st.tuples(_KEY, _VALUE), min_size=1, max_size=5))
 def test_any_front_matter_reads_as_yaml_reads_it_or_goes_to_yaml(fields):
     head = "\n".join(f"{key}: {value}" for key, value in fields)

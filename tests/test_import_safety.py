@@ -8,11 +8,10 @@ import builtins
 import io
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _buildkit import run_sitegen
 
 from sitegen.config import default_config
 from sitegen.errors import SitegenError
@@ -224,12 +223,7 @@ def test_damaged_state_on_the_command_line(tmp_path):
     config = _project(tmp_path)
     config.content_dir.mkdir()
     (config.content_dir / IMPORT_STATE_FILE).write_text('{\n "a.md": "00",\n', encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "sitegen.cli", "--root", str(config.root), "import"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+    result = run_sitegen("--root", str(config.root), "import")
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: content/{IMPORT_STATE_FILE}:3: "), result.stderr
     assert "Traceback" not in result.stderr

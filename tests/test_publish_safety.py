@@ -13,24 +13,26 @@ The search stage's own failures are in test_layout_edges.py and test_search_incr
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from _buildkit import ROOT, assert_like_clean, build, edit_article, make_config, make_config_with_templates, tree
+from _buildkit import (
+    ROOT,
+    assert_like_clean,
+    build,
+    edit_article,
+    make_config,
+    make_config_with_templates,
+    run_sitegen,
+    tree,
+)
 
 
 def sitegen(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sitegen.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, "SITEGEN_TODAY": "2025-06-01"},
-    )
+    return run_sitegen(*args, cwd=cwd)
 
 
 def _built(tmp_path, search: bool):
@@ -274,7 +276,8 @@ def test_cli_root_after_the_command(tmp_path):
 def test_cli_version():
     from sitegen import __version__
 
-    proc = sitegen("--version")
+    # the entry point as a process: `python -m sitegen.cli`
+    proc = subprocess.run([sys.executable, "-m", "sitegen.cli", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip() == f"sitegen {__version__}"
 
 

@@ -5,6 +5,7 @@ must NOT fire; and a property: dating a page from its text never raises."""
 from __future__ import annotations
 
 import pytest
+from _examples import examples
 from _segmentkit import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -118,7 +119,7 @@ def test_an_early_year_page_that_sums_up_last_year_is_of_the_next_year():
     assert infer_page_date(text).date[:7] == "2024-02"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.lists(
         st.sampled_from(
