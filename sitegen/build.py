@@ -280,14 +280,16 @@ def _whole_search(
 ) -> SearchIndex:
     """In the forked process: the search index, written into *staging* when the whole index is new."""
     from .search import build_search_index
-    from .writer import stage_files
 
-    index = build_search_index(
-        articles, config, url_of=url_of, out_dir=Path(config.out_dir), published=published, digest_of=digest_of
+    return build_search_index(
+        articles,
+        config,
+        url_of=url_of,
+        out_dir=Path(config.out_dir),
+        published=published,
+        digest_of=digest_of,
+        staging=staging,
     )
-    if staging is not None and not index.incremental:
-        index = replace(index, files={}, staged=stage_files(staging, sorted(index.files.items())))
-    return index
 
 
 def _with_search_version(page: Page, version: str) -> Page:

@@ -278,14 +278,22 @@ def begin_stage(out_dir: Path) -> Path:
 
 def stage_files(stage: Path, files: Iterable[tuple[str, bytes]]) -> list[tuple[str, str]]:
     """Write *files* into the staging folder; return their (name, digest)."""
-    root = str(stage)
-    made: set = set()
-    out = []
-    for name, data in files:
-        _make_parent(root, name, made)
-        _write_new(os.path.join(root, name), data)
-        out.append((name, digest(data)))
-    return out
+    stager = Stager(stage)
+    return [(name, stager.put(name, data)) for name, data in files]
+
+
+class Stager:
+    """Writes files into the staging folder one at a time, as a producer makes them."""
+
+    def __init__(self, stage: Path) -> None:
+        self.root = str(stage)
+        self.made: set[str] = set()
+
+    def put(self, name: str, data: bytes) -> str:
+        """Write *data* as *name*; return its digest."""
+        _make_parent(self.root, name, self.made)
+        _write_new(os.path.join(self.root, name), data)
+        return digest(data)
 
 
 def _make_parent(root: str, name: str, made: set) -> None:

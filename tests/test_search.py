@@ -16,7 +16,9 @@ from search_fixture import fixture_articles
 
 from sitegen.config import default_config
 from sitegen.search import build_search_files, build_search_index, key_hash, shard_name
+from sitegen.search.index import Documents
 from sitegen.search.postings import decode_postings, encode_number, encode_postings
+from sitegen.writer import digest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -136,6 +138,41 @@ def _newest(articles):
 
 
 EDITS["article added after the newest"] = None
+
+
+@pytest.mark.parametrize("parallel_from", [0, 1000])  # tokenized in forked workers, or here
+def test_a_whole_index_written_into_staging_is_the_index_held_for_the_writer(tmp_path, parallel_from):
+    url_of = lambda a: f"x/{a.slug}/"  # noqa: E731
+    held, staged = (
+        build_search_index(
+            fixture_articles(),
+            default_config(ROOT).with_overrides(cache_dir=tmp_path / name, parallel_from=parallel_from),
+            url_of=url_of,
+            staging=stage,
+        )
+        for name, stage in (("held", None), ("staged", tmp_path / "stage"))
+    )
+    assert held.files and not held.staged and not staged.files
+    on_disk = {str(p.relative_to(tmp_path / "stage")): p.read_bytes() for p in (tmp_path / "stage").rglob("*.js")}
+    assert on_disk == held.files
+    assert dict(staged.staged) == {name: digest(data) for name, data in held.files.items()}
+    assert staged.version == held.version
+
+
+def test_an_input_store_replaced_in_a_block_that_fails_keeps_what_it_held(tmp_path):
+    from sitegen.search.state import InputStore
+
+    articles = fixture_articles()
+    docs = Documents(articles, lambda a: f"x/{a.slug}/")
+    store = InputStore(tmp_path / "inputs.sqlite")
+    with store.replacing() as put:
+        put(b"a" * 16, docs[0])
+    with pytest.raises(RuntimeError), store.replacing() as put:
+        put(b"b" * 16, docs[1])
+        raise RuntimeError("the tokenizer failed")
+    assert store.get_many([b"a" * 16, b"b" * 16]) == {b"a" * 16: docs[0]}
+    assert [p.name for p in tmp_path.iterdir()] == ["inputs.sqlite"]  # nothing left aside
+    store.close()
 
 
 @pytest.mark.parametrize("edit", sorted(EDITS))

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 from ..config import Config
 from ..model import Article
@@ -109,8 +109,7 @@ def _postings_of(bounds: tuple[int, int]) -> tuple[dict, ...]:
     from ..parallel import shared
 
     docs = shared()
-    inputs = [docs[n] for n in range(*bounds)]
-    return bulk_runs(inputs, bounds[0], PINYIN_MAX_CHARS, segmenter())
+    return bulk_runs(_Run(docs, *bounds), bounds[0], PINYIN_MAX_CHARS, segmenter())
 
 
 def _postings_all(docs: Documents, meanwhile: Callable[[], _T], workers: int) -> tuple[tuple[dict, ...], _T]:
@@ -203,6 +202,15 @@ class Documents:
     def __iter__(self):
         return (self[n] for n in range(len(self)))
 
+    def made(self, n: int) -> DocInput:
+        """Document *n*'s input, not kept: a whole index reads each input once, and keeping
+        them all held 320 MiB more at 30,000 articles."""
+        got = self._inputs.get(n)
+        return got if got is not None else _doc_input(self.articles[n], self.urls[n])
+
+    def each(self) -> Iterator[DocInput]:
+        return map(self.made, range(len(self)))
+
     def heads(self) -> list[DocHead]:
         """Return what the index needs of every document besides its input."""
         out = []
@@ -215,6 +223,28 @@ class Documents:
                 )
             out.append(DocHead(a.id, a.year, a.district or "", a.topics, source))
         return out
+
+
+class _Run(Sequence[DocInput]):
+    """Documents *lo* to *hi* of *docs*, each input made when a batch of the tokenizer asks for
+    it and dropped with the batch."""
+
+    def __init__(self, docs: Documents, lo: int, hi: int) -> None:
+        self.docs, self.lo, self.hi = docs, lo, hi
+
+    def __len__(self) -> int:
+        return self.hi - self.lo
+
+    @overload
+    def __getitem__(self, i: int) -> DocInput: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[DocInput]: ...
+    def __getitem__(self, i: int | slice) -> DocInput | list[DocInput]:
+        if isinstance(i, slice):
+            return [self.docs.made(self.lo + n) for n in range(*i.indices(len(self)))]
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.docs.made(self.lo + i)
 
 
 def _head_digest(head: DocHead) -> bytes:
@@ -321,9 +351,32 @@ def _file_digest(data: bytes) -> str:
     return digest(data)
 
 
-def _document_files(docs: Documents) -> dict[str, bytes]:
-    """Return the file of every document."""
-    return {f"search/d/{n}.js": _js(f"d{n}", _doc_file(doc)) for n, doc in enumerate(docs)}
+def _document_file(n: int, doc: DocInput) -> tuple[str, bytes]:
+    return f"search/d/{n}.js", _js(f"d{n}", _doc_file(doc))
+
+
+class _Output:
+    """The files of a whole index, as they are made: written into the staging folder at once
+    when there is one (so the index is never held whole: 186 MiB of files at 30,000 articles),
+    else kept for the writer."""
+
+    def __init__(self, staging: Path | None) -> None:
+        from ..writer import Stager
+
+        self.stager = Stager(staging) if staging is not None else None
+        self.files: dict[str, bytes] = {}
+        self.staged: dict[str, str] = {}  # name -> digest
+
+    def put(self, name: str, data: bytes) -> None:
+        if not data:  # a shard without a key (none in a whole index)
+            return
+        if self.stager is None:
+            self.files[name] = data
+        else:
+            self.staged[name] = self.stager.put(name, data)
+
+    def digests(self) -> dict[str, str]:
+        return self.staged if self.stager is not None else {n: _file_digest(d) for n, d in self.files.items()}
 
 
 def shard_count(documents: int) -> int:
@@ -336,14 +389,13 @@ def shard_count(documents: int) -> int:
 
 
 def _full_index(
-    post: tuple[dict, ...], readings: dict, plain: dict[str, str], shards: int
-) -> tuple[dict[str, bytes], _Words, dict, int]:
+    post: tuple[dict, ...], readings: dict, plain: dict[str, str], shards: int, out: _Output
+) -> tuple[_Words, int]:
     """Build every shard from the joined postings runs of every document (*post*, emptied on
     the way: each run is dropped once its entry is made, and each shard's entries once its file
     is, so the runs, the entries and the files are never all held at once: at 10,000 articles of
     the realistic corpus this took the search process's peak from 1,069 to 884 MiB, sampled in a
     cold build; the files are byte for byte the same)."""
-    files = {}
     body, title, word_body, word_title = post
 
     def final(run: list | None) -> str:
@@ -362,8 +414,8 @@ def _full_index(
         if entry is not None:  # always: a key's members are the vocabulary's words
             grouped[shard_name(key, shards)][key] = entry
     for name, group in _drain(grouped):
-        files[f"search/s/{name}.js"] = _js("s" + name, group)
-    return files, vocab, by_key, shards
+        out.put(f"search/s/{name}.js", _js("s" + name, group))
+    return vocab, shards
 
 
 def _drain(table: dict[str, _T]) -> Iterator[tuple[str, _T]]:
@@ -373,9 +425,14 @@ def _drain(table: dict[str, _T]) -> Iterator[tuple[str, _T]]:
 
 
 def full_search_index(
-    docs: Documents, config: Config, districts: dict[str, str] | None = None, previous: PreviousIndex | None = None
+    docs: Documents,
+    config: Config,
+    districts: dict[str, str] | None = None,
+    previous: PreviousIndex | None = None,
+    staging: Path | None = None,
 ) -> SearchIndex:
-    """Index every document; reuse the pinyin readings of the *previous* index, if any."""
+    """Index every document; reuse the pinyin readings of the *previous* index, if any.  With
+    *staging*, each file is written there as it is made (`SearchIndex.staged`)."""
     districts = _load_districts() if districts is None else districts
     code = _code_digest(districts, _teach_place_names())
     heads = docs.heads()
@@ -384,16 +441,20 @@ def full_search_index(
     old = previous.saved if previous is not None else None
     old_readings = old.readings() if old is not None else {}
     store = InputStore(Path(cache_dir) / INPUTS_FILE if cache_dir is not None else None)
+    out = _Output(staging)
     try:
 
-        def meanwhile() -> tuple[dict[str, bytes], dict[str, str]]:
-            store.replace_all(dict(zip(digests, docs)))
+        def meanwhile() -> dict[str, str]:
+            with store.replacing() as keep_input:  # each input made, filed and dropped
+                for n, (digest, doc) in enumerate(zip(digests, docs.each())):
+                    out.put(*_document_file(n, doc))
+                    keep_input(digest, doc)
             table = None
             if cache_dir is not None:  # for the patches of the next builds
                 PinyinTable.write(Path(cache_dir) / PINYIN_FILE)
                 table = PinyinTable(Path(cache_dir) / PINYIN_FILE)
             try:
-                return _document_files(docs), plain_readings(table)
+                return plain_readings(table)
             finally:
                 if table is not None:
                     table.close()
@@ -402,17 +463,16 @@ def full_search_index(
 
         big = len(docs) >= getattr(config, "parallel_from", 1000)
         workers = worker_count(getattr(config, "workers", 0)) if big else 1
-        post, (documents, plain) = _postings_all(docs, meanwhile, workers)
+        post, plain = _postings_all(docs, meanwhile, workers)
     finally:
         store.close()
-    files, vocab, by_key, shards = _full_index(post, old_readings, plain, shard_count(len(heads)))
-    files.update(documents)
+    vocab, shards = _full_index(post, old_readings, plain, shard_count(len(heads)), out)
     blocks = fold_blocks()
     for name, pairs in blocks.items():
-        files[f"search/f/{name}.js"] = _js("f" + name, pairs)
+        out.put(f"search/f/{name}.js", _js("f" + name, pairs))
     block_names = sorted(blocks)
-    files["search/meta.js"] = _js("meta", _meta(heads, shards, block_names, districts))
-    files[SCRIPT] = browser_script()
+    out.put("search/meta.js", _js("meta", _meta(heads, shards, block_names, districts)))
+    out.put(SCRIPT, browser_script())
     state_path = Path(cache_dir) / SEARCH_STATE_FILE if cache_dir is not None else None
 
     def whole_state(file_digests: dict[str, str], _: dict[str, str | None]) -> StateChange | None:
@@ -428,7 +488,10 @@ def full_search_index(
         aside = write_whole_state(state_path, meta, vocab.docs, vocab.readings, ids, digests, file_digests)
         return StateChange(whole=aside)
 
-    return _finish(files, {}, False, state_path, whole_state)
+    file_digests = out.digests()
+    version = _version(file_digests)
+    change = whole_state(file_digests, {})
+    return SearchIndex(out.files, [], version, False, change, state_path, staged=sorted(out.staged.items()))
 
 
 def _finish(

@@ -64,8 +64,10 @@ def build_search_index(
     out_dir: Path | None = None,
     published: dict[str, str] | None = None,
     digest_of: Callable[[Article], str] | None = None,
+    staging: Path | None = None,
 ) -> SearchIndex:
     """Build the search files; patch the previous index in *out_dir* when few documents changed.
+    A whole new index is written into *staging*, when given, as its files are made.
 
     *published* is the writer's manifest of *out_dir* ({path: digest}); the previous index is
     only patched when every one of its files is there unchanged.  *digest_of* returns a digest
@@ -81,7 +83,7 @@ def build_search_index(
             previous.close()
             return index
     try:
-        return full_search_index(docs, config, districts, previous)
+        return full_search_index(docs, config, districts, previous, staging)
     finally:
         if previous is not None:
             previous.close()

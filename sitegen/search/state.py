@@ -16,13 +16,14 @@ digest: a patch tokenizes a changed document's old input again to know which key
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import os
 import pickle
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -281,7 +282,9 @@ class InputStore:
             db.execute("PRAGMA synchronous=OFF")
             if new:
                 db.execute("PRAGMA journal_mode=OFF")
-            db.execute("CREATE TABLE IF NOT EXISTS docs (digest BLOB PRIMARY KEY, data BLOB) WITHOUT ROWID")
+            # rows in the order they come, found by the digest's index: a whole index appends
+            # 30,000 inputs in 0.4 s, where a table ordered by digest took 2.7 s unsorted
+            db.execute("CREATE TABLE IF NOT EXISTS docs (digest BLOB NOT NULL UNIQUE, data BLOB)")
             return db
         except (sqlite3.Error, OSError):  # a cache is disposable: work without it
             return None
@@ -298,25 +301,53 @@ class InputStore:
         except (sqlite3.Error, pickle.UnpicklingError, EOFError):
             return {}
 
-    def replace_all(self, items: dict[bytes, DocInput]) -> None:
-        """Make the store hold exactly *items*: a new file, written aside and swapped in (twice
-        as fast as deleting every row and inserting again)."""
+    @contextlib.contextmanager
+    def replacing(self) -> Iterator[Callable[[bytes, DocInput], None]]:
+        """Make the store hold exactly what is put into it inside the block: a new file,
+        written aside as the inputs come (none is kept) and swapped in at the end (twice as fast
+        as deleting every row and inserting again).  Where the file can't be written, putting
+        does nothing, and the store is then empty."""
         if self.path is None:
+            yield lambda digest, doc: None
             return
         self.close()
         aside = self.path.with_name(self.path.name + f".{os.getpid()}.new")
+        db = None
         try:
             aside.unlink(missing_ok=True)
             db = self._open(aside, new=True)
+        except OSError:
+            pass
+
+        def put(digest: bytes, doc: DocInput) -> None:
+            nonlocal db
             if db is None:
                 return
-            with db:
-                db.executemany(
-                    "INSERT INTO docs VALUES (?, ?)",
-                    sorted((d, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)) for d, doc in items.items()),
+            try:
+                db.execute(
+                    "INSERT OR REPLACE INTO docs VALUES (?, ?)", (digest, pickle.dumps(doc, pickle.HIGHEST_PROTOCOL))
                 )
-            db.close()
-            os.replace(aside, self.path)
+            except sqlite3.Error:
+                db.close()
+                db = None
+
+        if db is not None:
+            db.execute("BEGIN")
+        try:
+            yield put
+        except BaseException:
+            if db is not None:
+                db.close()
+            aside.unlink(missing_ok=True)
+            self.db = self._open(self.path)
+            raise
+        try:
+            if db is not None:
+                db.commit()
+                db.close()
+                os.replace(aside, self.path)
+            else:
+                aside.unlink(missing_ok=True)
         except (sqlite3.Error, OSError):
             aside.unlink(missing_ok=True)
         self.db = self._open(self.path)
