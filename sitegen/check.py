@@ -6,7 +6,7 @@ import json
 import os
 import re
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 _ATTR = re.compile(r"""\s(href|src|action)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 _ID = re.compile(r"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
@@ -64,6 +64,7 @@ def check_site(out_dir: Path | str, base_url: str | None = None) -> list[str]:
 
     problems: list[str] = []
     seen_targets: dict = {}
+    splits: dict[str, SplitResult] = {}
     for rel in html_files:
         text = (out_dir / rel).read_text(encoding="utf-8", errors="replace")
         texts[rel] = text
@@ -74,7 +75,9 @@ def check_site(out_dir: Path | str, base_url: str | None = None) -> list[str]:
                 link = link.replace("&amp;", "&").strip()
                 if not link or link.startswith(("mailto:", "tel:", "javascript:", "data:")):
                     continue
-                parts = urlsplit(link)
+                parts = splits.get(link)
+                if parts is None:  # the same links (menus, cards) come back on many pages
+                    parts = splits[link] = urlsplit(link)
                 if parts.scheme or parts.netloc:
                     if origin and f"{parts.scheme}://{parts.netloc}" == origin:
                         parts = urlsplit(
@@ -100,12 +103,50 @@ def check_site(out_dir: Path | str, base_url: str | None = None) -> list[str]:
     return problems
 
 
+# A path urljoin reads as a path alone: no parameters, query, fragment or scheme to split off,
+# no character it strips, no '//' that would start a host.  Such paths are joined by `_merged`, the same steps as urljoin's without
+# its parsing, which took half of a check's time (2 million links on a 30,000-article site).
+_PLAIN_PATH = re.compile(r"[^;?#:\x00-\x20\x7f]*")
+
+
 def _join(page: str, link_path: str) -> str | None:
     """Resolve *link_path* against the URL path *page*; None if it climbs above '/'."""
+    if link_path.startswith("//") or not (_PLAIN_PATH.fullmatch(link_path) and _PLAIN_PATH.fullmatch(page)):
+        return _join_by_urljoin(page, link_path)
+    if link_path.startswith("/"):
+        return unquote(_merged("", link_path))
+    joined = _merged(_ABOVE + page, link_path)
+    return unquote(joined[len(_ABOVE) :]) if joined.startswith(_ABOVE + "/") else None
+
+
+def _join_by_urljoin(page: str, link_path: str) -> str | None:
     if link_path.startswith("/"):
         return unquote(urljoin(page, link_path))
     joined = urljoin(_ABOVE + page, link_path)
     return unquote(joined[len(_ABOVE) :]) if joined.startswith(_ABOVE + "/") else None
+
+
+def _merged(base_path: str, path: str) -> str:
+    """urljoin's resolution of a non-empty *path* against *base_path* (RFC 3986 5.2, with
+    urljoin's dropping of empty segments and of '..' above the root)."""
+    if path.startswith("/"):
+        segments = path.split("/")
+    else:
+        base = base_path.split("/")
+        if base[-1] != "":
+            del base[-1]  # the last segment is not a folder
+        segments = base + path.split("/")
+        segments[1:-1] = filter(None, segments[1:-1])
+    resolved: list[str] = []
+    for segment in segments:
+        if segment == "..":
+            if resolved:
+                resolved.pop()
+        elif segment != ".":
+            resolved.append(segment)
+    if segments[-1] in (".", ".."):
+        resolved.append("")
+    return "/".join(resolved) or "/"
 
 
 def _resolve(out_dir: Path, base_path: str, path: str, seen: dict) -> str:

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 from _buildkit import ROOT, build, make_config
+from _examples import examples
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from sitegen.check import check_site
+from sitegen.check import _join, _join_by_urljoin, check_site
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +117,20 @@ def test_site_from_the_sample_dumps_passes_check(tmp_path):
     assert not report.errors, report.errors
     assert report.pages["article"] > 10
     assert check_site(config.out_dir) == []
+
+
+_SEGMENT = st.sampled_from(["", ".", "..", "a", "b", "2021", "tag", "%E5%8C%BA", "x.html", "a;b", "q?", "c:d", " s"])
+
+
+@settings(max_examples=examples(2000), deadline=None)
+@given(
+    page=st.lists(st.sampled_from(["a", "b", "2021", "digest", "tag"]), max_size=4).map(
+        lambda p: "/" + "".join(s + "/" for s in p)
+    ),
+    link=st.lists(_SEGMENT, min_size=1, max_size=6).map("/".join),
+)
+@example(page="/digest/2021/a/", link="../../../../tag/")
+@example(page="/a/", link="//b/../c")
+def test_a_link_resolves_as_urljoin_resolves_it(page, link):
+    if link:
+        assert _join(page, link) == _join_by_urljoin(page, link)
