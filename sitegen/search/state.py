@@ -305,8 +305,9 @@ class InputStore:
     def replacing(self) -> Iterator[Callable[[bytes, DocInput], None]]:
         """Make the store hold exactly what is put into it inside the block: a new file,
         written aside as the inputs come (none is kept) and swapped in at the end (twice as fast
-        as deleting every row and inserting again).  Where the file can't be written, putting
-        does nothing, and the store is then empty."""
+        as deleting every row and inserting again).  Where the new file can't be written, or the
+        block fails, the store keeps what it held: each input is filed under its own digest, so
+        an old entry is never a wrong one, and a missing one means a whole index."""
         if self.path is None:
             yield lambda digest, doc: None
             return
