@@ -372,8 +372,6 @@ class _Output:
         self.staged: dict[str, str] = {}  # name -> digest
 
     def put(self, name: str, data: bytes) -> None:
-        if not data:  # a shard without a key (none in a whole index)
-            return
         if self.stager is None:
             self.files[name] = data
         else:
@@ -478,23 +476,14 @@ def full_search_index(
     out.put("search/meta.js", _js("meta", _meta(heads, shards, block_names, districts)))
     out.put(SCRIPT, browser_script())
     state_path = Path(cache_dir) / SEARCH_STATE_FILE if cache_dir is not None else None
-
-    def whole_state(file_digests: dict[str, str], _: dict[str, str | None]) -> StateChange | None:
-        if state_path is None:
-            return None
-        meta = {
-            "code": code.hex(),
-            "shards": shards,
-            "blocks": block_names,
-            "version": _version(file_digests),
-        }
-        ids = [h.id for h in heads]
-        aside = write_whole_state(state_path, meta, vocab.docs, vocab.readings, ids, digests, file_digests)
-        return StateChange(whole=aside)
-
     file_digests = out.digests()
     version = _version(file_digests)
-    change = whole_state(file_digests, {})
+    change = None
+    if state_path is not None:
+        meta = {"code": code.hex(), "shards": shards, "blocks": block_names, "version": version}
+        ids = [h.id for h in heads]
+        aside = write_whole_state(state_path, meta, vocab.docs, vocab.readings, ids, digests, file_digests)
+        change = StateChange(whole=aside)
     return SearchIndex(out.files, [], version, False, change, state_path, staged=sorted(out.staged.items()))
 
 

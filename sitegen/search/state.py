@@ -336,22 +336,18 @@ class InputStore:
             db.execute("BEGIN")
         try:
             yield put
-        except BaseException:
+            if db is not None:
+                try:
+                    db.commit()
+                    db.close()
+                    os.replace(aside, self.path)
+                except (sqlite3.Error, OSError):
+                    pass  # the old store stays
+        finally:  # after the swap, after a failed write, or when the block failed
             if db is not None:
                 db.close()
             aside.unlink(missing_ok=True)
             self.db = self._open(self.path)
-            raise
-        try:
-            if db is not None:
-                db.commit()
-                db.close()
-                os.replace(aside, self.path)
-            else:
-                aside.unlink(missing_ok=True)
-        except (sqlite3.Error, OSError):
-            aside.unlink(missing_ok=True)
-        self.db = self._open(self.path)
 
     def put_many(self, items: dict[bytes, DocInput]) -> None:
         """Add *items*."""
