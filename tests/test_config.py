@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from _buildkit import FIXTURE, ROOT, run_sitegen
+from _buildkit import FIXTURE, ROOT
+from _buildkit import run_sitegen as sitegen
 
 from sitegen.config import default_config, documented_keys
 from sitegen.errors import SitegenError
@@ -30,10 +31,6 @@ people = false
 name = "区县"
 url = "districts/"
 """
-
-
-def sitegen(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return run_sitegen(*args, cwd=cwd)
 
 
 def project(tmp_path: Path, toml: str = SITE_TOML) -> Path:

@@ -16,23 +16,19 @@ import dataclasses
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from _buildkit import (
-    ROOT,
     assert_like_clean,
     build,
     edit_article,
     make_config,
     make_config_with_templates,
-    run_sitegen,
     tree,
 )
-
-
-def sitegen(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return run_sitegen(*args, cwd=cwd)
+from _buildkit import (
+    run_sitegen as sitegen,
+)
 
 
 def _built(tmp_path, search: bool):
