@@ -162,112 +162,137 @@ def _static_files(config: Config) -> list[tuple[str, bytes]]:
 
 
 class _SearchStage:
-    """The search index, made in a forked process beside the pages.
+    """The search index, made in a process forked before the build reads the articles, beside
+    the pages: that process holds none of the archive, so neither do the tokenizer workers it
+    forks (at 30,000 articles it took their peaks from 1,739 and 1,550 MiB to ... ).
 
-    A build that may patch the last index starts that process before it reads the articles,
-    to load the index state and jieba meanwhile (the slow part of a patch); once the
-    articles are read, it sends the process their digests and then the inputs of the
-    changed ones.  When the index must be built whole, a process forked after the load
-    does it, holding the articles without copying them.  Off with `search = false` in
-    sitegen.toml's [build] table (benchmarks of the build stage alone, tests of other stages)."""
+    Meanwhile it loads the last index's state and jieba.  Once the articles are read, the build
+    sends it every document's head, path and URL; it answers which documents it must index
+    again to patch the last index, and the build sends their inputs; or, when it cannot patch,
+    it indexes everything, reading each article back from the parse cache as it goes
+    (`content.StoredArticles`).  Only when the parse cache could not be written does a process
+    forked after the load, holding the articles, build the whole index.  Off with
+    `search = false` in sitegen.toml's [build] table (benchmarks of the build stage alone,
+    tests of other stages)."""
 
-    def __init__(self, config: Config, cache_dir: Path, last_articles: int) -> None:
+    def __init__(self, config: Config, cache_dir: Path, articles: int) -> None:
         from .search import SEARCH_STATE_FILE
 
         self.config = config
         self.skip = not config.search
         self.job: Background | None = None
-        self.patching = False
+        self.may_patch = (cache_dir / SEARCH_STATE_FILE).is_file() and Path(config.out_dir).is_dir()
         self.start_whole: Callable[[], Background] | None = None
         self.docs: Documents | None = None
-        self.heads: list[DocHead] | None = None
-        if not self.skip and (cache_dir / SEARCH_STATE_FILE).is_file() and Path(config.out_dir).is_dir():
-            fork = last_articles >= config.parallel_from
-            self.job = Background(lambda: _patch_search(config, cache_dir), "search", talk=True, fork=fork)
+        self.listing: tuple | None = None  # the documents, for a job run here, until its result is asked
+        if not self.skip:
+            fork = articles >= config.parallel_from
+            self.job = Background(
+                lambda: _search_job(config, cache_dir, self.may_patch), "search", talk=True, fork=fork
+            )
 
     def start(
         self,
+        library: Library,
         articles: Sequence[Article],
         url_of: Callable[[Article], str],
-        digest_of: Callable[[Article], str],
         published: dict[str, str],
         staging: Path | None,
     ) -> None:
-        """Send the process that loaded the last index the documents' digests, or start
-        building a whole new index; a whole new index is written into *staging* there, beside
-        the rendering, instead of by the writer.  Call `go_on` next."""
+        """Send the search process the documents; a whole new index is written into *staging*
+        there, beside the rendering, instead of by the writer.  Call `go_on` next."""
         if self.skip:
             return
+        from .search import Documents
+
+        digest_of = library.digests.__getitem__
 
         def start_whole() -> Background:
             return Background(
-                lambda: _whole_search(articles, self.config, url_of, digest_of, published, staging),
+                lambda: _whole_search(articles, self.config, url_of, lambda a: digest_of(a.path), published, staging),
                 "search",
                 fork=len(articles) >= self.config.parallel_from,
             )
 
         self.start_whole = start_whole
-        if self.job is None:
-            log.info("search: no last index to patch: indexing all")
+        if self.job is None or not library.cached:
+            log.info("search: the parse cache holds not every article: indexing all from this process's articles")
+            if self.job is not None:
+                self.job.stop()
             self.job = start_whole()
             return
-        from .search import Documents
+        self.docs = Documents(articles, url_of, lambda a: digest_of(a.path))
+        paths = [a.path for a in self.docs.articles]
+        self.listing = (
+            self.docs.heads(),
+            bool(published),
+            paths,
+            [digest_of(p) for p in paths],
+            self.docs.urls,
+            staging,
+        )
+        if self.job.forked:
+            self.job.ask(self.listing, answered=False)
+            self.listing = None
 
-        self.docs = Documents(articles, url_of, digest_of)
-        self.heads = self.docs.heads()
-        self.job.ask((self.heads, bool(published)), answered=False)
-
-    def go_on(self) -> None:
-        """Send the inputs of the documents the patch needs, or start building a whole new
-        index when it can't patch (so the process compares digests while the build plans)."""
-        if self.heads is None or self.job is None or self.docs is None or self.start_whole is None:
-            return  # nothing sent, or already gone on
-        wanted = cast("list[int] | None", self.job.answer())
-        if wanted is not None:
-            log.info("search: patching the last index (%d document(s) to index again)", len(wanted))
-            self.job.ask({n: self.docs[n] for n in wanted}, answered=False)
-            self.patching = True
-        else:
-            log.info("search: the last index cannot be patched (code, districts or too many changes): indexing all")
-            self.job.stop()
-            self.job = self.start_whole()
-        self.docs = self.heads = None
+    def go_on(self, *, last: bool = False) -> None:
+        """Send the inputs of the documents the patch needs, or let the process index them all
+        when it can't patch (so it compares digests while the build plans).  A job run in this
+        process runs when the build asks for its result (*last*): a build refused meanwhile
+        never runs it."""
+        if self.job is None or self.docs is None or not (self.job.forked or last):
+            return  # nothing to send, or already gone on
+        if self.listing is not None:
+            self.job.ask(self.listing, answered=False)
+            self.listing = None
+        if self.may_patch:
+            wanted = cast("list[int] | None", self.job.answer())
+            if wanted is not None:
+                log.info("search: patching the last index (%d document(s) to index again)", len(wanted))
+            else:
+                log.info("search: the last index cannot be patched (code, districts or too many changes): indexing all")
+            self.job.ask({n: self.docs[n] for n in wanted} if wanted is not None else None, answered=False)
+        self.docs = None
 
     def result(self) -> tuple[SearchIndex | None, str | None]:
         """Wait for (the SearchIndex or None, an error message or None)."""
         if self.job is None:
             return None, None
-        self.go_on()
-        index, error = self.job.result()
-        if self.patching and index is None and error is None and self.start_whole is not None:
-            self.patching = False  # the last index was not usable: build a whole one
-            self.job = self.start_whole()
-            index, error = self.job.result()
-        return index, error
+        self.go_on(last=True)
+        return self.job.result()
 
     def stop(self) -> None:
         if self.job is not None:
             self.job.stop()
 
 
-def _patch_search(config: Config, cache_dir: Path) -> Generator[object, object, SearchIndex | None]:
-    """The search job that talks (parallel.Background): load the last index, then patch it
-    for the build's documents; None when it must be built whole."""
-    from .search import load_previous_index
+def _search_job(config: Config, cache_dir: Path, may_patch: bool) -> Generator[object, object, SearchIndex | None]:
+    """The search job, which talks (parallel.Background): load the last index (or jieba alone),
+    then patch it for the build's documents, or index them all, read from the parse cache."""
+    from .content import StoredArticles
+    from .search import Documents, full_search_index, load_previous_index, warm_up
     from .writer import load_output_manifest
 
-    previous = load_previous_index(config, Path(config.out_dir))
+    previous = load_previous_index(config, Path(config.out_dir)) if may_patch else None
     if previous is None:
-        yield None
-        return None
+        warm_up()
     try:
-        manifest = load_output_manifest(cache_dir)
-        heads, trusted = cast("tuple[list[DocHead], bool]", (yield None))
-        wanted = previous.wanted(heads, manifest if trusted else {})
-        docs = cast("dict[int, DocInput]", (yield wanted))
-        return previous.patch(heads, docs) if wanted is not None else None
+        heads, trusted, paths, digests, urls, staging = cast(
+            "tuple[list[DocHead], bool, list[str], list[str], list[str], Path | None]", (yield None)
+        )
+        if previous is not None:
+            manifest = load_output_manifest(cache_dir)
+            wanted = previous.wanted(heads, manifest if trusted else {})
+            inputs = cast("dict[int, DocInput] | None", (yield wanted))
+            if inputs is not None:
+                index = previous.patch(heads, inputs)
+                if index is not None:
+                    return index
+        docs = Documents.ordered(StoredArticles(cache_dir, paths, digests), urls, heads)
+        return full_search_index(docs, config, previous=previous, staging=staging)
     finally:
-        previous.close()
+        if previous is not None:
+            previous.close()
 
 
 def _whole_search(
@@ -278,7 +303,8 @@ def _whole_search(
     published: dict[str, str],
     staging: Path | None,
 ) -> SearchIndex:
-    """In the forked process: the search index, written into *staging* when the whole index is new."""
+    """In a process forked after the load: the search index, written into *staging* when the
+    whole index is new (when the parse cache cannot give the articles back)."""
     from .search import build_search_index
 
     return build_search_index(
@@ -454,7 +480,7 @@ def _build(config: Config, today: str | None, on_exit: contextlib.ExitStack) -> 
         return edited
 
     slugger = _SlugCache(cache_dir)
-    search_stage = _SearchStage(config, cache_dir, _last_articles(state))
+    search_stage = _SearchStage(config, cache_dir, len(stats))
     related: _Related | None = None
     staging: Path | None = None
     try:
@@ -468,9 +494,9 @@ def _build(config: Config, today: str | None, on_exit: contextlib.ExitStack) -> 
         # written into the staging folder as they are made.
         staging = None if layout.reuse else begin_stage(out_dir)
         search_stage.start(
+            library,
             published_articles(library.articles, layout.urls),
             lambda a: layout.urls[a.path],
-            lambda a: library.digests[a.path],
             layout.manifest,
             staging,
         )

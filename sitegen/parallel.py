@@ -162,6 +162,11 @@ class Background:
         self.process.start()
         send.close()
 
+    @property
+    def forked(self) -> bool:
+        """Whether the job runs in a process of its own."""
+        return self.process is not None
+
     def ask(self, message: object, answered: bool = True) -> object:
         """Send a talking job *message*; return its answer (None when it ended instead, or
         when not *answered*: a message that needs no answer)."""

@@ -294,3 +294,38 @@ def test_compressed_copies_follow_incremental_builds(tmp_path):
     assert "tianyuan/tianyuan-shequ-shitang/index.html.gz" not in report.changed
     assert gzip.decompress((config.out_dir / (page + ".gz")).read_bytes()) == (config.out_dir / page).read_bytes()
     assert (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html.br").is_file()
+
+
+@pytest.mark.parametrize("parallel_from", [1, 10**9], ids=["forked", "in-process"])
+def test_a_parse_cache_that_cannot_be_written_still_indexes_every_article(tmp_path, monkeypatch, parallel_from):
+    """The search process reads the articles back from the parse cache; when the load could
+    not write it, the index is made from the build's own articles instead, the same index."""
+    import sitegen.content
+
+    clean = make_config(tmp_path / "clean", parallel_from=parallel_from, workers=2)
+    build(clean)
+    monkeypatch.setattr(sitegen.content.ParseCache, "put", lambda self, entries, removed=(): False)
+    broken = make_config(tmp_path / "broken", parallel_from=parallel_from, workers=2)
+    report = build(broken)
+    assert not report.failed, report.errors
+    assert tree(broken.out_dir) == tree(clean.out_dir)
+
+
+def test_stored_articles_read_back_what_the_load_read_or_say_which_changed(tmp_path, monkeypatch):
+    from sitegen.content import StoredArticles, load_content
+    from sitegen.errors import SitegenError
+
+    config = make_config(tmp_path)
+    library = load_content(config.content_dir, config.cache_dir)
+    assert library.cached
+    paths = [a.path for a in library.articles]
+    digests = [library.digests[p] for p in paths]
+    monkeypatch.setattr(StoredArticles, "BLOCK", 3)  # several blocks
+    stored = StoredArticles(config.cache_dir, paths, digests)
+    assert list(stored) == list(library.articles)
+    assert stored[2:4] == list(library.articles[2:4])
+    with pytest.raises(IndexError):
+        stored[len(paths)]
+    wrong = StoredArticles(config.cache_dir, paths, [*digests[:-1], "0" * 16])
+    with pytest.raises(SitegenError, match=re.escape(paths[-1])):
+        wrong[len(paths) - 1]

@@ -250,6 +250,15 @@ def _postings_one_by_one(docs: list[tuple], first: int) -> tuple[dict, ...]:
     return tuple(runs_of(t) for t in tables)
 
 
+def _bulk_tables(docs: list, first: int) -> tuple[dict, ...]:
+    """bulk_runs of *docs*, as {key: (gaps, first, last, count)} tables."""
+    import sitegen.search.postings
+    from sitegen.search.tokens import PINYIN_MAX_CHARS
+    from sitegen.text import segmenter
+
+    return tuple(runs.table() for runs in sitegen.search.postings.bulk_runs(docs, first, PINYIN_MAX_CHARS, segmenter()))
+
+
 def _real_documents() -> list[tuple]:
     """The index inputs of the articles imported from the sample dumps (content/)."""
     from sitegen.content import load_content
@@ -267,14 +276,12 @@ def test_bulk_postings_give_each_document_its_own_tokens(monkeypatch):
 
     import sitegen.search.postings
     from sitegen.search import DocInput
-    from sitegen.search.tokens import PINYIN_MAX_CHARS
-    from sitegen.text import segmenter
 
     docs = _real_documents()
     assert len(docs) > 40
     monkeypatch.setattr(sitegen.search.postings, "CHUNK", 7)  # several batches, one cut short
     monkeypatch.setattr(sitegen.search.postings, "PIECE", 500)  # and several pieces of encoding
-    assert sitegen.search.postings.bulk_runs(docs, 3, PINYIN_MAX_CHARS, segmenter()) == _postings_one_by_one(docs, 3)
+    assert _bulk_tables(docs, 3) == _postings_one_by_one(docs, 3)
 
     text = st.text(alphabet=st.sampled_from("社区托养機構電網干部机关ＳＹＢ5g a,。\n㐀\uf900𠀀"), max_size=40)
     doc = st.tuples(
@@ -289,9 +296,7 @@ def test_bulk_postings_give_each_document_its_own_tokens(monkeypatch):
     @given(st.lists(doc, min_size=1, max_size=9), st.integers(0, 2**20))
     def check(parts, first):
         docs = [DocInput("id", "2025-01-01", h, b, e, d, t, "u/", "", "", "") for h, b, e, d, t in parts]
-        assert sitegen.search.postings.bulk_runs(docs, first, PINYIN_MAX_CHARS, segmenter()) == _postings_one_by_one(
-            docs, first
-        )
+        assert _bulk_tables(docs, first) == _postings_one_by_one(docs, first)
 
     check()
 
@@ -303,6 +308,12 @@ def test_parallel_postings_equal_serial(tmp_path, monkeypatch):
     serial = build_search_files(articles, config, lambda a: f"x/{a.slug}/")
     # three runs of the documents, joined
     config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "parallel", parallel_from=2, workers=3)
+    assert build_search_files(articles, config, lambda a: f"x/{a.slug}/") == serial
+    # runs of two documents, more of them than workers, joined shard by shard
+    import sitegen.search.index
+
+    monkeypatch.setattr(sitegen.search.index, "TOKENIZE_STEP", 2)
+    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "runs", parallel_from=2, workers=2)
     assert build_search_files(articles, config, lambda a: f"x/{a.slug}/") == serial
 
 

@@ -32,7 +32,7 @@ from .index import (
     shard_count,
     shard_name,
 )
-from .patch import PreviousIndex, build_search_index, load_previous_index
+from .patch import PreviousIndex, build_search_index, load_previous_index, warm_up
 from .pinyin import PINYIN_FILE, PinyinTable, pypinyin_reading
 from .state import INPUTS_FILE, SEARCH_STATE_FILE
 from .tokens import DocInput, DocTokens, doc_tokens, plain_text, tokens_for_test
@@ -63,4 +63,5 @@ __all__ = [
     "shard_count",
     "shard_name",
     "tokens_for_test",
+    "warm_up",
 ]

@@ -38,7 +38,7 @@ from ..config import Config
 from ..model import Article
 from ..text import add_words, fold, fold_table, segmenter
 from .pinyin import PINYIN_FILE, PinyinTable, _Words, plain_readings
-from .postings import bulk_runs, join_runs, shorter
+from .postings import Runs, bulk_runs, joined_table, shard_items, shorter
 from .state import INPUTS_FILE, SEARCH_STATE_FILE, InputStore, StateChange, write_whole_state
 from .tokens import PINYIN_MAX_CHARS, DocInput, _doc_input
 
@@ -84,6 +84,10 @@ def shard_name(key: str, shards: int) -> str:
     return format(key_hash(key) % shards, "x")
 
 
+def _shard_number(key: str, shards: int) -> int:
+    return key_hash(key) % shards
+
+
 def _load_districts() -> dict[str, str]:
     """Return {folded name or alias: canonical district} from the gazetteer."""
     from ..gazetteer import load_gazetteer
@@ -106,30 +110,39 @@ def _teach_place_names() -> tuple[str, ...]:
     return names
 
 
-def _postings_of(bounds: tuple[int, int]) -> tuple[dict, ...]:
+def _postings_of(bounds: tuple[int, int]) -> tuple[Runs, Runs, Runs, Runs]:
     from ..parallel import shared
 
-    docs = shared()
-    return bulk_runs(_Run(docs, *bounds), bounds[0], PINYIN_MAX_CHARS, segmenter())
+    docs, shards = shared()
+    body, title, word_body, word_title = bulk_runs(_Run(docs, *bounds), bounds[0], PINYIN_MAX_CHARS, segmenter())
+    shard_of = functools.partial(_shard_number, shards=shards)
+    return body.by_shard(shard_of), title.by_shard(shard_of), word_body, word_title
 
 
-def _postings_all(docs: Documents, meanwhile: Callable[[], _T], workers: int) -> tuple[tuple[dict, ...], _T]:
+TOKENIZE_STEP = 8000  # documents a tokenizer task takes: its memory is bounded by them, not by the archive
+
+
+def _postings_all(
+    docs: Documents, shards: int, meanwhile: Callable[[], _T], workers: int
+) -> tuple[list[tuple[Runs, Runs, Runs, Runs]], _T]:
     """Tokenize every document into postings: in *workers* forked processes on big corpora
-    (jieba is the slow part), each over one run of documents.  Return them and the value of
-    *meanwhile*, which runs here while the workers tokenize."""
+    (jieba is the slow part), each task over a run of at most TOKENIZE_STEP documents.  Return
+    each run's postings, in order, and the value of *meanwhile*, which runs here while the
+    workers tokenize."""
     from ..parallel import chunks, fan_out
 
     extra: list[_T] = []
-    step = math.ceil(len(docs) / workers) if workers > 1 else max(1, len(docs))
+    tasks = max(workers, math.ceil(len(docs) / TOKENIZE_STEP)) if workers > 1 else 1
+    step = max(1, math.ceil(len(docs) / tasks))
     parts = fan_out(
         _postings_of,
         chunks(len(docs), step),
         name="search tokens",
         workers=workers,
-        shared=docs,
+        shared=(docs, shards),
         meanwhile=lambda: extra.append(meanwhile()),
     )
-    return tuple(join_runs([tables[i] for tables in parts]) for i in range(4)), extra[0]
+    return parts, extra[0]
 
 
 def _js(name: str, data: object) -> bytes:
@@ -189,10 +202,20 @@ class Documents:
         url_of: Callable[[Article], str],
         digest_of: Callable[[Article], str] | None = None,
     ) -> None:
-        self.articles = sorted((a for a in articles if not a.draft), key=lambda a: (a.date, a.id))
+        self.articles: Sequence[Article] = sorted((a for a in articles if not a.draft), key=lambda a: (a.date, a.id))
         self.urls = [url_of(a) for a in self.articles]
         self.digest_of = digest_of
         self._inputs: dict[int, DocInput] = {}
+        self._heads: list[DocHead] | None = None
+
+    @classmethod
+    def ordered(cls, articles: Sequence[Article], urls: list[str], heads: list[DocHead]) -> Documents:
+        """Documents already in index order, their heads made: a build's search process gets
+        the heads, and reads the articles back from the parse cache (`content.StoredArticles`)
+        a block at a time, instead of inheriting the archive's text."""
+        docs = cls([], str)
+        docs.articles, docs.urls, docs._heads = articles, urls, heads
+        return docs
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -217,6 +240,8 @@ class Documents:
 
     def heads(self) -> list[DocHead]:
         """Return what the index needs of every document besides its input."""
+        if self._heads is not None:
+            return self._heads
         out = []
         for a, url in zip(self.articles, self.urls):
             if self.digest_of is not None:  # the caller's digest of the whole article is enough
@@ -391,33 +416,44 @@ def shard_count(documents: int) -> int:
 
 
 def _full_index(
-    post: tuple[dict, ...], readings: dict, plain: dict[str, str], shards: int, out: _Output
+    parts: list[tuple[Runs, Runs, Runs, Runs]], readings: dict, plain: dict[str, str], shards: int, out: _Output
 ) -> tuple[_Words, int]:
-    """Build every shard from the joined postings runs of every document (*post*, emptied on
-    the way: each run is dropped once its entry is made, and each shard's entries once its file
-    is, so the runs, the entries and the files are never all held at once: at 10,000 articles of
-    the realistic corpus this took the search process's peak from 1,069 to 884 MiB, sampled in a
-    cold build; the files are byte for byte the same)."""
-    body, title, word_body, word_title = post
+    """Build every shard from the postings of each run of documents (*parts*, in order, their
+    body and title runs ordered by shard), one shard at a time: the words' postings are joined
+    whole (the pinyin keys and the saved state need them all), the others shard by shard, each
+    shard written once made, so the search process never holds every entry of the index."""
 
-    def final(run: list | None) -> str:
+    def final(run: tuple | None) -> str:
         return shorter(run[0], run[2]) if run else ""
 
-    grouped: dict[str, dict[str, str]] = defaultdict(dict)
-    for key, run in _drain(body):
-        in_title = title.pop(key, None)
-        grouped[shard_name(key, shards)][key] = final(run) + ("|" + final(in_title) if in_title else "")
-    title.clear()
-    words = {w: (run[3], final(run), final(word_title.pop(w, None))) for w, run in _drain(word_body)}
+    kinds = [[p[0] for p in parts], [p[1] for p in parts]]
+    word_body, word_title = [p[2] for p in parts], [p[3] for p in parts]
+    parts.clear()  # each run goes once joined: the words' first, the others' shard by shard
+    title_words = joined_table(word_title)
+    words = {w: (run[3], final(run), final(title_words.pop(w, None))) for w, run in _drain(joined_table(word_body))}
     vocab = _Words(words, readings, plain)
-    by_key = vocab.by_key()
-    for key, members in by_key.items():
-        entry = vocab.entry(members)
-        if entry is not None:  # always: a key's members are the vocabulary's words
-            grouped[shard_name(key, shards)][key] = entry
-    for name, group in _drain(grouped):
-        out.put(f"search/s/{name}.js", _js("s" + name, group))
+    # The words of each pinyin key, by shard: a key's entry is made when its shard is written.
+    pinyin: dict[int, dict[str, list[str]]] = defaultdict(dict)
+    for key, members in _drain(vocab.by_key()):
+        pinyin[_shard_number(key, shards)][key] = members
+    for shard, (body, title) in shard_items(kinds):
+        group = {key: final(run) + ("|" + final(title[key]) if key in title else "") for key, run in body.items()}
+        group.update(_pinyin_entries(vocab, pinyin.pop(shard, {})))
+        _put_shard(out, shard, group)
+    for shard, keys in sorted(pinyin.items()):  # shards of pinyin keys alone
+        _put_shard(out, shard, _pinyin_entries(vocab, keys))
     return vocab, shards
+
+
+def _pinyin_entries(vocab: _Words, keys: dict[str, list[str]]) -> dict[str, str]:
+    """The entries of pinyin *keys* ({key: the words that read so})."""
+    entries = {key: vocab.entry(members) for key, members in keys.items()}
+    return {key: entry for key, entry in entries.items() if entry is not None}  # always: members are words
+
+
+def _put_shard(out: _Output, shard: int, group: dict[str, str]) -> None:
+    name = format(shard, "x")
+    out.put(f"search/s/{name}.js", _js("s" + name, group))
 
 
 def _drain(table: dict[str, _T]) -> Iterator[tuple[str, _T]]:
@@ -465,10 +501,10 @@ def full_search_index(
 
         big = len(docs) >= getattr(config, "parallel_from", 1000)
         workers = worker_count(getattr(config, "workers", 0)) if big else 1
-        post, plain = _postings_all(docs, meanwhile, workers)
+        parts, plain = _postings_all(docs, shard_count(len(heads)), meanwhile, workers)
     finally:
         store.close()
-    vocab, shards = _full_index(post, old_readings, plain, shard_count(len(heads)), out)
+    vocab, shards = _full_index(parts, old_readings, plain, shard_count(len(heads)), out)
     blocks = fold_blocks()
     for name, pairs in blocks.items():
         out.put(f"search/f/{name}.js", _js("f" + name, pairs))

@@ -89,6 +89,13 @@ def build_search_index(
             previous.close()
 
 
+def warm_up() -> None:
+    """Load what indexing needs, jieba's dictionary taught the gazetteer's names, before the
+    documents arrive (a build's search process, while the build reads the articles)."""
+    _teach_place_names()
+    words("株洲")
+
+
 def load_previous_index(config: Config, out_dir: Path, districts: dict[str, str] | None = None) -> PreviousIndex | None:
     """Return the index state the last build saved, when this code made it, with jieba
     loaded; else None.  It needs no article: a build loads it while it reads the content."""
@@ -283,7 +290,7 @@ def _incremental(
 
     rows = saved.words(word_delta)
     docs = {w: r[:3] for w, r in rows.items()}
-    vocab = _Words(docs, {w: r[3:] for w, r in rows.items()}, plain_readings(table), table)
+    vocab = _Words(docs, {w: r[5] for w, r in rows.items()}, plain_readings(table), table)
     by_key = saved.members({key for w in word_delta for key in vocab.keys_of(w)})
     pinyin_touched: set[str] = set()
     for w, (add_b, drop_b, add_t, drop_t) in word_delta.items():

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .postings import decode_postings, encode_postings
-from .state import INITIALS_MAX_CHARS, reading_prefixes
+from .state import INITIALS_MAX_CHARS, expand_reading, reading_prefixes
 
 PINYIN_WORDS = 3  # words kept per initials key (most frequent first)
 
@@ -292,15 +292,16 @@ class _Words:
     """Pinyin vocabulary: documents per word, and the words behind each pinyin key."""
 
     docs: dict[str, tuple[int, str, str]]  # word -> (document count, postings, headline postings)
-    readings: dict[str, tuple[str, str, str]]  # word -> (full pinyin, initials, syllables); "" when none
+    readings: dict[str, str]  # word -> its syllables joined by ' ("" when none): see `reading`
     plain: dict[str, str] = field(default_factory=dict)  # see _plain_readings
     table: PinyinTable | None = None
 
     def reading(self, word: str) -> tuple[str, str, str]:
+        """Return (full pinyin, initials, syllables) of *word*, all "" when it has none."""
         got = self.readings.get(word)
         if got is None:
-            got = self.readings[word] = _pinyin(word, self.plain, self.table)
-        return got
+            got = self.readings[word] = _pinyin(word, self.plain, self.table)[2]
+        return expand_reading(got)
 
     def keys_of(self, word: str) -> list[str]:
         """The pinyin keys of *word*: its reading, its initials (short words), and the reading of
