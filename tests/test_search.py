@@ -259,6 +259,21 @@ def _bulk_tables(docs: list, first: int) -> tuple[dict, ...]:
     return tuple(runs.table() for runs in sitegen.search.postings.bulk_runs(docs, first, PINYIN_MAX_CHARS, segmenter()))
 
 
+def test_runs_keep_their_keys_through_pickling():
+    """A run's keys travel as one string, unless a key holds the separator."""
+    import pickle
+
+    from sitegen.search.postings import Runs, runs_of
+
+    for keys in (["社区", "t:民生", "5g", "区"], ["t:a\nb", "社区"], ["社区"], []):
+        table = runs_of({key: [n, n + 3] for n, key in enumerate(keys)})
+        runs = Runs.of(table)
+        back = pickle.loads(pickle.dumps(runs))
+        assert back.table() == table == runs.table()
+        assert [key for key, _ in back.items(block=2)] == keys
+        assert back.keys(1, 3) == keys[1:3]
+
+
 def _real_documents() -> list[tuple]:
     """The index inputs of the articles imported from the sample dumps (content/)."""
     from sitegen.content import load_content
