@@ -926,7 +926,7 @@ class _Rendered:
     rows: list[SavedPage]
     digests: dict[str, str]
 
-    def store_rows(self) -> list[tuple[str, PageKind, str, bytes, list[tuple[str, int]]]]:
+    def store_rows(self) -> list[tuple[str, PageKind, str, bytes, bytes]]:
         """The rendered pages as the page store saves them: output, kind, digest, page, deps."""
         return [(page.output, page.kind, self.digests[page.output], *row) for page, row in zip(self.pages, self.rows)]
 
