@@ -433,7 +433,7 @@ def _full_index(
     words = {w: (run[3], final(run), final(title_words.pop(w, None))) for w, run in _drain(joined_table(word_body))}
     vocab = _Words(words, readings, plain)
     # The words of each pinyin key, by shard: a key's entry is made when its shard is written.
-    pinyin: dict[int, dict[str, list[str]]] = defaultdict(dict)
+    pinyin: dict[int, dict[str, str | list[str]]] = defaultdict(dict)
     for key, members in _drain(vocab.by_key()):
         pinyin[_shard_number(key, shards)][key] = members
     for shard, (body, title) in shard_items(kinds):
@@ -445,9 +445,9 @@ def _full_index(
     return vocab, shards
 
 
-def _pinyin_entries(vocab: _Words, keys: dict[str, list[str]]) -> dict[str, str]:
-    """The entries of pinyin *keys* ({key: the words that read so})."""
-    entries = {key: vocab.entry(members) for key, members in keys.items()}
+def _pinyin_entries(vocab: _Words, keys: dict[str, str | list[str]]) -> dict[str, str]:
+    """The entries of pinyin *keys* ({key: the words that read so, or the one word})."""
+    entries = {key: vocab.entry([members] if isinstance(members, str) else members) for key, members in keys.items()}
     return {key: entry for key, entry in entries.items() if entry is not None}  # always: members are words
 
 
