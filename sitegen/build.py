@@ -183,7 +183,6 @@ class _SearchStage:
         self.skip = not config.search
         self.job: Background | None = None
         self.may_patch = (cache_dir / SEARCH_STATE_FILE).is_file() and Path(config.out_dir).is_dir()
-        self.start_whole: Callable[[], Background] | None = None
         self.docs: Documents | None = None
         self.listing: tuple | None = None  # the documents, for a job run here, until its result is asked
         if not self.skip:
@@ -207,20 +206,15 @@ class _SearchStage:
         from .search import Documents
 
         digest_of = library.digests.__getitem__
-
-        def start_whole() -> Background:
-            return Background(
-                lambda: _whole_search(articles, self.config, url_of, lambda a: digest_of(a.path), published, staging),
-                "search",
-                fork=len(articles) >= self.config.parallel_from,
-            )
-
-        self.start_whole = start_whole
         if self.job is None or not library.cached:
             log.info("search: the parse cache holds not every article: indexing all from this process's articles")
             if self.job is not None:
                 self.job.stop()
-            self.job = start_whole()
+            self.job = Background(
+                lambda: _whole_search(articles, self.config, url_of, lambda a: digest_of(a.path), published, staging),
+                "search",
+                fork=len(articles) >= self.config.parallel_from,
+            )
             return
         self.docs = Documents(articles, url_of, lambda a: digest_of(a.path))
         paths = [a.path for a in self.docs.articles]

@@ -81,7 +81,7 @@ def key_hash(key: str) -> int:
 
 def shard_name(key: str, shards: int) -> str:
     """Name of the shard that holds *key*."""
-    return format(key_hash(key) % shards, "x")
+    return format(_shard_number(key, shards), "x")
 
 
 def _shard_number(key: str, shards: int) -> int:

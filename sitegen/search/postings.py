@@ -512,19 +512,11 @@ class Runs:
     def stream(self, tag: int, block: int = 8192) -> Iterator[tuple[int, int, str, tuple[str, int, int, int]]]:
         """Yield (shard, *tag*, key, (varint gaps, first, last, count)) in order, *block* keys'
         numbers at a time (a list of them all would hold more than the arrays)."""
-        text = self.text
-        for lo in range(0, len(self), block):
-            hi = lo + block
-            for shard, name, a, b, first, last, count in zip(
-                self.shard[lo:hi].tolist(),
-                self.keys(lo, hi),
-                self.starts[lo:hi].tolist(),
-                self.stops[lo:hi].tolist(),
-                self.first[lo:hi].tolist(),
-                self.last[lo:hi].tolist(),
-                self.count[lo:hi].tolist(),
-            ):
-                yield shard, tag, name, (text[a:b], first, last, count)
+        shards = itertools.chain.from_iterable(
+            self.shard[lo : lo + block].tolist() for lo in range(0, len(self), block)
+        )
+        for shard, (name, piece) in zip(shards, self.items(block)):
+            yield shard, tag, name, piece
 
 
 def shard_items(kinds: list[list[Runs]]) -> Iterator[tuple[int, list[dict[str, tuple[str, int, int, int]]]]]:
