@@ -259,6 +259,32 @@ def _bulk_tables(docs: list, first: int) -> tuple[dict, ...]:
     return tuple(runs.table() for runs in sitegen.search.postings.bulk_runs(docs, first, PINYIN_MAX_CHARS, segmenter()))
 
 
+def test_shards_joined_a_span_at_a_time_are_the_shards_joined_at_once():
+    """A shard-writing worker may take a second span of the same runs: each span gives its
+    shards whole, every time it is asked for, and the spans together give every shard."""
+    from functools import partial
+
+    from sitegen.search.index import Documents, shard_numbers
+    from sitegen.search.postings import bulk_runs, shard_items
+    from sitegen.search.tokens import PINYIN_MAX_CHARS
+    from sitegen.text import segmenter
+
+    docs = list(Documents(fixture_articles(), lambda a: f"x/{a.slug}/"))
+    shards = 8
+
+    def kinds():
+        runs = [bulk_runs(docs[lo:hi], lo, PINYIN_MAX_CHARS, segmenter()) for lo, hi in ((0, 3), (3, len(docs)))]
+        of = partial(shard_numbers, shards=shards)
+        return [[r[0].by_shard(of) for r in runs], [r[1].by_shard(of) for r in runs]]
+
+    whole = dict(shard_items(kinds()))
+    assert len(whole) > 3
+    runs = kinds()
+    spans = [(0, 3), (3, 5), (5, 8)]
+    for _ in range(2):
+        assert {s: g for span in spans for s, g in shard_items(runs, span)} == whole
+
+
 def test_runs_keep_their_keys_through_pickling():
     """A run's keys travel as one string, unless a key holds the separator."""
     import pickle
@@ -316,20 +342,53 @@ def test_bulk_postings_give_each_document_its_own_tokens(monkeypatch):
     check()
 
 
-def test_parallel_postings_equal_serial(tmp_path, monkeypatch):
+def _whole_index(articles, config, staging=None):
+    """A whole index's files (read back from *staging* when written there) and its saved state,
+    as SQL text."""
+    import sqlite3
 
+    from sitegen.search import full_search_index
+
+    index = full_search_index(Documents(articles, lambda a: f"x/{a.slug}/"), config, staging=staging)
+    files = dict(index.files)
+    if staging is not None:
+        assert not files
+        files = {name: (staging / name).read_bytes() for name, _ in index.staged}
+        assert {name: digest(data) for name, data in files.items()} == dict(index.staged)
+    db = sqlite3.connect(str(index._change.whole))
+    state = [line for line in db.iterdump()]
+    db.close()
+    return files, state
+
+
+def test_parallel_index_equals_serial(tmp_path, monkeypatch):
+    """Tokenized, keyed and written in forked workers, the index and its saved state are the
+    ones a build that does it all in its own process makes."""
     articles = fixture_articles()
     config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "serial", parallel_from=10**9)
-    serial = build_search_files(articles, config, lambda a: f"x/{a.slug}/")
-    # three runs of the documents, joined
+    serial = _whole_index(articles, config)
+    assert any(line.startswith('INSERT INTO "words"') for line in serial[1])
+    # three runs of the documents, joined; three slices of the words, three spans of shards
     config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "parallel", parallel_from=2, workers=3)
-    assert build_search_files(articles, config, lambda a: f"x/{a.slug}/") == serial
+    assert _whole_index(articles, config) == serial
+    # the shards written into the staging folder by the workers
+    (tmp_path / "staging").mkdir()
+    assert _whole_index(articles, config, staging=tmp_path / "staging") == serial
     # runs of two documents, more of them than workers, joined shard by shard
     import sitegen.search.index
 
     monkeypatch.setattr(sitegen.search.index, "TOKENIZE_STEP", 2)
     config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "runs", parallel_from=2, workers=2)
-    assert build_search_files(articles, config, lambda a: f"x/{a.slug}/") == serial
+    assert _whole_index(articles, config) == serial
+
+
+def test_shard_numbers_are_each_keys_hash():
+    from sitegen.search.index import shard_numbers
+
+    keys = ["", "a", "p:shequ", "社区", "𠀀x", "i:sq", "社区服务中心", "x" * 40, "社"]
+    for shards in (1, 16, 65536):
+        assert shard_numbers(keys, shards).tolist() == [key_hash(k) % shards for k in keys]
+    assert shard_numbers([], 16).tolist() == []
 
 
 def test_plain_readings_read_words_as_pypinyin_does():

@@ -312,21 +312,6 @@ class _Words:
         keys = ["p:" + full] + (["i:" + initials] if len(word) <= INITIALS_MAX_CHARS else [])
         return keys + ["p:" + prefix for prefix in reading_prefixes(syllables)]
 
-    def by_key(self) -> dict[str, str | list[str]]:
-        """Return {pinyin key: the words that read so, sorted}: the word itself when it is the
-        only one (most keys: a list each took the search process's peak 106 MiB higher at 30,000 articles)."""
-        out: dict[str, str | list[str]] = {}
-        for w in sorted(self.docs):
-            for key in self.keys_of(w):
-                have = out.get(key)
-                if have is None:
-                    out[key] = w
-                elif isinstance(have, str):
-                    out[key] = [have, w]
-                else:
-                    have.append(w)
-        return out
-
     def entry(self, members: Iterable[str]) -> str | None:
         """Return the index entry of a pinyin key over the words that read so, or None."""
         ranked = sorted((w for w in members if w in self.docs), key=lambda w: (-self.docs[w][0], w))[:PINYIN_WORDS]

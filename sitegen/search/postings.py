@@ -471,31 +471,36 @@ class Runs:
             return []
         return text[int(self.key_starts[lo]) : int(self.key_starts[hi]) - 1].split(self._SEP)
 
-    def items(self, block: int = 8192) -> Iterator[tuple[str, tuple[str, int, int, int]]]:
-        """Yield (key, (varint gaps, first, last, count)) for every key, *block* at a time."""
+    def items(
+        self, block: int = 8192, lo: int = 0, hi: int | None = None
+    ) -> Iterator[tuple[str, tuple[str, int, int, int]]]:
+        """Yield (key, (varint gaps, first, last, count)) for keys *lo* to *hi* (every key),
+        *block* at a time."""
         text = self.text
-        for lo in range(0, len(self), block):
-            hi = lo + block
+        hi = len(self) if hi is None else hi
+        for at in range(lo, hi, block):
+            end = min(at + block, hi)
             for name, a, b, first, last, count in zip(
-                self.keys(lo, hi),
-                self.starts[lo:hi].tolist(),
-                self.stops[lo:hi].tolist(),
-                self.first[lo:hi].tolist(),
-                self.last[lo:hi].tolist(),
-                self.count[lo:hi].tolist(),
+                self.keys(at, end),
+                self.starts[at:end].tolist(),
+                self.stops[at:end].tolist(),
+                self.first[at:end].tolist(),
+                self.last[at:end].tolist(),
+                self.count[at:end].tolist(),
             ):
                 yield name, (text[a:b], first, last, count)
 
     def table(self) -> dict[str, tuple[str, int, int, int]]:
         return dict(self.items())
 
-    def by_shard(self, shard_of: Callable[[str], int]) -> Runs:
-        """Return these runs ordered by the shard of each key (kept in ``shard``), so that the
-        search process joins and writes one shard at a time (`shard_items`)."""
+    def by_shard(self, shard_numbers: Callable[[list[str]], Any]) -> Runs:
+        """Return these runs ordered by the shard of each key (kept in ``shard``; *shard_numbers*
+        gives the keys' shards as an array), so that the search process joins and writes one
+        shard at a time (`shard_items`)."""
         import numpy as np
 
         names = self.keys()
-        shard = np.fromiter(map(shard_of, names), np.int64, len(names))
+        shard = np.asarray(shard_numbers(names), np.int64)
         order = np.argsort(shard, kind="stable")
         ordered = Runs(
             [names[i] for i in order.tolist()],
@@ -509,25 +514,37 @@ class Runs:
         ordered.shard = shard[order]
         return ordered
 
-    def stream(self, tag: int, block: int = 8192) -> Iterator[tuple[int, int, str, tuple[str, int, int, int]]]:
-        """Yield (shard, *tag*, key, (varint gaps, first, last, count)) in order, *block* keys'
-        numbers at a time (a list of them all would hold more than the arrays)."""
-        shards = itertools.chain.from_iterable(
-            self.shard[lo : lo + block].tolist() for lo in range(0, len(self), block)
+    def stream(
+        self, tag: int, shards: tuple[int, int] | None = None, block: int = 8192
+    ) -> Iterator[tuple[int, int, str, tuple[str, int, int, int]]]:
+        """Yield (shard, *tag*, key, (varint gaps, first, last, count)) in order, for the keys
+        of the shards from ``shards[0]`` up to ``shards[1]`` (all), *block* keys' numbers at a
+        time (a list of them all would hold more than the arrays)."""
+        import numpy as np
+
+        lo, hi = (0, len(self)) if shards is None else (int(i) for i in np.searchsorted(self.shard, shards))
+        numbers = itertools.chain.from_iterable(
+            self.shard[at : min(at + block, hi)].tolist() for at in range(lo, hi, block)
         )
-        for shard, (name, piece) in zip(shards, self.items(block)):
+        for shard, (name, piece) in zip(numbers, self.items(block, lo, hi)):
             yield shard, tag, name, piece
 
 
-def shard_items(kinds: list[list[Runs]]) -> Iterator[tuple[int, list[dict[str, tuple[str, int, int, int]]]]]:
+def shard_items(
+    kinds: list[list[Runs]], shards: tuple[int, int] | None = None
+) -> Iterator[tuple[int, list[dict[str, tuple[str, int, int, int]]]]]:
     """Join runs ordered by shard (`Runs.by_shard`) one shard at a time: *kinds* holds, for each
-    kind of postings (body, title), its runs in document order (taken out of it); yield (shard, [{key: joined
-    (gaps, first, last, count)} for each kind]) for every shard that holds a key."""
+    kind of postings (body, title), its runs in document order; yield (shard, [{key: joined
+    (gaps, first, last, count)} for each kind]) for every shard that holds a key, of those from
+    ``shards[0]`` up to ``shards[1]``.  Asked for every shard (*shards* None), the runs are
+    taken out of *kinds*, each let go when its stream ends; a process that writes a span of the
+    shards may be given another span of the same runs next."""
     import heapq
 
-    streams = [runs.stream(tag) for tag, runs_list in enumerate(kinds) for runs in runs_list]
-    for runs_list in kinds:
-        runs_list.clear()  # each run goes when its stream ends
+    streams = [runs.stream(tag, shards) for tag, runs_list in enumerate(kinds) for runs in runs_list]
+    if shards is None:
+        for runs_list in kinds:
+            runs_list.clear()
     # Ties (one shard) come in the order of the streams: each kind's runs in document order.
     merged = heapq.merge(*streams, key=operator.itemgetter(0))
     for shard, items in itertools.groupby(merged, key=operator.itemgetter(0)):

@@ -130,44 +130,59 @@ def _upsert(db: sqlite3.Connection, table: str, rows: dict, row_of) -> None:
         db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", kept)
 
 
-def write_whole_state(
-    path: Path,
-    meta: dict[str, object],
-    words: dict[str, WordRow],
-    readings: dict[str, str],
-    ids: list[str],
-    digests: list[bytes],
-    files: dict[str, str],
-) -> Path:
-    """Write a whole state into a new file beside *path* and return it (renamed into place
-    by `StateChange.apply` once public/ holds the index)."""
-    aside = path.with_name(f"{path.name}.{os.getpid()}.new")
-    aside.parent.mkdir(parents=True, exist_ok=True)
-    for stale in [*path.parent.glob(f"{path.name}.*.new"), path.with_name("search-state.pickle")]:
-        stale.unlink(missing_ok=True)  # left by a failed build, or the state's format before 0.3
-    db = sqlite3.connect(str(aside))
-    try:
-        db.execute("PRAGMA journal_mode=OFF")
-        db.execute("PRAGMA synchronous=OFF")
-        with db:
-            for statement in _SCHEMA:
-                db.execute(statement)
-            db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in sorted(meta.items())])
-            db.executemany(
-                "INSERT INTO words VALUES (?, ?, ?, ?, ?, ?, ?)",
-                ((w, *words[w], *expand_reading(readings[w])) for w in sorted(words)),  # no list of a million rows
-            )
-            db.executemany(
-                "INSERT INTO prefixes VALUES (?, ?)",
-                sorted((k, w) for w in words for k in reading_prefixes(readings[w])),
-            )
-            db.executemany("INSERT INTO docs VALUES (?, ?, ?)", list(zip(range(len(ids)), ids, digests)))
-            db.executemany("INSERT INTO files VALUES (?, ?)", sorted(files.items()))
+class WholeState:
+    """A whole new state, written into a file beside *path* in two steps: the words and
+    documents (`rows`, while the shards are being written), then the settings and the index's
+    files (`finish`, once they are known).  It is renamed into place by `StateChange.apply` once
+    public/ holds the index; `discard` removes it if the build goes no further."""
+
+    def __init__(self, path: Path) -> None:
+        self.aside = path.with_name(f"{path.name}.{os.getpid()}.new")
+        self.aside.parent.mkdir(parents=True, exist_ok=True)
+        for stale in [*path.parent.glob(f"{path.name}.*.new"), path.with_name("search-state.pickle")]:
+            stale.unlink(missing_ok=True)  # left by a failed build, or the state's format before 0.3
+        self.db: sqlite3.Connection | None = sqlite3.connect(str(self.aside))
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("BEGIN")
+        for statement in _SCHEMA:
+            self.db.execute(statement)
+
+    def rows(self, words: dict[str, WordRow], readings: dict[str, str], ids: list[str], digests: list[bytes]) -> None:
+        """Write every word with its reading, its reading's prefixes, and the documents."""
+        assert self.db is not None
+        db = self.db
+        db.executemany(
+            "INSERT INTO words VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ((w, *words[w], *expand_reading(readings[w])) for w in sorted(words)),  # no list of a million rows
+        )
+        db.executemany(
+            "INSERT INTO prefixes VALUES (?, ?)",
+            sorted((k, w) for w in words for k in reading_prefixes(readings[w])),
+        )
+        db.executemany("INSERT INTO docs VALUES (?, ?, ?)", list(zip(range(len(ids)), ids, digests)))
+
+    def finish(self, meta: dict[str, object], files: dict[str, str]) -> Path:
+        """Write the settings and the index's files, index the tables; return the new file."""
+        assert self.db is not None
+        try:
+            self.db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in sorted(meta.items())])
+            self.db.executemany("INSERT INTO files VALUES (?, ?)", sorted(files.items()))
             for statement in _INDEXES:
-                db.execute(statement)
-    finally:
-        db.close()
-    return aside
+                self.db.execute(statement)
+            self.db.commit()
+        finally:
+            self.close()
+        return self.aside
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def discard(self) -> None:
+        self.close()
+        self.aside.unlink(missing_ok=True)
 
 
 def reading_prefixes(syllables: str) -> list[str]:
