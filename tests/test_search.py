@@ -49,6 +49,25 @@ def test_any_postings_decode_to_their_numbers(numbers):
     assert decode_postings(text) == ids  # bitmaps (dense sets) and varints (sparse ones)
 
 
+_POSTINGS = st.one_of(
+    st.sets(st.integers(0, 60), max_size=60),  # dense: bitmaps
+    st.sets(st.integers(0, 2**20), max_size=20),  # sparse, with gaps of several varint digits
+    st.just(set()),
+)
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(st.lists(st.lists(_POSTINGS, max_size=4), max_size=12))
+def test_postings_joined_at_once_are_each_groups_union(groups):
+    """`union_postings` gives each group what joining its decoded postings one group at a time
+    gives, over varints, bitmaps and empty postings alike."""
+    from sitegen.search.postings import union_postings
+
+    texts = [[encode_postings(ids) for ids in group] for group in groups]
+    want = [encode_postings(set().union(*map(decode_postings, group))) for group in texts]
+    assert union_postings(texts) == want
+
+
 def test_hash_is_stable():
     assert key_hash("社区") == key_hash("社区")
     assert shard_name("p:shequ", 16) == format(key_hash("p:shequ") % 16, "x")

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import json
 import math
+import pickle
 import re
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from ..model import Article
 from ..text import add_words, fold, fold_table, segmenter
 from .pinyin import PINYIN_FILE, PinyinTable, _Words, plain_readings
 from .postings import Runs, bulk_runs, joined_table, shard_items, shorter
-from .state import INPUTS_FILE, SEARCH_STATE_FILE, InputStore, StateChange, WholeState
+from .state import INPUTS_FILE, SEARCH_STATE_FILE, InputStore, StateChange, WholeState, write_words_part
 from .tokens import PINYIN_MAX_CHARS, DocInput, _doc_input
 
 if TYPE_CHECKING:
@@ -450,15 +451,17 @@ def _full_index(
     shards: int,
     out: _Output,
     workers: int,
-    meanwhile: Callable[[_Words], object],
+    state: WholeState | None,
 ) -> None:
     """Build every shard from the postings of each run of documents (*parts*, in order, their
-    body and title runs ordered by shard).  The words' postings are joined here, whole (the
-    pinyin keys and the saved state need them all); then, in *workers* forked processes, each
-    takes a slice of the words and finds their readings and pinyin keys (`_word_keys`), and each
-    takes a span of the shards and writes them (`_shard_files`: the other keys joined shard by
-    shard, so no process holds every entry of the index).  *meanwhile* gets the vocabulary and
-    runs here while the shards are written."""
+    body and title runs ordered by shard), and the words of the saved *state*.
+
+    The words' postings are joined here, whole (the pinyin keys need them all).  Then, in
+    *workers* forked processes, each takes a slice of the words: their readings, their pinyin
+    keys (sorted out by the span of shards they fall in) and their rows of the state, each
+    written into a file (`_word_keys`); and each takes a span of the shards and writes them
+    (`_shard_files`: the other keys joined shard by shard, so no process holds every entry of
+    the index), while this process copies the words into the state."""
     from ..parallel import can_fork, chunks, fan_out
 
     kinds = [[p[0] for p in parts], [p[1] for p in parts]]
@@ -471,27 +474,33 @@ def _full_index(
     # build takes them all at once.
     tasks = workers if workers > 1 and can_fork() else 1
     spans = [(shards * k // tasks, shards * (k + 1) // tasks) for k in range(tasks)]
-    keyed = fan_out(
-        _word_keys,
-        chunks(len(ordered), -(-len(ordered) // tasks)),
-        name="search pinyin",
-        workers=tasks,
-        shared=(ordered, readings, plain, spans, shards),
-    )
-    vocab = _Words(words, dict(zip(ordered, itertools.chain.from_iterable(k[0] for k in keyed))), plain)
-    del ordered
-    done: list[object] = []
-    made = fan_out(
-        _shard_files,
-        range(tasks),
-        name="search shards",
-        workers=tasks,
-        shared=(kinds, vocab, [k[1] for k in keyed], spans, out.stager is not None and out.stager.root),
-        meanwhile=lambda: done.append(meanwhile(vocab)),
-    )
+    slices = chunks(len(ordered), -(-len(ordered) // tasks))
+    with tempfile.TemporaryDirectory(prefix="sitegen-words-", dir=state.aside.parent if state else None) as temporary:
+        folder = Path(temporary)
+        fan_out(
+            _word_keys,
+            list(enumerate(slices)),
+            name="search pinyin",
+            workers=tasks,
+            shared=(ordered, words, readings, plain, spans, shards, folder, state is not None),
+        )
+        del ordered
+        made = fan_out(
+            _shard_files,
+            range(tasks),
+            name="search shards",
+            workers=tasks,
+            shared=(kinds, _Words(words, {}), len(slices), spans, out.stager and out.stager.root, folder),
+            meanwhile=lambda: _state_words(state, folder, len(slices)),
+        )
     kinds.clear()
     for files in made:
         out.absorb(files)
+
+
+def _state_words(state: WholeState | None, folder: Path, slices: int) -> None:
+    if state is not None:
+        state.words_from([folder / f"state-{number}.sqlite" for number in range(slices)])
 
 
 def _final(run: tuple[str, int, int, int] | None) -> str:
@@ -499,33 +508,41 @@ def _final(run: tuple[str, int, int, int] | None) -> str:
     return shorter(run[0], run[2]) if run else ""
 
 
-def _word_keys(span: tuple[int, int]) -> tuple[list[str], list[dict[int, dict[str, str | list[str]]]]]:
-    """For the words *span* of the sorted vocabulary: their readings (syllables joined by ',
-    as `_Words.readings` keeps them), and, for each span of shards, {shard: {pinyin key: the
-    words of this slice that read so, sorted; the word itself when it is the only one}}."""
+def _word_keys(job: tuple[int, tuple[int, int]]) -> None:
+    """For slice *job* of the sorted words (its number, and its bounds), find their readings
+    and pinyin keys; write, for each span of shards, {shard: {pinyin key: the words of this
+    slice that read so, sorted; the word itself when it is the only one}} into
+    ``keys-<slice>-<span>.pickle``, and their rows of the state into ``state-<slice>.sqlite``,
+    in the folder of the shared values."""
     import numpy as np
 
     from ..parallel import shared
 
-    ordered, known, plain, spans, shards = shared()
+    ordered, words, known, plain, spans, shards, folder, stateful = shared()
+    number, (lo, hi) = job
     vocab = _Words({}, known, plain)
     syllables: list[str] = []
     keys: list[str] = []
     members: list[str] = []
-    for word in ordered[span[0] : span[1]]:
+    for word in ordered[lo:hi]:
         found = vocab.keys_of(word)
-        syllables.append(vocab.readings[word])
+        syllables.append(vocab.syllables(word))
         keys += found
         members += [word] * len(found)
     numbers = shard_numbers(keys, shards)
-    which = np.searchsorted([lo for lo, _ in spans], numbers, side="right") - 1
+    which = np.searchsorted([start for start, _ in spans], numbers, side="right") - 1
     buckets: list[dict[int, dict[str, str | list[str]]]] = [{} for _ in spans]
     for key, word, shard, k in zip(keys, members, numbers.tolist(), which.tolist()):
         group = buckets[k].get(shard)
         if group is None:
             group = buckets[k][shard] = {}
         _add_member(group, key, word)
-    return syllables, buckets
+    del keys, members
+    for span, bucket in enumerate(buckets):
+        with open(folder / f"keys-{number}-{span}.pickle", "wb") as f:
+            pickle.dump(bucket, f, pickle.HIGHEST_PROTOCOL)
+    if stateful:
+        write_words_part(folder / f"state-{number}.sqlite", words, zip(ordered[lo:hi], syllables))
 
 
 def _add_member(group: dict[str, str | list[str]], key: str, word: str | list[str]) -> None:
@@ -549,10 +566,12 @@ def _shard_files(task: int) -> dict[str, str] | dict[str, bytes]:
     ({name: digest} when written into the staging folder, else {name: bytes})."""
     from ..parallel import shared
 
-    kinds, vocab, keyed, spans, staging = shared()
+    kinds, vocab, slices, spans, staging, folder = shared()
     pinyin: dict[int, dict[str, str | list[str]]] = {}
-    for buckets in keyed:  # the slices of the words in order: each key's members stay sorted
-        for shard, keys in buckets[task].items():
+    for number in range(slices):  # the slices of the words in order: each key's members stay sorted
+        with open(folder / f"keys-{number}-{task}.pickle", "rb") as f:
+            bucket: dict[int, dict[str, str | list[str]]] = pickle.load(f)
+        for shard, keys in bucket.items():
             have = pinyin.get(shard)
             if have is None:
                 pinyin[shard] = keys
@@ -560,19 +579,49 @@ def _shard_files(task: int) -> dict[str, str] | dict[str, bytes]:
             for key, words in keys.items():
                 _add_member(have, key, words)
     out = _Output(Path(staging) if staging else None)
+    pending: list[tuple[int, dict[str, str], dict[str, str | list[str]]]] = []
+
+    def write_pending() -> None:
+        # The entries of the keys of several words, for many shards at once (`_Words.entries`).
+        joined = vocab.entries({k: m for _, _, keys in pending for k, m in keys.items() if not isinstance(m, str)})
+        for shard, group, keys in pending:
+            group.update(_pinyin_entries(vocab, keys, joined))
+            _put_shard(out, shard, group)
+        pending.clear()
+
+    waiting = 0
     for shard, (body, title) in shard_items(kinds, spans[task] if len(spans) > 1 else None):
         group = {key: _final(run) + ("|" + _final(title[key]) if key in title else "") for key, run in body.items()}
-        group.update(_pinyin_entries(vocab, pinyin.pop(shard, {})))
-        _put_shard(out, shard, group)
-    for shard, keys in sorted(pinyin.items()):  # shards of pinyin keys alone
-        _put_shard(out, shard, _pinyin_entries(vocab, keys))
+        keys = pinyin.pop(shard, {})
+        pending.append((shard, group, keys))
+        waiting += sum(not isinstance(m, str) for m in keys.values())
+        if waiting >= ENTRIES_AT_ONCE:
+            write_pending()
+            waiting = 0
+    pending += [(shard, {}, keys) for shard, keys in sorted(pinyin.items())]  # shards of pinyin keys alone
+    write_pending()
     return out.staged if out.stager is not None else out.files
 
 
-def _pinyin_entries(vocab: _Words, keys: dict[str, str | list[str]]) -> dict[str, str]:
-    """The entries of pinyin *keys* ({key: the words that read so, or the one word})."""
-    entries = {key: vocab.entry([members] if isinstance(members, str) else members) for key, members in keys.items()}
-    return {key: entry for key, entry in entries.items() if entry is not None}  # always: members are words
+# Pinyin keys of several words whose entries are made together: 1,000 keep the documents
+# decoded at once to about 125,000 at 10,000 articles (ten times as many at 100,000).
+ENTRIES_AT_ONCE = 1000
+
+
+def _pinyin_entries(vocab: _Words, keys: dict[str, str | list[str]], joined: dict[str, str]) -> dict[str, str]:
+    """The entries of pinyin *keys* ({key: the words that read so, or the one word}); *joined*
+    holds those of the keys of several words (`_Words.entries`)."""
+    entries: dict[str, str] = {}
+    docs = vocab.docs
+    for key, members in keys.items():
+        if isinstance(members, str):  # most keys: the entry is the word's own postings
+            row = docs.get(members)
+            entry = f"{row[1]}|{row[2]}|{members}" if row is not None else None
+        else:
+            entry = joined.get(key)
+        if entry is not None:  # always: members are words
+            entries[key] = entry
+    return entries
 
 
 def _put_shard(out: _Output, shard: int, group: dict[str, str]) -> None:
@@ -632,16 +681,9 @@ def full_search_index(
     state_path = Path(cache_dir) / SEARCH_STATE_FILE if cache_dir is not None else None
     state = WholeState(state_path) if state_path is not None else None
     try:
-        ids = [h.id for h in heads]
-        _full_index(
-            parts,
-            old_readings,
-            plain,
-            shards,
-            out,
-            workers,
-            lambda vocab: state.rows(vocab.docs, vocab.readings, ids, digests) if state is not None else None,
-        )
+        if state is not None:
+            state.documents([h.id for h in heads], digests)
+        _full_index(parts, old_readings, plain, shards, out, workers, state)
         blocks = fold_blocks()
         for name, pairs in blocks.items():
             out.put(f"search/f/{name}.js", _js("f" + name, pairs))

@@ -12,37 +12,41 @@ documents, and the entries of the p: and i: keys over them (docs/SEARCH.md §3).
 from __future__ import annotations
 
 import functools
+import heapq
 import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .postings import decode_postings, encode_postings
-from .state import INITIALS_MAX_CHARS, expand_reading, reading_prefixes
+from .postings import union_postings
+from .state import INITIALS_MAX_CHARS, expand_reading
 
 PINYIN_WORDS = 3  # words kept per initials key (most frequent first)
 
 
 def _pinyin(word: str, plain: dict[str, str] | None = None, table: PinyinTable | None = None) -> tuple[str, str, str]:
     """Return the full pinyin, the initials and the syllables (joined by ') of *word* ("" when it
-    has no pinyin).
+    has no pinyin): `_syllables`, expanded."""
+    return expand_reading(_syllables(word, plain, table))
+
+
+def _syllables(word: str, plain: dict[str, str] | None = None, table: PinyinTable | None = None) -> str:
+    """Return the syllables of *word* joined by ' ("" when it has no pinyin).
 
     A word whose every character is in *plain* (`_plain_readings`) reads as its characters do;
     others read from *table* when it has one, where pypinyin, whose dictionaries take
     0.15-0.5 s to load, is not asked.
     """
-    syl: list[str] | None
     if plain and all(c in plain for c in word):
-        syl = [plain[c] for c in word]
-    else:
-        syl = table.read(word) if table is not None else None
-        if syl is None:
-            syl = pypinyin_reading(word)
+        return "'".join([plain[c] for c in word])  # plain readings are [a-z]+ each
+    syl = table.read(word) if table is not None else None
+    if syl is None:
+        syl = pypinyin_reading(word)
     full = "".join(syl)
     if not (full.isascii() and full.isalpha() and full.islower()):  # [a-z]+, without a regex per word
-        return "", "", ""
-    return full, "".join(s[0] for s in syl), "'".join(syl)
+        return ""
+    return "'".join(syl)
 
 
 def plain_readings(table: PinyinTable | None) -> dict[str, str]:
@@ -295,34 +299,51 @@ class _Words:
     plain: dict[str, str] = field(default_factory=dict)  # see _plain_readings
     table: PinyinTable | None = None
 
-    def reading(self, word: str) -> tuple[str, str, str]:
-        """Return (full pinyin, initials, syllables) of *word*, all "" when it has none."""
+    def syllables(self, word: str) -> str:
+        """Return the syllables of *word* joined by ' ("" when it has no pinyin)."""
         got = self.readings.get(word)
         if got is None:
-            got = self.readings[word] = _pinyin(word, self.plain, self.table)[2]
-        return expand_reading(got)
+            got = self.readings[word] = _syllables(word, self.plain, self.table)
+        return got
+
+    def reading(self, word: str) -> tuple[str, str, str]:
+        """Return (full pinyin, initials, syllables) of *word*, all "" when it has none."""
+        return expand_reading(self.syllables(word))
 
     def keys_of(self, word: str) -> list[str]:
         """The pinyin keys of *word*: its reading, its initials (short words), and the reading of
-        its first two syllables when it has more, so that pinyin typed for the start of a word
-        finds it (wutong: 梧桐树)."""
-        full, initials, syllables = self.reading(word)
-        if not full:
+        its first two syllables when it has more (`state.reading_prefixes`), so that pinyin typed
+        for the start of a word finds it (wutong: 梧桐树)."""
+        syllables = self.syllables(word)
+        if not syllables:
             return []
-        keys = ["p:" + full] + (["i:" + initials] if len(word) <= INITIALS_MAX_CHARS else [])
-        return keys + ["p:" + prefix for prefix in reading_prefixes(syllables)]
+        parts = syllables.split("'")
+        keys = ["p:" + "".join(parts)]
+        if len(word) <= INITIALS_MAX_CHARS:
+            keys.append("i:" + "".join(s[0] for s in parts))
+        if len(parts) >= 3:
+            keys.append("p:" + parts[0] + parts[1])
+        return keys
 
     def entry(self, members: Iterable[str]) -> str | None:
         """Return the index entry of a pinyin key over the words that read so, or None."""
-        ranked = sorted((w for w in members if w in self.docs), key=lambda w: (-self.docs[w][0], w))[:PINYIN_WORDS]
-        if not ranked:
-            return None
-        if len(ranked) == 1:
-            _, body, title = self.docs[ranked[0]]
-            return f"{body}|{title}|{ranked[0]}"
-        body_ids: set[int] = set()
-        title_ids: set[int] = set()
-        for w in ranked:
-            body_ids.update(decode_postings(self.docs[w][1]))
-            title_ids.update(decode_postings(self.docs[w][2]))
-        return encode_postings(body_ids) + "|" + encode_postings(title_ids) + "|" + " ".join(ranked)
+        return self.entries({"": members}).get("")
+
+    def entries(self, keys: dict[str, Iterable[str]]) -> dict[str, str]:
+        """Return the index entries of pinyin *keys* ({key: the words that read so}): the
+        postings of the PINYIN_WORDS most frequent of them, joined (`union_postings`, over
+        all the keys at once), and the words.  A key with none of its words here has none."""
+        docs = self.docs
+        out: dict[str, str] = {}
+        joined: dict[str, list[str]] = {}
+        for key, members in keys.items():
+            top = heapq.nsmallest(PINYIN_WORDS, (w for w in members if w in docs), key=lambda w: (-docs[w][0], w))
+            if len(top) == 1:
+                _, body, title = docs[top[0]]
+                out[key] = f"{body}|{title}|{top[0]}"
+            elif top:
+                joined[key] = top
+        bodies = union_postings([[docs[w][1] for w in top] for top in joined.values()])
+        titles = union_postings([[docs[w][2] for w in top] for top in joined.values()])
+        out.update((key, f"{b}|{t}|{' '.join(top)}") for (key, top), b, t in zip(joined.items(), bodies, titles))
+        return out

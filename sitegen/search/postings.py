@@ -131,6 +131,85 @@ def decode_postings(text: str) -> list[int]:
     return list(itertools.accumulate(steps, initial=-1))[1:]
 
 
+_DIGIT_VALUE = bytes(
+    FIN.index(chr(c)) if chr(c) in FIN else CONT.index(chr(c)) if chr(c) in CONT else 0 for c in range(256)
+)
+_IS_FIN = bytes(1 if chr(c) in FIN else 0 for c in range(256))
+
+
+def union_postings(groups: Sequence[Sequence[str]]) -> list[str]:
+    """Return, for each group of encoded postings, the encoded union of their documents: what
+    ``encode_postings(set().union(*map(decode_postings, group)))`` gives, for all the groups at
+    once with numpy (one at a time, the pinyin keys of several words cost a 10,000-article
+    index 4.5 s: 78,000 keys, 9 million characters of postings decoded)."""
+    import numpy as np
+
+    texts = [(g, t) for g, group in enumerate(groups) for t in group if t]
+    varint = [(g, t) for g, t in texts if not t.startswith("~")]
+    bitmap = [(g, t[1:]) for g, t in texts if t.startswith("~")]
+    ids = [_varint_ids([t for _, t in varint]), _bitmap_ids([t for _, t in bitmap])]
+    owners = [
+        np.repeat(np.array([g for g, _ in part], np.uint64), counts) for part, (_, counts) in zip((varint, bitmap), ids)
+    ]
+    # Group by group, each text's documents rising: runs that a stable sort (timsort) merges.
+    packed = np.sort(
+        np.concatenate([o << np.uint64(32) | i.astype(np.uint64) for o, (i, _) in zip(owners, ids)]), kind="stable"
+    )
+    packed = packed[_firsts(packed)]
+    owner = (packed >> np.uint64(32)).astype(np.int64)
+    doc = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    bounds = np.searchsorted(owner, np.arange(len(groups) + 1)).tolist()
+    previous = np.empty_like(doc)
+    previous[1:] = doc[:-1]
+    previous[[b for b in bounds[:-1] if b < len(doc)]] = -1  # each group's first gap is from -1
+    text, ends = _varint_text(doc - previous - 1)
+    ends = [0, *ends.tolist()]
+    out = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        if lo == hi:
+            out.append("")
+        elif ends[hi] - ends[lo] > int(doc[hi - 1]) // 6 + 2:
+            out.append("~" + _bitmap(doc[lo:hi].tolist()))
+        else:
+            out.append(text[ends[lo] : ends[hi]])
+    return out
+
+
+def _varint_ids(texts: list[str]):
+    """Decode varint postings texts: (all their documents, how many each text holds)."""
+    import numpy as np
+
+    data = np.frombuffer("".join(texts).encode("ascii"), np.uint8)
+    value = np.frombuffer(_DIGIT_VALUE, np.uint8)[data].astype(np.int64)
+    ends = np.flatnonzero(np.frombuffer(_IS_FIN, np.uint8)[data])
+    starts = np.empty_like(ends)
+    starts[:1] = 0
+    starts[1:] = ends[:-1] + 1
+    number = value[ends]
+    for k in range(1, int((ends - starts).max()) + 1 if len(ends) else 1):
+        longer = ends - starts >= k
+        number[longer] += value[ends[longer] - k] << (5 * k)
+    offsets = np.cumsum([0] + [len(t) for t in texts])
+    counts = np.diff(np.searchsorted(ends, offsets))
+    steps = np.cumsum(number + 1)
+    before = np.repeat(np.concatenate(([0], steps))[np.cumsum(counts) - counts], counts)
+    return steps - before - 1, counts
+
+
+def _bitmap_ids(texts: list[str]):
+    """Decode bitmap postings texts (without their "~"): (all their documents, how many each
+    text holds)."""
+    import numpy as np
+
+    data = np.frombuffer("".join(texts).encode("ascii").translate(_VALUE_OF_B64), np.uint8)
+    bits = (data[:, None] >> np.arange(6, dtype=np.uint8)) & 1
+    where, k = np.nonzero(bits)
+    offsets = np.cumsum([0] + [len(t) for t in texts])
+    text = np.searchsorted(offsets, where, side="right") - 1
+    counts = np.bincount(text, minlength=len(texts)) if len(texts) else np.zeros(0, np.int64)
+    return 6 * (where - offsets[text]) + k, counts
+
+
 def runs_of(table: dict[str, list[int]]) -> dict[str, tuple[str, int, int, int]]:
     """Return {key: rising document numbers} as {key: (varint gaps, first, last, count)}."""
     return {key: (_varints(ids), ids[0], ids[-1], len(ids)) for key, ids in table.items()}

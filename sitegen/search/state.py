@@ -36,14 +36,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEARCH_STATE_FILE = "search-state.sqlite"
+# A pinyin key's words are the words that read so: found by the reading's index, not kept.
+_WORDS = (
+    "CREATE TABLE words (word TEXT PRIMARY KEY, count INTEGER, body TEXT, title TEXT, reading TEXT, initials TEXT,"
+    " syllables TEXT) WITHOUT ROWID"
+)
+# A word of three or more syllables under the reading of its first two (a key p:wutong holds
+# 梧桐树 as well as the words that read wutong).
+_PREFIXES = "CREATE TABLE prefixes (key TEXT, word TEXT, PRIMARY KEY (key, word)) WITHOUT ROWID"
 _SCHEMA = (
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID",
-    # A pinyin key's words are the words that read so: found by the reading's index, not kept.
-    "CREATE TABLE words (word TEXT PRIMARY KEY, count INTEGER, body TEXT, title TEXT, reading TEXT, initials TEXT,"
-    " syllables TEXT) WITHOUT ROWID",
-    # A word of three or more syllables under the reading of its first two (a key p:wutong holds
-    # 梧桐树 as well as the words that read wutong).
-    "CREATE TABLE prefixes (key TEXT, word TEXT, PRIMARY KEY (key, word)) WITHOUT ROWID",
+    _WORDS,
+    _PREFIXES,
     "CREATE TABLE docs (n INTEGER PRIMARY KEY, id TEXT, digest BLOB)",
     "CREATE TABLE files (path TEXT PRIMARY KEY, digest TEXT) WITHOUT ROWID",
 )
@@ -131,46 +135,51 @@ def _upsert(db: sqlite3.Connection, table: str, rows: dict, row_of) -> None:
 
 
 class WholeState:
-    """A whole new state, written into a file beside *path* in two steps: the words and
-    documents (`rows`, while the shards are being written), then the settings and the index's
-    files (`finish`, once they are known).  It is renamed into place by `StateChange.apply` once
-    public/ holds the index; `discard` removes it if the build goes no further."""
+    """A whole new state, written into a file beside *path* as the index is made: the words
+    from the parts the workers wrote (`write_words_part`, `words_from`), the documents, then
+    the settings and the index's files (`finish`, once they are known).  It is renamed into
+    place by `StateChange.apply` once public/ holds the index; `discard` removes it if the
+    build goes no further."""
 
     def __init__(self, path: Path) -> None:
         self.aside = path.with_name(f"{path.name}.{os.getpid()}.new")
         self.aside.parent.mkdir(parents=True, exist_ok=True)
         for stale in [*path.parent.glob(f"{path.name}.*.new"), path.with_name("search-state.pickle")]:
             stale.unlink(missing_ok=True)  # left by a failed build, or the state's format before 0.3
-        self.db: sqlite3.Connection | None = sqlite3.connect(str(self.aside))
+        # Transactions by hand: a part is attached between them (`words_from`).
+        self.db: sqlite3.Connection | None = sqlite3.connect(str(self.aside), isolation_level=None)
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute("BEGIN")
         for statement in _SCHEMA:
             self.db.execute(statement)
 
-    def rows(self, words: dict[str, WordRow], readings: dict[str, str], ids: list[str], digests: list[bytes]) -> None:
-        """Write every word with its reading, its reading's prefixes, and the documents."""
+    def words_from(self, parts: list[Path]) -> None:
+        """Copy in the words and prefixes of *parts*, in order (SQLite copies the rows)."""
         assert self.db is not None
-        db = self.db
-        db.executemany(
-            "INSERT INTO words VALUES (?, ?, ?, ?, ?, ?, ?)",
-            ((w, *words[w], *expand_reading(readings[w])) for w in sorted(words)),  # no list of a million rows
-        )
-        db.executemany(
-            "INSERT INTO prefixes VALUES (?, ?)",
-            sorted((k, w) for w in words for k in reading_prefixes(readings[w])),
-        )
-        db.executemany("INSERT INTO docs VALUES (?, ?, ?)", list(zip(range(len(ids)), ids, digests)))
+        for part in parts:
+            self.db.execute("ATTACH DATABASE ? AS part", (str(part),))
+            self.db.execute("BEGIN")
+            self.db.execute("INSERT INTO words SELECT * FROM part.words")
+            self.db.execute("INSERT INTO prefixes SELECT * FROM part.prefixes")
+            self.db.execute("COMMIT")
+            self.db.execute("DETACH DATABASE part")
+
+    def documents(self, ids: list[str], digests: list[bytes]) -> None:
+        assert self.db is not None
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT INTO docs VALUES (?, ?, ?)", list(zip(range(len(ids)), ids, digests)))
+        self.db.execute("COMMIT")
 
     def finish(self, meta: dict[str, object], files: dict[str, str]) -> Path:
         """Write the settings and the index's files, index the tables; return the new file."""
         assert self.db is not None
         try:
+            self.db.execute("BEGIN")
             self.db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in sorted(meta.items())])
             self.db.executemany("INSERT INTO files VALUES (?, ?)", sorted(files.items()))
             for statement in _INDEXES:
                 self.db.execute(statement)
-            self.db.commit()
+            self.db.execute("COMMIT")
         finally:
             self.close()
         return self.aside
@@ -183,6 +192,30 @@ class WholeState:
     def discard(self) -> None:
         self.close()
         self.aside.unlink(missing_ok=True)
+
+
+def write_words_part(path: Path, words: dict[str, WordRow], readings: Iterable[tuple[str, str]]) -> None:
+    """Write the rows of some words, each with its syllables (*readings*: (word, syllables
+    joined by '), in order), and the prefixes of their readings, into a new database at *path*:
+    a part of a whole state (`WholeState.words_from`), written by the worker that read them."""
+    prefixes: list[tuple[str, str]] = []
+
+    def rows() -> Iterator[tuple]:
+        for word, syllables in readings:
+            prefixes.extend((key, word) for key in reading_prefixes(syllables))
+            yield (word, *words[word], *expand_reading(syllables))
+
+    db = sqlite3.connect(str(path))
+    try:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        with db:
+            db.execute(_WORDS)
+            db.execute(_PREFIXES)
+            db.executemany("INSERT INTO words VALUES (?, ?, ?, ?, ?, ?, ?)", rows())
+            db.executemany("INSERT INTO prefixes VALUES (?, ?)", sorted(prefixes))
+    finally:
+        db.close()
 
 
 def reading_prefixes(syllables: str) -> list[str]:
