@@ -173,6 +173,8 @@ class Background:
         if self.steps is not None:
             self._step(message)
             return self.answer() if answered else None
+        if self.outcome is not None:  # it ended (its value or error is kept): nobody to send to
+            return None
         try:
             self.receive.send(message)
         except OSError:
@@ -225,6 +227,8 @@ class Background:
         return value
 
     def _ended(self, outcome: tuple | None) -> None:
+        if self.outcome is not None:  # ended before: what it ended with stands
+            return
         if outcome is None:
             code = self.process.exitcode if self.process is not None else None
             if self.process is not None and code is None:

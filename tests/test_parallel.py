@@ -107,6 +107,28 @@ def test_a_talking_job_that_raises_ends_with_its_error(fork):
     assert value is None and "ValueError: no negative numbers" in error
 
 
+def _done_early():
+    yield None
+    yield "ready"
+    return "indexed all"  # ends instead of answering the message it was sent
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "in-process"])
+def test_a_job_that_ended_keeps_its_value_when_sent_another_message(fork):
+    """The search job ends with its whole index instead of answering (it found no index to
+    patch); a message the build sends it afterwards must not turn that value into "the process
+    died" (a build after an upgrade of sitegen failed so, when the process had exited first)."""
+    job = Background(_done_early, "search", talk=True, fork=fork)
+    process = job.process
+    assert job.ask("listing") == "ready"
+    assert job.ask("are you patching?") is None  # it ended instead of answering
+    if fork:
+        process.join(10)  # gone: its end of the pipe is closed
+        assert process.exitcode == 0
+    job.ask("the inputs", answered=False)
+    assert job.result() == ("indexed all", None)
+
+
 def test_a_job_not_forked_runs_only_when_its_result_is_asked():
     ran = []
     job = Background(lambda: ran.append(os.getpid()) or 7, "later", fork=False)
