@@ -393,10 +393,12 @@ def test_parallel_index_equals_serial(tmp_path, monkeypatch):
     # the shards written into the staging folder by the workers
     (tmp_path / "staging").mkdir()
     assert _whole_index(articles, config, staging=tmp_path / "staging") == serial
-    # runs of two documents, more of them than workers, joined shard by shard
+    # runs of two documents, more of them than workers, joined shard by shard; the words
+    # read three at a time
     import sitegen.search.index
 
     monkeypatch.setattr(sitegen.search.index, "TOKENIZE_STEP", 2)
+    monkeypatch.setattr(sitegen.search.index, "WORD_BLOCK", 3)
     config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "runs", parallel_from=2, workers=2)
     assert _whole_index(articles, config) == serial
 

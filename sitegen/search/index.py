@@ -39,9 +39,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast, overload
 from ..config import Config
 from ..model import Article
 from ..text import add_words, fold, fold_table, segmenter
-from .pinyin import PINYIN_FILE, PinyinTable, _Words, plain_readings
+from .pinyin import PINYIN_FILE, PinyinTable, _syllables, _Words, pinyin_keys, plain_readings
 from .postings import Runs, bulk_runs, joined_table, shard_items, shorter
-from .state import INPUTS_FILE, SEARCH_STATE_FILE, InputStore, StateChange, WholeState, write_words_part
+from .state import INPUTS_FILE, SEARCH_STATE_FILE, InputStore, StateChange, WholeState, WordsPart
 from .tokens import PINYIN_MAX_CHARS, DocInput, _doc_input
 
 if TYPE_CHECKING:
@@ -508,41 +508,70 @@ def _final(run: tuple[str, int, int, int] | None) -> str:
     return shorter(run[0], run[2]) if run else ""
 
 
+# Words read at a time by a word task: its memory is bounded by a block, not by its slice.
+WORD_BLOCK = 50_000
+
+
 def _word_keys(job: tuple[int, tuple[int, int]]) -> None:
     """For slice *job* of the sorted words (its number, and its bounds), find their readings
-    and pinyin keys; write, for each span of shards, {shard: {pinyin key: the words of this
-    slice that read so, sorted; the word itself when it is the only one}} into
-    ``keys-<slice>-<span>.pickle``, and their rows of the state into ``state-<slice>.sqlite``,
-    in the folder of the shared values."""
+    and pinyin keys, WORD_BLOCK words at a time; append, for each block and span of shards,
+    {shard: {pinyin key: the words of the block that read so, sorted; the word itself when it
+    is the only one}} to ``keys-<slice>-<span>.pickle``, and write their rows of the state
+    into ``state-<slice>.sqlite``, in the folder of the shared values."""
     import numpy as np
 
     from ..parallel import shared
 
     ordered, words, known, plain, spans, shards, folder, stateful = shared()
     number, (lo, hi) = job
-    vocab = _Words({}, known, plain)
-    syllables: list[str] = []
-    keys: list[str] = []
-    members: list[str] = []
-    for word in ordered[lo:hi]:
-        found = vocab.keys_of(word)
-        syllables.append(vocab.syllables(word))
-        keys += found
-        members += [word] * len(found)
-    numbers = shard_numbers(keys, shards)
-    which = np.searchsorted([start for start, _ in spans], numbers, side="right") - 1
-    buckets: list[dict[int, dict[str, str | list[str]]]] = [{} for _ in spans]
-    for key, word, shard, k in zip(keys, members, numbers.tolist(), which.tolist()):
-        group = buckets[k].get(shard)
-        if group is None:
-            group = buckets[k][shard] = {}
-        _add_member(group, key, word)
-    del keys, members
-    for span, bucket in enumerate(buckets):
-        with open(folder / f"keys-{number}-{span}.pickle", "wb") as f:
-            pickle.dump(bucket, f, pickle.HIGHEST_PROTOCOL)
-    if stateful:
-        write_words_part(folder / f"state-{number}.sqlite", words, zip(ordered[lo:hi], syllables))
+    starts = [start for start, _ in spans]
+    outs = [open(folder / f"keys-{number}-{span}.pickle", "wb") for span in range(len(spans))]
+    part = WordsPart(folder / f"state-{number}.sqlite", words) if stateful else None
+    try:
+        for at in range(lo, hi, WORD_BLOCK):
+            block = ordered[at : min(at + WORD_BLOCK, hi)]
+            syllables = [_known_syllables(word, known, plain) for word in block]
+            keys: list[str] = []
+            members: list[str] = []
+            for word, read in zip(block, syllables):
+                found = pinyin_keys(word, read)
+                keys += found
+                members += [word] * len(found)
+            numbers = shard_numbers(keys, shards)
+            which = np.searchsorted(starts, numbers, side="right") - 1
+            buckets: list[dict[int, dict[str, str | list[str]]]] = [{} for _ in spans]
+            for key, word, shard, k in zip(keys, members, numbers.tolist(), which.tolist()):
+                group = buckets[k].get(shard)
+                if group is None:
+                    group = buckets[k][shard] = {}
+                _add_member(group, key, word)
+            for out, bucket in zip(outs, buckets):
+                pickle.dump(bucket, out, pickle.HIGHEST_PROTOCOL)
+            if part is not None:
+                part.add(zip(block, syllables))
+    finally:
+        for out in outs:
+            out.close()
+        if part is not None:
+            part.close()
+
+
+def _known_syllables(word: str, known: dict[str, str], plain: dict[str, str]) -> str:
+    """The syllables of *word*: as the last index read it, else read now (not kept)."""
+    got = known.get(word)
+    return _syllables(word, plain) if got is None else got
+
+
+def _buckets(folder: Path, slices: int, span: int) -> Iterator[dict[int, dict[str, str | list[str]]]]:
+    """Yield the pinyin keys of span *span* that the word tasks wrote, block by block, in the
+    order of the words."""
+    for number in range(slices):
+        with open(folder / f"keys-{number}-{span}.pickle", "rb") as f:
+            while True:
+                try:
+                    yield pickle.load(f)
+                except EOFError:
+                    break
 
 
 def _add_member(group: dict[str, str | list[str]], key: str, word: str | list[str]) -> None:
@@ -568,9 +597,7 @@ def _shard_files(task: int) -> dict[str, str] | dict[str, bytes]:
 
     kinds, vocab, slices, spans, staging, folder = shared()
     pinyin: dict[int, dict[str, str | list[str]]] = {}
-    for number in range(slices):  # the slices of the words in order: each key's members stay sorted
-        with open(folder / f"keys-{number}-{task}.pickle", "rb") as f:
-            bucket: dict[int, dict[str, str | list[str]]] = pickle.load(f)
+    for bucket in _buckets(folder, slices, task):  # in word order: each key's members stay sorted
         for shard, keys in bucket.items():
             have = pinyin.get(shard)
             if have is None:

@@ -290,6 +290,22 @@ def _toneless():
     return toneless
 
 
+def pinyin_keys(word: str, syllables: str) -> list[str]:
+    """The pinyin keys of *word*, whose syllables (joined by ') are *syllables*: its reading,
+    its initials (short words), and the reading of its first two syllables when it has more
+    (`state.reading_prefixes`), so that pinyin typed for the start of a word finds it (wutong:
+    梧桐树)."""
+    if not syllables:
+        return []
+    parts = syllables.split("'")
+    keys = ["p:" + "".join(parts)]
+    if len(word) <= INITIALS_MAX_CHARS:
+        keys.append("i:" + "".join(s[0] for s in parts))
+    if len(parts) >= 3:
+        keys.append("p:" + parts[0] + parts[1])
+    return keys
+
+
 @dataclass
 class _Words:
     """Pinyin vocabulary: documents per word, and the words behind each pinyin key."""
@@ -311,19 +327,8 @@ class _Words:
         return expand_reading(self.syllables(word))
 
     def keys_of(self, word: str) -> list[str]:
-        """The pinyin keys of *word*: its reading, its initials (short words), and the reading of
-        its first two syllables when it has more (`state.reading_prefixes`), so that pinyin typed
-        for the start of a word finds it (wutong: 梧桐树)."""
-        syllables = self.syllables(word)
-        if not syllables:
-            return []
-        parts = syllables.split("'")
-        keys = ["p:" + "".join(parts)]
-        if len(word) <= INITIALS_MAX_CHARS:
-            keys.append("i:" + "".join(s[0] for s in parts))
-        if len(parts) >= 3:
-            keys.append("p:" + parts[0] + parts[1])
-        return keys
+        """The pinyin keys of *word* (`pinyin_keys`)."""
+        return pinyin_keys(word, self.syllables(word))
 
     def entry(self, members: Iterable[str]) -> str | None:
         """Return the index entry of a pinyin key over the words that read so, or None."""

@@ -194,28 +194,37 @@ class WholeState:
         self.aside.unlink(missing_ok=True)
 
 
-def write_words_part(path: Path, words: dict[str, WordRow], readings: Iterable[tuple[str, str]]) -> None:
-    """Write the rows of some words, each with its syllables (*readings*: (word, syllables
-    joined by '), in order), and the prefixes of their readings, into a new database at *path*:
-    a part of a whole state (`WholeState.words_from`), written by the worker that read them."""
-    prefixes: list[tuple[str, str]] = []
+class WordsPart:
+    """A part of a whole state (`WholeState.words_from`), written by the worker that read its
+    words: their rows, block by block as they are read (`add`), and the prefixes of their
+    readings (`close`), in a new database at *path*."""
 
-    def rows() -> Iterator[tuple]:
-        for word, syllables in readings:
-            prefixes.extend((key, word) for key in reading_prefixes(syllables))
-            yield (word, *words[word], *expand_reading(syllables))
+    def __init__(self, path: Path, words: dict[str, WordRow]) -> None:
+        self.words = words
+        self.prefixes: list[tuple[str, str]] = []
+        self.db = sqlite3.connect(str(path))
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute(_WORDS)
+        self.db.execute(_PREFIXES)
 
-    db = sqlite3.connect(str(path))
-    try:
-        db.execute("PRAGMA journal_mode=OFF")
-        db.execute("PRAGMA synchronous=OFF")
-        with db:
-            db.execute(_WORDS)
-            db.execute(_PREFIXES)
-            db.executemany("INSERT INTO words VALUES (?, ?, ?, ?, ?, ?, ?)", rows())
-            db.executemany("INSERT INTO prefixes VALUES (?, ?)", sorted(prefixes))
-    finally:
-        db.close()
+    def add(self, readings: Iterable[tuple[str, str]]) -> None:
+        """Write the rows of words, each with its syllables (*readings*: (word, syllables
+        joined by '), in order)."""
+
+        def rows() -> Iterator[tuple]:
+            for word, syllables in readings:
+                self.prefixes.extend((key, word) for key in reading_prefixes(syllables))
+                yield (word, *self.words[word], *expand_reading(syllables))
+
+        self.db.executemany("INSERT INTO words VALUES (?, ?, ?, ?, ?, ?, ?)", rows())
+
+    def close(self) -> None:
+        try:
+            self.db.executemany("INSERT INTO prefixes VALUES (?, ?)", sorted(self.prefixes))
+            self.db.commit()
+        finally:
+            self.db.close()
 
 
 def reading_prefixes(syllables: str) -> list[str]:
