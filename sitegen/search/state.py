@@ -136,7 +136,7 @@ def _upsert(db: sqlite3.Connection, table: str, rows: dict, row_of) -> None:
 
 class WholeState:
     """A whole new state, written into a file beside *path* as the index is made: the words
-    from the parts the workers wrote (`write_words_part`, `words_from`), the documents, then
+    from the parts the workers wrote (`WordsPart`, `words_from`), the documents, then
     the settings and the index's files (`finish`, once they are known).  It is renamed into
     place by `StateChange.apply` once public/ holds the index; `discard` removes it if the
     build goes no further."""
