@@ -68,6 +68,20 @@ def test_postings_joined_at_once_are_each_groups_union(groups):
     assert union_postings(texts) == want
 
 
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("甲乙丙丁戊己"), _POSTINGS, _POSTINGS), max_size=6))
+def test_a_pinyin_entry_one_at_a_time_is_the_entry_made_with_the_others(words):
+    """A patch makes a key's entry alone (`_Words.entry`, without numpy); a whole index makes
+    them many at a time (`_Words.entries`): the same entry."""
+    from sitegen.search.pinyin import _Words
+
+    docs = {w: (len(b) or 1, encode_postings(b), encode_postings(t)) for w, b, t in words}
+    vocab = _Words(docs, {})
+    keys = {"p:a": list("甲乙丙丁"), "p:b": ["乙"], "i:c": list("丙丁戊己"), "p:d": ["庚"]}
+    together = vocab.entries(keys)
+    assert {k: vocab.entry(m) for k, m in keys.items() if vocab.entry(m) is not None} == together
+
+
 def test_hash_is_stable():
     assert key_hash("社区") == key_hash("社区")
     assert shard_name("p:shequ", 16) == format(key_hash("p:shequ") % 16, "x")

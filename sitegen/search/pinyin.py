@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .postings import union_postings
+from .postings import decode_postings, encode_postings, union_postings
 from .state import INITIALS_MAX_CHARS, expand_reading
 
 PINYIN_WORDS = 3  # words kept per initials key (most frequent first)
@@ -331,8 +331,19 @@ class _Words:
         return pinyin_keys(word, self.syllables(word))
 
     def entry(self, members: Iterable[str]) -> str | None:
-        """Return the index entry of a pinyin key over the words that read so, or None."""
-        return self.entries({"": members}).get("")
+        """Return the index entry of a pinyin key over the words that read so, or None: what
+        `entries` gives, one key at a time without numpy (a patch's few keys; an edit's process
+        need not load numpy for them)."""
+        docs = self.docs
+        top = self._ranked(members)
+        if len(top) <= 1:
+            return f"{docs[top[0]][1]}|{docs[top[0]][2]}|{top[0]}" if top else None
+        body_ids: set[int] = set()
+        title_ids: set[int] = set()
+        for w in top:
+            body_ids.update(decode_postings(docs[w][1]))
+            title_ids.update(decode_postings(docs[w][2]))
+        return encode_postings(body_ids) + "|" + encode_postings(title_ids) + "|" + " ".join(top)
 
     def entries(self, keys: dict[str, Iterable[str]]) -> dict[str, str]:
         """Return the index entries of pinyin *keys* ({key: the words that read so}): the
@@ -342,7 +353,7 @@ class _Words:
         out: dict[str, str] = {}
         joined: dict[str, list[str]] = {}
         for key, members in keys.items():
-            top = heapq.nsmallest(PINYIN_WORDS, (w for w in members if w in docs), key=lambda w: (-docs[w][0], w))
+            top = self._ranked(members)
             if len(top) == 1:
                 _, body, title = docs[top[0]]
                 out[key] = f"{body}|{title}|{top[0]}"
@@ -352,3 +363,8 @@ class _Words:
         titles = union_postings([[docs[w][2] for w in top] for top in joined.values()])
         out.update((key, f"{b}|{t}|{' '.join(top)}") for (key, top), b, t in zip(joined.items(), bodies, titles))
         return out
+
+    def _ranked(self, members: Iterable[str]) -> list[str]:
+        """The PINYIN_WORDS most frequent of *members* here, most frequent first."""
+        docs = self.docs
+        return heapq.nsmallest(PINYIN_WORDS, (w for w in members if w in docs), key=lambda w: (-docs[w][0], w))
