@@ -417,6 +417,20 @@ def test_parallel_index_equals_serial(tmp_path, monkeypatch):
     assert _whole_index(articles, config) == serial
 
 
+def test_a_whole_index_leaves_no_word_files_and_clears_a_killed_builds(tmp_path):
+    """The word tasks' files go with the index that made them; a folder left by a build killed
+    meanwhile goes with the next whole index."""
+    from sitegen.search.state import WORDS_FOLDER
+
+    cache = tmp_path / "cache"
+    left = cache / f"{WORDS_FOLDER}killed"
+    left.mkdir(parents=True)
+    (left / "keys-0-0.pickle").write_bytes(b"x")
+    config = default_config(ROOT).with_overrides(cache_dir=cache, parallel_from=2, workers=2)
+    _whole_index(fixture_articles(), config)
+    assert not list(cache.glob(f"{WORDS_FOLDER}*"))
+
+
 def test_shard_numbers_are_each_keys_hash():
     from sitegen.search.index import shard_numbers
 

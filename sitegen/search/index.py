@@ -41,7 +41,7 @@ from ..model import Article
 from ..text import add_words, fold, fold_table, segmenter
 from .pinyin import PINYIN_FILE, PinyinTable, _syllables, _Words, pinyin_keys, plain_readings
 from .postings import Runs, bulk_runs, joined_table, shard_items, shorter
-from .state import INPUTS_FILE, SEARCH_STATE_FILE, InputStore, StateChange, WholeState, WordsPart
+from .state import INPUTS_FILE, SEARCH_STATE_FILE, WORDS_FOLDER, InputStore, StateChange, WholeState, WordsPart
 from .tokens import PINYIN_MAX_CHARS, DocInput, _doc_input
 
 if TYPE_CHECKING:
@@ -475,7 +475,7 @@ def _full_index(
     tasks = workers if workers > 1 and can_fork() else 1
     spans = [(shards * k // tasks, shards * (k + 1) // tasks) for k in range(tasks)]
     slices = chunks(len(ordered), -(-len(ordered) // tasks))
-    with tempfile.TemporaryDirectory(prefix="sitegen-words-", dir=state.aside.parent if state else None) as temporary:
+    with tempfile.TemporaryDirectory(prefix=WORDS_FOLDER, dir=state.aside.parent if state else None) as temporary:
         folder = Path(temporary)
         fan_out(
             _word_keys,

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import pickle
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEARCH_STATE_FILE = "search-state.sqlite"
+# The prefix of the temporary folder of a whole index's word tasks, beside the state.
+WORDS_FOLDER = "sitegen-words-"
 # A pinyin key's words are the words that read so: found by the reading's index, not kept.
 _WORDS = (
     "CREATE TABLE words (word TEXT PRIMARY KEY, count INTEGER, body TEXT, title TEXT, reading TEXT, initials TEXT,"
@@ -146,6 +149,8 @@ class WholeState:
         self.aside.parent.mkdir(parents=True, exist_ok=True)
         for stale in [*path.parent.glob(f"{path.name}.*.new"), path.with_name("search-state.pickle")]:
             stale.unlink(missing_ok=True)  # left by a failed build, or the state's format before 0.3
+        for folder in path.parent.glob(f"{WORDS_FOLDER}*"):  # a killed build's word tasks' files
+            shutil.rmtree(folder, ignore_errors=True)
         # Transactions by hand: a part is attached between them (`words_from`).
         self.db: sqlite3.Connection | None = sqlite3.connect(str(self.aside), isolation_level=None)
         self.db.execute("PRAGMA journal_mode=OFF")
