@@ -9,6 +9,7 @@ import functools
 import re
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import CodeType
 from typing import TYPE_CHECKING, ClassVar
@@ -538,6 +539,11 @@ def _xml_attr(text: str) -> str:
     return _xml_text(text).replace('"', "&quot;")
 
 
+# A card is drawn for a page this deep; the links in it start with _CARD_LINKS (`Renderer.card`).
+_CARD_DEPTH = 9
+_CARD_LINKS = "../" * _CARD_DEPTH
+
+
 def relative_link(page_url: str, path: str = "") -> str:
     """Return the link from the page at *page_url* to *path*, both relative to the site root.
 
@@ -668,7 +674,7 @@ class Renderer:
             minutes=self.minutes,
         )
         self.env = env
-        self._cards: dict[tuple[str, int, int | None], Markup] = {}
+        self._cards: dict[tuple[str, int, bool], Markup] = {}
         self._card_macros: dict[int | None, Callable[[Article, int], Markup]] = {}
 
     def menu(self) -> list[dict]:
@@ -725,19 +731,31 @@ class Renderer:
     @pass_context
     def card(self, ctx: Context, article: Article, level: int = 2) -> Markup:
         """Template function: the card of *article* (macro article_card), rendered once per
-        heading level and page depth: an article shows as a card on a dozen pages."""
+        heading level: an article shows as a card on a dozen pages.  Links from a page differ
+        only by its depth (`relative_link`), so a card is kept as drawn for a page _CARD_DEPTH
+        folders deep, and each page gets it with its own number of '../' (kept per depth, the
+        cards held about 300 MiB of each render worker at 100,000 articles)."""
         page = _page(ctx)
-        depth = None if page.kind == "404" else page.url.count("/")  # what links from the page depend on
-        key = (article.path, level, depth)
+        if page.kind == "404":  # links from the root: one card of its own
+            key: tuple[str, int, bool] = (article.path, level, True)
+            html = self._cards.get(key)
+            if html is None:
+                html = self._cards[key] = self._card_macro(page, None)(article, level)
+            return html
+        key = (article.path, level, False)
         html = self._cards.get(key)
         if html is None:
-            macro = self._card_macros.get(depth)
-            if macro is None:
-                module = self.env.get_template("_macros.html").make_module({"page": page})
-                # a macro is an attribute of the template's module, which jinja2's annotations cannot name
-                macro = self._card_macros[depth] = module.article_card  # type: ignore[attr-defined]
-            html = self._cards[key] = macro(article, level)
-        return html
+            deep = replace(page, url="_/" * _CARD_DEPTH)
+            html = self._cards[key] = self._card_macro(deep, _CARD_DEPTH)(article, level)
+        return Markup(html.replace(_CARD_LINKS, "../" * page.url.count("/")))
+
+    def _card_macro(self, page: Page, depth: int | None) -> Callable[[Article, int], Markup]:
+        macro = self._card_macros.get(depth)
+        if macro is None:
+            module = self.env.get_template("_macros.html").make_module({"page": page})
+            # a macro is an attribute of the template's module, which jinja2's annotations cannot name
+            macro = self._card_macros[depth] = module.article_card  # type: ignore[attr-defined]
+        return macro
 
     def summary(self, article: Article) -> str:
         return cached_summary(article.body)
