@@ -736,18 +736,14 @@ class Renderer:
         folders deep, and each page gets it with its own number of '../' (kept per depth, the
         cards held about 300 MiB of each render worker at 100,000 articles)."""
         page = _page(ctx)
-        if page.kind == "404":  # links from the root: one card of its own
-            key: tuple[str, int, bool] = (article.path, level, True)
-            html = self._cards.get(key)
-            if html is None:
-                html = self._cards[key] = self._card_macro(page, None)(article, level)
-            return html
-        key = (article.path, level, False)
+        rooted = page.kind == "404"  # links from the root: a card of its own
+        key = (article.path, level, rooted)
         html = self._cards.get(key)
         if html is None:
-            deep = replace(page, url="_/" * _CARD_DEPTH)
-            html = self._cards[key] = self._card_macro(deep, _CARD_DEPTH)(article, level)
-        return Markup(html.replace(_CARD_LINKS, "../" * page.url.count("/")))
+            drawn_for = page if rooted else replace(page, url="_/" * _CARD_DEPTH)
+            macro = self._card_macro(drawn_for, None if rooted else _CARD_DEPTH)
+            html = self._cards[key] = macro(article, level)
+        return html if rooted else Markup(html.replace(_CARD_LINKS, "../" * page.url.count("/")))
 
     def _card_macro(self, page: Page, depth: int | None) -> Callable[[Article, int], Markup]:
         macro = self._card_macros.get(depth)

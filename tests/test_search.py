@@ -82,6 +82,14 @@ def test_a_pinyin_entry_one_at_a_time_is_the_entry_made_with_the_others(words):
     assert {k: vocab.entry(m) for k, m in keys.items() if vocab.entry(m) is not None} == together
 
 
+def _pinyin(word, plain=None, table=None):
+    """(full pinyin, initials, syllables) of *word*, as the index reads it."""
+    from sitegen.search.pinyin import _syllables
+    from sitegen.search.state import expand_reading
+
+    return expand_reading(_syllables(word, plain, table))
+
+
 def test_hash_is_stable():
     assert key_hash("社区") == key_hash("社区")
     assert shard_name("p:shequ", 16) == format(key_hash("p:shequ") % 16, "x")
@@ -445,7 +453,7 @@ def test_plain_readings_read_words_as_pypinyin_does():
     incremental build can skip loading pypinyin; other words still go to pypinyin."""
     import random
 
-    from sitegen.search.pinyin import _pinyin, _plain_readings
+    from sitegen.search.pinyin import _plain_readings
     from sitegen.text import words
 
     plain = _plain_readings()
@@ -517,7 +525,6 @@ def test_the_pinyin_table_reads_jieba_words_as_pypinyin_does(pinyin_table):
     # outside CI (tests/_examples.py).
     import jieba
 
-    from sitegen.search.pinyin import _pinyin
     from sitegen.text import SEARCH_HAN_RUN
 
     lines = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8").splitlines()
@@ -552,7 +559,6 @@ def _no_pinyin_char() -> str:
     )
 )
 def test_the_pinyin_table_reads_any_han_text_as_pypinyin_does(pinyin_table, word):
-    from sitegen.search.pinyin import _pinyin
 
     word = word.replace("\u3400", _no_pinyin_char())
     assert _pinyin(word, None, pinyin_table) == _pinyin(word)

@@ -639,11 +639,9 @@ def _pinyin_entries(vocab: _Words, keys: dict[str, str | list[str]], joined: dic
     """The entries of pinyin *keys* ({key: the words that read so, or the one word}); *joined*
     holds those of the keys of several words (`_Words.entries`)."""
     entries: dict[str, str] = {}
-    docs = vocab.docs
     for key, members in keys.items():
         if isinstance(members, str):  # most keys: the entry is the word's own postings
-            row = docs.get(members)
-            entry = f"{row[1]}|{row[2]}|{members}" if row is not None else None
+            entry = vocab.word_entry(members) if members in vocab.docs else None
         else:
             entry = joined.get(key)
         if entry is not None:  # always: members are words

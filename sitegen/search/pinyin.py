@@ -20,15 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .postings import decode_postings, encode_postings, union_postings
-from .state import INITIALS_MAX_CHARS, expand_reading
+from .state import INITIALS_MAX_CHARS, expand_reading, new_database
 
 PINYIN_WORDS = 3  # words kept per initials key (most frequent first)
-
-
-def _pinyin(word: str, plain: dict[str, str] | None = None, table: PinyinTable | None = None) -> tuple[str, str, str]:
-    """Return the full pinyin, the initials and the syllables (joined by ') of *word* ("" when it
-    has no pinyin): `_syllables`, expanded."""
-    return expand_reading(_syllables(word, plain, table))
 
 
 def _syllables(word: str, plain: dict[str, str] | None = None, table: PinyinTable | None = None) -> str:
@@ -184,14 +178,17 @@ class PinyinTable:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             aside.unlink(missing_ok=True)
-            db = sqlite3.connect(str(aside))
-            db.execute("PRAGMA journal_mode=OFF")
-            db.execute("PRAGMA synchronous=OFF")
+            db = new_database(
+                aside,
+                (
+                    "CREATE TABLE meta (stamp TEXT)",
+                    "CREATE TABLE phrases (phrase TEXT PRIMARY KEY, reading TEXT) WITHOUT ROWID",
+                    "CREATE TABLE chars (char TEXT PRIMARY KEY, reading TEXT) WITHOUT ROWID",
+                    "CREATE TABLE plain (char TEXT PRIMARY KEY, reading TEXT) WITHOUT ROWID",
+                ),
+            )
             with db:
-                db.execute("CREATE TABLE meta (stamp TEXT)")
                 db.execute("INSERT INTO meta VALUES (?)", (cls.stamp(),))
-                db.execute("CREATE TABLE phrases (phrase TEXT PRIMARY KEY, reading TEXT) WITHOUT ROWID")
-                db.execute("CREATE TABLE chars (char TEXT PRIMARY KEY, reading TEXT) WITHOUT ROWID")
                 db.executemany(
                     "INSERT INTO phrases VALUES (?, ?)",
                     sorted(
@@ -203,7 +200,6 @@ class PinyinTable:
                     "INSERT INTO chars VALUES (?, ?)",
                     sorted((chr(code), toneless(readings.split(",")[0])) for code, readings in PINYIN_DICT.items()),
                 )
-                db.execute("CREATE TABLE plain (char TEXT PRIMARY KEY, reading TEXT) WITHOUT ROWID")
                 db.executemany("INSERT INTO plain VALUES (?, ?)", sorted(_plain_readings().items()))
             db.close()
             os.replace(aside, path)
@@ -337,7 +333,7 @@ class _Words:
         docs = self.docs
         top = self._ranked(members)
         if len(top) <= 1:
-            return f"{docs[top[0]][1]}|{docs[top[0]][2]}|{top[0]}" if top else None
+            return self.word_entry(top[0]) if top else None
         body_ids: set[int] = set()
         title_ids: set[int] = set()
         for w in top:
@@ -355,14 +351,18 @@ class _Words:
         for key, members in keys.items():
             top = self._ranked(members)
             if len(top) == 1:
-                _, body, title = docs[top[0]]
-                out[key] = f"{body}|{title}|{top[0]}"
+                out[key] = self.word_entry(top[0])
             elif top:
                 joined[key] = top
         bodies = union_postings([[docs[w][1] for w in top] for top in joined.values()])
         titles = union_postings([[docs[w][2] for w in top] for top in joined.values()])
         out.update((key, f"{b}|{t}|{' '.join(top)}") for (key, top), b, t in zip(joined.items(), bodies, titles))
         return out
+
+    def word_entry(self, word: str) -> str:
+        """The entry of a pinyin key whose one word here is *word*: the word's own postings."""
+        _, body, title = self.docs[word]
+        return f"{body}|{title}|{word}"
 
     def _ranked(self, members: Iterable[str]) -> list[str]:
         """The PINYIN_WORDS most frequent of *members* here, most frequent first."""

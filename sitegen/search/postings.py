@@ -63,9 +63,15 @@ def encode_postings(ids: Iterable[int]) -> str:
     if not ids:
         return ""
     gaps = _varints(ids)
-    if len(gaps) > ids[-1] // 6 + 2:
+    if _bitmap_is_shorter(len(gaps), ids[-1]):
         return "~" + _bitmap(ids)
     return gaps
+
+
+def _bitmap_is_shorter(gap_chars: int, last: int) -> bool:
+    """Whether a bitmap ("~" and one character per six documents up to *last*) is shorter
+    than *gap_chars* characters of varint gaps."""
+    return gap_chars > last // 6 + 2
 
 
 def _varints(ids: list[int]) -> str:
@@ -87,7 +93,7 @@ def _gap_code(gap: int) -> str:
 
 def shorter(gaps: str, last: int) -> str:
     """Return varint *gaps* ending at document *last*, or its bitmap when that is shorter."""
-    return "~" + _bitmap(decode_postings(gaps)) if len(gaps) > last // 6 + 2 else gaps
+    return "~" + _bitmap(decode_postings(gaps)) if _bitmap_is_shorter(len(gaps), last) else gaps
 
 
 def _strictly_rising(ids: list[int]) -> bool:
@@ -168,7 +174,7 @@ def union_postings(groups: Sequence[Sequence[str]]) -> list[str]:
     for lo, hi in zip(bounds, bounds[1:]):
         if lo == hi:
             out.append("")
-        elif ends[hi] - ends[lo] > int(doc[hi - 1]) // 6 + 2:
+        elif _bitmap_is_shorter(ends[hi] - ends[lo], int(doc[hi - 1])):
             out.append("~" + _bitmap(doc[lo:hi].tolist()))
         else:
             out.append(text[ends[lo] : ends[hi]])

@@ -137,6 +137,18 @@ def _upsert(db: sqlite3.Connection, table: str, rows: dict, row_of) -> None:
         db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", kept)
 
 
+def new_database(path: Path, schema: Iterable[str], *, autocommit: bool = False) -> sqlite3.Connection:
+    """A new SQLite database at *path* with the tables of *schema*, written once and renamed
+    or copied when whole: without a journal, never synced (a crash leaves a file nobody reads).
+    With *autocommit*, the caller begins and commits its transactions itself."""
+    db = sqlite3.connect(str(path), isolation_level=None) if autocommit else sqlite3.connect(str(path))
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    for statement in schema:
+        db.execute(statement)
+    return db
+
+
 class WholeState:
     """A whole new state, written into a file beside *path* as the index is made: the words
     from the parts the workers wrote (`WordsPart`, `words_from`), the documents, then
@@ -152,11 +164,7 @@ class WholeState:
         for folder in path.parent.glob(f"{WORDS_FOLDER}*"):  # a killed build's word tasks' files
             shutil.rmtree(folder, ignore_errors=True)
         # Transactions by hand: a part is attached between them (`words_from`).
-        self.db: sqlite3.Connection | None = sqlite3.connect(str(self.aside), isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=OFF")
-        self.db.execute("PRAGMA synchronous=OFF")
-        for statement in _SCHEMA:
-            self.db.execute(statement)
+        self.db: sqlite3.Connection | None = new_database(self.aside, _SCHEMA, autocommit=True)
 
     def words_from(self, parts: list[Path]) -> None:
         """Copy in the words and prefixes of *parts*, in order (SQLite copies the rows)."""
@@ -207,11 +215,7 @@ class WordsPart:
     def __init__(self, path: Path, words: dict[str, WordRow]) -> None:
         self.words = words
         self.prefixes: list[tuple[str, str]] = []
-        self.db = sqlite3.connect(str(path))
-        self.db.execute("PRAGMA journal_mode=OFF")
-        self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute(_WORDS)
-        self.db.execute(_PREFIXES)
+        self.db = new_database(path, (_WORDS, _PREFIXES))
 
     def add(self, readings: Iterable[tuple[str, str]]) -> None:
         """Write the rows of words, each with its syllables (*readings*: (word, syllables
