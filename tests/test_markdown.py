@@ -6,10 +6,15 @@ import re
 from pathlib import Path
 
 import pytest
+from _examples import examples
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from sitegen.model import Article
 from sitegen.render import (
     ALLOWED_TAGS,
+    _plain_body_html,
+    _python_markdown_html,
     body_without_byline,
     markdown_to_html,
     plain_paragraphs,
@@ -289,17 +294,54 @@ def test_byline_naming_someone_uncredited_stays():
     assert body_without_byline(_article(body)) == body  # no credit line at all
 
 
-def test_markdown_cost_per_article():
-    """About 0.3 ms an article on this corpus (generous bound for a busy machine: 5 ms)."""
-    import time
+# ---------------------------------------------------------------- plain bodies skip Python-Markdown
 
-    bodies = [p.read_text(encoding="utf-8").split("\n---\n", 1)[1] for p in sorted((ROOT / "content").glob("*.md"))]
-    bodies = bodies or ["天元区新增三家养老服务中心。\n\n## 小标题\n\n正文。" * 5]
-    markdown_to_html(bodies[0])
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        for body in bodies:
-            markdown_to_html(body)
-        best = min(best, (time.perf_counter() - start) / len(bodies))
-    assert best < 0.005, f"{best * 1000:.2f} ms an article"
+DUMP_LINES = sorted(
+    {
+        line.strip()
+        for dump in sorted((ROOT / "raw").glob("*.txt"))
+        for line in dump.read_text(encoding="utf-8").splitlines()
+    }
+    - {""}
+)
+# Every character the plain path must refuse or keep as Python-Markdown keeps it.
+TRICKY = "株洲天元区图圖：:。，“”abc 019.#*_-+=>|<&`~[]!()\\\t\r\u3000\xa0\x02\x00"
+
+
+def _same_as_python_markdown(body: str) -> bool:
+    """Check the plain path on *body* against Python-Markdown; True when it took *body*."""
+    plain = _plain_body_html(body)
+    if plain is None:
+        return False
+    assert plain == _python_markdown_html(body), body
+    return True
+
+
+def test_every_line_of_the_sample_dumps_renders_as_python_markdown_renders_it():
+    taken = sum(_same_as_python_markdown(line) for line in DUMP_LINES)
+    assert taken > len(DUMP_LINES) / 2  # most printed lines are plain text
+    for dump in sorted((ROOT / "raw").glob("*.txt")):
+        lines = [line.strip() for line in dump.read_text(encoding="utf-8").splitlines() if line.strip()]
+        _same_as_python_markdown("\n\n".join(line for line in lines if _plain_body_html(line) is not None))
+        _same_as_python_markdown("\n".join(lines))
+
+
+_blocks = st.one_of(
+    st.sampled_from(DUMP_LINES),
+    st.builds(
+        lambda hashes, text: "#" * hashes + text,
+        st.integers(1, 6),
+        st.sampled_from([" ", "", "  "]).flatmap(
+            lambda gap: st.sampled_from(DUMP_LINES).map(lambda line: gap + line[:20])
+        ),
+    ),
+    st.text(alphabet=TRICKY, max_size=12),
+    st.lists(st.sampled_from(DUMP_LINES), min_size=2, max_size=3).map("\n".join),
+)
+
+
+@settings(max_examples=examples(2000), deadline=None)
+@given(st.lists(st.tuples(_blocks, st.sampled_from(["\n\n", "\n\n", "\n", "\n\n\n"])), min_size=1, max_size=6))
+def test_a_plain_body_renders_as_python_markdown_renders_it(blocks):
+    body = "".join(block + gap for block, gap in blocks)
+    event("plain" if _same_as_python_markdown(body) else "Python-Markdown")
