@@ -340,7 +340,7 @@ _blocks = st.one_of(
 )
 
 
-@settings(max_examples=examples(2000), deadline=None)
+@settings(max_examples=examples(800), deadline=None)
 @given(st.lists(st.tuples(_blocks, st.sampled_from(["\n\n", "\n\n", "\n", "\n\n\n"])), min_size=1, max_size=6))
 def test_a_plain_body_renders_as_python_markdown_renders_it(blocks):
     body = "".join(block + gap for block, gap in blocks)
