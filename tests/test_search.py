@@ -49,6 +49,18 @@ def test_any_postings_decode_to_their_numbers(numbers):
     assert decode_postings(text) == ids  # bitmaps (dense sets) and varints (sparse ones)
 
 
+def test_gaps_out_of_order_are_refused_not_encoded_forever():
+    """A negative gap (documents out of order, a bug upstream) once made the varint coder's
+    shifts loop forever: the build hung instead of failing."""
+    import numpy as np
+
+    from sitegen.search.postings import _varint_text
+
+    with pytest.raises(ValueError, match="out of order"):
+        _varint_text(np.array([3, -1, 2]))
+    assert _varint_text(np.array([0, 31, 32]))[0] == "0vB0"
+
+
 _POSTINGS = st.one_of(
     st.sets(st.integers(0, 60), max_size=60),  # dense: bitmaps
     st.sets(st.integers(0, 2**20), max_size=20),  # sparse, with gaps of several varint digits

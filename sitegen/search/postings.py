@@ -420,6 +420,8 @@ def _varint_text(values):
     """Return the varint text of *values* (numbers ≥ 0) and where each one's code ends."""
     import numpy as np
 
+    if len(values) and values.min() < 0:  # a shift right never ends a negative number
+        raise ValueError("a posting's gap is negative: the documents are out of order")
     digits = np.ones(len(values), np.int64)
     rest = values >> 5
     while rest.any():
