@@ -47,14 +47,16 @@ from hypothesis import settings
 
 def _bytecode_kept() -> str | None:
     """Where PYTHONDONTWRITEBYTECODE is set (a container's default, to keep __pycache__
-    folders out of the source tree) and no PYTHONPYCACHEPREFIX names a place, keep this
-    session's bytecode under ~/.cache/sitegen-tests/pycache (XDG_CACHE_HOME): this process's
-    from here on, and, through the environment, the xdist workers' and every Python the tests
-    start.  Return the folder, or None where nothing was changed."""
-    if not os.environ.get("PYTHONDONTWRITEBYTECODE") or os.environ.get("PYTHONPYCACHEPREFIX"):
+    folders out of the source tree), keep this session's bytecode in the folder
+    PYTHONPYCACHEPREFIX names, else under ~/.cache/sitegen-tests/pycache (XDG_CACHE_HOME): this
+    process's from here on, and, through the environment, the xdist workers' and every Python
+    the tests start.  Return the folder, or None where nothing was changed.  (A prefix of the
+    developer's own with PYTHONDONTWRITEBYTECODE still set wrote nothing: the full suite took
+    74-79 s instead of 64 s.)"""
+    if not os.environ.get("PYTHONDONTWRITEBYTECODE"):
         return None
     cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = cache_home / "sitegen-tests" / "pycache"
+    folder = Path(os.environ.get("PYTHONPYCACHEPREFIX") or cache_home / "sitegen-tests" / "pycache")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
