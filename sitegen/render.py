@@ -247,23 +247,27 @@ def sanitize(html: str) -> str:
     return _cleaner().clean(html)
 
 
-# A character with a meaning in Markdown or in HTML, or that Python-Markdown rewrites (tabs,
-# carriage returns, its own placeholders): a body holding one goes to Python-Markdown.
-_MARKUP_CHAR = re.compile(r"[\\`*_\[\]<>&|#~\t\r\x00\x02\x03]")
+# A character with a meaning in Markdown or in HTML, one Python-Markdown rewrites (tabs,
+# carriage returns, its own placeholders), or one an HTML parser may change (controls, the
+# no-break space nh3 writes as &nbsp;, noncharacters): a body holding one goes to
+# Python-Markdown and nh3.
+_MARKUP_CHAR = re.compile(r"[\\`*_\[\]<>&|#~\x00-\x09\x0b-\x1f\x7f-\xa0\ufdd0-\ufdef\ufffe\uffff]")
 _PLAIN_HEADING = re.compile(r"(#{2,4}) ([^\s#][^\n#]*)")
 _LIST_NUMBER = re.compile(r"\d+\.")
 
 
 def _plain_body_html(body: str) -> str | None:
-    """The HTML Python-Markdown and the News treeprocessor make of *body*, when *body* is only
-    paragraphs of plain text and `## ` subheads, one blank line apart; None for anything else.
+    """The HTML Python-Markdown and the News treeprocessor make of *body*, and nh3 leaves as it
+    is, when *body* is only paragraphs of plain text and `## ` subheads, one blank line apart;
+    None for anything else.
 
     Why: most imported bodies are just that, and Python-Markdown's block and inline processors
-    scan each of their paragraphs with some twenty patterns: over the 10,000 bodies of the
-    realistic corpus (scripts/gen_corpus.py) Python-Markdown takes 3.8 s, this 0.15 s, and a
-    cold build goes from 29.1 to 24.9 s (render 17.0 -> 9.5 s on two cores).  The tests in
-    tests/test_markdown.py hold the two equal on every line of the sample dumps and on generated
-    bodies of every character that matters here and on every sample body."""
+    scan each of their paragraphs with some twenty patterns.  `markdown_to_html` over the 10,000
+    bodies of the realistic corpus (scripts/gen_corpus.py): 3.83 s through Python-Markdown and
+    nh3, 0.17 s through this; a cold build went from 29.1 to 24.9 s (render 17.0 -> 9.5 s on two
+    cores).  tests/test_markdown.py holds this equal to Python-Markdown and nh3 on every line of
+    the sample dumps, on every character that matters put into a line, and on generated bodies.
+    """
     parts: list[str] = []
     for block in body.strip("\n").split("\n\n"):
         heading = _PLAIN_HEADING.fullmatch(block) if block.startswith("#") else None
@@ -288,19 +292,24 @@ def _plain_body_html(body: str) -> str | None:
 
 def markdown_to_html(body: str) -> str:
     """Render an article body: Python-Markdown (tables, lists, links, emphasis, pictures; raw
-    HTML stays text), then nh3 with an allow-list.  Subheads get ids s1, s2, … in order."""
+    HTML stays text), then nh3 with an allow-list.  Subheads get ids s1, s2, … in order.  A
+    body of plain paragraphs and subheads skips both (`_plain_body_html`): they would give it
+    back as it is."""
     html = _plain_body_html(body)
     if html is None:
-        html = _python_markdown_html(body)
-    html = sanitize(html)
+        html = _sanitized_markdown(body)
+    counter = iter(range(1, 1 << 30))
+    return _HEAD_TAG.sub(lambda m: f'<h{m.group(1)} id="s{next(counter)}">', html)
+
+
+def _sanitized_markdown(body: str) -> str:
+    html = sanitize(_python_markdown_html(body))
     if "<img" in html:  # a picture whose address was not allowed: gone (an img needs a src)
         html = _IMG_WITHOUT_SRC.sub("", html)
     html = html.replace(_A_WITHOUT_HREF, "<a>")  # a link whose address was not allowed: its text
-    html = html.replace('<figure class="caption">\n', '<figure class="caption">').replace(
+    return html.replace('<figure class="caption">\n', '<figure class="caption">').replace(
         "</figcaption>\n</figure>", "</figcaption></figure>"
     )
-    counter = iter(range(1, 1 << 30))
-    return _HEAD_TAG.sub(lambda m: f'<h{m.group(1)} id="s{next(counter)}">', html)
 
 
 # ---------------------------------------------------------------- the lede

@@ -18,6 +18,7 @@ from sitegen.render import (
     body_without_byline,
     markdown_to_html,
     plain_paragraphs,
+    sanitize,
     split_byline,
     summarize,
 )
@@ -305,15 +306,16 @@ DUMP_LINES = sorted(
     - {""}
 )
 # Every character the plain path must refuse or keep as Python-Markdown keeps it.
-TRICKY = "株洲天元区图圖：:。，“”abc 019.#*_-+=>|<&`~[]!()\\\t\r\u3000\xa0\x02\x00"
+TRICKY = "株洲天元区图圖：:。，“”abc 019.#*_-+=>|<&`~[]!()\\\t\r\u3000\xa0\x02\x00\x0c\x1f\x85\ufdd0\uffff"
 
 
 def _same_as_python_markdown(body: str) -> bool:
-    """Check the plain path on *body* against Python-Markdown; True when it took *body*."""
+    """Check the plain path on *body* against Python-Markdown and nh3; True when it took *body*."""
     plain = _plain_body_html(body)
     if plain is None:
         return False
     assert plain == _python_markdown_html(body), body
+    assert sanitize(plain) == plain, body  # so it skips nh3 too
     return True
 
 
@@ -326,6 +328,13 @@ def test_every_line_of_the_sample_dumps_renders_as_python_markdown_renders_it():
         _same_as_python_markdown("\n".join(lines))
 
 
+@pytest.mark.parametrize("char", sorted(set(TRICKY)))
+def test_a_character_that_matters_renders_as_python_markdown_renders_it(char):
+    for line in ("株洲天元区嵩山路", "2024年株洲市"):
+        for body in (line[:3] + char + line[3:], char + line, line + char, f"## {line[:3]}{char}{line[3:]}"):
+            _same_as_python_markdown(body)
+
+
 _blocks = st.one_of(
     st.sampled_from(DUMP_LINES),
     st.builds(
@@ -336,6 +345,10 @@ _blocks = st.one_of(
         ),
     ),
     st.text(alphabet=TRICKY, max_size=12),
+    # a printed line with one character that matters put in it
+    st.tuples(st.sampled_from(DUMP_LINES), st.sampled_from(TRICKY), st.integers(0, 40)).map(
+        lambda t: t[0][: t[2]] + t[1] + t[0][t[2] :]
+    ),
     st.lists(st.sampled_from(DUMP_LINES), min_size=2, max_size=3).map("\n".join),
 )
 
