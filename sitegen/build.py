@@ -275,11 +275,13 @@ def _search_job(config: Config, cache_dir: Path, may_patch: bool) -> Generator[o
         heads, trusted, paths, digests, urls, staging = cast(
             "tuple[list[DocHead], bool, list[str], list[str], list[str], Path | None]", (yield None)
         )
-        if previous is not None:
-            manifest = load_output_manifest(cache_dir)
-            wanted = previous.wanted(heads, manifest if trusted else {})
+        if may_patch:  # the build waits for this answer: give it, patch or not
+            wanted = None
+            if previous is not None:
+                manifest = load_output_manifest(cache_dir)
+                wanted = previous.wanted(heads, manifest if trusted else {})
             inputs = cast("dict[int, DocInput] | None", (yield wanted))
-            if inputs is not None:
+            if inputs is not None and previous is not None:
                 index = previous.patch(heads, inputs)
                 if index is not None:
                     return index

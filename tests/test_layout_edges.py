@@ -370,3 +370,43 @@ def test_failed_search_stage_keeps_the_previous_index(tmp_path, monkeypatch):
     report = build(config)  # the search stage works again
     assert not report.errors
     assert_like_clean(tmp_path, config)
+
+
+def test_a_build_whose_index_cannot_be_patched_goes_on_while_it_is_made(tmp_path, monkeypatch):
+    """When the last index cannot be patched (sitegen's search code changed since, say), the
+    search process indexes everything: the build plans and renders meanwhile.  It used to wait,
+    where it asks which documents a patch needs, until the whole index was made."""
+    import time
+
+    import sitegen.build
+    import sitegen.search
+    from sitegen.search import SEARCH_STATE_FILE
+
+    config = make_config(tmp_path, search=True, parallel_from=0)  # the search process forked
+    build(config)
+    db = sqlite3.connect(config.cache_dir / SEARCH_STATE_FILE)
+    with db:
+        db.execute("""UPDATE meta SET value = '"an older sitegen"' WHERE name = 'code'""")
+    db.close()
+    went_on = tmp_path / "the-build-went-on"
+    whole_index, go_on = sitegen.search.full_search_index, sitegen.build._SearchStage.go_on
+
+    def index_once_the_build_goes_on(*args, **kwargs):  # in the search process
+        give_up = time.monotonic() + 20
+        while not went_on.exists():
+            if time.monotonic() > give_up:
+                raise RuntimeError("the build waited for the whole index")
+            time.sleep(0.01)
+        return whole_index(*args, **kwargs)
+
+    def going_on(self, **kwargs):
+        go_on(self, **kwargs)
+        went_on.touch()
+
+    monkeypatch.setattr(sitegen.search, "full_search_index", index_once_the_build_goes_on)
+    monkeypatch.setattr(sitegen.build._SearchStage, "go_on", going_on)
+    edit_article(config.content_dir / "lusong-2.md", "title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串户")
+    report = build(config)
+    assert not report.errors
+    monkeypatch.undo()
+    assert_like_clean(tmp_path, config)
