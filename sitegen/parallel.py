@@ -20,6 +20,7 @@ Whether a stage is worth fanning out is the caller's decision, from the configur
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -91,13 +92,30 @@ def fan_out(
     _SHARED = shared
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=initializer) as pool:
+        start = functools.partial(_start_worker, name, initializer)
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=start) as pool:
             futures = [pool.submit(work, job) for job in jobs]
             if meanwhile:
                 meanwhile()
             return [_result(future, name) for future in futures]
     finally:
         _SHARED = None
+
+
+def _start_worker(name: str, initializer: Callable[[], None] | None) -> None:
+    name_process(name)
+    if initializer is not None:
+        initializer()
+
+
+def name_process(name: str) -> None:
+    """Name this process after its stage (its `comm`, which ps, top and
+    scripts/process_peaks.py show: "render", "search-tokens"), where the system allows it."""
+    try:
+        with open("/proc/self/comm", "w") as comm:
+            comm.write(name.replace(" ", "-")[:15])
+    except OSError:
+        pass
 
 
 def _result(future: Any, name: str) -> Any:
@@ -146,6 +164,7 @@ class Background:
             # Without the read end here, a send fails at once when the build has died, instead
             # of waiting for a reader forever.
             self.receive.close()
+            name_process(name)
             # Collect the garbage of its own work, which is large and short-lived, but never
             # look at the build's objects it inherited: a collection writes to every object it
             # visits, and each page written is copied from the parent (a page fault).

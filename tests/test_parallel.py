@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 from _buildkit import build, edit_article, make_config, tree
@@ -137,6 +138,19 @@ def test_a_job_not_forked_runs_only_when_its_result_is_asked():
     stopped = Background(lambda: ran.append("again"), "never", fork=False)
     stopped.stop()
     assert ran == [os.getpid()]
+
+
+def _own_name(_job=None) -> str:
+    return Path("/proc/self/comm").read_text().strip()
+
+
+@pytest.mark.skipif(not Path("/proc/self/comm").exists(), reason="names processes through Linux's /proc")
+def test_a_worker_is_named_after_its_stage():
+    """ps, top and scripts/process_peaks.py tell the build's processes apart by these names."""
+    assert fan_out(_own_name, [1, 2], name="search tokens", workers=2) == ["search-tokens", "search-tokens"]
+    job = Background(_own_name, "related")
+    assert job.result() == ("related", None)
+    assert _own_name() != "related"  # the build's own process keeps its name
 
 
 def test_chunks_cover_everything_once():
