@@ -279,10 +279,8 @@ def _plain_body_html(body: str) -> str | None:
             continue
         if _MARKUP_CHAR.search(block) or _CAPTION_TEXT.match(block):
             return None
-        for line in block.split("\n"):
-            if not line or line[0].isspace() or line[-1].isspace() or line[0] in "-+=>":
-                return None
-            if _LIST_NUMBER.match(line):
+        for line in block.split("\n"):  # (">" is a markup character already)
+            if not line or line[0].isspace() or line[-1].isspace() or line[0] in "-+=" or _LIST_NUMBER.match(line):
                 return None
         if "\n" in block:
             block = _CJK_BREAK.sub("", block)
