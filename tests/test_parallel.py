@@ -153,6 +153,43 @@ def test_a_worker_is_named_after_its_stage():
     assert _own_name() != "related"  # the build's own process keeps its name
 
 
+class _Knot:
+    """An object in a cycle (with itself), counting how many are alive."""
+
+    alive = 0
+
+    def __init__(self) -> None:
+        type(self).alive += 1
+        self.me = self
+
+    def __del__(self) -> None:
+        type(self).alive -= 1
+
+
+def _tie_knots(count: int) -> int:
+    for _ in range(count):
+        _Knot()
+    return _Knot.alive
+
+
+def test_a_forked_process_frees_the_cycles_of_its_work_though_the_build_collects_none():
+    """build_site turns the cycle collector off in its own process; a worker that inherited
+    that never freed the cycles of its work (Jinja makes some with every page): each render
+    worker grew by about 900 MiB at 100,000 articles."""
+    import gc
+
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        alive = fan_out(_tie_knots, [20_000, 20_000], name="knots", workers=2)
+        job = Background(lambda: _tie_knots(20_000), "knots")
+        alive.append(job.result()[0])
+    finally:
+        if was_on:
+            gc.enable()
+    assert max(alive) < 5_000, alive
+
+
 def test_chunks_cover_everything_once():
     assert chunks(7, 3) == [(0, 3), (3, 6), (6, 7)]
     assert chunks(0, 3) == [(0, 0)]
