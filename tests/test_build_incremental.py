@@ -496,3 +496,48 @@ def test_turning_the_search_on_builds_the_index_though_no_input_changed(tmp_path
     assert not report.skipped_unchanged and not report.errors
     assert (config.out_dir / "search" / "meta.js").is_file()
     assert_like_clean(tmp_path, dataclasses.replace(config, search=True))
+
+
+def test_a_small_sites_old_files_are_deleted_by_the_build_itself(tmp_path, monkeypatch):
+    """The folders a write sets aside (the last site, a staging folder) go in a background
+    Python when they are large; a small site's go at once, in the build: starting a Python
+    to delete a few hundred files cost the test suite 74 interpreters."""
+    config = make_config(tmp_path, search=False)
+    build(config)
+    started: list[list[str]] = []
+    real = subprocess.Popen
+
+    def recorded(args, *rest, **kwargs):
+        if str(args[0]) == sys.executable:
+            started.append([str(a) for a in args])
+        return real(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", recorded)
+    edit_article(config.content_dir / "lusong-2.md", "title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记")
+    report = build(config)
+    assert not report.from_layout and not report.errors  # laid out again: written through a staging folder
+    assert started == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "content", "public"]
+    assert_like_clean(tmp_path, config)
+
+
+def test_a_large_trash_is_deleted_by_a_process_of_its_own(tmp_path, monkeypatch):
+    config = make_config(tmp_path, search=False)
+    build(config)
+    monkeypatch.setattr(sitegen.writer, "DELETE_HERE_BELOW", 10)  # the fixture's site counts as large
+    started: list[str] = []
+    real = subprocess.Popen
+
+    def recorded(args, *rest, **kwargs):
+        started.append(str(args[0]))
+        return real(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", recorded)
+    edit_article(config.content_dir / "lusong-2.md", "title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记")
+    assert not build(config).errors
+    assert started.count(sys.executable) == 1
+    deadline = time.monotonic() + 20
+    while any(p.name.startswith(".public.trash.") for p in tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "content", "public"]
+    assert_like_clean(tmp_path, config)
