@@ -255,11 +255,10 @@ def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False if unsupported."""
     global _libc
     import ctypes
-    import ctypes.util
 
     try:
-        if _libc is None:
-            _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        if _libc is None:  # the C library this process has loaded (finding it by name runs ldconfig)
+            _libc = ctypes.CDLL(None, use_errno=True)
         fn = _libc.renameat2
     except (OSError, AttributeError):
         return False
