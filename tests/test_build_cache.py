@@ -52,3 +52,36 @@ def test_one_output_path_twice_is_refused_with_staged_files(tmp_path):
     with pytest.raises(SitegenError):
         write_site(out, [], keep=["a.html"], staged=staged, cache_dir=tmp_path / "c")
     assert not out.exists()
+
+
+def _walked(folder):
+    """What `scan` must find, by os.walk: every *.md outside hidden files and folders."""
+    import os
+
+    found = []
+    for here, dirs, files in os.walk(folder, followlinks=True):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.endswith(".md") and not name.startswith("."):
+                st = os.stat(os.path.join(here, name))
+                rel = os.path.relpath(os.path.join(here, name), folder).replace(os.sep, "/")
+                found.append((rel, st.st_mtime_ns, st.st_size))
+    return sorted(found)
+
+
+def test_scan_lists_every_article_as_a_walk_does_with_or_without_folder_descriptors(tmp_path, monkeypatch):
+    content = tmp_path / "content"
+    for rel in ("a.md", "2021/b.md", "2021/05/c.md", "z/y/x/d.md", "2021/notes.txt", ".hidden.md", ".git/e.md"):
+        (content / rel).parent.mkdir(parents=True, exist_ok=True)
+        (content / rel).write_text(f"# {rel}\n" * len(rel), encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "f.md").write_text("linked in", encoding="utf-8")
+    (content / "linked").symlink_to(tmp_path / "elsewhere")
+    expected = _walked(content)
+    assert [rel for rel, _, _ in expected] == [
+        "2021/05/c.md", "2021/b.md", "a.md", "linked/f.md", "z/y/x/d.md",
+    ]  # fmt: skip
+    assert sitegen.content.scan(content) == expected
+    monkeypatch.setattr(sitegen.content.os, "supports_fd", set())  # a system without them
+    assert sitegen.content.scan(content) == expected
+    assert sitegen.content.scan(tmp_path / "missing") == []
