@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import logging
+import marshal
 import os
 import pickle
 import sqlite3
@@ -75,14 +76,27 @@ def today_from_env(today: str | None = None, timezone: str | None = None) -> str
     return _dt.date.today().isoformat()
 
 
-def scan(content_dir: Path) -> list[tuple[str, int, int]]:
+class Scan(list[tuple[str, int, int]]):
+    """A content folder's scan: sorted (relative path, mtime_ns, size) of every article file.
+    Its marshal bytes are made once: the build's fingerprint digests them and the page store
+    keeps them (0.05 s each time at 100,000 files, a twentieth of an edit's build)."""
+
+    _marshalled: bytes | None = None
+
+    def marshalled(self) -> bytes:
+        if self._marshalled is None:
+            self._marshalled = marshal.dumps(list(self))
+        return self._marshalled
+
+
+def scan(content_dir: Path) -> Scan:
     """Return sorted (relative path, mtime_ns, size) for every *.md under *content_dir*.
 
     Every build stats every article (an edit in place changes no folder), so each folder is
     listed through an open descriptor where the system allows it: each file's stat then looks
     up its name in that folder, not its whole path (0.47 s against 0.56 s for 100,000 files
     here, most of an edit's build at that size)."""
-    out: list[tuple[str, int, int]] = []
+    out = Scan()
     if not content_dir.is_dir():
         return out
     by_fd = os.scandir in os.supports_fd

@@ -34,6 +34,7 @@ from .model import Article
 from .plan import ANY, CARD, FULL, LINK, RoleDigests, page_deps
 
 if TYPE_CHECKING:
+    from .content import Scan
     from .site import Page, PageKind, SiteModel
 
 PAGE_STORE_FILE = "pages.sqlite"
@@ -119,6 +120,8 @@ class PageStore:
             Path(cache_dir) / PAGE_STORE_FILE,
             "CREATE TABLE IF NOT EXISTS pages (output TEXT PRIMARY KEY, kind TEXT, digest TEXT,"
             " page BLOB, deps BLOB) WITHOUT ROWID;"
+            # An edit asks for the search page's outputs: without the index, a read of every row.
+            "CREATE INDEX IF NOT EXISTS pages_by_kind ON pages (kind);"
             "CREATE TABLE IF NOT EXISTS shown (path TEXT PRIMARY KEY, pages BLOB) WITHOUT ROWID;"
             "CREATE TABLE IF NOT EXISTS saved (name TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;"
             "CREATE TABLE IF NOT EXISTS keys (path TEXT PRIMARY KEY, full TEXT, link TEXT, card TEXT)"
@@ -162,7 +165,8 @@ class PageStore:
                 self.db.execute("DELETE FROM saved WHERE name = 'key'")
                 self.db.execute("INSERT OR REPLACE INTO saved VALUES ('target', ?)", (target,))
                 outputs = list(outputs)
-                if len(outputs) >= self.db.execute("SELECT count(*) FROM pages").fetchone()[0]:
+                # (the saved counts: counting the rows reads every page's row, 0.06 s at 100,000 articles)
+                if len(outputs) >= sum(self.kind_counts().values()):
                     self.db.execute("UPDATE pages SET digest = NULL")  # every page, in one statement
                 else:
                     self.db.executemany("UPDATE pages SET digest = NULL WHERE output = ?", [(o,) for o in outputs])
@@ -248,7 +252,7 @@ class PageStore:
         keys: dict[str, RoleDigests],
         rows: list[tuple[str, PageKind, str, bytes, bytes]],
         outputs: set[str] | None,
-        scan: list[tuple[str, int, int]],
+        scan: Scan,
     ) -> None:
         """Record one complete build in one transaction.
 
@@ -308,7 +312,7 @@ class PageStore:
                 self.db.executemany(
                     "INSERT OR REPLACE INTO saved VALUES (?, ?)",
                     # marshal: a seventh of pickle's time for 100,000 (path, mtime, size) tuples
-                    [("scan", marshal.dumps(scan)), ("key", key)],
+                    [("scan", scan.marshalled()), ("key", key)],
                 )
         except sqlite3.Error:
             self.forget()
