@@ -24,6 +24,7 @@ import functools
 import logging
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -92,7 +93,7 @@ def fan_out(
     _SHARED = shared
     try:
         context = multiprocessing.get_context("fork")
-        start = functools.partial(_start_worker, name, initializer)
+        start = functools.partial(_start_worker, name, initializer, os.getpid())
         with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=start) as pool:
             futures = [pool.submit(work, job) for job in jobs]
             if meanwhile:
@@ -102,11 +103,30 @@ def fan_out(
         _SHARED = None
 
 
-def _start_worker(name: str, initializer: Callable[[], None] | None) -> None:
+def _start_worker(name: str, initializer: Callable[[], None] | None, parent: int) -> None:
+    _end_with_parent(parent)
     name_process(name)
     _collect_own_garbage()
     if initializer is not None:
         initializer()
+
+
+def _end_with_parent(parent: int) -> None:
+    """Have the system kill this forked process when *parent*, the process that forked it, dies
+    (killed, or out of memory): an orphaned worker would go on writing into the cache folder
+    beside the next build, whose lock it does not hold (a record lock is its owner's alone).
+    Linux only (prctl PR_SET_PDEATHSIG); elsewhere a worker notices when it next talks."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before the request was made
+        os._exit(1)
 
 
 def _collect_own_garbage() -> None:
@@ -171,8 +191,10 @@ class Background:
             return
         context = multiprocessing.get_context("fork")
         self.receive, send = context.Pipe(duplex=talk)
+        parent = os.getpid()
 
         def child() -> None:
+            _end_with_parent(parent)
             # Without the read end here, a send fails at once when the build has died, instead
             # of waiting for a reader forever.
             self.receive.close()

@@ -215,3 +215,73 @@ def test_a_build_whose_render_worker_is_killed_fails_and_keeps_public(tmp_path, 
     assert tree(config.out_dir) == before
     monkeypatch.undo()
     assert not build(config).errors
+
+
+_KILLED_BUILD = """
+import sys, time
+from pathlib import Path
+
+import sitegen.build
+from sitegen.build import build_site
+from sitegen.config import default_config
+
+
+def slow_search(*args):  # the forked search process, busy for a minute
+    time.sleep(60)
+    yield None
+
+
+sitegen.build._search_job = slow_search
+root = Path(sys.argv[1])
+config = default_config(root).with_overrides(
+    content_dir=root / "content", out_dir=root / "public", cache_dir=root / "cache", parallel_from=0
+)
+build_site(config, today="2025-06-01")
+"""
+
+
+def _children_of(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from Linux's /proc")
+def test_a_killed_build_takes_its_forked_processes_with_it(tmp_path):
+    """A build killed (by the kernel for memory, say) left its search process running, writing
+    into the cache folder beside the next build, whose lock it does not hold."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    from _buildkit import FIXTURE
+
+    shutil.copytree(FIXTURE, tmp_path / "content")
+    build = subprocess.Popen([sys.executable, "-c", _KILLED_BUILD, str(tmp_path)])
+    children: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while not children and time.monotonic() < deadline:
+            time.sleep(0.05)
+            children = _children_of(build.pid)
+        assert children, "the build forked no process"
+        os.kill(build.pid, signal.SIGKILL)
+        build.wait()
+        deadline = time.monotonic() + 10
+        while any(map(_alive, children)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(map(_alive, children)), [Path(f"/proc/{c}/comm").read_text() for c in children if _alive(c)]
+    finally:
+        build.kill()
+        for child in filter(_alive, children):
+            os.kill(child, signal.SIGKILL)
