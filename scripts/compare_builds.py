@@ -13,7 +13,7 @@ stage times the build prints; then the medians, new / old, and whether the first
 the same files with the same bytes (the public/ folders compared file by file).
 
 Each version is its commit's sitegen/, templates/ and static/ (`git archive`; `--new` defaults to
-the checkout as it is).  Between builds the disk settles as in scripts/benchmark.py (`--settle`).
+the checkout as it is; `--new-code DIR` takes them from a folder).  Between builds the disk settles as in scripts/benchmark.py (`--settle`).
 """
 
 from __future__ import annotations
@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, required=True, help="a folder of articles (content/)")
     ap.add_argument("--old", required=True, help="the commit to compare against")
-    ap.add_argument("--new", help="the commit to compare (default: the checkout as it is)")
+    new = ap.add_mutually_exclusive_group()
+    new.add_argument("--new", help="the commit to compare (default: the checkout as it is)")
+    new.add_argument("--new-code", type=Path, help="instead, a folder holding sitegen/, templates/ and static/")
     ap.add_argument("--runs", type=int, default=2, help="cold builds of each version (default 2)")
     ap.add_argument("--work", type=Path, help="where the builds go (default: a temporary folder)")
     ap.add_argument("--settle", type=float, default=20, help="seconds the disk settles before a build")
@@ -74,7 +76,10 @@ def main(argv: list[str] | None = None) -> int:
 
     work = args.work or Path(tempfile.mkdtemp(prefix="sitegen-compare-"))
     work.mkdir(parents=True, exist_ok=True)
-    codes = {"old": code_root(args.old, work), "new": code_root(args.new, work)}
+    codes = {
+        "old": code_root(args.old, work),
+        "new": args.new_code.resolve() if args.new_code else code_root(args.new, work),
+    }
     for code in codes.values():
         compile_package(code)
     settle = Settle(args.settle)
