@@ -498,13 +498,8 @@ def test_turning_the_search_on_builds_the_index_though_no_input_changed(tmp_path
     assert_like_clean(tmp_path, dataclasses.replace(config, search=True))
 
 
-def test_a_small_sites_old_files_are_deleted_by_the_build_itself(tmp_path, monkeypatch):
-    """The folders a write sets aside (the last site, a staging folder) go in a background
-    Python when they are large; a small site's go at once, in the build: starting a Python
-    to delete a few hundred files cost the test suite 74 interpreters.  (Nor does the build
-    start anything else: finding the C library by name for renameat2 ran ldconfig.)"""
-    config = make_config(tmp_path, search=False)
-    build(config)
+def _processes_started(monkeypatch) -> list[list[str]]:
+    """Record the command of every process started through subprocess from now on."""
     started: list[list[str]] = []
     real = subprocess.Popen
 
@@ -513,6 +508,17 @@ def test_a_small_sites_old_files_are_deleted_by_the_build_itself(tmp_path, monke
         return real(args, *rest, **kwargs)
 
     monkeypatch.setattr(subprocess, "Popen", recorded)
+    return started
+
+
+def test_a_small_sites_old_files_are_deleted_by_the_build_itself(tmp_path, monkeypatch):
+    """The folders a write sets aside (the last site, a staging folder) go in a background
+    Python when they are large; a small site's go at once, in the build: starting a Python
+    to delete a few hundred files cost the test suite 74 interpreters.  (Nor does the build
+    start anything else: finding the C library by name for renameat2 ran ldconfig.)"""
+    config = make_config(tmp_path, search=False)
+    build(config)
+    started = _processes_started(monkeypatch)
     edit_article(config.content_dir / "lusong-2.md", "title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记")
     report = build(config)
     assert not report.from_layout and not report.errors  # laid out again: written through a staging folder
@@ -525,17 +531,10 @@ def test_a_large_trash_is_deleted_by_a_process_of_its_own(tmp_path, monkeypatch)
     config = make_config(tmp_path, search=False)
     build(config)
     monkeypatch.setattr(sitegen.writer, "DELETE_HERE_BELOW", 10)  # the fixture's site counts as large
-    started: list[str] = []
-    real = subprocess.Popen
-
-    def recorded(args, *rest, **kwargs):
-        started.append(str(args[0]))
-        return real(args, *rest, **kwargs)
-
-    monkeypatch.setattr(subprocess, "Popen", recorded)
+    started = _processes_started(monkeypatch)
     edit_article(config.content_dir / "lusong-2.md", "title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记")
     assert not build(config).errors
-    assert started.count(sys.executable) == 1
+    assert [args[0] for args in started].count(sys.executable) == 1
     deadline = time.monotonic() + 20
     while any(p.name.startswith(".public.trash.") for p in tmp_path.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.05)

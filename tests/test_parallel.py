@@ -4,11 +4,15 @@ killed are reported (never a hang), and a build whose worker dies leaves public/
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
-from _buildkit import build, edit_article, make_config, tree
+from _buildkit import FIXTURE, build, edit_article, make_config, tree
 
 from sitegen.errors import SitegenError
 from sitegen.parallel import Background, WorkerFailed, chunks, fan_out, shared
@@ -259,13 +263,6 @@ def _alive(pid: int) -> bool:
 def test_a_killed_build_takes_its_forked_processes_with_it(tmp_path):
     """A build killed (by the kernel for memory, say) left its search process running, writing
     into the cache folder beside the next build, whose lock it does not hold."""
-    import shutil
-    import subprocess
-    import sys
-    import time
-
-    from _buildkit import FIXTURE
-
     shutil.copytree(FIXTURE, tmp_path / "content")
     build = subprocess.Popen([sys.executable, "-c", _KILLED_BUILD, str(tmp_path)])
     children: list[int] = []
