@@ -71,8 +71,9 @@ QUERIES = [
     ("電網", "电网巡检"),  # traditional
     ("shequ", "机关干部进小区"),  # full pinyin
     ("sq", "机关干部进小区"),  # pinyin initials
-    ("jiguanganbu", "机关干部进小区"),  # pinyin across two jieba words
-    ("jggb", "机关干部进小区"),
+    ("jiguan ganbu", "机关干部进小区"),  # pinyin of two jieba words, one term each
+    ("jg gb", "机关干部进小区"),
+    ("jiguan", "机关干部进小区"),  # a pinyin key's words found as Han text: 机关 in 机关干部
     ("ＳＹＢ", "直播创业"),  # full-width Latin
     ("syb", "直播创业"),
     ("5G", "直播创业"),

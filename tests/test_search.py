@@ -68,30 +68,15 @@ _POSTINGS = st.one_of(
 )
 
 
-@settings(max_examples=examples(400), deadline=None)
-@given(st.lists(st.lists(_POSTINGS, max_size=4), max_size=12))
-def test_postings_joined_at_once_are_each_groups_union(groups):
-    """`union_postings` gives each group what joining its decoded postings one group at a time
-    gives, over varints, bitmaps and empty postings alike."""
-    from sitegen.search.postings import union_postings
-
-    texts = [[encode_postings(ids) for ids in group] for group in groups]
-    want = [encode_postings(set().union(*map(decode_postings, group))) for group in texts]
-    assert union_postings(texts) == want
-
-
-@settings(max_examples=examples(200), deadline=None)
-@given(st.lists(st.tuples(st.sampled_from("甲乙丙丁戊己"), _POSTINGS, _POSTINGS), max_size=6))
-def test_a_pinyin_entry_one_at_a_time_is_the_entry_made_with_the_others(words):
-    """A patch makes a key's entry alone (`_Words.entry`, without numpy); a whole index makes
-    them many at a time (`_Words.entries`): the same entry."""
+def test_a_pinyin_entry_holds_the_words_most_documents_hold():
+    """A pinyin key's entry is the PINYIN_WORDS of its words that most documents hold, most
+    first, ties in word order; words the index lacks are left out, and a key of none has none."""
     from sitegen.search.pinyin import _Words
 
-    docs = {w: (len(b) or 1, encode_postings(b), encode_postings(t)) for w, b, t in words}
-    vocab = _Words(docs, {})
-    keys = {"p:a": list("甲乙丙丁"), "p:b": ["乙"], "i:c": list("丙丁戊己"), "p:d": ["庚"]}
-    together = vocab.entries(keys)
-    assert {k: vocab.entry(m) for k, m in keys.items() if vocab.entry(m) is not None} == together
+    vocab = _Words({"社区": 40, "社群": 3, "上去": 40, "收取": 1, "省去": 3}, {})
+    assert vocab.entry(["收取", "省去", "社群", "社区", "上去", "书签"]) == "上去 社区 省去"
+    assert vocab.entry(["收取", "书签"]) == "收取"
+    assert vocab.entry(["书签"]) is None
 
 
 def _pinyin(word, plain=None, table=None):
@@ -125,7 +110,8 @@ def test_keys():
     assert n == len(fixture_articles())
     for key in ("托养", "养机", "电网", "syb", "5g", "p:shequ", "i:sq", "d:渌口区", "t:基层治理"):
         assert key in entries, key
-    assert "社区" in entries["i:sq"].split("|")[2].split()
+    assert "社区" in entries["i:sq"].split()
+    assert entries["p:shequ"].split() == ["社区"]  # a pinyin key holds words, not documents
     assert meta["aliases"]["株洲县"] == "渌口区"
     assert [y[0] for y in meta["years"]] == sorted({a.year for a in fixture_articles()}, reverse=True)
     # oldest first: document 0 is the oldest article, the last one the newest
@@ -288,28 +274,32 @@ def test_token_set_is_the_set_of_tokens():
 
 
 def _postings_one_by_one(docs: list[tuple], first: int) -> tuple[dict, ...]:
-    """The reference: every document's doc_tokens, appended key by key."""
-    from collections import defaultdict
+    """The reference: every document's doc_tokens, appended key by key; and how many documents
+    hold each pinyin word."""
+    from collections import Counter, defaultdict
 
     from sitegen.search import doc_tokens
     from sitegen.search.postings import runs_of
 
-    tables = tuple(defaultdict(list) for _ in range(4))
+    tables = tuple(defaultdict(list) for _ in range(2))
+    words: Counter[str] = Counter()
     for n, doc in enumerate(docs, first):
         tok = doc_tokens(doc)
-        for table, keys in zip(tables, (tok.body_keys, tok.title_keys, tok.body_words, tok.title_words)):
+        for table, keys in zip(tables, (tok.body_keys, tok.title_keys)):
             for key in keys:
                 table[key].append(n)
-    return tuple(runs_of(t) for t in tables)
+        words.update(tok.words)
+    return (*(runs_of(t) for t in tables), dict(words))
 
 
 def _bulk_tables(docs: list, first: int) -> tuple[dict, ...]:
-    """bulk_runs of *docs*, as {key: (gaps, first, last, count)} tables."""
+    """bulk_runs of *docs*, as {key: (gaps, first, last, count)} tables, and the word counts."""
     import sitegen.search.postings
     from sitegen.search.tokens import PINYIN_MAX_CHARS
     from sitegen.text import segmenter
 
-    return tuple(runs.table() for runs in sitegen.search.postings.bulk_runs(docs, first, PINYIN_MAX_CHARS, segmenter()))
+    body, title, words = sitegen.search.postings.bulk_runs(docs, first, PINYIN_MAX_CHARS, segmenter())
+    return body.table(), title.table(), words
 
 
 def test_shards_joined_a_span_at_a_time_are_the_shards_joined_at_once():
@@ -627,9 +617,9 @@ def test_pinyin_typed_for_the_start_of_a_word_finds_it(tmp_path):
     config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "a")
     entries = _entries(build_search_files(fixture_articles() + [tree], config, url_of))
     n = len(fixture_articles())  # the newest: the last document
-    body, _, words = entries["p:wutong"].split("|")
-    assert n in decode_postings(body) and "梧桐树" in words.split()
-    assert "梧桐树" not in entries.get("p:wu", "||").split("|")[2].split()
+    assert "梧桐树" in entries["p:wutong"].split()
+    assert "梧桐树" not in entries.get("p:wu", "").split()
+    assert n in decode_postings(entries["梧桐"].split("|")[0])  # where the browser finds the word
     # the patch: the fixture first, then the article with the new word
     out = tmp_path / "public"
     config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "b")

@@ -40,7 +40,7 @@ from ..config import Config
 from ..model import Article
 from ..text import add_words, fold, fold_table, segmenter
 from .pinyin import PINYIN_FILE, PinyinTable, _syllables, _Words, pinyin_keys, plain_readings
-from .postings import Runs, bulk_runs, joined_table, shard_items, shorter
+from .postings import Runs, bulk_runs, shard_items, shorter
 from .state import INPUTS_FILE, SEARCH_STATE_FILE, WORDS_FOLDER, InputStore, StateChange, WholeState, WordsPart
 from .tokens import PINYIN_MAX_CHARS, DocInput, _doc_input
 
@@ -49,19 +49,22 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
-FORMAT_VERSION = 1
-# Aim for shards of about this many bytes before gzip (≈ 5–8 KB gzipped).
-SHARD_TARGET = 4_000
-# Postings bytes a document adds to the index, on the realistic benchmark corpus (4.5 KB at
-# 10,000 articles): with SHARD_TARGET, how many shards an index of N documents gets.
-BYTES_PER_DOCUMENT = 4_000
+# 2: a pinyin key holds words, not postings (the browser finds the words as Han text).
+FORMAT_VERSION = 2
+# Aim for shards of about this many bytes before gzip.
+SHARD_TARGET = 2_000
+# Shard bytes a document adds to the index, on the realistic benchmark corpus (1,740 at 10,000
+# articles of the shared generator's corpus, index format 2): with SHARD_TARGET, how many
+# shards an index of N documents gets.
+BYTES_PER_DOCUMENT = 1_750
 # 65,536: shards stay small up to 100,000 articles of the realistic corpus.  At the old 8,192
 # they grew with the archive past 10,000 articles: at 100,000 the largest first query took
 # 150.5 KB gzipped, 60.9 KB with this cap (docs/BENCHMARKS.md, 2026-12-02).
 MAX_SHARDS = 65_536
-# Characters of body text kept per document for snippets ("z": 1 marks a cut text): ten result
-# documents must fit the 30 KB budget of a later query together with its shards.
-DOC_TEXT_LIMIT = 800
+# Characters of body text kept per document for snippets ("z": 1 marks a cut text).  The
+# document files are a third of the index at 800 (250 of 604 MB at 100,000 articles), whose
+# goal is half the Markdown's bytes; 240 is two snippets' worth.
+DOC_TEXT_LIMIT = 240
 # The browser's script, written with the index it reads; every page loads it (templates/_searchbox.html).
 SCRIPT = "search/search.js"
 
@@ -132,13 +135,13 @@ def _teach_place_names() -> tuple[str, ...]:
     return names
 
 
-def _postings_of(bounds: tuple[int, int]) -> tuple[Runs, Runs, Runs, Runs]:
+def _postings_of(bounds: tuple[int, int]) -> tuple[Runs, Runs, dict[str, int]]:
     from ..parallel import shared
 
     docs, shards = shared()
-    body, title, word_body, word_title = bulk_runs(_Run(docs, *bounds), bounds[0], PINYIN_MAX_CHARS, segmenter())
+    body, title, words = bulk_runs(_Run(docs, *bounds), bounds[0], PINYIN_MAX_CHARS, segmenter())
     shards_of = functools.partial(shard_numbers, shards=shards)
-    return body.by_shard(shards_of), title.by_shard(shards_of), word_body, word_title
+    return body.by_shard(shards_of), title.by_shard(shards_of), words
 
 
 TOKENIZE_STEP = 8000  # documents a tokenizer task takes: its memory is bounded by them, not by the archive
@@ -146,7 +149,7 @@ TOKENIZE_STEP = 8000  # documents a tokenizer task takes: its memory is bounded 
 
 def _postings_all(
     docs: Documents, shards: int, meanwhile: Callable[[], _T], workers: int
-) -> tuple[list[tuple[Runs, Runs, Runs, Runs]], _T]:
+) -> tuple[list[tuple[Runs, Runs, dict[str, int]]], _T]:
     """Tokenize every document into postings: in *workers* forked processes on big corpora
     (jieba is the slow part), each task over a run of at most TOKENIZE_STEP documents.  Return
     each run's postings, in order, and the value of *meanwhile*, which runs here while the
@@ -445,7 +448,7 @@ def shard_count(documents: int) -> int:
 
 
 def _full_index(
-    parts: list[tuple[Runs, Runs, Runs, Runs]],
+    parts: list[tuple[Runs, Runs, dict[str, int]]],
     readings: dict[str, str],
     plain: dict[str, str],
     shards: int,
@@ -454,21 +457,19 @@ def _full_index(
     state: WholeState | None,
 ) -> None:
     """Build every shard from the postings of each run of documents (*parts*, in order, their
-    body and title runs ordered by shard), and the words of the saved *state*.
+    body and title runs ordered by shard, and how many of its documents hold each word), and
+    the words of the saved *state*.
 
-    The words' postings are joined here, whole (the pinyin keys need them all).  Then, in
-    *workers* forked processes, each takes a slice of the words: their readings, their pinyin
+    In *workers* forked processes, each takes a slice of the words: their readings, their pinyin
     keys (sorted out by the span of shards they fall in) and their rows of the state, each
     written into a file (`_word_keys`); and each takes a span of the shards and writes them
-    (`_shard_files`: the other keys joined shard by shard, so no process holds every entry of
-    the index), while this process copies the words into the state."""
+    (`_shard_files`: the keys joined shard by shard, so no process holds every entry of the
+    index), while this process copies the words into the state."""
     from ..parallel import can_fork, chunks, fan_out
 
     kinds = [[p[0] for p in parts], [p[1] for p in parts]]
-    word_body, word_title = [p[2] for p in parts], [p[3] for p in parts]
-    parts.clear()  # each run goes once joined: the words' first, the others' shard by shard
-    title_words = joined_table(word_title)
-    words = {w: (run[3], _final(run), _final(title_words.pop(w, None))) for w, run in _drain(joined_table(word_body))}
+    words = _word_counts([p[2] for p in parts])
+    parts.clear()  # each run goes once joined, shard by shard
     ordered = sorted(words)
     # One task per worker: a span of shards is streamed out of every run, so an in-process
     # build takes them all at once.
@@ -496,6 +497,16 @@ def _full_index(
     kinds.clear()
     for files in made:
         out.absorb(files)
+
+
+def _word_counts(parts: list[dict[str, int]]) -> dict[str, int]:
+    """How many documents hold each word, from the counts of each run of documents."""
+    total = parts[0] if parts else {}
+    for part in parts[1:]:
+        get = total.get
+        for word, count in part.items():
+            total[word] = get(word, 0) + count
+    return total
 
 
 def _state_words(state: WholeState | None, folder: Path, slices: int) -> None:
@@ -606,44 +617,20 @@ def _shard_files(task: int) -> dict[str, str] | dict[str, bytes]:
             for key, words in keys.items():
                 _add_member(have, key, words)
     out = _Output(Path(staging) if staging else None)
-    pending: list[tuple[int, dict[str, str], dict[str, str | list[str]]]] = []
-
-    def write_pending() -> None:
-        # The entries of the keys of several words, for many shards at once (`_Words.entries`).
-        joined = vocab.entries({k: m for _, _, keys in pending for k, m in keys.items() if not isinstance(m, str)})
-        for shard, group, keys in pending:
-            group.update(_pinyin_entries(vocab, keys, joined))
-            _put_shard(out, shard, group)
-        pending.clear()
-
-    waiting = 0
     for shard, (body, title) in shard_items(kinds, spans[task] if len(spans) > 1 else None):
         group = {key: _final(run) + ("|" + _final(title[key]) if key in title else "") for key, run in body.items()}
-        keys = pinyin.pop(shard, {})
-        pending.append((shard, group, keys))
-        waiting += sum(not isinstance(m, str) for m in keys.values())
-        if waiting >= ENTRIES_AT_ONCE:
-            write_pending()
-            waiting = 0
-    pending += [(shard, {}, keys) for shard, keys in sorted(pinyin.items())]  # shards of pinyin keys alone
-    write_pending()
+        group.update(_pinyin_entries(vocab, pinyin.pop(shard, {})))
+        _put_shard(out, shard, group)
+    for shard, keys in sorted(pinyin.items()):  # shards of pinyin keys alone
+        _put_shard(out, shard, _pinyin_entries(vocab, keys))
     return out.staged if out.stager is not None else out.files
 
 
-# Pinyin keys of several words whose entries are made together: 1,000 keep the documents
-# decoded at once to about 125,000 at 10,000 articles (ten times as many at 100,000).
-ENTRIES_AT_ONCE = 1000
-
-
-def _pinyin_entries(vocab: _Words, keys: dict[str, str | list[str]], joined: dict[str, str]) -> dict[str, str]:
-    """The entries of pinyin *keys* ({key: the words that read so, or the one word}); *joined*
-    holds those of the keys of several words (`_Words.entries`)."""
+def _pinyin_entries(vocab: _Words, keys: dict[str, str | list[str]]) -> dict[str, str]:
+    """The entries of pinyin *keys* ({key: the words that read so, or the one word})."""
     entries: dict[str, str] = {}
     for key, members in keys.items():
-        if isinstance(members, str):  # most keys: the entry is the word's own postings
-            entry = vocab.word_entry(members) if members in vocab.docs else None
-        else:
-            entry = joined.get(key)
+        entry = vocab.entry([members] if isinstance(members, str) else members)
         if entry is not None:  # always: members are words
             entries[key] = entry
     return entries
@@ -652,12 +639,6 @@ def _pinyin_entries(vocab: _Words, keys: dict[str, str | list[str]], joined: dic
 def _put_shard(out: _Output, shard: int, group: dict[str, str]) -> None:
     name = format(shard, "x")
     out.put(f"search/s/{name}.js", _js("s" + name, group))
-
-
-def _drain(table: dict[str, _T]) -> Iterator[tuple[str, _T]]:
-    """Yield the items of *table* in order, taking each out of it."""
-    for key in list(table):
-        yield key, table.pop(key)
 
 
 def full_search_index(

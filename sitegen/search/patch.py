@@ -235,7 +235,7 @@ class PreviousIndex:
         old_inputs = self.store.get_many(old_digests)
         if any(d not in old_inputs for d in old_digests):
             return None
-        nothing = DocTokens(frozenset(), frozenset(), frozenset(), frozenset())
+        nothing = DocTokens(frozenset(), frozenset(), frozenset())
         old = [doc_tokens(old_inputs[d]) for d in old_digests] + [nothing] * (len(numbers) - len(old_digests))
         new = [doc_tokens(inputs[n]) for n in numbers]
         patched = _incremental(self.saved, inputs, numbers, old, new, self.out_dir, self.table)
@@ -273,46 +273,42 @@ def _incremental(
     and pinyin keys the changed documents touch are read."""
     shards = saved.shards
     body_delta: dict[str, tuple[set, set, set, set]] = defaultdict(lambda: (set(), set(), set(), set()))
-    word_delta: dict[str, tuple[set, set, set, set]] = defaultdict(lambda: (set(), set(), set(), set()))
+    word_delta: dict[str, int] = defaultdict(int)  # word -> documents that hold it now, less before
     for n, old, new in zip(changed, old_tokens, new_tokens):
-        for delta, (o_body, n_body, o_title, n_title) in (
-            (body_delta, (old.body_keys, new.body_keys, old.title_keys, new.title_keys)),
-            (word_delta, (old.body_words, new.body_words, old.title_words, new.title_words)),
-        ):
-            for key in n_body - o_body:
-                delta[key][0].add(n)
-            for key in o_body - n_body:
-                delta[key][1].add(n)
-            for key in n_title - o_title:
-                delta[key][2].add(n)
-            for key in o_title - n_title:
-                delta[key][3].add(n)
+        for key in new.body_keys - old.body_keys:
+            body_delta[key][0].add(n)
+        for key in old.body_keys - new.body_keys:
+            body_delta[key][1].add(n)
+        for key in new.title_keys - old.title_keys:
+            body_delta[key][2].add(n)
+        for key in old.title_keys - new.title_keys:
+            body_delta[key][3].add(n)
+        for word in new.words - old.words:
+            word_delta[word] += 1
+        for word in old.words - new.words:
+            word_delta[word] -= 1
 
     rows = saved.words(word_delta)
-    docs = {w: r[:3] for w, r in rows.items()}
-    vocab = _Words(docs, {w: r[5] for w, r in rows.items()}, plain_readings(table), table)
+    counts = {w: r[0] for w, r in rows.items()}
+    vocab = _Words(counts, {w: r[3] for w, r in rows.items()}, plain_readings(table), table)
     by_key = saved.members({key for w in word_delta for key in vocab.keys_of(w)})
     pinyin_touched: set[str] = set()
-    for w, (add_b, drop_b, add_t, drop_t) in word_delta.items():
-        count, body_text, title_text = vocab.docs.get(w, (0, "", ""))
-        body = (set(decode_postings(body_text)) | add_b) - drop_b
-        title = (set(decode_postings(title_text)) | add_t) - drop_t
-        if body:
-            vocab.docs[w] = (len(body), encode_postings(body), encode_postings(title))
+    for w, delta in word_delta.items():
+        count = counts.get(w, 0) + delta
+        if count:
+            counts[w] = count
         else:
-            vocab.docs.pop(w, None)
+            counts.pop(w, None)
         for key in vocab.keys_of(w):
             members = by_key.setdefault(key, [])
-            if body and w not in members:
+            if count and w not in members:
                 members.append(w)
                 members.sort()
-            elif not body and w in members:
+            elif not count and w in members:
                 members.remove(w)
             pinyin_touched.add(key)
 
     ranked = _most_frequent(pinyin_touched, by_key, vocab, saved)
-    others = saved.words({w for top in ranked.values() for w in top if w not in vocab.docs})
-    vocab.docs.update((w, r[:3]) for w, r in others.items())
     touched = defaultdict(set)
     for key in list(body_delta) + sorted(pinyin_touched):
         touched[shard_name(key, shards)].add(key)
@@ -331,7 +327,7 @@ def _incremental(
             group = _unjs(data)
         for key in keys:
             if key in pinyin_touched:
-                value = vocab.entry(ranked[key])
+                value = " ".join(ranked[key]) or None
             else:
                 value = _apply(group.get(key), *body_delta[key])
             if value is None:
@@ -344,22 +340,18 @@ def _incremental(
             files[path] = b""  # marks a shard that no longer exists
     for n in changed:
         files[f"search/d/{n}.js"] = _js(f"d{n}", _doc_file(inputs[n]))
-    change = StateChange(
-        words={w: (*vocab.docs[w], *vocab.reading(w)) if w in vocab.docs else None for w in word_delta}
-    )
+    change = StateChange(words={w: (counts[w], *vocab.reading(w)) if w in counts else None for w in word_delta})
     return files, change
 
 
 def _most_frequent(
     keys: set[str], by_key: dict[str, list[str]], vocab: _Words, saved: SavedState
 ) -> dict[str, list[str]]:
-    """The words each pinyin key's entry is made of (`_Words.entry`: the PINYIN_WORDS with the
-    most documents), ranked by the document counts alone: a key such as the initials of a
-    common syllable pair holds thousands of words, whose postings need not be read.  Five
-    one-article patches at 100,000 articles (`scripts/bench_patch.py`): 1.99-2.08 s when every
-    member's row was read, 1.67-1.82 s so, the same files and rows."""
+    """The words each pinyin key's entry is made of (`_Words.entry`: the PINYIN_WORDS that most
+    documents hold), the changed words' counts from *vocab*, the others' read from *saved*: a key
+    such as the initials of a common syllable pair holds thousands of words."""
     counts = saved.counts({w for key in keys for w in by_key.get(key, ()) if w not in vocab.docs})
-    counts.update((w, row[0]) for w, row in vocab.docs.items())
+    counts.update(vocab.docs)
     return {
         key: heapq.nsmallest(
             PINYIN_WORDS, (w for w in by_key.get(key, ()) if w in counts), key=lambda w: (-counts[w], w)

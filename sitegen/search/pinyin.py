@@ -5,8 +5,9 @@ that all give what pypinyin gives (tests/test_search.py compares them): from `_p
 (the characters pypinyin reads one way everywhere: a word of them reads as its characters do),
 from `PinyinTable` (pypinyin's dictionaries in SQLite, .sitegen-cache/pinyin.sqlite, so that a
 patch need not load pypinyin), else from pypinyin itself, asked piece by piece
-(`pypinyin_reading`).  `_Words` is the vocabulary of a whole index or of a patch: each word's
-documents, and the entries of the p: and i: keys over them (docs/SEARCH.md §3).
+(`pypinyin_reading`).  `_Words` is the vocabulary of a whole index or of a patch: how many
+documents hold each word, and the entries of the p: and i: keys, the words that read so
+(docs/SEARCH.md §3).
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .postings import decode_postings, encode_postings, union_postings
 from .state import INITIALS_MAX_CHARS, expand_reading, new_database
 
-PINYIN_WORDS = 3  # words kept per initials key (most frequent first)
+PINYIN_WORDS = 3  # words a pinyin key holds (those most documents hold)
 
 
 def _syllables(word: str, plain: dict[str, str] | None = None, table: PinyinTable | None = None) -> str:
@@ -304,9 +304,10 @@ def pinyin_keys(word: str, syllables: str) -> list[str]:
 
 @dataclass
 class _Words:
-    """Pinyin vocabulary: documents per word, and the words behind each pinyin key."""
+    """Pinyin vocabulary: how many documents hold each word, and each pinyin key's entry: the
+    PINYIN_WORDS most frequent of the words that read so (the browser finds them as Han text)."""
 
-    docs: dict[str, tuple[int, str, str]]  # word -> (document count, postings, headline postings)
+    docs: dict[str, int]  # word -> the number of documents that hold it
     readings: dict[str, str]  # word -> its syllables joined by ' ("" when none): see `reading`
     plain: dict[str, str] = field(default_factory=dict)  # see _plain_readings
     table: PinyinTable | None = None
@@ -327,44 +328,8 @@ class _Words:
         return pinyin_keys(word, self.syllables(word))
 
     def entry(self, members: Iterable[str]) -> str | None:
-        """Return the index entry of a pinyin key over the words that read so, or None: what
-        `entries` gives, one key at a time without numpy (a patch's few keys; an edit's process
-        need not load numpy for them)."""
+        """Return the index entry of a pinyin key over the words that read so (*members*): the
+        PINYIN_WORDS of them that most documents hold, most first, or None when none is here."""
         docs = self.docs
-        top = self._ranked(members)
-        if len(top) <= 1:
-            return self.word_entry(top[0]) if top else None
-        body_ids: set[int] = set()
-        title_ids: set[int] = set()
-        for w in top:
-            body_ids.update(decode_postings(docs[w][1]))
-            title_ids.update(decode_postings(docs[w][2]))
-        return encode_postings(body_ids) + "|" + encode_postings(title_ids) + "|" + " ".join(top)
-
-    def entries(self, keys: dict[str, Iterable[str]]) -> dict[str, str]:
-        """Return the index entries of pinyin *keys* ({key: the words that read so}): the
-        postings of the PINYIN_WORDS most frequent of them, joined (`union_postings`, over
-        all the keys at once), and the words.  A key with none of its words here has none."""
-        docs = self.docs
-        out: dict[str, str] = {}
-        joined: dict[str, list[str]] = {}
-        for key, members in keys.items():
-            top = self._ranked(members)
-            if len(top) == 1:
-                out[key] = self.word_entry(top[0])
-            elif top:
-                joined[key] = top
-        bodies = union_postings([[docs[w][1] for w in top] for top in joined.values()])
-        titles = union_postings([[docs[w][2] for w in top] for top in joined.values()])
-        out.update((key, f"{b}|{t}|{' '.join(top)}") for (key, top), b, t in zip(joined.items(), bodies, titles))
-        return out
-
-    def word_entry(self, word: str) -> str:
-        """The entry of a pinyin key whose one word here is *word*: the word's own postings."""
-        _, body, title = self.docs[word]
-        return f"{body}|{title}|{word}"
-
-    def _ranked(self, members: Iterable[str]) -> list[str]:
-        """The PINYIN_WORDS most frequent of *members* here, most frequent first."""
-        docs = self.docs
-        return heapq.nsmallest(PINYIN_WORDS, (w for w in members if w in docs), key=lambda w: (-docs[w][0], w))
+        top = heapq.nsmallest(PINYIN_WORDS, (w for w in members if w in docs), key=lambda w: (-docs[w], w))
+        return " ".join(top) if top else None

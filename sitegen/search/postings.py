@@ -137,85 +137,6 @@ def decode_postings(text: str) -> list[int]:
     return list(itertools.accumulate(steps, initial=-1))[1:]
 
 
-_DIGIT_VALUE = bytes(
-    FIN.index(chr(c)) if chr(c) in FIN else CONT.index(chr(c)) if chr(c) in CONT else 0 for c in range(256)
-)
-_IS_FIN = bytes(1 if chr(c) in FIN else 0 for c in range(256))
-
-
-def union_postings(groups: Sequence[Sequence[str]]) -> list[str]:
-    """Return, for each group of encoded postings, the encoded union of their documents: what
-    ``encode_postings(set().union(*map(decode_postings, group)))`` gives, for all the groups at
-    once with numpy (one at a time, the pinyin keys of several words cost a 10,000-article
-    index 4.5 s: 78,000 keys, 9 million characters of postings decoded)."""
-    import numpy as np
-
-    texts = [(g, t) for g, group in enumerate(groups) for t in group if t]
-    varint = [(g, t) for g, t in texts if not t.startswith("~")]
-    bitmap = [(g, t[1:]) for g, t in texts if t.startswith("~")]
-    ids = [_varint_ids([t for _, t in varint]), _bitmap_ids([t for _, t in bitmap])]
-    owners = [
-        np.repeat(np.array([g for g, _ in part], np.uint64), counts) for part, (_, counts) in zip((varint, bitmap), ids)
-    ]
-    # Group by group, each text's documents rising: runs that a stable sort (timsort) merges.
-    packed = np.sort(
-        np.concatenate([o << np.uint64(32) | i.astype(np.uint64) for o, (i, _) in zip(owners, ids)]), kind="stable"
-    )
-    packed = packed[_firsts(packed)]
-    owner = (packed >> np.uint64(32)).astype(np.int64)
-    doc = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    bounds = np.searchsorted(owner, np.arange(len(groups) + 1)).tolist()
-    previous = np.empty_like(doc)
-    previous[1:] = doc[:-1]
-    previous[[b for b in bounds[:-1] if b < len(doc)]] = -1  # each group's first gap is from -1
-    text, ends = _varint_text(doc - previous - 1)
-    ends = [0, *ends.tolist()]
-    out = []
-    for lo, hi in zip(bounds, bounds[1:]):
-        if lo == hi:
-            out.append("")
-        elif _bitmap_is_shorter(ends[hi] - ends[lo], int(doc[hi - 1])):
-            out.append("~" + _bitmap(doc[lo:hi].tolist()))
-        else:
-            out.append(text[ends[lo] : ends[hi]])
-    return out
-
-
-def _varint_ids(texts: list[str]):
-    """Decode varint postings texts: (all their documents, how many each text holds)."""
-    import numpy as np
-
-    data = np.frombuffer("".join(texts).encode("ascii"), np.uint8)
-    value = np.frombuffer(_DIGIT_VALUE, np.uint8)[data].astype(np.int64)
-    ends = np.flatnonzero(np.frombuffer(_IS_FIN, np.uint8)[data])
-    starts = np.empty_like(ends)
-    starts[:1] = 0
-    starts[1:] = ends[:-1] + 1
-    number = value[ends]
-    for k in range(1, int((ends - starts).max()) + 1 if len(ends) else 1):
-        longer = ends - starts >= k
-        number[longer] += value[ends[longer] - k] << (5 * k)
-    offsets = np.cumsum([0] + [len(t) for t in texts])
-    counts = np.diff(np.searchsorted(ends, offsets))
-    steps = np.cumsum(number + 1)
-    before = np.repeat(np.concatenate(([0], steps))[np.cumsum(counts) - counts], counts)
-    return steps - before - 1, counts
-
-
-def _bitmap_ids(texts: list[str]):
-    """Decode bitmap postings texts (without their "~"): (all their documents, how many each
-    text holds)."""
-    import numpy as np
-
-    data = np.frombuffer("".join(texts).encode("ascii").translate(_VALUE_OF_B64), np.uint8)
-    bits = (data[:, None] >> np.arange(6, dtype=np.uint8)) & 1
-    where, k = np.nonzero(bits)
-    offsets = np.cumsum([0] + [len(t) for t in texts])
-    text = np.searchsorted(offsets, where, side="right") - 1
-    counts = np.bincount(text, minlength=len(texts)) if len(texts) else np.zeros(0, np.int64)
-    return 6 * (where - offsets[text]) + k, counts
-
-
 def runs_of(table: dict[str, list[int]]) -> dict[str, tuple[str, int, int, int]]:
     """Return {key: rising document numbers} as {key: (varint gaps, first, last, count)}."""
     return {key: (_varints(ids), ids[0], ids[-1], len(ids)) for key, ids in table.items()}
@@ -268,18 +189,19 @@ def _fold_lookup():
 
 def bulk_runs(
     inputs: Sequence[DocInput], first: int, max_chars: int, cut: Callable[[str], list[str]]
-) -> tuple[Runs, Runs, Runs, Runs]:
-    """Return the (body, title, word_body, word_title) runs of documents *first*, *first* + 1, …
-    whose index inputs (``tokens._doc_input``) are *inputs*.
+) -> tuple[Runs, Runs, dict[str, int]]:
+    """Return the body and title runs of documents *first*, *first* + 1, … whose index inputs
+    (``tokens._doc_input``) are *inputs*, and the number of those documents that hold each
+    pinyin word.
 
     *cut* segments text, whitespace included (``text.segmenter()``); whitespace is then dropped,
-    as ``text.words`` does.  Pinyin words are 2–*max_chars* Han characters, plus adjacent pairs
-    of 2–3-character Han words, 4–5 in all."""
+    as ``text.words`` does.  Pinyin words are jieba's words of 2–*max_chars* Han characters."""
     import numpy as np
 
     lookup = _fold_lookup()
     vocab = _Vocabulary()
-    codes: dict[str, list] = {"body": [], "title": [], "word_body": [], "word_title": []}
+    codes: dict[str, list] = {"body": [], "title": []}
+    word_docs = np.zeros(0, np.int64)  # per word number: the documents that hold it
     latin_body: dict[str, list[int]] = collections.defaultdict(list)
     latin_title: dict[str, list[int]] = collections.defaultdict(list)
     for start in range(0, len(inputs), CHUNK):
@@ -309,13 +231,15 @@ def bulk_runs(
         codes["title"].append(_pack(*head_chars))
         body_pinyin = _pinyin_words(body_ids, body_owner, vocab, max_chars)
         head_pinyin = _pinyin_words(head_ids, head_owner, vocab, max_chars)
-        codes["word_body"].append(_pack((body_pinyin[0], head_pinyin[0]), (body_pinyin[1], head_pinyin[1])))
-        codes["word_title"].append(_pack((head_pinyin[0],), (head_pinyin[1],)))
+        pairs = _pack((body_pinyin[0], head_pinyin[0]), (body_pinyin[1], head_pinyin[1]))
+        found = np.bincount((pairs >> np.uint64(32)).astype(np.int64), minlength=len(vocab.words))
+        found[: len(word_docs)] += word_docs
+        word_docs = found
 
     body = Runs.joined([_runs(codes["body"], _key_names), Runs.of(runs_of(latin_body))])
     title = Runs.joined([_runs(codes["title"], _key_names), Runs.of(runs_of(latin_title))])
-    word_names = lambda ids: [vocab.words[w] for w in ids]  # noqa: E731
-    return body, title, _runs(codes["word_body"], word_names), _runs(codes["word_title"], word_names)
+    held = np.flatnonzero(word_docs)
+    return body, title, dict(zip([vocab.words[w] for w in held.tolist()], word_docs[held].tolist()))
 
 
 def _character_keys(points, doc, in_head) -> tuple[tuple, tuple]:
@@ -376,18 +300,7 @@ def _pinyin_words(ids, owner, vocab: _Vocabulary, max_chars: int):
 
     lengths = np.asarray(vocab.han_lengths, np.int64)[ids]
     alone = (lengths >= 2) & (lengths <= max_chars)
-    short = (lengths >= 2) & (lengths <= 3)
-    pair = short[:-1] & short[1:] & (owner[:-1] == owner[1:]) & (lengths[:-1] + lengths[1:] <= 5)
-    size = len(vocab.words)
-    codes = ids[:-1][pair] * size + ids[1:][pair]
-    order = np.argsort(codes, kind="stable")
-    firsts = _firsts(codes[order])
-    pair_codes = codes[order][firsts]
-    which = np.empty(len(codes), np.int64)
-    which[order] = np.cumsum(firsts) - 1
-    names = [vocab.words[c // size] + vocab.words[c % size] for c in pair_codes.tolist()]
-    pair_ids = vocab.number(names)
-    return (np.concatenate((ids[alone], pair_ids[which])), np.concatenate((owner[alone], owner[:-1][pair])))
+    return ids[alone], owner[alone]
 
 
 def _pack(keys: tuple, docs: tuple):
@@ -643,18 +556,6 @@ def shard_items(
             else:
                 got.append(piece)
         yield shard, [{name: join_pieces(p) for name, p in kind.items()} for kind in pieces]
-
-
-def joined_table(parts: list[Runs]) -> dict[str, tuple[str, int, int, int]]:
-    """Join the runs of consecutive document runs, in order, into one {key: (gaps, first, last,
-    count)} table, taking each out of *parts* once joined."""
-    total: dict[str, tuple[str, int, int, int]] = {}
-    parts.reverse()
-    while parts:
-        for name, piece in parts.pop().items():
-            have = total.get(name)
-            total[name] = piece if have is None else join_pieces([have, piece])
-    return total
 
 
 def join_pieces(pieces: list[tuple[str, int, int, int]]) -> tuple[str, int, int, int]:

@@ -137,20 +137,24 @@
   }
 
   /* A query is a list of terms (runs); a term matches if any alternative matches;
-   * an alternative is a list of keys that must all be present. */
+   * an alternative is a list of keys that must all be present.  A pinyin term's keys (p:, i:)
+   * hold words, not documents: each word becomes an alternative of Han text (`withWords`). */
+  function hanAlt(r) {
+    var keys;
+    if (r.length === 1) keys = [r];
+    else {
+      var bg = bigrams(r);
+      if (bg.length <= 4) keys = bg;
+      else { keys = []; for (var i = 0; i < bg.length; i += 2) keys.push(bg[i]); if (keys[keys.length - 1] !== bg[bg.length - 1]) keys.push(bg[bg.length - 1]); }
+    }
+    return { keys: dedupe(keys), hl: [r], check: r.length > 3 ? r : null };
+  }
   function parse(meta, q) {
     var terms = [];
     runs(q).forEach(function (r) {
-      var alts = [];
+      var alts = [], pinyin = [];
       if (isHan(r[0])) {
-        var keys;
-        if (r.length === 1) keys = [r];
-        else {
-          var bg = bigrams(r);
-          if (bg.length <= 4) keys = bg;
-          else { keys = []; for (var i = 0; i < bg.length; i += 2) keys.push(bg[i]); if (keys[keys.length - 1] !== bg[bg.length - 1]) keys.push(bg[bg.length - 1]); }
-        }
-        alts.push({ keys: dedupe(keys), hl: [r], check: r.length > 3 ? r : null });
+        alts.push(hanAlt(r));
         var d = meta.aliases[r];
         if (d) {
           var fd = fold(d);
@@ -159,11 +163,23 @@
       } else {
         alts.push({ keys: [r], hl: [r], check: null });
         if (/^[a-z]{2,}$/.test(r)) {
-          alts.push({ keys: ['p:' + r], hl: [], check: null, pinyin: true });
-          if (r.length <= 4) alts.push({ keys: ['i:' + r], hl: [], check: null, pinyin: true });
+          pinyin.push('p:' + r);
+          if (r.length <= 4) pinyin.push('i:' + r);
         }
       }
-      terms.push({ text: r, alts: alts });
+      terms.push({ text: r, alts: alts, pinyin: pinyin });
+    });
+    return terms;
+  }
+  /* Add to each pinyin term an alternative for each word its keys hold (*entries*: key → words). */
+  function withWords(terms, entries) {
+    terms.forEach(function (t) {
+      var seen = {};
+      t.pinyin.forEach(function (k) {
+        (entries[k] || '').split(' ').forEach(function (w) {
+          if (w && !seen[w]) { seen[w] = 1; t.alts.push(hanAlt(w)); }
+        });
+      });
     });
     return terms;
   }
@@ -171,7 +187,8 @@
 
   function shardOf(meta, key) { return (hash(key) % meta.shards).toString(16); }
 
-  function loadKeys(meta, keys) {
+  /* The entries of *keys* as the shards hold them (null: none), each shard loaded once. */
+  function loadEntries(meta, keys) {
     var shards = {};
     keys.forEach(function (k) { shards[shardOf(meta, k)] = 1; });
     return Promise.all(Object.keys(shards).map(function (s) {
@@ -180,10 +197,17 @@
       var out = {};
       keys.forEach(function (k) {
         var sh = loaded['s' + shardOf(meta, k)];
-        var v = sh && Object.prototype.hasOwnProperty.call(sh, k) ? sh[k] : null;
-        if (v === null) { out[k] = { b: [], t: [], w: [] }; return; }
-        var parts = v.split('|');
-        out[k] = { b: decode(parts[0]), t: decode(parts[1] || ''), w: parts[2] ? parts[2].split(' ') : [] };
+        out[k] = sh && Object.prototype.hasOwnProperty.call(sh, k) ? sh[k] : null;
+      });
+      return out;
+    });
+  }
+  function loadKeys(meta, keys) {
+    return loadEntries(meta, keys).then(function (entries) {
+      var out = {};
+      keys.forEach(function (k) {
+        var parts = (entries[k] || '').split('|');
+        out[k] = { b: decode(parts[0]), t: decode(parts[1] || '') };
       });
       return out;
     });
@@ -194,8 +218,14 @@
     filters = filters || {};
     var t0 = performance.now();
     return getMeta().then(function (meta) {
+      var terms;
       return ensureFold(meta, q + (filters.district || '') + (filters.topic || '')).then(function () {
-        var terms = parse(meta, q);
+        terms = parse(meta, q);
+        var pinyin = [];
+        terms.forEach(function (t) { pinyin.push.apply(pinyin, t.pinyin); });
+        return pinyin.length ? loadEntries(meta, pinyin) : {};
+      }).then(function (entries) {
+        withWords(terms, entries);
         var keys = [];
         terms.forEach(function (t) { t.alts.forEach(function (a) { keys.push.apply(keys, a.keys); }); });
         if (filters.district) keys.push('d:' + fold(filters.district));
@@ -223,7 +253,6 @@
         a.keys.forEach(function (k) {
           b = b === null ? post[k].b : intersect(b, post[k].b);
           ti = ti === null ? post[k].t : intersect(ti, post[k].t);
-          if (post[k].w.length) a.hl = a.hl.concat(post[k].w);
         });
         docs = union(docs, b || []);
         title = union(title, ti || []);

@@ -41,8 +41,8 @@ SEARCH_STATE_FILE = "search-state.sqlite"
 WORDS_FOLDER = "sitegen-words-"
 # A pinyin key's words are the words that read so: found by the reading's index, not kept.
 _WORDS = (
-    "CREATE TABLE words (word TEXT PRIMARY KEY, count INTEGER, body TEXT, title TEXT, reading TEXT, initials TEXT,"
-    " syllables TEXT) WITHOUT ROWID"
+    "CREATE TABLE words (word TEXT PRIMARY KEY, count INTEGER, reading TEXT, initials TEXT, syllables TEXT)"
+    " WITHOUT ROWID"
 )
 # A word of three or more syllables under the reading of its first two (a key p:wutong holds
 # 梧桐树 as well as the words that read wutong).
@@ -65,7 +65,6 @@ _INDEXES = (
 INITIALS_MAX_CHARS = 4
 _BATCH = 900  # parameters per IN (…) query, under SQLite's default limit
 
-WordRow = tuple[int, str, str]  # (documents, body postings, headline postings)
 Reading = tuple[str, str, str]  # (full pinyin, initials, syllables joined by '); all "" when none
 
 
@@ -78,7 +77,7 @@ def expand_reading(syllables: str) -> Reading:
     return syllables.replace("'", ""), "".join(s[0] for s in syllables.split("'")), syllables
 
 
-SavedWord = tuple[int, str, str, str, str, str]  # a WordRow and its Reading
+SavedWord = tuple[int, str, str, str]  # the documents that hold the word, and its Reading
 
 
 @dataclass
@@ -110,7 +109,7 @@ class StateChange:
                             (k, w)
                             for w, row in sorted(self.words.items())
                             if row is not None
-                            for k in reading_prefixes(row[5])
+                            for k in reading_prefixes(row[3])
                         ],
                     )
                     db.executemany(
@@ -212,7 +211,7 @@ class WordsPart:
     words: their rows, block by block as they are read (`add`), and the prefixes of their
     readings (`close`), in a new database at *path*."""
 
-    def __init__(self, path: Path, words: dict[str, WordRow]) -> None:
+    def __init__(self, path: Path, words: dict[str, int]) -> None:
         self.words = words
         self.prefixes: list[tuple[str, str]] = []
         self.db = new_database(path, (_WORDS, _PREFIXES))
@@ -224,9 +223,9 @@ class WordsPart:
         def rows() -> Iterator[tuple]:
             for word, syllables in readings:
                 self.prefixes.extend((key, word) for key in reading_prefixes(syllables))
-                yield (word, *self.words[word], *expand_reading(syllables))
+                yield (word, self.words[word], *expand_reading(syllables))
 
-        self.db.executemany("INSERT INTO words VALUES (?, ?, ?, ?, ?, ?, ?)", rows())
+        self.db.executemany("INSERT INTO words VALUES (?, ?, ?, ?, ?)", rows())
 
     def close(self) -> None:
         try:
@@ -300,16 +299,13 @@ class SavedState:
         return select_in(self.db, sql, names, _BATCH)
 
     def words(self, words: Iterable[str]) -> dict[str, SavedWord]:
-        """The saved rows of those *words* the index holds: (documents, postings, headline
-        postings, reading, initials, syllables)."""
-        rows = self._many(
-            "SELECT word, count, body, title, reading, initials, syllables FROM words WHERE word IN ({})", words
-        )
-        return {w: (c, b, t, r, i, y) for w, c, b, t, r, i, y in rows}
+        """The saved rows of those *words* the index holds: (documents, reading, initials,
+        syllables)."""
+        rows = self._many("SELECT word, count, reading, initials, syllables FROM words WHERE word IN ({})", words)
+        return {w: (c, r, i, y) for w, c, r, i, y in rows}
 
     def counts(self, words: Iterable[str]) -> dict[str, int]:
-        """The number of documents of those *words* the index holds (their postings, in
-        overflow pages for common words, stay unread)."""
+        """The number of documents that hold each of those *words* the index holds."""
         return dict(self._many("SELECT word, count FROM words WHERE word IN ({})", words))
 
     def readings(self) -> dict[str, str]:
