@@ -1,10 +1,11 @@
 // Run the search script (sitegen/search/search.js) in node and print the folded text, runs and
-// tokens of each string.
+// tokens of each string, or the documents of each postings text.
 // Usage: node tests/search_parity.js sitegen/search/search.js fold.json strings.json
+//        node tests/search_parity.js sitegen/search/search.js --postings postings.json
 'use strict';
 const fs = require('fs');
 const vm = require('vm');
-const [jsPath, foldPath, stringsPath] = process.argv.slice(2);
+const [jsPath, foldPath, stringsPath] = process.argv.slice(2);  // foldPath: or --postings
 const window = {};
 const sandbox = { window, document: undefined, location: { protocol: 'http:' }, performance: { now: () => 0 },
   URLSearchParams, Promise, console };
@@ -13,6 +14,10 @@ sandbox.document = { currentScript: null, addEventListener() {}, readyState: 'co
 vm.createContext(sandbox);
 vm.runInContext(fs.readFileSync(jsPath, 'utf8'), sandbox);
 const S = window.__sitegenSearch;
-for (const pairs of Object.values(JSON.parse(fs.readFileSync(foldPath, 'utf8')))) S.addFold(pairs);
-const out = JSON.parse(fs.readFileSync(stringsPath, 'utf8')).map(s => ({ fold: [S.fold(s)], runs: S.runs(s), tokens: S.tokens(s) }));
-process.stdout.write(JSON.stringify(out));
+if (foldPath === '--postings') {
+  process.stdout.write(JSON.stringify(JSON.parse(fs.readFileSync(stringsPath, 'utf8')).map(S.decode)));
+} else {
+  for (const pairs of Object.values(JSON.parse(fs.readFileSync(foldPath, 'utf8')))) S.addFold(pairs);
+  const out = JSON.parse(fs.readFileSync(stringsPath, 'utf8')).map(s => ({ fold: [S.fold(s)], runs: S.runs(s), tokens: S.tokens(s) }));
+  process.stdout.write(JSON.stringify(out));
+}

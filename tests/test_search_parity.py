@@ -41,6 +41,32 @@ def test_python_and_js_tokens_agree(tmp_path):
         assert got == tokens_for_test(s), s
 
 
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_python_and_js_decode_the_same_documents(tmp_path):
+    """Every form of postings (varint gaps, bitmap, complement) decodes in search.js to the
+    documents Python encoded."""
+    import random
+
+    from sitegen.search.postings import encode_postings
+
+    rng = random.Random(7)
+    lists = [[], [0], [5, 9, 100, 100000], list(range(600)), [n for n in range(3000) if n % 11]]
+    lists += [sorted(rng.sample(range(n), k)) for n in (50, 700, 5000) for k in (1, n // 10, n // 2, n * 9 // 10, n)]
+    texts = [encode_postings(ids) for ids in lists]
+    assert {t[:1] for t in texts if t} >= {"~", "!", "0"}  # every form is among them
+    script = tmp_path / "search.js"
+    script.write_bytes(browser_script())
+    (tmp_path / "postings.json").write_text(json.dumps(texts))
+    proc = subprocess.run(
+        ["node", str(ROOT / "tests" / "search_parity.js"), str(script), "--postings", str(tmp_path / "postings.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(proc.stdout) == lists
+
+
 def test_tokens_examples():
     assert tokens_for_test("托养機構")["tokens"] == ["托养", "养机", "机构"]
     assert tokens_for_test("ＳＹＢ，5G網")["tokens"] == ["syb", "5g", "网"]

@@ -515,8 +515,9 @@ def _state_words(state: WholeState | None, folder: Path, slices: int) -> None:
 
 
 def _final(run: tuple[str, int, int, int] | None) -> str:
-    """The postings text of a joined run: its varint gaps, or its bitmap when shorter."""
-    return shorter(run[0], run[2]) if run else ""
+    """The postings text of a joined run: its varint gaps, or its bitmap or complement when
+    shorter."""
+    return shorter(run[0], run[2], run[3]) if run else ""
 
 
 # Words read at a time by a word task: its memory is bounded by a block, not by its slice.

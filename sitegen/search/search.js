@@ -82,6 +82,13 @@
   var B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   function decode(text) {
     var out = [], n = 0, prev = -1;
+    if (text[0] === '!') {  /* the complement: the last document, then the ones missing before it */
+      var listed = decode(text.slice(1)), last = listed[0], m = 1;
+      for (var d = 0; d <= last; d++) {
+        if (m < listed.length && listed[m] - last - 1 === d) m++; else out.push(d);
+      }
+      return out;
+    }
     if (text[0] === '~') {
       for (var j = 1; j < text.length; j++) {
         var v = B64.indexOf(text[j]);
@@ -97,6 +104,7 @@
     }
     return out;
   }
+  S.decode = decode;
   function hash(key) {
     var h = 0x811c9dc5;
     for (var ch of key) { h ^= ch.codePointAt(0); h = Math.imul(h, 0x01000193) >>> 0; }
