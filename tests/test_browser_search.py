@@ -71,7 +71,10 @@ QUERIES = [
     ("電網", "电网巡检"),  # traditional
     ("shequ", "机关干部进小区"),  # full pinyin
     ("sq", "机关干部进小区"),  # pinyin initials
-    ("jiguan ganbu", "机关干部进小区"),  # pinyin of two jieba words, one term each
+    ("jiguanganbu", "机关干部进小区"),  # pinyin of a jieba word (机关干部)
+    ("jggb", "机关干部进小区"),
+    ("zhibochuangye", "直播创业"),  # pinyin of two jieba words typed as one (直播|创业): no key holds it
+    ("jiguan ganbu", "机关干部进小区"),  # ... or as two terms
     ("jg gb", "机关干部进小区"),
     ("jiguan", "机关干部进小区"),  # a pinyin key's words found as Han text: 机关 in 机关干部
     ("ＳＹＢ", "直播创业"),  # full-width Latin

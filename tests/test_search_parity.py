@@ -67,6 +67,23 @@ def test_python_and_js_decode_the_same_documents(tmp_path):
     assert json.loads(proc.stdout) == lists
 
 
+def test_the_scripts_syllables_are_pypinyins():
+    """search.js cuts pinyin typed for two words between syllables: its list is every toneless
+    syllable pypinyin reads a character with, but the interjections m, n, ng, hm and hng."""
+    import re
+
+    from pypinyin.constants import PINYIN_DICT
+
+    from sitegen.search.pinyin import _toneless
+
+    toneless = _toneless()
+    readings = {toneless(r) for rs in PINYIN_DICT.values() for r in rs.split(",")}
+    want = {r for r in readings if r.isascii() and r.isalpha()} - {"m", "n", "ng", "hm", "hng"}
+    listed = re.search(r"S\.syllables = '([a-z ]+)';", browser_script().decode("utf-8"))
+    assert listed is not None
+    assert set(listed.group(1).split()) == want
+
+
 def test_tokens_examples():
     assert tokens_for_test("托养機構")["tokens"] == ["托养", "养机", "机构"]
     assert tokens_for_test("ＳＹＢ，5G網")["tokens"] == ["syb", "5g", "网"]

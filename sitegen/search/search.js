@@ -182,14 +182,66 @@
   /* Add to each pinyin term an alternative for each word its keys hold (*entries*: key → words). */
   function withWords(terms, entries) {
     terms.forEach(function (t) {
-      var seen = {};
+      t.seen = {};
       t.pinyin.forEach(function (k) {
         (entries[k] || '').split(' ').forEach(function (w) {
-          if (w && !seen[w]) { seen[w] = 1; t.alts.push(hanAlt(w)); }
+          if (w && !t.seen[w]) { t.seen[w] = 1; t.alts.push(hanAlt(w)); }
         });
       });
     });
     return terms;
+  }
+
+  /* Full pinyin typed for two words at once (zhibochuangye: 直播|创业), which no key holds: the
+   * run is cut in two where each side is two or more syllables, and each side looked up as a
+   * word's reading; the two most common words of each side make the compounds.  (Initials are
+   * too ambiguous for this: zb holds 主办 周边 支部 before 直播.)  Toneless syllables as
+   * pypinyin reads characters, without the interjections m, n, ng, hm, hng
+   * (tests/test_search_parity.py holds the list equal to pypinyin's). */
+  var SYLLABLES = {};
+  S.syllables = 'a ai an ang ao ba bai ban bang bao bei ben beng bi bian biang biao bie bin bing bo bong bu ca cai can cang cao ce cei cen ceng cha chai chan chang chao che chen cheng chi chong chou chu chua chuai chuan chuang chui chun chuo ci cong cou cu cuan cui cun cuo da dai dan dang dao de dei den deng di dia dian diao die din ding diu dong dou du duan dui dun duo e ei en eng er fa fan fang fei fen feng fiao fo fou fu ga gai gan gang gao ge gei gen geng gong gou gu gua guai guan guang gui gun guo ha hai han hang hao he hei hen heng hong hou hu hua huai huan huang hui hun huo ji jia jian jiang jiao jie jin jing jiong jiu ju juan jue jun ka kai kan kang kao ke kei ken keng kong kou ku kua kuai kuan kuang kui kun kuo la lai lan lang lao le lei len leng li lia lian liang liao lie lin ling liu lo long lou lu luan lun luo lv lve ma mai man mang mao me mei men meng mi mian miao mie min ming miu mo mou mu na nai nan nang nao ne nei nen neng ni nia nian niang niao nie nin ning niu nong nou nu nuan nun nuo nv nve o ou pa pai pan pang pao pei pen peng pi pian piao pie pin ping po pou pu qi qia qian qiang qiao qie qin qing qiong qiu qu quan que qun ran rang rao re ren reng ri rong rou ru rua ruan rui run ruo sa sai san sang sao se sen seng sha shai shan shang shao she shei shen sheng shi shou shu shua shuai shuan shuang shui shun shuo si song sou su suan sui sun suo ta tai tan tang tao te tei teng ti tian tiao tie ting tong tou tu tuan tui tun tuo wa wai wan wang wei wen weng wo wong wu xi xia xian xiang xiao xie xin xing xiong xiu xu xuan xue xun ya yan yang yao ye yi yin ying yo yong you yu yuan yue yun za zai zan zang zao ze zei zen zeng zha zhai zhan zhang zhao zhe zhei zhen zheng zhi zhong zhou zhu zhua zhuai zhuan zhuang zhui zhun zhuo zi zong zou zu zuan zui zun zuo';
+  S.syllables.split(' ').forEach(function (s) { SYLLABLES[s] = 1; });
+  function syllableCount(s) {  /* the most syllables s can be cut into, at most 2 (0: none) */
+    var most = [0];
+    for (var i = 1; i <= s.length; i++) {
+      most[i] = -1;
+      for (var k = 1; k <= 6 && k <= i; k++) {
+        if (most[i - k] >= 0 && SYLLABLES[s.slice(i - k, i)]) most[i] = Math.max(most[i], Math.min(2, most[i - k] + 1));
+      }
+    }
+    return Math.max(0, most[s.length]);
+  }
+  function halves(r) {
+    var out = [];
+    if (syllableCount(r) < 2) return out;
+    for (var i = 2; i + 2 <= r.length; i++) {
+      var a = r.slice(0, i), b = r.slice(i);
+      if (syllableCount(a) === 2 && syllableCount(b) === 2) out.push(['p:' + a, 'p:' + b]);
+    }
+    return out;
+  }
+  var COMPOUNDS = 3;  /* two-word alternatives a term takes at most (each loads its bigrams) */
+  function compoundKeys(terms, entries) {
+    var keys = [];
+    terms.forEach(function (t) {
+      var none = t.pinyin.length && !Object.keys(t.seen).length && !entries[t.text];
+      t.halves = none && t.text.length >= 4 ? halves(t.text) : [];
+      t.halves.forEach(function (h) { keys.push(h[0], h[1]); });
+    });
+    return keys;
+  }
+  function withCompounds(terms, entries) {
+    terms.forEach(function (t) {
+      var made = 0;
+      t.halves.forEach(function (h) {
+        var left = (entries[h[0]] || '').split(' ').slice(0, 2), right = (entries[h[1]] || '').split(' ').slice(0, 2);
+        left.forEach(function (a) {
+          right.forEach(function (b) {
+            if (a && b && made < COMPOUNDS && !t.seen[a + b]) { t.seen[a + b] = 1; made++; t.alts.push(hanAlt(a + b)); }
+          });
+        });
+      });
+    });
   }
   function dedupe(a) { return a.filter(function (x, i) { return a.indexOf(x) === i; }); }
 
@@ -229,11 +281,15 @@
       var terms;
       return ensureFold(meta, q + (filters.district || '') + (filters.topic || '')).then(function () {
         terms = parse(meta, q);
-        var pinyin = [];
-        terms.forEach(function (t) { pinyin.push.apply(pinyin, t.pinyin); });
+        var pinyin = [];  /* with the term itself: found as Latin text, it needs no compound */
+        terms.forEach(function (t) { if (t.pinyin.length) pinyin.push.apply(pinyin, [t.text].concat(t.pinyin)); });
         return pinyin.length ? loadEntries(meta, pinyin) : {};
       }).then(function (entries) {
         withWords(terms, entries);
+        var halfKeys = compoundKeys(terms, entries);
+        return halfKeys.length ? loadEntries(meta, halfKeys) : {};
+      }).then(function (entries) {
+        withCompounds(terms, entries);
         var keys = [];
         terms.forEach(function (t) { t.alts.forEach(function (a) { keys.push.apply(keys, a.keys); }); });
         if (filters.district) keys.push('d:' + fold(filters.district));
