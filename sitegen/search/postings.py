@@ -10,6 +10,7 @@ without a Python set and a list append per key and document.
 from __future__ import annotations
 
 import collections
+import functools
 import itertools
 import operator
 import re
@@ -175,34 +176,6 @@ _LATIN = re.compile(r"[a-z0-9]+")
 CHUNK = 1000  # documents per batch of arrays (bounds the memory of one batch)
 
 
-class _Vocabulary:
-    """Numbers for words, in order of first sight; each word's length in Han characters (0 when
-    it is not all Han, -1 when it is whitespace) and its first code point."""
-
-    def __init__(self) -> None:
-        self.ids: dict[str, int] = _Numbering()
-        self.words: list[str] = []
-        self.han_lengths: list[int] = []
-        self.first_points: list[int] = []
-
-    def number(self, words: list[str]):
-        """Return the numbers of *words* as an array."""
-        import numpy as np
-
-        out = np.fromiter(map(self.ids.__getitem__, words), np.int64, len(words))
-        fresh = list(itertools.islice(self.ids, len(self.words), None))
-        self.words += fresh
-        self.han_lengths += [len(w) if SEARCH_HAN_RUN.fullmatch(w) else 0 if w.strip() else -1 for w in fresh]
-        self.first_points += [ord(w[0]) for w in fresh]
-        return out
-
-
-class _Numbering(dict):
-    def __missing__(self, word: str) -> int:
-        n = self[word] = len(self)
-        return n
-
-
 def _fold_lookup():
     """Return the fold table as an array indexed by code point (fold is one character to one)."""
     import numpy as np
@@ -225,9 +198,9 @@ def bulk_runs(
     import numpy as np
 
     lookup = _fold_lookup()
-    vocab = _Vocabulary()
+    han = _han_characters()
     codes: dict[str, list] = {"body": [], "title": []}
-    word_docs = np.zeros(0, np.int64)  # per word number: the documents that hold it
+    word_docs: collections.Counter[str] = collections.Counter()  # word -> the documents that hold it
     latin_body: dict[str, list[int]] = collections.defaultdict(list)
     latin_title: dict[str, list[int]] = collections.defaultdict(list)
     for start in range(0, len(inputs), CHUNK):
@@ -239,33 +212,34 @@ def bulk_runs(
         owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
         body_chars, head_chars = _character_keys(points, owner // 3 + base, owner % 3 == 0)
 
-        body_words, head_words = [], []
+        single_points: list[int] = []  # jieba's one-character Han words of the bodies
+        single_docs: list[int] = []
         folded = points.tobytes().decode("utf-32-le")
         offsets = np.concatenate(([0], np.cumsum(lengths))).tolist()
         for i, n in enumerate(range(base, base + len(batch))):
             head, body_start, body_end = offsets[3 * i], offsets[3 * i + 1], offsets[3 * i + 3] - 1
             head_text, body_text = folded[head : body_start - 1], folded[body_start:body_end]
-            body_words.append(cut(body_text))
-            head_words.append(cut(head_text))
+            held = set(cut(body_text))
+            singles = list(map(ord, held.intersection(han)))
+            single_points += singles
+            single_docs += [n] * len(singles)
+            held.update(cut(head_text))
+            word_docs.update(held)  # every word once a document; the pinyin words are sorted out below
             _add_latin_keys(n, head_text, body_text, batch[i].district, batch[i].topics, latin_body, latin_title)
-        body_ids, body_owner = _flatten(body_words, vocab, base)
-        head_ids, head_owner = _flatten(head_words, vocab, base)
-        singles = np.asarray(vocab.han_lengths, np.int64)[body_ids] == 1  # jieba's one-character words
-        single_points = np.asarray(vocab.first_points, np.int64)[body_ids[singles]]
-
-        codes["body"].append(_pack(body_chars[0] + (single_points,), body_chars[1] + (body_owner[singles],)))
+        singles_at = (np.array(single_points, np.int64), np.array(single_docs, np.int64))
+        codes["body"].append(_pack(body_chars[0] + singles_at[:1], body_chars[1] + singles_at[1:]))
         codes["title"].append(_pack(*head_chars))
-        body_pinyin = _pinyin_words(body_ids, body_owner, vocab, max_chars)
-        head_pinyin = _pinyin_words(head_ids, head_owner, vocab, max_chars)
-        pairs = _pack((body_pinyin[0], head_pinyin[0]), (body_pinyin[1], head_pinyin[1]))
-        found = np.bincount((pairs >> np.uint64(32)).astype(np.int64), minlength=len(vocab.words))
-        found[: len(word_docs)] += word_docs
-        word_docs = found
 
     body = Runs.joined([_runs(codes["body"], _key_names), Runs.of(runs_of(latin_body))])
     title = Runs.joined([_runs(codes["title"], _key_names), Runs.of(runs_of(latin_title))])
-    held = np.flatnonzero(word_docs)
-    return body, title, dict(zip([vocab.words[w] for w in held.tolist()], word_docs[held].tolist()))
+    pinyin = SEARCH_HAN_RUN.fullmatch
+    return body, title, {w: c for w, c in word_docs.items() if 2 <= len(w) <= max_chars and pinyin(w)}
+
+
+@functools.lru_cache(maxsize=1)
+def _han_characters() -> frozenset[str]:
+    """Every character that is Han for search (a jieba word that is one of them is a key)."""
+    return frozenset(chr(c) for low, high in SEARCH_HAN_RANGES for c in range(low, high + 1))
 
 
 def _character_keys(points, doc, in_head) -> tuple[tuple, tuple]:
@@ -307,26 +281,6 @@ def _add_latin_keys(
     found.update("t:" + fold(t) for t in topics)
     for key in found:
         body_keys[key].append(n)
-
-
-def _flatten(token_lists: list[list[str]], vocab: _Vocabulary, base: int):
-    """Return (word numbers, document numbers) of the words of documents *base*, *base* + 1, …"""
-    import numpy as np
-
-    counts = np.fromiter(map(len, token_lists), np.int64, len(token_lists))
-    ids = vocab.number(list(itertools.chain.from_iterable(token_lists)))
-    owner = np.repeat(np.arange(base, base + len(token_lists), dtype=np.int64), counts)
-    words = np.asarray(vocab.han_lengths, np.int64)[ids] >= 0
-    return ids[words], owner[words]
-
-
-def _pinyin_words(ids, owner, vocab: _Vocabulary, max_chars: int):
-    """Return (word numbers, document numbers) of the pinyin words among a run of words."""
-    import numpy as np
-
-    lengths = np.asarray(vocab.han_lengths, np.int64)[ids]
-    alone = (lengths >= 2) & (lengths <= max_chars)
-    return ids[alone], owner[alone]
 
 
 def _pack(keys: tuple, docs: tuple):
