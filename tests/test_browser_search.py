@@ -75,7 +75,6 @@ QUERIES = [
     ("jggb", "机关干部进小区"),
     ("zhibochuangye", "直播创业"),  # pinyin of two jieba words typed as one (直播|创业): no key holds it
     ("jiguan ganbu", "机关干部进小区"),  # ... or as two terms
-    ("jg gb", "机关干部进小区"),
     ("jiguan", "机关干部进小区"),  # a pinyin key's words found as Han text: 机关 in 机关干部
     ("ＳＹＢ", "直播创业"),  # full-width Latin
     ("syb", "直播创业"),

@@ -54,10 +54,13 @@ def test_any_postings_decode_to_their_numbers(numbers):
     ids = sorted(numbers)
     text = encode_postings(numbers)
     assert decode_postings(text) == ids  # varints (sparse sets), bitmaps (dense), complements (denser)
-    if ids:  # a whole index chooses the form from the gaps (postings.shorter): the same text
-        from sitegen.search.postings import _varints, shorter
+    if ids:  # a whole index joins runs of documents, then chooses the form: the same text
+        from sitegen.search.index import _final
+        from sitegen.search.postings import join_pieces, runs_of
 
-        assert shorter(_varints(ids), ids[-1], len(ids)) == text
+        cut = len(ids) // 2
+        pieces = [runs_of({"k": part})["k"] for part in (ids[:cut], ids[cut:]) if part]
+        assert _final(join_pieces(pieces)) == text
 
 
 def test_gaps_out_of_order_are_refused_not_encoded_forever():
@@ -70,13 +73,6 @@ def test_gaps_out_of_order_are_refused_not_encoded_forever():
     with pytest.raises(ValueError, match="out of order"):
         _varint_text(np.array([3, -1, 2]))
     assert _varint_text(np.array([0, 31, 32]))[0] == "0vB0"
-
-
-_POSTINGS = st.one_of(
-    st.sets(st.integers(0, 60), max_size=60),  # dense: bitmaps
-    st.sets(st.integers(0, 2**20), max_size=20),  # sparse, with gaps of several varint digits
-    st.just(set()),
-)
 
 
 def test_a_pinyin_entry_holds_the_words_most_documents_hold():
@@ -242,8 +238,25 @@ def test_incremental_equals_full(tmp_path, edit):
     assert second.incremental and second.keep
     assert second.version != first.version
     on_disk = _publish(second, out)
-    fresh = build_search_files(articles, default_config(ROOT).with_overrides(cache_dir=tmp_path / "other"), url_of)
-    assert on_disk == fresh
+    other = default_config(ROOT).with_overrides(cache_dir=tmp_path / "other")
+    fresh = build_search_index(articles, other, url_of=url_of, out_dir=tmp_path / "public2", published={})
+    assert not fresh.incremental
+    assert on_disk == _publish(fresh, tmp_path / "public2")
+    # and the words the state keeps, each with its count of documents, which the next patch reads
+    assert _word_rows(tmp_path / "cache") == _word_rows(tmp_path / "other")
+
+
+def _word_rows(cache_dir: Path) -> tuple[list, list]:
+    import sqlite3
+
+    db = sqlite3.connect(cache_dir / "search-state.sqlite")
+    try:
+        return (
+            db.execute("SELECT * FROM words ORDER BY word").fetchall(),
+            db.execute("SELECT * FROM prefixes ORDER BY key, word").fetchall(),
+        )
+    finally:
+        db.close()
 
 
 def test_incremental_refuses_a_changed_output(tmp_path):

@@ -10,7 +10,7 @@ Files written (paths relative to public/):
 - ``search/search.js``        the script that reads the index (`browser_script`)
 - ``search/meta.js``          shard count, filter values, district aliases, fold blocks
 - ``search/f/<block>.js``     the fold table for one 256-code-point block
-- ``search/s/<shard>.js``     postings for the keys that hash to this shard
+- ``search/s/<shard>.js``     the keys that hash to this shard: postings, or a pinyin key's words
 - ``search/d/<n>.js``         one document: title, date, district, url, plain text
 
 Documents are numbered oldest first, so "newer above older" is "larger number first", and

@@ -350,8 +350,8 @@ def _most_frequent(
     """The words each pinyin key's entry is made of (`_Words.entry`: the PINYIN_WORDS that most
     documents hold), the changed words' counts from *vocab*, the others' read from *saved*: a key
     such as the initials of a common syllable pair holds thousands of words."""
-    counts = saved.counts({w for key in keys for w in by_key.get(key, ()) if w not in vocab.docs})
-    counts.update(vocab.docs)
+    counts = saved.counts({w for key in keys for w in by_key.get(key, ()) if w not in vocab.counts})
+    counts.update(vocab.counts)
     return {
         key: heapq.nsmallest(
             PINYIN_WORDS, (w for w in by_key.get(key, ()) if w in counts), key=lambda w: (-counts[w], w)

@@ -307,7 +307,7 @@ class _Words:
     """Pinyin vocabulary: how many documents hold each word, and each pinyin key's entry: the
     PINYIN_WORDS most frequent of the words that read so (the browser finds them as Han text)."""
 
-    docs: dict[str, int]  # word -> the number of documents that hold it
+    counts: dict[str, int]  # word -> the number of documents that hold it
     readings: dict[str, str]  # word -> its syllables joined by ' ("" when none): see `reading`
     plain: dict[str, str] = field(default_factory=dict)  # see _plain_readings
     table: PinyinTable | None = None
@@ -330,6 +330,6 @@ class _Words:
     def entry(self, members: Iterable[str]) -> str | None:
         """Return the index entry of a pinyin key over the words that read so (*members*): the
         PINYIN_WORDS of them that most documents hold, most first, or None when none is here."""
-        docs = self.docs
-        top = heapq.nsmallest(PINYIN_WORDS, (w for w in members if w in docs), key=lambda w: (-docs[w], w))
+        counts = self.counts
+        top = heapq.nsmallest(PINYIN_WORDS, (w for w in members if w in counts), key=lambda w: (-counts[w], w))
         return " ".join(top) if top else None

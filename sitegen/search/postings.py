@@ -1,10 +1,10 @@
 """Postings: the document numbers of each index key, as text, and built in bulk.
 
 A postings list is written as gaps between rising document numbers, in a base-32 varint
-text, or as a bitmap when that is shorter (docs/SEARCH.md).  :func:`bulk_runs` builds the
-postings of thousands of documents at once with numpy: per document, it yields exactly the
-keys and words that ``tokens.doc_tokens`` gives one document (a test holds the two equal),
-without a Python set and a list append per key and document.
+text, or as a bitmap or its complement when that is shorter (docs/SEARCH.md).
+:func:`bulk_runs` builds the postings of thousands of documents at once with numpy: per
+document, it finds exactly the keys that ``tokens.doc_tokens`` gives one document, and counts
+the same words (a test holds the two equal), without a list append per key and document.
 """
 
 from __future__ import annotations

@@ -152,7 +152,7 @@
     if (r.length === 1) keys = [r];
     else {
       var bg = bigrams(r);
-      if (bg.length <= 4) keys = bg;
+      if (bg.length <= 5) keys = bg;  /* up to 6 characters (every pinyin word): every bigram */
       else { keys = []; for (var i = 0; i < bg.length; i += 2) keys.push(bg[i]); if (keys[keys.length - 1] !== bg[bg.length - 1]) keys.push(bg[bg.length - 1]); }
     }
     return { keys: dedupe(keys), hl: [r], check: r.length > 3 ? r : null };
@@ -211,12 +211,14 @@
     }
     return Math.max(0, most[s.length]);
   }
+  var CUTS = 3;  /* places a run is cut at most (each loads two keys) */
   function halves(r) {
     var out = [];
     if (syllableCount(r) < 2) return out;
-    for (var i = 2; i + 2 <= r.length; i++) {
+    for (var i = 2; i + 2 <= r.length && out.length < CUTS; i++) {
       var a = r.slice(0, i), b = r.slice(i);
-      if (syllableCount(a) === 2 && syllableCount(b) === 2) out.push(['p:' + a, 'p:' + b]);
+      /* a side that is one syllable (xiang, not xi'ang) reads no word of two characters */
+      if (syllableCount(a) === 2 && syllableCount(b) === 2 && !SYLLABLES[a] && !SYLLABLES[b]) out.push(['p:' + a, 'p:' + b]);
     }
     return out;
   }
@@ -318,7 +320,8 @@
           b = b === null ? post[k].b : intersect(b, post[k].b);
           ti = ti === null ? post[k].t : intersect(ti, post[k].t);
         });
-        docs = union(docs, b || []);
+        a.docs = b || [];  /* kept: a shown document is checked against the alternatives it matched */
+        docs = union(docs, a.docs);
         title = union(title, ti || []);
       });
       set = set === null ? docs : intersect(set, docs);
@@ -339,10 +342,20 @@
 
   S.doc = function (n) { return get('d' + n, 'search/d/' + n + '.js'); };
 
-  function docPasses(doc, terms) {
+  function holds(sorted, n) {
+    var lo = 0, hi = sorted.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (sorted[mid] < n) lo = mid + 1; else hi = mid; }
+    return lo < sorted.length && sorted[lo] === n;
+  }
+  /* Whether document n (its file: *doc*) holds every term: through an alternative whose keys it
+   * holds, and whose text, when the alternative has one to check (4+ characters), is in the
+   * document's (a document cut short, "z", passes unchecked). */
+  function docPasses(doc, n, terms) {
     var hay = fold([doc.k, doc.t, doc.s, doc.x].join('\n'));
     return terms.every(function (t) {
-      return t.alts.some(function (a) { return a.check === null || doc.z || hay.indexOf(a.check) >= 0; });
+      return t.alts.some(function (a) {
+        return (!a.docs || holds(a.docs, n)) && (a.check === null || doc.z || hay.indexOf(a.check) >= 0);
+      });
     });
   }
 
@@ -465,8 +478,8 @@
         c.pos += batch.length;
         return Promise.all(batch.map(S.doc)).then(function (ds) {
           if (c.my !== seq) return;
-          ds.forEach(function (d) {
-            if (!d || !docPasses(d, c.res.terms)) { c.res.count--; return; }
+          ds.forEach(function (d, i) {
+            if (!d || !docPasses(d, batch[i], c.res.terms)) { c.res.count--; return; }
             list.appendChild(renderDoc(d, c.hl));
             c.shown++;
           });
