@@ -120,6 +120,7 @@ def test_keys():
     assert "社区" in entries["i:sq"].split()
     assert entries["p:shequ"].split() == ["社区"]  # a pinyin key holds words, not documents
     assert meta["aliases"]["株洲县"] == "渌口区"
+    assert "zhuang" in _load(files["search/syllables.js"])[1].split()  # for pinyin typed for two words
     assert [y[0] for y in meta["years"]] == sorted({a.year for a in fixture_articles()}, reverse=True)
     # oldest first: document 0 is the oldest article, the last one the newest
     assert _load(files["search/d/0.js"])[1]["d"] == min(a.date for a in fixture_articles())

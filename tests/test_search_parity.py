@@ -67,21 +67,30 @@ def test_python_and_js_decode_the_same_documents(tmp_path):
     assert json.loads(proc.stdout) == lists
 
 
-def test_the_scripts_syllables_are_pypinyins():
-    """search.js cuts pinyin typed for two words between syllables: its list is every toneless
-    syllable pypinyin reads a character with, but the interjections m, n, ng, hm and hng."""
-    import re
-
+def test_the_syllables_the_script_loads_are_pypinyins():
+    """search.js cuts pinyin typed for two words between syllables: the list the index writes for
+    it (search/syllables.js, from sitegen/search/syllables.txt) is every toneless syllable
+    pypinyin reads a character with, but the interjections m, n, ng, hm and hng."""
     from pypinyin.constants import PINYIN_DICT
 
+    from sitegen.search.index import syllables
     from sitegen.search.pinyin import _toneless
 
     toneless = _toneless()
     readings = {toneless(r) for rs in PINYIN_DICT.values() for r in rs.split(",")}
     want = {r for r in readings if r.isascii() and r.isalpha()} - {"m", "n", "ng", "hm", "hng"}
-    listed = re.search(r"S\.syllables = '([a-z ]+)';", browser_script().decode("utf-8"))
-    assert listed is not None
-    assert set(listed.group(1).split()) == want
+    assert set(syllables().split(" ")) == want
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_script_ships_without_its_comments(tmp_path):
+    """Every page loads search/search.js: it is written without the source's comments, and is
+    still a script node can parse (the tests above and the browser tests run it)."""
+    source = (ROOT / "sitegen" / "search" / "search.js").read_text(encoding="utf-8")
+    shipped = browser_script().decode("utf-8")
+    assert "/*" in source and "/*" not in shipped and len(shipped) < 0.9 * len(source)
+    (tmp_path / "search.js").write_text(shipped, encoding="utf-8")
+    subprocess.run(["node", "--check", str(tmp_path / "search.js")], check=True, timeout=60)
 
 
 def test_tokens_examples():

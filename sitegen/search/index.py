@@ -8,6 +8,7 @@ The rules are in docs/SEARCH.md.
 Files written (paths relative to public/):
 
 - ``search/search.js``        the script that reads the index (`browser_script`)
+- ``search/syllables.js``     pinyin syllables, for pinyin typed for two words (`syllables`)
 - ``search/meta.js``          shard count, filter values, district aliases, fold blocks
 - ``search/f/<block>.js``     the fold table for one 256-code-point block
 - ``search/s/<shard>.js``     the keys that hash to this shard: postings, or a pinyin key's words
@@ -69,10 +70,29 @@ DOC_TEXT_LIMIT = 240
 SCRIPT = "search/search.js"
 
 
+SYLLABLES = "search/syllables.js"
+
+
+def syllables() -> str:
+    """pypinyin's toneless syllables but the interjections m, n, ng, hm and hng, space-separated:
+    the browser's script cuts pinyin typed for two words between them (package data,
+    tests/test_search_parity.py holds it equal to pypinyin's).  A file of its own, loaded only
+    by a query that needs it: in search.js it weighed 1 KB gzipped on every page."""
+    return resources.files(__package__).joinpath("syllables.txt").read_text(encoding="ascii").strip()
+
+
+# A comment of the script: /* … */ anywhere (the script holds "/*" in no string or regex), or a
+# line of its own starting with //.
+_JS_COMMENT = re.compile(r"/\*.*?\*/|^[ \t]*//[^\n]*\n", re.S | re.M)
+
+
 def browser_script() -> bytes:
     """Return the browser's script: search.js, shipped in this package beside the code that
-    writes the index it reads, so the two are always of one version."""
-    return resources.files(__package__).joinpath("search.js").read_bytes()
+    writes the index it reads, so the two are always of one version; without its comments,
+    which are for the reader of the source (every page loads the script: 7.4 KB gzipped with
+    them, 5.9 KB without)."""
+    source = resources.files(__package__).joinpath("search.js").read_text(encoding="utf-8")
+    return _JS_COMMENT.sub("", source).encode("utf-8")
 
 
 def key_hash(key: str) -> int:
@@ -696,6 +716,7 @@ def full_search_index(
             out.put(f"search/f/{name}.js", _js("f" + name, pairs))
         block_names = sorted(blocks)
         out.put("search/meta.js", _js("meta", _meta(heads, shards, block_names, districts)))
+        out.put(SYLLABLES, _js("syllables", syllables()))
         out.put(SCRIPT, browser_script())
         file_digests = out.digests()
         version = _version(file_digests)

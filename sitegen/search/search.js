@@ -195,12 +195,9 @@
   /* Full pinyin typed for two words at once (zhibochuangye: 直播|创业), which no key holds: the
    * run is cut in two where each side is two or more syllables, and each side looked up as a
    * word's reading; the two most common words of each side make the compounds.  (Initials are
-   * too ambiguous for this: zb holds 主办 周边 支部 before 直播.)  Toneless syllables as
-   * pypinyin reads characters, without the interjections m, n, ng, hm, hng
-   * (tests/test_search_parity.py holds the list equal to pypinyin's). */
-  var SYLLABLES = {};
-  S.syllables = 'a ai an ang ao ba bai ban bang bao bei ben beng bi bian biang biao bie bin bing bo bong bu ca cai can cang cao ce cei cen ceng cha chai chan chang chao che chen cheng chi chong chou chu chua chuai chuan chuang chui chun chuo ci cong cou cu cuan cui cun cuo da dai dan dang dao de dei den deng di dia dian diao die din ding diu dong dou du duan dui dun duo e ei en eng er fa fan fang fei fen feng fiao fo fou fu ga gai gan gang gao ge gei gen geng gong gou gu gua guai guan guang gui gun guo ha hai han hang hao he hei hen heng hong hou hu hua huai huan huang hui hun huo ji jia jian jiang jiao jie jin jing jiong jiu ju juan jue jun ka kai kan kang kao ke kei ken keng kong kou ku kua kuai kuan kuang kui kun kuo la lai lan lang lao le lei len leng li lia lian liang liao lie lin ling liu lo long lou lu luan lun luo lv lve ma mai man mang mao me mei men meng mi mian miao mie min ming miu mo mou mu na nai nan nang nao ne nei nen neng ni nia nian niang niao nie nin ning niu nong nou nu nuan nun nuo nv nve o ou pa pai pan pang pao pei pen peng pi pian piao pie pin ping po pou pu qi qia qian qiang qiao qie qin qing qiong qiu qu quan que qun ran rang rao re ren reng ri rong rou ru rua ruan rui run ruo sa sai san sang sao se sen seng sha shai shan shang shao she shei shen sheng shi shou shu shua shuai shuan shuang shui shun shuo si song sou su suan sui sun suo ta tai tan tang tao te tei teng ti tian tiao tie ting tong tou tu tuan tui tun tuo wa wai wan wang wei wen weng wo wong wu xi xia xian xiang xiao xie xin xing xiong xiu xu xuan xue xun ya yan yang yao ye yi yin ying yo yong you yu yuan yue yun za zai zan zang zao ze zei zen zeng zha zhai zhan zhang zhao zhe zhei zhen zheng zhi zhong zhou zhu zhua zhuai zhuan zhuang zhui zhun zhuo zi zong zou zu zuan zui zun zuo';
-  S.syllables.split(' ').forEach(function (s) { SYLLABLES[s] = 1; });
+   * too ambiguous for this: zb holds 主办 周边 支部 before 直播.)  The syllables are pypinyin's
+   * (search/syllables.js, written with the index). */
+  var SYLLABLES = null;  /* search/syllables.js, loaded by the first query that needs it */
   function syllableCount(s) {  /* the most syllables s can be cut into, at most 2 (0: none) */
     var most = [0];
     for (var i = 1; i <= s.length; i++) {
@@ -223,14 +220,24 @@
     return out;
   }
   var COMPOUNDS = 3;  /* two-word alternatives a term takes at most (each loads its bigrams) */
+  function unfound(t, entries) {
+    return t.pinyin.length && !Object.keys(t.seen).length && !entries[t.text] && t.text.length >= 4;
+  }
+  /* The keys of the halves of the pinyin terms nothing was found for (the syllables loaded first). */
   function compoundKeys(terms, entries) {
-    var keys = [];
-    terms.forEach(function (t) {
-      var none = t.pinyin.length && !Object.keys(t.seen).length && !entries[t.text];
-      t.halves = none && t.text.length >= 4 ? halves(t.text) : [];
-      t.halves.forEach(function (h) { keys.push(h[0], h[1]); });
+    if (!terms.some(function (t) { return unfound(t, entries); })) {
+      terms.forEach(function (t) { t.halves = []; });
+      return Promise.resolve([]);
+    }
+    return get('syllables', 'search/syllables.js').then(function (list) {
+      if (!SYLLABLES) { SYLLABLES = {}; (list || '').split(' ').forEach(function (s) { if (s) SYLLABLES[s] = 1; }); }
+      var keys = [];
+      terms.forEach(function (t) {
+        t.halves = unfound(t, entries) ? halves(t.text) : [];
+        t.halves.forEach(function (h) { keys.push(h[0], h[1]); });
+      });
+      return keys;
     });
-    return keys;
   }
   function withCompounds(terms, entries) {
     terms.forEach(function (t) {
@@ -288,7 +295,8 @@
         return pinyin.length ? loadEntries(meta, pinyin) : {};
       }).then(function (entries) {
         withWords(terms, entries);
-        var halfKeys = compoundKeys(terms, entries);
+        return compoundKeys(terms, entries);
+      }).then(function (halfKeys) {
         return halfKeys.length ? loadEntries(meta, halfKeys) : {};
       }).then(function (entries) {
         withCompounds(terms, entries);
