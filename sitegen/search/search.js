@@ -343,9 +343,23 @@
       meta.years.forEach(function (y) { if (y[0] === String(filters.year)) yr = y; });
       set = yr ? set.filter(function (n) { return n >= yr[1] && n <= yr[2]; }) : [];
     }
-    // documents are numbered oldest first: a larger number is newer
-    set = set.slice().sort(function (a, b) { return (score[b] || 0) - (score[a] || 0) || b - a; });
-    return { docs: set, terms: terms, count: set.length };
+    return { docs: ranked(set, score), terms: terms, count: set.length };
+  }
+
+  /* *set* (rising document numbers) by score, then newer first: documents are numbered oldest
+   * first, so a larger number is newer.  A bucket per score, each read backwards: a sort with a
+   * comparator took most of a query's 120 ms over 91,000 of 100,000 documents. */
+  S.ranked = ranked;
+  function ranked(set, score) {
+    var buckets = [], out = [];
+    for (var i = 0; i < set.length; i++) {
+      var s = score[set[i]] || 0;
+      (buckets[s] = buckets[s] || []).push(set[i]);
+    }
+    for (var b = buckets.length - 1; b >= 0; b--) {
+      if (buckets[b]) for (var j = buckets[b].length - 1; j >= 0; j--) out.push(buckets[b][j]);
+    }
+    return out;
   }
 
   S.doc = function (n) { return get('d' + n, 'search/d/' + n + '.js'); };
