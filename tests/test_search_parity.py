@@ -54,17 +54,22 @@ def test_python_and_js_decode_the_same_documents(tmp_path):
     lists += [sorted(rng.sample(range(n), k)) for n in (50, 700, 5000) for k in (1, n // 10, n // 2, n * 9 // 10, n)]
     texts = [encode_postings(ids) for ids in lists]
     assert {t[:1] for t in texts if t} >= {"~", "!", "0"}  # every form is among them
+    assert _in_node(tmp_path, "--postings", texts) == lists
+
+
+def _in_node(tmp_path: Path, mode: str, data: object) -> object:
+    """What the shipped search.js makes of *data* in tests/search_parity.js's *mode*."""
     script = tmp_path / "search.js"
     script.write_bytes(browser_script())
-    (tmp_path / "postings.json").write_text(json.dumps(texts))
+    (tmp_path / "data.json").write_text(json.dumps(data))
     proc = subprocess.run(
-        ["node", str(ROOT / "tests" / "search_parity.js"), str(script), "--postings", str(tmp_path / "postings.json")],
+        ["node", str(ROOT / "tests" / "search_parity.js"), str(script), mode, str(tmp_path / "data.json")],
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     )
-    assert json.loads(proc.stdout) == lists
+    return json.loads(proc.stdout)
 
 
 def test_the_syllables_the_script_loads_are_pypinyins():
@@ -93,18 +98,8 @@ def test_results_rank_by_headline_matches_then_newest(tmp_path):
     for size in (0, 1, 5, 200, 3000):
         docs = sorted(rng.sample(range(size * 2), size))
         cases.append([docs, {str(n): rng.randint(1, 3) for n in docs if rng.random() < 0.2}])
-    script = tmp_path / "search.js"
-    script.write_bytes(browser_script())
-    (tmp_path / "cases.json").write_text(json.dumps(cases))
-    proc = subprocess.run(
-        ["node", str(ROOT / "tests" / "search_parity.js"), str(script), "--rank", str(tmp_path / "cases.json")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
     want = [sorted(docs, key=lambda n: (-score.get(str(n), 0), -n)) for docs, score in cases]
-    assert json.loads(proc.stdout) == want
+    assert _in_node(tmp_path, "--rank", cases) == want
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
