@@ -68,20 +68,18 @@ def encode_postings(ids: Iterable[int]) -> str:
     return shorter(_varints(ids), ids[-1], len(ids), ids)
 
 
-def _bitmap_is_shorter(gap_chars: int, last: int) -> bool:
-    """Whether a bitmap ("~" and one character per six documents up to *last*) is shorter
-    than *gap_chars* characters of varint gaps."""
-    return gap_chars > last // 6 + 2
-
-
 def _complement(ids: list[int]) -> str:
     """The complement form of rising *ids*: "!", the last one, the gaps of the numbers missing
     below it."""
-    last = ids[-1]
-    flags = bytearray(b"\x01") * last
-    collections.deque(map(flags.__setitem__, ids[:-1], itertools.repeat(0)), maxlen=0)
-    missing = list(itertools.compress(range(last), flags))
-    return "!" + encode_number(last) + (_varints(missing) if missing else "")
+    missing = _absent(ids[:-1], ids[-1])
+    return "!" + encode_number(ids[-1]) + (_varints(missing) if missing else "")
+
+
+def _absent(numbers: Iterable[int], size: int) -> list[int]:
+    """The numbers below *size* that are not among *numbers* (each below *size*), rising."""
+    flags = bytearray(b"\x01") * size
+    collections.deque(map(flags.__setitem__, numbers, itertools.repeat(0)), maxlen=0)
+    return list(itertools.compress(range(size), flags))
 
 
 def _varints(ids: list[int]) -> str:
@@ -106,8 +104,8 @@ def shorter(gaps: str, last: int, count: int, ids: list[int] | None = None) -> s
     document *last*): the gaps themselves, their bitmap, or their complement (*ids*: the
     documents, when the caller has them decoded)."""
     best = gaps
-    bitmap_chars = last // 6 + 2
-    if _bitmap_is_shorter(len(gaps), last):
+    bitmap_chars = last // 6 + 2  # "~" and a character per six documents, one more at most
+    if len(gaps) > bitmap_chars:
         ids = decode_postings(gaps) if ids is None else ids
         best = "~" + _bitmap(ids)
     if last - count + 2 < min(len(gaps), bitmap_chars):  # at least a character a missing document
@@ -149,9 +147,7 @@ def decode_postings(text: str) -> list[int]:
     """Decode :func:`encode_postings`."""
     if text.startswith("!"):
         last, *missing = decode_postings(text[1:])  # the last one, then the gaps of the missing
-        flags = bytearray(b"\x01") * (last + 1)
-        collections.deque(map(flags.__setitem__, [m - last - 1 for m in missing], itertools.repeat(0)), maxlen=0)
-        return list(itertools.compress(range(last + 1), flags))
+        return _absent([m - last - 1 for m in missing], last + 1)
     if text.startswith("~"):
         data = text[1:].encode("ascii").translate(_VALUE_OF_B64)
         # One flag per document, in order, so no sort of the six runs of bits: three bitmaps

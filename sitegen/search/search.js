@@ -225,15 +225,13 @@
   }
   /* The keys of the halves of the pinyin terms nothing was found for (the syllables loaded first). */
   function compoundKeys(terms, entries) {
-    if (!terms.some(function (t) { return unfound(t, entries); })) {
-      terms.forEach(function (t) { t.halves = []; });
-      return Promise.resolve([]);
-    }
+    var wanting = terms.filter(function (t) { t.halves = []; return unfound(t, entries); });
+    if (!wanting.length) return Promise.resolve([]);
     return get('syllables', 'search/syllables.js').then(function (list) {
       if (!SYLLABLES) { SYLLABLES = {}; (list || '').split(' ').forEach(function (s) { if (s) SYLLABLES[s] = 1; }); }
       var keys = [];
-      terms.forEach(function (t) {
-        t.halves = unfound(t, entries) ? halves(t.text) : [];
+      wanting.forEach(function (t) {
+        t.halves = halves(t.text);
         t.halves.forEach(function (h) { keys.push(h[0], h[1]); });
       });
       return keys;

@@ -85,10 +85,10 @@ def _index_words(text: str) -> tuple[set[str], set[str]]:
     """Return (single Han characters that jieba keeps as words, words that get pinyin keys).
 
     The pinyin words are jieba's words of 2–6 Han characters.  A pinyin key holds words, which
-    the browser then finds as Han text, so pinyin typed for a compound jieba splits (机关|干部)
-    is found word by word (`jiguan ganbu`).  Keys for adjacent pairs of words as well (4–5
-    characters) took most of the pinyin keys' bytes: at 10,000 articles of the realistic corpus
-    the keys of 4–5-character words took 24.5 of 31.4 MB."""
+    the browser then finds as Han text; pinyin typed for a compound jieba splits (直播|创业) the
+    browser cuts into two words' readings (search.js: `halves`).  Keys for adjacent pairs of
+    words as well (4–5 characters) took most of the pinyin keys' bytes: at 10,000 articles of
+    the realistic corpus the keys of 4–5-character words took 24.5 of 31.4 MB."""
     han = {w for w in set(words(text)) if SEARCH_HAN_RUN.fullmatch(w)}
     return {w for w in han if len(w) == 1}, {w for w in han if 2 <= len(w) <= PINYIN_MAX_CHARS}
 
