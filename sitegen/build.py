@@ -1010,7 +1010,8 @@ def _write(
             files.append((SCRIPT, browser_script()))
     # Until the store records this build, the pages about to change are unknown to it: a
     # build killed after the write must render them again, whatever the next one plans.
-    layout.store.expect(str(out_dir.resolve()), done)
+    whole = plan.from_model and done == plan.kinds.keys()  # every page of a new layout
+    layout.store.expect(str(out_dir.resolve()), done, whole=whole)
     result = write_site(
         out_dir,
         files,

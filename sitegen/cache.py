@@ -33,11 +33,18 @@ def read_pickle(path: Path, default: Any = None) -> Any:
 
 
 def open_cache_db(
-    path: Path, schema: str, prepare: Callable[[sqlite3.Connection], None] | None = None, *, dropped: str
+    path: Path,
+    schema: str,
+    prepare: Callable[[sqlite3.Connection], None] | None = None,
+    *,
+    dropped: str,
+    version: int = 0,
 ) -> sqlite3.Connection | None:
     """Open the SQLite cache at *path*, making it with *schema* (CREATE ... IF NOT EXISTS), and
     *prepare* it.  A damaged file is deleted, said in the log with what that costs (*dropped*),
-    and made again once; None when even a new one cannot be made."""
+    and made again once; None when even a new one cannot be made.  With a *version* (the
+    file's user_version), a file of another version is deleted and made again: its tables
+    may have another layout, which CREATE ... IF NOT EXISTS would keep."""
     import sqlite3
 
     for attempt in range(2):
@@ -45,6 +52,16 @@ def open_cache_db(
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(str(path))
+            if version:
+                found = _version_of(db)
+                if found is not None and found != version:
+                    log.info("%s: made by another version of sitegen; made again (%s)", path, dropped)
+                    db.close()
+                    remove_db(path)
+                    db = sqlite3.connect(str(path))
+                    found = None
+                if found is None:
+                    schema += f"PRAGMA user_version = {int(version)};"
             db.executescript(schema)
             if prepare is not None:
                 prepare(db)
@@ -54,8 +71,22 @@ def open_cache_db(
             if db is not None:
                 db.close()
             if attempt == 0:
-                path.unlink(missing_ok=True)
+                remove_db(path)
     return None
+
+
+def _version_of(db: sqlite3.Connection) -> int | None:
+    """The user_version of a database with tables; None for a new, empty one."""
+    if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+        return None
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def remove_db(path: Path) -> None:
+    """Delete the SQLite file at *path* and its rollback journal (a damaged or replaced cache:
+    a journal left beside a new file would be played back into it)."""
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + "-journal").unlink(missing_ok=True)
 
 
 def select_in(db: sqlite3.Connection, query: str, keys: Iterable[Any], batch: int = 500) -> list[tuple]:

@@ -286,6 +286,50 @@ def test_killed_before_layout_save_then_the_edit_reverted(tmp_path, monkeypatch,
     assert_like_clean(tmp_path, config)
 
 
+def test_every_page_rendered_anew_then_killed_before_the_store_is_saved(tmp_path, monkeypatch):
+    # A template change renders every page: the store starts again empty before the write
+    # (PageStore.expect(whole=True)), so a build killed before the save leaves a store that
+    # plans and renders every page again, whatever the next build finds changed.
+    config = make_config_with_templates(tmp_path)
+    build(config)
+    macros = config.templates_dir / "_macros.html"
+    edit_article(macros, 'class="summary"', 'class="summary lead"')
+    _killed_before_layout_save(monkeypatch, config)
+    assert 'class="summary lead"' in page(config, "lusong/index.html")
+    edit_article(macros, 'class="summary lead"', 'class="summary"')
+    rebuild_like_clean(tmp_path, config, from_layout=False)
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    rebuild_like_clean(tmp_path, config, from_layout=True)
+
+
+def test_a_page_store_of_the_older_layout_is_made_again(tmp_path):
+    # Its pages and shown tables were WITHOUT ROWID tables, which CREATE ... IF NOT EXISTS keeps.
+    config = make_config(tmp_path)
+    build(config)
+    store = config.cache_dir / "pages.sqlite"
+    with sqlite3.connect(store) as db:
+        for table, columns in (
+            ("pages", "output TEXT PRIMARY KEY, kind TEXT, digest TEXT, page BLOB, deps BLOB"),
+            ("shown", "path TEXT PRIMARY KEY, pages BLOB"),
+        ):
+            db.execute(f"CREATE TABLE old_{table} ({columns}) WITHOUT ROWID")
+            db.execute(f"INSERT INTO old_{table} SELECT * FROM {table}")
+            db.execute(f"DROP TABLE {table}")
+            db.execute(f"ALTER TABLE old_{table} RENAME TO {table}")
+        db.execute("PRAGMA user_version = 0")
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    report = build(config)
+    assert not report.body_edit and not report.from_layout  # the old store is not read
+    assert_like_clean(tmp_path, config)
+    with sqlite3.connect(store) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == sitegen.page_store.SCHEMA_VERSION
+        tables = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+    assert "WITHOUT ROWID" not in tables["pages"] and "WITHOUT ROWID" not in tables["shown"]
+    edit_article(config.content_dir / "lusong-2.md", "网格员每周", "网格员每日")
+    assert build(config).body_edit
+    assert_like_clean(tmp_path, config)
+
+
 def test_a_second_output_folder_sharing_the_cache(tmp_path):
     # The cache describes one output folder: building into another one starts it cold, so
     # switching back (`--out`) never plans against the other folder's state.
