@@ -71,7 +71,10 @@ def open_cache_db(
             if db is not None:
                 db.close()
             if attempt == 0:
-                remove_db(path)
+                try:
+                    remove_db(path)
+                except OSError:  # a read-only cache folder, say: no cache this time
+                    return None
     return None
 
 
@@ -83,8 +86,7 @@ def _version_of(db: sqlite3.Connection) -> int | None:
 
 
 def remove_db(path: Path) -> None:
-    """Delete the SQLite file at *path* and its rollback journal (a damaged or replaced cache:
-    a journal left beside a new file would be played back into it)."""
+    """Delete the SQLite file at *path* and its rollback journal (a damaged or replaced cache)."""
     path.unlink(missing_ok=True)
     path.with_name(path.name + "-journal").unlink(missing_ok=True)
 
