@@ -52,17 +52,16 @@ def open_cache_db(
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(str(path))
-            if version:
-                found = _version_of(db)
-                if found is not None and found != version:
-                    log.info("%s: made by another version of sitegen; made again (%s)", path, dropped)
-                    db.close()
-                    remove_db(path)
-                    db = sqlite3.connect(str(path))
-                    found = None
-                if found is None:
-                    schema += f"PRAGMA user_version = {int(version)};"
-            db.executescript(schema)
+            found = _version_of(db) if version else None
+            if found is not None and found != version:
+                log.info("%s: made by another version of sitegen; made again (%s)", path, dropped)
+                db.close()
+                remove_db(path)
+                db = sqlite3.connect(str(path))
+                found = None
+            # A new file gets its version with its tables, in the script's one transaction.
+            stamp = f"PRAGMA user_version = {int(version)};" if version and found is None else ""
+            db.executescript(schema + stamp)
             if prepare is not None:
                 prepare(db)
             return db

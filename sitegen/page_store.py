@@ -15,7 +15,9 @@ pages that show a changed article in a role whose digest changed (see sitegen/pl
           scan (path, mtime, size of every file) the build read
 
 Everything is written in one transaction after the site is, so the store describes one
-complete build, or none (a build that renders every page empties it before it writes the site).  A store that cannot be read is an empty one: the build takes the slow path.
+complete build, or none: a build that renders every page of a new layout empties it before it
+writes the site (`expect`), and `save` then writes it whole.  A store that cannot be read is an
+empty one: the build takes the slow path.
 """
 
 from __future__ import annotations
@@ -303,11 +305,6 @@ class PageStore:
         try:
             with self.db:
                 self.db.execute("DELETE FROM saved WHERE name = 'key'")
-                if outputs is not None and len(rows) == len(outputs) and {row[0] for row in rows} == outputs:
-                    # Every page rendered anew (a template or code change): nothing of the old
-                    # rows stays, so they go at once instead of being withdrawn page by page.
-                    self.db.execute("DELETE FROM pages")
-                    self.db.execute("DELETE FROM shown")
                 old = self.digests() if outputs is not None else self.digests(row[0] for row in rows)
                 stale = set(old) - outputs if outputs is not None else set()
                 # The pages that show each article: withdraw what the replaced and removed pages

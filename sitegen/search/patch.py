@@ -12,7 +12,6 @@ shards holding the keys they differ in, their documents' files and meta.js.
 
 from __future__ import annotations
 
-import heapq
 import logging
 import sqlite3
 from collections import defaultdict
@@ -45,7 +44,7 @@ from .index import (
     shard_count,
     shard_name,
 )
-from .pinyin import PINYIN_FILE, PINYIN_WORDS, PinyinTable, _Words, plain_readings
+from .pinyin import PINYIN_FILE, PinyinTable, _Words, pinyin_entry, plain_readings
 from .postings import decode_postings, encode_postings
 from .state import INPUTS_FILE, SEARCH_STATE_FILE, InputStore, SavedState, StateChange
 from .tokens import DocInput, DocTokens, doc_tokens
@@ -308,7 +307,7 @@ def _incremental(
                 members.remove(w)
             pinyin_touched.add(key)
 
-    ranked = _most_frequent(pinyin_touched, by_key, vocab, saved)
+    entries = _pinyin_entries(pinyin_touched, by_key, vocab, saved)
     touched = defaultdict(set)
     for key in list(body_delta) + sorted(pinyin_touched):
         touched[shard_name(key, shards)].add(key)
@@ -327,7 +326,7 @@ def _incremental(
             group = _unjs(data)
         for key in keys:
             if key in pinyin_touched:
-                value = " ".join(ranked[key]) or None
+                value = entries[key]
             else:
                 value = _apply(group.get(key), *body_delta[key])
             if value is None:
@@ -344,20 +343,15 @@ def _incremental(
     return files, change
 
 
-def _most_frequent(
+def _pinyin_entries(
     keys: set[str], by_key: dict[str, list[str]], vocab: _Words, saved: SavedState
-) -> dict[str, list[str]]:
-    """The words each pinyin key's entry is made of (`_Words.entry`: the PINYIN_WORDS that most
-    documents hold), the changed words' counts from *vocab*, the others' read from *saved*: a key
-    such as the initials of a common syllable pair holds thousands of words."""
+) -> dict[str, str | None]:
+    """The entry of each pinyin key (`pinyin_entry`), the changed words' counts from *vocab*,
+    the others' read from *saved*: a key such as the initials of a common syllable pair holds
+    thousands of words."""
     counts = saved.counts({w for key in keys for w in by_key.get(key, ()) if w not in vocab.counts})
     counts.update(vocab.counts)
-    return {
-        key: heapq.nsmallest(
-            PINYIN_WORDS, (w for w in by_key.get(key, ()) if w in counts), key=lambda w: (-counts[w], w)
-        )
-        for key in keys
-    }
+    return {key: pinyin_entry(by_key.get(key, ()), counts) for key in keys}
 
 
 def _finish_in_place(files: dict[str, bytes], saved: SavedState, state_path: Path, change: StateChange) -> SearchIndex:

@@ -328,8 +328,13 @@ class _Words:
         return pinyin_keys(word, self.syllables(word))
 
     def entry(self, members: Iterable[str]) -> str | None:
-        """Return the index entry of a pinyin key over the words that read so (*members*): the
-        PINYIN_WORDS of them that most documents hold, most first, or None when none is here."""
-        counts = self.counts
-        top = heapq.nsmallest(PINYIN_WORDS, (w for w in members if w in counts), key=lambda w: (-counts[w], w))
-        return " ".join(top) if top else None
+        """Return the index entry of a pinyin key over the words that read so (*members*)."""
+        return pinyin_entry(members, self.counts)
+
+
+def pinyin_entry(members: Iterable[str], counts: dict[str, int]) -> str | None:
+    """The index entry of a pinyin key over the words that read so (*members*): the
+    PINYIN_WORDS of them that most documents hold (*counts*), most first, or None when none of
+    them is counted."""
+    top = heapq.nsmallest(PINYIN_WORDS, (w for w in members if w in counts), key=lambda w: (-counts[w], w))
+    return " ".join(top) if top else None
