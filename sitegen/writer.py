@@ -277,10 +277,19 @@ def _compressed(name: str, data: bytes) -> list[tuple[str, bytes]]:
     try:
         import brotli
 
-        out.append((name + ".br", brotli.compress(data, quality=9)))
+        out.append((name + ".br", brotli.compress(data, quality=9, lgwin=_brotli_window(len(data)))))
     except ImportError:  # pragma: no cover - brotli is a dependency, but .gz alone is still useful
         pass
     return out
+
+
+def _brotli_window(size: int) -> int:
+    """Return the smallest brotli window (log2 bytes, 10-22) that holds *size* bytes.  The
+    encoder sizes its tables by the window, not by the input, and at the default (22: 4 MiB)
+    each call mapped and zeroed tens of MiB: 4.96 ms a file, mostly page faults, against
+    0.19 ms with the window fitted, over 1,500 files of the realistic 10,000-article site,
+    whose .br copies came out 0.05 % smaller (a window larger than the file finds nothing more)."""
+    return max(10, min(22, (size - 1).bit_length()))
 
 
 def begin_stage(out_dir: Path) -> Path:
