@@ -527,7 +527,11 @@ def _build(config: Config, today: str | None, on_exit: contextlib.ExitStack) -> 
             if job:
                 job.stop()
 
-    _write(config, layout, plan, keys, pages.add(shells), search, published, stats, report)
+    try:
+        _write(config, layout, plan, keys, pages.add(shells), search, published, stats, report)
+    except WorkerFailed as exc:  # a compress worker crashed or was killed, before any commit
+        report.errors.append(f"{exc} (hint: run again with -v for the details)")
+        _refuse(report, cache_dir, staging, out_dir)
     if fresh:
         save_summaries(cache_dir, {**summaries, **fresh}, library.digests)
     # A failed search stage is tried again by the next build, even with no input changed.
@@ -1020,6 +1024,7 @@ def _write(
         compress=bool(config.compress),
         staged=staged,
         manifest=layout.manifest if out_dir.is_dir() else None,
+        workers=worker_count(config.workers) if len(files) + len(staged) >= config.parallel_from else 1,
     )
     if search is not None:
         search.save()

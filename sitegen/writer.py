@@ -359,9 +359,11 @@ def write_site(
     compress: bool = False,
     staged: Iterable[tuple[str, str]] = (),
     manifest: dict | None = None,
+    workers: int = 1,
 ) -> WriteResult:
     """Make *out_dir* hold exactly *files* (new bytes), *staged* ((name, digest) of files already
-    written by `stage_files`) and *keep* (unchanged, taken from the old one).
+    written by `stage_files`) and *keep* (unchanged, taken from the old one).  *workers*: the
+    processes that make the compressed copies (the caller's decision, as for any stage).
 
     *manifest* is `load_output_manifest(cache_dir)`, if the caller read it after `recover(out_dir)`.
     Refuses to write one output path twice.  Writes nothing when nothing changed.
@@ -384,7 +386,7 @@ def write_site(
     hashes.update(staged_digests)
     kept_names = []
     if compress:
-        kept_names += _compress(new, hashes, manifest, lambda name: (stage / name).read_bytes())
+        kept_names += _compress(new, hashes, manifest, lambda name: (stage / name).read_bytes(), workers)
     for name in keep:
         if name in new or name in staged_digests:
             raise _twice(name)
@@ -479,21 +481,44 @@ def write_changed(
 
 
 def _compress(
-    new: dict[str, bytes], hashes: dict[str, str], known: dict[str, str], read: Callable[[str], bytes]
+    new: dict[str, bytes],
+    hashes: dict[str, str],
+    known: dict[str, str],
+    read: Callable[[str], bytes],
+    workers: int = 1,
 ) -> list[str]:
     """Add to *new* and *hashes* the .gz and .br of each compressible file of *hashes* whose
     bytes are not those *known* (the manifest's digests) or that has no copy yet; *read* gives a
-    file's bytes.  Return the copies of the unchanged files, which stay."""
-    kept = []
+    file's bytes.  Return the copies of the unchanged files, which stay.  With *workers* > 1 the
+    copies are made in that many forked processes (`parallel.fan_out`)."""
+    from .parallel import chunks, fan_out
+
+    kept, todo = [], []
     for name in [n for n in hashes if n.endswith(COMPRESSIBLE)]:
         variants = [v for v in (name + ".gz", name + ".br") if v in known]
         if variants and known.get(name) == hashes[name]:
             kept += variants
-            continue
-        for cname, cdata in _compressed(name, new[name] if name in new else read(name)):
+        else:
+            todo.append(name)
+    size = -(-len(todo) // (4 * workers)) if workers > 1 else len(todo)
+    made = fan_out(_compress_run, chunks(len(todo), size), name="compress", workers=workers, shared=(todo, new, read))
+    for run in made:
+        for cname, cdata, cdigest in run:
             new[cname] = cdata
-            hashes[cname] = digest(cdata)
+            hashes[cname] = cdigest
     return kept
+
+
+def _compress_run(bounds: tuple[int, int]) -> list[tuple[str, bytes, str]]:
+    """The copies of the files todo[bounds] (`_compress`), each with its digest."""
+    from .parallel import shared
+
+    todo, new, read = shared()
+    return [
+        (cname, cdata, digest(cdata))
+        for name in todo[bounds[0] : bounds[1]]
+        for cname, cdata in _compressed(name, new[name] if name in new else read(name))
+    ]
 
 
 def _to_write(names: Iterable[str], hashes: dict[str, str], known: dict[str, str], out_dir: Path) -> list[str]:

@@ -243,10 +243,11 @@ def test_preview_includes_drafts_with_banner(tmp_path):
     assert 'class="banner' not in normal
 
 
-def test_compress_writes_gz_and_br(tmp_path):
+@pytest.mark.parametrize("parallel_from", [10**9, 1], ids=["serial", "forked"])
+def test_compress_writes_gz_and_br(tmp_path, parallel_from):
     import gzip
 
-    config = make_config(tmp_path, compress=True, search=False)
+    config = make_config(tmp_path, compress=True, search=False, parallel_from=parallel_from, workers=2)
     build(config)
     import brotli
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _buildkit import FIXTURE, build, edit_article, make_config, tree
+from _buildkit import FIXTURE, assert_like_clean, build, edit_article, make_config, tree
 
 from sitegen.errors import SitegenError
 from sitegen.parallel import Background, WorkerFailed, chunks, fan_out, shared
@@ -219,6 +219,30 @@ def test_a_build_whose_render_worker_is_killed_fails_and_keeps_public(tmp_path, 
     assert tree(config.out_dir) == before
     monkeypatch.undo()
     assert not build(config).errors
+
+
+def test_a_build_whose_compress_worker_is_killed_fails_and_keeps_public(tmp_path, monkeypatch):
+    import sitegen.writer
+
+    config = make_config(tmp_path, parallel_from=1, workers=2, compress=True)
+    build(config)
+    before = tree(config.out_dir)
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    real = sitegen.writer._compressed
+    parent = os.getpid()
+
+    def killed(name, data):
+        if os.getpid() != parent and name.endswith(".html"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(name, data)
+
+    monkeypatch.setattr(sitegen.writer, "_compressed", killed)
+    report = build(config)
+    assert report.failed and any("compress" in e and "a worker process died" in e for e in report.errors), report.errors
+    assert tree(config.out_dir) == before
+    monkeypatch.undo()
+    assert not build(config).errors
+    assert_like_clean(tmp_path, config)
 
 
 _KILLED_BUILD = """
