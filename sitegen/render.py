@@ -889,16 +889,6 @@ class Renderer:
         return "\n".join(out) + "\n"
 
 
-def render_pages(
-    model: SiteModel, config: Config, only: set[str] | None = None, renderer: Renderer | None = None
-) -> Iterator[tuple[Page, bytes]]:
-    """Yield (page, bytes) for every page (or only those whose output is in *only*)."""
-    renderer = renderer or Renderer(model, config)
-    for page in model.pages:
-        if only is None or page.output in only:
-            yield page, renderer.render(page)
-
-
 def _page(ctx: Context) -> Page:
     """Return the page being rendered from a template context."""
     try:

@@ -150,11 +150,6 @@ def _is_menu(folded: str) -> bool:
     return len(items) >= 4 and all(2 <= len(t) <= 6 for t in items) and len(set(items)) == len(items)
 
 
-def is_furniture(text: str) -> bool:
-    """Tell whether a line is page furniture or site text (editor credits, labels, navigation)."""
-    return line_label(clean_line(text)) is not None
-
-
 @dataclass(frozen=True)
 class Block:
     """A unit of the page: one printed line or a paragraph joined across column breaks."""
