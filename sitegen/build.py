@@ -1024,7 +1024,8 @@ def _write(
         compress=bool(config.compress),
         staged=staged,
         manifest=layout.manifest if out_dir.is_dir() else None,
-        workers=worker_count(config.workers) if len(files) + len(staged) >= config.parallel_from else 1,
+        workers=worker_count(config.workers),
+        parallel_from=config.parallel_from,
     )
     if search is not None:
         search.save()

@@ -360,10 +360,12 @@ def write_site(
     staged: Iterable[tuple[str, str]] = (),
     manifest: dict | None = None,
     workers: int = 1,
+    parallel_from: int = 0,
 ) -> WriteResult:
     """Make *out_dir* hold exactly *files* (new bytes), *staged* ((name, digest) of files already
-    written by `stage_files`) and *keep* (unchanged, taken from the old one).  *workers*: the
-    processes that make the compressed copies (the caller's decision, as for any stage).
+    written by `stage_files`) and *keep* (unchanged, taken from the old one).  With *compress*,
+    the copies are made in *workers* processes when there are *parallel_from* or more files to
+    compress (sitegen.toml's [build] settings, as for the other stages).
 
     *manifest* is `load_output_manifest(cache_dir)`, if the caller read it after `recover(out_dir)`.
     Refuses to write one output path twice.  Writes nothing when nothing changed.
@@ -386,7 +388,8 @@ def write_site(
     hashes.update(staged_digests)
     kept_names = []
     if compress:
-        kept_names += _compress(new, hashes, manifest, lambda name: (stage / name).read_bytes(), workers)
+        kept_names += _compress(new, hashes, manifest, lambda name: (stage / name).read_bytes(), workers, parallel_from)
+    uncompressed = []
     for name in keep:
         if name in new or name in staged_digests:
             raise _twice(name)
@@ -395,9 +398,13 @@ def write_site(
             if name + ".gz" in manifest:
                 kept_names += [v for v in (name + ".gz", name + ".br") if v in manifest]
             else:  # compression came on since the file was written: its copies are made now
-                for cname, cdata in _compressed(name, (out_dir / name).read_bytes()):
-                    new[cname] = cdata
-                    hashes[cname] = digest(cdata)
+                uncompressed.append(name)
+    if uncompressed:
+
+        def read_kept(name: str) -> bytes:
+            return (out_dir / name).read_bytes()
+
+        _add_copies(new, hashes, uncompressed, read_kept, workers, parallel_from)
     result = WriteResult()
     old_names = set(manifest)
     final = set(hashes) | set(kept_names)
@@ -486,13 +493,12 @@ def _compress(
     known: dict[str, str],
     read: Callable[[str], bytes],
     workers: int = 1,
+    parallel_from: int = 0,
 ) -> list[str]:
     """Add to *new* and *hashes* the .gz and .br of each compressible file of *hashes* whose
     bytes are not those *known* (the manifest's digests) or that has no copy yet; *read* gives a
-    file's bytes.  Return the copies of the unchanged files, which stay.  With *workers* > 1 the
-    copies are made in that many forked processes (`parallel.fan_out`)."""
-    from .parallel import chunks, fan_out
-
+    file's bytes.  Return the copies of the unchanged files, which stay.  The copies are made in
+    *workers* forked processes (`parallel.fan_out`) when there are *parallel_from* or more."""
     kept, todo = [], []
     for name in [n for n in hashes if n.endswith(COMPRESSIBLE)]:
         variants = [v for v in (name + ".gz", name + ".br") if v in known]
@@ -500,24 +506,45 @@ def _compress(
             kept += variants
         else:
             todo.append(name)
-    size = -(-len(todo) // (4 * workers)) if workers > 1 else len(todo)
-    made = fan_out(_compress_run, chunks(len(todo), size), name="compress", workers=workers, shared=(todo, new, read))
+
+    def read_new(name: str) -> bytes:
+        return new[name] if name in new else read(name)
+
+    _add_copies(new, hashes, todo, read_new, workers, parallel_from)
+    return kept
+
+
+def _add_copies(
+    new: dict[str, bytes],
+    hashes: dict[str, str],
+    names: list[str],
+    read: Callable[[str], bytes],
+    workers: int,
+    parallel_from: int,
+) -> None:
+    """Add to *new* and *hashes* the .gz and .br copies of the files *names*, whose bytes *read*
+    gives: in *workers* forked processes (`parallel.fan_out`) when there are *parallel_from*
+    files or more."""
+    from .parallel import chunks, fan_out
+
+    workers = workers if len(names) >= parallel_from else 1
+    size = -(-len(names) // (4 * workers)) if workers > 1 else len(names)
+    made = fan_out(_copies_of, chunks(len(names), size), name="compress", workers=workers, shared=(names, read))
     for run in made:
         for cname, cdata, cdigest in run:
             new[cname] = cdata
             hashes[cname] = cdigest
-    return kept
 
 
-def _compress_run(bounds: tuple[int, int]) -> list[tuple[str, bytes, str]]:
-    """The copies of the files todo[bounds] (`_compress`), each with its digest."""
+def _copies_of(bounds: tuple[int, int]) -> list[tuple[str, bytes, str]]:
+    """The copies of the files names[bounds] (`_add_copies`), each with its digest."""
     from .parallel import shared
 
-    todo, new, read = shared()
+    names, read = shared()
     return [
         (cname, cdata, digest(cdata))
-        for name in todo[bounds[0] : bounds[1]]
-        for cname, cdata in _compressed(name, new[name] if name in new else read(name))
+        for name in names[bounds[0] : bounds[1]]
+        for cname, cdata in _compressed(name, read(name))
     ]
 
 

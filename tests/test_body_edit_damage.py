@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from _buildkit import FIXTURE, assert_like_clean, build, edit_article, make_config
 
 EDIT = ("收集意见。", "收集意见，并且修缮凉亭。")
@@ -124,13 +125,14 @@ def test_a_damaged_page_store_keys_table_means_a_full_build(tmp_path):
     assert_like_clean(tmp_path, config)
 
 
-def test_compression_turned_on_compresses_the_files_it_keeps(tmp_path):
+@pytest.mark.parametrize("parallel_from", [10**9, 1], ids=["serial", "forked"])
+def test_compression_turned_on_compresses_the_files_it_keeps(tmp_path, parallel_from):
     """The search files a build keeps get their .gz and .br when compression comes on (the pages
     are rendered again anyway: compression is a setting).  Found by the same review; older than
     the body edit."""
     import dataclasses
 
-    config = make_config(tmp_path)
+    config = make_config(tmp_path, parallel_from=parallel_from, workers=2)
     build(config)
     compressed = dataclasses.replace(config, compress=True)
     assert not build(compressed).errors
