@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from _buildkit import GOLDEN, build, edit_article, make_config, tree
+from _buildkit import GOLDEN, assert_like_clean, build, edit_article, make_config, tree
 
 from sitegen.check import check_site
 
@@ -286,10 +286,13 @@ def test_parallel_render_is_byte_identical(tmp_path, monkeypatch):
     assert tree(serial.out_dir) == tree(parallel.out_dir)
 
 
-def test_compressed_copies_follow_incremental_builds(tmp_path):
+@pytest.mark.parametrize("parallel_from", [10**9, 1], ids=["in-process", "staged"])
+def test_compressed_copies_follow_incremental_builds(tmp_path, parallel_from):
+    """With parallel_from 1 the edit is not a body edit's write: its pages and their copies
+    are staged by forked workers, then committed by journal."""
     import gzip
 
-    config = make_config(tmp_path, compress=True, search=False)
+    config = make_config(tmp_path, compress=True, search=False, parallel_from=parallel_from, workers=2)
     build(config)
     art = config.content_dir / "lusong-2.md"
     art.write_text(art.read_text(encoding="utf-8").replace("网格员每天", "网格员每周"), encoding="utf-8")
@@ -300,6 +303,7 @@ def test_compressed_copies_follow_incremental_builds(tmp_path):
     assert "tianyuan/tianyuan-shequ-shitang/index.html.gz" not in report.changed
     assert gzip.decompress((config.out_dir / (page + ".gz")).read_bytes()) == (config.out_dir / page).read_bytes()
     assert (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html.br").is_file()
+    assert_like_clean(tmp_path, config)
 
 
 @pytest.mark.parametrize("parallel_from", [1, 10**9], ids=["forked", "in-process"])
