@@ -3,6 +3,7 @@
 
     python scripts/compare_builds.py --corpus /dev/shm/c10/content --old HEAD~3
     python scripts/compare_builds.py --corpus DIR --old 39a5ee0 --new HEAD --runs 3 --work /dev/shm/cmp
+    python scripts/compare_builds.py --corpus DIR --old ab15eb0 --compress    # as publish.sh --build
 
 This machine's speed drifts by a third within the hour, so two figures taken minutes apart say
 little about a change.  Here the two versions build the same articles cold one after the other,
@@ -42,8 +43,28 @@ def site_files(folder: Path) -> dict[str, str]:
     }
 
 
-def cold_build(code: Path, corpus: Path, folder: Path) -> dict:
-    """Build *corpus* with the sitegen in *code* into *folder* (made fresh); return the measures."""
+def _copy(name: str) -> bool:
+    return name.endswith((".gz", ".br"))
+
+
+def _alike(work: Path, copies: list[str]) -> bool:
+    """Whether each of *copies*, in both versions' first build, decompresses to the same bytes."""
+    import gzip
+
+    import brotli
+
+    def unpacked(side: str, name: str) -> bytes | None:
+        path = work / f"{side}-0" / "public" / name
+        if not path.is_file():
+            return None
+        return (gzip.decompress if name.endswith(".gz") else brotli.decompress)(path.read_bytes())
+
+    return all(unpacked("old", name) == unpacked("new", name) for name in copies)
+
+
+def cold_build(code: Path, corpus: Path, folder: Path, flags: tuple[str, ...] = ()) -> dict:
+    """Build *corpus* with the sitegen in *code* into *folder* (made fresh), with the command
+    line's *flags*; return the measures."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -51,7 +72,7 @@ def cold_build(code: Path, corpus: Path, folder: Path) -> dict:
     toml = SITE_TOML.format(content=q(corpus), out=q(folder / "public"), cache=q(folder / "cache"))
     (folder / "sitegen.toml").write_text(toml, encoding="utf-8")
     env = dict(os.environ, SITEGEN_TODAY=TODAY, PYTHONPATH=str(code))
-    r = parse_sitegen(measure([sys.executable, "-m", "sitegen", "--root", str(folder), "build"], env, folder))
+    r = parse_sitegen(measure([sys.executable, "-m", "sitegen", "--root", str(folder), "build", *flags], env, folder))
     if r["code"] != 0:
         raise SystemExit(f"the build with {code} failed:\n{r['stdout'][-3000:]}\n{r['stderr'][-3000:]}")
     return r
@@ -72,7 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=2, help="cold builds of each version (default 2)")
     ap.add_argument("--work", type=Path, help="where the builds go (default: a temporary folder)")
     ap.add_argument("--settle", type=float, default=20, help="seconds the disk settles before a build")
+    ap.add_argument(
+        "--compress",
+        action="store_true",
+        help="build with --compress (the .gz and .br copies are compared apart: two versions may compress differently)",
+    )
     args = ap.parse_args(argv)
+    flags = ("--compress",) if args.compress else ()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="sitegen-compare-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -89,12 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     for n, side in enumerate(order):
         settle.wait()
         folder = work / f"{side}-{len(results[side])}"
-        r = cold_build(codes[side], args.corpus.resolve(), folder)
+        r = cold_build(codes[side], args.corpus.resolve(), folder, flags)
         results[side].append(r)
         print(describe(side, r), flush=True)
         if n == 1:  # the first build of each: the same site?
             old, new = (site_files(work / f"{s}-0" / "public") for s in ("old", "new"))
-            same = sorted(p for p in old.keys() | new.keys() if old.get(p) != new.get(p))
+            same = sorted(p for p in old.keys() | new.keys() if old.get(p) != new.get(p) and not _copy(p))
+            copies = sorted(p for p in old.keys() | new.keys() if old.get(p) != new.get(p) and _copy(p))
         if n >= 2:
             shutil.rmtree(folder)
             settle.deleted()
@@ -108,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{key:10} old {old:8.2f} {unit:3}  new {new:8.2f} {unit:3}  new / old {new / old if old else 0:.3f}")
     if same is not None:
         print("public/: the same files and bytes" if not same else f"public/: {len(same)} files differ: {same[:10]}")
+        if args.compress:
+            print(
+                f"compressed copies: {len(copies)} differ in bytes"
+                + (f" (they decompress alike: {_alike(work, copies)})" if copies else "")
+            )
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
     return 0 if not same else 1
