@@ -527,11 +527,7 @@ def _build(config: Config, today: str | None, on_exit: contextlib.ExitStack) -> 
             if job:
                 job.stop()
 
-    try:
-        _write(config, layout, plan, keys, pages.add(shells), search, published, stats, report)
-    except WorkerFailed as exc:  # a compress worker crashed or was killed, before any commit
-        report.errors.append(f"{exc} (hint: run again with -v for the details)")
-        _refuse(report, cache_dir, staging, out_dir)
+    _write(config, layout, plan, keys, pages.add(shells), search, published, stats, report)
     if fresh:
         save_summaries(cache_dir, {**summaries, **fresh}, library.digests)
     # A failed search stage is tried again by the next build, even with no input changed.
@@ -989,7 +985,7 @@ def _write(
 ) -> None:
     """Write the rendered pages, the static files and the search index into the output
     folder, then record the pages (and the content folder's *scan*) in the page store."""
-    from .writer import write_site
+    from .writer import staging_dir, write_site
 
     out_dir, cache_dir = Path(config.out_dir), Path(config.cache_dir)
     record = {"base_url": config.base_url, "articles": published, "compress": config.compress}
@@ -1016,17 +1012,21 @@ def _write(
     # build killed after the write must render them again, whatever the next one plans.
     whole = plan.from_model and done == plan.kinds.keys()  # every page of a new layout
     layout.store.expect(str(out_dir.resolve()), done, whole=whole)
-    result = write_site(
-        out_dir,
-        files,
-        keep,
-        cache_dir=cache_dir,
-        compress=bool(config.compress),
-        staged=staged,
-        manifest=layout.manifest if out_dir.is_dir() else None,
-        workers=worker_count(config.workers),
-        parallel_from=config.parallel_from,
-    )
+    try:
+        result = write_site(
+            out_dir,
+            files,
+            keep,
+            cache_dir=cache_dir,
+            compress=bool(config.compress),
+            staged=staged,
+            manifest=layout.manifest if out_dir.is_dir() else None,
+            workers=worker_count(config.workers),
+            parallel_from=config.parallel_from,
+        )
+    except (SitegenError, WorkerFailed) as exc:  # before the commit: two files of one name, a compress worker died
+        report.errors.append(exc.describe() if isinstance(exc, SitegenError) else f"{exc} (hint: run again with -v)")
+        _refuse(report, cache_dir, staging_dir(out_dir), out_dir)
     if search is not None:
         search.save()
     report.changed = result.changed

@@ -284,12 +284,13 @@ def _compressed(name: str, data: bytes) -> list[tuple[str, bytes]]:
 
 
 def _brotli_window(size: int) -> int:
-    """Return the smallest brotli window (log2 bytes, 10-22) that holds *size* bytes.  The
-    encoder sizes its tables by the window, not by the input, and at the default (22: 4 MiB)
-    each call mapped and zeroed tens of MiB: 4.96 ms a file, mostly page faults, against
-    0.19 ms with the window fitted, over 1,500 files of the realistic 10,000-article site,
-    whose .br copies came out 0.05 % smaller (a window larger than the file finds nothing more)."""
-    return max(10, min(22, (size - 1).bit_length()))
+    """Return the smallest brotli window (log2 bytes, 10-22; a window of 2**w bytes holds
+    2**w - 16) that holds *size* bytes.  The encoder sizes its tables by the window, not by the
+    input, and at the default (22: 4 MiB) each call mapped and zeroed tens of MiB: 4.96 ms a
+    file, mostly page faults, against 0.19 ms with the window fitted, over 1,500 files of the
+    realistic 10,000-article site, whose .br copies came out 0.05 % smaller (a window larger than
+    the file finds nothing more)."""
+    return max(10, min(22, (size + 15).bit_length()))
 
 
 def begin_stage(out_dir: Path) -> Path:
@@ -386,20 +387,11 @@ def write_site(
         new[name] = data
     hashes = {name: digest(data) for name, data in new.items()}
     hashes.update(staged_digests)
-    kept_names = []
-    staging = stage if staged_digests else None  # pages staged: so are their compressed copies
+    kept_names: list[str] = []
+    to_compress: list[str] = []
     if compress:
-        kept_names += _compress(
-            new,
-            hashes,
-            manifest,
-            lambda name: (stage / name).read_bytes(),
-            workers,
-            parallel_from,
-            staged_digests,
-            staging,
-        )
-    uncompressed = []
+        kept_copies, to_compress = _copies_to_make(hashes, manifest)
+        kept_names += kept_copies
     for name in keep:
         if name in new or name in staged_digests:
             raise _twice(name)
@@ -408,13 +400,18 @@ def write_site(
             if name + ".gz" in manifest:
                 kept_names += [v for v in (name + ".gz", name + ".br") if v in manifest]
             else:  # compression came on since the file was written: its copies are made now
-                uncompressed.append(name)
-    if uncompressed:
+                to_compress.append(name)
+    if compress:
+        names = [*hashes, *keep]
+        _refuse_clashing_copies(names, [n for n in names if n.endswith(COMPRESSIBLE)])
 
-        def read_kept(name: str) -> bytes:
-            return (out_dir / name).read_bytes()
+        def read(name: str) -> bytes:
+            if name in new:
+                return new[name]
+            return ((stage if name in staged_digests else out_dir) / name).read_bytes()
 
-        _add_copies(new, hashes, uncompressed, read_kept, workers, parallel_from, staged_digests, staging)
+        staging = stage if staged_digests else None  # pages staged: so are their compressed copies
+        _add_copies(new, hashes, to_compress, read, workers, parallel_from, staged_digests, staging)
     result = WriteResult()
     old_names = set(manifest)
     final = set(hashes) | set(kept_names)
@@ -477,7 +474,9 @@ def write_changed(
         hashes = {name: digest(data) for name, data in new.items()}
         removed = [name for name in remove if name in known]
         if compress:
-            _compress(new, hashes, known, new.__getitem__)  # the unchanged files' copies stay anyway
+            _, to_compress = _copies_to_make(hashes, known)  # the unchanged files' copies stay anyway
+            _refuse_clashing_copies(hashes, to_compress)
+            _add_copies(new, hashes, to_compress, new.__getitem__, 1, 0)
         removed += [v for name in removed for v in (name + ".gz", name + ".br") if v in known]
         result = WriteResult()
         result.written = _to_write(new, hashes, known, out_dir)
@@ -497,20 +496,9 @@ def write_changed(
     return result
 
 
-def _compress(
-    new: dict[str, bytes],
-    hashes: dict[str, str],
-    known: dict[str, str],
-    read: Callable[[str], bytes],
-    workers: int = 1,
-    parallel_from: int = 0,
-    staged: dict[str, str] | None = None,
-    stage: Path | None = None,
-) -> list[str]:
-    """Add the .gz and .br of each compressible file of *hashes* whose bytes are not those
-    *known* (the manifest's digests) or that has no copy yet (`_add_copies`: into *new*, or into
-    *stage* and *staged*); *read* gives a file's bytes.  Return the copies of the unchanged
-    files, which stay."""
+def _copies_to_make(hashes: dict[str, str], known: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Return (the copies that stay: those of the compressible files of *hashes* whose bytes are
+    those *known*, the manifest's digests; the files whose copies are to be made)."""
     kept, todo = [], []
     for name in [n for n in hashes if n.endswith(COMPRESSIBLE)]:
         variants = [v for v in (name + ".gz", name + ".br") if v in known]
@@ -518,12 +506,22 @@ def _compress(
             kept += variants
         else:
             todo.append(name)
+    return kept, todo
 
-    def read_new(name: str) -> bytes:
-        return new[name] if name in new else read(name)
 
-    _add_copies(new, hashes, todo, read_new, workers, parallel_from, staged, stage)
-    return kept
+def _refuse_clashing_copies(files: Iterable[str], compressible: list[str]) -> None:
+    """A file of the site named as another's compressed copy (a theme's own `app.js.gz` beside
+    `app.js`) would be overwritten by the copy, or keep the copy's place in the manifest."""
+    names = set(files)
+    for name in compressible:
+        for copy in (name + ".gz", name + ".br"):
+            if copy in names:
+                raise SitegenError(
+                    None,
+                    None,
+                    f"'{copy}' is a file of the site and the compressed copy of '{name}'",
+                    "remove or rename it (a static folder's precompressed file, say), or build without --compress",
+                )
 
 
 def _add_copies(

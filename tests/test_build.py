@@ -286,10 +286,10 @@ def test_parallel_render_is_byte_identical(tmp_path, monkeypatch):
     assert tree(serial.out_dir) == tree(parallel.out_dir)
 
 
-@pytest.mark.parametrize("parallel_from", [10**9, 1], ids=["in-process", "staged"])
+@pytest.mark.parametrize("parallel_from", [10**9, 1], ids=["in-process", "forked"])
 def test_compressed_copies_follow_incremental_builds(tmp_path, parallel_from):
-    """With parallel_from 1 the edit is not a body edit's write: its pages and their copies
-    are staged by forked workers, then committed by journal."""
+    """With parallel_from 1 the edit is not a body edit's write: its copies are made by forked
+    workers."""
     import gzip
 
     config = make_config(tmp_path, compress=True, search=False, parallel_from=parallel_from, workers=2)
@@ -304,6 +304,55 @@ def test_compressed_copies_follow_incremental_builds(tmp_path, parallel_from):
     assert gzip.decompress((config.out_dir / (page + ".gz")).read_bytes()) == (config.out_dir / page).read_bytes()
     assert (config.out_dir / "tianyuan/tianyuan-shequ-shitang/index.html.br").is_file()
     assert_like_clean(tmp_path, config)
+
+
+def test_compressed_copies_of_a_staged_edit_are_committed_by_journal(tmp_path, monkeypatch):
+    """A new title lays the site out again: its pages, search files and their copies are written
+    into the staging folder by forked workers, and the few that changed committed by journal."""
+    import gzip
+
+    import brotli
+
+    import sitegen.writer
+
+    config = make_config(tmp_path, compress=True, parallel_from=1, workers=2)
+    build(config)
+    edit_article(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街入户")
+    commits = []
+    journal = sitegen.writer._commit_by_journal
+
+    def spy(stage, out_dir, result, new, flat):
+        commits.append((flat, [n for n in result.written if n.endswith(".br")], [n for n in new if n.endswith(".br")]))
+        return journal(stage, out_dir, result, new, flat)
+
+    monkeypatch.setattr(sitegen.writer, "_commit_by_journal", spy)
+    report = build(config)
+    assert not report.errors, report.errors
+    assert [c[0] for c in commits] == [False]  # by journal, from the staging folder
+    written_copies, copies_in_memory = commits[0][1:]
+    assert written_copies and not copies_in_memory  # the copies were staged, not held
+    for copy in sorted(config.out_dir.rglob("*.gz")) + sorted(config.out_dir.rglob("*.br")):
+        unpack = gzip.decompress if copy.suffix == ".gz" else brotli.decompress
+        assert unpack(copy.read_bytes()) == copy.with_suffix("").read_bytes(), copy
+    assert_like_clean(tmp_path, config)
+
+
+def test_a_static_file_named_as_a_compressed_copy_fails_the_build(tmp_path):
+    """A project's own `app.js.gz` beside `app.js` would be overwritten by the copy of app.js
+    (or keep the copy's digest in the manifest): the compressed build fails naming it, and
+    public/ stays as it was."""
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "app.js").write_text("console.log(1);\n", encoding="utf-8")
+    (static / "app.js.gz").write_bytes(b"the project's own bytes")
+    config = make_config(tmp_path, static_dir=static, search=False)
+    assert not build(config).errors  # without compression, the two are two files
+    before = tree(config.out_dir)
+    report = build(config.with_overrides(compress=True))
+    assert report.failed and any("static/app.js.gz" in e and "compressed copy" in e for e in report.errors), (
+        report.errors
+    )
+    assert tree(config.out_dir) == before
 
 
 @pytest.mark.parametrize("parallel_from", [1, 10**9], ids=["forked", "in-process"])

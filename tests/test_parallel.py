@@ -227,7 +227,8 @@ def test_a_build_whose_compress_worker_is_killed_fails_and_keeps_public(tmp_path
     config = make_config(tmp_path, parallel_from=1, workers=2, compress=True)
     build(config)
     before = tree(config.out_dir)
-    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    # a new title lays the site out again: the compress workers write into the staging folder
+    edit_article(config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "芦淞区网格员走街入户")
     real = sitegen.writer._compressed
     parent = os.getpid()
 
@@ -240,6 +241,7 @@ def test_a_build_whose_compress_worker_is_killed_fails_and_keeps_public(tmp_path
     report = build(config)
     assert report.failed and any("compress" in e and "a worker process died" in e for e in report.errors), report.errors
     assert tree(config.out_dir) == before
+    assert not sitegen.writer.staging_dir(config.out_dir).exists()  # the copies staged so far are gone
     monkeypatch.undo()
     assert not build(config).errors
     assert_like_clean(tmp_path, config)
