@@ -637,7 +637,7 @@ def _write_body_edit(
 ) -> None:
     """Write a body edit's pages and search files, keeping every other output as it is; then
     record the pages (and the content folder's *scan*) in the page store."""
-    from .writer import write_changed
+    from .writer import staging_dir, write_changed
 
     out_dir, cache_dir = Path(config.out_dir), Path(config.cache_dir)
     files, removed = list(rendered.files), []
@@ -645,7 +645,11 @@ def _write_body_edit(
         files += sorted(search.files.items())
         removed = search.removed
     layout.store.expect(str(out_dir.resolve()), [page.output for page in rendered.pages])
-    result = write_changed(out_dir, files, removed, cache_dir=cache_dir, compress=bool(config.compress))
+    try:
+        result = write_changed(out_dir, files, removed, cache_dir=cache_dir, compress=bool(config.compress))
+    except (SitegenError, WorkerFailed) as exc:  # before the commit, as in _write
+        report.errors.append(exc.describe() if isinstance(exc, SitegenError) else f"{exc} (hint: run again with -v)")
+        _refuse(report, cache_dir, staging_dir(out_dir), out_dir)
     if search is not None:
         search.save()
     report.changed = result.changed

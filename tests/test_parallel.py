@@ -247,6 +247,29 @@ def test_a_build_whose_compress_worker_is_killed_fails_and_keeps_public(tmp_path
     assert_like_clean(tmp_path, config)
 
 
+def test_a_body_edit_whose_compression_fails_fails_and_keeps_public(tmp_path, monkeypatch):
+    """A body edit writes through write_changed, which compresses in this process: a failure there
+    is a failed build (it was a traceback), public/ as it was, and the next build like clean."""
+    import sitegen.writer
+
+    config = make_config(tmp_path, compress=True)
+    build(config)
+    before = tree(config.out_dir)
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+
+    def broken(name, data):
+        raise MemoryError("no room to compress")
+
+    monkeypatch.setattr(sitegen.writer, "_compressed", broken)
+    report = build(config)
+    assert report.body_edit and report.failed, report
+    assert any("compress" in e and "no room" in e for e in report.errors), report.errors
+    assert tree(config.out_dir) == before
+    monkeypatch.undo()
+    assert not build(config).errors
+    assert_like_clean(tmp_path, config)
+
+
 _KILLED_BUILD = """
 import sys, time
 from pathlib import Path
