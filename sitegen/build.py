@@ -389,6 +389,16 @@ def _refuse(report: BuildReport, cache_dir: Path, staging: Path | None, out_dir:
     raise BuildFailed(report)
 
 
+def _refuse_failed(
+    report: BuildReport, exc: SitegenError | WorkerFailed, cache_dir: Path, staging: Path | None, out_dir: Path
+) -> NoReturn:
+    """Refuse a build that a stage's error (*exc*) stopped, the error in its report."""
+    report.errors.append(
+        exc.describe() if isinstance(exc, SitegenError) else f"{exc} (hint: run again with -v for the details)"
+    )
+    _refuse(report, cache_dir, staging, out_dir)
+
+
 def _content_errors(config: Config, stats: list[tuple[str, int, int]]) -> list[str]:
     """A missing or empty content folder builds an empty site, which a publish with
     `rsync --delete` would put in place of the live one."""
@@ -516,12 +526,8 @@ def _build(config: Config, today: str | None, on_exit: contextlib.ExitStack) -> 
         _refuse_on(report, [f"search: {error}"] if error else [], cache_dir, out_dir, staging, preview=config.preview)
         shells = _render_search_page(plan, config, search, layout, keys, report)
         clock("search")
-    except SitegenError as exc:  # a template that is missing or does not compile
-        report.errors.append(exc.describe())
-        _refuse(report, cache_dir, staging, out_dir)
-    except WorkerFailed as exc:  # a stage crashed, or a worker was killed (out of memory)
-        report.errors.append(f"{exc} (hint: run again with -v for the details)")
-        _refuse(report, cache_dir, staging, out_dir)
+    except (SitegenError, WorkerFailed) as exc:  # a template that does not compile, a worker killed
+        _refuse_failed(report, exc, cache_dir, staging, out_dir)
     finally:
         for job in (search_stage, related):
             if job:
@@ -603,12 +609,8 @@ def _built_body_edit(
         rendered = rendered.add(_render_search_page(plan, config, index, layout, keys, report))
         clock("search")
         built = True
-    except SitegenError as exc:
-        report.errors.append(exc.describe())
-        _refuse(report, cache_dir, None, out_dir)
-    except WorkerFailed as exc:
-        report.errors.append(f"{exc} (hint: run again with -v for the details)")
-        _refuse(report, cache_dir, None, out_dir)
+    except (SitegenError, WorkerFailed) as exc:
+        _refuse_failed(report, exc, cache_dir, None, out_dir)
     finally:
         if search is not None:
             search.stop()
@@ -648,8 +650,7 @@ def _write_body_edit(
     try:
         result = write_changed(out_dir, files, removed, cache_dir=cache_dir, compress=bool(config.compress))
     except (SitegenError, WorkerFailed) as exc:  # before the commit, as in _write
-        report.errors.append(exc.describe() if isinstance(exc, SitegenError) else f"{exc} (hint: run again with -v)")
-        _refuse(report, cache_dir, staging_dir(out_dir), out_dir)
+        _refuse_failed(report, exc, cache_dir, staging_dir(out_dir), out_dir)
     if search is not None:
         search.save()
     report.changed = result.changed
@@ -1029,8 +1030,7 @@ def _write(
             parallel_from=config.parallel_from,
         )
     except (SitegenError, WorkerFailed) as exc:  # before the commit: two files of one name, a compress worker died
-        report.errors.append(exc.describe() if isinstance(exc, SitegenError) else f"{exc} (hint: run again with -v)")
-        _refuse(report, cache_dir, staging_dir(out_dir), out_dir)
+        _refuse_failed(report, exc, cache_dir, staging_dir(out_dir), out_dir)
     if search is not None:
         search.save()
     report.changed = result.changed
