@@ -159,7 +159,7 @@ PROBE_JS = """async (queries) => {
   if (!S || !S.query || !S.doc) return null;
   const out = {};
   for (const q of queries) {
-    const r = await S.query(q, {});
+    const r = await S.queryAll(q, {});
     const docs = await Promise.all(r.docs.map(n => S.doc(n)));
     out[q] = {count: r.count, urls: docs.map(d => d ? d.u : null)};
   }

@@ -198,6 +198,45 @@ def test_from_file_url(site, browser):
     page.close()
 
 
+@pytest.fixture(scope="module")
+def split_site(tmp_path_factory, browser):
+    """The site's articles indexed with every key in 3 documents or more in parts of 4."""
+    import sitegen.search.index as search_index
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(search_index, "PART_MIN", 3)
+        m.setattr(search_index, "PART_SPAN", 4)
+        return build_search_site(tmp_path_factory.mktemp("parts") / "site", _articles())
+
+
+def _every_result(browser, public: Path, query: str) -> tuple[list[str], list[str]]:
+    """The titles a query lists, "more" pressed until it hides, and the status after each page."""
+    page, titles = _search(browser, (public / "search" / "index.html").as_uri() + "?q=" + quote(query))
+    statuses = [page.locator("#search-status").text_content()]
+    while page.locator("#search-more").is_visible():
+        page.click("#search-more")
+        page.wait_for_function(
+            "n => document.querySelectorAll('#search-results li').length > n || document.getElementById('search-more').hidden",
+            arg=len(titles),
+        )
+        page.wait_for_selector("body[data-search-state=done]")
+        titles = page.locator("#search-results li h3 a").all_text_contents()
+        statuses.append(page.locator("#search-status").text_content())
+    page.close()
+    return titles, statuses
+
+
+@pytest.mark.parametrize("query", ["社区", "株洲 服务", "工作"])
+def test_postings_in_parts_list_what_whole_postings_list(site, split_site, browser, query):
+    """A query over keys in parts (index format 3) lists the same articles in the same order,
+    page by page, as over whole postings; its count reads "at least" until the last page."""
+    whole, whole_status = _every_result(browser, site["public"], query)
+    parts, parts_status = _every_result(browser, split_site, query)
+    assert len(whole) > 10 and parts == whole
+    assert all("至少" not in s for s in whole_status)
+    assert "至少" in parts_status[0] and parts_status[-1] == f"找到 {len(whole)} 篇文章"
+
+
 def test_transferred_bytes(site, browser):
     record: list = []
     page, titles = _search(browser, site["base"] + "search/?q=" + quote("托养"), record)

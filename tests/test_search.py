@@ -222,15 +222,24 @@ def test_an_input_store_replaced_in_a_block_that_fails_keeps_what_it_held(tmp_pa
     store.close()
 
 
+@pytest.mark.parametrize("parts", [None, (2, 2), (3, 4)], ids=["whole", "parts of 2", "parts of 4"])
 @pytest.mark.parametrize("edit", sorted(EDITS))
-def test_incremental_equals_full(tmp_path, edit):
+def test_incremental_equals_full(tmp_path, monkeypatch, edit, parts):
+    """A patched index is the whole index of the edited articles, whole postings or in parts
+    (index format 3: keys in PART_MIN documents or more; an edit moves keys across it)."""
+    import sitegen.search.index as search_index
+
+    if parts is not None:
+        monkeypatch.setattr(search_index, "PART_MIN", parts[0])
+        monkeypatch.setattr(search_index, "PART_SPAN", parts[1])
     config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "cache")
     out = tmp_path / "public"
     url_of = lambda a: f"x/{a.slug}/"  # noqa: E731
     articles = fixture_articles()
     first = build_search_index(articles, config, url_of=url_of, out_dir=out, published=_manifest(out))
     assert not first.incremental
-    _publish(first, out)
+    before = _publish(first, out)
+    assert any(p.startswith("search/p/") for p in before) == (parts is not None)
     if EDITS[edit] is None:
         articles = _newest(articles)
     else:

@@ -88,21 +88,6 @@ def test_the_syllables_the_script_loads_are_pypinyins():
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-def test_results_rank_by_headline_matches_then_newest(tmp_path):
-    """search.js orders a query's documents (rising numbers, oldest first) by how many terms
-    match in the headline, then newest first: as a sort on (-score, -number) does."""
-    import random
-
-    rng = random.Random(3)
-    cases = []
-    for size in (0, 1, 5, 200, 3000):
-        docs = sorted(rng.sample(range(size * 2), size))
-        cases.append([docs, {str(n): rng.randint(1, 3) for n in docs if rng.random() < 0.2}])
-    want = [sorted(docs, key=lambda n: (-score.get(str(n), 0), -n)) for docs, score in cases]
-    assert _in_node(tmp_path, "--rank", cases) == want
-
-
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_the_script_ships_without_its_comments(tmp_path):
     """Every page loads search/search.js: it is written without the source's comments, and is
     still a script node can parse (the tests above and the browser tests run it)."""

@@ -22,6 +22,7 @@ from typing import TypeVar
 from ..config import Config
 from ..model import Article
 from ..text import words
+from . import index as _index
 from .index import (
     SCRIPT,
     DocHead,
@@ -41,11 +42,12 @@ from .index import (
     browser_script,
     default_url_of,
     full_search_index,
+    part_file,
     shard_count,
     shard_name,
 )
 from .pinyin import PINYIN_FILE, PinyinTable, _Words, pinyin_entry, plain_readings
-from .postings import decode_postings, encode_postings
+from .postings import decode_postings, encode_postings, head_entry, read_head, split_parts
 from .state import INPUTS_FILE, SEARCH_STATE_FILE, InputStore, SavedState, StateChange
 from .tokens import DocInput, DocTokens, doc_tokens
 
@@ -308,35 +310,16 @@ def _incremental(
             pinyin_touched.add(key)
 
     entries = _pinyin_entries(pinyin_touched, by_key, vocab, saved)
-    touched = defaultdict(set)
-    for key in list(body_delta) + sorted(pinyin_touched):
-        touched[shard_name(key, shards)].add(key)
-    files: dict[str, bytes] = {}
-    known = saved.file_digests(f"search/s/{name}.js" for name in touched)
-    for name, keys in touched.items():
-        path = f"search/s/{name}.js"
-        group: dict[str, str] = {}
-        if path in known:
-            try:
-                data = (out_dir / path).read_bytes()
-            except OSError:
-                return None
-            if _file_digest(data) != known[path]:
-                return None  # public/ is not what the last build wrote
-            group = _unjs(data)
-        for key in keys:
-            if key in pinyin_touched:
-                value = entries[key]
-            else:
-                value = _apply(group.get(key), *body_delta[key])
-            if value is None:
-                group.pop(key, None)
-            else:
-                group[key] = value
-        if group:
-            files[path] = _js("s" + name, group)
-        else:
-            files[path] = b""  # marks a shard that no longer exists
+    groups = _Groups(saved, out_dir)
+    try:
+        groups.read({f"search/s/{shard_name(key, shards)}.js" for key in list(body_delta) + sorted(pinyin_touched)})
+        for key in pinyin_touched:
+            groups.set(f"search/s/{shard_name(key, shards)}.js", key, entries[key])
+        for key, (add_body, drop_body, add_title, drop_title) in body_delta.items():
+            _apply(groups, key, shard_name(key, shards), add_body, drop_body, add_title, drop_title)
+    except _Unusable:
+        return None
+    files = groups.files()
     for n in changed:
         files[f"search/d/{n}.js"] = _js(f"d{n}", _doc_file(inputs[n]))
     change = StateChange(words={w: (counts[w], *vocab.reading(w)) if w in counts else None for w in word_delta})
@@ -372,13 +355,118 @@ def _finish_in_place(files: dict[str, bytes], saved: SavedState, state_path: Pat
     return SearchIndex(written, [], change.version, True, change, state_path, keeps_rest=True, removed=removed)
 
 
+class _Unusable(Exception):
+    """The previous output is not what the saved state describes: index whole."""
+
+
+class _Groups:
+    """The entries of the index files a patch touches ({path: {key: entry}}), each read once
+    from the last build's output and checked against the digest the state saved."""
+
+    def __init__(self, saved: SavedState, out_dir: Path) -> None:
+        self.saved, self.out_dir = saved, out_dir
+        self.groups: dict[str, dict[str, str]] = {}
+        self.touched: set[str] = set()
+
+    def read(self, paths: set[str]) -> None:
+        """Read every one of *paths* not read yet (a file the last index lacks is empty)."""
+        wanted = sorted(p for p in paths if p not in self.groups)
+        known = self.saved.file_digests(wanted)
+        for path in wanted:
+            group: dict[str, str] = {}
+            if path in known:
+                try:
+                    data = (self.out_dir / path).read_bytes()
+                except OSError:
+                    raise _Unusable(path) from None
+                if _file_digest(data) != known[path]:
+                    raise _Unusable(path)  # public/ is not what the last build wrote
+                group = _unjs(data)
+            self.groups[path] = group
+
+    def get(self, path: str, key: str) -> str | None:
+        self.read({path})
+        return self.groups[path].get(key)
+
+    def set(self, path: str, key: str, value: str | None) -> None:
+        self.read({path})
+        group = self.groups[path]
+        if value is None:
+            if group.pop(key, None) is not None:
+                self.touched.add(path)
+        elif group.get(key) != value:
+            group[key] = value
+            self.touched.add(path)
+
+    def files(self) -> dict[str, bytes]:
+        """The files whose entries changed (b"": a file that lost its last entry)."""
+        out: dict[str, bytes] = {}
+        for path in sorted(self.touched):
+            group = self.groups[path]
+            out[path] = _js(_load_name(path), group) if group else b""
+        return out
+
+
+def _load_name(path: str) -> str:
+    """The name an index file passes to the browser's loader: s<shard> or p<part>.<shard>."""
+    parts = path.removesuffix(".js").split("/")  # search/s/<shard> or search/p/<part>/<shard>
+    return "s" + parts[2] if parts[1] == "s" else f"p{parts[2]}.{parts[3]}"
+
+
 def _apply(
-    value: str | None, add_body: set[int], drop_body: set[int], add_title: set[int], drop_title: set[int]
-) -> str | None:
-    """Return a key's entry with documents added and removed (None when none is left)."""
-    body_text, _, title_text = (value or "").partition("|")
-    body = (set(decode_postings(body_text)) | add_body) - drop_body
-    if not body:
-        return None
+    groups: _Groups,
+    key: str,
+    shard: str,
+    add_body: set[int],
+    drop_body: set[int],
+    add_title: set[int],
+    drop_title: set[int],
+) -> None:
+    """Add documents to *key*'s entry and remove others, whole or in parts as a whole index
+    would write it (`index.PART_MIN`): only the parts holding those documents are read, unless
+    the key goes from parts to whole."""
+    span = _index.PART_SPAN
+    head_path = f"search/s/{shard}.js"
+    body_text, _, title_text = (groups.get(head_path, key) or "").partition("|")
+
+    def part_path(part: int) -> str:
+        return part_file(part, shard)[0]
+
+    def documents_of(part: int) -> set[int]:
+        return {part * span + n for n in decode_postings(groups.get(part_path(part), key) or "")}
+
+    if body_text.startswith("@"):
+        count, numbers = read_head(body_text)
+        touched = {n // span for n in add_body | drop_body}
+        old = {part: documents_of(part) for part in touched}
+        new = {part: (ids | {n for n in add_body if n // span == part}) - drop_body for part, ids in old.items()}
+        count += sum(len(new[part]) - len(old[part]) for part in touched)
+        if count >= _index.PART_MIN:  # parts to parts: only the touched ones change
+            for part, ids in new.items():
+                groups.set(part_path(part), key, encode_postings([n - part * span for n in sorted(ids)]) or None)
+            parts = (set(numbers) | {p for p in touched if new[p]}) - {p for p in touched if not new[p]}
+            title = (set(decode_postings(title_text)) | add_title) - drop_title
+            groups.set(
+                head_path, key, head_entry(count, sorted(parts)) + ("|" + encode_postings(title) if title else "")
+            )
+            return
+        body = set().union(*new.values(), *(documents_of(p) for p in numbers if p not in touched))
+        for part in set(numbers) | touched:  # parts to whole
+            groups.set(part_path(part), key, None)
+    else:
+        body = set(decode_postings(body_text))
+    body = (body | add_body) - drop_body
     title = (set(decode_postings(title_text)) | add_title) - drop_title
-    return encode_postings(body) + ("|" + encode_postings(title) if title else "")
+    if not body:
+        groups.set(head_path, key, None)
+        return
+    titled = "|" + encode_postings(title) if title else ""
+    if len(body) < _index.PART_MIN:
+        groups.set(head_path, key, encode_postings(body) + titled)
+        return
+    import numpy as np
+
+    pieces = split_parts(np.array(sorted(body), np.int64), span)  # whole to parts
+    for part, text in pieces.items():
+        groups.set(part_path(part), key, text)
+    groups.set(head_path, key, head_entry(len(body), sorted(pieces)) + titled)

@@ -547,3 +547,94 @@ def join_pieces(pieces: list[tuple[str, int, int, int]]) -> tuple[str, int, int,
         last = end
         count += n
     return "".join(out), first, last, count
+
+
+# --- postings in parts (index format 3) ---
+# A key in thousands of documents is written as a head and parts: each part holds the key's
+# documents of one span of document numbers (PART_SPAN in index.py), counted from the span's
+# start, so a query loads only the spans it shows documents from (docs/SEARCH.md §5).
+
+
+def decode_gaps(gaps: str):
+    """Return the rising document numbers of varint gap text as an array (`decode_postings`
+    for the gaps form, with numpy: the 9,000 keys split at 100,000 articles hold 105 million
+    numbers)."""
+    import numpy as np
+
+    codes = np.frombuffer(gaps.encode("ascii"), np.uint8)
+    value_of, is_final = _digit_tables()
+    ends = np.flatnonzero(is_final[codes])
+    if not len(ends):
+        return np.zeros(0, np.int64)
+    digits = np.diff(ends, prepend=-1)
+    values = value_of[codes[ends]]
+    for k in range(1, int(digits.max())):
+        longer = digits > k
+        values[longer] += value_of[codes[ends[longer] - k]] << (5 * k)
+    return np.cumsum(values + 1) - 1
+
+
+@functools.cache
+def _digit_tables():
+    import numpy as np
+
+    value_of = np.zeros(256, np.int64)
+    is_final = np.zeros(256, bool)
+    for alphabet in (FIN, CONT):
+        for value, ch in enumerate(alphabet):
+            value_of[ord(ch)] = value
+    is_final[np.frombuffer(_FIN_BYTES, np.uint8)] = True
+    return value_of, is_final
+
+
+def encode_array(ids) -> str:
+    """`encode_postings` of a rising, non-empty array of document numbers, with numpy: the same
+    text (tests/test_search.py holds them equal)."""
+    import numpy as np
+
+    gaps, _ = _varint_text(np.diff(ids, prepend=-1) - 1)
+    last, count = int(ids[-1]), len(ids)
+    best = gaps
+    bitmap_chars = last // 6 + 2
+    if len(gaps) > bitmap_chars:
+        flags = np.zeros((last // 6 + 1) * 6, np.uint8)
+        flags[ids] = 1
+        values = flags.reshape(-1, 6) @ (1 << np.arange(6, dtype=np.uint8))
+        best = "~" + values.astype(np.uint8).tobytes().translate(_B64_OF_VALUE).decode("ascii")
+    if last - count + 2 < min(len(gaps), bitmap_chars):
+        present = np.zeros(last, bool)
+        present[ids[:-1]] = True
+        missing = np.flatnonzero(~present)
+        complement = (
+            "!" + encode_number(last) + (_varint_text(np.diff(missing, prepend=-1) - 1)[0] if len(missing) else "")
+        )
+        if len(complement) < len(best):
+            best = complement
+    return best
+
+
+def split_parts(ids, span: int) -> dict[int, str]:
+    """Return {part: its documents' postings} of rising document numbers *ids* (an array):
+    part r holds the documents from r × *span* on, less r × *span*."""
+    import numpy as np
+
+    part_of = ids // span
+    cuts = np.flatnonzero(np.diff(part_of)) + 1
+    return {
+        int(piece[0] // span): encode_array(piece - (piece[0] // span) * span)
+        for piece in np.split(ids, cuts)
+        if len(piece)
+    }
+
+
+def head_entry(count: int, parts: Iterable[int]) -> str:
+    """The body of a split key's entry: "@", its document count as a varint, then its parts'
+    numbers as postings."""
+    return "@" + encode_number(count) + encode_postings(list(parts))
+
+
+def read_head(body: str) -> tuple[int, list[int]]:
+    """Return (document count, part numbers) of a split key's body (`head_entry`)."""
+    end = next(i for i, ch in enumerate(body) if ch in FIN)  # the count's last digit
+    count = _VARINT_VALUES[body[1 : end + 1]] - 1
+    return count, decode_postings(body[end + 1 :])

@@ -269,18 +269,40 @@
       return out;
     });
   }
+  /* A key's entry: its postings whole (b), or, for a key in many documents (index format 3), a
+   * head: "@", its count, the numbers of its parts; each part holds the key's documents in one
+   * span of meta.part document numbers and is loaded when a query needs that span (got: part →
+   * documents).  t: the headline postings, always whole. */
+  function readEntry(entry) {
+    var halves = (entry || '').split('|'), body = halves[0], out = { t: decode(halves[1] || '') };
+    if (body[0] === '@') {
+      var end = 1;
+      while (CONT.indexOf(body[end]) >= 0) end++;  /* the count, not needed here */
+      out.parts = decode(body.slice(end + 1));
+      out.got = {};
+    } else out.b = decode(body);
+    return out;
+  }
   function loadKeys(meta, keys) {
     return loadEntries(meta, keys).then(function (entries) {
       var out = {};
-      keys.forEach(function (k) {
-        var parts = (entries[k] || '').split('|');
-        out[k] = { b: decode(parts[0]), t: decode(parts[1] || '') };
-      });
+      keys.forEach(function (k) { out[k] = readEntry(entries[k]); });
       return out;
     });
   }
+  function loadParts(meta, post, keys, r) {
+    return Promise.all(keys.map(function (k) {
+      var s = shardOf(meta, k), p = r.toString(16);
+      return get('p' + p + '.' + s, 'search/p/' + p + '/' + s + '.js').then(function (group) {
+        var d = decode(group && Object.prototype.hasOwnProperty.call(group, k) ? group[k] : ''), at = r * meta.part;
+        for (var i = 0; i < d.length; i++) d[i] += at;
+        post[k].got[r] = d;
+      });
+    }));
+  }
 
-  /* Run a query: returns {docs: [n...] ranked, terms, count}. filters: {district, year, topic}. */
+  /* Run a query: a search (`Search`) whose ranked documents come out with take(n).
+   * filters: {district, year, topic}. */
   S.query = function (q, filters) {
     filters = filters || {};
     var t0 = performance.now();
@@ -304,77 +326,176 @@
         if (filters.topic) keys.push('t:' + fold(filters.topic));
         keys = dedupe(keys);
         return loadKeys(meta, keys).then(function (post) {
-          var t1 = performance.now();
-          var res = rank(meta, terms, post, filters);
-          res.timing = { fetch: t1 - t0, compute: performance.now() - t1 };
+          var res = new Search(meta, terms, post, filters, performance.now() - t0);
           S.lastTiming = res.timing;
           return res;
         });
       });
     });
   };
-
-  function rank(meta, terms, post, filters) {
-    var set = null, score = {};
-    var filterOnly = terms.length === 0 && !!(filters.district || filters.topic || filters.year);
-    if (terms.length === 0 && !filterOnly) return { docs: [], terms: terms, count: 0 };
-    terms.forEach(function (t) {
-      var docs = [], title = [];
-      t.alts.forEach(function (a) {
-        var b = null, ti = null;
-        a.keys.forEach(function (k) {
-          b = b === null ? post[k].b : intersect(b, post[k].b);
-          ti = ti === null ? post[k].t : intersect(ti, post[k].t);
-        });
-        a.docs = b || [];  /* kept: a shown document is checked against the alternatives it matched */
-        docs = union(docs, a.docs);
-        title = union(title, ti || []);
-      });
-      set = set === null ? docs : intersect(set, docs);
-      title.forEach(function (n) { score[n] = (score[n] || 0) + 1; });
+  /* Every result of a query, ranked, and their count (all its parts loaded). */
+  S.queryAll = function (q, filters) {
+    return S.query(q, filters).then(function (res) {
+      return res.take(Infinity).then(function (docs) { return { docs: docs, count: res.count(), exact: res.exact() }; });
     });
-    if (filterOnly) { set = []; for (var i = 0; i < meta.n; i++) set.push(i); }
-    if (filters.district) set = intersect(set, post['d:' + fold(filters.district)].b);
-    if (filters.topic) set = intersect(set, post['t:' + fold(filters.topic)].b);
+  };
+
+  function lowerBound(sorted, n) {
+    var lo = 0, hi = sorted.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (sorted[mid] < n) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+  function holds(sorted, n) {
+    var at = lowerBound(sorted, n);
+    return at < sorted.length && sorted[at] === n;
+  }
+
+  /* The results of a query, ranked by how many terms the headline matches, then newer first
+   * (documents are numbered oldest first).  Headline postings are whole, so the scores are
+   * known at once; a span of documents is matched when a result is wanted from it, its keys'
+   * parts loaded then: the documents of score ≥ 1 in rank order, each checked in its span,
+   * then the spans newest first for the documents of score 0.  So the order is exact whatever
+   * is loaded, and the count is exact once every span is matched ("at least" before). */
+  function Search(meta, terms, post, filters, fetched) {
+    var t1 = performance.now(), q = this;
+    q.meta = meta; q.terms = terms; q.post = post; q.filters = filters; q.span = meta.part;
+    q.timing = { fetch: fetched, compute: 0 };
+    q.filterKeys = [];
+    if (filters.district) q.filterKeys.push('d:' + fold(filters.district));
+    if (filters.topic) q.filterKeys.push('t:' + fold(filters.topic));
+    q.lo = 0; q.hi = meta.n - 1;  /* the documents in scope (a year is a range of them) */
     if (filters.year) {
       var yr = null;
       meta.years.forEach(function (y) { if (y[0] === String(filters.year)) yr = y; });
-      set = yr ? set.filter(function (n) { return n >= yr[1] && n <= yr[2]; }) : [];
+      if (yr) { q.lo = yr[1]; q.hi = yr[2]; } else q.hi = -1;
     }
-    return { docs: ranked(set, score), terms: terms, count: set.length };
+    q.none = terms.length === 0 && !q.filterKeys.length && !filters.year;
+    if (q.none) q.hi = -1;
+    q.score = {};
+    terms.forEach(function (t) {
+      var title = [];
+      t.alts.forEach(function (a) {
+        var ti = null;
+        a.keys.forEach(function (k) { ti = ti === null ? post[k].t : intersect(ti, post[k].t); });
+        title = union(title, ti || []);
+        a.docsIn = {};  /* span → the documents this alternative matches there (`docPasses`) */
+      });
+      title.forEach(function (n) { q.score[n] = (q.score[n] || 0) + 1; });
+    });
+    /* the headline matches in rank order: a bucket per score, each read backwards */
+    var buckets = [];
+    Object.keys(q.score).forEach(function (key) {
+      var n = +key;
+      if (n >= q.lo && n <= q.hi) (buckets[q.score[n]] = buckets[q.score[n]] || []).push(n);
+    });
+    q.candidates = [];
+    for (var b = buckets.length - 1; b > 0; b--) {
+      if (buckets[b]) q.candidates.push.apply(q.candidates, buckets[b].sort(function (x, y) { return y - x; }));
+    }
+    q.matched = {};  /* span → its matching documents, rising */
+    q.first = Math.floor(q.lo / q.span); q.last = q.hi < q.lo ? q.first - 1 : Math.floor(q.hi / q.span);
+    q.next = 0; q.span0 = q.last; q.at = null; q.buffer = []; q.finished = false;
+    for (var r = q.first; r <= q.last; r++) {  /* every span that needs no part, matched now */
+      var wanted = q.wanted(r);
+      if (wanted === null || !wanted.length) q.matched[r] = wanted === null ? [] : q.match(r);
+    }
+    q.timing.compute += performance.now() - t1;
   }
-
-  /* *set* (rising document numbers) by score, then newer first: documents are numbered oldest
-   * first, so a larger number is newer.  A bucket per score, each read backwards: a sort with a
-   * comparator took most of a query's 120 ms over 91,000 of 100,000 documents. */
-  S.ranked = ranked;
-  function ranked(set, score) {
-    var buckets = [], out = [];
-    for (var i = 0; i < set.length; i++) {
-      var s = score[set[i]] || 0;
-      (buckets[s] = buckets[s] || []).push(set[i]);
+  /* The split keys whose part *r* a match in span *r* needs, or null when no document there
+   * can match (a term none of whose alternatives has every key in the span). */
+  Search.prototype.wanted = function (r) {
+    var q = this, lo = r * q.span, hi = lo + q.span, need = {};
+    function present(k) {
+      var p = q.post[k];
+      return p.b ? lowerBound(p.b, hi) > lowerBound(p.b, lo) : holds(p.parts, r);
     }
-    for (var b = buckets.length - 1; b >= 0; b--) {
-      if (buckets[b]) for (var j = buckets[b].length - 1; j >= 0; j--) out.push(buckets[b][j]);
+    function want(keys) { keys.forEach(function (k) { if (!q.post[k].b && !(r in q.post[k].got)) need[k] = 1; }); }
+    for (var i = 0; i < q.terms.length; i++) {
+      var possible = q.terms[i].alts.filter(function (a) { return a.keys.every(present); });
+      if (!possible.length) return null;
+      possible.forEach(function (a) { want(a.keys); });
     }
-    return out;
-  }
+    if (!q.filterKeys.every(present)) return null;
+    want(q.filterKeys);
+    return Object.keys(need);
+  };
+  /* The documents of span *r* that match (its parts loaded). */
+  Search.prototype.match = function (r) {
+    var q = this, lo = Math.max(r * q.span, q.lo), hi = Math.min((r + 1) * q.span, q.hi + 1), set = null;
+    function docs(k) {
+      var p = q.post[k], d = p.b || p.got[r] || [];
+      return d.slice(lowerBound(d, lo), lowerBound(d, hi));
+    }
+    q.terms.forEach(function (t) {
+      var found = [];
+      t.alts.forEach(function (a) {
+        var b = null;
+        a.keys.forEach(function (k) { b = b === null ? docs(k) : intersect(b, docs(k)); });
+        a.docsIn[r] = b || [];
+        found = union(found, a.docsIn[r]);
+      });
+      set = set === null ? found : intersect(set, found);
+    });
+    if (set === null) { set = []; for (var n = lo; n < hi; n++) set.push(n); }  /* filters alone */
+    q.filterKeys.forEach(function (k) { set = intersect(set, docs(k)); });
+    return set;
+  };
+  Search.prototype.ensure = function (r) {
+    var q = this, wanted = q.wanted(r);
+    return (wanted && wanted.length ? loadParts(q.meta, q.post, wanted, r) : Promise.resolve()).then(function () {
+      var t = performance.now();
+      q.matched[r] = wanted === null ? [] : q.match(r);
+      q.timing.compute += performance.now() - t;
+    });
+  };
+  /* The next *n* results (fewer at the end), a span's parts loaded when a result is wanted
+   * from it.  One result more is looked for, so `done` knows whether any is left. */
+  Search.prototype.take = function (n) {
+    var q = this, out = q.buffer;
+    q.buffer = [];
+    function loop() {
+      while (out.length <= n && !q.finished) {
+        if (q.next < q.candidates.length) {
+          var d = q.candidates[q.next], r = Math.floor(d / q.span);
+          if (!(r in q.matched)) return q.ensure(r).then(loop);
+          q.next++;
+          if (holds(q.matched[r], d)) out.push(d);
+          continue;
+        }
+        if (q.span0 < q.first) { q.finished = true; break; }
+        if (!(q.span0 in q.matched)) return q.ensure(q.span0).then(loop);
+        var m = q.matched[q.span0];
+        if (q.at === null) q.at = m.length - 1;
+        while (q.at >= 0 && out.length <= n) { var e = m[q.at--]; if (!q.score[e]) out.push(e); }
+        if (q.at < 0) { q.span0--; q.at = null; }
+      }
+      q.buffer = out.slice(n);
+      return out.slice(0, n);
+    }
+    return Promise.resolve().then(loop);
+  };
+  Search.prototype.done = function () { return this.finished && !this.buffer.length; };
+  /* How many documents match: exact once every span in scope is matched, else at least. */
+  Search.prototype.count = function () {
+    var total = 0;
+    for (var r = this.first; r <= this.last; r++) if (r in this.matched) total += this.matched[r].length;
+    return total;
+  };
+  Search.prototype.exact = function () {
+    for (var r = this.first; r <= this.last; r++) if (!(r in this.matched)) return false;
+    return true;
+  };
 
   S.doc = function (n) { return get('d' + n, 'search/d/' + n + '.js'); };
 
-  function holds(sorted, n) {
-    var lo = 0, hi = sorted.length;
-    while (lo < hi) { var mid = (lo + hi) >> 1; if (sorted[mid] < n) lo = mid + 1; else hi = mid; }
-    return lo < sorted.length && sorted[lo] === n;
-  }
   /* Whether document n (its file: *doc*) holds every term: through an alternative whose keys it
    * holds, and whose text, when the alternative has one to check (4+ characters), is in the
    * document's (a document cut short, "z", passes unchecked). */
-  function docPasses(doc, n, terms) {
-    var hay = fold([doc.k, doc.t, doc.s, doc.x].join('\n'));
-    return terms.every(function (t) {
+  function docPasses(doc, n, res) {
+    var hay = fold([doc.k, doc.t, doc.s, doc.x].join('\n')), r = Math.floor(n / res.span);
+    return res.terms.every(function (t) {
       return t.alts.some(function (a) {
-        return (!a.docs || holds(a.docs, n)) && (a.check === null || doc.z || hay.indexOf(a.check) >= 0);
+        return holds(a.docsIn[r] || [], n) && (a.check === null || doc.z || hay.indexOf(a.check) >= 0);
       });
     });
   }
@@ -484,31 +605,35 @@
       var my = ++seq;
       S.query(q, filters).then(function (res) {
         if (my !== seq) return;
-        current = { res: res, pos: 0, shown: 0, hl: highlights(res.terms), my: my };
+        current = { res: res, checked: 0, shown: 0, dropped: 0, hl: highlights(res.terms), my: my };
         return page();
       }).catch(function (e) { status.textContent = '搜索出错：' + e.message; });
     }
     function page() {
-      var c = current, docs = c.res.docs;
-      var want = c.shown + PAGE, budget = c.pos + 3 * PAGE;
+      var c = current, want = c.shown + PAGE, budget = c.checked + 3 * PAGE;
       function step() {
         if (c.my !== seq) return;
-        if (c.shown >= want || c.pos >= docs.length || c.pos >= budget) return finish();
-        var batch = docs.slice(c.pos, c.pos + (want - c.shown));
-        c.pos += batch.length;
-        return Promise.all(batch.map(S.doc)).then(function (ds) {
+        if (c.shown >= want || c.res.done() || c.checked >= budget) return finish();
+        return c.res.take(Math.min(want - c.shown, budget - c.checked)).then(function (batch) {
           if (c.my !== seq) return;
-          ds.forEach(function (d, i) {
-            if (!d || !docPasses(d, batch[i], c.res.terms)) { c.res.count--; return; }
-            list.appendChild(renderDoc(d, c.hl));
-            c.shown++;
+          c.checked += batch.length;
+          return Promise.all(batch.map(S.doc)).then(function (ds) {
+            if (c.my !== seq) return;
+            ds.forEach(function (d, i) {
+              if (!d || !docPasses(d, batch[i], c.res)) { c.dropped++; return; }
+              list.appendChild(renderDoc(d, c.hl));
+              c.shown++;
+            });
+            return step();
           });
-          return step();
         });
       }
       function finish() {
-        more.hidden = c.pos >= docs.length;
-        status.textContent = c.res.count > 0 ? ('找到 ' + c.res.count + ' 篇文章' + (c.pos < docs.length ? '，显示前 ' + c.shown + ' 篇' : '')) : '没有找到文章。';
+        var found = Math.max(c.res.count() - c.dropped, c.shown), done = c.res.done();
+        more.hidden = done;
+        status.textContent = found > 0 || !done
+          ? '找到' + (c.res.exact() ? ' ' : '至少 ') + found + ' 篇文章' + (done ? '' : '，显示前 ' + c.shown + ' 篇')
+          : '没有找到文章。';
         document.body.setAttribute('data-search-state', 'done');
       }
       return step();
