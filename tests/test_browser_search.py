@@ -226,7 +226,7 @@ def _every_result(browser, public: Path, query: str) -> tuple[list[str], list[st
     return titles, statuses
 
 
-@pytest.mark.parametrize("query", ["社区", "株洲 服务", "工作"])
+@pytest.mark.parametrize("query", ["社区", "株洲 服务", "工作", "株洲日报"])
 def test_postings_in_parts_list_what_whole_postings_list(site, split_site, browser, query):
     """A query over keys in parts (index format 3) lists the same articles in the same order,
     page by page, as over whole postings; its count reads "at least" until the last page."""
