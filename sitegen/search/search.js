@@ -449,8 +449,14 @@
     });
   };
   /* The next *n* results (fewer at the end), a span's parts loaded when a result is wanted
-   * from it.  One result more is looked for, so `done` knows whether any is left. */
+   * from it.  One result more is looked for, so `done` knows whether any is left.  Calls run
+   * one after the other: two at once would each keep the other's next result. */
   Search.prototype.take = function (n) {
+    var q = this;
+    q.pending = (q.pending || Promise.resolve()).then(function () { return q.takeNow(n); });
+    return q.pending;
+  };
+  Search.prototype.takeNow = function (n) {
     var q = this, out = q.buffer;
     q.buffer = [];
     function loop() {
@@ -475,6 +481,11 @@
     return Promise.resolve().then(loop);
   };
   Search.prototype.done = function () { return this.finished && !this.buffer.length; };
+  /* Whether a term is checked against the documents shown (4+ characters, §4): those that fail
+   * are dropped, so the count is an upper bound of what is matched so far, not "at least". */
+  Search.prototype.checked = function () {
+    return this.terms.some(function (t) { return t.alts.some(function (a) { return a.check !== null; }); });
+  };
   /* How many documents match: exact once every span in scope is matched, else at least. */
   Search.prototype.count = function () {
     var total = 0;
@@ -611,6 +622,7 @@
     }
     function page() {
       var c = current, want = c.shown + PAGE, budget = c.checked + 3 * PAGE;
+      c.busy = true;
       function step() {
         if (c.my !== seq) return;
         if (c.shown >= want || c.res.done() || c.checked >= budget) return finish();
@@ -630,9 +642,11 @@
       }
       function finish() {
         var found = Math.max(c.res.count() - c.dropped, c.shown), done = c.res.done();
+        var bound = c.res.exact() ? ' ' : c.res.checked() ? '约 ' : '至少 ';
+        c.busy = false;
         more.hidden = done;
         status.textContent = found > 0 || !done
-          ? '找到' + (c.res.exact() ? ' ' : '至少 ') + found + ' 篇文章' + (done ? '' : '，显示前 ' + c.shown + ' 篇')
+          ? '找到' + bound + found + ' 篇文章' + (done ? '' : '，显示前 ' + c.shown + ' 篇')
           : '没有找到文章。';
         document.body.setAttribute('data-search-state', 'done');
       }
@@ -640,7 +654,7 @@
     }
     form.addEventListener('submit', function (e) { e.preventDefault(); run(true); });
     ['district', 'year', 'topic'].forEach(function (k) { sel[k].addEventListener('change', function () { run(true); }); });
-    more.addEventListener('click', function () { if (current) page(); });
+    more.addEventListener('click', function () { if (current && !current.busy) page(); });  /* one page at a time */
     window.addEventListener('popstate', function () {
       var p = new URLSearchParams(location.search);
       input.value = p.get('q') || '';
