@@ -178,3 +178,26 @@ def test_postings_in_parts_are_encoded_as_whole_postings_are():
         for part, text in parts.items():
             assert text == encode_postings([n - 64 * part for n in ids if n // 64 == part])
         assert read_head(head_entry(len(ids), sorted(parts))) == (len(ids), sorted(parts))
+
+
+@pytest.mark.parametrize("parts", [(2, 2), (1, 1)], ids=["parts of 2", "every key, parts of 1"])
+def test_body_edits_patch_the_parts_like_a_clean_build(tmp_path, monkeypatch, parts):
+    """A body edit's build patches the index in place (`PreviousIndex.patch_bodies`): the
+    parts it rewrites and the ones it empties are those a clean build of the edited site has."""
+    from _buildkit import assert_like_clean, build, edit_article, make_config
+
+    monkeypatch.setattr(search_index, "PART_MIN", parts[0])
+    monkeypatch.setattr(search_index, "PART_SPAN", parts[1])
+    config = make_config(tmp_path)
+    build(config)
+    assert list((config.out_dir / "search" / "p").rglob("*.js"))
+    lusong, tianyuan = config.content_dir / "lusong-2.md", config.content_dir / "tianyuan-1.md"
+    edit_article(lusong, "收集意见。", "收集意见。\n\n第二段：意见当天转交社区。")
+    assert build(config).body_edit == 1
+    edit_article(lusong, "网格员每天", "网格员每周")
+    edit_article(tianyuan, "首家", "第一家")
+    assert build(config).body_edit == 2
+    edit_article(lusong, "收集意见。", "")
+    report = build(config)
+    assert report.body_edit == 1 and not report.errors
+    assert_like_clean(tmp_path, config)
