@@ -394,7 +394,8 @@
     }
     q.matched = {};  /* span → its matching documents, rising */
     q.first = Math.floor(q.lo / q.span); q.last = q.hi < q.lo ? q.first - 1 : Math.floor(q.hi / q.span);
-    q.next = 0; q.span0 = q.last; q.at = null; q.buffer = []; q.finished = false;
+    /* the walk: the next candidate; the span the score-0 walk is in, and where in its matches */
+    q.next = 0; q.zeroSpan = q.last; q.at = null; q.buffer = []; q.finished = false;
     for (var r = q.first; r <= q.last; r++) {  /* every span that needs no part, matched now */
       var wanted = q.wanted(r);
       if (wanted === null || !wanted.length) q.matched[r] = wanted === null ? [] : q.match(r);
@@ -468,12 +469,12 @@
           if (holds(q.matched[r], d)) out.push(d);
           continue;
         }
-        if (q.span0 < q.first) { q.finished = true; break; }
-        if (!(q.span0 in q.matched)) return q.ensure(q.span0).then(loop);
-        var m = q.matched[q.span0];
+        if (q.zeroSpan < q.first) { q.finished = true; break; }
+        if (!(q.zeroSpan in q.matched)) return q.ensure(q.zeroSpan).then(loop);
+        var m = q.matched[q.zeroSpan];
         if (q.at === null) q.at = m.length - 1;
         while (q.at >= 0 && out.length <= n) { var e = m[q.at--]; if (!q.score[e]) out.push(e); }
-        if (q.at < 0) { q.span0--; q.at = null; }
+        if (q.at < 0) { q.zeroSpan--; q.at = null; }
       }
       q.buffer = out.slice(n);
       return out.slice(0, n);
