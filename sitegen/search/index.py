@@ -56,7 +56,7 @@ _T = TypeVar("_T")
 FORMAT_VERSION = 3
 # A key in this many documents is written in parts, so a query loads only the spans of the
 # archive it shows documents from.  At 100,000 articles of the realistic corpus 9,000 keys are
-# (105 million postings); 创业 alone is 12 KB gzipped whole, about 1 KB a part.
+# split (105 million postings); 创业 alone is 12 KB gzipped whole, about 1 KB a part.
 PART_MIN = 4096
 # Document numbers a part covers.  At 100,000 articles a split key has 13 parts.
 PART_SPAN = 8192

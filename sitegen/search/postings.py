@@ -589,7 +589,7 @@ def _digit_tables():
 
 def encode_array(ids) -> str:
     """`encode_postings` of a rising, non-empty array of document numbers, with numpy: the same
-    text (tests/test_search.py holds them equal)."""
+    text (tests/test_search_parts.py holds them equal)."""
     import numpy as np
 
     gaps, _ = _varint_text(np.diff(ids, prepend=-1) - 1)
