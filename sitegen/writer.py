@@ -57,7 +57,10 @@ class WriteResult:
 
     written: list = field(default_factory=list)  # new or modified outputs
     removed: list = field(default_factory=list)  # outputs that no longer exist
-    kept: int = 0  # unchanged outputs carried over
+    # Unchanged outputs carried over; None after a body edit's write (`write_changed`), which
+    # keeps every output it does not name without counting them: a count of the manifest's rows
+    # took 9-74 ms of an edit at 100,000 articles (435,000 rows), 0.27 s just after a rebuild.
+    kept: int | None = 0
 
     @property
     def changed(self) -> list:
@@ -119,15 +122,6 @@ class OutputManifest:
         except sqlite3.Error as exc:
             self._drop(exc)
             return {}
-
-    def count(self) -> int:
-        import sqlite3
-
-        try:
-            return 0 if self.db is None else int(self.db.execute("SELECT count(*) FROM outputs").fetchone()[0])
-        except sqlite3.Error as exc:
-            self._drop(exc)
-            return 0
 
     def update(self, written: dict[str, str], removed: Iterable[str], whole: bool) -> None:
         """Record the files a build wrote and removed (*whole*: they are all there is)."""
@@ -463,7 +457,6 @@ def write_changed(
     manifest = OutputManifest(Path(cache_dir)) if cache_dir else None
     try:
         known = manifest.some([*new, *variants, *remove]) if manifest is not None else {}
-        kept = manifest.count() if manifest is not None else 0
         if manifest is not None and (manifest.lost or manifest.db is None):
             raise SitegenError(
                 None,
@@ -478,7 +471,7 @@ def write_changed(
             _refuse_clashing_copies(hashes, to_compress)
             _add_copies(new, hashes, to_compress, new.__getitem__, 1, 0)
         removed += [v for name in removed for v in (name + ".gz", name + ".br") if v in known]
-        result = WriteResult()
+        result = WriteResult(kept=None)
         result.written = _to_write(new, hashes, known, out_dir)
         result.removed = sorted(removed)
         if not result.written and not result.removed:
@@ -487,7 +480,6 @@ def write_changed(
         _commit_by_journal(stage, out_dir, result, new, flat=True)
         if manifest is not None:
             manifest.update({name: hashes[name] for name in result.written}, result.removed, whole=False)
-            result.kept = kept - len([n for n in result.written if n in known]) - len(result.removed)
     finally:
         if manifest is not None:
             manifest.close()

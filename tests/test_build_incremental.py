@@ -466,7 +466,7 @@ def test_write_changed_writes_removes_and_keeps_the_rest_by_journal(tmp_path, mo
     with pytest.raises(SitegenError):
         write_changed(out, [("a.html", b"1"), ("a.html", b"2")], cache_dir=cache)
     result = write_changed(out, [("a.html", b"A2"), ("b.html", b"B")], ["s/c.js"], cache_dir=cache)
-    assert result.written == ["a.html"] and result.removed == ["s/c.js"] and result.kept == 1
+    assert result.written == ["a.html"] and result.removed == ["s/c.js"] and result.kept is None  # not counted
     assert contents(out) == {"a.html": b"A2", "b.html": b"B"}
     assert (out / "b.html").stat().st_ino == b_inode
     manifest = OutputManifest(cache)
