@@ -203,3 +203,39 @@ def test_body_edits_patch_the_parts_like_a_clean_build(tmp_path, monkeypatch, pa
     report = build(config)
     assert report.body_edit == 1 and not report.errors
     assert_like_clean(tmp_path, config)
+
+
+def test_the_span_of_a_part_doubles_with_the_archive_past_sixteen_spans():
+    from sitegen.search.index import part_span
+
+    assert [part_span(n) for n in (0, 10, 10_000, 100_000, 131_072)] == [8192] * 5
+    assert [part_span(n) for n in (131_073, 262_144, 262_145, 1_000_000)] == [16_384, 16_384, 32_768, 65_536]
+
+
+def test_an_archive_that_doubles_past_the_span_is_indexed_whole(tmp_path, monkeypatch):
+    """An article added where the archive's span of a part doubles: the patch refuses (its
+    parts would be cut at the old span), and the whole index is the one a fresh build makes."""
+    from test_search import _manifest, _newest, _publish
+
+    from sitegen.search import build_search_index
+    from sitegen.search.index import _unjs
+
+    monkeypatch.setattr(search_index, "PART_MIN", 2)
+    monkeypatch.setattr(search_index, "PART_SPAN", 1)
+    monkeypatch.setattr(search_index, "PARTS_AIM", 7)  # spans of 1 up to 7 documents, of 2 up to 14
+    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "cache")
+    out = tmp_path / "public"
+    before = _newest(fixture_articles())
+    after = before + [replace(before[-1], id="y9y9y9y9y9y9", slug="zai-xinzeng", path="new2.md", date="2026-02-02")]
+    assert len(before) == 7
+    first = build_search_index(before, config, url_of=_url, out_dir=out, published=_manifest(out))
+    _publish(first, out)
+    assert _unjs((out / "search/meta.js").read_bytes())["part"] == 1
+    second = build_search_index(after, config, url_of=_url, out_dir=out, published=_manifest(out))
+    assert not second.incremental
+    on_disk = _publish(second, out)
+    assert _unjs(on_disk["search/meta.js"])["part"] == 2
+    fresh = build_search_index(
+        after, default_config(ROOT).with_overrides(cache_dir=tmp_path / "other"), url_of=_url, out_dir=tmp_path / "p2"
+    )
+    assert on_disk == _publish(fresh, tmp_path / "p2")

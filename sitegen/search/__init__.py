@@ -29,6 +29,7 @@ from .index import (
     fold_blocks,
     full_search_index,
     key_hash,
+    part_span,
     shard_count,
     shard_name,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "full_search_index",
     "key_hash",
     "load_previous_index",
+    "part_span",
     "plain_text",
     "pypinyin_reading",
     "shard_count",

@@ -52,14 +52,18 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 # 2: a pinyin key holds words, not postings (the browser finds the words as Han text).
-# 3: a key in PART_MIN documents or more is a head and parts (PART_SPAN documents each).
+# 3: a key in PART_MIN documents or more is a head and parts (`part_span` documents each).
 FORMAT_VERSION = 3
 # A key in this many documents is written in parts, so a query loads only the spans of the
 # archive it shows documents from.  At 100,000 articles of the realistic corpus 9,000 keys are
 # split (105 million postings); 创业 alone is 12 KB gzipped whole, about 1 KB a part.
 PART_MIN = 4096
-# Document numbers a part covers.  At 100,000 articles a split key has 13 parts.
+# Document numbers a part covers, at least.  At 100,000 articles a split key has 13 parts.
 PART_SPAN = 8192
+# Parts a split key has at most, past PART_SPAN × PARTS_AIM documents (131,072), where the span
+# doubles with the archive (`part_span`): at a million articles, spans of 65,536 documents keep
+# the part files near 16 a split key, not 122.
+PARTS_AIM = 16
 # Aim for shards of about this many bytes before gzip.
 SHARD_TARGET = 2_000
 # Shard bytes a document adds to the index, on the realistic benchmark corpus (1,740 at 10,000
@@ -354,7 +358,8 @@ def _code_digest(districts: dict[str, str], place_names: tuple[str, ...]) -> byt
 
     h = hashlib.blake2b(digest_size=16)
     h.update(package_stamp().encode())
-    h.update(repr((FORMAT_VERSION, PART_MIN, PART_SPAN, sorted(districts.items()), place_names)).encode("utf-8"))
+    layout = (FORMAT_VERSION, PART_MIN, PART_SPAN, PARTS_AIM)
+    h.update(repr((*layout, sorted(districts.items()), place_names)).encode("utf-8"))
     return h.digest()
 
 
@@ -372,7 +377,7 @@ def _meta(heads: list[DocHead], shards: int, blocks: list[str], districts: dict[
         "v": FORMAT_VERSION,
         "n": len(heads),
         "shards": shards,
-        "part": PART_SPAN,
+        "part": part_span(len(heads)),
         "fold": blocks,
         "years": [[y, r[0], r[1]] for y, r in sorted(years.items(), reverse=True)],
         "districts": sorted(names),
@@ -467,6 +472,15 @@ class _Output:
         return self.staged if self.stager is not None else {n: _file_digest(d) for n, d in self.files.items()}
 
 
+def part_span(documents: int) -> int:
+    """Return the span of a part in an index of *documents*: PART_SPAN, or past PARTS_AIM spans
+    of it, the power of two that cuts the archive into PARTS_AIM spans.  From the document count
+    alone, as `shard_count`: a patch knows what a whole index would choose, and the span changes
+    only when the archive doubles (then the index is made whole)."""
+    wanted = max(1, math.ceil(documents / PARTS_AIM))
+    return max(PART_SPAN, 1 << (wanted - 1).bit_length())
+
+
 def shard_count(documents: int) -> int:
     """Return the number of shards of an index of *documents*: a power of two from the
     document count alone (about SHARD_TARGET bytes a shard at BYTES_PER_DOCUMENT), so a patch
@@ -481,6 +495,7 @@ def _full_index(
     readings: dict[str, str],
     plain: dict[str, str],
     shards: int,
+    part_docs: int,
     out: _Output,
     workers: int,
     state: WholeState | None,
@@ -520,7 +535,7 @@ def _full_index(
             range(tasks),
             name="search shards",
             workers=tasks,
-            shared=(kinds, _Words(words, {}), len(slices), spans, out.stager and out.stager.root, folder),
+            shared=(kinds, _Words(words, {}), len(slices), spans, out.stager and out.stager.root, folder, part_docs),
             meanwhile=lambda: _state_words(state, folder, len(slices)),
         )
     kinds.clear()
@@ -636,7 +651,7 @@ def _shard_files(task: int) -> dict[str, str] | dict[str, bytes]:
     ({name: digest} when written into the staging folder, else {name: bytes})."""
     from ..parallel import shared
 
-    kinds, vocab, slices, spans, staging, folder = shared()
+    kinds, vocab, slices, spans, staging, folder, part_docs = shared()
     pinyin: dict[int, dict[str, str | list[str]]] = {}
     for bucket in _buckets(folder, slices, task):  # in word order: each key's members stay sorted
         for shard, keys in bucket.items():
@@ -652,7 +667,7 @@ def _shard_files(task: int) -> dict[str, str] | dict[str, bytes]:
         parts: dict[int, dict[str, str]] = defaultdict(dict)
         for key, run in body.items():
             if run[3] >= PART_MIN:
-                pieces = split_parts(decode_gaps(run[0]), PART_SPAN)
+                pieces = split_parts(decode_gaps(run[0]), part_docs)
                 for part, text in pieces.items():
                     parts[part][key] = text
                 entry = head_entry(run[3], sorted(pieces))
@@ -742,7 +757,7 @@ def full_search_index(
     try:
         if state is not None:
             state.documents([h.id for h in heads], digests)
-        _full_index(parts, old_readings, plain, shards, out, workers, state)
+        _full_index(parts, old_readings, plain, shards, part_span(len(heads)), out, workers, state)
         blocks = fold_blocks()
         for name, pairs in blocks.items():
             out.put(f"search/f/{name}.js", _js("f" + name, pairs))
@@ -754,7 +769,13 @@ def full_search_index(
         version = _version(file_digests)
         change = None
         if state is not None:
-            meta = {"code": code.hex(), "shards": shards, "blocks": block_names, "version": version}
+            meta = {
+                "code": code.hex(),
+                "shards": shards,
+                "part": part_span(len(heads)),
+                "blocks": block_names,
+                "version": version,
+            }
             change = StateChange(whole=state.finish(meta, file_digests))
     except BaseException:
         if state is not None:

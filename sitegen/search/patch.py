@@ -43,6 +43,7 @@ from .index import (
     default_url_of,
     full_search_index,
     part_file,
+    part_span,
     shard_count,
     shard_name,
 )
@@ -163,8 +164,8 @@ class PreviousIndex:
         added = list(range(len(before), len(heads)))
         if len(changed) + len(added) > max(1, INCREMENTAL_MAX * len(heads)):
             return None
-        if shard_count(len(heads)) != saved.shards:
-            return None  # the archive doubled: a whole index spreads its keys over more shards
+        if shard_count(len(heads)) != saved.shards or part_span(len(heads)) != saved.part:
+            return None  # the archive doubled: a whole index spreads its keys over more shards or parts
         self.changed, self.added = changed, added
         return changed + added
 
@@ -316,7 +317,7 @@ def _incremental(
         for key in pinyin_touched:
             groups.set(f"search/s/{shard_name(key, shards)}.js", key, entries[key])
         for key, (add_body, drop_body, add_title, drop_title) in body_delta.items():
-            _apply(groups, key, shard_name(key, shards), add_body, drop_body, add_title, drop_title)
+            _apply(groups, key, shard_name(key, shards), saved.part, add_body, drop_body, add_title, drop_title)
     except _Unusable:
         return None
     files = groups.files()
@@ -417,6 +418,7 @@ def _apply(
     groups: _Groups,
     key: str,
     shard: str,
+    span: int,
     add_body: set[int],
     drop_body: set[int],
     add_title: set[int],
@@ -424,8 +426,7 @@ def _apply(
 ) -> None:
     """Add documents to *key*'s entry and remove others, whole or in parts as a whole index
     would write it (`index.PART_MIN`): only the parts holding those documents are read, unless
-    the key goes from parts to whole."""
-    span = _index.PART_SPAN
+    the key goes from parts to whole.  *span*: the index's span of a part."""
     head_path = f"search/s/{shard}.js"
     body_text, _, title_text = (groups.get(head_path, key) or "").partition("|")
 

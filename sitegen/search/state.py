@@ -255,6 +255,7 @@ class SavedState:
         self.meta: dict[str, object] = meta
         self.code = str(meta["code"])
         self.shards = int(meta["shards"])
+        self.part = int(meta["part"])  # the span of a part (index.part_span)
         self.blocks: list[str] = list(meta["blocks"])
         self.version = str(meta["version"]) if "version" in meta else None
 
