@@ -3,9 +3,11 @@
 `load_previous_index` opens the state the last build saved (state.py), when this code made it.
 `PreviousIndex.wanted` compares the documents' heads with it and names the changed and added
 documents, or refuses: documents removed or reordered, more than INCREMENTAL_MAX of them
-changed, a new shard count, or an output that is not what the state describes.
+changed, a new shard count or span of a part (`index.part_span`), or an output that is not
+what the state describes.
 `PreviousIndex.patch` tokenizes each changed document's old and new input and rewrites only the
-shards holding the keys they differ in, their documents' files and meta.js.
+shards holding the keys they differ in (and the parts holding those documents of split keys),
+their documents' files and meta.js.
 `build_search_index`, the build's entry, patches when it can and else makes a whole index
 (index.py).
 """

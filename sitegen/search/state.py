@@ -255,7 +255,9 @@ class SavedState:
         self.meta: dict[str, object] = meta
         self.code = str(meta["code"])
         self.shards = int(meta["shards"])
-        self.part = int(meta["part"])  # the span of a part (index.part_span)
+        # The span of a part (index.part_span); states saved before it could grow (99e4a3b) used
+        # 8,192 (read by scripts/bench_patch.py --any-code, which compares code versions).
+        self.part = int(meta.get("part", 8192))
         self.blocks: list[str] = list(meta["blocks"])
         self.version = str(meta["version"]) if "version" in meta else None
 
