@@ -358,7 +358,7 @@
    * is loaded, and the count is exact once every span is matched ("at least" before). */
   function Search(meta, terms, post, filters, fetched) {
     var t1 = performance.now(), q = this;
-    q.meta = meta; q.terms = terms; q.post = post; q.filters = filters; q.span = meta.part;
+    q.meta = meta; q.terms = terms; q.post = post; q.span = meta.part;
     q.timing = { fetch: fetched, compute: 0 };
     q.filterKeys = [];
     if (filters.district) q.filterKeys.push('d:' + fold(filters.district));
@@ -369,8 +369,7 @@
       meta.years.forEach(function (y) { if (y[0] === String(filters.year)) yr = y; });
       if (yr) { q.lo = yr[1]; q.hi = yr[2]; } else q.hi = -1;
     }
-    q.none = terms.length === 0 && !q.filterKeys.length && !filters.year;
-    if (q.none) q.hi = -1;
+    if (terms.length === 0 && !q.filterKeys.length && !filters.year) q.hi = -1;  /* nothing asked */
     q.score = {};
     terms.forEach(function (t) {
       var title = [];
