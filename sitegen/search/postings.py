@@ -99,20 +99,28 @@ def _gap_code(gap: int) -> str:
     return encode_number(gap - 1)
 
 
-def shorter(gaps: str, last: int, count: int, ids: list[int] | None = None) -> str:
+def shorter(
+    gaps: str,
+    last: int,
+    count: int,
+    ids: Any = None,
+    bitmap: Callable[[Any], str] | None = None,
+    complement: Callable[[Any], str] | None = None,
+) -> str:
     """Return the shortest form of the *count* documents whose varint gaps are *gaps* (ending at
     document *last*): the gaps themselves, their bitmap, or their complement (*ids*: the
-    documents, when the caller has them decoded)."""
+    documents, when the caller has them decoded; *bitmap* and *complement* make those forms of
+    them, `_bitmap` and `_complement` of a list unless given: `encode_array` gives numpy's)."""
     best = gaps
     bitmap_chars = last // 6 + 2  # "~" and a character per six documents, one more at most
     if len(gaps) > bitmap_chars:
         ids = decode_postings(gaps) if ids is None else ids
-        best = "~" + _bitmap(ids)
+        best = "~" + (bitmap or _bitmap)(ids)
     if last - count + 2 < min(len(gaps), bitmap_chars):  # at least a character a missing document
         ids = decode_postings(gaps) if ids is None else ids
-        complement = _complement(ids)
-        if len(complement) < len(best):
-            best = complement
+        other = (complement or _complement)(ids)
+        if len(other) < len(best):
+            best = other
     return best
 
 
@@ -589,28 +597,35 @@ def _digit_tables():
 
 def encode_array(ids) -> str:
     """`encode_postings` of a rising, non-empty array of document numbers, with numpy: the same
-    text (tests/test_search_parts.py holds them equal)."""
+    text, by the same choice of form (`shorter`; tests/test_search_parts.py holds them equal)."""
+    return shorter(_gaps_of_array(ids), int(ids[-1]), len(ids), ids, _bitmap_of_array, _complement_of_array)
+
+
+def _gaps_of_array(ids) -> str:
     import numpy as np
 
-    gaps, _ = _varint_text(np.diff(ids, prepend=-1) - 1)
-    last, count = int(ids[-1]), len(ids)
-    best = gaps
-    bitmap_chars = last // 6 + 2
-    if len(gaps) > bitmap_chars:
-        flags = np.zeros((last // 6 + 1) * 6, np.uint8)
-        flags[ids] = 1
-        values = flags.reshape(-1, 6) @ (1 << np.arange(6, dtype=np.uint8))
-        best = "~" + values.astype(np.uint8).tobytes().translate(_B64_OF_VALUE).decode("ascii")
-    if last - count + 2 < min(len(gaps), bitmap_chars):
-        present = np.zeros(last, bool)
-        present[ids[:-1]] = True
-        missing = np.flatnonzero(~present)
-        complement = (
-            "!" + encode_number(last) + (_varint_text(np.diff(missing, prepend=-1) - 1)[0] if len(missing) else "")
-        )
-        if len(complement) < len(best):
-            best = complement
-    return best
+    return _varint_text(np.diff(ids, prepend=-1) - 1)[0]
+
+
+def _bitmap_of_array(ids) -> str:
+    """`_bitmap` of a rising array."""
+    import numpy as np
+
+    flags = np.zeros((int(ids[-1]) // 6 + 1) * 6, np.uint8)
+    flags[ids] = 1
+    values = flags.reshape(-1, 6) @ (1 << np.arange(6, dtype=np.uint8))
+    return values.astype(np.uint8).tobytes().translate(_B64_OF_VALUE).decode("ascii")
+
+
+def _complement_of_array(ids) -> str:
+    """`_complement` of a rising array."""
+    import numpy as np
+
+    last = int(ids[-1])
+    present = np.zeros(last, bool)
+    present[ids[:-1]] = True
+    missing = np.flatnonzero(~present)
+    return "!" + encode_number(last) + (_gaps_of_array(missing) if len(missing) else "")
 
 
 def split_parts(ids, span: int) -> dict[int, str]:
