@@ -158,7 +158,7 @@ def test_a_split_key_is_a_head_and_parts_that_hold_its_documents(tmp_path, monke
     count, parts = read_head(body)
     documents = []
     for part in parts:
-        text = _unjs((split / part_file(part, shard)[0]).read_bytes())[key]
+        text = _unjs((split / part_file(part, shard)).read_bytes())[key]
         documents += [part * 8 + n for n in decode_postings(text)]
     assert documents == decode_postings(whole_body) and count == len(documents) >= 4
     assert title == whole_title

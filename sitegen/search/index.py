@@ -693,20 +693,31 @@ def _pinyin_entries(vocab: _Words, keys: dict[str, str | list[str]]) -> dict[str
     return entries
 
 
+def shard_file(shard: str) -> str:
+    """Return the path of the shard named *shard* (hex)."""
+    return f"search/s/{shard}.js"
+
+
+def part_file(part: int, shard: str) -> str:
+    """Return the path of the file holding part *part* of the split keys of shard *shard* (its
+    name, hex)."""
+    return f"search/p/{part:x}/{shard}.js"
+
+
+def load_name(path: str) -> str:
+    """The name a shard or part file passes to the browser's loader: s<shard>, p<part>.<shard>."""
+    pieces = path.removesuffix(".js").split("/")  # search/s/<shard> or search/p/<part>/<shard>
+    return "s" + pieces[2] if pieces[1] == "s" else f"p{pieces[2]}.{pieces[3]}"
+
+
 def _put_shard(out: _Output, shard: int, group: dict[str, str]) -> None:
-    name = format(shard, "x")
-    out.put(f"search/s/{name}.js", _js("s" + name, group))
-
-
-def part_file(part: int, shard: str) -> tuple[str, str]:
-    """Return (path, load name) of the file holding part *part* of the split keys of shard
-    *shard* (its name, hex)."""
-    return f"search/p/{part:x}/{shard}.js", f"p{part:x}.{shard}"
+    path = shard_file(format(shard, "x"))
+    out.put(path, _js(load_name(path), group))
 
 
 def _put_part(out: _Output, part: int, shard: int, keys: dict[str, str]) -> None:
-    path, name = part_file(part, format(shard, "x"))
-    out.put(path, _js(name, keys))
+    path = part_file(part, format(shard, "x"))
+    out.put(path, _js(load_name(path), keys))
 
 
 def full_search_index(

@@ -44,9 +44,11 @@ from .index import (
     browser_script,
     default_url_of,
     full_search_index,
+    load_name,
     part_file,
     part_span,
     shard_count,
+    shard_file,
     shard_name,
 )
 from .pinyin import PINYIN_FILE, PinyinTable, _Words, pinyin_entry, plain_readings
@@ -315,9 +317,9 @@ def _incremental(
     entries = _pinyin_entries(pinyin_touched, by_key, vocab, saved)
     groups = _Groups(saved, out_dir)
     try:
-        groups.read({f"search/s/{shard_name(key, shards)}.js" for key in list(body_delta) + sorted(pinyin_touched)})
+        groups.read({shard_file(shard_name(key, shards)) for key in list(body_delta) + sorted(pinyin_touched)})
         for key in pinyin_touched:
-            groups.set(f"search/s/{shard_name(key, shards)}.js", key, entries[key])
+            groups.set(shard_file(shard_name(key, shards)), key, entries[key])
         for key, (add_body, drop_body, add_title, drop_title) in body_delta.items():
             _apply(groups, key, shard_name(key, shards), saved.part, add_body, drop_body, add_title, drop_title)
     except _Unusable:
@@ -406,14 +408,8 @@ class _Groups:
         out: dict[str, bytes] = {}
         for path in sorted(self.touched):
             group = self.groups[path]
-            out[path] = _js(_load_name(path), group) if group else b""
+            out[path] = _js(load_name(path), group) if group else b""
         return out
-
-
-def _load_name(path: str) -> str:
-    """The name an index file passes to the browser's loader: s<shard> or p<part>.<shard>."""
-    parts = path.removesuffix(".js").split("/")  # search/s/<shard> or search/p/<part>/<shard>
-    return "s" + parts[2] if parts[1] == "s" else f"p{parts[2]}.{parts[3]}"
 
 
 def _apply(
@@ -429,11 +425,11 @@ def _apply(
     """Add documents to *key*'s entry and remove others, whole or in parts as a whole index
     would write it (`index.PART_MIN`): only the parts holding those documents are read, unless
     the key goes from parts to whole.  *span*: the index's span of a part."""
-    head_path = f"search/s/{shard}.js"
+    head_path = shard_file(shard)
     body_text, _, title_text = (groups.get(head_path, key) or "").partition("|")
 
     def part_path(part: int) -> str:
-        return part_file(part, shard)[0]
+        return part_file(part, shard)
 
     def documents_of(part: int) -> set[int]:
         return {part * span + n for n in decode_postings(groups.get(part_path(part), key) or "")}
