@@ -212,13 +212,33 @@ def test_an_input_store_replaced_in_a_block_that_fails_keeps_what_it_held(tmp_pa
     articles = fixture_articles()
     docs = Documents(articles, lambda a: f"x/{a.slug}/")
     store = InputStore(tmp_path / "inputs.sqlite")
-    with store.replacing() as put:
-        put(b"a" * 16, docs[0])
-    with pytest.raises(RuntimeError), store.replacing() as put:
-        put(b"b" * 16, docs[1])
+    with store.replacing() as new:
+        new.put(b"a" * 16, docs[0])
+    with pytest.raises(RuntimeError), store.replacing() as new:
+        new.put(b"b" * 16, docs[1])
         raise RuntimeError("the tokenizer failed")
     assert store.get_many([b"a" * 16, b"b" * 16]) == {b"a" * 16: docs[0]}
     assert [p.name for p in tmp_path.iterdir()] == ["inputs.sqlite"]  # nothing left aside
+    store.close()
+
+
+def test_an_input_store_replaced_by_the_files_of_workers_holds_their_inputs_alone(tmp_path):
+    """A whole index's tokenizer workers each file their documents' inputs (`InputStore.part`)
+    and the search process takes the files in (`take`): the store then holds those, not the old."""
+    from sitegen.search.state import InputStore
+
+    docs = Documents(fixture_articles(), lambda a: f"x/{a.slug}/")
+    store = InputStore(tmp_path / "inputs.sqlite")
+    with store.replacing() as new:
+        new.put(b"old" * 5 + b"!", docs[2])
+    for k in range(2):
+        with InputStore.part(tmp_path / f"part-{k}.sqlite") as part:
+            part.put(bytes([k]) * 16, docs[k])
+    with store.replacing() as new:
+        for k in range(2):
+            new.take(tmp_path / f"part-{k}.sqlite")
+    wanted = [b"old" * 5 + b"!", bytes([0]) * 16, bytes([1]) * 16]
+    assert store.get_many(wanted) == {bytes([0]) * 16: docs[0], bytes([1]) * 16: docs[1]}
     store.close()
 
 

@@ -24,6 +24,7 @@ writes, whole or patched.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -167,38 +168,72 @@ def _teach_place_names() -> tuple[str, ...]:
     return names
 
 
-def _postings_of(bounds: tuple[int, int]) -> tuple[Runs, Runs, dict[str, int]]:
+class _Tokenized(NamedTuple):
+    """What a tokenizer task gives back of its run of documents."""
+
+    body: Runs  # ordered by shard
+    title: Runs
+    words: dict[str, int]  # how many of its documents hold each pinyin word
+    files: dict[str, str] | dict[str, bytes]  # their document files, as `_Output` holds them
+
+
+def _postings_of(bounds: tuple[int, int]) -> _Tokenized:
+    """Tokenize documents *bounds*; write their document files, and their inputs into the store
+    file of the run in the shared folder (`InputStore.part`)."""
     from ..parallel import shared
 
-    docs, shards = shared()
-    body, title, words = bulk_runs(_Run(docs, *bounds), bounds[0], PINYIN_MAX_CHARS, segmenter())
+    docs, shards, digests, staging, folder = shared()
+    out = _Output(staging)
+    lo, hi = bounds
+    with InputStore.part(folder / f"inputs-{lo}.sqlite" if folder else None) as store:
+
+        def made(n: int, doc: DocInput) -> None:
+            out.put(*_document_file(n, doc))
+            store.put(digests[n], doc)
+
+        body, title, words = bulk_runs(_Run(docs, lo, hi, made), lo, PINYIN_MAX_CHARS, segmenter())
     shards_of = functools.partial(shard_numbers, shards=shards)
-    return body.by_shard(shards_of), title.by_shard(shards_of), words
+    files = out.staged if out.stager is not None else out.files
+    return _Tokenized(body.by_shard(shards_of), title.by_shard(shards_of), words, files)
 
 
 TOKENIZE_STEP = 8000  # documents a tokenizer task takes: its memory is bounded by them, not by the archive
 
 
 def _postings_all(
-    docs: Documents, shards: int, meanwhile: Callable[[], _T], workers: int
-) -> tuple[list[tuple[Runs, Runs, dict[str, int]]], _T]:
+    docs: Documents,
+    shards: int,
+    meanwhile: Callable[[], _T],
+    workers: int,
+    digests: list[bytes],
+    out: _Output,
+    store: InputStore,
+) -> tuple[list[_Tokenized], _T]:
     """Tokenize every document into postings: in *workers* forked processes on big corpora
-    (jieba is the slow part), each task over a run of at most TOKENIZE_STEP documents.  Return
-    each run's postings, in order, and the value of *meanwhile*, which runs here while the
-    workers tokenize."""
+    (jieba is the slow part), each task over a run of at most TOKENIZE_STEP documents, which
+    also writes its documents' files into *out* and files their inputs (by *digests*) for the
+    *store*.  Return each run's postings, in order, and the value of *meanwhile*, which runs
+    here while the workers tokenize."""
     from ..parallel import chunks, fan_out
 
     extra: list[_T] = []
     tasks = max(workers, math.ceil(len(docs) / TOKENIZE_STEP)) if workers > 1 else 1
-    step = max(1, math.ceil(len(docs) / tasks))
-    parts = fan_out(
-        _postings_of,
-        chunks(len(docs), step),
-        name="search tokens",
-        workers=workers,
-        shared=(docs, shards),
-        meanwhile=lambda: extra.append(meanwhile()),
-    )
+    runs = chunks(len(docs), max(1, math.ceil(len(docs) / tasks)))
+    staging = out.stager.root if out.stager is not None else None
+    with store.replacing() as inputs, contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=store.path.parent))) if store.path else None
+        parts = fan_out(
+            _postings_of,
+            runs,
+            name="search tokens",
+            workers=workers,
+            shared=(docs, shards, digests, staging, folder),
+            meanwhile=lambda: extra.append(meanwhile()),
+        )
+        for (lo, _), part in zip(runs, parts):
+            out.absorb(part.files)
+            if folder is not None:
+                inputs.take(folder / f"inputs-{lo}.sqlite")
     return parts, extra[0]
 
 
@@ -292,9 +327,6 @@ class Documents:
         got = self._inputs.get(n)
         return got if got is not None else _doc_input(self.articles[n], self.urls[n])
 
-    def each(self) -> Iterator[DocInput]:
-        return map(self.made, range(len(self)))
-
     def heads(self) -> list[DocHead]:
         """Return what the index needs of every document besides its input."""
         if self._heads is not None:
@@ -313,10 +345,15 @@ class Documents:
 
 class _Run(Sequence[DocInput]):
     """Documents *lo* to *hi* of *docs*, each input made when a batch of the tokenizer asks for
-    it and dropped with the batch."""
+    it, handed to *made* (with its number) and dropped with the batch."""
 
-    def __init__(self, docs: Documents, lo: int, hi: int) -> None:
-        self.docs, self.lo, self.hi = docs, lo, hi
+    def __init__(self, docs: Documents, lo: int, hi: int, made: Callable[[int, DocInput], None]) -> None:
+        self.docs, self.lo, self.hi, self.made = docs, lo, hi, made
+
+    def _input(self, n: int) -> DocInput:
+        doc = self.docs.made(n)
+        self.made(n, doc)
+        return doc
 
     def __len__(self) -> int:
         return self.hi - self.lo
@@ -327,10 +364,10 @@ class _Run(Sequence[DocInput]):
     def __getitem__(self, i: slice) -> list[DocInput]: ...
     def __getitem__(self, i: int | slice) -> DocInput | list[DocInput]:
         if isinstance(i, slice):
-            return [self.docs.made(self.lo + n) for n in range(*i.indices(len(self)))]
+            return [self._input(self.lo + n) for n in range(*i.indices(len(self)))]
         if not 0 <= i < len(self):
             raise IndexError(i)
-        return self.docs.made(self.lo + i)
+        return self._input(self.lo + i)
 
 
 def _head_digest(head: DocHead) -> bytes:
@@ -491,7 +528,7 @@ def shard_count(documents: int) -> int:
 
 
 def _full_index(
-    parts: list[tuple[Runs, Runs, dict[str, int]]],
+    parts: list[_Tokenized],
     readings: dict[str, str],
     plain: dict[str, str],
     shards: int,
@@ -511,8 +548,8 @@ def _full_index(
     index), while this process copies the words into the state."""
     from ..parallel import can_fork, chunks, fan_out
 
-    kinds = [[p[0] for p in parts], [p[1] for p in parts]]
-    words = _word_counts([p[2] for p in parts])
+    kinds = [[p.body for p in parts], [p.title for p in parts]]
+    words = _word_counts([p.words for p in parts])
     parts.clear()  # each run goes once joined, shard by shard
     ordered = sorted(words)
     # One task per worker: a span of shards is streamed out of every run, so an in-process
@@ -741,10 +778,6 @@ def full_search_index(
     try:
 
         def meanwhile() -> dict[str, str]:
-            with store.replacing() as keep_input:  # each input made, filed and dropped
-                for n, (digest, doc) in enumerate(zip(digests, docs.each())):
-                    out.put(*_document_file(n, doc))
-                    keep_input(digest, doc)
             table = None
             if cache_dir is not None:  # for the patches of the next builds
                 PinyinTable.write(Path(cache_dir) / PINYIN_FILE)
@@ -760,7 +793,7 @@ def full_search_index(
         big = len(docs) >= getattr(config, "parallel_from", 1000)
         workers = worker_count(getattr(config, "workers", 0)) if big else 1
         shards = shard_count(len(heads))
-        parts, plain = _postings_all(docs, shards, meanwhile, workers)
+        parts, plain = _postings_all(docs, shards, meanwhile, workers, digests, out, store)
     finally:
         store.close()
     state_path = Path(cache_dir) / SEARCH_STATE_FILE if cache_dir is not None else None

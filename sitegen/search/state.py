@@ -24,7 +24,7 @@ import os
 import pickle
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -378,52 +378,50 @@ class InputStore:
             return {}
 
     @contextlib.contextmanager
-    def replacing(self) -> Iterator[Callable[[bytes, DocInput], None]]:
-        """Make the store hold exactly what is put into it inside the block: a new file,
-        written aside as the inputs come (none is kept) and swapped in at the end (twice as fast
-        as deleting every row and inserting again).  Where the new file can't be written, or the
-        block fails, the store keeps what it held: each input is filed under its own digest, so
-        an old entry is never a wrong one, and a missing one means a whole index."""
+    def replacing(self) -> Iterator[_NewInputs]:
+        """Make the store hold exactly what is put into it inside the block (`_NewInputs.put`,
+        or `take` of a file that `part` wrote): a new file, written aside as the inputs come
+        (none is kept) and swapped in at the end (twice as fast as deleting every row and
+        inserting again).  Where the new file can't be written, or the block fails, the store
+        keeps what it held: each input is filed under its own digest, so an old entry is never a
+        wrong one, and a missing one means a whole index."""
         if self.path is None:
-            yield lambda digest, doc: None
+            yield _NewInputs(None)
             return
         self.close()
         aside = self.path.with_name(self.path.name + f".{os.getpid()}.new")
-        db = None
         try:
-            aside.unlink(missing_ok=True)
-            db = self._open(aside, new=True)
-        except OSError:
-            pass
-
-        def put(digest: bytes, doc: DocInput) -> None:
-            nonlocal db
-            if db is None:
-                return
-            try:
-                db.execute(
-                    "INSERT OR REPLACE INTO docs VALUES (?, ?)", (digest, pickle.dumps(doc, pickle.HIGHEST_PROTOCOL))
-                )
-            except sqlite3.Error:
-                db.close()
-                db = None
-
-        if db is not None:
-            db.execute("BEGIN")
-        try:
-            yield put
-            if db is not None:
-                try:
-                    db.commit()
-                    db.close()
+            with contextlib.suppress(OSError):
+                aside.unlink(missing_ok=True)
+            with self.part(aside) as new:
+                yield new
+            if new.written:
+                with contextlib.suppress(OSError):
                     os.replace(aside, self.path)
-                except (sqlite3.Error, OSError):
-                    pass  # the old store stays
         finally:  # after the swap, after a failed write, or when the block failed
-            if db is not None:
-                db.close()
             aside.unlink(missing_ok=True)
             self.db = self._open(self.path)
+
+    @classmethod
+    @contextlib.contextmanager
+    def part(cls, path: Path | None) -> Iterator[_NewInputs]:
+        """Write the inputs put in the block into a new file *path* (None: nowhere): the share
+        of one tokenizer worker of a whole index, which `replacing`'s `take` files.  The
+        worker that makes an input stores it, so the search process never makes it twice."""
+        new = _NewInputs(cls._open(path, new=True) if path is not None else None)
+        try:
+            if new.db is not None:
+                new.db.execute("BEGIN")
+            yield new
+            if new.db is not None:
+                try:
+                    new.db.commit()
+                    new.written = True
+                except sqlite3.Error:
+                    pass  # the store lacks them: a whole index next
+        finally:
+            if new.db is not None:
+                new.db.close()
 
     def put_many(self, items: dict[bytes, DocInput]) -> None:
         """Add *items*."""
@@ -442,3 +440,43 @@ class InputStore:
         if self.db is not None:
             self.db.close()
             self.db = None
+
+
+class _NewInputs:
+    """A new input store being written (`InputStore.replacing`, `InputStore.part`); on a
+    write error it stops storing, and the store then lacks those inputs (a whole index next)."""
+
+    def __init__(self, db: sqlite3.Connection | None) -> None:
+        self.db = db
+        self.written = False  # every input put is in the file, committed
+
+    def put(self, digest: bytes, doc: DocInput) -> None:
+        if self.db is None:
+            return
+        try:
+            self.db.execute(
+                "INSERT OR REPLACE INTO docs VALUES (?, ?)", (digest, pickle.dumps(doc, pickle.HIGHEST_PROTOCOL))
+            )
+        except sqlite3.Error:
+            self._drop()
+
+    def take(self, path: Path) -> None:
+        """Add every input of the store file *path* (`InputStore.part`'s)."""
+        if self.db is None:
+            return
+        try:
+            if self.db.in_transaction:  # SQLite attaches a file only between transactions
+                self.db.commit()
+            self.db.execute("ATTACH DATABASE ? AS part", (str(path),))
+            try:
+                self.db.execute("INSERT OR REPLACE INTO docs SELECT digest, data FROM part.docs")
+                self.db.commit()
+            finally:
+                self.db.execute("DETACH DATABASE part")
+        except sqlite3.Error:
+            self._drop()
+
+    def _drop(self) -> None:
+        assert self.db is not None
+        self.db.close()
+        self.db = None
