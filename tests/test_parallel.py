@@ -221,6 +221,35 @@ def test_a_build_whose_render_worker_is_killed_fails_and_keeps_public(tmp_path, 
     assert not build(config).errors
 
 
+def test_render_workers_leave_a_core_to_a_whole_index_made_beside_them(tmp_path, monkeypatch):
+    """Beside a whole render, the search process tokenizes on one core and the render workers
+    lower their priority (build.RENDER_NICENESS) so that it keeps that core; a build that renders
+    a few pages beside a patch leaves its workers as they are."""
+    import sitegen.render
+    from sitegen.build import RENDER_NICENESS
+
+    seen = tmp_path / "niceness.txt"
+    real = sitegen.render.Renderer.render
+
+    def noting(self, page):
+        with open(seen, "a") as f:  # from forked workers: a file, not a list
+            f.write(f"{page.kind} {os.getpriority(os.PRIO_PROCESS, 0)}\n")
+        return real(self, page)
+
+    monkeypatch.setattr(sitegen.render.Renderer, "render", noting)
+    config = make_config(tmp_path / "site", parallel_from=1, workers=2)
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert not build(config).errors
+    # the search page, which shows the index's version, renders once the index is made
+    kinds = [line.split() for line in seen.read_text().splitlines()]
+    assert {kind for kind, _ in kinds} >= {"article", "home", "district", "search"}
+    assert {niceness for kind, niceness in kinds if kind != "search"} == {str(mine + RENDER_NICENESS)}
+    seen.unlink()
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    assert not build(config).errors
+    assert {line.split()[1] for line in seen.read_text().splitlines()} == {str(mine)}
+
+
 def test_a_build_whose_compress_worker_is_killed_fails_and_keeps_public(tmp_path, monkeypatch):
     import sitegen.writer
 

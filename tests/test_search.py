@@ -439,14 +439,15 @@ def test_bulk_postings_give_each_document_its_own_tokens(monkeypatch):
     check()
 
 
-def _whole_index(articles, config, staging=None):
+def _whole_index(articles, config, staging=None, tokenize_here=False):
     """A whole index's files (read back from *staging* when written there) and its saved state,
     as SQL text."""
     import sqlite3
 
     from sitegen.search import full_search_index
 
-    index = full_search_index(Documents(articles, lambda a: f"x/{a.slug}/"), config, staging=staging)
+    docs = Documents(articles, lambda a: f"x/{a.slug}/")
+    index = full_search_index(docs, config, staging=staging, tokenize_here=tokenize_here)
     files = dict(index.files)
     if staging is not None:
         assert not files
@@ -479,6 +480,10 @@ def test_parallel_index_equals_serial(tmp_path, monkeypatch):
     monkeypatch.setattr(sitegen.search.index, "WORD_BLOCK", 3)
     config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "runs", parallel_from=2, workers=2)
     assert _whole_index(articles, config) == serial
+    # the runs tokenized one after the other in this process (beside a whole render), the
+    # rest in workers
+    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "here", parallel_from=2, workers=2)
+    assert _whole_index(articles, config, tokenize_here=True) == serial
 
 
 def test_a_whole_index_leaves_no_word_files_and_clears_a_killed_builds(tmp_path):

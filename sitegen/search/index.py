@@ -217,7 +217,7 @@ def _postings_all(
     from ..parallel import chunks, fan_out
 
     extra: list[_T] = []
-    tasks = max(workers, math.ceil(len(docs) / TOKENIZE_STEP)) if workers > 1 else 1
+    tasks = max(workers, math.ceil(len(docs) / TOKENIZE_STEP))
     runs = chunks(len(docs), max(1, math.ceil(len(docs) / tasks)))
     staging = out.stager.root if out.stager is not None else None
     with store.replacing() as inputs, contextlib.ExitStack() as stack:
@@ -763,9 +763,11 @@ def full_search_index(
     districts: dict[str, str] | None = None,
     previous: PreviousIndex | None = None,
     staging: Path | None = None,
+    tokenize_here: bool = False,
 ) -> SearchIndex:
     """Index every document; reuse the pinyin readings of the *previous* index, if any.  With
-    *staging*, each file is written there as it is made (`SearchIndex.staged`)."""
+    *staging*, each file is written there as it is made (`SearchIndex.staged`).  On the
+    config's workers on a big archive, but for the tokenizing with *tokenize_here*."""
     districts = _load_districts() if districts is None else districts
     code = _code_digest(districts, _teach_place_names())
     heads = docs.heads()
@@ -793,7 +795,7 @@ def full_search_index(
         big = len(docs) >= getattr(config, "parallel_from", 1000)
         workers = worker_count(getattr(config, "workers", 0)) if big else 1
         shards = shard_count(len(heads))
-        parts, plain = _postings_all(docs, shards, meanwhile, workers, digests, out, store)
+        parts, plain = _postings_all(docs, shards, meanwhile, 1 if tokenize_here else workers, digests, out, store)
     finally:
         store.close()
     state_path = Path(cache_dir) / SEARCH_STATE_FILE if cache_dir is not None else None
