@@ -206,8 +206,6 @@ class _SearchStage:
             return
         from .search import Documents
 
-        self.beside_render = staging is not None and self.job is not None and self.job.forked
-
         digest_of = library.digests.__getitem__
         if self.job is None or not library.cached:
             log.info("search: the parse cache holds not every article: indexing all from this process's articles")
@@ -219,6 +217,7 @@ class _SearchStage:
                 fork=len(articles) >= self.config.parallel_from,
             )
             return
+        self.beside_render = staging is not None and self.job.forked
         self.docs = Documents(articles, url_of, lambda a: digest_of(a.path))
         paths = [a.path for a in self.docs.articles]
         self.listing = (
@@ -1210,7 +1209,7 @@ def _start_render_worker() -> None:
     from .render import Renderer
 
     state = shared()
-    if state["niceness"]:
+    if state["niceness"] and os.getpid() != state["build"]:  # a forked worker, not the build
         os.nice(state["niceness"])
     state["renderer"] = Renderer(state["model"], state["config"])
 
@@ -1250,7 +1249,8 @@ def _render_all(
         "config": config,
         "pages": pages,
         "staging": staging if big else None,
-        "niceness": niceness if big and workers > 1 else 0,
+        "niceness": niceness,
+        "build": os.getpid(),
     }
     # Chunks small enough to spread the work evenly, big enough to amortise a task's overhead.
     size = min(500, max(1, -(-len(pages) // (workers * 4))))

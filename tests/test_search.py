@@ -242,6 +242,37 @@ def test_an_input_store_replaced_by_the_files_of_workers_holds_their_inputs_alon
     store.close()
 
 
+def test_a_whole_index_whose_inputs_could_not_be_filed_keeps_the_stores_old_inputs(tmp_path, monkeypatch):
+    """A tokenizer task that cannot write its store file (a full disk, say) leaves the store as
+    it was: swapped for one lacking that task's inputs, the store would lose the old ones too."""
+    import sqlite3
+
+    from sitegen.search import full_search_index
+    from sitegen.search.state import INPUTS_FILE, InputStore, _NewInputs
+
+    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "cache")
+    url_of = lambda a: f"x/{a.slug}/"  # noqa: E731
+    full_search_index(Documents(fixture_articles(), url_of), config)
+    store_file = tmp_path / "cache" / INPUTS_FILE
+    before = sqlite3.connect(store_file).execute("SELECT digest, data FROM docs ORDER BY digest").fetchall()
+    assert before
+
+    real = _NewInputs.put
+
+    def full_disk(self, digest, doc):
+        if self.db is not None:
+            self.db.close()  # its writes fail
+        real(self, digest, doc)
+
+    monkeypatch.setattr(_NewInputs, "put", full_disk)
+    articles = fixture_articles()
+    edited = [EDITS["title"](articles[0]), *articles[1:]]
+    full_search_index(Documents(edited, url_of), config)
+    after = sqlite3.connect(store_file).execute("SELECT digest, data FROM docs ORDER BY digest").fetchall()
+    assert after == before
+    InputStore(store_file).close()
+
+
 @pytest.mark.parametrize("parts", [None, (2, 2), (3, 4)], ids=["whole", "parts of 2", "parts of 4"])
 @pytest.mark.parametrize("edit", sorted(EDITS))
 def test_incremental_equals_full(tmp_path, monkeypatch, edit, parts):

@@ -18,7 +18,8 @@ Files written (paths relative to public/):
 Documents are numbered oldest first, so "newer above older" is "larger number first", and
 articles imported from the latest dumps take new numbers at the end: adding them patches the
 index (patch.py) instead of renumbering it.  `full_search_index` makes every file from every
-document, tokenized in forked workers (postings.bulk_runs); `SearchIndex` is what a build
+document, tokenized in runs (postings.bulk_runs) by forked workers or one after another;
+`SearchIndex` is what a build
 writes, whole or patched.
 """
 
@@ -175,6 +176,7 @@ class _Tokenized(NamedTuple):
     title: Runs
     words: dict[str, int]  # how many of its documents hold each pinyin word
     files: dict[str, str] | dict[str, bytes]  # their document files, as `_Output` holds them
+    stored: bool  # their inputs are in the run's store file (`InputStore.part`)
 
 
 def _postings_of(bounds: tuple[int, int]) -> _Tokenized:
@@ -194,7 +196,8 @@ def _postings_of(bounds: tuple[int, int]) -> _Tokenized:
         body, title, words = bulk_runs(_Run(docs, lo, hi, made), lo, PINYIN_MAX_CHARS, segmenter())
     shards_of = functools.partial(shard_numbers, shards=shards)
     files = out.staged if out.stager is not None else out.files
-    return _Tokenized(body.by_shard(shards_of), title.by_shard(shards_of), words, files)
+    stored = store.written or folder is None
+    return _Tokenized(body.by_shard(shards_of), title.by_shard(shards_of), words, files, stored)
 
 
 TOKENIZE_STEP = 8000  # documents a tokenizer task takes: its memory is bounded by them, not by the archive
@@ -221,7 +224,9 @@ def _postings_all(
     runs = chunks(len(docs), max(1, math.ceil(len(docs) / tasks)))
     staging = out.stager.root if out.stager is not None else None
     with store.replacing() as inputs, contextlib.ExitStack() as stack:
-        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=store.path.parent))) if store.path else None
+        # named as the word tasks' folder, which the next whole index clears if a killed build left it
+        temporary = tempfile.TemporaryDirectory(prefix=WORDS_FOLDER, dir=store.path.parent) if store.path else None
+        folder = Path(stack.enter_context(temporary)) if temporary else None
         parts = fan_out(
             _postings_of,
             runs,
@@ -232,7 +237,9 @@ def _postings_all(
         )
         for (lo, _), part in zip(runs, parts):
             out.absorb(part.files)
-            if folder is not None:
+            if not part.stored:  # a store lacking them would be swapped in: keep the old one
+                inputs.drop()
+            elif folder is not None:
                 inputs.take(folder / f"inputs-{lo}.sqlite")
     return parts, extra[0]
 

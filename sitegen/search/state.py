@@ -458,7 +458,7 @@ class _NewInputs:
                 "INSERT OR REPLACE INTO docs VALUES (?, ?)", (digest, pickle.dumps(doc, pickle.HIGHEST_PROTOCOL))
             )
         except sqlite3.Error:
-            self._drop()
+            self.drop()
 
     def take(self, path: Path) -> None:
         """Add every input of the store file *path* (`InputStore.part`'s)."""
@@ -474,9 +474,10 @@ class _NewInputs:
             finally:
                 self.db.execute("DETACH DATABASE part")
         except sqlite3.Error:
-            self._drop()
+            self.drop()
 
-    def _drop(self) -> None:
-        assert self.db is not None
-        self.db.close()
-        self.db = None
+    def drop(self) -> None:
+        """Stop storing: the new store is not swapped in (`InputStore.replacing`)."""
+        if self.db is not None:
+            self.db.close()
+            self.db = None
