@@ -222,6 +222,18 @@ def test_an_input_store_replaced_in_a_block_that_fails_keeps_what_it_held(tmp_pa
     store.close()
 
 
+def test_an_input_store_replaced_clears_the_file_a_killed_build_left_aside(tmp_path):
+    from sitegen.search.state import InputStore
+
+    left = tmp_path / "inputs.sqlite.4242.new"  # a build killed while it wrote the new store
+    left.write_bytes(b"half a store")
+    store = InputStore(tmp_path / "inputs.sqlite")
+    with store.replacing() as new:
+        new.put(b"a" * 16, Documents(fixture_articles(), lambda a: f"x/{a.slug}/")[0])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inputs.sqlite"]
+    store.close()
+
+
 def test_an_input_store_replaced_by_the_files_of_workers_holds_their_inputs_alone(tmp_path):
     """A whole index's tokenizer workers each file their documents' inputs (`InputStore.part`)
     and the search process takes the files in (`take`): the store then holds those, not the old."""

@@ -391,8 +391,10 @@ class InputStore:
         self.close()
         aside = self.path.with_name(self.path.name + f".{os.getpid()}.new")
         try:
-            with contextlib.suppress(OSError):
-                aside.unlink(missing_ok=True)
+            # this one's, or one a killed build left (a build holds the cache folder's lock)
+            for left in self.path.parent.glob(self.path.name + ".*.new"):
+                with contextlib.suppress(OSError):
+                    left.unlink()
             with self.part(aside) as new:
                 yield new
             if new.written:
