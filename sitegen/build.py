@@ -1209,8 +1209,6 @@ def _start_render_worker() -> None:
     from .render import Renderer
 
     state = shared()
-    if state["niceness"] and os.getpid() != state["build"]:  # a forked worker, not the build
-        os.nice(state["niceness"])
     state["renderer"] = Renderer(state["model"], state["config"])
 
 
@@ -1244,14 +1242,7 @@ def _render_all(
     report.rendered.update(page.kind for page in pages)
     big = len(pages) >= config.parallel_from
     workers = worker_count(config.workers) if big else 1
-    state = {
-        "model": model,
-        "config": config,
-        "pages": pages,
-        "staging": staging if big else None,
-        "niceness": niceness,
-        "build": os.getpid(),
-    }
+    state = {"model": model, "config": config, "pages": pages, "staging": staging if big else None}
     # Chunks small enough to spread the work evenly, big enough to amortise a task's overhead.
     size = min(500, max(1, -(-len(pages) // (workers * 4))))
     parts = fan_out(
@@ -1262,6 +1253,7 @@ def _render_all(
         shared=state,
         initializer=_start_render_worker,
         meanwhile=meanwhile,
+        niceness=niceness,
     )
     files = [f for part, _ in parts for f in part]
     saved = [row for _, rows in parts for row in rows]

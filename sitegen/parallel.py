@@ -67,12 +67,13 @@ def fan_out(
     shared: Any = None,
     initializer: Callable[[], None] | None = None,
     meanwhile: Callable[[], object] | None = None,
+    niceness: int = 0,
 ) -> list[R]:
     """Return [work(job) for job in jobs], in forked workers when *workers* > 1.
 
     *shared* is what the workers read through `shared()`; *initializer* runs once in each
     worker before its first job; *meanwhile* runs here while the workers work (or first, with
-    one worker).
+    one worker); forked workers lower their priority by *niceness* (this process never does).
     """
     global _SHARED
     if workers < 2 or len(jobs) < 2 or not can_fork():
@@ -93,7 +94,7 @@ def fan_out(
     _SHARED = shared
     try:
         context = multiprocessing.get_context("fork")
-        start = functools.partial(_start_worker, name, initializer, os.getpid())
+        start = functools.partial(_start_worker, name, initializer, os.getpid(), niceness)
         with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=start) as pool:
             futures = [pool.submit(work, job) for job in jobs]
             if meanwhile:
@@ -103,10 +104,12 @@ def fan_out(
         _SHARED = None
 
 
-def _start_worker(name: str, initializer: Callable[[], None] | None, parent: int) -> None:
+def _start_worker(name: str, initializer: Callable[[], None] | None, parent: int, niceness: int) -> None:
     _end_with_parent(parent)
     name_process(name)
     _collect_own_garbage()
+    if niceness:
+        os.nice(niceness)
     if initializer is not None:
         initializer()
 

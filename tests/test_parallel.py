@@ -55,6 +55,18 @@ def test_meanwhile_runs_here_while_the_workers_work():
     assert seen == [os.getpid()]
 
 
+def _niceness(job):
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_forked_workers_lower_their_priority_and_this_process_never_does(workers):
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    got = fan_out(_niceness, [0, 1], name="niceness", workers=workers, niceness=3)
+    assert got == [mine + 3 if workers > 1 else mine] * 2
+    assert os.getpriority(os.PRIO_PROCESS, 0) == mine
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_worker_that_raises_is_named(workers):
     with pytest.raises(WorkerFailed, match="tokens: ValueError: three is not allowed"):

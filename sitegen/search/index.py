@@ -19,8 +19,7 @@ Documents are numbered oldest first, so "newer above older" is "larger number fi
 articles imported from the latest dumps take new numbers at the end: adding them patches the
 index (patch.py) instead of renumbering it.  `full_search_index` makes every file from every
 document, tokenized in runs (postings.bulk_runs) by forked workers or one after another;
-`SearchIndex` is what a build
-writes, whole or patched.
+`SearchIndex` is what a build writes, whole or patched.
 """
 
 from __future__ import annotations
