@@ -100,8 +100,10 @@ def _stat_tree(folder: Path) -> list[tuple[str, int, int]]:
     return out
 
 
-def _settings(config: Config, today: str) -> str:
-    """Every setting a page can show (sitegen.toml and flags), as one string to digest."""
+def _settings(config: Config) -> str:
+    """Every setting a page can show (sitegen.toml and flags), as one string to digest.  Today's
+    date is not one: it decides which articles are shown, and the pages that show them depend
+    on those (a new day re-rendered every page, 2 minutes a day at 100,000 articles)."""
     return repr(
         (
             config.base_url,
@@ -116,15 +118,17 @@ def _settings(config: Config, today: str) -> str:
             config.menu,
             config.compress,
             config.preview,
-            today,
             str(config.content_dir.name),
         )
     )
 
 
-def _fingerprint(config: Config, content_stats: Scan, today: str) -> dict[str, str]:
-    """Return a digest of each kind of input a build reads: equal to the last build's, nothing
-    needs doing; a differing one is named in the log (-v)."""
+def _fingerprint(config: Config, content_stats: Scan, today: str, last: dict[str, str]) -> dict[str, str]:
+    """Return a digest of each kind of input a build reads: equal to the last build's (*last*),
+    nothing needs doing; a differing one is named in the log (-v).
+
+    Today's part is the last build's `today_window` while today lies in it (no article is due or
+    withdrawn), else today: the build then shows what became due, and saves its own window."""
     from .theme import static_dirs, template_dirs
 
     theme = [_stat_tree(folder) for folder in (*template_dirs(config), *static_dirs(config))]
@@ -133,17 +137,30 @@ def _fingerprint(config: Config, content_stats: Scan, today: str) -> dict[str, s
         "code": package_stamp(),
         # Whether the site has a search index: off, a build keeps the last one; on again, it
         # must build one, though no page changes.
-        "settings": (_settings(config, today), str(config.out_dir), config.search),
+        "settings": (_settings(config), str(config.out_dir), config.search),
     }
     # The content's by marshal: a third of repr's time on 100,000 files (0.035 s of an edit).
     content = hashlib.sha1(content_stats.marshalled()).hexdigest()
-    return {"content": content, **{name: hashlib.sha1(repr(part).encode()).hexdigest() for name, part in parts.items()}}
+    digests = {name: hashlib.sha1(repr(part).encode()).hexdigest() for name, part in parts.items()}
+    return {"content": content, **digests, "today": _today_part(today, last.get("today", ""))}
 
 
-def _env_digest(config: Config, today: str) -> str:
+def _today_part(today: str, last: str) -> str:
+    from .content import within
+
+    latest, to, next_due = last.partition(" to ")
+    return last if to and within((latest, next_due), today) else today
+
+
+def _window_part(window: tuple[str, str]) -> str:
+    """The fingerprint's part for today after a build that found *window* (`_today_part`)."""
+    return " to ".join(window)
+
+
+def _env_digest(config: Config) -> str:
     """Digest what every page depends on besides its articles: templates, settings, code and
     its data (district and topic slugs)."""
-    h = hashlib.sha1(_settings(config, today).encode())
+    h = hashlib.sha1(_settings(config).encode())
     from .theme import template_dirs
 
     for folder in template_dirs(config):
@@ -486,7 +503,7 @@ def _build(config: Config, today: str | None, on_exit: contextlib.ExitStack) -> 
     _refuse_on(report, _content_errors(config, stats), cache_dir, out_dir)
     last_site = read_site_record(out_dir) if out_dir.is_dir() else {}
     config = _compression_kept(config, last_site)
-    fingerprint = _fingerprint(config, stats, today)
+    fingerprint = _fingerprint(config, stats, today, state["fingerprint"])
     if _nothing_changed(report, fingerprint, state, cache_dir, out_dir):
         clock("check")
         return report
@@ -505,7 +522,7 @@ def _build(config: Config, today: str | None, on_exit: contextlib.ExitStack) -> 
         _load_warnings(library, config, report)
         clock("load")
 
-        layout = _Layout.of(library, config, today, slugger, cache_dir, out_dir)
+        layout = _Layout.of(library, config, slugger, cache_dir, out_dir)
         # Laying the site out again means many pages may change: they, and a new search index, are
         # written into the staging folder as they are made.
         staging = None if layout.reuse else begin_stage(out_dir)
@@ -547,6 +564,7 @@ def _build(config: Config, today: str | None, on_exit: contextlib.ExitStack) -> 
     if fresh:
         save_summaries(cache_dir, {**summaries, **fresh}, library.digests)
     # A failed search stage is tried again by the next build, even with no input changed.
+    fingerprint = {**fingerprint, "today": _window_part(library.today_window)}
     _save_state(cache_dir, fingerprint if not error else {}, report)
     clock("write")
     report.times["total"] = time.perf_counter() - clock.started
@@ -591,7 +609,7 @@ def _built_body_edit(
             model = store.model()
             if model.errors:  # a preview's: the full build reports them
                 return None
-            env, shells = _env_digest(config, today), store.outputs_of("search")
+            env, shells = _env_digest(config), store.outputs_of("search")
             pages = store.pages(store.showing(edit.changes) - set(shells), articles)
             digests = {page.output: page_digest(page, env, keys) for page in pages}
             plan = _Plan(model, {}, pages, store.pages(shells, articles), digests, store.digests(shells), False)
@@ -862,9 +880,7 @@ class _Layout:
     reuse: bool  # the page store's layout holds: only article bodies changed
 
     @classmethod
-    def of(
-        cls, library: Library, config: Config, today: str, slugger: _SlugCache, cache_dir: Path, out_dir: Path
-    ) -> _Layout:
+    def of(cls, library: Library, config: Config, slugger: _SlugCache, cache_dir: Path, out_dir: Path) -> _Layout:
         from .page_store import PageStore, layout_key
         from .site import article_urls, district_slug_map
         from .writer import load_output_manifest
@@ -876,7 +892,7 @@ class _Layout:
                 log.info("the page store describes another output folder: laying the site out anew")
             store.forget()
         manifest = load_output_manifest(cache_dir) if out_dir.is_dir() and store.target() else {}
-        env = _env_digest(config, today)
+        env = _env_digest(config)
         key = layout_key(library.articles, library.meta, library.flagged, env)
         return cls(urls, store, manifest, env, key, out_dir.is_dir() and store.key() == key)
 

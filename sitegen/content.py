@@ -52,6 +52,9 @@ class Library:
     # Every article is in the parse cache as it is here, so a process may read it back by path
     # (`StoredArticles`) instead of inheriting it.
     cached: bool = False
+    # The days today may move between without an article published or withdrawn for its date
+    # (`today_window`): a new day re-renders nothing until it leaves them.
+    today_window: tuple[str, str] = ("", "")
 
 
 def today_from_env(today: str | None = None, timezone: str | None = None) -> str:
@@ -336,6 +339,20 @@ def shown_as(art: Article, today: str, preview: bool) -> str:
     return "flagged" if preview else "skipped"
 
 
+def today_window(articles: Iterable[Article], today: str) -> tuple[str, str]:
+    """Return (the latest date on or before *today*, the earliest date after it) of the
+    articles whose date decides whether they are shown (dated, not drafts; "" where there is
+    none).  While today stays in [first, second), `shown_as` shows every article as it does today."""
+    dates = [art.date for art in articles if art.date and not art.draft]
+    return max((d for d in dates if d <= today), default=""), min((d for d in dates if d > today), default="")
+
+
+def within(window: tuple[str, str], day: str) -> bool:
+    """Whether *day* lies in a `today_window`."""
+    latest, next_due = window
+    return latest <= day and (not next_due or day < next_due)
+
+
 def _keep_last_good(entry: tuple, previous: tuple | None) -> tuple:
     """Give a cache row whose file no longer parses the last article that did, beside its error.
 
@@ -424,4 +441,5 @@ def load_content(
         fingerprint or fingerprint_of(stats),
         meta,
         cached,
+        today_window(articles, today),
     )

@@ -156,6 +156,28 @@ def test_drafts_future_articles_and_preview(tmp_path):
     rebuild_like_clean(tmp_path, config, from_layout=False)
 
 
+def test_a_new_day_rebuilds_nothing_until_an_article_falls_due(tmp_path):
+    # The editors' hook builds every day: a day on which no article falls due (the fixture's
+    # future one is dated 2030-01-01) is a build with no input changed, where every page was
+    # rendered again when today's date was a setting of every page.
+    config = make_config(tmp_path)
+    build(config)
+    before = tree(config.out_dir)
+    for day in ("2025-06-02", "2029-12-31"):
+        assert build(config, day).skipped_unchanged, day
+    assert tree(config.out_dir) == before
+    report = build(config, "2030-01-01")  # its day: published, with the pages that list it
+    assert not report.skipped_unchanged and not report.errors
+    assert 0 < sum(report.rendered.values()) < sum(report.pages.values()) / 2, report.rendered
+    assert "未来的文章" in page(config, "tianyuan/index.html")
+    assert_like_clean(tmp_path, config, "2030-01-01")
+    assert build(config, "2031-05-01").skipped_unchanged  # nothing left to fall due
+    # Back before its day (a clock set wrong): withdrawn again, as a clean build would have it.
+    assert not build(config, "2029-12-31").skipped_unchanged
+    assert "未来的文章" not in page(config, "tianyuan/index.html")
+    assert_like_clean(tmp_path, config, "2029-12-31")
+
+
 def test_two_articles_on_one_url(tmp_path):
     # Two articles on one URL fail the build (the site stays as it was); the preview shows the
     # first and goes on, and once one of them goes, the other takes the URL.
