@@ -10,12 +10,16 @@ and never the whole archive:
   - the content folder's scan (every build stats every file) against the one the page store
     saved with the last good build: the same files, a few of them changed;
   - the changed files, parsed: each must parse, and be shown (published, flagged or left out)
-    as before with the same link digest, which covers every field but the body;
+    as before with the same link digest, which covers every field but the body, or with
+    only its labels changed;
   - the role digests of the changed articles, from the page store.
 
-Everything else (a title or a date changed, a file added or removed, a file that no longer
-parses, templates, settings or code changed, more files than `parallel_from`) is the full
-build's.  The build renders the pages of a `BodyEdit` with the articles they show read by path
+A headline's fields are labels as well (`LABEL_FIELDS`: title, kicker, subtitle and where the
+article came from): they show on the pages that show the article, and no page's existence,
+list or order depends on them, so an edit of them is built the same way (with the old version
+from the content cache, to see that nothing else changed).  Everything else (a date, a district,
+tags or people changed, a file added or removed, a file that no longer parses, templates,
+settings or code changed, more files than `parallel_from`) is the full build's.  The build renders the pages of a `BodyEdit` with the articles they show read by path
 from the content cache (`ArticleRows`), and the search stage patches the changed documents
 (`PreviousIndex.patch_bodies`).  tests/test_build_incremental.py checks that such a build
 equals a clean one.
@@ -27,7 +31,7 @@ import bisect
 import itertools
 import logging
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -108,12 +112,57 @@ def _body_edit(store: PageStore, config: Config, today: str, scan: Scan, target:
     keys, _ = article_keys(
         articles.values(), digests, {path: entries[path][3] for path in articles}, frozenset(flagged), {}
     )
-    if any(keys[path][LINK] != old_keys[path][LINK] for path in keys):
-        return None  # a field other than the body changed (or the preview's banner)
+    relabelled = [path for path in keys if keys[path][LINK] != old_keys[path][LINK]]
+    old_links = {path: old_keys[path][LINK] for path in relabelled}
+    if relabelled and not _only_labels_changed(
+        config, {path: articles[path] for path in relabelled}, old_links, flagged
+    ):
+        return None  # a field that places the article changed
     cache_entries(Path(config.cache_dir), entries)  # rows that parsed: as the full build's load keeps them
     changes = [(path, role) for path in keys for role in (FULL, LINK, CARD) if keys[path][role] != old_keys[path][role]]
     log.info("a body edit: %d file(s) changed, %d article role(s) to show again", len(changed), len(changes))
     return BodyEdit(store, tuple(entries), articles, digests, keys, changes)
+
+
+# Fields no page's existence, list or order depends on: an edit of them shows again the pages
+# that show the article, as a body edit does.  (The title also decides which tags are shown:
+# `_same_tags_shown`.)
+LABEL_FIELDS = frozenset({"title", "kicker", "subtitle", "date_source", "source", "source_lines"})
+_PLACING_FIELDS = tuple(f.name for f in fields(Article) if f.name not in LABEL_FIELDS)
+
+
+def _only_labels_changed(
+    config: Config, changed: dict[str, Article], old_links: dict[str, str], flagged: set[str]
+) -> bool:
+    """Tell whether each of the *changed* articles differs from the version the last good build
+    showed only in LABEL_FIELDS and the body.  That version is the content cache's (until this
+    edit is cached), when its link digest is the one the page store keeps (*old_links*)."""
+    cache = ParseCache(Path(config.cache_dir))
+    try:
+        before = cache.some(changed)
+    finally:
+        cache.close()
+    for path, art in changed.items():
+        entry = before.get(path)
+        if entry is None or entry[5] is not None:
+            return False
+        old = article_of(entry)
+        if old is None or any(getattr(old, f) != getattr(art, f) for f in _PLACING_FIELDS):
+            return False
+        shown, _ = article_keys([old], {path: entry[2]}, {path: entry[3]}, frozenset(flagged), {})
+        if shown[path][LINK] != old_links[path]:
+            return False  # not the version the last good build showed
+        if not _same_tags_shown(old, art):
+            return False
+    return True
+
+
+def _same_tags_shown(old: Article, new: Article) -> bool:
+    """Whether a new headline leaves the article's tags as shown (site.shown_tags drops a tag
+    that the headline quotes inside a longer name)."""
+    from .site import fragment_of_title
+
+    return all(fragment_of_title(t, old.title) == fragment_of_title(t, new.title) for t in old.tags)
 
 
 class ArticleRows(dict[str, Article]):

@@ -71,7 +71,7 @@ class BuildReport:
                 f"build: {self.articles} articles, {total} pages, "
                 f"{sum(self.rendered.values())} rendered, {len(self.changed)} files changed"
                 + (
-                    f" (a body edit of {self.body_edit} file(s): only the pages that show it were read)"
+                    f" (an edit of text and headlines in {self.body_edit} file(s): only the pages that show it were read)"
                     if self.body_edit
                     else " (only article bodies changed: planned from the saved pages)"
                     if self.from_layout

@@ -186,7 +186,7 @@ def test_an_edit_that_is_not_a_body_edit_is_built_whole(tmp_path, edit):
 def test_metadata_edits_lay_the_site_out_again_and_a_broken_layout_store_is_ignored(tmp_path):
     config = make_config(tmp_path, search=False)
     build(config)
-    edit_article(config.content_dir / "lusong-2.md", "title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记")
+    edit_article(config.content_dir / "lusong-2.md", "topics: [基层治理]", "topics: [基层治理, 民生服务]")
     report = build(config)
     assert not report.from_layout and "lusong/index.html" in report.changed
     (config.cache_dir / "pages.sqlite").write_bytes(b"not a database" * 100)
@@ -519,7 +519,7 @@ def test_a_small_sites_old_files_are_deleted_by_the_build_itself(tmp_path, monke
     config = make_config(tmp_path, search=False)
     build(config)
     started = _processes_started(monkeypatch)
-    edit_article(config.content_dir / "lusong-2.md", "title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记")
+    edit_article(config.content_dir / "lusong-2.md", "topics: [基层治理]", "topics: [基层治理, 民生服务]")
     report = build(config)
     assert not report.from_layout and not report.errors  # laid out again: written through a staging folder
     assert started == []
@@ -532,7 +532,7 @@ def test_a_large_trash_is_deleted_by_a_process_of_its_own(tmp_path, monkeypatch)
     build(config)
     monkeypatch.setattr(sitegen.writer, "DELETE_HERE_BELOW", 10)  # the fixture's site counts as large
     started = _processes_started(monkeypatch)
-    edit_article(config.content_dir / "lusong-2.md", "title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记")
+    edit_article(config.content_dir / "lusong-2.md", "topics: [基层治理]", "topics: [基层治理, 民生服务]")
     assert not build(config).errors
     assert [args[0] for args in started].count(sys.executable) == 1
     deadline = time.monotonic() + 20

@@ -16,13 +16,18 @@ def _search(folder: Path) -> dict:
 
 @pytest.mark.parametrize("parallel_from", [0, 10**6], ids=["forked", "in-process"])
 @pytest.mark.parametrize(
-    "old, new",
-    [("芦淞区网格员走街串巷", "芦淞区网格员走街串巷听取垃圾分类意见"), ("网格员每天", "网格员每周")],
-    ids=["title", "body"],
+    "old, new, body_edit",
+    [
+        ("芦淞区网格员走街串巷", "芦淞区网格员走街串巷听取垃圾分类意见", True),
+        ("tags: [网格员]", "tags: [网格员, 养老]", False),
+        ("网格员每天", "网格员每周", True),
+    ],
+    ids=["title", "tags", "body"],
 )
-def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch, old, new, parallel_from):
+def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch, old, new, body_edit, parallel_from):
     """The search job patches the last index, whether it runs in a process of its own (a big
-    site) or in the build's (a small one), for a title edit (the full build) and a body edit."""
+    site) or in the build's (a small one), for an edit of tags (the full build) and of a title
+    or a body (a body edit's patch)."""
     import sitegen.search
     import sitegen.search.index
 
@@ -39,7 +44,8 @@ def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch, ol
     monkeypatch.setattr(sitegen.search, "build_search_index", refuse)
     edit_article(config.content_dir / "lusong-2.md", old, new)
     report = build(config)
-    assert not report.errors
+    # (a body edit of as many files as parallel_from, 0 here when forked, is the full build's)
+    assert not report.errors and bool(report.body_edit) is (body_edit and parallel_from > 1)
     after = _search(config.out_dir)
     changed = {p for p in after if before.get(p) != after[p]} | (set(before) - set(after))
     assert changed and len(changed) < len(after) // 2, changed
