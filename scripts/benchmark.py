@@ -16,6 +16,8 @@ interpreter start included):
     cold full build       fresh output and cache folders
     one article edited    a sentence appended to one article's body (gen_corpus.py --edit)
     ... with new words    a sentence of words the corpus lacks appended to another article
+    a title corrected     a mark appended to a third article's title (--edit K --field title)
+    a date corrected      a fourth article moved to the day before (--edit K --field date)
     no change             the same input again
 
 each with its wall time, the stage times the build prints, the user and system CPU time of the
@@ -313,10 +315,10 @@ class Edits:
 
     def apply(self, which: str) -> Path:
         n = len(self.files)
-        k, new = (n // 2, False) if which == "body" else (n // 3, True)
+        k = {"body": n // 2, "new": n // 3, "title": n // 4, "date": n // 5}[which]
         path = self.files[k]
         self.saved.setdefault(path, path.read_bytes())
-        return gen_corpus.edit(self.corpus, k, new_words=new)
+        return gen_corpus.edit(self.corpus, k, new_words=which == "new", field=which if which != "new" else "body")
 
     def undo(self) -> None:
         for path, data in self.saved.items():
@@ -342,6 +344,8 @@ def sitegen_runs(corpus: Path, run_dir: Path, settle: Settle, args) -> list[tupl
             ("cold full build", None),
             ("one article edited", "body"),
             ("... with new words", "new"),
+            ("a title corrected", "title"),
+            ("a date corrected", "date"),
             ("no change", None),
         ):
             if label.startswith("cold"):

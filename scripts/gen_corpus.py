@@ -4,6 +4,7 @@
     python scripts/gen_corpus.py N OUTDIR [--seed S]       write N articles to OUTDIR/YYYY/<slug>.md
     python scripts/gen_corpus.py OUTDIR --edit K           append a sentence to the K-th article
     python scripts/gen_corpus.py OUTDIR --edit K --new-words   ... a sentence of words the corpus lacks
+    python scripts/gen_corpus.py OUTDIR --edit K --field title|date   correct its title, or its date
     python scripts/gen_corpus.py OUTDIR --stats [--no-words]   print the corpus's statistics
 
 Why: sentences recombined from the sample dumps alone share one small vocabulary (about 52,000
@@ -281,15 +282,29 @@ def article_files(outdir: Path) -> list[Path]:
     )
 
 
-def edit(outdir: Path, k: int, new_words: bool = False) -> Path:
+def edit(outdir: Path, k: int, new_words: bool = False, field: str = "body") -> Path:
     """Append a sentence to the last paragraph of the K-th article (a hand edit), in place (the
     file keeps its inode, so hard links to it see the edit).  With *new_words*, the sentence
-    holds NEW_WORDS, which the corpus never contains, and a number not used before."""
+    holds NEW_WORDS, which the corpus never contains, and a number not used before.
+
+    *field* "title" corrects the headline instead (a mark appended to it), and "date" moves the
+    article to the day before (an editor's fix of a date read from the text)."""
     files = article_files(outdir)
     path = files[k % len(files)]
     text = path.read_text(encoding="utf-8").rstrip("\n")
     n = text.count("【更新") + 1
-    if new_words:
+    if field == "title":
+        # before a closing quote, if the title is quoted
+        text = re.sub(r"^(title: .*?)([\"']?)$", r"\1（更正）\2", text, count=1, flags=re.M)
+    elif field == "date":
+
+        def day_before(m: re.Match) -> str:
+            return f"date: {dt.date.fromisoformat(m[1]) - dt.timedelta(days=1)}"
+
+        text = re.sub(r"^date: (\d{4}-\d{2}-\d{2})$", day_before, text, count=1, flags=re.M)
+    elif field != "body":
+        raise ValueError(f"unknown field to edit: {field}")
+    elif new_words:
         text += f"【更新{n}】乐团重奏第{n}{k}号乐谱，调音师调换了长笛和单簧管。"
     else:
         text += f"【更新{n}】本报记者对上述情况进行了回访，相关工作正在推进。"
@@ -393,11 +408,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", default="1")
     ap.add_argument("--edit", type=int, metavar="K", help="append a sentence to the K-th article (path order)")
     ap.add_argument("--new-words", action="store_true", help="with --edit: a sentence of words the corpus lacks")
+    ap.add_argument(
+        "--field", choices=("body", "title", "date"), default="body", help="with --edit: what to edit (the body)"
+    )
     ap.add_argument("--stats", action="store_true", help="print the corpus's statistics")
     ap.add_argument("--no-words", action="store_true", help="with --stats: skip counting jieba words")
     a = ap.parse_args(argv)
     if a.edit is not None:
-        print(edit(Path(a.args[-1]), a.edit, a.new_words))
+        print(edit(Path(a.args[-1]), a.edit, a.new_words, a.field))
     elif a.stats:
         s = corpus_stats(Path(a.args[-1]), words=not a.no_words)
         print(format_stats(s))

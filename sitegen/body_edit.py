@@ -11,7 +11,8 @@ and never the whole archive:
     saved with the last good build: the same files, a few of them changed;
   - the changed files, parsed: each must parse, and be shown (published, flagged or left out)
     as before with the same link digest, which covers every field but the body, or with
-    only its labels changed;
+    only its labels changed; one left out must keep its date and draft flag (the days on
+    which no article falls due, which the build's fingerprint keeps, depend on them);
   - the role digests of the changed articles, from the page store.
 
 A headline's fields are labels as well (`LABEL_FIELDS`: title, kicker, subtitle and where the
@@ -113,11 +114,16 @@ def _body_edit(store: PageStore, config: Config, today: str, scan: Scan, target:
         articles.values(), digests, {path: entries[path][3] for path in articles}, frozenset(flagged), {}
     )
     relabelled = [path for path in keys if keys[path][LINK] != old_keys[path][LINK]]
-    old_links = {path: old_keys[path][LINK] for path in relabelled}
-    if relabelled and not _only_labels_changed(
-        config, {path: articles[path] for path in relabelled}, old_links, flagged
-    ):
-        return None  # a field that places the article changed
+    hidden = [path for path in entries if path not in articles]
+    if relabelled or hidden:
+        # the versions the last good build read: cached with the stat its page store saved
+        then = {now[0]: stat[1:] for now, stat in pairs}
+        cached = _cached_versions(config, [*relabelled, *hidden], then)
+        if not all(_same_schedule(cached.get(path), article_of(entries[path])) for path in hidden):
+            return None  # a left-out article's date or draft flag: the days the fingerprint keeps change
+        old_links = {path: old_keys[path][LINK] for path in relabelled}
+        if not _only_labels_changed(cached, {path: articles[path] for path in relabelled}, old_links, flagged):
+            return None  # a field that places the article changed
     cache_entries(Path(config.cache_dir), entries)  # rows that parsed: as the full build's load keeps them
     changes = [(path, role) for path in keys for role in (FULL, LINK, CARD) if keys[path][role] != old_keys[path][role]]
     log.info("a body edit: %d file(s) changed, %d article role(s) to show again", len(changed), len(changes))
@@ -128,23 +134,38 @@ def _body_edit(store: PageStore, config: Config, today: str, scan: Scan, target:
 # that show the article, as a body edit does.  (The title also decides which tags are shown:
 # `_same_tags_shown`.)
 LABEL_FIELDS = frozenset({"title", "kicker", "subtitle", "date_source", "source", "source_lines"})
-_PLACING_FIELDS = tuple(f.name for f in fields(Article) if f.name not in LABEL_FIELDS)
+_PLACING_FIELDS = tuple(f.name for f in fields(Article) if f.name not in LABEL_FIELDS | {"body", "path"})
+
+
+def _cached_versions(config: Config, paths: list[str], then: dict[str, tuple[int, int]]) -> dict[str, Entry]:
+    """Return path -> the content cache's row of each of *paths* that it holds as the file was
+    when the last good build read it (*then*: its mtime and size in the page store's scan), and
+    that parsed.  Until this edit is cached, that is the version the last good build showed."""
+    cache = ParseCache(Path(config.cache_dir))
+    try:
+        rows = cache.some(paths)
+    finally:
+        cache.close()
+    return {path: row for path, row in rows.items() if tuple(row[:2]) == then[path] and row[5] is None}
+
+
+def _same_schedule(entry: Entry | None, art: Article | None) -> bool:
+    """Whether a left-out article keeps the date and draft flag of its cached version *entry*:
+    they decide the days on which it is published, which the build's fingerprint keeps
+    (`content.today_window`) and a body edit does not work out again."""
+    old = article_of(entry) if entry is not None else None
+    return old is not None and art is not None and (old.date, old.draft) == (art.date, art.draft)
 
 
 def _only_labels_changed(
-    config: Config, changed: dict[str, Article], old_links: dict[str, str], flagged: set[str]
+    cached: dict[str, Entry], changed: dict[str, Article], old_links: dict[str, str], flagged: set[str]
 ) -> bool:
-    """Tell whether each of the *changed* articles differs from the version the last good build
-    showed only in LABEL_FIELDS and the body.  That version is the content cache's (until this
-    edit is cached), when its link digest is the one the page store keeps (*old_links*)."""
-    cache = ParseCache(Path(config.cache_dir))
-    try:
-        before = cache.some(changed)
-    finally:
-        cache.close()
+    """Tell whether each of the *changed* articles differs from its *cached* version (the one the
+    last good build showed, `_cached_versions`) only in LABEL_FIELDS and the body; that version's
+    link digest must be the one the page store keeps (*old_links*)."""
     for path, art in changed.items():
-        entry = before.get(path)
-        if entry is None or entry[5] is not None:
+        entry = cached.get(path)
+        if entry is None:
             return False
         old = article_of(entry)
         if old is None or any(getattr(old, f) != getattr(art, f) for f in _PLACING_FIELDS):

@@ -142,7 +142,12 @@ def _fingerprint(config: Config, content_stats: Scan, today: str, last: dict[str
     # The content's by marshal: a third of repr's time on 100,000 files (0.035 s of an edit).
     content = hashlib.sha1(content_stats.marshalled()).hexdigest()
     digests = {name: hashlib.sha1(repr(part).encode()).hexdigest() for name, part in parts.items()}
-    return {"content": content, **digests, "today": _today_part(today, last.get("today", ""))}
+    last_today = last.get("today")
+    return {
+        "content": content,
+        **digests,
+        "today": _today_part(today, last_today if isinstance(last_today, str) else ""),
+    }
 
 
 def _today_part(today: str, last: str) -> str:

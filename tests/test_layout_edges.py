@@ -118,6 +118,17 @@ def test_metadata_edit_then_body_edit(tmp_path, old, new, labels):
     assert_like_clean(tmp_path, config)
 
 
+def test_a_headline_and_a_body_edited_at_once_are_one_body_edit(tmp_path):
+    config = make_config(tmp_path)
+    build(config)
+    art = config.content_dir / "lusong-2.md"
+    edit_article(art, "title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷记")
+    edit_article(art, "网格员每天", "网格员每周")
+    assert build(config).body_edit == 1
+    assert "网格员每周" in page(config, "lusong/lusong-wanggeyuan/index.html")
+    assert_like_clean(tmp_path, config)
+
+
 def test_add_remove_and_rename_articles(tmp_path):
     config = make_config(tmp_path)
     build(config)
@@ -183,6 +194,29 @@ def test_a_new_day_rebuilds_nothing_until_an_article_falls_due(tmp_path):
     assert not build(config, "2029-12-31").skipped_unchanged
     assert "未来的文章" not in page(config, "tianyuan/index.html")
     assert_like_clean(tmp_path, config, "2029-12-31")
+
+
+def test_a_left_out_articles_new_date_or_draft_flag_takes_effect_on_its_day(tmp_path):
+    # A future article's date and draft flag decide the days the build's fingerprint keeps (no
+    # article falls due within them): an edit of them is the full build's, which works the days
+    # out again.  Built as a body edit, such an article stayed unpublished on its new day.
+    config = make_config(tmp_path)
+    build(config)
+    future = config.content_dir / "future-1.md"
+    edit_article(future, "date: 2030-01-01", "date: 2025-06-05")
+    assert not build(config).errors
+    assert build(config, "2025-06-04").skipped_unchanged
+    assert not build(config, "2025-06-05").skipped_unchanged
+    assert "未来的文章" in page(config, "tianyuan/index.html")
+    assert_like_clean(tmp_path, config, "2025-06-05")
+    # a draft falls due on no day; released, it does on its date
+    edit_article(future, "date: 2025-06-05", "date: 2030-01-01\ndraft: true")
+    assert not build(config, "2025-06-05").errors
+    edit_article(future, "draft: true", "draft: false")
+    assert not build(config, "2025-06-05").errors
+    assert not build(config, "2030-01-01").skipped_unchanged
+    assert "未来的文章" in page(config, "tianyuan/index.html")
+    assert_like_clean(tmp_path, config, "2030-01-01")
 
 
 def test_two_articles_on_one_url(tmp_path):
