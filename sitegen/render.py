@@ -708,11 +708,13 @@ class Renderer:
             person_url=self._slug_url(model.person_slugs, "people/{}/", optional=True),
             people_of=people_of,
             card=self.card,
+            partial_cached=self.partial_cached,
             page_numbers=page_numbers,
             page_path=page_path,
             lang=config.language,
             og_locale=config.language.replace("-", "_"),
             menu=self.menu(),
+            menu_urls=frozenset(["", *(m["url"] for m in self.menu() if not m["external"])]),
             preview=bool(config.preview),
             tags_on=config.taxonomy_on("tags"),
             people_on=config.taxonomy_on("people"),
@@ -727,6 +729,7 @@ class Renderer:
         )
         self.env = env
         self._cards: dict[tuple[str, int, bool], str] = {}
+        self._partials: dict[tuple[str, tuple[object, ...]], Markup] = {}
         self._card_macros: dict[int | None, Callable[[Article, int], Markup]] = {}
 
     def menu(self) -> list[dict]:
@@ -798,6 +801,18 @@ class Renderer:
         # str.replace: Markup's would escape its arguments and wrap its result, a tenth of
         # the render workers' time in markupsafe
         return Markup(html if rooted else html.replace(_CARD_LINKS, "../" * page.url.count("/")))
+
+    @pass_context
+    def partial_cached(self, ctx: Context, name: str, *variant: object) -> Markup:
+        """Template function: template *name* rendered with the page's context, once per
+        *variant* (Hugo's partialCached): the variant must name everything the partial shows
+        that differs between pages.  The site's header and footer, the same on every page of a
+        depth, took an eighth of the render's time (10,000 articles, 17,887 pages)."""
+        key = (name, variant)
+        html = self._partials.get(key)
+        if html is None:
+            html = self._partials[key] = Markup(self.env.get_template(name).render(ctx.get_all()))
+        return html
 
     def _card_macro(self, page: Page, depth: int | None) -> Callable[[Article, int], Markup]:
         macro = self._card_macros.get(depth)

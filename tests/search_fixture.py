@@ -106,6 +106,7 @@ def build_search_site(out_dir: Path, articles: list[Article] | None = None) -> P
     import shutil
 
     import jinja2
+    import markupsafe
 
     from sitegen.config import default_config
     from sitegen.render import relative_link
@@ -128,6 +129,12 @@ def build_search_site(out_dir: Path, articles: list[Article] | None = None) -> P
         return {"url": url, "home": home, "root": "" if home == "./" else home}
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(root / "templates")), autoescape=True)
+
+    @jinja2.pass_context
+    def partial_cached(ctx, name: str, *variant):  # the renderer's, without its cache
+        return markupsafe.Markup(env.get_template(name).render(ctx.get_all()))
+
+    env.globals["partial_cached"] = partial_cached
     site = {"title": config.site_title, "description": config.site_description}
     here["url"] = "search/"
     html = env.get_template("search.html").render(site=site, canonical=None, **links())

@@ -11,7 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-from _buildkit import ROOT, assert_like_clean, build, edit_article, make_config
+from _buildkit import ROOT, assert_like_clean, build, edit_article, make_config, tree
+from jinja2 import pass_context
 
 from sitegen.config import MenuItem
 from sitegen.render import page_numbers
@@ -486,3 +487,28 @@ def test_tap_targets_in_a_phone_browser(site, browser):
         assert not errors, errors
     finally:
         page.close()
+
+
+def test_a_cached_header_and_footer_are_what_each_page_would_render(tmp_path, monkeypatch):
+    # partial_cached renders the header once per (root, menu entry) and the footer once per
+    # root: every page of a site with a menu entry at each depth must read as if each page
+    # rendered its own (a variant that missed the current entry would mark one page's for all).
+    from sitegen.render import Renderer
+
+    menu = (MenuItem("区县", "districts/"), MenuItem("天元区", "tianyuan/"), MenuItem("全部", "archive/"))
+    cached = make_config(tmp_path / "cached", menu=menu, per_page=2)
+    build(cached)
+
+    def render_each_time(self, ctx, name, *variant):
+        from markupsafe import Markup
+
+        return Markup(self.env.get_template(name).render(ctx.get_all()))
+
+    monkeypatch.setattr(Renderer, "partial_cached", pass_context(render_each_time))
+    each = make_config(tmp_path / "each", menu=menu, per_page=2)
+    build(each)
+    assert tree(cached.out_dir) == tree(each.out_dir)
+    for rel, current in (("tianyuan/index.html", "天元区"), ("tianyuan/page/2/index.html", None), ("index.html", "首页")):
+        html = (cached.out_dir / rel).read_text(encoding="utf-8")
+        header = html[html.index('<header class="site-header">') : html.index("</header>")]
+        assert re.findall(r'aria-current="page"[^>]*>([^<]+)<', header) == ([current] if current else []), rel
