@@ -508,7 +508,11 @@ def test_a_cached_header_and_footer_are_what_each_page_would_render(tmp_path, mo
     each = make_config(tmp_path / "each", menu=menu, per_page=2)
     build(each)
     assert tree(cached.out_dir) == tree(each.out_dir)
-    for rel, current in (("tianyuan/index.html", "天元区"), ("tianyuan/page/2/index.html", None), ("index.html", "首页")):
+    for rel, current in (
+        ("tianyuan/index.html", "天元区"),
+        ("tianyuan/page/2/index.html", None),
+        ("index.html", "首页"),
+    ):
         html = (cached.out_dir / rel).read_text(encoding="utf-8")
         header = html[html.index('<header class="site-header">') : html.index("</header>")]
         assert re.findall(r'aria-current="page"[^>]*>([^<]+)<', header) == ([current] if current else []), rel
