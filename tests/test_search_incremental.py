@@ -59,6 +59,55 @@ def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch, ol
     assert _search(clean.out_dir) == after
 
 
+@pytest.mark.parametrize("parallel_from", [0, 10**6], ids=["forked", "in-process"])
+@pytest.mark.parametrize("edit", ["date corrected", "added among the others", "removed"])
+def test_documents_that_move_are_patched_and_a_removal_makes_the_index_whole(
+    tmp_path, monkeypatch, edit, parallel_from
+):
+    """Documents are numbered by date: a date corrected (tianyuan-2 moves before lusong-2) or an
+    article added before the newest one changes the numbers between its old and new places, and
+    those are patched; a removal moves every number after it, and the index is made whole.
+    Either way the index is a clean build's."""
+    import sitegen.search.index
+    import sitegen.search.patch
+
+    # 9 documents: a move of one changes two numbers, more than the 5 % a patch takes
+    monkeypatch.setattr(sitegen.search.patch, "INCREMENTAL_MAX", 0.5)
+    config = make_config(tmp_path / "a", parallel_from=parallel_from)
+    (config.content_dir / "city-1.md").unlink()  # 8 documents: 9 keep the shard count (10 double it)
+    build(config)
+    whole_marks = tmp_path / "whole"
+    full_index = sitegen.search.index._full_index
+
+    def marked(*args, **kwargs):  # a forked search process leaves its mark in a file
+        with open(whole_marks, "a") as f:
+            f.write("whole\n")
+        return full_index(*args, **kwargs)
+
+    monkeypatch.setattr(sitegen.search.index, "_full_index", marked)
+    content = config.content_dir
+    if edit == "date corrected":
+        edit_article(content / "tianyuan-2.md", "date: 2024-11-12", "date: 2024-10-30")
+    elif edit == "added among the others":  # before tianyuan-3, the newest (2025-04-22)
+        text = (content / "lusong-1.md").read_text(encoding="utf-8")
+        text = (
+            text.replace("id: ", "id: x").replace("slug: ", "slug: x").replace("date: 2024-02-18", "date: 2025-04-01")
+        )
+        (content / "lusong-9.md").write_text(text, encoding="utf-8")
+    else:
+        (content / "city-2.md").unlink()
+    report = build(config)
+    assert not report.errors
+    assert whole_marks.exists() is (edit == "removed")
+
+    monkeypatch.undo()
+    clean = make_config(tmp_path / "b", parallel_from=parallel_from)
+    shutil.rmtree(clean.content_dir)
+    shutil.copytree(content, clean.content_dir)
+    build(clean)
+    assert _search(clean.out_dir) == _search(config.out_dir)
+
+
 def test_unreadable_shards_fall_back_to_a_whole_index(tmp_path):
     # The manifest still lists the shards, so the patch starts, finds them gone, and the
     # build makes a whole new index instead.

@@ -2,8 +2,9 @@
 
 `load_previous_index` opens the state the last build saved (state.py), when this code made it.
 `PreviousIndex.wanted` compares the documents' heads with it and names the changed and added
-documents, or refuses: documents removed or reordered, more than INCREMENTAL_MAX of them
-changed, a new shard count or span of a part (`index.part_span`), or an output that is not
+documents (a number whose document is another one counts as changed: a document that moved, by
+a corrected date or one added among the others, changes the numbers between its old and new
+places), or refuses: documents removed, more than INCREMENTAL_MAX of them changed, a new shard count or span of a part (`index.part_span`), or an output that is not
 what the state describes.
 `PreviousIndex.patch` tokenizes each changed document's old and new input and rewrites only the
 shards holding the keys they differ in (and the parts holding those documents of split keys),
@@ -159,11 +160,14 @@ class PreviousIndex:
     def _wanted(self, heads: list[DocHead], published: dict[str, str]) -> list[int] | None:
         saved = self.saved
         before = saved.ids
-        if [h.id for h in heads[: len(before)]] != before or len(saved.digests) != len(before):
-            return None  # documents removed or reordered: the numbers after them move
+        if len(heads) < len(before) or len(saved.digests) != len(before):
+            return None  # documents removed: every number after the first of them moves
         if any(published.get(path) != d for path, d in saved.files.items()):
             return None
         self.digests = [_head_digest(h) for h in heads]
+        # A number whose document changed, or is another one: a document that moved (a date
+        # corrected, one added among the others) takes the numbers between its old place and
+        # its new one with it, and only those are indexed again.
         changed = [n for n, (a, b) in enumerate(zip(saved.digests, self.digests)) if a != b]
         added = list(range(len(before), len(heads)))
         if len(changed) + len(added) > max(1, INCREMENTAL_MAX * len(heads)):
