@@ -148,6 +148,7 @@ class PreviousIndex:
         self.districts = districts
         self.changed: list[int] = []  # set by `wanted`
         self.added: list[int] = []
+        self.removed: list[int] = []  # the numbers past the last document now
         self.digests: list[bytes] = []
 
     def wanted(self, heads: list[DocHead], published: dict[str, str]) -> list[int] | None:
@@ -160,21 +161,22 @@ class PreviousIndex:
     def _wanted(self, heads: list[DocHead], published: dict[str, str]) -> list[int] | None:
         saved = self.saved
         before = saved.ids
-        if len(heads) < len(before) or len(saved.digests) != len(before):
-            return None  # documents removed: every number after the first of them moves
+        if len(saved.digests) != len(before):
+            return None
         if any(published.get(path) != d for path, d in saved.files.items()):
             return None
         self.digests = [_head_digest(h) for h in heads]
         # A number whose document changed, or is another one: a document that moved (a date
-        # corrected, one added among the others) takes the numbers between its old place and
-        # its new one with it, and only those are indexed again.
+        # corrected, one added among the others or removed) takes the numbers between its old
+        # place and its new one (or the end) with it, and only those are indexed again.
         changed = [n for n, (a, b) in enumerate(zip(saved.digests, self.digests)) if a != b]
         added = list(range(len(before), len(heads)))
-        if len(changed) + len(added) > max(1, INCREMENTAL_MAX * len(heads)):
+        removed = list(range(len(heads), len(before)))
+        if len(changed) + len(added) + len(removed) > max(1, INCREMENTAL_MAX * max(len(heads), len(before))):
             return None
         if shard_count(len(heads)) != saved.shards or part_span(len(heads)) != saved.part:
             return None  # the archive doubled: a whole index spreads its keys over more shards or parts
-        self.changed, self.added = changed, added
+        self.changed, self.added, self.removed = changed, added, removed
         return changed + added
 
     def patch(self, heads: list[DocHead], inputs: dict[int, DocInput]) -> SearchIndex | None:
@@ -185,12 +187,14 @@ class PreviousIndex:
     def _patch(self, heads: list[DocHead], inputs: dict[int, DocInput]) -> SearchIndex | None:
         saved = self.saved
         numbers = self.changed + self.added
-        patched = self._reindexed(inputs, numbers, [saved.digests[n] for n in self.changed])
+        old_digests = [saved.digests[n] for n in self.changed]
+        patched = self._reindexed(inputs, numbers, old_digests, {n: saved.digests[n] for n in self.removed})
         if patched is None:
             return None
         files, change = patched
         self.store.put_many({self.digests[n]: inputs[n] for n in numbers})
         change.docs = {n: (heads[n].id, self.digests[n]) for n in numbers}
+        change.docs.update((n, None) for n in self.removed)
         files["search/meta.js"] = _js("meta", _meta(heads, saved.shards, saved.blocks, self.districts))
 
         def with_files(_: dict[str, str], changed_files: dict[str, str | None]) -> StateChange:
@@ -237,18 +241,26 @@ class PreviousIndex:
         return _finish_in_place(files, saved, self.state_path, change)
 
     def _reindexed(
-        self, inputs: dict[int, DocInput], numbers: list[int], old_digests: list[bytes]
+        self,
+        inputs: dict[int, DocInput],
+        numbers: list[int],
+        old_digests: list[bytes],
+        gone: dict[int, bytes] | None = None,
     ) -> tuple[dict[str, bytes], StateChange] | None:
         """Tokenize the first len(*old_digests*) of *numbers* (the changed documents) from their
-        old inputs and every one of them from *inputs*; return the files and state rows that
+        old inputs and every one of them from *inputs*, and the *gone* numbers (the old input's
+        digest of each) from their old inputs alone; return the files and state rows that
         change, or None when an old input or file is missing."""
-        old_inputs = self.store.get_many(old_digests)
-        if any(d not in old_inputs for d in old_digests):
+        gone = gone or {}
+        old_inputs = self.store.get_many([*old_digests, *gone.values()])
+        if any(d not in old_inputs for d in [*old_digests, *gone.values()]):
             return None
         nothing = DocTokens(frozenset(), frozenset(), frozenset())
         old = [doc_tokens(old_inputs[d]) for d in old_digests] + [nothing] * (len(numbers) - len(old_digests))
         new = [doc_tokens(inputs[n]) for n in numbers]
-        patched = _incremental(self.saved, inputs, numbers, old, new, self.out_dir, self.table)
+        old += [doc_tokens(old_inputs[d]) for d in gone.values()]
+        new += [nothing] * len(gone)
+        patched = _incremental(self.saved, inputs, [*numbers, *gone], old, new, self.out_dir, self.table)
         if patched is not None:
             patched[0][SCRIPT] = browser_script()  # kept as it is: a new script comes in a new package, indexed whole
         return patched
@@ -329,8 +341,8 @@ def _incremental(
     except _Unusable:
         return None
     files = groups.files()
-    for n in changed:
-        files[f"search/d/{n}.js"] = _js(f"d{n}", _doc_file(inputs[n]))
+    for n in changed:  # b"": the file of a number past the last document goes (`_finish`)
+        files[f"search/d/{n}.js"] = _js(f"d{n}", _doc_file(inputs[n])) if n in inputs else b""
     change = StateChange(words={w: (counts[w], *vocab.reading(w)) if w in counts else None for w in word_delta})
     return files, change
 

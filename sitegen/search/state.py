@@ -87,7 +87,7 @@ class StateChange:
 
     whole: Path | None = None
     words: dict[str, SavedWord | None] = field(default_factory=dict)
-    docs: dict[int, tuple[str, bytes]] = field(default_factory=dict)
+    docs: dict[int, tuple[str, bytes] | None] = field(default_factory=dict)  # None: a number gone
     files: dict[str, str | None] = field(default_factory=dict)
     version: str | None = None  # the index version, kept for a body edit's patch
 
@@ -114,7 +114,10 @@ class StateChange:
                     )
                     db.executemany(
                         "INSERT OR REPLACE INTO docs VALUES (?, ?, ?)",
-                        [(n, i, d) for n, (i, d) in sorted(self.docs.items())],
+                        [(n, *doc) for n, doc in sorted(self.docs.items()) if doc is not None],
+                    )
+                    db.executemany(
+                        "DELETE FROM docs WHERE n = ?", [(n,) for n, doc in self.docs.items() if doc is None]
                     )
                     _upsert(db, "files", self.files, lambda p, d: (p, d))
                     if self.version is not None:
