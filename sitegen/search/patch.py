@@ -1,11 +1,12 @@
 """The last build's index, patched for the documents that changed (docs/SEARCH.md §9).
 
 `load_previous_index` opens the state the last build saved (state.py), when this code made it.
-`PreviousIndex.wanted` compares the documents' heads with it and names the changed and added
-documents (a number whose document is another one counts as changed: a document that moved, by
-a corrected date or one added among the others, changes the numbers between its old and new
-places), or refuses: documents removed, more than INCREMENTAL_MAX of them changed, a new shard count or span of a part (`index.part_span`), or an output that is not
-what the state describes.
+`PreviousIndex.wanted` compares the documents' heads with it, number by number, and names the
+changed, added and removed numbers (a number whose document is another one counts as changed:
+a document that moved, by a corrected date, an addition among the others or a removal, changes
+the numbers between its old and new places), or refuses: more than INCREMENTAL_MAX of them, a
+new shard count or span of a part (`index.part_span`), or an output that is not what the state
+describes.
 `PreviousIndex.patch` tokenizes each changed document's old and new input and rewrites only the
 shards holding the keys they differ in (and the parts holding those documents of split keys),
 their documents' files and meta.js.
@@ -152,24 +153,22 @@ class PreviousIndex:
         self.digests: list[bytes] = []
 
     def wanted(self, heads: list[DocHead], published: dict[str, str]) -> list[int] | None:
-        """Return the numbers of the documents whose inputs a patch needs (changed or added),
-        or None when the index must be built whole.
+        """Return the numbers of the documents whose inputs a patch needs (changed or added;
+        the removed ones need none), or None when the index must be built whole.
 
         *heads* are `Documents.heads()`; *published* is the writer's manifest of the output."""
         return self._unless_damaged(self._wanted, heads, published)
 
     def _wanted(self, heads: list[DocHead], published: dict[str, str]) -> list[int] | None:
         saved = self.saved
-        before = saved.ids
-        if len(saved.digests) != len(before):
-            return None
+        before = saved.digests
         if any(published.get(path) != d for path, d in saved.files.items()):
             return None
         self.digests = [_head_digest(h) for h in heads]
         # A number whose document changed, or is another one: a document that moved (a date
         # corrected, one added among the others or removed) takes the numbers between its old
         # place and its new one (or the end) with it, and only those are indexed again.
-        changed = [n for n, (a, b) in enumerate(zip(saved.digests, self.digests)) if a != b]
+        changed = [n for n, (a, b) in enumerate(zip(before, self.digests)) if a != b]
         added = list(range(len(before), len(heads)))
         removed = list(range(len(heads), len(before)))
         if len(changed) + len(added) + len(removed) > max(1, INCREMENTAL_MAX * max(len(heads), len(before))):
@@ -188,7 +187,8 @@ class PreviousIndex:
         saved = self.saved
         numbers = self.changed + self.added
         old_digests = [saved.digests[n] for n in self.changed]
-        patched = self._reindexed(inputs, numbers, old_digests, {n: saved.digests[n] for n in self.removed})
+        gone = {n: saved.digests[n] for n in self.removed}
+        patched = self._reindexed(inputs, numbers, old_digests, gone, [self.digests[n] for n in numbers])
         if patched is None:
             return None
         files, change = patched
@@ -246,19 +246,27 @@ class PreviousIndex:
         numbers: list[int],
         old_digests: list[bytes],
         gone: dict[int, bytes] | None = None,
+        new_digests: list[bytes] | None = None,
     ) -> tuple[dict[str, bytes], StateChange] | None:
         """Tokenize the first len(*old_digests*) of *numbers* (the changed documents) from their
         old inputs and every one of them from *inputs*, and the *gone* numbers (the old input's
         digest of each) from their old inputs alone; return the files and state rows that
-        change, or None when an old input or file is missing."""
+        change, or None when an old input or file is missing.  A document that moved is an old
+        input of one number and the new one of another: given *new_digests* (of the inputs of
+        *numbers*), it is tokenized once."""
         gone = gone or {}
-        old_inputs = self.store.get_many([*old_digests, *gone.values()])
-        if any(d not in old_inputs for d in [*old_digests, *gone.values()]):
-            return None
-        nothing = DocTokens(frozenset(), frozenset(), frozenset())
-        old = [doc_tokens(old_inputs[d]) for d in old_digests] + [nothing] * (len(numbers) - len(old_digests))
         new = [doc_tokens(inputs[n]) for n in numbers]
-        old += [doc_tokens(old_inputs[d]) for d in gone.values()]
+        tokens = dict(zip(new_digests, new)) if new_digests is not None else {}
+        stored = [d for d in (*old_digests, *gone.values()) if d not in tokens]
+        old_inputs = self.store.get_many(stored)
+        if any(d not in old_inputs for d in stored):
+            return None
+        for d in stored:
+            if d not in tokens:
+                tokens[d] = doc_tokens(old_inputs[d])
+        nothing = DocTokens(frozenset(), frozenset(), frozenset())
+        old = [tokens[d] for d in old_digests] + [nothing] * (len(numbers) - len(old_digests))
+        old += [tokens[d] for d in gone.values()]
         new += [nothing] * len(gone)
         patched = _incremental(self.saved, inputs, [*numbers, *gone], old, new, self.out_dir, self.table)
         if patched is not None:

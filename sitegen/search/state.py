@@ -267,10 +267,6 @@ class SavedState:
     # The documents and files, read whole on first use: a body edit's patch reads only the
     # rows it touches (`numbers`, `file_digests`).
     @functools.cached_property
-    def ids(self) -> list[str]:
-        return [i for (i,) in self.db.execute("SELECT id FROM docs ORDER BY n")]
-
-    @functools.cached_property
     def digests(self) -> list[bytes]:
         return [bytes(d) for (d,) in self.db.execute("SELECT digest FROM docs ORDER BY n")]
 
