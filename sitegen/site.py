@@ -259,10 +259,15 @@ def shown_tags(articles: Sequence[Article], config: Config, people: frozenset[st
     return {path: tuple(t for t in tags if counts[t] >= least) for path, tags in kept.items()}
 
 
+def _related_keys(art: Article) -> list[tuple[str, str]]:
+    return [("t", t) for t in art.tags] + [("p", p) for p in art.places]
+
+
 def related_articles(
-    articles: tuple[Article, ...], limit: int = RELATED_SIZE, window: int = 24
+    articles: tuple[Article, ...], limit: int = RELATED_SIZE, window: int = 24, only: Iterable[int] | None = None
 ) -> dict[str, tuple[Article, ...]]:
-    """Return path -> related articles, scored by shared tags (2), places (2), topics (1).
+    """Return path -> related articles, scored by shared tags (2), places (2), topics (1), for
+    every article, or for the articles at the indexes *only*.
 
     A tag or place shared by many articles says little: for those, only the *window* articles
     nearest in date are considered, which keeps the work linear in the number of articles.
@@ -272,7 +277,7 @@ def related_articles(
     postings: dict[tuple[str, str], list[int]] = defaultdict(list)
     keys_of: list[list[tuple[str, str]]] = []
     for index, art in enumerate(articles):
-        keys = [("t", t) for t in art.tags] + [("p", p) for p in art.places]
+        keys = _related_keys(art)
         keys_of.append(keys)
         for key in keys:
             postings[key].append(index)
@@ -280,7 +285,8 @@ def related_articles(
     topics = [sum(1 << bits.setdefault(t, len(bits)) for t in set(a.topics)) for a in articles]
     half = window // 2
     out: dict[str, tuple[Article, ...]] = {}
-    for index, art in enumerate(articles):
+    for index in range(len(articles)) if only is None else sorted(set(only)):
+        art = articles[index]
         hits = []
         for key in keys_of[index]:
             found = postings[key]
@@ -312,6 +318,21 @@ def related_articles(
 
 
 _DISTANCE = (1 << 42) - 1  # the distance bits of a related-article sort key
+
+
+def related_again(articles: tuple[Article, ...], before: dict[int, Article]) -> set[int]:
+    """Return the indexes of the articles whose related articles may have changed when the
+    articles at the indexes of *before* changed from those versions to the ones in *articles*,
+    in the same places with the same dates (only tags, places or topics differ): those, and every
+    article that shares a tag or place with one of them, before or after the change.  Any other
+    article finds the same candidates in the same windows (its tags' and places' lists of
+    articles are unchanged), with the same topics, so its related articles are the same."""
+    keys = {key for index, old in before.items() for key in (*_related_keys(old), *_related_keys(articles[index]))}
+    again = set(before)
+    for index, art in enumerate(articles):
+        if any(key in keys for key in _related_keys(art)):
+            again.add(index)
+    return again
 
 
 def _bisect(items: list[int], value: int) -> int:

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 from _buildkit import ROOT, assert_like_clean, build, edit_article, make_config, tree
+from _examples import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jinja2 import pass_context
 
 from sitegen.config import MenuItem
@@ -516,3 +519,57 @@ def test_a_cached_header_and_footer_are_what_each_page_would_render(tmp_path, mo
         html = (cached.out_dir / rel).read_text(encoding="utf-8")
         header = html[html.index('<header class="site-header">') : html.index("</header>")]
         assert re.findall(r'aria-current="page"[^>]*>([^<]+)<', header) == ([current] if current else []), rel
+
+
+_TAGS = ["网格员", "养老", "食堂", "演练", "春耕", "消防"]
+_PLACES = ["建设街道", "栗雨街道", "白关镇"]
+_TOPICS = ["民生服务", "基层治理", "产业经济"]
+
+
+def _article_with(n: int, date: str, tags, places, topics):
+    from sitegen.model import Article
+
+    return Article(
+        id=f"r{n}",
+        title=f"第{n}篇",
+        date=date,
+        date_precision="day",
+        date_source="text",
+        slug=f"r{n}",
+        source="raw/r.txt",
+        source_lines=(1, 2),
+        tags=tuple(tags),
+        places=tuple(places),
+        topics=tuple(topics),
+        path=f"r{n:03d}.md",
+    )
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(data=st.data())
+def test_related_articles_worked_out_again_for_an_edit_equal_all_worked_out(data):
+    # An edit of some articles' tags, places or topics (the same articles, in the same places,
+    # with the same dates) works out again only the articles `related_again` names; with a
+    # window of 4 nearest articles per shared key (24 on a site), the windows move too.
+    from dataclasses import replace
+
+    from sitegen.site import related_again, related_articles
+
+    keys = st.tuples(
+        st.lists(st.sampled_from(_TAGS), unique=True, max_size=3),
+        st.lists(st.sampled_from(_PLACES), unique=True, max_size=2),
+        st.lists(st.sampled_from(_TOPICS), unique=True, min_size=1, max_size=2),
+    )
+    count = data.draw(st.integers(2, 30))
+    drawn = data.draw(st.lists(keys, min_size=count, max_size=count))
+    days = sorted(data.draw(st.lists(st.integers(1, 28), min_size=count, max_size=count)))
+    articles = tuple(_article_with(n, f"2025-03-{d:02d}", *k) for n, (d, k) in enumerate(zip(days, drawn)))
+    edited = data.draw(st.lists(st.integers(0, count - 1), unique=True, min_size=1, max_size=3))
+    after = list(articles)
+    for index in edited:
+        tags, places, topics = data.draw(keys)
+        after[index] = replace(articles[index], tags=tuple(tags), places=tuple(places), topics=tuple(topics))
+    after_t = tuple(after)
+    again = related_again(after_t, {index: articles[index] for index in edited})
+    patched = {**related_articles(articles, window=4), **related_articles(after_t, window=4, only=again)}
+    assert patched == related_articles(after_t, window=4)
