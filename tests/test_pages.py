@@ -527,22 +527,12 @@ _TOPICS = ["民生服务", "基层治理", "产业经济"]
 
 
 def _article_with(n: int, date: str, tags, places, topics):
-    from sitegen.model import Article
+    from dataclasses import replace
 
-    return Article(
-        id=f"r{n}",
-        title=f"第{n}篇",
-        date=date,
-        date_precision="day",
-        date_source="text",
-        slug=f"r{n}",
-        source="raw/r.txt",
-        source_lines=(1, 2),
-        tags=tuple(tags),
-        places=tuple(places),
-        topics=tuple(topics),
-        path=f"r{n:03d}.md",
-    )
+    from _workflow_project import article
+
+    made = article(n, f"第{n}篇", "正文。", date)
+    return replace(made, tags=tuple(tags), places=tuple(places), topics=tuple(topics), path=f"r{n:03d}.md")
 
 
 @settings(max_examples=examples(200), deadline=None)
