@@ -59,8 +59,16 @@ def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch, ol
     assert _search(clean.out_dir) == after
 
 
-@pytest.mark.parametrize("parallel_from", [0, 10**6], ids=["forked", "in-process"])
-@pytest.mark.parametrize("edit", ["date corrected", "added among the others", "removed", "the oldest removed"])
+@pytest.mark.parametrize(
+    "edit, parallel_from",
+    [
+        ("date corrected", 0),  # the search process forked (test_one_edit_patches_... has both for the rest)
+        ("date corrected", 10**6),
+        ("added among the others", 10**6),
+        ("removed", 10**6),
+        ("the oldest removed", 10**6),
+    ],
+)
 def test_documents_that_move_are_patched_while_few_numbers_change(tmp_path, monkeypatch, edit, parallel_from):
     """Documents are numbered by date: a date corrected (tianyuan-2 moves before lusong-2), an
     article added before the newest one or one removed changes the numbers between its old and
