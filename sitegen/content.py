@@ -149,12 +149,30 @@ def _parse(content_dir: Path, rel: str) -> tuple:
         return None, None, None, (str(path), None, f"cannot read: {exc}", "")
     row = tuple(getattr(art, name) for name in FIELDS)
     meta = repr(row[:_BODY] + row[_BODY + 1 :])
-    return (
-        hashlib.sha1(text.encode("utf-8")).hexdigest()[:16],
-        hashlib.sha1(meta.encode("utf-8")).hexdigest()[:16],
-        row,
-        None,
-    )
+    return _text_digest(text), hashlib.sha1(meta.encode("utf-8")).hexdigest()[:16], row, None
+
+
+def _text_digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _restamped(content_dir: Path, stale: list[tuple[str, int, int]], old: dict[str, Entry]) -> dict[str, Entry]:
+    """Return rel -> the cached row, with the file's new stat, of each *stale* file whose text is
+    the one the row was parsed from: a fresh checkout (the publishing workflow's, every run), a
+    `touch` or a branch switched back changes every stat and no text.  Reading and digesting a
+    file costs a fraction of parsing it."""
+    out: dict[str, Entry] = {}
+    for rel, mtime, size in stale:
+        entry = old.get(rel)
+        if entry is None or entry[5] is not None:
+            continue
+        try:
+            text = read_text(content_dir / rel)
+        except (SitegenError, OSError):
+            continue
+        if _text_digest(text) == entry[2]:
+            out[rel] = (mtime, size, *entry[2:])
+    return out
 
 
 def _parse_chunk(bounds: tuple[int, int]) -> list[bytes]:
@@ -392,8 +410,13 @@ def load_content(
         entries[rel] = hit if hit is not None and hit[0] == mtime and hit[1] == size else None
         if entries[rel] is None:
             stale.append((rel, mtime, size))
+    restamped = _restamped(content_dir, stale, old)
+    stale = [stat for stat in stale if stat[0] not in restamped]
+    entries.update(restamped)
+    rows: dict[str, bytes] = {
+        rel: pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL) for rel, entry in restamped.items()
+    }
     workers = worker_count(workers) if len(stale) >= parallel_from else 1
-    rows: dict[str, bytes] = {}
     for (rel, _, _), row in zip(stale, _parse_all(content_dir, stale, workers, meanwhile)):
         entries[rel] = pickle.loads(row)
         rows[rel] = row

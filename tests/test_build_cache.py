@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from _buildkit import TODAY, edit_article, make_config
+import os
+
+from _buildkit import TODAY, assert_like_clean, build, edit_article, make_config
 
 import sitegen.content
 from sitegen.content import load_content
@@ -85,3 +87,29 @@ def test_scan_lists_every_article_as_a_walk_does_with_or_without_folder_descript
     monkeypatch.setattr(sitegen.content.os, "supports_fd", set())  # a system without them
     assert sitegen.content.scan(content) == expected
     assert sitegen.content.scan(tmp_path / "missing") == []
+
+
+def test_files_checked_out_again_keep_their_parse(tmp_path, monkeypatch):
+    # A fresh checkout (the publishing workflow's, every run) or a `touch` changes every file's
+    # stat and no text: the load reads and digests those files, and parses only the one whose
+    # text changed.  (parallel_from 5: eleven files changed is the full build's, not a body edit.)
+    config = make_config(tmp_path, parallel_from=5)
+    build(config)
+    for path in config.content_dir.glob("*.md"):
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    marks = tmp_path / "parsed"  # written by forked parse workers too
+    parse = sitegen.content._parse
+
+    def marked(folder, rel):
+        with open(marks, "a", encoding="utf-8") as f:
+            f.write(rel + "\n")
+        return parse(folder, rel)
+
+    monkeypatch.setattr(sitegen.content, "_parse", marked)
+    report = build(config)
+    assert not report.errors and not report.body_edit
+    assert marks.read_text(encoding="utf-8").split() == ["lusong-2.md"]
+    monkeypatch.undo()
+    assert_like_clean(tmp_path, config)
+    assert build(config).skipped_unchanged  # the new stats were cached: nothing to read again
