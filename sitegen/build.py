@@ -1230,11 +1230,11 @@ def _related_again(
     articles: tuple[Article, ...], cached: dict[str, Any], config: Config
 ) -> dict[str, tuple[str, ...]] | None:
     """The last build's related articles, worked out again for the articles an edit of some
-    articles' tags, places or topics can change (`site.related_again`), when the articles are
-    the same ones in the same places with the same dates; None when more than a few changed
-    (the whole work then goes to a process of its own).  A tags edit at 100,000 articles
+    articles' tags, places or topics can change (`site.related_articles` given *before*), when
+    the articles are the same ones in the same places with the same dates; None when more than
+    a few changed (the whole work then goes to a process of its own).  A tags edit at 100,000 articles
     worked out all of them: 10 s of its 27."""
-    from .site import related_again, related_articles
+    from .site import related_articles
 
     keys = cached.get("keys")
     if not isinstance(keys, list) or len(keys) != len(articles):
@@ -1246,8 +1246,7 @@ def _related_again(
     }
     if len(before) >= max(1, config.parallel_from // 10):
         return None
-    again = related_again(articles, before)
-    return {**cached["related"], **_related_paths(related_articles(articles, only=again))}
+    return {**cached["related"], **_related_paths(related_articles(articles, before=before))}
 
 
 # How far a render worker lowers its priority while the search process indexes everything on

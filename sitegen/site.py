@@ -264,10 +264,18 @@ def _related_keys(art: Article) -> list[tuple[str, str]]:
 
 
 def related_articles(
-    articles: tuple[Article, ...], limit: int = RELATED_SIZE, window: int = 24, only: Iterable[int] | None = None
+    articles: tuple[Article, ...],
+    limit: int = RELATED_SIZE,
+    window: int = 24,
+    before: dict[int, Article] | None = None,
 ) -> dict[str, tuple[Article, ...]]:
     """Return path -> related articles, scored by shared tags (2), places (2), topics (1), for
-    every article, or for the articles at the indexes *only*.
+    every article; or, given *before* (the versions the articles at those indexes had: the same
+    articles in the same places with the same dates, only their tags, places or topics
+    differing), for those whose related articles the change can touch: the changed ones, and
+    every article that shares a tag or place with one of them, before or after.  Any other
+    article finds the same candidates in the same windows (its tags' and places' lists of
+    articles are unchanged), with the same topics, so its related articles are the same.
 
     A tag or place shared by many articles says little: for those, only the *window* articles
     nearest in date are considered, which keeps the work linear in the number of articles.
@@ -285,7 +293,7 @@ def related_articles(
     topics = [sum(1 << bits.setdefault(t, len(bits)) for t in set(a.topics)) for a in articles]
     half = window // 2
     out: dict[str, tuple[Article, ...]] = {}
-    for index in range(len(articles)) if only is None else sorted(set(only)):
+    for index in range(len(articles)) if before is None else _touched(articles, before, postings):
         art = articles[index]
         hits = []
         for key in keys_of[index]:
@@ -320,19 +328,12 @@ def related_articles(
 _DISTANCE = (1 << 42) - 1  # the distance bits of a related-article sort key
 
 
-def related_again(articles: tuple[Article, ...], before: dict[int, Article]) -> set[int]:
-    """Return the indexes of the articles whose related articles may have changed when the
-    articles at the indexes of *before* changed from those versions to the ones in *articles*,
-    in the same places with the same dates (only tags, places or topics differ): those, and every
-    article that shares a tag or place with one of them, before or after the change.  Any other
-    article finds the same candidates in the same windows (its tags' and places' lists of
-    articles are unchanged), with the same topics, so its related articles are the same."""
+def _touched(
+    articles: tuple[Article, ...], before: dict[int, Article], postings: dict[tuple[str, str], list[int]]
+) -> list[int]:
+    """The indexes `related_articles` works out again for a change from *before*."""
     keys = {key for index, old in before.items() for key in (*_related_keys(old), *_related_keys(articles[index]))}
-    again = set(before)
-    for index, art in enumerate(articles):
-        if any(key in keys for key in _related_keys(art)):
-            again.add(index)
-    return again
+    return sorted(set(before).union(*(postings.get(key, ()) for key in keys)))
 
 
 def _bisect(items: list[int], value: int) -> int:

@@ -539,11 +539,11 @@ def _article_with(n: int, date: str, tags, places, topics):
 @given(data=st.data())
 def test_related_articles_worked_out_again_for_an_edit_equal_all_worked_out(data):
     # An edit of some articles' tags, places or topics (the same articles, in the same places,
-    # with the same dates) works out again only the articles `related_again` names; with a
+    # with the same dates) works out again only the articles it can touch (`before`); with a
     # window of 4 nearest articles per shared key (24 on a site), the windows move too.
     from dataclasses import replace
 
-    from sitegen.site import related_again, related_articles
+    from sitegen.site import related_articles
 
     keys = st.tuples(
         st.lists(st.sampled_from(_TAGS), unique=True, max_size=3),
@@ -560,6 +560,6 @@ def test_related_articles_worked_out_again_for_an_edit_equal_all_worked_out(data
         tags, places, topics = data.draw(keys)
         after[index] = replace(articles[index], tags=tuple(tags), places=tuple(places), topics=tuple(topics))
     after_t = tuple(after)
-    again = related_again(after_t, {index: articles[index] for index in edited})
-    patched = {**related_articles(articles, window=4), **related_articles(after_t, window=4, only=again)}
+    before = {index: articles[index] for index in edited}
+    patched = {**related_articles(articles, window=4), **related_articles(after_t, window=4, before=before)}
     assert patched == related_articles(after_t, window=4)
