@@ -694,6 +694,7 @@ class Renderer:
             auto_reload=False,
             bytecode_cache=_bytecode_cache(config),
         )
+        menu = self.menu()
         env.globals.update(
             url=self.url,
             site={"title": config.site_title, "description": config.site_description},
@@ -713,8 +714,8 @@ class Renderer:
             page_path=page_path,
             lang=config.language,
             og_locale=config.language.replace("-", "_"),
-            menu=self.menu(),
-            menu_urls=frozenset(["", *(m["url"] for m in self.menu() if not m["external"])]),
+            menu=menu,
+            menu_urls=frozenset(["", *(m["url"] for m in menu if not m["external"])]),
             preview=bool(config.preview),
             tags_on=config.taxonomy_on("tags"),
             people_on=config.taxonomy_on("people"),
