@@ -18,6 +18,7 @@ interpreter start included):
     ... with new words    a sentence of words the corpus lacks appended to another article
     a title corrected     a mark appended to a third article's title (--edit K --field title)
     a date corrected      a fourth article moved to the day before (--edit K --field date)
+    a tag added           a tag added to a fifth article (--edit K --field tags)
     no change             the same input again
 
 each with its wall time, the stage times the build prints, the user and system CPU time of the
@@ -315,7 +316,7 @@ class Edits:
 
     def apply(self, which: str) -> Path:
         n = len(self.files)
-        k = {"body": n // 2, "new": n // 3, "title": n // 4, "date": n // 5}[which]
+        k = {"body": n // 2, "new": n // 3, "title": n // 4, "date": n // 5, "tags": n // 6}[which]
         path = self.files[k]
         self.saved.setdefault(path, path.read_bytes())
         return gen_corpus.edit(self.corpus, k, new_words=which == "new", field=which if which != "new" else "body")
@@ -346,6 +347,7 @@ def sitegen_runs(corpus: Path, run_dir: Path, settle: Settle, args) -> list[tupl
             ("... with new words", "new"),
             ("a title corrected", "title"),
             ("a date corrected", "date"),
+            ("a tag added", "tags"),
             ("no change", None),
         ):
             if label.startswith("cold"):

@@ -4,7 +4,7 @@
     python scripts/gen_corpus.py N OUTDIR [--seed S]       write N articles to OUTDIR/YYYY/<slug>.md
     python scripts/gen_corpus.py OUTDIR --edit K           append a sentence to the K-th article
     python scripts/gen_corpus.py OUTDIR --edit K --new-words   ... a sentence of words the corpus lacks
-    python scripts/gen_corpus.py OUTDIR --edit K --field title|date   correct its title, or its date
+    python scripts/gen_corpus.py OUTDIR --edit K --field title|date|tags   correct its title or date, add a tag
     python scripts/gen_corpus.py OUTDIR --stats [--no-words]   print the corpus's statistics
 
 Why: sentences recombined from the sample dumps alone share one small vocabulary (about 52,000
@@ -287,8 +287,9 @@ def edit(outdir: Path, k: int, new_words: bool = False, field: str = "body") -> 
     file keeps its inode, so hard links to it see the edit).  With *new_words*, the sentence
     holds NEW_WORDS, which the corpus never contains, and a number not used before.
 
-    *field* "title" corrects the headline instead (a mark appended to it), and "date" moves the
-    article to the day before (an editor's fix of a date read from the text)."""
+    *field* "title" corrects the headline instead (a mark appended to it), "date" moves the
+    article to the day before (an editor's fix of a date read from the text), and "tags" adds a
+    tag."""
     files = article_files(outdir)
     path = files[k % len(files)]
     text = path.read_text(encoding="utf-8").rstrip("\n")
@@ -302,6 +303,15 @@ def edit(outdir: Path, k: int, new_words: bool = False, field: str = "body") -> 
             return f"date: {dt.date.fromisoformat(m[1]) - dt.timedelta(days=1)}"
 
         text = re.sub(r"^date: (\d{4}-\d{2}-\d{2})$", day_before, text, count=1, flags=re.M)
+    elif field == "tags":
+        # one more tag, the kind of fix an editor makes to the importer's guess
+        text = re.sub(
+            r"^tags: \[(.*?)\]$",
+            lambda m: f"tags: [{m[1]}, 志愿服务]" if m[1] else "tags: [志愿服务]",
+            text,
+            count=1,
+            flags=re.M,
+        )
     elif field != "body":
         raise ValueError(f"unknown field to edit: {field}")
     elif new_words:
@@ -409,7 +419,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--edit", type=int, metavar="K", help="append a sentence to the K-th article (path order)")
     ap.add_argument("--new-words", action="store_true", help="with --edit: a sentence of words the corpus lacks")
     ap.add_argument(
-        "--field", choices=("body", "title", "date"), default="body", help="with --edit: what to edit (the body)"
+        "--field",
+        choices=("body", "title", "date", "tags"),
+        default="body",
+        help="with --edit: what to edit (the body)",
     )
     ap.add_argument("--stats", action="store_true", help="print the corpus's statistics")
     ap.add_argument("--no-words", action="store_true", help="with --stats: skip counting jieba words")

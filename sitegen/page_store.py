@@ -7,12 +7,14 @@ the one saved, the build skips laying out and planning all pages: it loads from 
 pages that show a changed article in a role whose digest changed (see sitegen/plan.py).
 
 `<cache_dir>/pages.sqlite` holds:
-  pages   output -> kind, digest, the Page pickled with its articles by path, and the
-          (article path, role) of every article it shows
+  pages   output -> kind, digest, the Page pickled with its articles by path, the
+          (article path, role) of every article it shows, and its source (the listing, feed
+          or article that made it: an edit of metadata plans the sources it touches)
   shown   article path -> (role, output) of every page that shows it
   keys    article path -> its role digests (full, link, card)
-  saved   the layout key, the model without its pages and articles, and the content folder's
-          scan (path, mtime, size of every file) the build read
+  saved   the layout key, what the layout was made in (`layout`), the model without its pages and
+          articles, every article's shown tags, and the content folder's scan (path, mtime,
+          size of every file) the build read
 
 Everything is written in one transaction after the site is, so the store describes one
 complete build, or none: a build that renders every page of a new layout empties it before it
@@ -48,6 +50,8 @@ LAYOUT_KEY_VERSION = 2  # part of every layout key (`layout_key`); the file's ow
 # rendered: a render worker sends bytes, where a list of pairs a page held 49 MiB more in the
 # build's process at 10,000 articles (tracemalloc), until the store was written.
 SavedPage = tuple[bytes, bytes]
+# A page as the store saves it: output, kind, digest, pickled page, pickled deps, source.
+PageRow = tuple[str, "PageKind", str, bytes, bytes, str]
 
 
 def layout_key(articles: Iterable[Article], meta: dict[str, str], flagged: frozenset[str], env: str) -> str:
@@ -57,13 +61,13 @@ def layout_key(articles: Iterable[Article], meta: dict[str, str], flagged: froze
     return h.hexdigest()
 
 
-def _shown_by(rows: list[tuple[str, PageKind, str, bytes, bytes]]) -> dict[str, list[Any]]:
-    """Return article path -> [role, output, role, output, ...] of the pages of *rows* (output,
-    kind, digest, page, pickled deps) that show it.  Flat, because a cold build's store holds
+def _shown_by(rows: list[PageRow]) -> dict[str, list[Any]]:
+    """Return article path -> [role, output, role, output, ...] of the pages of *rows* that
+    show it.  Flat, because a cold build's store holds
     every page an article shows on: as (role, output) pairs in sets, they took the build's
     process 46 MiB higher at 10,000 articles, and to its peak at 100,000 (1,926 MiB; 1,651 since)."""
     added: dict[str, list[Any]] = {}
-    for output, _, _, _, pickled_deps in rows:
+    for output, _, _, _, pickled_deps, _ in rows:
         for path, role in pickle.loads(pickled_deps):
             flat = added.get(path)
             if flat is None:
@@ -118,14 +122,19 @@ def load(data: bytes, articles: dict[str, Article]) -> Any:
 # inserting its 160,188 pages' rows into an empty store took 3.1 s into WITHOUT ROWID tables
 # and 1.9 s into rowid tables.
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS pages (output TEXT PRIMARY KEY, kind TEXT, digest TEXT, page BLOB, deps BLOB);"
+    "CREATE TABLE IF NOT EXISTS pages"
+    " (output TEXT PRIMARY KEY, kind TEXT, digest TEXT, page BLOB, deps BLOB, source TEXT);"
     # An edit asks for the search page's outputs: without the index, a read of every row.
     "CREATE INDEX IF NOT EXISTS pages_by_kind ON pages (kind);"
+    # An edit of metadata asks for the pages of the sources it touches, and for the pages a
+    # killed build left without a digest (`expect`): without these, reads of every row.
+    "CREATE INDEX IF NOT EXISTS pages_by_source ON pages (source);"
+    "CREATE INDEX IF NOT EXISTS pages_unsettled ON pages (output) WHERE digest IS NULL;"
     "CREATE TABLE IF NOT EXISTS shown (path TEXT PRIMARY KEY, pages BLOB);"
     "CREATE TABLE IF NOT EXISTS saved (name TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS keys (path TEXT PRIMARY KEY, full TEXT, link TEXT, card TEXT) WITHOUT ROWID;"
 )
-SCHEMA_VERSION = 3  # the file's user_version; a store of another one is made again
+SCHEMA_VERSION = 4  # the file's user_version; a store of another one is made again
 
 
 class PageStore:
@@ -245,6 +254,27 @@ class PageStore:
         every one is in the layout key)."""
         return replace(pickle.loads(self._saved("model")), articles=articles)
 
+    def layout(self) -> tuple[str, str] | None:
+        """Return what the saved layout was made in: the digest of the environment (templates,
+        settings, render code), and the key of the related articles it shows; None when unknown."""
+        data = self._saved("layout")
+        return None if data is None else tuple(pickle.loads(data))
+
+    def shown_tags(self) -> dict[str, tuple[str, ...]] | None:
+        """Return article path -> the tags its pages showed in the saved build, None when unknown."""
+        data = self._saved("shown_tags")
+        return None if data is None else pickle.loads(data)
+
+    def sources(self, outputs: Iterable[str]) -> set[str]:
+        """Return the sources of the saved pages of *outputs*."""
+        return set(self._select("pages", "output", "source", outputs).values())
+
+    def unsettled(self) -> set[str]:
+        """Return the outputs whose digest a build that did not end forgot (`expect`)."""
+        if self.db is None:
+            return set()
+        return {out for (out,) in self.db.execute("SELECT output FROM pages WHERE digest IS NULL")}
+
     def scan(self) -> list[tuple[str, int, int]] | None:
         """Return the content folder's scan the saved build read, None when there is none (or
         it is unreadable)."""
@@ -286,14 +316,15 @@ class PageStore:
         key: str,
         model: SiteModel | None,
         keys: dict[str, RoleDigests],
-        rows: list[tuple[str, PageKind, str, bytes, bytes]],
+        rows: list[PageRow],
         outputs: set[str] | None,
         scan: Scan,
+        layout: tuple[str, str] | None = None,
     ) -> None:
         """Record one complete build in one transaction.
 
-        *rows* are (output, kind, digest, pickled page, pickled deps) of the pages rendered; *model*
-        the SiteModel without its pages (None: unchanged); *keys* the role digests of every
+        *rows* are the pages rendered; *model* the SiteModel without its pages (None: unchanged),
+        laid out as *layout* says (`PageStore.layout`); *keys* the role digests of every
         article when *model* is new, else of those that may have changed; *outputs* every page
         of the site (the saved pages not among them are deleted; None: the same pages as
         before); *scan* the content folder's scan the build read.
@@ -317,7 +348,7 @@ class PageStore:
                     for path, role in deps:
                         shown[path].discard((role, output))
                 self.db.executemany("DELETE FROM pages WHERE output = ?", [(o,) for o in stale])
-                self.db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)", rows)
+                self.db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)", rows)
                 kept = {path for path in paths if path in added or shown.get(path)}
                 self.db.executemany("DELETE FROM shown WHERE path = ?", [(path,) for path in paths - kept])
                 self.db.executemany(
@@ -328,8 +359,13 @@ class PageStore:
                     ),
                 )
                 if model is not None:
-                    saved = pickle.dumps(replace(model, articles=()), protocol=pickle.HIGHEST_PROTOCOL)
-                    self.db.execute("INSERT OR REPLACE INTO saved VALUES ('model', ?)", (saved,))
+                    # The shown tags apart: only an edit of metadata reads them, a body edit the model.
+                    saved = pickle.dumps(replace(model, articles=(), shown_tags={}), protocol=pickle.HIGHEST_PROTOCOL)
+                    tags = pickle.dumps(model.shown_tags, protocol=pickle.HIGHEST_PROTOCOL)
+                    self.db.executemany(
+                        "INSERT OR REPLACE INTO saved VALUES (?, ?)",
+                        [("model", saved), ("shown_tags", tags), ("layout", pickle.dumps(layout))],
+                    )
                     self.db.execute("DELETE FROM keys")
                 else:
                     before = self.article_keys(keys)

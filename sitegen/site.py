@@ -84,6 +84,7 @@ class SiteModel:
     months: tuple[str, ...]  # every YYYY-MM from the first to the last article
     errors: tuple[SitegenError, ...] = ()
     flagged: frozenset[str] = frozenset()
+    shown_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)  # article path -> its tags shown
 
 
 @functools.cache
@@ -699,7 +700,33 @@ def build_site_model(
         months,
         tuple(pages.errors),
         flagged,
+        tags_shown,
     )
+
+
+# The kinds of page that sum up the whole site (counts, dates, every URL, the newest articles):
+# an edit of any article's metadata may change them.
+SUMMARY_KINDS: frozenset[PageKind] = frozenset(
+    {"home", "districts", "year", "topics", "people", "sitemap", "robots", "404"}
+)
+
+
+def member_sources(art: Article, tags: tuple[str, ...], people_on: bool) -> set[str]:
+    """Return the sources, as build_site_model names them, of the pages whose list *art* (with
+    *tags* shown) belongs to: its own page, its district's, date's, topics', tags' and people's
+    listings and feeds, the archive and the site feed.  Beside the pages of SUMMARY_KINDS, an
+    edit of its metadata changes only these and the pages that showed it before."""
+    out = {f"content/{art.path}", f"month {art.month}", "archive", "site feed"}
+    if art.district:
+        out |= {f"district {art.district}", f"feed of {art.district}"}
+    if art.date_precision == "day":
+        out.add(f"day {art.date}")
+    for topic in art.topics:
+        out |= {f"topic {topic}", f"feed of {topic}"}
+    out.update(f"tag {tag}" for tag in tags)
+    if people_on:
+        out.update(f"person {person}" for person in people_of(art))
+    return out
 
 
 def _count_by_month(items: list[Article], keep: set[str]) -> dict[str, int]:

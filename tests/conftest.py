@@ -42,7 +42,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
 
 
 def _bytecode_kept() -> str | None:
@@ -68,6 +67,11 @@ def _bytecode_kept() -> str | None:
 
 
 BYTECODE = _bytecode_kept()  # before sitegen is imported: compiled into that folder
+
+# After _bytecode_kept: pytest rewrites the asserts of every module of a plugin's package, and
+# hypothesis is one; imported before, its 74 modules were rewritten anew in every process (0.7 s
+# of each xdist worker's start), because nothing may write their rewritten bytecode then.
+from hypothesis import settings  # noqa: E402
 
 
 def _temporary_folders_in_ram(ram: str = "/dev/shm", room: int = 2 << 30) -> str | None:

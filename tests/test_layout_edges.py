@@ -386,7 +386,8 @@ def test_a_page_store_of_the_older_layout_is_made_again(tmp_path):
             ("shown", "path TEXT PRIMARY KEY, pages BLOB"),
         ):
             db.execute(f"CREATE TABLE old_{table} ({columns}) WITHOUT ROWID")
-            db.execute(f"INSERT INTO old_{table} SELECT * FROM {table}")
+            names = ", ".join(column.split()[0] for column in columns.split(", "))
+            db.execute(f"INSERT INTO old_{table} SELECT {names} FROM {table}")
             db.execute(f"DROP TABLE {table}")
             db.execute(f"ALTER TABLE old_{table} RENAME TO {table}")
         db.execute("PRAGMA user_version = 0")

@@ -1,0 +1,130 @@
+"""An edit of metadata plans only the pages it can change (`build._pages_an_edit_touches`).
+
+The fixture is laid out two articles to a page and two to a feed, so that a date moved, a
+district changed or a tag added shifts pages, feeds and previous/next links.  Each example edits
+one to three fields of the published articles, one build after another; every build must make
+the site a clean build of the same articles makes, whether it planned the touched pages alone
+or (a months range or a slug that changed) every page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from _buildkit import FIXTURE, build, clean_tree, make_config, tree
+from _examples import thorough
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+PUBLISHED = [
+    "city-1.md",
+    "city-2.md",
+    "lusong-1.md",
+    "lusong-2.md",
+    "lusong-3.md",
+    "nodistrict.md",
+    "tianyuan-1.md",
+    "tianyuan-2.md",
+    "tianyuan-3.md",
+]
+# Inside the fixture's months (2024-02 to 2025-04), but the first two: the range grows
+DATES = ["2023-12-30", "2025-06-01", "2024-02-18", "2024-11-01", "2024-11-02", "2025-01-09", "2025-03-31"]
+DISTRICTS = ["芦淞区", "天元区", "株洲市", "荷塘区"]  # the last: a district new to the site
+TAGS = ["网格员", "养老", "社区食堂", "简讯", "春耕", "演练", "梧桐"]  # 梧桐: new to the site
+TOPICS = ["民生服务", "基层治理", "产业经济"]
+PEOPLE = ["张伟", "王芳", "谭昕吾", "李明"]
+EDITS = st.tuples(
+    st.sampled_from(PUBLISHED),
+    st.one_of(
+        st.tuples(st.just("date"), st.sampled_from(DATES)),
+        st.tuples(st.just("district"), st.sampled_from(DISTRICTS)),
+        st.tuples(st.just("tags"), st.lists(st.sampled_from(TAGS), unique=True, max_size=3)),
+        st.tuples(st.just("topics"), st.lists(st.sampled_from(TOPICS), unique=True, min_size=1, max_size=2)),
+        st.tuples(st.just("reporters"), st.lists(st.sampled_from(PEOPLE), unique=True, max_size=2)),
+    ),
+)
+
+
+# 60 under CI, 12 in a developer's run (tests/_examples.py): each example builds four to eight times
+EXAMPLES = int(os.environ.get("SITEGEN_TOUCHED_EXAMPLES") or (60 if thorough() else 12))
+
+
+def _set(path: Path, field: str, value: str | list[str]) -> None:
+    text = path.read_text(encoding="utf-8")
+    shown = value if isinstance(value, str) else "[" + ", ".join(value) + "]"
+    text, count = re.subn(rf"^{field}: .*$", f"{field}: {shown}", text, count=1, flags=re.M)
+    if not count:  # nodistrict.md has no district line
+        text = text.replace("\n---\n", f"\n{field}: {shown}\n---\n", 1)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_an_edit_of_metadata_builds_what_a_clean_build_makes(tmp_path):
+    touched = []  # the builds that planned the touched pages alone
+
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(edits=st.lists(EDITS, min_size=1, max_size=3))
+    def check(edits):
+        folder = Path(tempfile.mkdtemp(dir=tmp_path))
+        shutil.copytree(FIXTURE, folder / "content")
+        config = make_config(folder, per_page=2, feed_items=2)
+        build(config)
+        for name, (field, value) in edits:
+            _set(config.content_dir / name, field, value)
+            report = build(config)
+            assert not report.errors, report.errors
+            touched.append(report.touched)
+            assert tree(config.out_dir) == clean_tree(folder, config), (name, field, value)
+        shutil.rmtree(folder)
+
+    check()
+    assert any(touched), "no edit planned the touched pages alone"
+    assert not all(touched), "no edit planned every page"
+
+
+def test_an_article_whose_tags_are_shown_anew_is_planned_though_nothing_else_of_it_changed(tmp_path):
+    # Six articles share 养老 and 网格员 with "shown" (so they are its related articles, before and
+    # after), which also has 春耕, as one other article does: one article short of a tag page.
+    # Given 春耕 too, "given" (which "shown" neither links nor lists) brings 春耕 onto "shown"'s
+    # page: only its shown tags change it.
+    content = tmp_path / "content"
+    content.mkdir()
+    template = (FIXTURE / "lusong-1.md").read_text(encoding="utf-8")
+    for name, tags, day in [
+        *((f"share-{n}", ["养老", "网格员"], f"2024-03-0{n}") for n in range(1, 7)),
+        ("shown", ["养老", "网格员", "春耕"], "2024-03-07"),
+        ("other", ["春耕"], "2024-05-01"),
+        ("given", [], "2024-06-01"),
+    ]:
+        path = content / f"{name}.md"
+        path.write_text(template, encoding="utf-8")
+        for field, value in (("slug", name), ("id", f"fx-{name}"), ("title", f"标题{name}"), ("tags", tags)):
+            _set(path, field, value)
+        _set(path, "date", day)
+        _set(path, "places", [])
+    config = make_config(tmp_path, content, tag_min_articles=3)
+    build(config)
+    page = config.out_dir / "lusong" / "shown" / "index.html"
+    assert "tag/chungeng/" not in page.read_text(encoding="utf-8")
+    _set(content / "given.md", "tags", ["春耕"])
+    report = build(config)
+    assert report.touched
+    assert "tag/chungeng/" in page.read_text(encoding="utf-8")
+    assert tree(config.out_dir) == clean_tree(tmp_path, config)
+
+
+def test_related_articles_a_refused_build_worked_out_are_not_taken_for_the_saved_ones(tmp_path):
+    # The refused build works out related articles for the new tags and keeps them; the pages
+    # saved are still the last good build's, whose related articles differ.
+    config = make_config(tmp_path)
+    build(config)
+    _set(config.content_dir / "city-2.md", "tags", ["养老", "社区食堂"])
+    _set(config.content_dir / "city-1.md", "slug", "quanshi-chungeng")  # city-2.md's slug
+    refused = build(config)
+    assert refused.failed and any("two pages would write" in error for error in refused.errors)
+    _set(config.content_dir / "city-1.md", "slug", "zhuzhou-jingji-huiyi")
+    build(config)
+    assert tree(config.out_dir) == clean_tree(tmp_path, config)
