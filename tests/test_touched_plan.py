@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from _buildkit import FIXTURE, build, clean_tree, make_config, tree
 from _examples import thorough
 from hypothesis import HealthCheck, given, settings
@@ -62,6 +63,7 @@ def _set(path: Path, field: str, value: str | list[str]) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+@pytest.mark.slow  # dozens of builds
 def test_an_edit_of_metadata_builds_what_a_clean_build_makes(tmp_path):
     touched = []  # the builds that planned the touched pages alone
 
@@ -70,7 +72,7 @@ def test_an_edit_of_metadata_builds_what_a_clean_build_makes(tmp_path):
     def check(edits):
         folder = Path(tempfile.mkdtemp(dir=tmp_path))
         shutil.copytree(FIXTURE, folder / "content")
-        config = make_config(folder, per_page=2, feed_items=2)
+        config = make_config(folder, per_page=2, feed_items=2, search=False)
         build(config)
         for name, (field, value) in edits:
             _set(config.content_dir / name, field, value)
@@ -105,7 +107,7 @@ def test_an_article_whose_tags_are_shown_anew_is_planned_though_nothing_else_of_
             _set(path, field, value)
         _set(path, "date", day)
         _set(path, "places", [])
-    config = make_config(tmp_path, content, tag_min_articles=3)
+    config = make_config(tmp_path, content, tag_min_articles=3, search=False)
     build(config)
     page = config.out_dir / "lusong" / "shown" / "index.html"
     assert "tag/chungeng/" not in page.read_text(encoding="utf-8")
@@ -119,7 +121,7 @@ def test_an_article_whose_tags_are_shown_anew_is_planned_though_nothing_else_of_
 def test_related_articles_a_refused_build_worked_out_are_not_taken_for_the_saved_ones(tmp_path):
     # The refused build works out related articles for the new tags and keeps them; the pages
     # saved are still the last good build's, whose related articles differ.
-    config = make_config(tmp_path)
+    config = make_config(tmp_path, search=False)
     build(config)
     _set(config.content_dir / "city-2.md", "tags", ["养老", "社区食堂"])
     _set(config.content_dir / "city-1.md", "slug", "quanshi-chungeng")  # city-2.md's slug
