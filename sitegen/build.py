@@ -1131,7 +1131,13 @@ def _plan_from_model(
     pages = [p for p in model.pages if p.kind != "search"]
     shells = [p for p in model.pages if p.kind == "search"]
     kinds = {p.output: p.kind for p in model.pages}
-    touched = _pages_an_edit_touches(model, pages, store, env, keys, manifest, related, config)
+    try:
+        touched = _pages_an_edit_touches(model, pages, store, env, keys, manifest, related, config)
+    except Exception as exc:  # an unreadable cache is a cold one: every page is digested
+        log.warning(
+            "%s: the page store is unreadable (%s: %s); every page is planned", store.path, type(exc).__name__, exc
+        )
+        touched = None
     if touched is not None:
         log.info("planned %d of %d pages: those an edit of metadata can change", len(touched), len(pages))
         pages = touched

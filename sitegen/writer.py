@@ -123,6 +123,13 @@ class OutputManifest:
             self._drop(exc)
             return {}
 
+    def expect(self, names: Iterable[str]) -> None:
+        """Before *names* are written: forget their digests (a file the manifest lacks gets an
+        empty one), so that a build killed after the commit but before `update` leaves a manifest
+        that does not take the files in place for the last build's: the next build writes them
+        again, and removes those of them it does not make."""
+        self.update(dict.fromkeys(names, ""), (), whole=False)
+
     def update(self, written: dict[str, str], removed: Iterable[str], whole: bool) -> None:
         """Record the files a build wrote and removed (*whole*: they are all there is)."""
         import sqlite3
@@ -424,6 +431,8 @@ def write_site(
     if not staged_digests:
         stage.mkdir(parents=True)
     changes = len(result.written) + len(result.removed)
+    if cache_dir and manifest:
+        _expect(cache_dir, result.written)
     if out_dir.exists() and manifest and changes <= SMALL_CHANGE * max(len(final), 1):
         _commit_by_journal(stage, out_dir, result, new, flat=not staged_digests)
     else:
@@ -477,6 +486,8 @@ def write_changed(
         if not result.written and not result.removed:
             return result
         stage.mkdir(parents=True)
+        if manifest is not None:
+            manifest.expect(result.written)
         _commit_by_journal(stage, out_dir, result, new, flat=True)
         if manifest is not None:
             manifest.update({name: hashes[name] for name in result.written}, result.removed, whole=False)
@@ -657,6 +668,14 @@ def _apply_journal(stage: Path, out_dir: Path) -> None:
         stage.rmdir()  # empty unless stage_files left unchanged pages there
     except OSError:
         discard([stage], out_dir)
+
+
+def _expect(cache_dir: Path, names: list[str]) -> None:
+    manifest = OutputManifest(Path(cache_dir))
+    try:
+        manifest.expect(names)
+    finally:
+        manifest.close()
 
 
 def _save(cache_dir, hashes: dict, result: WriteResult, whole: bool) -> None:

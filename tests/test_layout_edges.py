@@ -327,6 +327,41 @@ def test_killed_before_layout_save_then_the_same_content_builds_fine(tmp_path, m
     assert_like_clean(tmp_path, config)
 
 
+@pytest.mark.parametrize("edit", ["body", "people"])
+def test_killed_after_the_write_and_before_the_manifest_then_the_edit_undone(tmp_path, monkeypatch, edit):
+    # The killed build's files are in public/, but the output manifest still holds the digests
+    # of the build before: the next build must not take those for what public/ holds.
+    import sitegen.writer
+
+    config = make_config(tmp_path)
+    build(config)
+    before = tree(config.out_dir)
+    path = config.content_dir / "lusong-2.md"
+    original = path.read_text(encoding="utf-8")
+    if edit == "body":  # one page, committed by journal (write_changed)
+        edit_article(path, "网格员每天", "网格员每周")
+    else:  # a new person's page, and every list that shows the article's card
+        edit_article(path, "reporters: [张伟]", "reporters: [张伟, 梧桐]")
+
+    update = sitegen.writer.OutputManifest.update
+
+    def killed(self, written, removed, whole):
+        if any(written.values()):  # the record of the write, not what comes before the commit
+            raise KeyboardInterrupt("killed after the commit, before the manifest was saved")
+        update(self, written, removed, whole)
+
+    monkeypatch.setattr(sitegen.writer.OutputManifest, "update", killed)
+    with pytest.raises(KeyboardInterrupt):
+        build(config)
+    monkeypatch.undo()
+    assert tree(config.out_dir) != before  # the killed build's files are there
+    path.write_text(original, encoding="utf-8")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+    build(config)
+    assert_like_clean(tmp_path, config)
+
+
 @pytest.mark.parametrize(
     "old, new, page_rel, gone",
     [

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -129,4 +130,16 @@ def test_related_articles_a_refused_build_worked_out_are_not_taken_for_the_saved
     assert refused.failed and any("two pages would write" in error for error in refused.errors)
     _set(config.content_dir / "city-1.md", "slug", "zhuzhou-jingji-huiyi")
     build(config)
+    assert tree(config.out_dir) == clean_tree(tmp_path, config)
+
+
+@pytest.mark.parametrize("row", ["model", "shown_tags", "layout"])
+def test_an_edit_of_metadata_over_a_damaged_page_store_plans_every_page(tmp_path, row):
+    config = make_config(tmp_path, search=False)
+    build(config)
+    with sqlite3.connect(config.cache_dir / "pages.sqlite") as db:
+        db.execute("UPDATE saved SET value = ? WHERE name = ?", (b"\x80\x05\x95 truncated", row))
+    _set(config.content_dir / "city-2.md", "tags", ["养老", "社区食堂"])
+    report = build(config)
+    assert not report.errors and not report.touched
     assert tree(config.out_dir) == clean_tree(tmp_path, config)
