@@ -24,7 +24,9 @@ After every build that changed something, `<cache_dir>/changed.txt` lists the ch
 files (added, modified or removed), one path relative to the output folder a line: the list to
 purge from a CDN.  `<cache_dir>/outputs.sqlite` keeps the digest of every output file: read
 whole by a full build, row by row by a body edit's `write_changed`, which writes some files and
-keeps every other one; each build updates only the rows of the files it changed.
+keeps every other one; each build updates only the rows of the files it changed, and blanks
+them before its commit (`OutputManifest.expect`): a build killed between the commit and the
+record leaves rows that match no file, so the next build writes those files again.
 """
 
 from __future__ import annotations
