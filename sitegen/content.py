@@ -156,22 +156,36 @@ def _text_digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _restamped(content_dir: Path, stale: list[tuple[str, int, int]], old: dict[str, Entry]) -> dict[str, Entry]:
+def _restamped(
+    content_dir: Path, stale: list[tuple[str, int, int]], old: dict[str, Entry], workers: int, parallel_from: int
+) -> dict[str, Entry]:
     """Return rel -> the cached row, with the file's new stat, of each *stale* file whose text is
     the one the row was parsed from: a fresh checkout (the publishing workflow's, every run), a
     `touch` or a branch switched back changes every stat and no text.  Reading and digesting a
-    file costs a fraction of parsing it."""
-    out: dict[str, Entry] = {}
-    for rel, mtime, size in stale:
-        entry = old.get(rel)
-        if entry is None or entry[5] is not None:
-            continue
+    file costs a fraction of parsing it; *workers* forked processes read them when there are
+    *parallel_from* or more (every file of 10,000 touched: the load 0.87-0.91 s in this process
+    alone, 0.75-0.78 s in two workers)."""
+    known = [stat for stat in stale if stat[0] in old and old[stat[0]][5] is None]
+    workers = worker_count(workers) if len(known) >= parallel_from else 1
+    size = -(-len(known) // (workers * 4)) if workers > 1 else len(known)
+    parts = fan_out(
+        _text_digests, chunks(len(known), size), name="restamp", workers=workers, shared=(content_dir, known)
+    )
+    digests = (digest for part in parts for digest in part)
+    return {
+        rel: (mtime, size, *old[rel][2:]) for (rel, mtime, size), digest in zip(known, digests) if digest == old[rel][2]
+    }
+
+
+def _text_digests(bounds: tuple[int, int]) -> list[str | None]:
+    """The text digests of the files `_restamped` shares, None for one that cannot be read."""
+    content_dir, stats = shared()
+    out: list[str | None] = []
+    for rel, _, _ in stats[bounds[0] : bounds[1]]:
         try:
-            text = read_text(content_dir / rel)
+            out.append(_text_digest(read_text(content_dir / rel)))
         except (SitegenError, OSError):
-            continue
-        if _text_digest(text) == entry[2]:
-            out[rel] = (mtime, size, *entry[2:])
+            out.append(None)
     return out
 
 
@@ -410,7 +424,7 @@ def load_content(
         entries[rel] = hit if hit is not None and hit[0] == mtime and hit[1] == size else None
         if entries[rel] is None:
             stale.append((rel, mtime, size))
-    restamped = _restamped(content_dir, stale, old)
+    restamped = _restamped(content_dir, stale, old, workers, parallel_from)
     stale = [stat for stat in stale if stat[0] not in restamped]
     entries.update(restamped)
     rows: dict[str, bytes] = {
