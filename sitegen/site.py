@@ -269,14 +269,17 @@ def related_articles(
     limit: int = RELATED_SIZE,
     window: int = 24,
     before: dict[int, Article] | None = None,
+    moved: range = range(0),
 ) -> dict[str, tuple[Article, ...]]:
     """Return path -> related articles, scored by shared tags (2), places (2), topics (1), for
-    every article; or, given *before* (the versions the articles at those indexes had: the same
-    articles in the same places with the same dates, only their tags, places or topics
-    differing), for those whose related articles the change can touch: the changed ones, and
-    every article that shares a tag or place with one of them, before or after.  Any other
-    article finds the same candidates in the same windows (its tags' and places' lists of
-    articles are unchanged), with the same topics, so its related articles are the same.
+    every article; or, given *before* (the versions the articles at those indexes had, which
+    differ in their tags, places or topics) and *moved* (the indexes whose article changed
+    places in date order: a date corrected shifts those between its old and new places), for
+    those whose related articles the change can touch: the changed and moved ones, and every
+    article that shares a tag or place with one of them, before or after.  Any other article
+    finds the same candidates in the same windows (its tags' and places' lists of articles hold
+    none of those, so they are the same lists at the same indexes), with the same topics and
+    distances, so its related articles are the same.
 
     A tag or place shared by many articles says little: for those, only the *window* articles
     nearest in date are considered, which keeps the work linear in the number of articles.
@@ -294,7 +297,7 @@ def related_articles(
     topics = [sum(1 << bits.setdefault(t, len(bits)) for t in set(a.topics)) for a in articles]
     half = window // 2
     out: dict[str, tuple[Article, ...]] = {}
-    for index in range(len(articles)) if before is None else _touched(articles, before, postings):
+    for index in range(len(articles)) if before is None else _touched(articles, before, moved, postings):
         art = articles[index]
         hits = []
         for key in keys_of[index]:
@@ -330,11 +333,15 @@ _DISTANCE = (1 << 42) - 1  # the distance bits of a related-article sort key
 
 
 def _touched(
-    articles: tuple[Article, ...], before: dict[int, Article], postings: dict[tuple[str, str], list[int]]
+    articles: tuple[Article, ...],
+    before: dict[int, Article],
+    moved: range,
+    postings: dict[tuple[str, str], list[int]],
 ) -> list[int]:
-    """The indexes `related_articles` works out again for a change from *before*."""
+    """The indexes `related_articles` works out again for a change from *before* and *moved*."""
     keys = {key for index, old in before.items() for key in (*_related_keys(old), *_related_keys(articles[index]))}
-    return sorted(set(before).union(*(postings.get(key, ()) for key in keys)))
+    keys.update(key for index in moved for key in _related_keys(articles[index]))
+    return sorted(set(before).union(moved, *(postings.get(key, ()) for key in keys)))
 
 
 def _bisect(items: list[int], value: int) -> int:

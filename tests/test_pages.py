@@ -538,9 +538,10 @@ def _article_with(n: int, date: str, tags, places, topics):
 @settings(max_examples=examples(200), deadline=None)
 @given(data=st.data())
 def test_related_articles_worked_out_again_for_an_edit_equal_all_worked_out(data):
-    # An edit of some articles' tags, places or topics (the same articles, in the same places,
-    # with the same dates) works out again only the articles it can touch (`before`); with a
-    # window of 4 nearest articles per shared key (24 on a site), the windows move too.
+    # An edit of some articles' tags, places, topics or dates works out again only the articles
+    # it can touch (`before`, and `moved`: the indexes between a redated article's old and new
+    # places); with a window of 4 nearest articles per shared key (24 on a site), the windows
+    # move too.
     from dataclasses import replace
 
     from sitegen.site import related_articles
@@ -558,8 +559,25 @@ def test_related_articles_worked_out_again_for_an_edit_equal_all_worked_out(data
     after = list(articles)
     for index in edited:
         tags, places, topics = data.draw(keys)
-        after[index] = replace(articles[index], tags=tuple(tags), places=tuple(places), topics=tuple(topics))
-    after_t = tuple(after)
-    before = {index: articles[index] for index in edited}
-    patched = {**related_articles(articles, window=4), **related_articles(after_t, window=4, before=before)}
-    assert patched == related_articles(after_t, window=4)
+        if data.draw(st.booleans()):
+            tags, places, topics = articles[index].tags, articles[index].places, articles[index].topics
+        date = f"2025-03-{data.draw(st.integers(1, 28)):02d}" if data.draw(st.booleans()) else articles[index].date
+        after[index] = replace(articles[index], tags=tuple(tags), places=tuple(places), topics=tuple(topics), date=date)
+    after_t = tuple(sorted(after, key=lambda a: (a.date, a.path)))  # the build's order
+    old = {a.path: a for a in articles}
+    before = {
+        index: old[a.path]
+        for index, a in enumerate(after_t)
+        if (a.tags, a.places, a.topics) != (old[a.path].tags, old[a.path].places, old[a.path].topics)
+    }
+    shifted = [index for index, (a, b) in enumerate(zip(articles, after_t)) if a.path != b.path]
+    moved = range(shifted[0], shifted[-1] + 1) if shifted else range(0)
+
+    def paths(related):  # as the build keeps them: a redated article is another Article
+        return {path: tuple(a.path for a in others) for path, others in related.items()}
+
+    patched = {
+        **paths(related_articles(articles, window=4)),
+        **paths(related_articles(after_t, window=4, before=before, moved=moved)),
+    }
+    assert patched == paths(related_articles(after_t, window=4))
