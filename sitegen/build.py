@@ -1289,6 +1289,7 @@ class _Related:
             repr((package_stamp(), [(a.path, a.date, a.tags, a.places, a.topics) for a in articles])).encode()
         ).hexdigest()
         cached = read_pickle(self.path, {})
+        cached = cached if isinstance(cached, dict) else {}
         # The last build's, to tell the articles whose related articles changed: the page store
         # saves the key of the ones it was laid out with (a refused build may have saved these).
         self.before: dict[str, tuple[str, ...]] | None = cached.get("related")
@@ -1296,7 +1297,12 @@ class _Related:
         self.paths: dict[str, tuple[str, ...]] | None = cached["related"] if cached.get("meta") == self.meta else None
         self.job: Background | None = None
         if self.paths is None and cached.get("stamp") == package_stamp():
-            self.paths = _related_again(articles, cached, config)
+            try:
+                self.paths = _related_again(articles, cached, config)
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a damaged cache is a cold one
+                log.warning(
+                    "%s: unreadable (%s: %s); related articles are worked out anew", self.path, type(exc).__name__, exc
+                )
         if self.paths is None:
             fork = len(articles) >= config.parallel_from
             self.job = Background(lambda: _related_paths(related_articles(articles)), "related", fork=fork)

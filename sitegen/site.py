@@ -261,7 +261,9 @@ def shown_tags(articles: Sequence[Article], config: Config, people: frozenset[st
 
 
 def _related_keys(art: Article) -> list[tuple[str, str]]:
-    return [("t", t) for t in art.tags] + [("p", p) for p in art.places]
+    # Once each: a tag written twice would score twice, and take two places in its list of
+    # articles, beyond the window `_touched` looks within.
+    return list(dict.fromkeys([*(("t", t) for t in art.tags), *(("p", p) for p in art.places)]))
 
 
 def related_articles(

@@ -143,3 +143,18 @@ def test_an_edit_of_metadata_over_a_damaged_page_store_plans_every_page(tmp_path
     report = build(config)
     assert not report.errors and not report.touched
     assert tree(config.out_dir) == clean_tree(tmp_path, config)
+
+
+@pytest.mark.parametrize("keys", [[("city-1.md",)], [None] * 9, "not a list of rows"])
+def test_an_edit_over_damaged_related_articles_works_them_out_anew(tmp_path, keys):
+    import pickle
+
+    config = make_config(tmp_path, search=False)
+    build(config)
+    path = config.cache_dir / "related.pickle"
+    saved = pickle.loads(path.read_bytes())
+    path.write_bytes(pickle.dumps({**saved, "keys": keys}))
+    _set(config.content_dir / "city-2.md", "tags", ["养老", "社区食堂"])
+    report = build(config)
+    assert not report.errors
+    assert tree(config.out_dir) == clean_tree(tmp_path, config)
