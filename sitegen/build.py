@@ -1355,17 +1355,16 @@ def _related_again(
     keys = cached.get("keys")
     if not isinstance(keys, list) or len(keys) != len(articles):
         return None
-    old = {path: rest for path, *rest in keys}  # path -> [tags, places, topics] before
+    old = {path: tuple(rest) for path, *rest in keys}  # path -> (tags, places, topics) before
     if len(old) != len(articles) or any(art.path not in old for art in articles):
         return None
     shifted = [index for index, (art, row) in enumerate(zip(articles, keys)) if art.path != row[0]]
     moved = range(shifted[0], shifted[-1] + 1) if shifted else range(0)
-    before = {
-        index: replace(art, tags=tags, places=places, topics=topics)
-        for index, art in enumerate(articles)
-        for tags, places, topics in (old[art.path],)
-        if (tags, places, topics) != (art.tags, art.places, art.topics)
-    }
+    before: dict[int, Article] = {}
+    for index, art in enumerate(articles):
+        tags, places, topics = old[art.path]
+        if (tags, places, topics) != (art.tags, art.places, art.topics):
+            before[index] = replace(art, tags=tags, places=places, topics=topics)
     if len(before) + len(moved) >= max(1, config.parallel_from // 10):
         return None
     return {**cached["related"], **_related_paths(related_articles(articles, before=before, moved=moved))}

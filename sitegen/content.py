@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import cast, overload
+from typing import TypeVar, cast, overload
 
 from .cache import open_cache_db, select_in
 from .errors import SitegenError
@@ -31,6 +31,7 @@ from .parallel import chunks, fan_out, shared, worker_count
 from .stamp import package_stamp
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")  # what a worker gives for each file (`_for_each_file`)
 CACHE_NAME = "articles.sqlite"
 CACHE_VERSION = 3
 FIELDS = tuple(f.name for f in fields(Article))
@@ -166,12 +167,7 @@ def _restamped(
     *parallel_from* or more (every file of 10,000 touched: the load 0.87-0.91 s in this process
     alone, 0.75-0.78 s in two workers)."""
     known = [stat for stat in stale if stat[0] in old and old[stat[0]][5] is None]
-    workers = worker_count(workers) if len(known) >= parallel_from else 1
-    size = -(-len(known) // (workers * 4)) if workers > 1 else len(known)
-    parts = fan_out(
-        _text_digests, chunks(len(known), size), name="restamp", workers=workers, shared=(content_dir, known)
-    )
-    digests = (digest for part in parts for digest in part)
+    digests = _for_each_file(_text_digests, "restamp", content_dir, known, workers, parallel_from)
     return {
         rel: (mtime, size, *old[rel][2:]) for (rel, mtime, size), digest in zip(known, digests) if digest == old[rel][2]
     }
@@ -198,25 +194,36 @@ def _parse_chunk(bounds: tuple[int, int]) -> list[bytes]:
 
 
 def _parse_all(
-    content_dir: Path, stats: list, workers: int, meanwhile: Callable[[], object] | None = None
+    content_dir: Path, stats: list, workers: int, parallel_from: int, meanwhile: Callable[[], object] | None = None
 ) -> list[bytes]:
-    """Parse the files of *stats* in order, in *workers* forked processes (YAML parsing is the
-    slow part), while *meanwhile* runs here; return each one's cache row, pickled.
+    """Parse the files of *stats* in order (YAML parsing is the slow part), while *meanwhile*
+    runs here; return each one's cache row, pickled.
 
     The rows come pickled, as the cache stores them, because pickling a string keeps its UTF-8
     form inside it for as long as it lives: pickled here, for the cache, the rows held 48 MiB
     more at 10,000 articles of the realistic corpus (their text a second time), in this process
     and in every process it forks."""
+    return _for_each_file(_parse_chunk, "parse", content_dir, stats, workers, parallel_from, meanwhile)
+
+
+def _for_each_file(
+    work: Callable[[tuple[int, int]], list[R]],
+    name: str,
+    content_dir: Path,
+    stats: list,
+    workers: int,
+    parallel_from: int,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[R]:
+    """Return what *work* gives for each file of *stats*, in order, *work* taking the bounds of a
+    run of them (and `shared()` being (content_dir, stats)): in *workers* forked processes when
+    there are *parallel_from* files or more, a few runs each."""
+    workers = worker_count(workers) if len(stats) >= parallel_from else 1
     size = -(-len(stats) // (workers * 4)) if workers > 1 else len(stats)
     parts = fan_out(
-        _parse_chunk,
-        chunks(len(stats), size),
-        name="parse",
-        workers=workers,
-        shared=(content_dir, stats),
-        meanwhile=meanwhile,
+        work, chunks(len(stats), size), name=name, workers=workers, shared=(content_dir, stats), meanwhile=meanwhile
     )
-    return [row for part in parts for row in part]
+    return [each for part in parts for each in part]
 
 
 # A cache row: (mtime_ns, size, text digest, metadata digest, Article row, error row).
@@ -430,8 +437,7 @@ def load_content(
     rows: dict[str, bytes] = {
         rel: pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL) for rel, entry in restamped.items()
     }
-    workers = worker_count(workers) if len(stale) >= parallel_from else 1
-    for (rel, _, _), row in zip(stale, _parse_all(content_dir, stale, workers, meanwhile)):
+    for (rel, _, _), row in zip(stale, _parse_all(content_dir, stale, workers, parallel_from, meanwhile)):
         entries[rel] = pickle.loads(row)
         rows[rel] = row
         if preview and entries[rel][5] is not None:

@@ -258,7 +258,8 @@ class PageStore:
         """Return what the saved layout was made in: the digest of the environment (templates,
         settings, render code), and the key of the related articles it shows; None when unknown."""
         data = self._saved("layout")
-        return None if data is None else tuple(pickle.loads(data))
+        layout = None if data is None else pickle.loads(data)
+        return None if layout is None else tuple(layout)
 
     def shown_tags(self) -> dict[str, tuple[str, ...]] | None:
         """Return article path -> the tags its pages showed in the saved build, None when unknown."""
