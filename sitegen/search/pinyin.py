@@ -46,10 +46,18 @@ def _syllables(word: str, plain: dict[str, str] | None = None, table: PinyinTabl
 def plain_readings(table: PinyinTable | None) -> dict[str, str]:
     """Return `_plain_readings()`: made once in this process, else read from *table*, which
     holds them as the same pypinyin made them (35,000 rows: 0.02 s, against 0.23-0.59 s to make
-    them in a new process, such as the one that builds an editor's edit)."""
+    them in a new process, such as the one that builds an editor's edit).  What a table gave
+    is kept for the process, as `_plain_readings()` is: every table holds the installed
+    pypinyin's (its stamp), and the preview server's rebuilds ask again and again."""
+    global _PLAIN_FROM_TABLE
     if _plain_readings.cache_info().currsize or table is None or table.db is None:
         return _plain_readings()
-    return table.plain()
+    if _PLAIN_FROM_TABLE is None:
+        _PLAIN_FROM_TABLE = table.plain()
+    return _PLAIN_FROM_TABLE
+
+
+_PLAIN_FROM_TABLE: dict[str, str] | None = None  # read-only, as _plain_readings()'s
 
 
 def pypinyin_reading(word: str) -> list[str]:
