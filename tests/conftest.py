@@ -6,10 +6,10 @@
   pyproject.toml); `-n0` runs in this process, one test after another.  Every test writes only
   under its own tmp_path (or a tmp_path_factory folder) and binds port 0; no test writes into
   the repository.
-- Markers: `browser` drives Debian chromium through Playwright (one chromium per worker: the
-  `browser` fixture below; the browser tests form one xdist group, so one worker runs them
-  all); `slow` marks the few tests that install a package, drive a state machine through
-  dozens of builds, or run the Nu HTML checker.  Quicker runs: `python -m pytest -m "not
+- Markers: `browser` marks the browser checks: chromium driven through Playwright (one
+  chromium per worker: the `browser` fixture below) and the Nu HTML checker; they form one
+  xdist group, so one worker runs them all.  `slow` marks the few tests that install a
+  package, drive a state machine through dozens of builds, or run the Nu HTML checker.  Quicker runs: `python -m pytest -m "not
   browser"`, and `-m "not browser and not slow"`.
 - Every fresh cache gets a copy of the pinyin table written once and kept in the tests' cache
   folder, ~/.cache/sitegen-tests (`_one_pinyin_table_per_session`); the session's TMPDIR starts

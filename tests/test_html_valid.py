@@ -26,7 +26,9 @@ from _buildkit import ROOT, build, make_config
 from sitegen.config import default_config
 from sitegen.importer import run_import
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("html_valid")]  # one worker: one vnu run
+# A browser check (as Lighthouse is: scripts/audit_site.sh runs both), out of the quick run: a
+# JVM's start and a whole import of the dumps, 4 s of CPU; with the browser tests, on one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 # A run of a few seconds: the JVM's quick compiler alone (2.0 s and 2.4 s of CPU over the two
