@@ -192,3 +192,42 @@ def test_the_same_page_twice_is_flagged_as_duplicates(project):
     assert len(notes) == report.articles // 2
     ids = [read_article(p).id for p in project.content_dir.glob("*.md")]
     assert len(ids) == len(set(ids)) == report.articles
+
+
+def _dump_text() -> str:
+    return "\n".join(line for path in DUMPS for line in read_dump(path, ROOT).lines)
+
+
+# Pieces of the sample dumps' lines, and words that are not Chinese: digits run into a hyphen,
+# a percentage, a stop word of the IDF extractor, a place the gazetteer teaches jieba.
+FRAGMENTS = st.one_of(
+    st.builds(
+        lambda line, start, size: line[start : start + size],
+        st.sampled_from(_dump_text().splitlines()),
+        st.integers(0, 30),
+        st.integers(1, 40),
+    ),
+    st.sampled_from(
+        ["1-303", "3.5%", "2025-11-19", "The", "of", " and ", "date_source", "T恤", "荷塘区", "\n", "\r\n", "。"]
+    ),
+)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(FRAGMENTS, max_size=30).map("".join), st.integers(1, 24))
+def test_keywords_are_jiebas_tf_idf_keywords(text, limit):
+    import jieba.analyse
+
+    from sitegen.text import keywords
+
+    assert keywords(text, limit) == jieba.analyse.extract_tags(text, topK=limit)
+
+
+def test_the_sample_dumps_keywords_are_jiebas():
+    import jieba.analyse
+
+    from sitegen.text import keywords
+
+    for path in DUMPS:
+        text = "\n".join(read_dump(path, ROOT).lines)
+        assert keywords(text, 18) == jieba.analyse.extract_tags(text, topK=18), path.name
