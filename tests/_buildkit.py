@@ -80,13 +80,29 @@ def run_sitegen(*args: str, cwd: Path = ROOT, today: str = TODAY) -> subprocess.
     return subprocess.CompletedProcess(["sitegen", *args], status, out.getvalue(), err.getvalue())
 
 
+def files_under(folder: Path) -> list[tuple[str, str]]:
+    """Return [(path relative to *folder*, joined by '/'; full path)] of every file under
+    *folder*, sorted by the first.  os.walk and strings: the suite compares hundreds of built
+    sites file by file, and pathlib's rglob, relative_to and sorting took 2 s of its CPU."""
+    top = os.fspath(folder)
+    cut = len(top.rstrip("/")) + 1
+    found = []
+    for dirpath, _dirnames, filenames in os.walk(top):
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            if os.path.isfile(full):
+                found.append((full[cut:], full))
+    found.sort()
+    return found
+
+
 def tree(folder: Path) -> dict:
     """Return {relative path: sha1} of every file under *folder*."""
-    return {
-        str(p.relative_to(folder)): hashlib.sha1(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+    digests = {}
+    for rel, full in files_under(folder):
+        with open(full, "rb") as f:
+            digests[rel] = hashlib.sha1(f.read()).hexdigest()
+    return digests
 
 
 def edit_article(path: Path, old: str, new: str) -> None:

@@ -89,7 +89,7 @@ from pathlib import Path
 
 import hypothesis.core
 import pytest
-from _buildkit import ROOT, TODAY, build, make_config, tree
+from _buildkit import ROOT, TODAY, build, files_under, make_config, tree
 from _examples import thorough
 from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis import strategies as st
@@ -217,11 +217,11 @@ def _body(paragraphs: list[str]) -> str:
 def _digest(*folders: Path, extra: str = "") -> str:
     h = hashlib.sha1(extra.encode())
     for folder in folders:
-        for p in sorted(folder.rglob("*")):
-            parts = p.relative_to(folder).parts
-            if p.is_file() and not any(part.startswith(".") or part == "__pycache__" for part in parts):
-                h.update(f"\0{folder.name}/{p.relative_to(folder)}\0".encode())
-                h.update(p.read_bytes())
+        for rel, full in files_under(folder):
+            if not any(part.startswith(".") or part == "__pycache__" for part in rel.split("/")):
+                h.update(f"\0{folder.name}/{rel}\0".encode())
+                with open(full, "rb") as f:
+                    h.update(f.read())
     return h.hexdigest()
 
 
