@@ -14,6 +14,7 @@ import logging
 import operator
 import re
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 # Chinese punctuation that NFKC leaves alone (or folds to several characters).
@@ -179,14 +180,16 @@ def words(text: str) -> list[str]:
 def keywords(text: str, limit: int = 8) -> list[str]:
     """Return jieba's TF-IDF keywords for *text*, best first: what
     `jieba.analyse.extract_tags(text, topK=limit)` returns (tests/test_import.py compares them),
-    worked out here because importing jieba.analyse loads jieba.posseg's part-of-speech table,
-    which extract_tags never reads (`sitegen import` of the five sample dumps: 1.77-1.82 s with
-    it, 1.53-1.66 s without).  Every word of two characters or more but a stop word counts; each scores its
-    count times its IDF (the median for a word the table lacks), over the count of them all."""
-    cut = _jieba().dt.cut
+    worked out here over jieba-rs's cut (`_jieba_words`).  The pure-Python jieba takes half a
+    second to load its dictionary and cuts 30 times slower, and importing jieba.analyse loads
+    jieba.posseg's part-of-speech table, which extract_tags never reads: `sitegen import` of the
+    five sample dumps took 1.77-1.82 s, 1.66-1.68 s without jieba.analyse, 1.02-1.04 s now.
+    The one difference known: in a run of one character repeated (区区区), jieba-rs may break
+    a tie between two cuts the other way (none in 2,000 articles of the benchmark corpus).
+    Every word of two characters or more but a stop word counts; each scores its count times its IDF (the median for a word the table lacks), over the count of them all."""
     idf, median = _idf_table()
     counts: dict[str, float] = {}
-    for word in cut(text):
+    for word in _jieba_words(text):
         if len(word.strip()) < 2 or word.lower() in _IDF_STOP_WORDS:
             continue
         counts[word] = counts.get(word, 0.0) + 1.0
@@ -194,6 +197,43 @@ def keywords(text: str, limit: int = 8) -> list[str]:
     for word in counts:
         counts[word] *= idf.get(word, median) / total
     return sorted(counts, key=counts.__getitem__, reverse=True)[:limit]
+
+
+_JIEBA_BLOCK = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)")  # jieba's re_han_default
+_JIEBA_SPACE = re.compile(r"(\r\n|\s)")  # jieba's re_skip_default
+_JIEBA_HAN = re.compile("[\u4e00-\u9fd5]")  # jieba.finalseg's re_han
+_JIEBA_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba.finalseg's re_skip
+
+
+def _jieba_words(text: str) -> Iterator[str]:
+    """Yield the words of *text* as the pure-Python jieba's `cut` does (precise mode, HMM),
+    with jieba-rs cutting the runs of Chinese, letters and digits.  The two share the
+    dictionary and the model and cut such a run alike, but for two things done here as jieba
+    does them: outside the run jieba yields each character on its own, where jieba-rs reads a
+    wider range of characters as Chinese (`𠀀𠀀` is one word to it); and in the run, jieba cuts a
+    stretch of letters, digits and `-_.` the dictionary lacks into letters and digits and what
+    lies between (`1-303`: `1`, `-`, `303`), where jieba-rs keeps it whole."""
+    cut = segmenter()
+    try:
+        from rjieba import has_word
+    except ImportError:  # pragma: no cover - the cut is jieba's own then
+        yield from cut(text)
+        return
+    for block in _JIEBA_BLOCK.split(text):
+        if not block:
+            continue
+        if not _JIEBA_BLOCK.match(block):
+            for piece in _JIEBA_SPACE.split(block):
+                if _JIEBA_SPACE.match(piece):
+                    yield piece
+                else:
+                    yield from piece
+            continue
+        for word in cut(block):
+            if len(word) > 1 and not _JIEBA_HAN.search(word) and not _JIEBA_SKIP.fullmatch(word) and not has_word(word):
+                yield from (piece for piece in _JIEBA_SKIP.split(word) if piece)
+            else:
+                yield word
 
 
 # jieba.analyse.tfidf.KeywordExtractor.STOP_WORDS

@@ -17,6 +17,7 @@ from sitegen.frontmatter import read_article
 from sitegen.gazetteer import load_gazetteer
 from sitegen.importer import label_matcher, places_matcher, run_import
 from sitegen.segment import segment, unaccounted_lines
+from sitegen.text import keywords
 
 ROOT = Path(__file__).resolve().parent.parent
 DUMPS = sorted((ROOT / "raw").glob("*.txt"))
@@ -209,6 +210,7 @@ FRAGMENTS = st.one_of(
     ),
     st.sampled_from(
         ["1-303", "3.5%", "2025-11-19", "The", "of", " and ", "date_source", "T恤", "荷塘区", "\n", "\r\n", "。"]
+        + ["A-1-B_2", "3.14.15", "C++", "AT&T", "x--y", "COVID-19", "iPhone15", "ＡＢＣ", "——", "𠀀"]
     ),
 )
 
@@ -216,18 +218,25 @@ FRAGMENTS = st.one_of(
 @settings(max_examples=examples(200), deadline=None)
 @given(st.lists(FRAGMENTS, max_size=30).map("".join), st.integers(1, 24))
 def test_keywords_are_jiebas_tf_idf_keywords(text, limit):
+    assert keywords(text, limit) == _jieba_analyse().extract_tags(text, topK=limit)
+
+
+def _jieba_analyse():
+    """jieba.analyse over the pure-Python jieba taught the words sitegen teaches jieba-rs (the
+    gazetteer's places, once an import ran in this process)."""
     import jieba.analyse
 
-    from sitegen.text import keywords
+    from sitegen.text import _jieba
 
-    assert keywords(text, limit) == jieba.analyse.extract_tags(text, topK=limit)
+    _jieba()
+    return jieba.analyse
 
 
 def test_the_sample_dumps_keywords_are_jiebas():
-    import jieba.analyse
-
-    from sitegen.text import keywords
-
-    for path in DUMPS:
+    """On every dump of the sample and of the import corpus (tests/import_corpus: archive pages,
+    reprints, other layouts), whole and page by page."""
+    corpus = sorted(p for p in (ROOT / "tests" / "import_corpus").rglob("*.txt"))
+    assert len(corpus) > 100
+    for path in [*DUMPS, *corpus]:
         text = "\n".join(read_dump(path, ROOT).lines)
-        assert keywords(text, 18) == jieba.analyse.extract_tags(text, topK=18), path.name
+        assert keywords(text, 18) == _jieba_analyse().extract_tags(text, topK=18), path.name
