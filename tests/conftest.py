@@ -34,6 +34,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib.util
 import os
@@ -144,6 +145,13 @@ def _chromium_settings():
 _CHROMIUM = _chromium_settings()
 CHROMIUM = os.environ.get("SITEGEN_CHROMIUM", _CHROMIUM.CHROMIUM)
 CHROMIUM_ARGS = _CHROMIUM.ARGS
+
+
+def pytest_collection_finish(session):
+    """Leave what the imports and the collection made (sitegen, jinja2, numpy, hypothesis, the
+    tests) out of the collector's full passes: each went over them all again (0.65 s of a
+    worker's run in collections)."""
+    gc.freeze()
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which reads the groups

@@ -535,7 +535,8 @@ def test_a_build_whose_index_cannot_be_patched_goes_on_while_it_is_made(tmp_path
     import sitegen.search
     from sitegen.search import SEARCH_STATE_FILE
 
-    config = make_config(tmp_path, search=True, parallel_from=0)  # the search process forked
+    # the search process forked; one worker: the other stages in this process
+    config = make_config(tmp_path, search=True, parallel_from=0, workers=1)
     build(config)
     db = sqlite3.connect(config.cache_dir / SEARCH_STATE_FILE)
     with db:

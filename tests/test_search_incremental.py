@@ -14,6 +14,9 @@ def _search(folder: Path) -> dict:
     return {p: data for p, data in tree(folder).items() if str(p).startswith("search/")}
 
 
+# "forked": parallel_from=0 forks the search process; with one worker the parse, render and
+# tokenize stages stay in the build's process and the search process (their fan-out is
+# test_parallel.py's): a forked variant cost 0.8 s of CPU, half of it in forked pools.
 @pytest.mark.parametrize("parallel_from", [0, 10**6], ids=["forked", "in-process"])
 @pytest.mark.parametrize(
     "old, new, body_edit",
@@ -31,7 +34,7 @@ def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch, ol
     import sitegen.search
     import sitegen.search.index
 
-    config = make_config(tmp_path / "a", parallel_from=parallel_from)
+    config = make_config(tmp_path / "a", parallel_from=parallel_from, workers=1)
     build(config)
     before = _search(config.out_dir)
 
@@ -52,7 +55,7 @@ def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch, ol
     assert all(str(p).startswith(("search/s/", "search/d/", "search/meta", "search/index.html")) for p in changed)
 
     monkeypatch.undo()
-    clean = make_config(tmp_path / "b", parallel_from=parallel_from)
+    clean = make_config(tmp_path / "b", parallel_from=parallel_from, workers=1)
     shutil.rmtree(clean.content_dir)
     shutil.copytree(config.content_dir, clean.content_dir)
     build(clean)
@@ -79,7 +82,7 @@ def test_documents_that_move_are_patched_while_few_numbers_change(tmp_path, monk
 
     # 9 documents: a move of one changes two numbers, more than the 5 % a patch takes
     monkeypatch.setattr(sitegen.search.patch, "INCREMENTAL_MAX", 0.5)
-    config = make_config(tmp_path / "a", parallel_from=parallel_from)
+    config = make_config(tmp_path / "a", parallel_from=parallel_from, workers=1)
     (config.content_dir / "city-1.md").unlink()  # 8 documents: 9 keep the shard count (10 double it)
     build(config)
     whole_marks = tmp_path / "whole"
@@ -109,7 +112,7 @@ def test_documents_that_move_are_patched_while_few_numbers_change(tmp_path, monk
     assert whole_marks.exists() is (edit == "the oldest removed")
 
     monkeypatch.undo()
-    clean = make_config(tmp_path / "b", parallel_from=parallel_from)
+    clean = make_config(tmp_path / "b", parallel_from=parallel_from, workers=1)
     shutil.rmtree(clean.content_dir)
     shutil.copytree(content, clean.content_dir)
     build(clean)
