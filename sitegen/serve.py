@@ -252,7 +252,7 @@ class Watcher:
         if not dirs:  # nothing to watch with inotify: only poll the config files
             self.ready.set()
             while not self._stop.wait(self.poll_s):
-                self._check_config(config_stamp)
+                config_stamp = self._check_config(config_stamp)
             return
         try:
             # watch() arms inotify before its first yield (a batch, or the empty one of a timeout)
@@ -283,9 +283,12 @@ class Watcher:
         finally:
             self.ready.set()
 
-    def _check_config(self, stamp: tuple) -> None:
-        if self._config_stamp() != stamp:
+    def _check_config(self, stamp: tuple) -> tuple:
+        """Rebuild if a config file changed since *stamp*; return the stamp now."""
+        now = self._config_stamp()
+        if now != stamp:
             self.rebuilder.rebuild([self.config.root / "pyproject.toml"])
+        return now
 
     def _rel(self, path: Path) -> str:
         try:

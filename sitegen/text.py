@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import logging
 import operator
 import re
@@ -184,8 +185,11 @@ def keywords(text: str, limit: int = 8) -> list[str]:
     second to load its dictionary and cuts 30 times slower, and importing jieba.analyse loads
     jieba.posseg's part-of-speech table, which extract_tags never reads: `sitegen import` of the
     five sample dumps took 1.77-1.82 s, 1.66-1.68 s without jieba.analyse, 1.02-1.04 s now.
-    The one difference known: in a run of one character repeated (区区区), jieba-rs may break
-    a tie between two cuts the other way (none in 2,000 articles of the benchmark corpus).
+    The one difference known: in a run of a character or a word repeated three times or more
+    (区区区, 一阵一阵一阵), two cuts score the same and jieba-rs may take the other one, and the
+    character after the run may join another word (区区区后: 区, 区区, 后 against 区区, 区后).  None
+    in the 10,000 articles of the benchmark corpus or the import corpus; a review helper put
+    such runs into 4,000 pairs of lines of the sample dumps and 53 got other tags.
     Every word of two characters or more but a stop word counts; each scores its count times its IDF (the median for a word the table lacks), over the count of them all."""
     idf, median = _idf_table()
     counts: dict[str, float] = {}
@@ -196,7 +200,8 @@ def keywords(text: str, limit: int = 8) -> list[str]:
     total = sum(counts.values())
     for word in counts:
         counts[word] *= idf.get(word, median) / total
-    return sorted(counts, key=counts.__getitem__, reverse=True)[:limit]
+    ranked = sorted(counts, key=counts.__getitem__, reverse=True)
+    return ranked[:limit] if limit else ranked  # extract_tags: topK 0 or None is every word
 
 
 _JIEBA_BLOCK = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)")  # jieba's re_han_default
@@ -247,9 +252,11 @@ _IDF_STOP_WORDS = frozenset(
 def _idf_table() -> tuple[dict[str, float], float]:
     """Return jieba's IDF table (jieba/analyse/idf.txt) and its median, read as
     jieba.analyse.tfidf.IDFLoader reads them."""
-    import jieba
-
-    content = (Path(jieba.__file__).parent / "analyse" / "idf.txt").read_bytes().decode("utf-8")
+    # found, not imported: jieba's import loads pkg_resources (0.1 s of an import of dumps)
+    spec = importlib.util.find_spec("jieba")
+    assert spec is not None and spec.submodule_search_locations
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    content = (folder / "analyse" / "idf.txt").read_bytes().decode("utf-8")
     idf: dict[str, float] = {}
     for line in content.splitlines():
         word, freq = line.strip().split(" ")

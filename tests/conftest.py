@@ -89,14 +89,37 @@ def _temporary_folders_in_ram(ram: str = "/dev/shm", room: int = 2 << 30) -> str
     folder = tempfile.mkdtemp(prefix="sitegen-tests-", dir=ram)
     os.environ["TMPDIR"] = folder
     tempfile.tempdir = None  # gettempdir() reads TMPDIR again
-    _copy(CACHE_HOME / JIEBA_CACHE, Path(folder) / JIEBA_CACHE)
+    _copy(CACHE_HOME / _jieba_kept(), Path(folder) / JIEBA_CACHE)
     return folder
 
 
 # jieba keeps its dictionary's prefix table in TMPDIR: loaded from there in 0.55 s, made anew in
 # 0.9 s, by every xdist worker and every `sitegen` the tests start that cuts words.  The RAM
-# folder is new each session, so the session starts with the last session's copy.
+# folder is new each session, so the session starts with the last session's copy, kept under
+# the name of the jieba and the dictionary that made it: jieba trusts any file of that name.
 JIEBA_CACHE = "jieba.cache"
+
+
+def _jieba_kept() -> str:
+    """The name of the kept copy of jieba's cache: the installed jieba's version and its
+    dictionary's size and time (found, not imported)."""
+    try:
+        spec = importlib.util.find_spec("jieba")
+        dictionary = Path(next(iter(spec.submodule_search_locations or []))) / "dict.txt"
+        st = dictionary.stat()
+        from importlib.metadata import version
+
+        key = f"{version('jieba')} {st.st_size} {st.st_mtime_ns}"
+    except (ImportError, StopIteration, OSError, ValueError):
+        return "jieba-unknown.cache"
+    return f"jieba-{hashlib.sha1(key.encode()).hexdigest()[:16]}.cache"
+
+
+def _remove_others(folder: Path, pattern: str, keep: str) -> None:
+    """Remove the files of *folder* matching *pattern* but *keep*: the copies other versions made."""
+    for path in folder.glob(pattern):
+        if path.name != keep:
+            path.unlink(missing_ok=True)
 
 
 def _copy(source: Path, target: Path) -> None:
@@ -118,7 +141,10 @@ def pytest_sessionfinish(session, exitstatus):
     """Free the RAM folder, unless a test failed: then keep it (and say where)."""
     if RAM_TMP is None:
         return
-    _copy(Path(RAM_TMP) / JIEBA_CACHE, CACHE_HOME / JIEBA_CACHE)
+    kept = _jieba_kept()
+    if not (CACHE_HOME / kept).is_file():
+        _copy(Path(RAM_TMP) / JIEBA_CACHE, CACHE_HOME / kept)
+        _remove_others(CACHE_HOME, "jieba-*.cache", kept)
     if exitstatus != pytest.ExitCode.TESTS_FAILED:
         shutil.rmtree(RAM_TMP, ignore_errors=True)
     else:
@@ -194,6 +220,7 @@ def _one_pinyin_table_per_session(tmp_path_factory):
             if not fresh.is_file():
                 real(cls, fresh)
             _copy(fresh, made)
+            _remove_others(CACHE_HOME, "pinyin-*.sqlite", name)
             made = made if made.is_file() else fresh
         there = cls(path)
         current = there.db is not None

@@ -640,12 +640,19 @@ def test_the_pinyin_table_reads_jieba_words_as_pypinyin_does(pinyin_table):
     assert not differing, differing[:10]
 
 
-def test_a_new_process_reads_the_one_reading_characters_from_the_table(pinyin_table):
-    # what a patch and a full build use when this process has not made them yet
-    from sitegen.search.pinyin import _plain_readings, plain_readings
+def test_a_new_process_reads_the_one_reading_characters_from_the_table(pinyin_table, monkeypatch):
+    """What a patch and a full build use when this process has not made them yet: the table's,
+    kept for the process with the stamp of the pypinyin that wrote the table."""
+    import sitegen.search.pinyin as pinyin
 
-    assert pinyin_table.plain() == _plain_readings()
-    assert plain_readings(pinyin_table) == _plain_readings()
+    pinyin._plain_readings.cache_clear()  # a process that never made them
+    monkeypatch.setattr(pinyin, "_PLAIN_FROM_TABLE", None)
+    read = pinyin.plain_readings(pinyin_table)
+    assert not pinyin._plain_readings.cache_info().currsize  # read from the table, not made
+    assert pinyin.plain_readings(pinyin_table) is read  # kept
+    monkeypatch.setattr(pinyin, "_PLAIN_FROM_TABLE", ("another pypinyin", {"社": "WRONG"}))
+    assert pinyin.plain_readings(pinyin_table) == read  # a table of another stamp is read anew
+    assert read == pinyin._plain_readings()
 
 
 def _no_pinyin_char() -> str:

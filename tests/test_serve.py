@@ -407,3 +407,41 @@ def test_error_overlay_is_chinese_and_fits_a_360px_phone(preview, browser, tmp_p
         assert page.get_by_text("ALPHA-ORIGINAL").first.is_visible()
     finally:
         page.close()
+
+
+class _CountingRebuilder:
+    """What the watcher calls, counting the rebuilds it asks for."""
+
+    def __init__(self) -> None:
+        self.rebuilds = 0
+
+    def rebuild(self, changed=()) -> None:
+        self.rebuilds += 1
+
+    def filter_own_writes(self, changed):
+        return list(changed)
+
+    def log(self, *args, **kwargs) -> None:
+        pass
+
+
+def test_a_config_edit_with_no_folder_to_watch_rebuilds_once(tmp_path):
+    """A project of sitegen.toml alone (no content/, templates/ or static/ yet): the watcher
+    polls the config files; one edit is one rebuild, not one at every poll (it was: 8 rebuilds in
+    2 s at a poll of 0.25 s, 40 at 0.05 s)."""
+    from sitegen.serve import Watcher
+
+    config = default_config(tmp_path)
+    rebuilder = _CountingRebuilder()
+    watcher = Watcher(config, rebuilder)
+    assert watcher.watched_dirs() == []
+    watcher.start()
+    try:
+        (tmp_path / "sitegen.toml").write_text('title = "株洲"\n', encoding="utf-8")
+        deadline = time.monotonic() + 5
+        while rebuilder.rebuilds == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(10 * watcher.poll_s)
+    finally:
+        watcher.stop()
+    assert rebuilder.rebuilds == 1

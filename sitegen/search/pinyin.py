@@ -47,17 +47,18 @@ def plain_readings(table: PinyinTable | None) -> dict[str, str]:
     """Return `_plain_readings()`: made once in this process, else read from *table*, which
     holds them as the same pypinyin made them (35,000 rows: 0.02 s, against 0.23-0.59 s to make
     them in a new process, such as the one that builds an editor's edit).  What a table gave
-    is kept for the process, as `_plain_readings()` is: every table holds the installed
-    pypinyin's (its stamp), and the preview server's rebuilds ask again and again."""
+    is kept for the process, as `_plain_readings()` is, with the stamp of the pypinyin that
+    wrote the table: the preview server's rebuilds ask again and again, and a server that
+    outlives an upgrade of pypinyin reads the next table anew."""
     global _PLAIN_FROM_TABLE
     if _plain_readings.cache_info().currsize or table is None or table.db is None:
         return _plain_readings()
-    if _PLAIN_FROM_TABLE is None:
-        _PLAIN_FROM_TABLE = table.plain()
-    return _PLAIN_FROM_TABLE
+    if _PLAIN_FROM_TABLE is None or _PLAIN_FROM_TABLE[0] != table.made_by:
+        _PLAIN_FROM_TABLE = (table.made_by, table.plain())
+    return _PLAIN_FROM_TABLE[1]
 
 
-_PLAIN_FROM_TABLE: dict[str, str] | None = None  # read-only, as _plain_readings()'s
+_PLAIN_FROM_TABLE: tuple[str, dict[str, str]] | None = None  # (made_by, readings): read-only
 
 
 def pypinyin_reading(word: str) -> list[str]:
@@ -153,12 +154,14 @@ class PinyinTable:
         import sqlite3
 
         self.db: sqlite3.Connection | None = None
+        self.made_by = ""  # the stamp of the pypinyin that wrote the table, once opened
         try:
             if path.is_file():
                 db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
                 (stamp,) = db.execute("SELECT stamp FROM meta").fetchone()
                 if stamp == self.stamp():
                     self.db = db
+                    self.made_by = stamp
                 else:
                     db.close()
         except (sqlite3.Error, TypeError):
