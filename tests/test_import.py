@@ -215,6 +215,7 @@ FRAGMENTS = st.one_of(
 )
 
 
+@pytest.mark.xdist_group("jieba.analyse")  # one worker loads the oracle (1.3 s)
 @settings(max_examples=examples(200), deadline=None)
 @given(st.lists(FRAGMENTS, max_size=30).map("".join), st.integers(0, 24))
 def test_keywords_are_jiebas_tf_idf_keywords(text, limit):
@@ -232,6 +233,7 @@ def _jieba_analyse():
     return jieba.analyse
 
 
+@pytest.mark.xdist_group("jieba.analyse")  # one worker loads the oracle (1.3 s)
 def test_the_sample_dumps_keywords_are_jiebas():
     """On every dump of the sample and of the import corpus (tests/import_corpus: archive pages,
     reprints, other layouts), whole and page by page."""
