@@ -119,7 +119,10 @@ def _remove_others(folder: Path, pattern: str, keep: str) -> None:
     """Remove the files of *folder* matching *pattern* but *keep*: the copies other versions made."""
     for path in folder.glob(pattern):
         if path.name != keep:
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:  # a cache: what cannot go stays
+                pass
 
 
 def _copy(source: Path, target: Path) -> None:
