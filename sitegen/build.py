@@ -1181,7 +1181,7 @@ def _pages_an_edit_touches(
     or a build that did not end left undigested.  A tags edit at 100,000 articles digested all
     160,188 pages: 7 s of its 37 under cProfile."""
     from .plan import CARD, FULL, LINK
-    from .site import SUMMARY_KINDS, member_sources
+    from .site import SUMMARY_KINDS, article_source, list_source, member_sources
 
     changed_related = related.changed()
     if changed_related is None or model.errors or store.layout() != (env, related.before_key):
@@ -1207,7 +1207,7 @@ def _pages_an_edit_touches(
     if len(placed) > max(1, len(keys) // 10):
         return None
     sources = store.sources(store.showing(changes))
-    sources.update(f"content/{path}" for path in changed_related)
+    sources.update(article_source(path) for path in changed_related)
     people_on = config.taxonomy_on("people")
     by_output = {page.output: page for page in pages}
     for art in model.articles:
@@ -1216,12 +1216,12 @@ def _pages_an_edit_touches(
             page = by_output.get(model.article_url[art.path] + "index.html")
             for neighbour in (page.context.get("prev"), page.context.get("next")) if page else ():
                 if neighbour is not None:
-                    sources.add(f"content/{neighbour.path}")
+                    sources.add(article_source(neighbour.path))
     for path, tags in model.shown_tags.items():
         old_tags = shown_before.get(path, ())
         if old_tags != tags:
-            sources.add(f"content/{path}")
-            sources.update(f"tag {tag}" for tag in set(old_tags).symmetric_difference(tags))
+            sources.add(article_source(path))
+            sources.update(list_source("tag", tag) for tag in set(old_tags).symmetric_difference(tags))
     unsettled = store.unsettled()
     return [
         page

@@ -65,9 +65,28 @@ class Page:
     output: str  # file path under out_dir
     template: str  # Jinja template (or a built-in renderer name for xml/txt)
     kind: PageKind
-    source: str  # what produced it (named in collision errors)
+    source: str  # what produced it (named in collision errors; the sources below)
     context: dict[str, Any] = field(default_factory=dict, compare=False)
     deps: tuple[Article, ...] = ()  # every article shown on the page (for incremental builds)
+
+
+# A page's source, as build_site_model names it and an edit of metadata looks it up
+# (`member_sources`, build._pages_an_edit_touches): one place for both.
+def article_source(path: str) -> str:
+    return f"content/{path}"
+
+
+def list_source(kind: str, name: str) -> str:
+    """The source of a district's, month's, day's, topic's, tag's or person's pages."""
+    return f"{kind} {name}"
+
+
+def feed_source(name: str) -> str:
+    return f"feed of {name}"
+
+
+SITE_FEED_SOURCE = "site feed"
+ARCHIVE_SOURCE = "archive"
 
 
 @dataclass(frozen=True)
@@ -519,7 +538,7 @@ def build_site_model(
                     url + "index.html",
                     "article.html",
                     "article",
-                    f"content/{art.path}",
+                    article_source(art.path),
                     {
                         "article": art,
                         "prev": prev,
@@ -568,7 +587,7 @@ def build_site_model(
             f"{slug}/",
             "district.html",
             "district",
-            f"district {name}",
+            list_source("district", name),
             items,
             per_page,
             district=name,
@@ -576,7 +595,7 @@ def build_site_model(
             months=months,
             feed=f"{slug}/feed.xml",
         )
-        pages.feed(f"{slug}/", name, f"feed of {name}", items[:feed_size])
+        pages.feed(f"{slug}/", name, feed_source(name), items[:feed_size])
 
     # Home: the newest articles, then the way to every other (archive/, by page)
     home_items = newest[:per_page]
@@ -596,7 +615,7 @@ def build_site_model(
             tuple(home_items),
         )
     )
-    pages.feed("", None, "site feed", newest[:feed_size])
+    pages.feed("", None, SITE_FEED_SOURCE, newest[:feed_size])
 
     # Dates
     by_year: dict[str, list[Article]] = defaultdict(list)
@@ -613,7 +632,7 @@ def build_site_model(
         "archive/",
         "archive.html",
         "archive",
-        "archive",
+        ARCHIVE_SOURCE,
         newest,
         per_page,
         years=[(y, len(by_year[y]), sorted({a.month for a in by_year[y]}, reverse=True)) for y in years],
@@ -642,7 +661,7 @@ def build_site_model(
             f"{month[:4]}/{month[5:7]}/",
             "month.html",
             "month",
-            f"month {month}",
+            list_source("month", month),
             items,
             per_page,
             month=month,
@@ -651,7 +670,15 @@ def build_site_model(
     for day, items in sorted(by_day.items()):
         url = f"{day[:4]}/{day[5:7]}/{day[8:10]}/"
         pages.add(
-            Page(url, url + "index.html", "day.html", "day", f"day {day}", {"day": day, "items": items}, tuple(items))
+            Page(
+                url,
+                url + "index.html",
+                "day.html",
+                "day",
+                list_source("day", day),
+                {"day": day, "items": items},
+                tuple(items),
+            )
         )
 
     # Topics, tags, people
@@ -678,15 +705,17 @@ def build_site_model(
             f"topic/{slug}/",
             "topic.html",
             "topic",
-            f"topic {topic}",
+            list_source("topic", topic),
             items,
             per_page,
             topic=topic,
             feed=f"topic/{slug}/feed.xml",
         )
-        pages.feed(f"topic/{slug}/", topic, f"feed of {topic}", items[:feed_size])
+        pages.feed(f"topic/{slug}/", topic, feed_source(topic), items[:feed_size])
     for tag in sorted(tags_of):
-        pages.listing(f"tag/{tag_slugs[tag]}/", "tag.html", "tag", f"tag {tag}", tags_of[tag], per_page, tag=tag)
+        pages.listing(
+            f"tag/{tag_slugs[tag]}/", "tag.html", "tag", list_source("tag", tag), tags_of[tag], per_page, tag=tag
+        )
     if people_on:
         pages.add(
             Page(
@@ -704,7 +733,7 @@ def build_site_model(
                 f"people/{person_slugs[person]}/",
                 "person.html",
                 "person",
-                f"person {person}",
+                list_source("person", person),
                 people[person],
                 per_page,
                 person=person,
@@ -743,16 +772,16 @@ def member_sources(art: Article, tags: tuple[str, ...], people_on: bool) -> set[
     *tags* shown) belongs to: its own page, its district's, date's, topics', tags' and people's
     listings and feeds, the archive and the site feed.  Beside the pages of SUMMARY_KINDS, an
     edit of its metadata changes only these and the pages that showed it before."""
-    out = {f"content/{art.path}", f"month {art.month}", "archive", "site feed"}
+    out = {article_source(art.path), list_source("month", art.month), ARCHIVE_SOURCE, SITE_FEED_SOURCE}
     if art.district:
-        out |= {f"district {art.district}", f"feed of {art.district}"}
+        out |= {list_source("district", art.district), feed_source(art.district)}
     if art.date_precision == "day":
-        out.add(f"day {art.date}")
+        out.add(list_source("day", art.date))
     for topic in art.topics:
-        out |= {f"topic {topic}", f"feed of {topic}"}
-    out.update(f"tag {tag}" for tag in tags)
+        out |= {list_source("topic", topic), feed_source(topic)}
+    out.update(list_source("tag", tag) for tag in tags)
     if people_on:
-        out.update(f"person {person}" for person in people_of(art))
+        out.update(list_source("person", person) for person in people_of(art))
     return out
 
 
