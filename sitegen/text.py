@@ -190,7 +190,9 @@ def keywords(text: str, limit: int = 8) -> list[str]:
     character after the run may join another word (区区区后: 区, 区区, 后 against 区区, 区后).  None
     in the 10,000 articles of the benchmark corpus or the import corpus; a review helper put
     such runs into 4,000 pairs of lines of the sample dumps and 53 got other tags.
-    Every word of two characters or more but a stop word counts; each scores its count times its IDF (the median for a word the table lacks), over the count of them all."""
+
+    Every word of two characters or more but a stop word counts; each scores its count times
+    its IDF (the median for a word the table lacks), over the count of them all."""
     idf, median = _idf_table()
     counts: dict[str, float] = {}
     for word in _jieba_words(text):
@@ -254,9 +256,8 @@ def _idf_table() -> tuple[dict[str, float], float]:
     jieba.analyse.tfidf.IDFLoader reads them."""
     # found, not imported: jieba's import loads pkg_resources (0.1 s of an import of dumps)
     spec = importlib.util.find_spec("jieba")
-    assert spec is not None and spec.submodule_search_locations
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    content = (folder / "analyse" / "idf.txt").read_bytes().decode("utf-8")
+    assert spec is not None and spec.origin
+    content = (Path(spec.origin).parent / "analyse" / "idf.txt").read_bytes().decode("utf-8")
     idf: dict[str, float] = {}
     for line in content.splitlines():
         word, freq = line.strip().split(" ")

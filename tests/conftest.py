@@ -9,8 +9,8 @@
 - Markers: `browser` marks the browser checks: chromium driven through Playwright (one
   chromium per worker: the `browser` fixture below) and the Nu HTML checker; they form one
   xdist group, so one worker runs them all.  `slow` marks the few tests that install a
-  package, drive a state machine through dozens of builds, or run the Nu HTML checker.  Quicker runs: `python -m pytest -m "not
-  browser"`, and `-m "not browser and not slow"`.
+  package, drive a state machine through dozens of builds, or run the Nu HTML checker.
+  Quicker runs: `python -m pytest -m "not browser"`, and `-m "not browser and not slow"`.
 - Every fresh cache gets a copy of the pinyin table written once and kept in the tests' cache
   folder, ~/.cache/sitegen-tests (`_one_pinyin_table_per_session`); the session's TMPDIR starts
   with the last session's jieba cache (`JIEBA_CACHE`).
@@ -105,12 +105,11 @@ def _jieba_kept() -> str:
     dictionary's size and time (found, not imported)."""
     try:
         spec = importlib.util.find_spec("jieba")
-        dictionary = Path(next(iter(spec.submodule_search_locations or []))) / "dict.txt"
-        st = dictionary.stat()
+        st = (Path(spec.origin).parent / "dict.txt").stat()
         from importlib.metadata import version
 
         key = f"{version('jieba')} {st.st_size} {st.st_mtime_ns}"
-    except (ImportError, StopIteration, OSError, ValueError):
+    except (ImportError, AttributeError, TypeError, OSError, ValueError):  # no jieba, or no file
         return "jieba-unknown.cache"
     return f"jieba-{hashlib.sha1(key.encode()).hexdigest()[:16]}.cache"
 

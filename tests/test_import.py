@@ -236,7 +236,7 @@ def _jieba_analyse():
 @pytest.mark.xdist_group("jieba.analyse")  # one worker loads the oracle (1.3 s)
 def test_the_sample_dumps_keywords_are_jiebas():
     """On every dump of the sample and of the import corpus (tests/import_corpus: archive pages,
-    reprints, other layouts), whole and page by page."""
+    reprints, other layouts), each whole."""
     corpus = sorted(p for p in (ROOT / "tests" / "import_corpus").rglob("*.txt"))
     assert len(corpus) > 100
     for path in [*DUMPS, *corpus]:
