@@ -18,7 +18,7 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .page_store import PageRow, PageStore, SavedPage
     from .plan import RoleDigests
     from .search import DocHead, DocInput, Documents, SearchIndex
-    from .site import Page, PageKind, SiteModel
+    from .site import Page, PageKind, SiteModel, Wanted
 
 log = logging.getLogger(__name__)
 LAST_BUILD_FILE = "state.json"  # the last build's input fingerprint, errors and warnings
@@ -1112,43 +1112,57 @@ def _plan_from_model(
     keys: dict[str, RoleDigests],
     manifest: dict[str, str],
 ) -> _Plan:
-    """Lay out every page, then plan: the pages whose digest changed."""
+    """Lay the site out again, then plan: of the pages an edit of metadata can change (or of
+    every page), those whose digest changed."""
     from .plan import plan_pages
-    from .site import build_site_model, people_of
+    from .site import build_site_model, people_of, site_outline
 
     for art in library.articles:  # the slugs the model will ask for, while *related* works
         for name in (*art.tags, *people_of(art)):
             slugger(name)
-    model = build_site_model(
-        library.articles,
-        config,
-        flagged=library.flagged,
-        slugger=slugger,
-        district_slugger=slugger.district,
-        related=related.result(),
+    outline = site_outline(
+        library.articles, config, flagged=library.flagged, slugger=slugger, district_slugger=slugger.district
     )
-    slugger.save()
-    pages = [p for p in model.pages if p.kind != "search"]
-    shells = [p for p in model.pages if p.kind == "search"]
-    kinds = {p.output: p.kind for p in model.pages}
+    related_to = related.result()
     try:
-        touched = _pages_an_edit_touches(model, pages, store, env, keys, manifest, related, config)
+        wanted = _pages_an_edit_touches(outline, library.articles, store, env, manifest, keys, related, config)
     except Exception as exc:  # an unreadable cache is a cold one: every page is digested
         log.warning(
             "%s: the page store is unreadable (%s: %s); every page is planned", store.path, type(exc).__name__, exc
         )
-        touched = None
-    if touched is not None:
-        log.info("planned %d of %d pages: those an edit of metadata can change", len(touched), len(pages))
-        pages = touched
-        old = store.digests([p.output for p in (*touched, *shells)])
+        wanted = None
+
+    def lay_out(wanted: Wanted) -> SiteModel:
+        return build_site_model(
+            library.articles,
+            config,
+            flagged=library.flagged,
+            slugger=slugger,
+            district_slugger=slugger.district,
+            related=related_to,
+            outline=outline,
+            wanted=wanted,
+        )
+
+    model = lay_out(wanted)
+    if wanted is not None and model.errors:  # two pages of one output: planned as a clean build plans
+        wanted = None
+        model = lay_out(None)
+    slugger.save()
+    pages = [p for p in model.pages if p.kind != "search"]
+    shells = [p for p in model.pages if p.kind == "search"]
+    kinds = model.kinds
+    if wanted is not None:
+        log.info("planned %d of %d pages: those an edit of metadata can change", len(pages), len(kinds) - len(shells))
+        old = store.digests([p.output for p in (*pages, *shells)])
     else:
         old = store.digests()
+    saved_model = replace(model, pages=(), kinds={})
     if not old:  # nothing to compare with: every page renders, and is digested meanwhile
-        return _Plan(replace(model, pages=()), kinds, pages, shells, None, old, True, related.meta)
+        return _Plan(saved_model, kinds, pages, shells, None, old, True, related.meta)
     digests, todo = plan_pages(pages, env, keys, old, manifest)
     return _Plan(
-        replace(model, pages=()),
+        saved_model,
         kinds,
         [p for p in pages if p.output in todo],
         shells,
@@ -1156,23 +1170,23 @@ def _plan_from_model(
         old,
         True,
         related.meta,
-        0 if touched is None else len(touched),
+        0 if wanted is None else len(pages),
     )
 
 
 def _pages_an_edit_touches(
     model: SiteModel,
-    pages: list[Page],
+    articles: tuple[Article, ...],
     store: PageStore,
     env: str,
-    keys: dict[str, RoleDigests],
     manifest: dict[str, str],
+    keys: dict[str, RoleDigests],
     related: _Related,
     config: Config,
-) -> list[Page] | None:
-    """Of a new layout's *pages*, those whose digest an edit of some articles can change, when
-    the page store holds the pages of the same articles laid out in the same environment; None
-    when every page must be digested.
+) -> Wanted:
+    """Which pages of a new layout (*model*, `site.site_outline` of *articles*) an edit of some
+    articles can change, by source and output, when the page store holds the pages of the same
+    articles laid out in the same environment; None when every page must be digested.
 
     They are: the pages that showed a changed article (the store's), the lists and feeds it now
     belongs to (`site.member_sources`), the pages of its new previous and next articles, the
@@ -1181,7 +1195,7 @@ def _pages_an_edit_touches(
     or a build that did not end left undigested.  A tags edit at 100,000 articles digested all
     160,188 pages: 7 s of its 37 under cProfile."""
     from .plan import CARD, FULL, LINK
-    from .site import SUMMARY_KINDS, article_source, list_source, member_sources
+    from .site import article_source, district_neighbours, list_source, member_sources
 
     changed_related = related.changed()
     if changed_related is None or model.errors or store.layout() != (env, related.before_key):
@@ -1209,28 +1223,19 @@ def _pages_an_edit_touches(
     sources = store.sources(store.showing(changes))
     sources.update(article_source(path) for path in changed_related)
     people_on = config.taxonomy_on("people")
-    by_output = {page.output: page for page in pages}
+    neighbours = district_neighbours(articles)
     for art in model.articles:
         if art.path in placed:
             sources |= member_sources(art, model.shown_tags.get(art.path, ()), people_on)
-            page = by_output.get(model.article_url[art.path] + "index.html")
-            for neighbour in (page.context.get("prev"), page.context.get("next")) if page else ():
-                if neighbour is not None:
-                    sources.add(article_source(neighbour.path))
+            sources.update(article_source(other.path) for other in neighbours[art.path] if other is not None)
     for path, tags in model.shown_tags.items():
         old_tags = shown_before.get(path, ())
         if old_tags != tags:
             sources.add(article_source(path))
             sources.update(list_source("tag", tag) for tag in set(old_tags).symmetric_difference(tags))
     unsettled = store.unsettled()
-    return [
-        page
-        for page in pages
-        if page.source in sources
-        or page.kind in SUMMARY_KINDS
-        or page.output not in manifest
-        or page.output in unsettled
-    ]
+    # (The pages of site.SUMMARY_KINDS are always made.)
+    return lambda source, output: source in sources or output not in manifest or output in unsettled
 
 
 def _plan_from_store(
@@ -1308,7 +1313,7 @@ class _Related:
             self.job = Background(lambda: _related_paths(related_articles(articles)), "related", fork=fork)
         self.saved = self.paths is not None and cached.get("meta") == self.meta
 
-    def result(self) -> dict[str, tuple[Article, ...]]:
+    def result(self) -> Mapping[str, tuple[Article, ...]]:
         """Return article path -> its related Articles."""
         paths = self.paths
         if paths is None:
@@ -1321,8 +1326,7 @@ class _Related:
             keys = [(a.path, a.tags, a.places, a.topics) for a in self.articles]
             write_pickle(self.path, {"meta": self.meta, "stamp": package_stamp(), "keys": keys, "related": paths})
             self.saved = True
-        by_path = {a.path: a for a in self.articles}
-        return {p: tuple(by_path[o] for o in others) for p, others in paths.items()}
+        return _RelatedArticles(paths, {a.path: a for a in self.articles})
 
     def changed(self) -> set[str] | None:
         """Return the paths of the articles whose related articles differ from the last
@@ -1335,6 +1339,23 @@ class _Related:
     def stop(self) -> None:
         if self.job is not None:
             self.job.stop()
+
+
+class _RelatedArticles(Mapping[str, tuple["Article", ...]]):
+    """Article path -> its related Articles, looked up as a page is made: an edit of metadata
+    makes few article pages (all 100,000 articles' tuples took 1.5 s of a tags edit)."""
+
+    def __init__(self, paths: dict[str, tuple[str, ...]], by_path: dict[str, Article]) -> None:
+        self.paths, self.by_path = paths, by_path
+
+    def __getitem__(self, path: str) -> tuple[Article, ...]:
+        return tuple(self.by_path[other] for other in self.paths[path])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
 
 
 def _related_paths(related: dict[str, tuple[Article, ...]]) -> dict[str, tuple[str, ...]]:

@@ -599,3 +599,54 @@ def test_related_articles_worked_out_again_for_an_edit_equal_all_worked_out(data
         **_paths(related_articles(after_t, window=4, before=before, moved=moved)),
     }
     assert patched == _paths(related_articles(after_t, window=4))
+
+
+_DISTRICTS = ["芦淞区", "天元区", "荷塘区", None]
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(data=st.data())
+def test_a_model_of_the_wanted_pages_holds_them_as_the_whole_model_does(tmp_path_factory, data):
+    # An edit of metadata makes only the pages it can change (`build_site_model`'s *wanted*):
+    # each page made is the whole model's page, context and all; every other page is still
+    # named in `kinds`, listed in the sitemap and claimed against collisions (two articles
+    # with one slug in one district).
+    from dataclasses import replace
+
+    from sitegen.site import SUMMARY_KINDS, build_site_model, site_outline
+
+    config = _config(tmp_path_factory.mktemp("wanted"), per_page=2, feed_items=2, tag_min_articles=2)
+    count = data.draw(st.integers(1, 14))
+    articles = []
+    for n in range(count):
+        made = _article_with(
+            n,
+            f"2025-0{data.draw(st.integers(1, 3))}-{data.draw(st.integers(1, 28)):02d}",
+            data.draw(st.lists(st.sampled_from(_TAGS), unique=True, max_size=3)),
+            [],
+            data.draw(st.lists(st.sampled_from(_TOPICS), unique=True, min_size=1, max_size=2)),
+        )
+        slug = f"s{data.draw(st.integers(0, count + 2))}"  # some slugs taken twice
+        people = tuple(data.draw(st.lists(st.sampled_from(["张伟", "王芳"]), unique=True, max_size=1)))
+        district = data.draw(st.sampled_from(_DISTRICTS))
+        articles.append(replace(made, district=district, slug=slug, reporters=people))
+    articles_t = tuple(sorted(articles, key=lambda a: (a.date, a.path)))
+    whole = build_site_model(articles_t, config)
+    chosen = data.draw(st.sets(st.sampled_from(sorted({(p.source, p.output) for p in whole.pages}))))
+    by_source = {source for source, _ in chosen if data.draw(st.booleans())}
+
+    def wanted(source: str, output: str) -> bool:
+        return source in by_source or (source, output) in chosen
+
+    outline = site_outline(articles_t, config)
+    for model in (
+        build_site_model(articles_t, config, wanted=wanted),
+        build_site_model(articles_t, config, outline=outline, wanted=wanted),
+    ):
+        made = [p for p in whole.pages if wanted(p.source, p.output) or p.kind in {*SUMMARY_KINDS, "search"}]
+        assert [(p, p.context) for p in model.pages] == [(p, p.context) for p in made]
+        assert model.kinds == whole.kinds == {p.output: p.kind for p in whole.pages}
+        assert [str(error) for error in model.errors] == [str(error) for error in whole.errors]
+        assert replace(model, pages=(), kinds={}, errors=()) == replace(whole, pages=(), kinds={}, errors=())
+    if not whole.errors:
+        assert (outline.articles, outline.months) == (whole.articles, whole.months)
