@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from .cache import read_pickle, write_pickle
-from .model import Article
+from .model import Article, StoredArticle
 
 if TYPE_CHECKING:
     from .site import Page
@@ -46,7 +46,7 @@ def article_keys(
     *digests* and *meta* are the Library's: of each file's text, and of all its fields but the
     body.  *summaries* maps a text digest to the digest of its summary (`load_summaries`).
     """
-    from .render import cached_summary
+    from .content import summary_of
 
     keys: dict[str, RoleDigests] = {}
     fresh: dict[str, str] = {}
@@ -56,7 +56,7 @@ def article_keys(
         mark = "*" if path in flagged else ""
         summary = summaries.get(text) or fresh.get(text)
         if summary is None:
-            summary = fresh[text] = _digest(cached_summary(art.body))
+            summary = fresh[text] = _digest(summary_of(art))
         link = _digest(f"{path}\0{meta[path]}{mark}")
         keys[path] = (_digest(f"{path}\0{text}{mark}"), link, _digest(f"{link}\0{summary}"))
     return keys, fresh
@@ -110,16 +110,19 @@ def _shown(value: object) -> Sequence[Article] | None:
     # `type(value) is` (faster than isinstance here, where every context value of every page
     # passes) does not narrow: the casts say what the tests found.
     kind = type(value)
-    if kind is Article:
+    if kind is StoredArticle or kind is Article:
         return (cast(Article, value),)
-    if (kind is list or kind is tuple) and value and all(type(a) is Article for a in cast("Sequence[object]", value)):
+    if (kind is list or kind is tuple) and value and all(type(a) in _ARTICLES for a in cast("Sequence[object]", value)):
         return cast("Sequence[Article]", value)
     return None
 
 
+_ARTICLES = (StoredArticle, Article)  # what a page shows by role: an article as a build reads it, or as parsed
+
+
 def _holds_article(value: object) -> bool:
     kind = type(value)
-    if kind is Article:
+    if kind is StoredArticle or kind is Article:
         return True
     if kind is dict:
         return any(_holds_article(v) for v in cast("dict[object, object]", value).values())

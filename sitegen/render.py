@@ -824,7 +824,9 @@ class Renderer:
         return macro
 
     def summary(self, article: Article) -> str:
-        return cached_summary(article.body)
+        from .content import summary_of
+
+        return summary_of(article)
 
     def body_html(self, article: Article) -> Markup:
         return Markup(markdown_to_html(body_without_byline(article)))

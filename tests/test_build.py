@@ -363,7 +363,7 @@ def test_a_parse_cache_that_cannot_be_written_still_indexes_every_article(tmp_pa
 
     clean = make_config(tmp_path / "clean", parallel_from=parallel_from, workers=2)
     build(clean)
-    monkeypatch.setattr(sitegen.content.ParseCache, "put_pickled", lambda self, rows, removed=(): False)
+    monkeypatch.setattr(sitegen.content.ParseCache, "put_pickled", lambda self, rows, removed=(), restamped=(): False)
     broken = make_config(tmp_path / "broken", parallel_from=parallel_from, workers=2)
     report = build(broken)
     assert not report.failed, report.errors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from _buildkit import TODAY, assert_like_clean, build, edit_article, make_config
 
 import sitegen.content
@@ -113,3 +114,36 @@ def test_files_checked_out_again_keep_their_parse(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert_like_clean(tmp_path, config)
     assert build(config).skipped_unchanged  # the new stats were cached: nothing to read again
+
+
+def test_a_build_holds_the_articles_without_their_bodies_and_reads_each_as_the_load_read_it(tmp_path):
+    # The articles a build loads keep their bodies in the parse cache (`StoredArticle`): equal
+    # to the files' Articles, their summaries made when they were parsed, each body read back
+    # only when asked for, and only as the build read it.
+    import sqlite3
+
+    from sitegen.content import summary_of
+    from sitegen.frontmatter import parse_article
+    from sitegen.model import StoredArticle
+    from sitegen.render import summarize
+
+    config = make_config(tmp_path)
+    cache = tmp_path / "cache"
+    load_content(config.content_dir, cache, today=TODAY)  # parsed now
+    for library in (load_content(config.content_dir, cache, today=TODAY),):  # read back
+        for art in library.articles:
+            assert type(art) is StoredArticle and "body" not in vars(art)
+            path = config.content_dir / art.path
+            parsed = parse_article(path.read_text(encoding="utf-8"), path, art.path)
+            assert art == parsed and parsed == art
+            assert art.body == parsed.body and summary_of(art) == summarize(parsed.body)
+            assert "body" not in vars(art)
+    with sqlite3.connect(cache / sitegen.content.CACHE_NAME) as db:
+        (body,) = db.execute("SELECT body FROM parsed WHERE path = 'lusong-2.md'").fetchone()
+    art = next(a for a in library.articles if a.path == "lusong-2.md")
+    assert "网格员每天" in body and vars(art)["_stored"][0] == str(cache / sitegen.content.CACHE_NAME)
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    load_content(config.content_dir, cache, today=TODAY)  # the cache now holds another text
+    sitegen.content.cached_body.cache_clear()
+    with pytest.raises(sitegen.content.SitegenError, match=r"lusong-2\.md as this build read it"):
+        print(art.body)  # a body of another text, read as the build's

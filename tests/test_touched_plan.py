@@ -158,3 +158,24 @@ def test_an_edit_over_damaged_related_articles_works_them_out_anew(tmp_path, key
     report = build(config)
     assert not report.errors
     assert tree(config.out_dir) == clean_tree(tmp_path, config)
+
+
+def test_an_edit_of_metadata_reads_the_bodies_of_the_article_pages_it_renders_alone(tmp_path, monkeypatch):
+    import sitegen.content
+
+    config = make_config(tmp_path, search=False)
+    build(config)
+    read = []
+    real = sitegen.content.cached_body.__wrapped__
+
+    def counted(cache_path, rel, digest):
+        read.append(rel)
+        return real(cache_path, rel, digest)
+
+    monkeypatch.setattr(sitegen.content, "cached_body", counted)
+    _set(config.content_dir / "city-2.md", "tags", ["养老", "春耕"])
+    report = build(config)
+    assert report.touched and "article" in report.rendered
+    rendered = report.rendered["article"]
+    assert 0 < len(set(read)) <= rendered, (sorted(set(read)), rendered)
+    assert tree(config.out_dir) == clean_tree(tmp_path, config)
