@@ -110,9 +110,7 @@ def _body_edit(store: PageStore, config: Config, today: str, scan: Scan, target:
         if shown == "flagged":
             flagged.add(path)
     digests = {path: entries[path][2] for path in articles}
-    keys, _ = article_keys(
-        articles.values(), digests, {path: entries[path][3] for path in articles}, frozenset(flagged), {}
-    )
+    keys = article_keys(articles.values(), digests, {path: entries[path][3] for path in articles}, frozenset(flagged))
     relabelled = [path for path in keys if keys[path][LINK] != old_keys[path][LINK]]
     hidden = [path for path in entries if path not in articles]
     if relabelled or hidden:
@@ -170,7 +168,7 @@ def _only_labels_changed(
         old = article_of(entry)
         if old is None or any(getattr(old, f) != getattr(art, f) for f in _PLACING_FIELDS):
             return False
-        shown, _ = article_keys([old], {path: entry[2]}, {path: entry[3]}, frozenset(flagged), {})
+        shown = article_keys([old], {path: entry[2]}, {path: entry[3]}, frozenset(flagged))
         if shown[path][LINK] != old_links[path]:
             return False  # not the version the last good build showed
         if not _same_tags_shown(old, art):

@@ -4,7 +4,6 @@ changed, beside the search stage in a forked process → write.
 The cache folder (config.cache_dir, git-ignored) keeps, between processes:
   articles.sqlite   parsed articles keyed by (path, mtime_ns, size)          (sitegen/content.py)
   pages.sqlite      every page, its digest and the articles it shows, the scan (sitegen/page_store.py)
-  summaries.pickle  the digest of each text's summary                        (sitegen/plan.py)
   related.pickle, slugs.pickle, jinja/   related articles, pinyin slugs, compiled templates
   state.json        the fingerprint of every input of the last build, and its errors (LAST_BUILD_FILE)
   outputs.sqlite    digest of every output file;  changed.txt  the files the last build changed"""
@@ -495,7 +494,7 @@ def _build(config: Config, today: str | None, on_exit: contextlib.ExitStack) -> 
     errors in articles, showing their last good versions.  *on_exit* ends what the build
     started beside it, however it ends."""
     from .content import scan, today_from_env
-    from .plan import article_keys, load_summaries, save_summaries
+    from .plan import article_keys
     from .site import published_articles
     from .writer import begin_stage, recover
 
@@ -541,8 +540,7 @@ def _build(config: Config, today: str | None, on_exit: contextlib.ExitStack) -> 
             layout.manifest,
             staging,
         )
-        summaries = load_summaries(cache_dir)
-        keys, fresh = article_keys(library.articles, library.digests, library.meta, library.flagged, summaries)
+        keys = article_keys(library.articles, library.digests, library.meta, library.flagged)
         search_stage.go_on()  # before the related articles: the search patch is an edit's critical path
         related = None if layout.reuse else _Related(library.articles, cache_dir, config)
         plan = _saved_plan(library, layout, keys, cache_dir, report)
@@ -569,8 +567,6 @@ def _build(config: Config, today: str | None, on_exit: contextlib.ExitStack) -> 
                 job.stop()
 
     _write(config, layout, plan, keys, pages.add(shells), search, published, stats, report)
-    if fresh:
-        save_summaries(cache_dir, {**summaries, **fresh}, library.digests)
     # A failed search stage is tried again by the next build, even with no input changed.
     fingerprint = {**fingerprint, "today": _window_part(library.today_window)}
     _save_state(cache_dir, fingerprint if not error else {}, report)

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from .cache import read_pickle, write_pickle
 from .model import Article, StoredArticle
 
 if TYPE_CHECKING:
@@ -31,35 +29,26 @@ FULL, LINK, CARD = 0, 1, 2
 # An article's role digests: (full, link, card), indexed by role.
 RoleDigests = tuple[str, str, str]
 ROLES: dict[str, int] = {"article": FULL, "prev": LINK, "next": LINK}  # any other context key: CARD
-SUMMARIES = "summaries.pickle"  # text digest -> summary digest, between builds
 
 
 def article_keys(
-    articles: Iterable[Article],
-    digests: dict[str, str],
-    meta: dict[str, str],
-    flagged: frozenset[str],
-    summaries: dict[str, str],
-) -> tuple[dict[str, RoleDigests], dict[str, str]]:
-    """Return (path -> (full, link, card) digests, the summary digests *summaries* lacked).
+    articles: Iterable[Article], digests: dict[str, str], meta: dict[str, str], flagged: frozenset[str]
+) -> dict[str, RoleDigests]:
+    """Return path -> (full, link, card) digests.
 
     *digests* and *meta* are the Library's: of each file's text, and of all its fields but the
-    body.  *summaries* maps a text digest to the digest of its summary (`load_summaries`).
-    """
+    body.  The card's digest is of the summary (`content.summary_of`: a StoredArticle's was made
+    when its file was parsed)."""
     from .content import summary_of
 
     keys: dict[str, RoleDigests] = {}
-    fresh: dict[str, str] = {}
     for art in articles:
         path = art.path
         text = digests[path]
         mark = "*" if path in flagged else ""
-        summary = summaries.get(text) or fresh.get(text)
-        if summary is None:
-            summary = fresh[text] = _digest(summary_of(art))
         link = _digest(f"{path}\0{meta[path]}{mark}")
-        keys[path] = (_digest(f"{path}\0{text}{mark}"), link, _digest(f"{link}\0{summary}"))
-    return keys, fresh
+        keys[path] = (_digest(f"{path}\0{text}{mark}"), link, _digest(f"{link}\0{_digest(summary_of(art))}"))
+    return keys
 
 
 def page_digest(page: Page, env: str, keys: dict[str, RoleDigests], reprs: dict[int, str] | None = None) -> str:
@@ -147,27 +136,6 @@ def plan_pages(
     digests = page_digests(pages, env, keys)
     todo = {out for out, d in digests.items() if old.get(out) != d or out not in written}
     return digests, todo
-
-
-def load_summaries(cache_dir: Path) -> dict[str, str]:
-    """Return the cached summary digests (empty when missing or unreadable, or made by another
-    version of the code: how a summary is cut from a text is the code's)."""
-    from .stamp import package_stamp
-
-    saved = read_pickle(Path(cache_dir) / SUMMARIES, {})
-    if not isinstance(saved, dict) or saved.get("\0stamp") != package_stamp():
-        return {}
-    return {text: s for text, s in saved.items() if text != "\0stamp"}
-
-
-def save_summaries(cache_dir: Path, summaries: dict[str, str], digests: dict[str, str]) -> None:
-    """Save *summaries*, keeping those of the current texts (*digests*' values) only."""
-    from .stamp import package_stamp
-
-    live = set(digests.values())
-    kept = {text: s for text, s in summaries.items() if text in live}
-    kept["\0stamp"] = package_stamp()
-    write_pickle(Path(cache_dir) / SUMMARIES, kept)
 
 
 def _digest(text: str) -> str:

@@ -457,9 +457,9 @@ def summarize(body: str, limit: int = SUMMARY_MAX) -> str:
     return text[:limit] + "…"
 
 
-# An article's summary shows on up to a dozen pages, and the planner digests it first: render
-# workers forked after planning find it here.  Bounded, so a long `sitegen serve` keeps only
-# the summaries of recent bodies.
+# The summary of an article read whole (a body edit's, a test's): a build's StoredArticles keep
+# theirs, made when they were parsed (`content.summary_of`).  Bounded, so a long `sitegen serve`
+# keeps only the summaries of recent bodies.
 cached_summary = functools.lru_cache(maxsize=20_000)(summarize)
 
 
