@@ -73,17 +73,23 @@ def find_body_edit(
         return None
     out_dir, cache_dir = Path(config.out_dir), Path(config.cache_dir)
     store = PageStore(cache_dir)
+    parsed: dict[str, Entry] = {}
     try:
-        edit = _body_edit(store, config, today, scan, str(out_dir.resolve()))
+        edit = _body_edit(store, config, today, scan, str(out_dir.resolve()), parsed)
     except Exception as exc:  # an unreadable cache is a cold one: the full build takes over
         log.warning("%s: the page store is unreadable (%s: %s)", cache_dir, type(exc).__name__, exc)
         edit = None
     if edit is None:
         store.close()
+        if parsed and all(entry[5] is None for entry in parsed.values()):
+            cache_entries(cache_dir, parsed)  # the full build's load finds them parsed (0.03 s a file)
     return edit
 
 
-def _body_edit(store: PageStore, config: Config, today: str, scan: Scan, target: str) -> BodyEdit | None:
+def _body_edit(
+    store: PageStore, config: Config, today: str, scan: Scan, target: str, parsed: dict[str, Entry]
+) -> BodyEdit | None:
+    """The body edit of the changed files, or None; *parsed* gets the rows of the files it parsed."""
     before = store.scan() if store.key() is not None and store.target() == target else None
     if before is None or len(before) != len(scan):
         return None
@@ -95,6 +101,7 @@ def _body_edit(store: PageStore, config: Config, today: str, scan: Scan, target:
     if not changed or len(changed) >= config.parallel_from:
         return None
     entries = parse_files(Path(config.content_dir), changed)
+    parsed.update(entries)
     old_keys = store.article_keys(entries)
     articles: dict[str, Article] = {}
     flagged: set[str] = set()

@@ -179,3 +179,23 @@ def test_an_edit_of_metadata_reads_the_bodies_of_the_article_pages_it_renders_al
     rendered = report.rendered["article"]
     assert 0 < len(set(read)) <= rendered, (sorted(set(read)), rendered)
     assert tree(config.out_dir) == clean_tree(tmp_path, config)
+
+
+def test_an_edit_of_metadata_parses_its_file_once(tmp_path, monkeypatch):
+    # The body edit's check parses the changed file; when the edit turns out to place the
+    # article anew, the full build's load finds that parse in the cache.
+    import sitegen.content
+
+    config = make_config(tmp_path, search=False)
+    build(config)
+    parsed = []
+    real = sitegen.content._parse
+
+    def counted(content_dir, rel):
+        parsed.append(rel)
+        return real(content_dir, rel)
+
+    monkeypatch.setattr(sitegen.content, "_parse", counted)
+    _set(config.content_dir / "city-2.md", "tags", ["养老", "春耕"])
+    assert build(config).touched
+    assert parsed == ["city-2.md"]
