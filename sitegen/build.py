@@ -1194,7 +1194,7 @@ def _pages_an_edit_touches(
     from .site import article_source, district_neighbours, list_source, member_sources
 
     changed_related = related.changed()
-    if changed_related is None or model.errors or store.layout() != (env, related.before_key):
+    if changed_related is None or store.layout() != (env, related.before_key):
         return None
     before = store.model()
     if before.errors or before.months != model.months:  # every district page shows the months
@@ -1367,6 +1367,7 @@ def _related_again(
     date's old and new places move); None when more than a few changed or moved (the whole work
     then goes to a process of its own).  A tags edit at 100,000 articles worked out all of them:
     10 s of its 27; a date corrected at 10,000 waited 0.67 s for them."""
+    from .model import replaced
     from .site import related_articles
 
     keys = cached.get("keys")
@@ -1381,7 +1382,7 @@ def _related_again(
     for index, art in enumerate(articles):
         tags, places, topics = old[art.path]
         if (tags, places, topics) != (art.tags, art.places, art.topics):
-            before[index] = replace(art, tags=tags, places=places, topics=topics)
+            before[index] = replaced(art, tags=tags, places=places, topics=topics)
     if len(before) + len(moved) >= max(1, config.parallel_from // 10):
         return None
     return {**cached["related"], **_related_paths(related_articles(articles, before=before, moved=moved))}

@@ -90,6 +90,14 @@ def remove_db(path: Path) -> None:
     path.with_name(path.name + "-journal").unlink(missing_ok=True)
 
 
+def read_only(path: Path | str, *, check_same_thread: bool = True) -> sqlite3.Connection:
+    """Open the SQLite file at *path* to read only.  Its name goes into a file: URI escaped: a
+    folder named `site#1` or `q?x` opened the file `site` or `q`, read-write, made anew."""
+    import sqlite3
+
+    return sqlite3.connect(Path(path).absolute().as_uri() + "?mode=ro", uri=True, check_same_thread=check_same_thread)
+
+
 def select_in(db: sqlite3.Connection, query: str, keys: Iterable[Any], batch: int = 500) -> list[tuple]:
     """Run *query*, whose `IN ({})` takes the distinct *keys*, in batches (SQLite bounds the
     parameters of one statement); return every row."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TypeVar, cast, overload
 
-from .cache import open_cache_db, select_in
+from .cache import open_cache_db, read_only, select_in
 from .errors import SitegenError
 from .frontmatter import parse_article, read_text
 from .model import Article, StoredArticle
@@ -161,33 +161,43 @@ def summary_of(art: Article) -> str:
     return cached_summary(art.body)
 
 
-# (process, cache path) -> (the file's identity when opened, a connection): a forked process
-# opens its own, and a file made anew (a cache deleted, a clean build into the same folder) is
-# opened anew.
+# (process, cache path) -> (the file's identity when opened, a connection), the latest few: a
+# forked process opens its own, a file made anew (a cache deleted, a clean build into the same
+# folder) is opened anew, and a process that builds many sites (the tests) keeps a few open.
 _connections: dict[tuple[int, str], tuple[tuple[int, int, int], sqlite3.Connection]] = {}
+_CONNECTIONS_KEPT = 4
 
 
 @functools.lru_cache(maxsize=64)  # an article's page asks for its body three times
 def cached_body(cache_path: str, rel: str, digest: str) -> str:
     """The body of *rel* in the parse cache at *cache_path*, which must hold the text of
     *digest* (the one the build read): any other is an error, never a silent other text."""
-    key = (os.getpid(), cache_path)
     try:
-        st = os.stat(cache_path)
-    except OSError as exc:
-        raise SitegenError(cache_path, None, f"the parse cache is gone ({exc.strerror}) while {rel} is read") from None
+        found = _connection(cache_path).execute("SELECT entry, body FROM parsed WHERE path = ?", (rel,)).fetchone()
+        same = found is not None and found[1] is not None and pickle.loads(found[0])[2] == digest
+    except (OSError, sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, IndexError) as exc:
+        raise SitegenError(cache_path, None, f"the parse cache cannot be read for {rel}: {exc}") from None
+    if not same:
+        raise SitegenError(cache_path, None, f"the parse cache does not hold {rel} as this build read it")
+    return cast(str, found[1])
+
+
+def _connection(cache_path: str) -> sqlite3.Connection:
+    key = (os.getpid(), cache_path)
+    st = os.stat(cache_path)
     identity = (st.st_dev, st.st_ino, st.st_mtime_ns)  # (an inode number may be taken again)
-    opened = _connections.get(key)
+    opened = _connections.pop(key, None)
     if opened is None or opened[0] != identity:
         if opened is not None:
             opened[1].close()
         # (a preview server builds in a thread of its own; the connection only reads)
-        db = sqlite3.connect(f"file:{cache_path}?mode=ro", uri=True, check_same_thread=False)
-        opened = _connections[key] = (identity, db)
-    found = opened[1].execute("SELECT entry, body FROM parsed WHERE path = ?", (rel,)).fetchone()
-    if found is None or pickle.loads(found[0])[2] != digest or found[1] is None:
-        raise SitegenError(cache_path, None, f"the parse cache does not hold {rel} as this build read it")
-    return cast(str, found[1])
+        opened = (identity, read_only(cache_path, check_same_thread=False))
+    _connections[key] = opened  # the latest last
+    for old in [k for k in _connections if k[0] != key[0]] + list(_connections)[:-_CONNECTIONS_KEPT]:
+        gone = _connections.pop(old, None)
+        if gone is not None and old[0] == key[0]:  # (a forked process leaves its parent's alone)
+            gone[1].close()
+    return opened[1]
 
 
 def _parse(content_dir: Path, rel: str) -> tuple:
@@ -414,7 +424,7 @@ class StoredArticles(Sequence[Article]):
 
     def _read(self, start: int) -> None:
         if self.db is None or self.pid != os.getpid():
-            self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            self.db = read_only(self.path)
             self.pid = os.getpid()
         paths = self.paths[start : start + self.BLOCK]
         query = "SELECT path, entry, body FROM parsed WHERE path IN ({})"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal, get_args
 
 # Field order of docs/CONTRACT.md; the writer emits them in this order.
@@ -65,7 +65,7 @@ class Article:
     reporters: tuple[str, ...] = ()
     correspondents: tuple[str, ...] = ()
     photographers: tuple[str, ...] = ()
-    body: str = ""
+    body: str = field(default="", hash=False)  # (a StoredArticle hashes without reading it)
     draft: bool = False
     # Fields an editor or a later tool added that this version does not know: kept, never dropped.
     extra: tuple[tuple[str, object], ...] = ()
@@ -107,9 +107,38 @@ class StoredArticle(Article):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Article):
             return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in _COMPARED)
+        if any(getattr(self, name) != getattr(other, name) for name in _COMPARED_BUT_BODY):
+            return False
+        mine, theirs = self.__dict__.get("_stored"), other.__dict__.get("_stored")
+        if mine is not None and theirs is not None and theirs[1] == mine[1]:
+            return True  # one text: one body, unread
+        return self.body == other.body
 
     __hash__ = Article.__hash__
 
+    def __repr__(self) -> str:
+        # The text's digest stands for the body, which a repr (plan.page_digest's of an article
+        # nested deeper in a page's context) would otherwise read.
+        stored = self.__dict__.get("_stored")
+        body = f"text={stored[1]!r}" if stored is not None else f"body={self.body!r}"  # (replace()'s has its body)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _COMPARED_BUT_BODY)
+        return f"StoredArticle({shown}, {body}, path={self.path!r})"
 
-_COMPARED = tuple(f.name for f in fields(Article) if f.compare)
+
+_COMPARED_BUT_BODY = tuple(f.name for f in fields(Article) if f.compare and f.name != "body")
+
+
+def replaced(art: Article, **changes: Any) -> Article:
+    """`dataclasses.replace` of *art* but for its body: a StoredArticle's stays in the parse
+    cache, unread (a related-articles key of an edited article's old tags read it)."""
+    if type(art) is not StoredArticle or "body" in changes or "_stored" not in art.__dict__:
+        return replace(art, **changes)
+    unknown = changes.keys() - _FIELD_NAMES
+    if unknown:
+        raise TypeError(f"Article has no field {', '.join(sorted(unknown))}")
+    out = object.__new__(StoredArticle)
+    out.__dict__.update(art.__dict__, **changes)
+    return out
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(Article))

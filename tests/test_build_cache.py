@@ -121,23 +121,39 @@ def test_a_build_holds_the_articles_without_their_bodies_and_reads_each_as_the_l
     # to the files' Articles, their summaries made when they were parsed, each body read back
     # only when asked for, and only as the build read it.
     import sqlite3
+    from dataclasses import replace
 
     from sitegen.content import summary_of
     from sitegen.frontmatter import parse_article
-    from sitegen.model import StoredArticle
+    from sitegen.model import StoredArticle, replaced
     from sitegen.render import summarize
 
     config = make_config(tmp_path)
     cache = tmp_path / "cache"
     load_content(config.content_dir, cache, today=TODAY)  # parsed now
-    for library in (load_content(config.content_dir, cache, today=TODAY),):  # read back
-        for art in library.articles:
-            assert type(art) is StoredArticle and "body" not in vars(art)
-            path = config.content_dir / art.path
-            parsed = parse_article(path.read_text(encoding="utf-8"), path, art.path)
-            assert art == parsed and parsed == art
-            assert art.body == parsed.body and summary_of(art) == summarize(parsed.body)
-            assert "body" not in vars(art)
+    library = load_content(config.content_dir, cache, today=TODAY)  # read back
+    read = []
+    real = sitegen.content.cached_body
+
+    def counted(cache_path, rel, digest):
+        read.append(rel)
+        return real(cache_path, rel, digest)
+
+    for art in library.articles:
+        assert type(art) is StoredArticle and "body" not in vars(art)
+        path = config.content_dir / art.path
+        parsed = parse_article(path.read_text(encoding="utf-8"), path, art.path)
+        sitegen.content.cached_body = counted
+        try:  # none of these reads the body
+            assert hash(art) == hash(parsed) and art in {art} and art == replaced(art)
+            assert replaced(art, tags=("春耕",)).tags == ("春耕",) and repr(art)
+            assert not read
+            assert art == parsed and parsed == art and art.body == parsed.body  # these read it
+            assert replace(art) == art and "body" in vars(replace(art))
+        finally:
+            sitegen.content.cached_body = real
+        assert summary_of(art) == summarize(parsed.body) and "body" not in vars(art)
+        read.clear()
     with sqlite3.connect(cache / sitegen.content.CACHE_NAME) as db:
         (body,) = db.execute("SELECT body FROM parsed WHERE path = 'lusong-2.md'").fetchone()
     art = next(a for a in library.articles if a.path == "lusong-2.md")
@@ -147,3 +163,21 @@ def test_a_build_holds_the_articles_without_their_bodies_and_reads_each_as_the_l
     sitegen.content.cached_body.cache_clear()
     with pytest.raises(sitegen.content.SitegenError, match=r"lusong-2\.md as this build read it"):
         print(art.body)  # a body of another text, read as the build's
+
+
+@pytest.mark.parametrize("search", [False, True])
+def test_a_project_in_a_folder_named_like_a_uri_builds_and_makes_no_file_beside_it(tmp_path, search):
+    # The caches are opened read-only through file: URIs; a name with '#', '?' or '%41' in it
+    # opened another file, read-write, made anew beside the project (`cache.read_only`).
+    from _buildkit import clean_tree, tree
+
+    folder = tmp_path / "a#b?c%41"
+    config = make_config(folder, search=search)
+    assert not build(config).errors
+    edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
+    assert not build(config).errors
+    edit_article(config.content_dir / "lusong-2.md", "tags: [", "tags: [春耕, ")
+    report = build(config)
+    assert not report.errors and report.touched
+    assert tree(config.out_dir) == clean_tree(tmp_path / "clean", config)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a#b?c%41", "clean"]

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cache import read_only
 from .state import INITIALS_MAX_CHARS, expand_reading, new_database
 
 PINYIN_WORDS = 3  # words a pinyin key holds (those most documents hold)
@@ -157,7 +158,7 @@ class PinyinTable:
         self.made_by = ""  # the stamp of the pypinyin that wrote the table, once opened
         try:
             if path.is_file():
-                db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                db = read_only(path)
                 (stamp,) = db.execute("SELECT stamp FROM meta").fetchone()
                 if stamp == self.stamp():
                     self.db = db

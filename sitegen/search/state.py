@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..cache import select_in
+from ..cache import read_only, select_in
 
 if TYPE_CHECKING:
     from .tokens import DocInput
@@ -253,7 +253,7 @@ class SavedState:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        self.db = read_only(path)
         meta = {name: json.loads(value) for name, value in self.db.execute("SELECT name, value FROM meta")}
         self.meta: dict[str, object] = meta
         self.code = str(meta["code"])
