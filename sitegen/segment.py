@@ -1551,6 +1551,10 @@ def article_text(article: ParsedArticle) -> str:
     return _bare("".join(parts))
 
 
+# What a headline line may lose as it is cut into kicker, title and subtitle.
+_HEAD_MARKS = re.compile(r"[\[\]〖〗:<>()丨|│·]|转载|转自|转发")
+
+
 def unaccounted_lines(lines: tuple[str, ...], page: SegmentedPage) -> list[int]:
     """List the non-blank dump lines whose text is in no article and not in the furniture."""
     owners: dict[int, str] = {}
@@ -1578,9 +1582,10 @@ def unaccounted_lines(lines: tuple[str, ...], page: SegmentedPage) -> list[int]:
         rest = bare
         for piece in heads:  # a headline line split into kicker, title and subtitle
             rest = rest.replace(_bare(piece), "", 1)
-        rest = re.sub(r"[\[\]〖〗:<>()丨|│·]|转载|转自|转发", "", rest)
-        # (what is left may be a part joined to a kicker or subtitle from the line above)
-        if heads and (not rest or rest in "".join(_bare(piece) for piece in heads)):
+        rest = _HEAD_MARKS.sub("", rest)
+        # (what is left may be a part joined to a kicker or subtitle from the line above; marked
+        # alike on both sides: '=);;:0000' left '=;;' of a kicker ending '=);;')
+        if heads and (not rest or rest in _HEAD_MARKS.sub("", "".join(_bare(piece) for piece in heads))):
             continue
         label = furniture_text.get(number, "")
         if label and bare.endswith(label) and bare[: -len(label)] in owners.get(number, ""):

@@ -95,6 +95,8 @@ LINE = st.one_of(TITLES, PARAS, BYLINES, OTHER, st.text(min_size=1, max_size=40)
 # Found by this test (2026-12-02): a line cut at its bar, its first part joined to the kicker
 # above it, the rest the headline; the checker missed the part in the joined kicker.
 @example(["冬修水利 惠民生", "00|000<", "冬修水利 惠民生"])
+# Found by it again (2026-12-05, a review): the same with a bracket in the part joined.
+@example(["冬修水利 惠民生", "=);;:0000"])
 def test_generated_pages_lose_no_line(lines):
     lines = [line.replace("\r", "").replace("\n", "") for line in lines]
     page = _segment(lines)
