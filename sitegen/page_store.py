@@ -251,9 +251,15 @@ class PageStore:
         return {path: (full, link, card) for path, full, link, card in rows}
 
     def model(self, articles: tuple[Article, ...] = ()) -> SiteModel:
-        """Return the saved SiteModel, without its pages, with *articles* (saved without them:
-        every one is in the layout key)."""
-        return replace(pickle.loads(self._saved("model")), articles=articles)
+        """Return the saved SiteModel, without its pages, with those of *articles* that got their
+        page (saved without them: every one is in the layout key)."""
+        from .site import article_source
+
+        model: SiteModel = pickle.loads(self._saved("model"))
+        if model.errors and articles and self.db is not None:  # (a preview's) two articles with one URL
+            paged = {source for (source,) in self.db.execute("SELECT source FROM pages WHERE kind = 'article'")}
+            articles = tuple(art for art in articles if article_source(art.path) in paged)
+        return replace(model, articles=articles)
 
     def layout(self) -> tuple[str, str] | None:
         """Return what the saved layout was made in: the digest of the environment (templates,

@@ -435,6 +435,20 @@ def test_duplicate_output_path_fails_naming_both(tmp_path):
     assert dup and "content/lusong-1.md" in dup[0] and "content/lusong-copy.md" in dup[0]
 
 
+def test_a_preview_with_two_articles_of_one_url_counts_the_one_shown_after_a_body_edit(tmp_path):
+    # A body edit planned from the saved pages gave the model every article, the one that lost
+    # its page to the other too: the site record counted 9 articles where a clean build counts 8
+    # (a review helper's find, 2026-12-05).
+    config = make_config(tmp_path, search=False, preview=True)
+    build(config)
+    edit_article(config.content_dir / "lusong-1.md", "slug: lusong-fushi-dinghuo", "slug: lusong-wanggeyuan")
+    assert any("two pages would write" in error for error in build(config).errors)
+    edit_article(config.content_dir / "tianyuan-2.md", "\n---\n", "\n---\n\n新的第一段。\n")
+    report = build(config)
+    assert report.from_layout and any("two pages would write" in error for error in report.errors)
+    assert_like_clean(tmp_path, config)
+
+
 def test_writer_refuses_one_path_twice(tmp_path):
     with pytest.raises(SitegenError):
         write_site(tmp_path / "out", [("a.html", b"1"), ("a.html", b"2")], cache_dir=tmp_path / "c")
