@@ -163,6 +163,16 @@ def test_a_build_holds_the_articles_without_their_bodies_and_reads_each_as_the_l
     sitegen.content.cached_body.cache_clear()
     with pytest.raises(sitegen.content.SitegenError, match=r"lusong-2\.md as this build read it"):
         print(art.body)  # a body of another text, read as the build's
+    with pytest.raises(sitegen.content.SitegenError, match=r"lusong-2\.md as this build read it"):
+        with sitegen.content.bodies_read_ahead(library.articles):  # as a render worker reads a chunk's
+            pass
+    others = [a for a in library.articles if a.path != "lusong-2.md"]
+    with sitegen.content.bodies_read_ahead(others):
+        assert len(sitegen.content._read_ahead) == len(others)
+        assert [a.body for a in others] == [
+            a.body for a in load_content(config.content_dir, None, today=TODAY).articles if a.path != "lusong-2.md"
+        ]
+    assert not sitegen.content._read_ahead
 
 
 @pytest.mark.parametrize("search", [False, True])
