@@ -22,6 +22,7 @@ import marshal
 import os
 import pickle
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -167,6 +168,10 @@ def summary_of(art: Article) -> str:
 # folder) is opened anew, and a process that builds many sites (the tests) keeps a few open.
 _connections: dict[tuple[int, str], tuple[tuple[int, int, int], sqlite3.Connection]] = {}
 _CONNECTIONS_KEPT = 4
+# Threads share the connections (a preview server builds in one, a test may build in several):
+# one at a time takes, evicts or reads through them; a connection closed under another thread's
+# query crashed the process.
+_connections_lock = threading.Lock()
 
 
 @functools.lru_cache(maxsize=64)  # an article's page asks for its body three times
@@ -184,7 +189,8 @@ def _read_bodies(cache_path: str, digests: dict[str, str]) -> dict[str, str]:
     cache at *cache_path*, checked as `cached_body` says."""
     query = "SELECT path, entry, body FROM parsed WHERE path IN ({})"
     try:
-        rows = select_in(_connection(cache_path), query, list(digests))
+        with _connections_lock:
+            rows = select_in(_connection(cache_path), query, list(digests))
         found = {rel: body for rel, entry, body in rows if body is not None and pickle.loads(entry)[2] == digests[rel]}
     except (OSError, sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, IndexError) as exc:
         raise SitegenError(cache_path, None, f"the parse cache cannot be read for {min(digests)}: {exc}") from None

@@ -131,8 +131,8 @@ _COMPARED_BUT_BODY = tuple(f.name for f in fields(Article) if f.compare and f.na
 def replaced(art: Article, **changes: Any) -> Article:
     """`dataclasses.replace` of *art* but for its body: a StoredArticle's stays in the parse
     cache, unread (a related-articles key of an edited article's old tags read it)."""
-    if type(art) is not StoredArticle or "body" in changes or "_stored" not in art.__dict__:
-        return replace(art, **changes)
+    if type(art) is not StoredArticle or "_stored" not in art.__dict__ or changes.keys() & {"body", "path"}:
+        return replace(art, **changes)  # (its body is read by path: another path reads it now)
     unknown = changes.keys() - _FIELD_NAMES
     if unknown:
         raise TypeError(f"Article has no field {', '.join(sorted(unknown))}")

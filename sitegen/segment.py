@@ -1552,7 +1552,8 @@ def article_text(article: ParsedArticle) -> str:
 
 
 # What a headline line may lose as it is cut into kicker, title and subtitle.
-_HEAD_MARKS = re.compile(r"[\[\]〖〗:<>()丨|│·]|转载|转自|转发")
+_HEAD_MARK_CHARACTERS = re.compile(r"[\[\]〖〗:<>()丨|│·]")
+_HEAD_MARKS = re.compile(rf"{_HEAD_MARK_CHARACTERS.pattern}|转载|转自|转发")
 
 
 def unaccounted_lines(lines: tuple[str, ...], page: SegmentedPage) -> list[int]:
@@ -1583,9 +1584,16 @@ def unaccounted_lines(lines: tuple[str, ...], page: SegmentedPage) -> list[int]:
         for piece in heads:  # a headline line split into kicker, title and subtitle
             rest = rest.replace(_bare(piece), "", 1)
         rest = _HEAD_MARKS.sub("", rest)
-        # (what is left may be a part joined to a kicker or subtitle from the line above; marked
-        # alike on both sides: '=);;:0000' left '=;;' of a kicker ending '=);;')
-        if heads and (not rest or rest in _HEAD_MARKS.sub("", "".join(_bare(piece) for piece in heads))):
+        # (what is left may be a part joined to a kicker or subtitle from the line above, found
+        # as it is, or with the marks taken from both sides: '=);;:0000' left '=;;' of a kicker
+        # ending '=);;'; the one-character marks alone, lest 转载 be made across two pieces)
+        joined = "".join(_bare(piece) for piece in heads)
+        if heads and (
+            not rest
+            or rest in joined
+            or rest in _HEAD_MARKS.sub("", joined)
+            or rest in _HEAD_MARK_CHARACTERS.sub("", joined)
+        ):
             continue
         label = furniture_text.get(number, "")
         if label and bare.endswith(label) and bare[: -len(label)] in owners.get(number, ""):

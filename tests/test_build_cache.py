@@ -150,6 +150,7 @@ def test_a_build_holds_the_articles_without_their_bodies_and_reads_each_as_the_l
             assert not read
             assert art == parsed and parsed == art and art.body == parsed.body  # these read it
             assert replace(art) == art and "body" in vars(replace(art))
+            assert replaced(art, path="moved.md").body == parsed.body  # (read by its old path)
         finally:
             sitegen.content.cached_body = real
         assert summary_of(art) == summarize(parsed.body) and "body" not in vars(art)
@@ -191,3 +192,39 @@ def test_a_project_in_a_folder_named_like_a_uri_builds_and_makes_no_file_beside_
     assert not report.errors and report.touched
     assert tree(config.out_dir) == clean_tree(tmp_path / "clean", config)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a#b?c%41", "clean"]
+
+
+def test_threads_reading_bodies_from_more_caches_than_are_kept_open_do_not_crash(tmp_path):
+    # Connections closed to keep 4 open, under another thread's query: the process died of a
+    # segmentation fault (a second review's find), so the reads run in a process of their own.
+    import subprocess
+    import sys
+
+    script = """
+import pickle, sqlite3, sys, threading
+from pathlib import Path
+import sitegen.content as content
+paths = []
+for i in range(8):
+    path = Path(sys.argv[1]) / f"c{i}.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE parsed (path TEXT PRIMARY KEY, entry BLOB, body TEXT)")
+    db.execute("INSERT INTO parsed VALUES (?, ?, ?)", ("a.md", pickle.dumps((0, 0, "D")), "正文"))
+    db.commit()
+    db.close()
+    paths.append(str(path))
+errors = []
+def read(k):
+    try:
+        for n in range(1500):
+            assert content._read_bodies(paths[(k + n) % 8], {"a.md": "D"}) == {"a.md": "正文"}
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=read, args=(k,)) for k in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(errors[:3])
+sys.exit(1 if errors else 0)
+"""
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, (run.returncode, run.stdout, run.stderr[-2000:])

@@ -97,6 +97,10 @@ LINE = st.one_of(TITLES, PARAS, BYLINES, OTHER, st.text(min_size=1, max_size=40)
 @example(["冬修水利 惠民生", "00|000<", "冬修水利 惠民生"])
 # Found by it again (2026-12-05, a review): the same with a bracket in the part joined.
 @example(["冬修水利 惠民生", "=);;:0000"])
+# ... and its mend's own (a second review): 转 and 发 of two pieces are no 转发 to strip.
+@example(["冬修水利 惠民生转", "发;|=转=冬冬)"])
+@example(["冬修水利 惠民生", "‹修转|发转发0", "冬修水利 惠民生"])
+@example(["冬修水利 惠民生转", "自 转载|[转自发]="])
 def test_generated_pages_lose_no_line(lines):
     lines = [line.replace("\r", "").replace("\n", "") for line in lines]
     page = _segment(lines)
