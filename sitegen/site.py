@@ -436,21 +436,31 @@ class _Pages:
         self.pages.append(page)
         return True
 
+    def place(
+        self,
+        url: str,
+        output: str,
+        template: str,
+        kind: PageKind,
+        source: str,
+        made: Callable[[], tuple[dict[str, Any], tuple[Article, ...]]],
+    ) -> bool:
+        """Add the page, its context and articles *made* when it is wanted, else claim its
+        output; False (and an error) when another page has the output."""
+        if not self.wants(source, output):
+            return self.claim(url, output, template, kind, source)
+        return self.add(Page(url, output, template, kind, source, *made()))
+
     def feed(self, folder: str, title: str | None, source: str, items: list[Article]) -> None:
         """Add the Atom feed of the listing at *folder* ('' for the site): its newest *items*."""
-        if not self.wants(source, f"{folder}feed.xml"):
-            self.claim(f"{folder}feed.xml", f"{folder}feed.xml", "atom", "feed", source)
-            return
-        self.add(
-            Page(
-                f"{folder}feed.xml",
-                f"{folder}feed.xml",
-                "atom",
-                "feed",
-                source,
-                {"title": title, "url": folder, "items": items},
-                tuple(items),
-            )
+        output = f"{folder}feed.xml"
+        self.place(
+            output,
+            output,
+            "atom",
+            "feed",
+            source,
+            lambda: ({"title": title, "url": folder, "items": items}, tuple(items)),
         )
 
     def listing(
@@ -467,29 +477,20 @@ class _Pages:
         count = max(1, -(-len(items) // per_page))
         for number in range(1, count + 1):
             url = base_url if number == 1 else f"{base_url}page/{number}/"
-            if not self.wants(source, url + "index.html"):
-                self.claim(url, url + "index.html", template, kind, source)
-                continue
-            chunk = items[(number - 1) * per_page : number * per_page]
-            pager = {
-                "number": number,
-                "count": count,
-                "total": len(items),
-                "base": base_url,
-                "prev": (base_url if number == 2 else f"{base_url}page/{number - 1}/") if number > 1 else None,
-                "next": f"{base_url}page/{number + 1}/" if number < count else None,
-            }
-            self.add(
-                Page(
-                    url,
-                    url + "index.html",
-                    template,
-                    kind,
-                    source,
-                    dict(context, items=chunk, pager=pager),
-                    tuple(chunk),
-                )
-            )
+
+            def made(number: int = number) -> tuple[dict[str, Any], tuple[Article, ...]]:
+                chunk = items[(number - 1) * per_page : number * per_page]
+                pager = {
+                    "number": number,
+                    "count": count,
+                    "total": len(items),
+                    "base": base_url,
+                    "prev": (base_url if number == 2 else f"{base_url}page/{number - 1}/") if number > 1 else None,
+                    "next": f"{base_url}page/{number + 1}/" if number < count else None,
+                }
+                return dict(context, items=chunk, pager=pager), tuple(chunk)
+
+            self.place(url, url + "index.html", template, kind, source, made)
 
 
 def district_slug_map(articles: Iterable[Article], district_slugger: Callable[[str], str]) -> dict[str, str]:
@@ -554,14 +555,23 @@ def site_outline(
 def district_neighbours(articles: Iterable[Article]) -> dict[str, tuple[Article | None, Article | None]]:
     """Return article path -> (the previous, the next) article of its district, as its page
     links them: *articles* in date order, those without a district as one more."""
-    by_district: dict[str | None, list[Article]] = defaultdict(list)
+    return {art.path: _around(group, i) for group in _by_district(articles).values() for i, art in enumerate(group)}
+
+
+def _by_district(articles: Iterable[Article]) -> dict[str | None, list[Article]]:
+    out: dict[str | None, list[Article]] = defaultdict(list)
     for art in articles:
-        by_district[art.district].append(art)
-    out: dict[str, tuple[Article | None, Article | None]] = {}
-    for group in by_district.values():
-        for i, art in enumerate(group):
-            out[art.path] = (group[i - 1] if i > 0 else None, group[i + 1] if i + 1 < len(group) else None)
+        out[art.district].append(art)
     return out
+
+
+def _day_page(day: str, items: list[Article]) -> tuple[dict[str, Any], tuple[Article, ...]]:
+    return {"day": day, "items": items}, tuple(items)
+
+
+def _around(group: list[Article], i: int) -> tuple[Article | None, Article | None]:
+    """The articles before and after *group*[i]: an article page's previous and next."""
+    return group[i - 1] if i > 0 else None, group[i + 1] if i + 1 < len(group) else None
 
 
 def build_site_model(
@@ -589,11 +599,15 @@ def build_site_model(
     tag_slugs, person_slugs = outline.tag_slugs, outline.person_slugs
     article_url, tags_shown = outline.article_url, outline.shown_tags
     districts = sorted(district_slugs, key=lambda n: (district_slugs[n], n))
-    by_district: dict[str | None, list[Article]] = defaultdict(list)
-    for art in articles:
-        by_district[art.district].append(art)
-    if related is None:
-        related = related_articles(articles)
+    by_district = _by_district(articles)
+    related_to = related_articles(articles) if related is None else related
+
+    def article_page(group: list[Article], i: int) -> tuple[dict[str, Any], tuple[Article, ...]]:
+        art = group[i]
+        prev, nxt = _around(group, i)
+        others = related_to[art.path]
+        context = {"article": art, "prev": prev, "next": nxt, "related": others, "tags": tags_shown.get(art.path, ())}
+        return context, tuple(a for a in (art, prev, nxt, *others) if a is not None)
 
     # Articles first, so a later listing that collides with an article is the one reported.
     published: list[Article] = []
@@ -601,29 +615,8 @@ def build_site_model(
         for i, art in enumerate(group):
             url = article_url[art.path]
             source = article_source(art.path)
-            if not pages.wants(source, url + "index.html"):
-                if pages.claim(url, url + "index.html", "article.html", "article", source):
-                    published.append(art)
-                continue
-            prev = group[i - 1] if i > 0 else None
-            nxt = group[i + 1] if i + 1 < len(group) else None
-            deps = tuple(a for a in (art, prev, nxt, *related[art.path]) if a is not None)
-            if pages.add(
-                Page(
-                    url,
-                    url + "index.html",
-                    "article.html",
-                    "article",
-                    source,
-                    {
-                        "article": art,
-                        "prev": prev,
-                        "next": nxt,
-                        "related": related[art.path],
-                        "tags": tags_shown.get(art.path, ()),
-                    },
-                    deps,
-                )
+            if pages.place(
+                url, url + "index.html", "article.html", "article", source, functools.partial(article_page, group, i)
             ):
                 published.append(art)
     published_set = {a.path for a in published}
@@ -747,19 +740,14 @@ def build_site_model(
         )
     for day, items in sorted(by_day.items()):
         url = f"{day[:4]}/{day[5:7]}/{day[8:10]}/"
-        if pages.wants(list_source("day", day), url + "index.html"):
-            page = Page(
-                url,
-                url + "index.html",
-                "day.html",
-                "day",
-                list_source("day", day),
-                {"day": day, "items": items},
-                tuple(items),
-            )
-            pages.add(page)
-        else:
-            pages.claim(url, url + "index.html", "day.html", "day", list_source("day", day))
+        pages.place(
+            url,
+            url + "index.html",
+            "day.html",
+            "day",
+            list_source("day", day),
+            functools.partial(_day_page, day, items),
+        )
 
     # Topics, tags, people
     pages.add(
