@@ -185,19 +185,26 @@ def cached_body(cache_path: str, rel: str, digest: str) -> str:
 
 
 def _read_bodies(cache_path: str, digests: dict[str, str]) -> dict[str, str]:
-    """rel -> body of each of *digests* (rel -> the text digest the build read) in the parse
-    cache at *cache_path*, checked as `cached_body` says."""
+    """rel -> body of each of *digests* (rel -> the text digest the build read)."""
+    return {rel: entry[4][_BODY] for rel, entry in _read_rows(cache_path, digests).items()}
+
+
+def _read_rows(cache_path: str, digests: dict[str, str], batch: int = 500) -> dict[str, Entry]:
+    """rel -> the row, body included, of each of *digests* (rel -> the text digest the build
+    read) in the parse cache at *cache_path*, which must hold them as the build read them: any
+    other text is an error, never a silent other text."""
     query = "SELECT path, entry, body FROM parsed WHERE path IN ({})"
     try:
         with _connections_lock:
-            rows = select_in(_connection(cache_path), query, list(digests))
-        found = {rel: body for rel, entry, body in rows if body is not None and pickle.loads(entry)[2] == digests[rel]}
+            rows = select_in(_connection(cache_path), query, list(digests), batch)
+        entries = {rel: _with_body(pickle.loads(entry), body) for rel, entry, body in rows}
     except (OSError, sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, IndexError) as exc:
         raise SitegenError(cache_path, None, f"the parse cache cannot be read for {min(digests)}: {exc}") from None
-    for rel in digests:
-        if rel not in found:
+    for rel, digest in digests.items():
+        entry = entries.get(rel)
+        if entry is None or entry[2] != digest or entry[4] is None or entry[4][_BODY] is None:
             raise SitegenError(cache_path, None, f"the parse cache does not hold {rel} as this build read it")
-    return found
+    return entries
 
 
 # Bodies read ahead for the pages about to be rendered (`bodies_read_ahead`), each taken once.
@@ -435,8 +442,8 @@ class ParseCache:
 class StoredArticles(Sequence[Article]):
     """Articles read back from the parse cache by path, a block of them at a time, as they are
     asked for: a process that goes through the archive once (the search index) then holds one
-    block of its text instead of all of it.  Each process opens its own connection, so forked
-    workers may read it too.  *digests* are the text digests the build loaded
+    block of its text instead of all of it, read as `cached_body` reads one (`_read_rows`), so
+    forked workers may read it too.  *digests* are the text digests the build loaded
     (`Library.digests`): a row that differs from them is an error, never a silent other text."""
 
     BLOCK = 256  # rows read at once (0.3 s for the 30,000 rows of a whole index, against 1.0 s one by one)
@@ -445,8 +452,6 @@ class StoredArticles(Sequence[Article]):
         self.path = Path(cache_dir) / CACHE_NAME
         self.paths, self.digests = paths, digests
         self.first, self.block = 0, cast("list[Article]", [])
-        self.db: sqlite3.Connection | None = None
-        self.pid = 0
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -465,19 +470,9 @@ class StoredArticles(Sequence[Article]):
         return self.block[n - self.first]
 
     def _read(self, start: int) -> None:
-        if self.db is None or self.pid != os.getpid():
-            self.db = read_only(self.path)
-            self.pid = os.getpid()
         paths = self.paths[start : start + self.BLOCK]
-        query = "SELECT path, entry, body FROM parsed WHERE path IN ({})"
-        rows = {rel: (entry, body) for rel, entry, body in select_in(self.db, query, paths, self.BLOCK)}
-        block = []
-        for i, rel in enumerate(paths, start):
-            entry = _with_body(pickle.loads(rows[rel][0]), rows[rel][1]) if rel in rows else None
-            if entry is None or entry[2] != self.digests[i] or entry[4] is None:
-                raise SitegenError(self.path, None, f"the parse cache does not hold {rel} as this build read it")
-            block.append(_article(entry[4]))
-        self.first, self.block = start, block
+        rows = _read_rows(str(self.path), dict(zip(paths, self.digests[start : start + self.BLOCK])), self.BLOCK)
+        self.first, self.block = start, [_article(rows[rel][4]) for rel in paths]
 
 
 def _cache_version() -> tuple:

@@ -204,12 +204,14 @@ def test_threads_reading_bodies_from_more_caches_than_are_kept_open_do_not_crash
 import pickle, sqlite3, sys, threading
 from pathlib import Path
 import sitegen.content as content
+row = (None,) * len(content.FIELDS)  # a cache row keeps its body apart
+entry = pickle.dumps((0, 0, "D", "m", row, None, "摘要"))
 paths = []
 for i in range(8):
     path = Path(sys.argv[1]) / f"c{i}.sqlite"
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE parsed (path TEXT PRIMARY KEY, entry BLOB, body TEXT)")
-    db.execute("INSERT INTO parsed VALUES (?, ?, ?)", ("a.md", pickle.dumps((0, 0, "D")), "正文"))
+    db.execute("INSERT INTO parsed VALUES (?, ?, ?)", ("a.md", entry, "正文"))
     db.commit()
     db.close()
     paths.append(str(path))
