@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cache import open_cache_db, remove_db, select_in
-from .model import Article, StoredArticle
+from .model import ARTICLE_TYPES, Article
 from .plan import ANY, CARD, FULL, LINK, RoleDigests, page_deps
 
 if TYPE_CHECKING:
@@ -86,8 +86,7 @@ def _pickled_pairs(pairs: set[tuple[int, str]]) -> bytes:
 
 class _ArticlesByPath(pickle.Pickler):
     def persistent_id(self, obj: object) -> str | None:
-        kind = type(obj)
-        return obj.path if kind is StoredArticle or kind is Article else None  # type: ignore[attr-defined]
+        return obj.path if type(obj) in ARTICLE_TYPES else None  # type: ignore[attr-defined]
 
 
 class _PathsToArticles(pickle.Unpickler):

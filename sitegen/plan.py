@@ -20,7 +20,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, cast
 
-from .model import Article, StoredArticle
+from .model import ARTICLE_TYPES, Article
 
 if TYPE_CHECKING:
     from .site import Page
@@ -96,22 +96,22 @@ def page_deps(page: Page) -> list[tuple[str, int]]:
 
 def _shown(value: object) -> Sequence[Article] | None:
     """Return the articles a context value shows by role (an article, or a list of them), else None."""
-    # `type(value) is` (faster than isinstance here, where every context value of every page
-    # passes) does not narrow: the casts say what the tests found.
+    # (`type(value) in` does not narrow: the casts say what the tests found.)
     kind = type(value)
-    if kind is StoredArticle or kind is Article:
+    if kind in ARTICLE_TYPES:
         return (cast(Article, value),)
-    if (kind is list or kind is tuple) and value and all(type(a) in _ARTICLES for a in cast("Sequence[object]", value)):
+    if (
+        (kind is list or kind is tuple)
+        and value
+        and all(type(a) in ARTICLE_TYPES for a in cast("Sequence[object]", value))
+    ):
         return cast("Sequence[Article]", value)
     return None
 
 
-_ARTICLES = (StoredArticle, Article)  # what a page shows by role: an article as a build reads it, or as parsed
-
-
 def _holds_article(value: object) -> bool:
     kind = type(value)
-    if kind is StoredArticle or kind is Article:
+    if kind in ARTICLE_TYPES:
         return True
     if kind is dict:
         return any(_holds_article(v) for v in cast("dict[object, object]", value).values())
