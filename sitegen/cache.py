@@ -90,6 +90,20 @@ def remove_db(path: Path) -> None:
     path.with_name(path.name + "-journal").unlink(missing_ok=True)
 
 
+def user_cache_dir() -> Path | None:
+    """The folder of the caches that hang on the installed libraries alone and serve every site
+    of this user (as Hugo's cacheDir and jieba's TMPDIR file do): $SITEGEN_CACHE_HOME, else
+    $XDG_CACHE_HOME/sitegen, else ~/.cache/sitegen.  None where it cannot be made or written:
+    such a cache is then kept in the site's own cache folder."""
+    named = os.environ.get("SITEGEN_CACHE_HOME")
+    try:
+        folder = Path(named) if named else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sitegen"
+        folder.mkdir(parents=True, exist_ok=True)
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to expand
+        return None
+    return folder if os.access(folder, os.W_OK | os.X_OK) else None
+
+
 def read_only(path: Path | str, *, check_same_thread: bool = True) -> sqlite3.Connection:
     """Open the SQLite file at *path* to read only.  Its name goes into a file: URI escaped: a
     folder named `site#1` or `q?x` opened the file `site` or `q`, read-write, made anew."""

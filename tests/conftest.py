@@ -11,9 +11,9 @@
   xdist group, so one worker runs them all.  `slow` marks the few tests that install a
   package, drive a state machine through dozens of builds, or run the Nu HTML checker.
   Quicker runs: `python -m pytest -m "not browser"`, and `-m "not browser and not slow"`.
-- Every fresh cache gets a copy of the pinyin table written once and kept in the tests' cache
-  folder, ~/.cache/sitegen-tests (`_one_pinyin_table_per_session`); the session's TMPDIR starts
-  with the last session's jieba cache (`JIEBA_CACHE`).
+- Every build reads the pinyin table from the tests' cache folder, ~/.cache/sitegen-tests/shared
+  (SITEGEN_CACHE_HOME), written once, as a user's sites share theirs; the session's TMPDIR
+  starts with the last session's jieba cache (`JIEBA_CACHE`).
 - The fixture site is smaller than `parallel_from`: its builds make the search index in the
   test's own process, which keeps numpy, jieba and pypinyin's tables loaded from one build to
   the next (tests that need the forked way set `parallel_from=0`).
@@ -46,6 +46,9 @@ from pathlib import Path
 import pytest
 
 CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sitegen-tests"
+# The caches sitegen shares between sites (the pinyin table: sitegen.cache.user_cache_dir) are
+# the tests' own, kept from one session to the next like the user's.
+os.environ["SITEGEN_CACHE_HOME"] = str(CACHE_HOME / "shared")
 
 
 def _bytecode_kept() -> str | None:
@@ -198,44 +201,6 @@ def _queue_place(item: pytest.Item) -> int:
     if item.get_closest_marker("slow"):
         return 0
     return 1 if item.get_closest_marker("browser") else 2
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _one_pinyin_table_per_session(tmp_path_factory):
-    """Write the pinyin table (sitegen/search/pinyin.py) once per pypinyin stamp, kept in the
-    tests' cache folder from one session to the next, and copy it into every cache that needs
-    one: writing it takes 0.25 s and loads pypinyin's phrases (100 MB) into the process, and the
-    tests start hundreds of fresh caches.  The table is made from the installed pypinyin's data
-    alone by the real `PinyinTable.write`, so a cache that gets the copy holds what the write
-    would have written there; where the copy cannot be made, the real write runs."""
-    from sitegen.search.pinyin import PinyinTable
-
-    real = PinyinTable.write.__func__
-    # the stamp names pypinyin's version; the module's own text, how the table is written
-    code = Path(sys.modules[PinyinTable.__module__].__file__ or "").read_bytes()
-
-    def write(cls, path: Path) -> None:
-        name = f"pinyin-{hashlib.sha1(cls.stamp().encode() + code).hexdigest()}.sqlite"
-        made = CACHE_HOME / name
-        if not made.is_file():
-            fresh = tmp_path_factory.getbasetemp() / name
-            if not fresh.is_file():
-                real(cls, fresh)
-            _copy(fresh, made)
-            _remove_others(CACHE_HOME, "pinyin-*.sqlite", name)
-            made = made if made.is_file() else fresh
-        there = cls(path)
-        current = there.db is not None
-        there.close()
-        if current:
-            return
-        _copy(made, path)
-        if not path.is_file():
-            real(cls, path)
-
-    PinyinTable.write = classmethod(write)
-    yield
-    PinyinTable.write = classmethod(real)
 
 
 @pytest.fixture(scope="session")

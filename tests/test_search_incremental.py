@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from _buildkit import assert_like_clean, build, edit_article, make_config, tree
 
+from sitegen.search import table_path
+
 
 def _search(folder: Path) -> dict:
     return {p: data for p, data in tree(folder).items() if str(p).startswith("search/")}
@@ -160,15 +162,20 @@ def test_the_search_page_names_the_index_version(tmp_path):
     assert report.rendered["search"] == 1
 
 
-def test_new_words_are_read_from_the_pinyin_table_not_pypinyin(tmp_path, monkeypatch):
+@pytest.mark.parametrize("shared", [True, False], ids=["user cache", "unwritable user cache"])
+def test_new_words_are_read_from_the_pinyin_table_not_pypinyin(tmp_path, monkeypatch, shared):
     # A paragraph of words the index has never seen, with characters read more than one way:
     # the patch reads them from the table the whole index wrote (pypinyin takes 0.15-0.5 s to
     # load), and the index is still what a clean build makes with pypinyin.
     import pypinyin
 
+    if not shared:  # a file where the folder should be: the table goes into the site's cache
+        (tmp_path / "not-a-folder").write_text("")
+        monkeypatch.setenv("SITEGEN_CACHE_HOME", str(tmp_path / "not-a-folder" / "sitegen"))
     config = make_config(tmp_path)
     build(config)
-    assert (config.cache_dir / "pinyin.sqlite").is_file()
+    assert table_path(config.cache_dir).is_file()
+    assert (table_path(config.cache_dir).parent == config.cache_dir) is not shared
 
     def refuse(*args, **kwargs):
         raise AssertionError("the patch asked pypinyin")
@@ -182,6 +189,22 @@ def test_new_words_are_read_from_the_pinyin_table_not_pypinyin(tmp_path, monkeyp
     assert any(p.startswith("search/s/") for p in report.changed)
     monkeypatch.undo()
     assert_like_clean(tmp_path, config)
+
+
+def test_sites_share_one_pinyin_table_in_the_user_cache(tmp_path, monkeypatch):
+    # The table hangs on the installed pypinyin alone: the first site's build writes it into the
+    # user's cache folder, and another site's first build reads that file and writes none.
+    monkeypatch.setenv("SITEGEN_CACHE_HOME", str(tmp_path / "user-cache"))
+    first = make_config(tmp_path / "first")
+    build(first)
+    (table,) = (tmp_path / "user-cache").glob("pinyin-*.sqlite")
+    assert table_path(first.cache_dir) == table
+    made = table.stat()
+    second = make_config(tmp_path / "second")
+    build(second)
+    assert table_path(second.cache_dir) == table
+    assert (table.stat().st_ino, table.stat().st_mtime_ns) == (made.st_ino, made.st_mtime_ns)
+    assert not list(first.cache_dir.glob("pinyin*")) and not list(second.cache_dir.glob("pinyin*"))
 
 
 def test_a_patch_reads_only_the_rows_of_the_words_it_touches(tmp_path, monkeypatch):

@@ -34,7 +34,7 @@ from .index import (
     shard_name,
 )
 from .patch import PreviousIndex, build_search_index, load_previous_index, warm_up
-from .pinyin import PINYIN_FILE, PinyinTable, pypinyin_reading
+from .pinyin import PINYIN_FILE, PinyinTable, pypinyin_reading, table_path
 from .state import INPUTS_FILE, SEARCH_STATE_FILE
 from .tokens import DocInput, DocTokens, doc_tokens, plain_text, tokens_for_test
 
@@ -64,6 +64,7 @@ __all__ = [
     "pypinyin_reading",
     "shard_count",
     "shard_name",
+    "table_path",
     "tokens_for_test",
     "warm_up",
 ]

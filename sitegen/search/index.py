@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast, overload
 from ..config import Config
 from ..model import Article
 from ..text import add_words, fold, fold_table, segmenter
-from .pinyin import PINYIN_FILE, PinyinTable, _syllables, _Words, pinyin_keys, plain_readings
+from .pinyin import PinyinTable, _syllables, _Words, pinyin_keys, plain_readings, table_path
 from .postings import Runs, bulk_runs, decode_gaps, head_entry, shard_items, shorter, split_parts
 from .state import INPUTS_FILE, SEARCH_STATE_FILE, WORDS_FOLDER, InputStore, StateChange, WholeState, WordsPart
 from .tokens import PINYIN_MAX_CHARS, DocInput, _doc_input
@@ -788,8 +788,8 @@ def full_search_index(
         def meanwhile() -> dict[str, str]:
             table = None
             if cache_dir is not None:  # for the patches of the next builds
-                PinyinTable.write(Path(cache_dir) / PINYIN_FILE)
-                table = PinyinTable(Path(cache_dir) / PINYIN_FILE)
+                PinyinTable.write(table_path(cache_dir))
+                table = PinyinTable(table_path(cache_dir))
             try:
                 return plain_readings(table)
             finally:

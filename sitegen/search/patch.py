@@ -53,7 +53,7 @@ from .index import (
     shard_file,
     shard_name,
 )
-from .pinyin import PINYIN_FILE, PinyinTable, _Words, pinyin_entry, plain_readings
+from .pinyin import PinyinTable, _Words, pinyin_entry, plain_readings, table_path
 from .postings import decode_postings, encode_postings, head_entry, read_head, split_parts
 from .state import INPUTS_FILE, SEARCH_STATE_FILE, InputStore, SavedState, StateChange
 from .tokens import DocInput, DocTokens, doc_tokens
@@ -125,7 +125,7 @@ def load_previous_index(config: Config, out_dir: Path, districts: dict[str, str]
         InputStore(Path(cache_dir) / INPUTS_FILE),
         Path(out_dir),
         districts,
-        PinyinTable(Path(cache_dir) / PINYIN_FILE),
+        PinyinTable(table_path(cache_dir)),
     )
 
 
