@@ -1278,51 +1278,76 @@ def _save_state(cache_dir: Path, fingerprint: dict[str, str], report: BuildRepor
 
 class _Related:
     """Related articles, which depend only on dates, tags, places and topics: reused across
-    builds where none of those changed (the usual edit fixes a body or a title), else computed
-    in a forked process on big sites while the build does other work."""
+    builds where none of those changed (the usual edit fixes a body or a title), else worked
+    out, and saved, by a job beside the build (forked on big sites) while it lays the site out:
+    again for the articles an edit can change (`_related_again`), or for all of them."""
 
     def __init__(self, articles: tuple[Article, ...], cache_dir: Path, config: Config) -> None:
-        from .site import related_articles
-
         self.articles = articles
         self.path = cache_dir / "related.pickle"
-        self.meta = hashlib.sha1(
-            repr((package_stamp(), [(a.path, a.date, a.tags, a.places, a.topics) for a in articles])).encode()
-        ).hexdigest()
+        # What they are worked out from, in date order: compared as it is with the saved one (a
+        # digest of its repr took 0.45 s at 100,000 articles)
+        inputs = [(a.path, a.date, a.tags, a.places, a.topics) for a in articles]
         cached = read_pickle(self.path, {})
         cached = cached if isinstance(cached, dict) else {}
         # The last build's, to tell the articles whose related articles changed: the page store
-        # saves the key of the ones it was laid out with (a refused build may have saved these).
+        # saves the name of the ones it was laid out with (a refused build may have saved these).
         self.before: dict[str, tuple[str, ...]] | None = cached.get("related")
         self.before_key: str | None = cached.get("meta")
-        self.paths: dict[str, tuple[str, ...]] | None = cached["related"] if cached.get("meta") == self.meta else None
         self.job: Background | None = None
-        if self.paths is None and cached.get("stamp") == package_stamp():
+        self.again: dict[str, tuple[str, ...]] | None = None  # the ones worked out again, if only those
+        stamp = package_stamp()
+        reused = cached.get("stamp") == stamp and cached.get("keys") == inputs and isinstance(self.before, dict)
+        if reused and isinstance(self.before_key, str):
+            self.meta: str = self.before_key
+            self.paths: dict[str, tuple[str, ...]] | None = self.before
+            return
+        # A new name for new inputs (the page store's layout is keyed by it)
+        self.meta = os.urandom(16).hex()
+        self.paths = None
+        meta, path = self.meta, self.path
+        given: dict[str, Any] = {
+            "cached": cached,
+            "inputs": inputs,
+        }  # the job's: this process lets go of them once it forks
+
+        def work() -> tuple[bool, dict[str, tuple[str, ...]]]:
+            """Return (whether only some were worked out again, those or all of them); save all."""
+            from .site import related_articles
+
+            cached, inputs = given["cached"], given["inputs"]
+            again = None
+            if cached.get("stamp") == stamp:
+                try:
+                    again = _related_again(articles, cached, config)
+                except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a damaged cache is a cold one
+                    log.warning(
+                        "%s: unreadable (%s: %s); related articles are worked out anew", path, type(exc).__name__, exc
+                    )
+            paths = {**cached["related"], **again} if again is not None else _related_paths(related_articles(articles))
             try:
-                self.paths = _related_again(articles, cached, config)
-            except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a damaged cache is a cold one
-                log.warning(
-                    "%s: unreadable (%s: %s); related articles are worked out anew", self.path, type(exc).__name__, exc
-                )
-        if self.paths is None:
-            fork = len(articles) >= config.parallel_from
-            self.job = Background(lambda: _related_paths(related_articles(articles)), "related", fork=fork)
-        self.saved = self.paths is not None and cached.get("meta") == self.meta
+                write_pickle(path, {"meta": meta, "stamp": stamp, "keys": inputs, "related": paths})
+            except OSError as exc:  # a cache: the next build works them out again
+                log.warning("%s: not saved (%s)", path, exc)
+            return (True, again) if again is not None else (False, paths)
+
+        self.job = Background(work, "related", fork=len(articles) >= config.parallel_from)
+        if self.job.forked:  # (the last build's inputs: 40-70 MB at 100,000 articles)
+            given.clear()
 
     def result(self) -> Mapping[str, tuple[Article, ...]]:
         """Return article path -> its related Articles."""
-        paths = self.paths
-        if paths is None:
+        if self.paths is None:
             assert self.job is not None
-            paths, error = self.job.result()
+            outcome, error = self.job.result()
             if error:
                 raise RuntimeError(f"related articles: {error}")
+            some, paths = outcome
+            if some:
+                assert isinstance(self.before, dict)
+                self.again, paths = paths, {**self.before, **paths}
             self.paths = paths
-        if not self.saved:
-            keys = [(a.path, a.tags, a.places, a.topics) for a in self.articles]
-            write_pickle(self.path, {"meta": self.meta, "stamp": package_stamp(), "keys": keys, "related": paths})
-            self.saved = True
-        return _RelatedArticles(paths, {a.path: a for a in self.articles})
+        return _RelatedArticles(self.paths, {a.path: a for a in self.articles})
 
     def changed(self) -> set[str] | None:
         """Return the paths of the articles whose related articles differ from the last
@@ -1330,6 +1355,8 @@ class _Related:
         before, paths = self.before, self.paths
         if not isinstance(before, dict) or paths is None:
             return None
+        if self.again is not None:  # the same articles: only those worked out again can differ
+            return {p for p, others in self.again.items() if before.get(p) != others}
         return {p for p, others in paths.items() if before.get(p) != others} | (before.keys() - paths.keys())
 
     def stop(self) -> None:
@@ -1361,19 +1388,19 @@ def _related_paths(related: dict[str, tuple[Article, ...]]) -> dict[str, tuple[s
 def _related_again(
     articles: tuple[Article, ...], cached: dict[str, Any], config: Config
 ) -> dict[str, tuple[str, ...]] | None:
-    """The last build's related articles, worked out again for the articles an edit can change
-    (`site.related_articles` given *before* and *moved*), when the articles are the same ones,
-    some with other tags, places or topics, some dated anew (the articles between a corrected
-    date's old and new places move); None when more than a few changed or moved (the whole work
-    then goes to a process of its own).  A tags edit at 100,000 articles worked out all of them:
-    10 s of its 27; a date corrected at 10,000 waited 0.67 s for them."""
+    """The related articles of the articles an edit can change, worked out again
+    (`site.related_articles` given *before* and *moved*), when the articles are the last build's
+    (*cached*), some with other tags, places or topics, some dated anew (the articles between a
+    corrected date's old and new places move); None when more than a few changed or moved (then
+    all are worked out).  A tags edit at 100,000 articles worked out all of them: 10 s of its
+    27; a date corrected at 10,000 waited 0.67 s for them."""
     from .model import replaced
     from .site import related_articles
 
     keys = cached.get("keys")
-    if not isinstance(keys, list) or len(keys) != len(articles):
+    if not isinstance(keys, list) or len(keys) != len(articles) or not isinstance(cached.get("related"), dict):
         return None
-    old = {path: tuple(rest) for path, *rest in keys}  # path -> (tags, places, topics) before
+    old = {path: tuple(rest) for path, _, *rest in keys}  # path -> (tags, places, topics) before
     if len(old) != len(articles) or any(art.path not in old for art in articles):
         return None
     shifted = [index for index, (art, row) in enumerate(zip(articles, keys)) if art.path != row[0]]
@@ -1385,7 +1412,7 @@ def _related_again(
             before[index] = replaced(art, tags=tags, places=places, topics=topics)
     if len(before) + len(moved) >= max(1, config.parallel_from // 10):
         return None
-    return {**cached["related"], **_related_paths(related_articles(articles, before=before, moved=moved))}
+    return _related_paths(related_articles(articles, before=before, moved=moved))
 
 
 # How far a render worker lowers its priority while the search process indexes everything on

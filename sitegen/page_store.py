@@ -373,10 +373,13 @@ class PageStore:
                         "INSERT OR REPLACE INTO saved VALUES (?, ?)",
                         [("model", saved), ("shown_tags", tags), ("layout", pickle.dumps(layout))],
                     )
-                    self.db.execute("DELETE FROM keys")
+                    # Every article's keys: the rows of the others go, the changed ones are written
+                    # (not all 100,000 rows deleted and written again at each edit of metadata)
+                    before = self.article_keys()
+                    self.db.executemany("DELETE FROM keys WHERE path = ?", [(p,) for p in before.keys() - keys.keys()])
                 else:
                     before = self.article_keys(keys)
-                    keys = {path: roles for path, roles in keys.items() if before.get(path) != roles}
+                keys = {path: roles for path, roles in keys.items() if before.get(path) != roles}
                 self.db.executemany(
                     "INSERT OR REPLACE INTO keys VALUES (?, ?, ?, ?)", [(p, *r) for p, r in keys.items()]
                 )
