@@ -17,7 +17,7 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
@@ -1211,7 +1211,11 @@ def _pages_an_edit_touches(
     if shown_before is None or old_keys.keys() != keys.keys():  # articles added or taken away
         return None
     changes = [
-        (path, role) for path, new in keys.items() for role in (FULL, LINK, CARD) if old_keys[path][role] != new[role]
+        (path, role)
+        for path, new in keys.items()
+        if old_keys[path] != new
+        for role in (FULL, LINK, CARD)
+        if old_keys[path][role] != new[role]
     ]
     placed = {path for path, role in changes if role == LINK}  # metadata changed
     if len(placed) > max(1, len(keys) // 10):
@@ -1219,7 +1223,7 @@ def _pages_an_edit_touches(
     sources = store.sources(store.showing(changes))
     sources.update(article_source(path) for path in changed_related)
     people_on = config.taxonomy_on("people")
-    neighbours = district_neighbours(articles)
+    neighbours = district_neighbours(articles, placed)
     for art in model.articles:
         if art.path in placed:
             sources |= member_sources(art, model.shown_tags.get(art.path, ()), people_on)
@@ -1297,7 +1301,11 @@ class _Related:
         self.job: Background | None = None
         self.again: dict[str, tuple[str, ...]] | None = None  # the ones worked out again, if only those
         stamp = package_stamp()
-        reused = cached.get("stamp") == stamp and cached.get("keys") == inputs and isinstance(self.before, dict)
+        reused = (
+            cached.get("stamp") == stamp
+            and cached.get("keys") == inputs
+            and _related_whole(self.before, {a.path for a in articles})
+        )
         if reused and isinstance(self.before_key, str):
             self.meta: str = self.before_key
             self.paths: dict[str, tuple[str, ...]] | None = self.before
@@ -1340,8 +1348,8 @@ class _Related:
         if self.paths is None:
             assert self.job is not None
             outcome, error = self.job.result()
-            if error:
-                raise RuntimeError(f"related articles: {error}")
+            if error:  # (killed, or out of memory): the build is refused
+                raise WorkerFailed(f"related articles: {error}")
             some, paths = outcome
             if some:
                 assert isinstance(self.before, dict)
@@ -1385,6 +1393,16 @@ def _related_paths(related: dict[str, tuple[Article, ...]]) -> dict[str, tuple[s
     return {p: tuple(a.path for a in others) for p, others in related.items()}
 
 
+def _related_whole(related: Any, paths: Set[str]) -> bool:
+    """Whether *related* gives the related articles of exactly *paths*, each among them (a
+    cache a build reuses: one damaged otherwise failed every later edit of metadata)."""
+    return (
+        isinstance(related, dict)
+        and related.keys() == paths
+        and all(type(others) is tuple and all(other in paths for other in others) for others in related.values())
+    )
+
+
 def _related_again(
     articles: tuple[Article, ...], cached: dict[str, Any], config: Config
 ) -> dict[str, tuple[str, ...]] | None:
@@ -1398,10 +1416,12 @@ def _related_again(
     from .site import related_articles
 
     keys = cached.get("keys")
-    if not isinstance(keys, list) or len(keys) != len(articles) or not isinstance(cached.get("related"), dict):
+    if not isinstance(keys, list) or len(keys) != len(articles):
         return None
     old = {path: tuple(rest) for path, _, *rest in keys}  # path -> (tags, places, topics) before
     if len(old) != len(articles) or any(art.path not in old for art in articles):
+        return None
+    if not _related_whole(cached.get("related"), old.keys()):
         return None
     shifted = [index for index, (art, row) in enumerate(zip(articles, keys)) if art.path != row[0]]
     moved = range(shifted[0], shifted[-1] + 1) if shifted else range(0)

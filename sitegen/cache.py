@@ -95,9 +95,16 @@ def user_cache_dir() -> Path | None:
     of this user (as Hugo's cacheDir and jieba's TMPDIR file do): $SITEGEN_CACHE_HOME, else
     $XDG_CACHE_HOME/sitegen, else ~/.cache/sitegen.  None where it cannot be made or written:
     such a cache is then kept in the site's own cache folder."""
-    named = os.environ.get("SITEGEN_CACHE_HOME")
+    named, xdg = os.environ.get("SITEGEN_CACHE_HOME", ""), os.environ.get("XDG_CACHE_HOME", "")
     try:
-        folder = Path(named) if named else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sitegen"
+        if os.path.isabs(named):
+            folder = Path(named)
+        elif os.path.isabs(xdg):  # a relative path is ignored, as the XDG specification says
+            folder = Path(xdg) / "sitegen"
+        elif os.environ.get("HOME", "~") == "":  # (expanded as /)
+            return None
+        else:
+            folder = Path.home() / ".cache" / "sitegen"
         folder.mkdir(parents=True, exist_ok=True)
     except (OSError, RuntimeError):  # RuntimeError: no home folder to expand
         return None

@@ -226,6 +226,10 @@ class PageStore:
             return dict(self.db.execute("SELECT output, digest FROM pages"))
         return self._select("pages", "output", "digest", outputs)
 
+    def outputs(self) -> list[str]:
+        """Return the output of every saved page."""
+        return [] if self.db is None else [output for (output,) in self.db.execute("SELECT output FROM pages")]
+
     def kinds(self) -> dict[str, PageKind]:
         """Return output -> kind of every saved page."""
         return {} if self.db is None else dict(self.db.execute("SELECT output, kind FROM pages"))
@@ -343,8 +347,8 @@ class PageStore:
         try:
             with self.db:
                 self.db.execute("DELETE FROM saved WHERE name = 'key'")
-                old = self.digests() if outputs is not None else self.digests(row[0] for row in rows)
-                stale = set(old) - outputs if outputs is not None else set()
+                old = set(self.outputs() if outputs is not None else self.digests(row[0] for row in rows))
+                stale = old - outputs if outputs is not None else set()
                 # The pages that show each article: withdraw what the replaced and removed pages
                 # showed, add what the new ones show.
                 withdrawn = self._deps([row[0] for row in rows if row[0] in old] + sorted(stale))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
@@ -552,10 +552,18 @@ def site_outline(
     )
 
 
-def district_neighbours(articles: Iterable[Article]) -> dict[str, tuple[Article | None, Article | None]]:
+def district_neighbours(
+    articles: Iterable[Article], of: Container[str] | None = None
+) -> dict[str, tuple[Article | None, Article | None]]:
     """Return article path -> (the previous, the next) article of its district, as its page
-    links them: *articles* in date order, those without a district as one more."""
-    return {art.path: _around(group, i) for group in _by_district(articles).values() for i, art in enumerate(group)}
+    links them: *articles* in date order, those without a district as one more; of those whose
+    path is in *of*, when given."""
+    return {
+        art.path: _around(group, i)
+        for group in _by_district(articles).values()
+        for i, art in enumerate(group)
+        if of is None or art.path in of
+    }
 
 
 def _by_district(articles: Iterable[Article]) -> dict[str | None, list[Article]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from _buildkit import TODAY, assert_like_clean, build, edit_article, make_config
@@ -230,3 +231,27 @@ sys.exit(1 if errors else 0)
 """
     run = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, (run.returncode, run.stdout, run.stderr[-2000:])
+
+
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({"SITEGEN_CACHE_HOME": "{tmp}/named"}, "{tmp}/named"),
+        ({"SITEGEN_CACHE_HOME": "relative", "XDG_CACHE_HOME": "{tmp}/xdg"}, "{tmp}/xdg/sitegen"),
+        ({"XDG_CACHE_HOME": "relative", "HOME": "{tmp}/home"}, "{tmp}/home/.cache/sitegen"),
+        ({"HOME": ""}, None),
+        ({"SITEGEN_CACHE_HOME": "{tmp}/a-file/sitegen"}, None),
+    ],
+    ids=["named", "relative name", "relative XDG", "empty HOME", "not a folder"],
+)
+def test_the_user_cache_folder_is_an_absolute_folder_that_can_be_written(tmp_path, monkeypatch, env, expected):
+    from sitegen.cache import user_cache_dir
+
+    for name in ("SITEGEN_CACHE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.chdir(tmp_path)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value.format(tmp=tmp_path))
+    assert user_cache_dir() == (Path(expected.format(tmp=tmp_path)) if expected else None)
+    assert not (tmp_path / "relative").exists()

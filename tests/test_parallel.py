@@ -233,6 +233,32 @@ def test_a_build_whose_render_worker_is_killed_fails_and_keeps_public(tmp_path, 
     assert not build(config).errors
 
 
+def test_a_build_whose_related_articles_job_is_killed_fails_and_keeps_public(tmp_path, monkeypatch):
+    # The job that works out the related articles died (killed after it saved them): the build
+    # raised a bare RuntimeError, a traceback at the command line, and left its staging folder.
+    import sitegen.build
+
+    config = make_config(tmp_path, parallel_from=1, search=False)
+    build(config)
+    before = tree(config.out_dir)
+    parent, real = os.getpid(), sitegen.build.write_pickle
+
+    def killed(path, value):
+        real(path, value)
+        if os.getpid() != parent and Path(path).name == "related.pickle":
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(sitegen.build, "write_pickle", killed)
+    edit_article(config.content_dir / "lusong-2.md", "tags: [网格员]", "tags: [养老, 简讯]")
+    report = build(config)
+    assert report.failed and any("related articles" in e for e in report.errors), report.errors
+    assert tree(config.out_dir) == before
+    assert not (config.out_dir.parent / f".{config.out_dir.name}.new").exists()
+    monkeypatch.undo()
+    assert not build(config).errors
+    assert_like_clean(tmp_path, config)
+
+
 def test_render_workers_leave_a_core_to_a_whole_index_made_beside_them(tmp_path, monkeypatch):
     """Beside a whole render, the search process tokenizes on one core and the render workers
     lower their priority (build.RENDER_NICENESS) so that it keeps that core; a build that renders

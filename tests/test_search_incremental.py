@@ -4,6 +4,7 @@ result is byte-identical to a clean build of the edited content."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -205,6 +206,63 @@ def test_sites_share_one_pinyin_table_in_the_user_cache(tmp_path, monkeypatch):
     assert table_path(second.cache_dir) == table
     assert (table.stat().st_ino, table.stat().st_mtime_ns) == (made.st_ino, made.st_mtime_ns)
     assert not list(first.cache_dir.glob("pinyin*")) and not list(second.cache_dir.glob("pinyin*"))
+
+
+def _damage_page(table: Path, name: str) -> None:
+    """Overwrite the root page of table *name* in the SQLite file *table*: the file still opens
+    and its meta row (the stamp) still reads, as after a bad sector or a copy cut short."""
+    db = sqlite3.connect(table)
+    (size,) = db.execute("PRAGMA page_size").fetchone()
+    (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+    db.close()
+    with open(table, "r+b") as fh:
+        fh.seek((root - 1) * size)
+        fh.write(b"\xa5" * size)
+
+
+def test_a_damaged_shared_pinyin_table_is_made_again(tmp_path, monkeypatch):
+    # Every site of the user reads the one table: a damaged page under a stamp that still reads
+    # failed every whole index of every site ("database disk image is malformed"), and deleting
+    # the site's own cache no longer helped.
+    import sitegen.search.pinyin as pinyin
+
+    clean = make_config(tmp_path / "clean")
+    monkeypatch.setenv("SITEGEN_CACHE_HOME", str(tmp_path / "clean-user-cache"))
+    build(clean)
+    monkeypatch.setenv("SITEGEN_CACHE_HOME", str(tmp_path / "user-cache"))
+    first, second = make_config(tmp_path / "first"), make_config(tmp_path / "second")
+    build(first)
+    (table,) = (tmp_path / "user-cache").glob("pinyin-*.sqlite")
+    _damage_page(table, "plain")
+    shutil.rmtree(first.out_dir)
+    shutil.rmtree(first.cache_dir)
+    for config in (first, second):  # two sites, one after the other, each read as a new process reads
+        pinyin._plain_readings.cache_clear()
+        monkeypatch.setattr(pinyin, "_PLAIN_FROM_TABLE", None)
+        report = build(config)
+        assert not report.errors, report.errors
+        assert tree(config.out_dir) == tree(clean.out_dir)
+
+
+def test_a_patch_on_a_machine_without_the_table_writes_it(tmp_path, monkeypatch):
+    # A new machine (the publishing workflow's runner restores the site's cache alone) or an
+    # emptied ~/.cache: the patch writes the table once, and reads the new words from it.
+    import pypinyin
+
+    monkeypatch.setenv("SITEGEN_CACHE_HOME", str(tmp_path / "runner-1"))
+    config = make_config(tmp_path)
+    build(config)
+    monkeypatch.setenv("SITEGEN_CACHE_HOME", str(tmp_path / "runner-2"))  # the next run
+    asked = []
+    real = pypinyin.lazy_pinyin
+    monkeypatch.setattr(pypinyin, "lazy_pinyin", lambda *a, **k: asked.append(a) or real(*a, **k))
+    edit_article(
+        config.content_dir / "lusong-2.md", "芦淞区网格员走街串巷", "乐团重奏乐谱，调音师调换长笛。芦淞区网格员走街串巷"
+    )
+    report = build(config)
+    assert not report.errors and report.body_edit
+    assert not asked, f"the patch asked pypinyin {len(asked)} times"
+    assert list((tmp_path / "runner-2").glob("pinyin-*.sqlite"))
 
 
 def test_a_patch_reads_only_the_rows_of_the_words_it_touches(tmp_path, monkeypatch):

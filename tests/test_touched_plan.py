@@ -160,6 +160,29 @@ def test_an_edit_over_damaged_related_articles_works_them_out_anew(tmp_path, key
     assert tree(config.out_dir) == clean_tree(tmp_path, config)
 
 
+@pytest.mark.parametrize(
+    "related",
+    [{}, {"city-1.md": 3}, "the edited article's naming an article there is not"],
+    ids=["empty", "not tuples", "an unknown article"],
+)
+def test_related_articles_saved_for_these_very_articles_but_damaged_are_worked_out_anew(tmp_path, related):
+    # Saved for the same inputs, a damaged table of related articles was reused as it was: every
+    # later edit of metadata failed with a KeyError, and nothing ever saved it again.
+    import pickle
+
+    config = make_config(tmp_path, search=False)
+    build(config)
+    path = config.cache_dir / "related.pickle"
+    saved = pickle.loads(path.read_bytes())
+    if isinstance(related, str):
+        related = {**saved["related"], "city-2.md": ("nowhere.md",)}
+    path.write_bytes(pickle.dumps({**saved, "related": related}))
+    _set(config.content_dir / "city-2.md", "reporters", ["王芳"])
+    report = build(config)
+    assert not report.errors
+    assert tree(config.out_dir) == clean_tree(tmp_path, config)
+
+
 def test_an_edit_of_metadata_reads_the_bodies_of_the_article_pages_it_renders_alone(tmp_path, monkeypatch):
     import sitegen.content
     import sitegen.render

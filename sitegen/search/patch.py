@@ -119,13 +119,16 @@ def load_previous_index(config: Config, out_dir: Path, districts: dict[str, str]
         saved.close()
         return None
     words("株洲")  # loads jieba's dictionary, the slow part of a patch
+    table = table_path(cache_dir)
+    if not table.is_file():  # the user's cache was emptied, or this is a new machine (a CI runner)
+        PinyinTable.write(table)
     return PreviousIndex(
         saved,
         state_path,
         InputStore(Path(cache_dir) / INPUTS_FILE),
         Path(out_dir),
         districts,
-        PinyinTable(table_path(cache_dir)),
+        PinyinTable(table),
     )
 
 

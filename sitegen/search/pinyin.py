@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import functools
 import heapq
+import logging
 import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..cache import read_only, user_cache_dir
+from ..cache import read_only, remove_db, user_cache_dir
 from .state import INITIALS_MAX_CHARS, expand_reading, new_database
+
+log = logging.getLogger(__name__)
 
 PINYIN_WORDS = 3  # words a pinyin key holds (those most documents hold)
 
@@ -163,22 +166,35 @@ class PinyinTable:
     character), and each piece reads as its phrase, else character by character by the first
     reading.  tests/test_search.py compares the two over jieba's dictionary."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, checked: bool = False) -> None:
+        """Open the table at *path*, if it is of the installed pypinyin (its stamp) and, when
+        *checked*, whole (SQLite's quick_check: 10 ms)."""
         import sqlite3
 
+        self.path = path
         self.db: sqlite3.Connection | None = None
         self.made_by = ""  # the stamp of the pypinyin that wrote the table, once opened
         try:
             if path.is_file():
                 db = read_only(path)
                 (stamp,) = db.execute("SELECT stamp FROM meta").fetchone()
-                if stamp == self.stamp():
+                if stamp == self.stamp() and (not checked or db.execute("PRAGMA quick_check").fetchone() == ("ok",)):
                     self.db = db
                     self.made_by = stamp
                 else:
                     db.close()
         except (sqlite3.Error, TypeError):
             self.db = None
+
+    def _damaged(self, exc: Exception) -> None:
+        """Let go of a table that cannot be read, and delete it: every site of the user reads this
+        one file, and the next whole index writes it again (pypinyin answers meanwhile)."""
+        log.warning("%s: damaged pinyin table dropped (%s); pypinyin reads the words", self.path, exc)
+        self.close()
+        try:
+            remove_db(self.path)
+        except OSError:
+            pass
 
     @staticmethod
     def stamp() -> str:
@@ -191,7 +207,7 @@ class PinyinTable:
         """Write the table of the installed pypinyin into *path*, unless it is there."""
         import sqlite3
 
-        there = cls(path)
+        there = cls(path, checked=True)
         if there.db is not None:
             there.close()
             return
@@ -226,19 +242,37 @@ class PinyinTable:
                 )
                 db.executemany("INSERT INTO plain VALUES (?, ?)", sorted(_plain_readings().items()))
             db.close()
+            # (a journal left beside the old file would be rolled back into the new one)
+            path.with_name(path.name + "-journal").unlink(missing_ok=True)
             os.replace(aside, path)
         except (sqlite3.Error, OSError):  # a cache: without it, pypinyin reads the new words
             aside.unlink(missing_ok=True)
 
     def plain(self) -> dict[str, str]:
         """Return `_plain_readings()` as the table holds it (the same pypinyin's: the stamp)."""
+        import sqlite3
+
         assert self.db is not None
-        return dict(self.db.execute("SELECT char, reading FROM plain"))
+        try:
+            return dict(self.db.execute("SELECT char, reading FROM plain"))
+        except sqlite3.DatabaseError as exc:
+            self._damaged(exc)
+            return _plain_readings()
 
     def read(self, word: str) -> list[str] | None:
         """Return the syllables of *word*, or None without a table (ask pypinyin)."""
+        import sqlite3
+
         if self.db is None:
             return None
+        try:
+            return self._read(word)
+        except sqlite3.DatabaseError as exc:
+            self._damaged(exc)
+            return None
+
+    def _read(self, word: str) -> list[str]:
+        assert self.db is not None
         out: list[str] = []
         for piece, reading in self._cut(word):
             if reading is not None:
