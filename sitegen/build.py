@@ -1314,10 +1314,8 @@ class _Related:
         self.meta = os.urandom(16).hex()
         self.paths = None
         meta, path = self.meta, self.path
-        given: dict[str, Any] = {
-            "cached": cached,
-            "inputs": inputs,
-        }  # the job's: this process lets go of them once it forks
+        # The job's: this process lets go of them once the job is forked
+        given: dict[str, Any] = {"cached": cached, "inputs": inputs}
 
         def work() -> tuple[bool, dict[str, tuple[str, ...]]]:
             """Return (whether only some were worked out again, those or all of them); save all."""
