@@ -180,13 +180,16 @@ _LATIN = re.compile(r"[a-z0-9]+")
 CHUNK = 1000  # documents per batch of arrays (bounds the memory of one batch)
 
 
+@functools.lru_cache(maxsize=1)
 def _fold_lookup():
-    """Return the fold table as an array indexed by code point (fold is one character to one)."""
+    """Return the fold table as an array indexed by code point (fold is one character to one):
+    read-only, made once a process (4.4 MB, 0.8 ms, which every batch of documents paid)."""
     import numpy as np
 
     lookup = np.arange(0x110000, dtype=np.uint32)
     table = fold_table()
     lookup[np.fromiter(table, np.int64, len(table))] = [ord(v) for v in table.values()]
+    lookup.flags.writeable = False
     return lookup
 
 
