@@ -43,6 +43,21 @@ def test_postings_round_trip():
     assert encode_postings(range(600)) == "!" + encode_number(599)
 
 
+@pytest.mark.parametrize("density", [0.05, 0.3, 0.7, 0.97, 0.999])
+def test_a_patchs_numbers_are_coded_as_a_whole_index_codes_them(density):
+    # A patch codes its sets of numbers with numpy from ARRAY_FROM on: the same text in each
+    # form (varints, bitmap, complement), at sizes on both sides of it.
+    import random
+
+    from sitegen.search.postings import ARRAY_FROM, encode_numbers
+
+    rng = random.Random(density)
+    for size in (ARRAY_FROM // 2, ARRAY_FROM - 1, ARRAY_FROM, 3 * ARRAY_FROM, 20_000):
+        numbers = {n for n in range(size) if rng.random() < density} | {size}
+        assert encode_numbers(numbers) == encode_postings(numbers)
+        assert encode_numbers(list(numbers)) == encode_postings(sorted(numbers))
+
+
 @settings(max_examples=examples(300), deadline=None)
 @given(
     st.one_of(
@@ -51,9 +66,12 @@ def test_postings_round_trip():
     )
 )
 def test_any_postings_decode_to_their_numbers(numbers):
+    from sitegen.search.postings import encode_numbers
+
     ids = sorted(numbers)
     text = encode_postings(numbers)
     assert decode_postings(text) == ids  # varints (sparse sets), bitmaps (dense), complements (denser)
+    assert encode_numbers(numbers) == text  # numpy's, from ARRAY_FROM numbers on
     if ids:  # a whole index joins runs of documents, then chooses the form: the same text
         from sitegen.search.index import _final
         from sitegen.search.postings import join_pieces, runs_of

