@@ -56,6 +56,26 @@ def test_a_patchs_numbers_are_coded_as_a_whole_index_codes_them(density):
         numbers = {n for n in range(size) if rng.random() < density} | {size}
         assert encode_numbers(numbers) == encode_postings(numbers)
         assert encode_numbers(list(numbers)) == encode_postings(sorted(numbers))
+        assert decode_postings(encode_postings(numbers)) == sorted(numbers)
+
+
+def test_long_varint_gaps_decode_with_numpy_as_the_regex_reads_them():
+    # From DECODE_ARRAY_FROM characters varints decode with numpy: the same numbers, and a text
+    # that is not whole tokens (a stray character, a token cut short) as the regex reads it.
+    import itertools
+    import random
+
+    from sitegen.search.postings import _VARINT, _VARINT_VALUES, DECODE_ARRAY_FROM
+
+    def regex_way(text):
+        return list(itertools.accumulate(map(_VARINT_VALUES.__getitem__, _VARINT.findall(text)), initial=-1))[1:]
+
+    rng = random.Random(5)
+    for size, spread in ((DECODE_ARRAY_FROM // 2, 8), (DECODE_ARRAY_FROM, 40), (5_000, 2_000), (2_000, 10**7)):
+        text = encode_postings(sorted(rng.sample(range(size * spread), size)))
+        assert not text.startswith(("~", "!")) and len(text) >= DECODE_ARRAY_FROM // 2
+        for variant in (text, text + "A", "A" + text, text[:500] + "~" + text[500:], text + "é"):
+            assert decode_postings(variant) == regex_way(variant)
 
 
 @settings(max_examples=examples(300), deadline=None)
