@@ -171,7 +171,10 @@ def _old_dir(out_dir: Path) -> Path:
 
 
 JOURNAL = ".journal.json"
-SMALL_CHANGE = 0.1  # commit by journal when at most this share of the files changed
+# Commit by journal when at most this share of the files changed, else by swap.  A journal costs
+# about 60 µs a changed file, a swap 12 µs a file of the site (a link): at 10,000 articles (45,000
+# files), a date corrected changes 4,718 and took 0.28 s by journal against 0.55 s by swap.
+SMALL_CHANGE = 0.2
 
 
 def recover(out_dir: Path) -> None:

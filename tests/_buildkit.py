@@ -36,11 +36,11 @@ def make_config(tmp: Path, content: Path | None = None, **changes):
     return config.with_overrides(content_dir=content, out_dir=tmp / "public", cache_dir=tmp / "cache", **changes)
 
 
-def make_config_with_templates(tmp: Path):
-    """Return make_config(tmp) reading a copy of the templates in *tmp*/templates, to edit."""
+def make_config_with_templates(tmp: Path, **changes):
+    """Return make_config(tmp, **changes) reading a copy of the templates in *tmp*/templates, to edit."""
     templates = tmp / "templates"
     shutil.copytree(ROOT / "templates", templates)
-    return make_config(tmp, templates_dir=templates)
+    return make_config(tmp, templates_dir=templates, **changes)
 
 
 def build(config, today: str = TODAY):

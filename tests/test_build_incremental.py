@@ -271,8 +271,9 @@ def test_killed_before_journal_is_applied_rolls_forward(tmp_path, monkeypatch):
 
 
 def test_failure_before_swap_leaves_public_whole(tmp_path, monkeypatch):
-    """Many changes (here a template edit) build a whole new tree aside and swap it in."""
-    config = make_config_with_templates(tmp_path)
+    """Many changes (here a template edit: every page of a site without search files, more than
+    writer.SMALL_CHANGE of its files) build a whole new tree aside and swap it in."""
+    config = make_config_with_templates(tmp_path, search=False)
     build(config)
     before = tree(config.out_dir)
     edit_article(config.templates_dir / "base.html", "跳到正文", "跳到主要内容")
