@@ -788,8 +788,9 @@ def full_search_index(
         def meanwhile() -> dict[str, str]:
             table = None
             if cache_dir is not None:  # for the patches of the next builds
-                PinyinTable.write(table_path(cache_dir))
-                table = PinyinTable(table_path(cache_dir))
+                path = table_path(cache_dir)
+                PinyinTable.write(path)
+                table = PinyinTable(path)
             try:
                 return plain_readings(table)
             finally:
