@@ -145,39 +145,40 @@ def test_an_edit_of_metadata_over_a_damaged_page_store_plans_every_page(tmp_path
     assert tree(config.out_dir) == clean_tree(tmp_path, config)
 
 
-@pytest.mark.parametrize("keys", [[("city-1.md",)], [None] * 9, "not a list of rows"])
-def test_an_edit_over_damaged_related_articles_works_them_out_anew(tmp_path, keys):
-    import pickle
-
-    config = make_config(tmp_path, search=False)
-    build(config)
-    path = config.cache_dir / "related.pickle"
-    saved = pickle.loads(path.read_bytes())
-    path.write_bytes(pickle.dumps({**saved, "keys": keys}))
-    _set(config.content_dir / "city-2.md", "tags", ["养老", "社区食堂"])
-    report = build(config)
-    assert not report.errors
-    assert tree(config.out_dir) == clean_tree(tmp_path, config)
-
-
 @pytest.mark.parametrize(
-    "related",
-    [{}, {"city-1.md": 3}, "the edited article's naming an article there is not"],
-    ids=["empty", "not tuples", "an unknown article"],
+    "damaged, field, value",
+    [
+        # The inputs damaged, a tags edit: the related articles near the edit cannot be worked
+        # out again from them.
+        ({"keys": [("city-1.md",)]}, "tags", ["养老", "社区食堂"]),
+        ({"keys": [None] * 9}, "tags", ["养老", "社区食堂"]),
+        ({"keys": "not a list of rows"}, "tags", ["养老", "社区食堂"]),
+        # The related articles damaged but saved for these very inputs, an edit that leaves them:
+        # they were reused as they were, and every later edit of metadata failed with a KeyError.
+        ({"related": {}}, "reporters", ["王芳"]),
+        ({"related": {"city-1.md": 3}}, "reporters", ["王芳"]),
+        ({"related": {"city-2.md": ("nowhere.md",)}}, "reporters", ["王芳"]),
+    ],
+    ids=[
+        "keys cut short",
+        "keys not rows",
+        "keys not a list",
+        "related empty",
+        "related not tuples",
+        "an unknown article",
+    ],
 )
-def test_related_articles_saved_for_these_very_articles_but_damaged_are_worked_out_anew(tmp_path, related):
-    # Saved for the same inputs, a damaged table of related articles was reused as it was: every
-    # later edit of metadata failed with a KeyError, and nothing ever saved it again.
+def test_an_edit_over_damaged_related_articles_works_them_out_anew(tmp_path, damaged, field, value):
     import pickle
 
     config = make_config(tmp_path, search=False)
     build(config)
     path = config.cache_dir / "related.pickle"
     saved = pickle.loads(path.read_bytes())
-    if isinstance(related, str):
-        related = {**saved["related"], "city-2.md": ("nowhere.md",)}
-    path.write_bytes(pickle.dumps({**saved, "related": related}))
-    _set(config.content_dir / "city-2.md", "reporters", ["王芳"])
+    if "city-2.md" in damaged.get("related", {}):  # the others' saved as they are
+        damaged = {"related": {**saved["related"], **damaged["related"]}}
+    path.write_bytes(pickle.dumps({**saved, **damaged}))
+    _set(config.content_dir / "city-2.md", field, value)
     report = build(config)
     assert not report.errors
     assert tree(config.out_dir) == clean_tree(tmp_path, config)
