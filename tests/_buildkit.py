@@ -43,6 +43,20 @@ def make_config_with_templates(tmp: Path, **changes):
     return make_config(tmp, templates_dir=templates, **changes)
 
 
+def damage_page(db_file: Path, table: str) -> None:
+    """Overwrite the root page of *table* in the SQLite file *db_file* with junk: the file still
+    opens and its other tables still read, as after a bad sector or a copy cut short."""
+    import sqlite3
+
+    db = sqlite3.connect(db_file)
+    root = dict(db.execute("SELECT name, rootpage FROM sqlite_master"))[table]
+    size = db.execute("PRAGMA page_size").fetchone()[0]
+    db.close()
+    data = bytearray(db_file.read_bytes())
+    data[(root - 1) * size : root * size] = b"\x5a" * size
+    db_file.write_bytes(bytes(data))
+
+
 def build(config, today: str = TODAY):
     return build_site(config, today=today)
 

@@ -6,24 +6,12 @@ the page store."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
-from _buildkit import FIXTURE, assert_like_clean, build, edit_article, make_config
+from _buildkit import FIXTURE, assert_like_clean, build, damage_page, edit_article, make_config
 
 EDIT = ("收集意见。", "收集意见，并且修缮凉亭。")
-
-
-def _damage_page(db_file: Path, table: str) -> None:
-    """Overwrite the root page of *table* with junk: a damaged cache file."""
-    db = sqlite3.connect(db_file)
-    root = dict(db.execute("SELECT name, rootpage FROM sqlite_master"))[table]
-    size = db.execute("PRAGMA page_size").fetchone()[0]
-    db.close()
-    data = bytearray(db_file.read_bytes())
-    data[(root - 1) * size : root * size] = b"\x5a" * size
-    db_file.write_bytes(bytes(data))
 
 
 def _tiny_site(tmp_path: Path, **changes):
@@ -81,7 +69,7 @@ def test_an_emptied_search_shard_goes_with_its_compressed_copies(tmp_path):
 def test_a_damaged_search_state_is_indexed_anew_not_fatal(tmp_path):
     config = make_config(tmp_path)
     build(config)
-    _damage_page(config.cache_dir / "search-state.sqlite", "docs")  # or "files"
+    damage_page(config.cache_dir / "search-state.sqlite", "docs")  # or "files"
     edit_article(config.content_dir / "lusong-2.md", *EDIT)
     first, second = build(config), build(config)
     # failed: both say "search: DatabaseError: database disk image is malformed", and so does
@@ -94,7 +82,7 @@ def test_a_damaged_search_state_is_indexed_anew_not_fatal(tmp_path):
 def test_a_damaged_output_manifest_is_written_anew_not_fatal(tmp_path):
     config = make_config(tmp_path)
     build(config)
-    _damage_page(config.cache_dir / "outputs.sqlite", "outputs")
+    damage_page(config.cache_dir / "outputs.sqlite", "outputs")
     edit_article(config.content_dir / "lusong-2.md", *EDIT)
     for _ in range(2):
         build(config)  # failed: sqlite3.DatabaseError out of OutputManifest.some (build.py:560)
@@ -118,7 +106,7 @@ def test_an_output_manifest_that_is_not_a_database_means_a_full_write(tmp_path):
 def test_a_damaged_page_store_keys_table_means_a_full_build(tmp_path):
     config = make_config(tmp_path)
     build(config)
-    _damage_page(config.cache_dir / "pages.sqlite", "keys")
+    damage_page(config.cache_dir / "pages.sqlite", "keys")
     edit_article(config.content_dir / "lusong-2.md", *EDIT)
     for _ in range(2):
         build(config)  # failed: sqlite3.DatabaseError out of find_body_edit -> PageStore.article_keys

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from _buildkit import assert_like_clean, build, edit_article, make_config, tree
+from _buildkit import assert_like_clean, build, damage_page, edit_article, make_config, tree
 
 from sitegen.search import table_path
 
@@ -208,18 +208,6 @@ def test_sites_share_one_pinyin_table_in_the_user_cache(tmp_path, monkeypatch):
     assert not list(first.cache_dir.glob("pinyin*")) and not list(second.cache_dir.glob("pinyin*"))
 
 
-def _damage_page(table: Path, name: str) -> None:
-    """Overwrite the root page of table *name* in the SQLite file *table*: the file still opens
-    and its meta row (the stamp) still reads, as after a bad sector or a copy cut short."""
-    db = sqlite3.connect(table)
-    (size,) = db.execute("PRAGMA page_size").fetchone()
-    (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()
-    db.close()
-    with open(table, "r+b") as fh:
-        fh.seek((root - 1) * size)
-        fh.write(b"\xa5" * size)
-
-
 def test_a_damaged_shared_pinyin_table_is_made_again(tmp_path, monkeypatch):
     # Every site of the user reads the one table: a damaged page under a stamp that still reads
     # failed every whole index of every site ("database disk image is malformed"), and deleting
@@ -231,7 +219,7 @@ def test_a_damaged_shared_pinyin_table_is_made_again(tmp_path, monkeypatch):
     build(first)
     whole = tree(first.out_dir)  # built with the table whole
     (table,) = (tmp_path / "user-cache").glob("pinyin-*.sqlite")
-    _damage_page(table, "plain")
+    damage_page(table, "plain")
     shutil.rmtree(first.out_dir)
     shutil.rmtree(first.cache_dir)
     for config in (first, second):  # two sites, one after the other, each read as a new process reads
@@ -298,7 +286,6 @@ def _refuse_whole(readings):
 
 
 def _rows(config, table: str) -> int:
-    import sqlite3
 
     from sitegen.search import SEARCH_STATE_FILE
 
