@@ -18,9 +18,12 @@ and never the whole archive:
 A headline's fields are labels as well (`LABEL_FIELDS`: title, kicker, subtitle and where the
 article came from): they show on the pages that show the article, and no page's existence,
 list or order depends on them, so an edit of them is built the same way (with the old version
-from the content cache, to see that nothing else changed).  Everything else (a date, a district,
-tags or people changed, a file added or removed, a file that no longer parses, templates,
-settings or code changed, more files than `parallel_from`) is the full build's.  The build renders the pages of a `BodyEdit` with the articles they show read by path
+from the content cache, to see that nothing else changed).  Tags and places (`RETAG_FIELDS`)
+move no article either: an edit of them is built the same way, with the tag lists it changes
+and the related articles it moves laid out again beside (sitegen/tag_edit.py, which may still
+hand the edit to the full build).  Everything else (a date, a district, topics or people
+changed, a file added or removed, a file that no longer parses, templates, settings or code
+changed, more files than `parallel_from`) is the full build's.  The build renders the pages of a `BodyEdit` with the articles they show read by path
 from the content cache (`ArticleRows`), and the search stage patches the changed documents
 (`PreviousIndex.patch_bodies`).  tests/test_build_incremental.py checks that such a build
 equals a clean one.
@@ -32,7 +35,7 @@ import bisect
 import itertools
 import logging
 import operator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +58,9 @@ class BodyEdit:
     digests: dict[str, str]  # path -> digest of the changed file's text
     keys: dict[str, RoleDigests]  # path -> new role digests, for the changed articles shown
     changes: list[tuple[str, int]]  # (path, role) of every role digest that changed
+    # path -> the version the last build showed, of the changed articles whose tags or places
+    # changed, or whose new headline may show other tags (sitegen/tag_edit.py)
+    retagged: dict[str, Article] = field(default_factory=dict)
 
 
 def _only_content_changed(config: Config, fingerprint: dict[str, str], last: dict[str, str]) -> bool:
@@ -120,6 +126,7 @@ def _body_edit(
     keys = article_keys(articles.values(), digests, {path: entries[path][3] for path in articles}, frozenset(flagged))
     relabelled = [path for path in keys if keys[path][LINK] != old_keys[path][LINK]]
     hidden = [path for path in entries if path not in articles]
+    retagged: dict[str, Article] = {}
     if relabelled or hidden:
         # the versions the last good build read: cached with the stat its page store saved
         then = {now[0]: stat[1:] for now, stat in pairs}
@@ -127,19 +134,32 @@ def _body_edit(
         if not all(_same_schedule(cached.get(path), article_of(entries[path])) for path in hidden):
             return None  # a left-out article's date or draft flag: the days the fingerprint keeps change
         old_links = {path: old_keys[path][LINK] for path in relabelled}
-        if not _only_labels_changed(cached, {path: articles[path] for path in relabelled}, old_links, flagged):
+        shown_before = _only_labels_changed(cached, {path: articles[path] for path in relabelled}, old_links, flagged)
+        if shown_before is None:
             return None  # a field that places the article changed
+        retagged = {
+            path: old
+            for path, old in shown_before.items()
+            if _retagged(old, articles[path]) or not _same_tags_shown(old, articles[path])
+        }
     cache_entries(Path(config.cache_dir), entries)  # rows that parsed: as the full build's load keeps them
     changes = [(path, role) for path in keys for role in (FULL, LINK, CARD) if keys[path][role] != old_keys[path][role]]
     log.info("a body edit: %d file(s) changed, %d article role(s) to show again", len(changed), len(changes))
-    return BodyEdit(store, tuple(entries), articles, digests, keys, changes)
+    return BodyEdit(store, tuple(entries), articles, digests, keys, changes, retagged)
 
 
 # Fields no page's existence, list or order depends on: an edit of them shows again the pages
 # that show the article, as a body edit does.  (The title also decides which tags are shown:
 # `_same_tags_shown`.)
 LABEL_FIELDS = frozenset({"title", "kicker", "subtitle", "date_source", "source", "source_lines"})
-_PLACING_FIELDS = tuple(f.name for f in fields(Article) if f.name not in LABEL_FIELDS | {"body", "path"})
+# Fields that decide which tag lists hold an article and which articles are related to it, and
+# nothing else's place: an edit of them also lays out those again (sitegen/tag_edit.py).
+RETAG_FIELDS = ("tags", "places")
+_PLACING_FIELDS = tuple(f.name for f in fields(Article) if f.name not in LABEL_FIELDS | {"body", "path", *RETAG_FIELDS})
+
+
+def _retagged(old: Article, new: Article) -> bool:
+    return any(getattr(old, name) != getattr(new, name) for name in RETAG_FIELDS)
 
 
 def _cached_versions(config: Config, paths: list[str], then: dict[str, tuple[int, int]]) -> dict[str, Entry]:
@@ -164,23 +184,24 @@ def _same_schedule(entry: Entry | None, art: Article | None) -> bool:
 
 def _only_labels_changed(
     cached: dict[str, Entry], changed: dict[str, Article], old_links: dict[str, str], flagged: set[str]
-) -> bool:
-    """Tell whether each of the *changed* articles differs from its *cached* version (the one the
-    last good build showed, `_cached_versions`) only in LABEL_FIELDS and the body; that version's
-    link digest must be the one the page store keeps (*old_links*)."""
+) -> dict[str, Article] | None:
+    """Return path -> the *cached* version of each of the *changed* articles (the one the last
+    good build showed, `_cached_versions`), when each differs from it only in LABEL_FIELDS,
+    RETAG_FIELDS and the body; that version's link digest must be the one the page store keeps
+    (*old_links*).  None otherwise."""
+    before: dict[str, Article] = {}
     for path, art in changed.items():
         entry = cached.get(path)
         if entry is None:
-            return False
+            return None
         old = article_of(entry)
         if old is None or any(getattr(old, f) != getattr(art, f) for f in _PLACING_FIELDS):
-            return False
+            return None
         shown = article_keys([old], {path: entry[2]}, {path: entry[3]}, frozenset(flagged))
         if shown[path][LINK] != old_links[path]:
-            return False  # not the version the last good build showed
-        if not _same_tags_shown(old, art):
-            return False
-    return True
+            return None  # not the version the last good build showed
+        before[path] = old
+    return before
 
 
 def _same_tags_shown(old: Article, new: Article) -> bool:

@@ -4,7 +4,7 @@ changed, beside the search stage in a forked process → write.
 The cache folder (config.cache_dir, git-ignored) keeps, between processes:
   articles.sqlite   parsed articles keyed by (path, mtime_ns, size)          (sitegen/content.py)
   pages.sqlite      every page, its digest and the articles it shows, the scan (sitegen/page_store.py)
-  related.pickle, slugs.pickle, jinja/   related articles, pinyin slugs, compiled templates
+  related.marshal, slugs.pickle, jinja/  related articles, pinyin slugs, compiled templates
   state.json        the fingerprint of every input of the last build, and its errors (LAST_BUILD_FILE)
   outputs.sqlite    digest of every output file;  changed.txt  the files the last build changed"""
 
@@ -17,12 +17,12 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence, Set
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
-from .cache import read_pickle, write_bytes, write_pickle
+from .cache import read_marshalled, read_pickle, write_bytes, write_marshalled, write_pickle
 from .config import ARTICLE_LOSS_LIMIT, Config
 from .errors import SitegenError
 from .parallel import Background, WorkerFailed, chunks, fan_out, shared, worker_count
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .plan import RoleDigests
     from .search import DocHead, DocInput, Documents, SearchIndex
     from .site import Page, PageKind, SiteModel, Wanted
+    from .tag_edit import Relaid
 
 log = logging.getLogger(__name__)
 LAST_BUILD_FILE = "state.json"  # the last build's input fingerprint, errors and warnings
@@ -71,7 +72,7 @@ class BuildReport:
                 f"build: {self.articles} articles, {total} pages, "
                 f"{sum(self.rendered.values())} rendered, {len(self.changed)} files changed"
                 + (
-                    f" (an edit of text and headlines in {self.body_edit} file(s): only the pages that show it were read)"
+                    f" (an edit of text, headlines, tags or places in {self.body_edit} file(s): only the pages that show it were read)"
                     if self.body_edit
                     else " (only article bodies changed: planned from the saved pages)"
                     if self.from_layout
@@ -591,6 +592,7 @@ def _built_body_edit(
     patched: nothing is written then, and the full build takes over."""
     from .body_edit import ArticleRows, StoredKeys, find_body_edit
     from .plan import page_digest
+    from .tag_edit import relay
     from .writer import OUTPUT_MANIFEST_FILE, OutputManifest
 
     cache_dir, out_dir = Path(config.cache_dir), Path(config.out_dir)
@@ -608,6 +610,7 @@ def _built_body_edit(
         search.ask([(art, edit.digests[path]) for path, art in edit.articles.items()], answered=False)
     store, articles, keys = edit.store, ArticleRows(config, stats, edit.articles), StoredKeys(edit.store, edit.keys)
     built = False
+    relaid: Relaid | None = None
     try:
         try:
             model = store.model()
@@ -615,6 +618,13 @@ def _built_body_edit(
                 return None
             env, shells = _env_digest(config), store.outputs_of("search")
             pages = store.pages(store.showing(edit.changes) - set(shells), articles)
+            if edit.retagged:  # tags or places changed: their lists and related articles too
+                relaid = relay(edit.retagged, articles, store, model, config, env)
+                if relaid is None:
+                    log.info("tags or places changed: the site is laid out again")
+                    return None
+                made = {page.output for page in relaid.pages}.union(relaid.removed)
+                pages = [page for page in pages if page.output not in made] + relaid.pages
             digests = {page.output: page_digest(page, env, keys) for page in pages}
             plan = _Plan(model, {}, pages, store.pages(shells, articles), digests, store.digests(shells), False)
         except Exception as exc:  # an unreadable cache is a cold one: the full build lays the site out
@@ -628,6 +638,8 @@ def _built_body_edit(
         layout = _Layout(model.article_url, store, written, env, str(store.key()), True)
         report.from_layout, report.body_edit = True, len(edit.files)
         report.pages.update(store.kind_counts())
+        if relaid is not None:
+            report.pages["tag"] += len(relaid.added) - len(relaid.removed)
         clock("plan")
 
         rendered = _render_planned(plan, config, env, keys, None, report, beside_search=False)
@@ -653,7 +665,7 @@ def _built_body_edit(
     # Only bodies changed: the errors and warnings of the last good build stand.
     report.errors, report.warnings = list(state.get("errors", [])), list(state.get("warnings", []))
     report.articles = state.get("articles", 0)
-    _write_body_edit(config, layout, rendered, index, keys, stats, report)
+    _write_body_edit(config, layout, rendered, index, keys, stats, report, relaid)
     _save_state(cache_dir, fingerprint, report)
     clock("write")
     report.times["total"] = time.perf_counter() - build_clock.started
@@ -668,16 +680,18 @@ def _write_body_edit(
     keys: dict[str, RoleDigests],
     scan: Scan,
     report: BuildReport,
+    relaid: Relaid | None,
 ) -> None:
     """Write a body edit's pages and search files, keeping every other output as it is; then
-    record the pages (and the content folder's *scan*) in the page store."""
+    record the pages (and the content folder's *scan*, and the tags and related articles
+    *relaid*) in the page store."""
     from .writer import staging_dir, write_changed
 
     out_dir, cache_dir = Path(config.out_dir), Path(config.cache_dir)
-    files, removed = list(rendered.files), []
+    files, removed = list(rendered.files), list(relaid.removed if relaid is not None else ())
     if search is not None:
         files += sorted(search.files.items())
-        removed = search.removed
+        removed += search.removed
     layout.store.expect(str(out_dir.resolve()), [page.output for page in rendered.pages])
     try:
         result = write_changed(out_dir, files, removed, cache_dir=cache_dir, compress=bool(config.compress))
@@ -686,7 +700,26 @@ def _write_body_edit(
     if search is not None:
         search.save()
     report.changed = result.changed
-    layout.store.save(layout.key, None, keys, rendered.store_rows(), None, scan)
+    if relaid is None:
+        layout.store.save(layout.key, None, keys, rendered.store_rows(), None, scan)
+    else:
+        try:
+            relaid.save()
+        except OSError as exc:  # the store keeps the last ones' name: the next edit of metadata lays out all
+            log.warning("related articles not saved (%s)", exc)
+        outputs = None
+        if relaid.removed or relaid.added:
+            outputs = set(layout.store.outputs()).difference(relaid.removed).union(relaid.added)
+        layout.store.save(
+            layout.key,
+            None,
+            keys,
+            rendered.store_rows(),
+            outputs,
+            scan,
+            layout=(layout.env, relaid.related_key),
+            tags=(relaid.shown_tags, relaid.tag_counts),
+        )
     layout.store.close()
 
 
@@ -1287,12 +1320,14 @@ class _Related:
     again for the articles an edit can change (`_related_again`), or for all of them."""
 
     def __init__(self, articles: tuple[Article, ...], cache_dir: Path, config: Config) -> None:
+        from .site import RELATED_FILE, related_whole
+
         self.articles = articles
-        self.path = cache_dir / "related.pickle"
+        self.path = cache_dir / RELATED_FILE
         # What they are worked out from, in date order: compared as it is with the saved one (a
         # digest of its repr took 0.45 s at 100,000 articles)
         inputs = [(a.path, a.date, a.tags, a.places, a.topics) for a in articles]
-        cached = read_pickle(self.path, {})
+        cached = read_marshalled(self.path, {})
         cached = cached if isinstance(cached, dict) else {}
         # The last build's, to tell the articles whose related articles changed: the page store
         # saves the name of the ones it was laid out with (a refused build may have saved these).
@@ -1304,7 +1339,7 @@ class _Related:
         reused = (
             cached.get("stamp") == stamp
             and cached.get("keys") == inputs
-            and _related_whole(self.before, {a.path for a in articles})
+            and related_whole(self.before, {a.path for a in articles})
         )
         if reused and isinstance(self.before_key, str):
             self.meta: str = self.before_key
@@ -1332,7 +1367,7 @@ class _Related:
                     )
             paths = {**cached["related"], **again} if again is not None else _related_paths(related_articles(articles))
             try:
-                write_pickle(path, {"meta": meta, "stamp": stamp, "keys": inputs, "related": paths})
+                write_marshalled(path, {"meta": meta, "stamp": stamp, "keys": inputs, "related": paths})
             except OSError as exc:  # a cache: the next build works them out again
                 log.warning("%s: not saved (%s)", path, exc)
             return (True, again) if again is not None else (False, paths)
@@ -1391,16 +1426,6 @@ def _related_paths(related: dict[str, tuple[Article, ...]]) -> dict[str, tuple[s
     return {p: tuple(a.path for a in others) for p, others in related.items()}
 
 
-def _related_whole(related: Any, paths: Set[str]) -> bool:
-    """Whether *related* gives the related articles of exactly *paths*, each among them (a
-    cache a build reuses: one damaged otherwise failed every later edit of metadata)."""
-    return (
-        isinstance(related, dict)
-        and related.keys() == paths
-        and all(type(others) is tuple and all(other in paths for other in others) for others in related.values())
-    )
-
-
 def _related_again(
     articles: tuple[Article, ...], cached: dict[str, Any], config: Config
 ) -> dict[str, tuple[str, ...]] | None:
@@ -1411,7 +1436,7 @@ def _related_again(
     all are worked out).  A tags edit at 100,000 articles worked out all of them: 10 s of its
     27; a date corrected at 10,000 waited 0.67 s for them."""
     from .model import replaced
-    from .site import related_articles
+    from .site import related_articles, related_whole
 
     keys = cached.get("keys")
     if not isinstance(keys, list) or len(keys) != len(articles):
@@ -1419,7 +1444,7 @@ def _related_again(
     old = {path: tuple(rest) for path, _, *rest in keys}  # path -> (tags, places, topics) before
     if len(old) != len(articles) or any(art.path not in old for art in articles):
         return None
-    if not _related_whole(cached.get("related"), old.keys()):
+    if not related_whole(cached.get("related"), old.keys()):
         return None
     shifted = [index for index, (art, row) in enumerate(zip(articles, keys)) if art.path != row[0]]
     moved = range(shifted[0], shifted[-1] + 1) if shifted else range(0)

@@ -134,7 +134,7 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS saved (name TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS keys (path TEXT PRIMARY KEY, full TEXT, link TEXT, card TEXT) WITHOUT ROWID;"
 )
-SCHEMA_VERSION = 4  # the file's user_version; a store of another one is made again
+SCHEMA_VERSION = 5  # the file's user_version; a store of another one is made again
 
 
 class PageStore:
@@ -276,6 +276,12 @@ class PageStore:
         data = self._saved("shown_tags")
         return None if data is None else pickle.loads(data)
 
+    def tag_counts(self) -> dict[str, int] | None:
+        """Return tag -> the number of articles that may show it (`site.tags_and_counts`) in the
+        saved build, None when unknown."""
+        data = self._saved("tag_counts")
+        return None if data is None else pickle.loads(data)
+
     def sources(self, outputs: Iterable[str]) -> set[str]:
         """Return the sources of the saved pages of *outputs*."""
         return set(self._select("pages", "output", "source", outputs).values())
@@ -331,14 +337,16 @@ class PageStore:
         outputs: set[str] | None,
         scan: Scan,
         layout: tuple[str, str] | None = None,
+        tags: tuple[dict[str, tuple[str, ...]], dict[str, int]] | None = None,
     ) -> None:
         """Record one complete build in one transaction.
 
-        *rows* are the pages rendered; *model* the SiteModel without its pages (None: unchanged),
-        laid out as *layout* says (`PageStore.layout`); *keys* the role digests of every
-        article when *model* is new, else of those that may have changed; *outputs* every page
-        of the site (the saved pages not among them are deleted; None: the same pages as
-        before); *scan* the content folder's scan the build read.
+        *rows* are the pages rendered; *model* the SiteModel without its pages (None: unchanged,
+        but for the shown *tags* and their counts, when given, and the *layout*), laid out as
+        *layout* says (`PageStore.layout`); *keys* the role digests of every article when
+        *model* is new, else of those that may have changed; *outputs* every page of the site
+        (the saved pages not among them are deleted; None: the same pages as before); *scan*
+        the content folder's scan the build read.
         """
         import sqlite3
 
@@ -371,12 +379,21 @@ class PageStore:
                 )
                 if model is not None:
                     # The shown tags apart: only an edit of metadata reads them, a body edit the model.
-                    saved = pickle.dumps(replace(model, articles=(), shown_tags={}), protocol=pickle.HIGHEST_PROTOCOL)
-                    tags = pickle.dumps(model.shown_tags, protocol=pickle.HIGHEST_PROTOCOL)
+                    saved = pickle.dumps(
+                        replace(model, articles=(), shown_tags={}, tag_counts={}), protocol=pickle.HIGHEST_PROTOCOL
+                    )
+                    self.db.execute("INSERT OR REPLACE INTO saved VALUES ('model', ?)", (saved,))
+                    tags = (model.shown_tags, model.tag_counts)
+                if tags is not None:
                     self.db.executemany(
                         "INSERT OR REPLACE INTO saved VALUES (?, ?)",
-                        [("model", saved), ("shown_tags", tags), ("layout", pickle.dumps(layout))],
+                        [
+                            ("shown_tags", pickle.dumps(tags[0], protocol=pickle.HIGHEST_PROTOCOL)),
+                            ("tag_counts", pickle.dumps(tags[1], protocol=pickle.HIGHEST_PROTOCOL)),
+                            ("layout", pickle.dumps(layout)),
+                        ],
                     )
+                if model is not None:
                     # Every article's keys: the rows of the others go, the changed ones are written
                     # (not all 100,000 rows deleted and written again at each edit of metadata)
                     before = self.article_keys()

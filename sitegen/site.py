@@ -15,11 +15,11 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from .errors import SitegenError
 from .model import Article
@@ -107,6 +107,8 @@ class SiteModel:
     # output -> kind of every page of the site, *pages* holding those made (`build_site_model`'s
     # *wanted*); empty in a model saved or sent without its pages
     kinds: dict[str, PageKind] = field(default_factory=dict)
+    tag_counts: dict[str, int] = field(default_factory=dict)  # tag -> articles that may show it (`tags_and_counts`)
+    people: frozenset[str] = frozenset()  # every credited name (a tag that names one is a word)
 
 
 @functools.cache
@@ -266,10 +268,26 @@ def shown_tags(articles: Sequence[Article], config: Config, people: frozenset[st
     """Return article path -> the tags its pages show and link: words (see is_word), not a
     quoted name's fragment in its headline, not its own district or topic (they have their
     pages), with at least config.tag_min_articles articles; none when the tags taxonomy is off."""
+    return tags_and_counts(articles, config, people)[0]
+
+
+def tags_and_counts(
+    articles: Sequence[Article], config: Config, people: frozenset[str]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, int]]:
+    """Return `shown_tags`, and tag -> the number of *articles* that may show it (`kept_tags`),
+    shown or not: an edit of some articles' tags works the shown ones out again from these."""
     if not config.taxonomy_on("tags"):
-        return {a.path: () for a in articles}
+        return {a.path: () for a in articles}, {}
+    kept = kept_tags(articles, config, people)
+    counts = Counter(t for tags in kept.values() for t in tags)
+    return shown_of(kept, counts, config), dict(counts)
+
+
+def kept_tags(articles: Sequence[Article], config: Config, people: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Return article path -> the tags its pages may show: words (see is_word), not a quoted
+    name's fragment in its headline, not its own district or topic (they have their pages)."""
     verdicts = word_verdicts(sorted({t for a in articles for t in a.tags}), people, config.cache_dir)
-    kept = {
+    return {
         a.path: tuple(
             t
             for t in dict.fromkeys(a.tags)
@@ -277,24 +295,56 @@ def shown_tags(articles: Sequence[Article], config: Config, people: frozenset[st
         )
         for a in articles
     }
-    counts = Counter(t for tags in kept.values() for t in tags)
+
+
+def shown_of(kept: dict[str, tuple[str, ...]], counts: Mapping[str, int], config: Config) -> dict[str, tuple[str, ...]]:
+    """Of each article's *kept* tags, those with at least config.tag_min_articles articles."""
     least = max(1, config.tag_min_articles)
-    return {path: tuple(t for t in tags if counts[t] >= least) for path, tags in kept.items()}
+    return {path: tuple(t for t in tags if counts.get(t, 0) >= least) for path, tags in kept.items()}
 
 
-def _related_keys(art: Article) -> list[tuple[str, str]]:
+RELATED_FILE = "related.marshal"  # in the cache folder: every article's related articles, and their inputs
+
+
+def related_whole(related: Any, paths: Set[str]) -> bool:
+    """Whether *related* gives the related articles of exactly *paths*, each among them (a
+    cache a build reuses: one damaged otherwise failed every later edit of metadata)."""
+    return (
+        isinstance(related, dict)
+        and related.keys() == paths
+        and all(type(others) is tuple and all(other in paths for other in others) for others in related.values())
+    )
+
+
+class RelatedInput(Protocol):
+    """What related articles are worked out from: an Article, or the saved inputs of one."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def places(self) -> tuple[str, ...]: ...
+    @property
+    def topics(self) -> tuple[str, ...]: ...
+
+
+_Related = TypeVar("_Related", bound=RelatedInput)
+
+
+def _related_keys(art: RelatedInput) -> list[tuple[str, str]]:
     # Once each: a tag written twice would score twice, and take two places in its list of
     # articles, beyond the window `_touched` looks within.
     return list(dict.fromkeys([*(("t", t) for t in art.tags), *(("p", p) for p in art.places)]))
 
 
 def related_articles(
-    articles: tuple[Article, ...],
+    articles: Sequence[_Related],
     limit: int = RELATED_SIZE,
     window: int = 24,
-    before: dict[int, Article] | None = None,
+    before: Mapping[int, RelatedInput] | None = None,
     moved: range = range(0),
-) -> dict[str, tuple[Article, ...]]:
+) -> dict[str, tuple[_Related, ...]]:
     """Return path -> related articles, scored by shared tags (2), places (2), topics (1), for
     every article; or, given *before* (the versions the articles at those indexes had, which
     differ in their tags, places or topics) and *moved* (the indexes whose article changed
@@ -310,21 +360,33 @@ def related_articles(
     Candidates rank by more shared tags and places, then a shared topic, then nearness in date
     (the earlier of two equally near first).
     """
-    postings: dict[tuple[str, str], list[int]] = defaultdict(list)
-    keys_of: list[list[tuple[str, str]]] = []
-    for index, art in enumerate(articles):
-        keys = _related_keys(art)
-        keys_of.append(keys)
-        for key in keys:
-            postings[key].append(index)
     bits: dict[str, int] = {}
-    topics = [sum(1 << bits.setdefault(t, len(bits)) for t in set(a.topics)) for a in articles]
+    topics: Sequence[int] | _TopicBits
+    if before is None:
+        postings: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for index, art in enumerate(articles):
+            for key in _related_keys(art):
+                postings[key].append(index)
+        topics = [sum(1 << bits.setdefault(t, len(bits)) for t in set(a.topics)) for a in articles]
+        todo: Iterable[int] = range(len(articles))
+    else:
+        # Only the lists of the keys the changed and moved articles have or had, then of those
+        # the articles they touch have: a tags edit at 100,000 articles listed every key's
+        # articles (0.45 s), for a few hundred articles worked out again.
+        changed = {
+            key for index, old in before.items() for key in (*_related_keys(old), *_related_keys(articles[index]))
+        }
+        changed.update(key for index in moved for key in _related_keys(articles[index]))
+        postings = _postings_of(articles, changed)
+        todo = _touched(articles, before, moved, postings, window)
+        postings.update(_postings_of(articles, {key for i in todo for key in _related_keys(articles[i])} - changed))
+        topics = _TopicBits(articles, bits)
     half = window // 2
-    out: dict[str, tuple[Article, ...]] = {}
-    for index in range(len(articles)) if before is None else _touched(articles, before, moved, postings, window):
+    out: dict[str, tuple[_Related, ...]] = {}
+    for index in todo:
         art = articles[index]
         hits = []
-        for key in keys_of[index]:
+        for key in _related_keys(art):
             found = postings[key]
             if len(found) > window:
                 lo = max(0, _bisect(found, index) - half)
@@ -356,9 +418,41 @@ def related_articles(
 _DISTANCE = (1 << 42) - 1  # the distance bits of a related-article sort key
 
 
+def _postings_of(articles: Sequence[RelatedInput], keys: Set[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
+    """Return key -> the indexes of *articles* that have it, for the related-article *keys*."""
+    tags = {name for kind, name in keys if kind == "t"}
+    places = {name for kind, name in keys if kind == "p"}
+    out: dict[tuple[str, str], list[int]] = {key: [] for key in keys}
+    if not keys:
+        return out
+    for index, art in enumerate(articles):
+        for kind, names, wanted in (("t", art.tags, tags), ("p", art.places, places)):
+            for name in names:
+                if name in wanted:
+                    found = out[kind, name]
+                    if not found or found[-1] != index:  # (a tag written twice counts once)
+                        found.append(index)
+    return out
+
+
+class _TopicBits:
+    """An article's topics as bits, by its index, worked out when asked (`related_articles`)."""
+
+    def __init__(self, articles: Sequence[RelatedInput], bits: dict[str, int]) -> None:
+        self.articles, self.bits = articles, bits
+        self.made: dict[int, int] = {}
+
+    def __getitem__(self, index: int) -> int:
+        got = self.made.get(index)
+        if got is None:
+            bits = self.bits
+            got = self.made[index] = sum(1 << bits.setdefault(t, len(bits)) for t in set(self.articles[index].topics))
+        return got
+
+
 def _touched(
-    articles: tuple[Article, ...],
-    before: dict[int, Article],
+    articles: Sequence[RelatedInput],
+    before: Mapping[int, RelatedInput],
     moved: range,
     postings: dict[tuple[str, str], list[int]],
     window: int,
@@ -543,12 +637,24 @@ def site_outline(
     # Of two articles with one URL the first gets the page (build_site_model reports the other).
     first = published_articles(articles, article_url)
     people_names = frozenset(p for a in first for p in people_of(a))
-    tags_shown = shown_tags(first, config, people_names)
+    tags_shown, tag_counts = tags_and_counts(first, config, people_names)
     tag_slugs = _unique_slugs({t for tags in tags_shown.values() for t in tags}, slugger)
     person_slugs = _unique_slugs(people_names, slugger) if config.taxonomy_on("people") else {}
     months = month_range(first[0].month, first[-1].month) if first else ()
     return SiteModel(
-        (), first, article_url, district_slugs, topic_slugs, tag_slugs, person_slugs, months, (), flagged, tags_shown
+        (),
+        first,
+        article_url,
+        district_slugs,
+        topic_slugs,
+        tag_slugs,
+        person_slugs,
+        months,
+        (),
+        flagged,
+        tags_shown,
+        tag_counts=tag_counts,
+        people=people_names,
     )
 
 

@@ -130,10 +130,43 @@ def test_a_body_edit_reads_only_the_changed_files_and_the_pages_that_show_them(t
     assert_like_clean(tmp_path, config)
 
 
+def test_an_edit_of_tags_or_places_lays_out_their_lists_and_related_articles_alone(tmp_path):
+    """Tags and places move no article: a build of such an edit makes the tag lists it enters
+    or leaves (their pages one more or one fewer), the topics page that counts them, the
+    sitemap, and the pages whose related articles change, without the archive (sitegen/tag_edit.py);
+    the site equals a clean build's after each."""
+    config = make_config(tmp_path, per_page=1)  # 养老 on two articles: two pages
+    build(config)
+    lusong = config.content_dir / "lusong-2.md"
+    tag_pages = config.out_dir / "tag"
+
+    def pages_of(tag_folder: str) -> list[str]:
+        return sorted(p.relative_to(tag_pages).as_posix() for p in (tag_pages / tag_folder).rglob("index.html"))
+
+    edit_article(lusong, "tags: [网格员]", "tags: [网格员, 养老]")  # 养老's list: a third page
+    report = build(config)
+    assert report.body_edit == 1 and not report.errors
+    assert pages_of("yanglao") == ["yanglao/index.html", "yanglao/page/2/index.html", "yanglao/page/3/index.html"]
+    assert {"tag", "topics", "sitemap", "article"} <= set(report.rendered)
+    assert "tag/yanglao/page/3/" in (config.out_dir / "sitemap.xml").read_text(encoding="utf-8")
+    assert_like_clean(tmp_path, config)
+
+    edit_article(lusong, "places: [建设街道]", "places: [泰山路街道]")  # related articles move
+    report = build(config)
+    assert report.body_edit == 1 and not report.errors
+    assert_like_clean(tmp_path, config)
+
+    edit_article(lusong, "tags: [网格员, 养老]", "tags: [网格员]")  # back to two pages
+    report = build(config)
+    assert report.body_edit == 1 and not report.errors
+    assert pages_of("yanglao") == ["yanglao/index.html", "yanglao/page/2/index.html"]
+    assert_like_clean(tmp_path, config)
+
+
 @pytest.mark.parametrize(
     "edit",
     [
-        "tags",
+        "people",
         "future date",
         "draft",
         "new file",
@@ -153,8 +186,8 @@ def test_an_edit_that_is_not_a_body_edit_is_built_whole(tmp_path, edit):
     before = tree(config.out_dir)
     article = config.content_dir / "lusong-2.md"
     edit_article(article, "收集意见。", "收集意见并转交。")  # a body edit besides, in every case
-    if edit == "tags":
-        edit_article(article, "tags: [网格员]", "tags: [网格员, 养老]")
+    if edit == "people":
+        edit_article(article, "reporters: [张伟]", "reporters: [张伟, 李明]")
     elif edit == "future date":  # of an article left out: the days on which none falls due move
         edit_article(config.content_dir / "future-1.md", "date: 2030-01-01", "date: 2029-01-01")
     elif edit == "draft":

@@ -241,15 +241,16 @@ def test_a_build_whose_related_articles_job_is_killed_fails_and_keeps_public(tmp
     config = make_config(tmp_path, parallel_from=1, search=False)
     build(config)
     before = tree(config.out_dir)
-    parent, real = os.getpid(), sitegen.build.write_pickle
+    parent, real = os.getpid(), sitegen.build.write_marshalled
 
     def killed(path, value):
         real(path, value)
-        if os.getpid() != parent and Path(path).name == "related.pickle":
+        if os.getpid() != parent and Path(path).name == "related.marshal":
             os.kill(os.getpid(), signal.SIGKILL)
 
-    monkeypatch.setattr(sitegen.build, "write_pickle", killed)
-    edit_article(config.content_dir / "lusong-2.md", "tags: [网格员]", "tags: [养老, 简讯]")
+    monkeypatch.setattr(sitegen.build, "write_marshalled", killed)
+    # (topics: the full build, whose job works the related articles out; see tag_edit.py for tags)
+    edit_article(config.content_dir / "lusong-2.md", "topics: [基层治理]", "topics: [民生服务]")
     report = build(config)
     assert report.failed and any("related articles" in e for e in report.errors), report.errors
     assert tree(config.out_dir) == before

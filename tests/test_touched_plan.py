@@ -169,15 +169,15 @@ def test_an_edit_of_metadata_over_a_damaged_page_store_plans_every_page(tmp_path
     ],
 )
 def test_an_edit_over_damaged_related_articles_works_them_out_anew(tmp_path, damaged, field, value):
-    import pickle
+    import marshal
 
     config = make_config(tmp_path, search=False)
     build(config)
-    path = config.cache_dir / "related.pickle"
-    saved = pickle.loads(path.read_bytes())
+    path = config.cache_dir / "related.marshal"
+    saved = marshal.loads(path.read_bytes())
     if "city-2.md" in damaged.get("related", {}):  # the others' saved as they are
         damaged = {"related": {**saved["related"], **damaged["related"]}}
-    path.write_bytes(pickle.dumps({**saved, **damaged}))
+    path.write_bytes(marshal.dumps({**saved, **damaged}))
     _set(config.content_dir / "city-2.md", field, value)
     report = build(config)
     assert not report.errors
@@ -209,7 +209,7 @@ def test_an_edit_of_metadata_reads_the_bodies_of_the_article_pages_it_renders_al
 
     monkeypatch.setattr(sitegen.content, "cached_body", counted)
     monkeypatch.setattr(sitegen.render.Renderer, "render", render)
-    _set(config.content_dir / "city-2.md", "tags", ["养老", "春耕"])
+    _set(config.content_dir / "city-2.md", "reporters", ["王芳", "李明"])  # people: a metadata edit
     assert build(config).touched and rendered
     pages = {path for path in rendered if path}
     assert read and all(in_render and rel in pages for rel, in_render in read), (read, pages)
@@ -231,6 +231,6 @@ def test_an_edit_of_metadata_parses_its_file_once(tmp_path, monkeypatch):
         return real(content_dir, rel)
 
     monkeypatch.setattr(sitegen.content, "_parse", counted)
-    _set(config.content_dir / "city-2.md", "tags", ["养老", "春耕"])
+    _set(config.content_dir / "city-2.md", "reporters", ["王芳", "李明"])  # people: a metadata edit
     assert build(config).touched
     assert parsed == ["city-2.md"]
