@@ -25,9 +25,11 @@ def load_taxonomy_entries(path: Path | None = None) -> tuple[dict, ...]:
     silently change every topic URL."""
     import yaml
 
+    from .frontmatter import load_yaml
+
     path = path or TAXONOMY_FILE
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))  # (the C loader: 2 ms against 13 of an edit's build)
     except OSError as exc:
         raise SitegenError(path, None, f"cannot read the topic taxonomy: {exc.strerror}") from None
     except yaml.YAMLError as exc:
