@@ -55,7 +55,7 @@ class Relaid:
     pages: list[Page]  # article pages, tag lists, the topics page, the sitemap: made again
     removed: list[str]  # the outputs of tag list pages that are no more
     added: dict[str, PageKind]  # the outputs of new tag list pages
-    shown_tags: dict[str, tuple[str, ...]]  # every article's shown tags
+    shown_tags: dict[str, tuple[str, ...]]  # the changed articles' shown tags
     tag_counts: dict[str, int]
     related: dict[str, Any]  # what `site.RELATED_FILE` holds after the edit: `save` writes it
     cache_dir: Path
@@ -91,7 +91,7 @@ def relay(
     """The pages an edit of the tags or places of the articles *before* (path -> the version the
     last build showed; *articles* holds their new ones, and any other by path) makes again;
     None when the full build must lay the site out."""
-    layout, shown, counts = store.layout(), store.shown_tags(), store.tag_counts()
+    layout, shown, counts = store.layout(), store.shown_tags(before), store.tag_counts()
     if layout is None or layout[0] != env or shown is None or counts is None:
         return None
     changed = {path: articles[path] for path in before}
@@ -135,10 +135,10 @@ def _tags_shown_anew(
     model: SiteModel,
     config: Config,
 ) -> tuple[dict[str, tuple[str, ...]] | None, dict[str, int]]:
-    """Every article's shown tags and the tags' counts after the edit; (None, counts) when a
-    tag's count crosses `tag_min_articles` (other articles show it, or stop)."""
+    """The changed articles' shown tags (*shown*: before) and every tag's count after the edit;
+    (None, counts) when a tag's count crosses `tag_min_articles` (other articles show it, or stop)."""
     if not config.taxonomy_on("tags"):
-        return {**shown, **{path: () for path in changed}}, counts
+        return {path: () for path in changed}, counts
     old_kept = kept_tags(list(before.values()), config, model.people)
     new_kept = kept_tags(list(changed.values()), config, model.people)
     new_counts = dict(counts)
@@ -155,7 +155,7 @@ def _tags_shown_anew(
             return None, counts
     if shown_of(old_kept, counts, config) != {path: shown.get(path) for path in before}:
         return None, counts  # not the tags the last build showed
-    return {**shown, **shown_of(new_kept, new_counts, config)}, new_counts
+    return shown_of(new_kept, new_counts, config), new_counts
 
 
 def _related_again(

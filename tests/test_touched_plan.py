@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from _buildkit import FIXTURE, build, clean_tree, make_config, tree
+from _buildkit import FIXTURE, build, clean_tree, damage_page, make_config, tree
 from _examples import thorough
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -133,16 +133,40 @@ def test_related_articles_a_refused_build_worked_out_are_not_taken_for_the_saved
     assert tree(config.out_dir) == clean_tree(tmp_path, config)
 
 
-@pytest.mark.parametrize("row", ["model", "shown_tags", "layout"])
+@pytest.mark.parametrize("row", ["model", "layout"])
 def test_an_edit_of_metadata_over_a_damaged_page_store_plans_every_page(tmp_path, row):
     config = make_config(tmp_path, search=False)
     build(config)
     with sqlite3.connect(config.cache_dir / "pages.sqlite") as db:
         db.execute("UPDATE saved SET value = ? WHERE name = ?", (b"\x80\x05\x95 truncated", row))
-    _set(config.content_dir / "city-2.md", "tags", ["养老", "社区食堂"])
+    _set(config.content_dir / "city-2.md", "reporters", ["王芳", "李明"])  # people: a metadata edit
     report = build(config)
     assert not report.errors and not report.touched
     assert tree(config.out_dir) == clean_tree(tmp_path, config)
+
+
+@pytest.mark.parametrize("damage", ["model", "layout", "tag_counts", "tags table"])
+def test_an_edit_of_tags_over_a_damaged_page_store_lays_the_site_out(tmp_path, damage):
+    # An edit of tags reads the store's model, the related articles' name in its layout, every
+    # tag's count and its articles' shown tags (tag_edit.relay): damaged, the full build
+    # lays the site out, and every later build still works.
+    config = make_config(tmp_path, search=False)
+    build(config)
+    if damage == "tags table":
+        damage_page(config.cache_dir / "pages.sqlite", "tags")
+    else:
+        with sqlite3.connect(config.cache_dir / "pages.sqlite") as db:
+            db.execute("UPDATE saved SET value = ? WHERE name = ?", (b"\x80\x05\x95 truncated", damage))
+    _set(config.content_dir / "city-2.md", "tags", ["养老", "社区食堂"])
+    report = build(config)
+    assert not report.errors and not report.body_edit
+    assert tree(config.out_dir) == clean_tree(tmp_path, config)
+    for tags in (["养老"], ["春耕"]):  # (a store that could not be saved is made anew by the next build)
+        _set(config.content_dir / "city-2.md", "tags", tags)
+        report = build(config)
+        assert not report.errors
+        assert tree(config.out_dir) == clean_tree(tmp_path, config)
+    assert report.body_edit  # the store whole again: an edit of tags is built as a body edit
 
 
 @pytest.mark.parametrize(
