@@ -45,9 +45,12 @@ def test_postings_round_trip():
 
 @pytest.mark.parametrize("density", [0.05, 0.3, 0.7, 0.97, 0.999])
 def test_a_patchs_numbers_are_coded_as_a_whole_index_codes_them(density):
-    # A patch codes its sets of numbers with numpy from ARRAY_FROM on: the same text in each
-    # form (varints, bitmap, complement), at sizes on both sides of it.
+    # A patch codes its sets of numbers with numpy from ARRAY_FROM on (numpy imported: see
+    # postings._numpy_pays): the same text in each form (varints, bitmap, complement), at sizes
+    # on both sides of it.
     import random
+
+    import numpy  # noqa: F401
 
     from sitegen.search.postings import ARRAY_FROM, encode_numbers
 
@@ -59,11 +62,34 @@ def test_a_patchs_numbers_are_coded_as_a_whole_index_codes_them(density):
         assert decode_postings(encode_postings(numbers)) == sorted(numbers)
 
 
+def test_a_patch_of_a_few_long_postings_does_not_import_numpy(tmp_path):
+    # Importing numpy (40-70 ms) for a handful of postings cost a body edit's patch more than it
+    # saved; once its work without numpy would have paid the import, it is taken.
+    import subprocess
+    import sys
+
+    code = (
+        "import random, sys\n"
+        "from sitegen.search import postings as p\n"
+        "texts = [p.encode_postings(sorted(random.sample(range(100000), 3000))) for _ in range(5)]\n"
+        "assert all(len(t) >= p.DECODE_ARRAY_FROM for t in texts)\n"
+        "[p.decode_postings(t) for t in texts]; p.encode_numbers(set(range(0, 9000, 3)))\n"
+        "print('numpy' in sys.modules)\n"
+        "while 'numpy' not in sys.modules: p.decode_postings(texts[0])\n"
+        "print(p._work_without_numpy >= p.NUMPY_IMPORT_WORK)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]
+
+
 def test_long_varint_gaps_decode_with_numpy_as_the_regex_reads_them():
-    # From DECODE_ARRAY_FROM characters varints decode with numpy: the same numbers, and a text
-    # that is not whole tokens (a stray character, a token cut short) as the regex reads it.
+    # From DECODE_ARRAY_FROM characters varints decode with numpy (imported): the same numbers,
+    # and a text that is not whole tokens (a stray character, a token cut short) as the regex
+    # reads it.
     import itertools
     import random
+
+    import numpy  # noqa: F401
 
     from sitegen.search.postings import _VARINT, _VARINT_VALUES, DECODE_ARRAY_FROM
 
@@ -86,6 +112,8 @@ def test_long_varint_gaps_decode_with_numpy_as_the_regex_reads_them():
     )
 )
 def test_any_postings_decode_to_their_numbers(numbers):
+    import numpy  # noqa: F401  (the array paths are taken once numpy is imported)
+
     from sitegen.search.postings import encode_numbers
 
     ids = sorted(numbers)

@@ -14,6 +14,7 @@ import functools
 import itertools
 import operator
 import re
+import sys
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -164,7 +165,7 @@ def decode_postings(text: str) -> list[int]:
         for k in range(6):
             flags[k::6] = data.translate(_BIT_K[k])
         return list(itertools.compress(range(len(flags)), flags))
-    if len(text) >= DECODE_ARRAY_FROM and _whole_varints(text):
+    if len(text) >= DECODE_ARRAY_FROM and _numpy_pays(len(text)) and _whole_varints(text):
         return cast("list[int]", decode_gaps(text).tolist())
     steps = map(_VARINT_VALUES.__getitem__, _VARINT.findall(text))
     return list(itertools.accumulate(steps, initial=-1))[1:]
@@ -173,6 +174,23 @@ def decode_postings(text: str) -> list[int]:
 # From this many characters varint gaps are decoded with numpy (`decode_gaps`): the same
 # numbers, 23 µs against 44 at 400 characters, 94 against 390 at 4,000.
 DECODE_ARRAY_FROM = 400
+# What importing numpy costs (40-70 ms), in characters decoded or numbers encoded without it
+# (about 0.1 µs each): a body edit's patch meets a handful of long postings, and importing
+# numpy for them made it slower (`_numpy_pays`).
+NUMPY_IMPORT_WORK = 500_000
+_work_without_numpy = 0
+
+
+def _numpy_pays(work: int) -> bool:
+    """Whether to do *work* (characters to decode, numbers to encode) with numpy: when it is
+    imported already, or once this process has done NUMPY_IMPORT_WORK such work without it."""
+    global _work_without_numpy
+    if "numpy" in sys.modules:
+        return True
+    _work_without_numpy += work
+    return _work_without_numpy >= NUMPY_IMPORT_WORK
+
+
 _VARINT_BYTES = (FIN + CONT).encode("ascii")
 
 
@@ -619,7 +637,7 @@ ARRAY_FROM = 600
 
 def encode_numbers(ids: Collection[int]) -> str:
     """`encode_postings` of distinct document numbers in any order (a patch's sets of them)."""
-    if len(ids) < ARRAY_FROM:
+    if len(ids) < ARRAY_FROM or not _numpy_pays(len(ids)):
         return encode_postings(ids)
     import numpy as np
 
