@@ -1,21 +1,22 @@
-"""Lay out again what an edit of some articles' tags or places changes, beside a body edit.
+"""Lay out again what an edit of some articles' tags, places or people changes, beside a body edit.
 
 Such an edit (`body_edit.RETAG_FIELDS`, or a new headline that shows other tags) moves no
-article: its date, district, topics and URL stay, and so do every list but the tag lists, and
-every page's place.  It changes:
+article: its date, district, topics and URL stay, and so do every list but the tag and people
+lists, and every page's place.  It changes:
 
   - the tags the article's page shows (`site.shown_tags`), and so the lists of the tags it
     enters or leaves, their counts on the topics page, and the number of pages of those lists
     (and so the sitemap);
+  - the people's lists it enters or leaves (`site.people_of`), and their counts on the people page;
   - the related articles of the articles near it in the lists of the tags and places it has or
     had (`site.related_articles` given *before*), and so their pages.
 
 `relay` makes those pages again from the page store's (a list's members, the topics page's
 counts, the sitemap's URLs) and the related articles the last build saved, reading the
 articles they show by path: never the archive, never its layout.  A tag whose count crosses
-`tag_min_articles` (its page comes or goes, and other articles show it or stop), related
-articles saved for other inputs, or a store that lacks a page it should hold: None, and the
-full build lays the site out.  tests/test_touched_plan.py and tests/test_build_stateful.py
+`tag_min_articles` (its page comes or goes, and other articles show it or stop), a credited
+name new to the site or gone from it, related articles saved for other inputs, or a store that
+lacks a page it should hold: None, and the full build lays the site out.  tests/test_touched_plan.py and tests/test_build_stateful.py
 hold such builds equal to clean ones.
 """
 
@@ -34,12 +35,14 @@ from .model import Article
 from .page_store import PageStore
 from .site import (
     RELATED_FILE,
+    ListingKind,
     Page,
     PageKind,
     SiteModel,
     _Pages,
     kept_tags,
     list_source,
+    people_of,
     related_articles,
     shown_of,
 )
@@ -50,24 +53,23 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Relaid:
-    """The pages an edit of tags or places makes again, and what the page store keeps of it."""
+    """The pages an edit of tags, places or people makes again, and what the page store keeps of it."""
 
     pages: list[Page]  # article pages, tag lists, the topics page, the sitemap: made again
     removed: list[str]  # the outputs of tag list pages that are no more
     added: dict[str, PageKind]  # the outputs of new tag list pages
     shown_tags: dict[str, tuple[str, ...]]  # the changed articles' shown tags
     tag_counts: dict[str, int]
-    related: dict[str, Any]  # what `site.RELATED_FILE` holds after the edit: `save` writes it
+    # what `site.RELATED_FILE` holds after the edit, which `save` writes (None: what it holds, for
+    # an edit of neither tags nor places), and its name
+    related: dict[str, Any] | None
+    related_key: str
     cache_dir: Path
-
-    @property
-    def related_key(self) -> str:
-        """The name of the related articles worked out for the new inputs."""
-        return str(self.related["meta"])
 
     def save(self) -> None:
         """Save the related articles, once the site is written (OSError: they could not be)."""
-        write_marshalled(self.cache_dir / RELATED_FILE, self.related)
+        if self.related is not None:
+            write_marshalled(self.cache_dir / RELATED_FILE, self.related)
 
 
 class _Inputs(NamedTuple):
@@ -88,7 +90,7 @@ def relay(
     config: Config,
     env: str,
 ) -> Relaid | None:
-    """The pages an edit of the tags or places of the articles *before* (path -> the version the
+    """The pages an edit of the tags, places or people of the articles *before* (path -> the version the
     last build showed; *articles* holds their new ones, and any other by path) makes again;
     None when the full build must lay the site out."""
     layout, shown, counts = store.layout(), store.shown_tags(before), store.tag_counts()
@@ -98,15 +100,21 @@ def relay(
     new_shown, new_counts = _tags_shown_anew(before, changed, shown, counts, model, config)
     if new_shown is None:
         return None
-    related = _related_again(before, changed, Path(config.cache_dir), layout[1], config)
-    if related is None:
+    saved: dict[str, Any] | None = None
+    others: dict[str, tuple[str, ...]] = {}
+    again: set[str] = set()
+    if any((old.tags, old.places) != (changed[path].tags, changed[path].places) for path, old in before.items()):
+        related = _related_again(before, changed, Path(config.cache_dir), layout[1], config)
+        if related is None:
+            return None
+        saved, again = related
+        others = saved["related"]
+    tag_lists = _tag_lists(before, changed, shown, new_shown, articles, store, model, config)
+    people_lists = _people_lists(before, changed, articles, store, model, config)
+    if tag_lists is None or people_lists is None:
         return None
-    saved, again = related
-    others = saved["related"]
-    lists = _tag_lists(before, changed, shown, new_shown, articles, store, model, config)
-    if lists is None:
-        return None
-    pages, removed, added = lists
+    lists = tag_lists.add(people_lists)
+    pages, removed, added = lists.pages, lists.removed, lists.added
     made = [*pages]
     for path in sorted(set(changed) | again):
         page = _article_page(path, changed, new_shown, others, articles, store, model)
@@ -119,12 +127,13 @@ def relay(
             return None
         made.append(sitemap)
     log.info(
-        "tags or places of %d article(s) changed: %d tag list page(s) and %d article page(s) made again",
+        "tags, places or people of %d article(s) changed: %d list page(s) and %d other page(s) made again",
         len(changed),
         len(pages),
         len(made) - len(pages),
     )
-    return Relaid(made, removed, added, new_shown, new_counts, saved, Path(config.cache_dir))
+    key = layout[1] if saved is None else str(saved["meta"])
+    return Relaid(made, removed, added, new_shown, new_counts, saved, key, Path(config.cache_dir))
 
 
 def _tags_shown_anew(
@@ -209,54 +218,130 @@ def _tag_lists(
     store: PageStore,
     model: SiteModel,
     config: Config,
-) -> tuple[list[Page], list[str], dict[str, PageKind]] | None:
+) -> _Lists | None:
     """The pages of the tag lists the changed articles enter or leave, and the topics page
-    that counts them: (pages, outputs removed, outputs added); None when the store lacks one."""
-    leaving: dict[str, set[str]] = defaultdict(set)
-    entering: dict[str, set[str]] = defaultdict(set)
-    for path in before:
-        old, new = set(shown.get(path, ())), set(new_shown[path])
-        for tag in old - new:
-            leaving[tag].add(path)
-        for tag in new - old:
-            entering[tag].add(path)
-    pages: list[Page] = []
-    removed: list[str] = []
-    added: dict[str, PageKind] = {}
-    sizes: dict[str, int] = {}
-    for tag in sorted(leaving.keys() | entering.keys()):
+    that counts them; None when the store lacks one."""
+    moves = _moves({p: shown.get(p, ()) for p in before}, new_shown)
+    lists = _Lists()
+    for tag, (leaving, entering) in sorted(moves.items()):
         slug = model.tag_slugs.get(tag)
-        if slug is None:
+        if slug is None or not lists.relist(
+            "tag", tag, f"tag/{slug}/", leaving, entering, changed, store, articles, config
+        ):
             return None
-        base = f"tag/{slug}/"
+    if moves and not lists.recount("topics/index.html", "tags", store, articles, by_count=True):
+        return None
+    return lists
+
+
+def _people_lists(
+    before: dict[str, Article],
+    changed: dict[str, Article],
+    articles: dict[str, Article],
+    store: PageStore,
+    model: SiteModel,
+    config: Config,
+) -> _Lists | None:
+    """The pages of the people's lists the changed articles enter or leave (their credits), and
+    the people page that counts them; None when the site's credited names change (a person's
+    page comes or goes, and the tags that name one are shown otherwise) or the store lacks a page."""
+    moves = _moves({p: people_of(a) for p, a in before.items()}, {p: people_of(a) for p, a in changed.items()})
+    lists = _Lists()
+    if not moves:
+        return lists
+    if not config.taxonomy_on("people"):
+        return None  # whether a name leaves the site is unknown without its list
+    for person, (leaving, entering) in sorted(moves.items()):
+        slug = model.person_slugs.get(person)
+        if slug is None:
+            return None  # a name new to the site
+        base = f"people/{slug}/"
+        if not lists.relist("person", person, base, leaving, entering, changed, store, articles, config):
+            return None
+        if not lists.sizes[person]:
+            return None  # a name gone from the site
+    if not lists.recount("people/index.html", "people", store, articles, by_count=False):
+        return None
+    return lists
+
+
+def _moves(old: dict[str, tuple[str, ...]], new: dict[str, tuple[str, ...]]) -> dict[str, tuple[set[str], set[str]]]:
+    """name -> (the paths that leave its list, those that enter it), of the names whose list
+    changes from *old* to *new* (path -> the names it is listed under)."""
+    out: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    for path, names in old.items():
+        for name in set(names) - set(new[path]):
+            out[name][0].add(path)
+        for name in set(new[path]) - set(names):
+            out[name][1].add(path)
+    return dict(out)
+
+
+class _Lists:
+    """Lists laid out again: their pages, the outputs removed and added, and their sizes."""
+
+    def __init__(self) -> None:
+        self.pages: list[Page] = []
+        self.removed: list[str] = []
+        self.added: dict[str, PageKind] = {}
+        self.sizes: dict[str, int] = {}
+
+    def relist(
+        self,
+        kind: ListingKind,
+        name: str,
+        base: str,
+        leaving: set[str],
+        entering: set[str],
+        changed: dict[str, Article],
+        store: PageStore,
+        articles: dict[str, Article],
+        config: Config,
+    ) -> bool:
+        """Lay out the list of *name* at *base* (`site._Pages.listing`, as `build_site_model`
+        lays it out) from its members in the store, less *leaving*, with *entering*; False
+        when the store does not hold the list the last build made."""
         members = _members(base, store, articles)
         if members is None:
-            return None
+            return False
         paths = {a.path for a in members}
-        if not leaving[tag] <= paths or entering[tag] & paths:
-            return None  # not the list the last build made
+        if not leaving <= paths or entering & paths:
+            return False
         items = sorted(
-            [a for a in members if a.path not in leaving[tag]] + [changed[p] for p in entering[tag]],
+            [a for a in members if a.path not in leaving] + [changed[p] for p in entering],
             key=lambda a: (a.date, a.path),
             reverse=True,
         )
+        per_page = max(1, int(config.per_page))
         listing = _Pages()
-        listing.listing(base, "tag.html", "tag", list_source("tag", tag), items, max(1, int(config.per_page)), tag=tag)
-        old_outputs = _list_outputs(base, -(-len(members) // max(1, int(config.per_page))))
-        new_outputs = {page.output for page in listing.pages}
-        removed += [out for out in old_outputs if out not in new_outputs]
-        added.update((out, "tag") for out in sorted(new_outputs - set(old_outputs)))
-        pages += listing.pages
-        sizes[tag] = len(items)
-    if sizes:
-        found = store.pages(["topics/index.html"], articles)
+        listing.listing(base, f"{kind}.html", kind, list_source(kind, name), items, per_page, **{kind: name})
+        old_outputs = _list_outputs(base, -(-len(members) // per_page))
+        new_outputs = {page.output for page in listing.pages} if items else set()
+        self.removed += [out for out in old_outputs if out not in new_outputs]
+        self.added.update((out, kind) for out in sorted(new_outputs - set(old_outputs)))
+        self.pages += listing.pages if items else []
+        self.sizes[name] = len(items)
+        return True
+
+    def recount(self, output: str, key: str, store: PageStore, articles: dict[str, Article], *, by_count: bool) -> bool:
+        """Make the page at *output* again with its list *key* of (name, slug, count) counting
+        the lists laid out again (sorted by count, then name, when *by_count*); False when the
+        store lacks it."""
+        found = store.pages([output], articles)
         if not found:
-            return None
+            return False
         page = found[0]
-        tags = [(t, s, sizes.get(t, n)) for t, s, n in page.context.get("tags", [])]
-        tags.sort(key=lambda row: (-row[2], row[0]))
-        pages.append(replace(page, context={**page.context, "tags": tags}))
-    return pages, removed, added
+        rows = [(n, slug, self.sizes.get(n, count)) for n, slug, count in page.context.get(key, [])]
+        if by_count:
+            rows.sort(key=lambda row: (-row[2], row[0]))
+        self.pages.append(replace(page, context={**page.context, key: rows}))
+        return True
+
+    def add(self, other: _Lists) -> _Lists:
+        self.pages += other.pages
+        self.removed += other.removed
+        self.added.update(other.added)
+        return self
 
 
 def _list_outputs(base: str, count: int) -> list[str]:
@@ -292,7 +377,9 @@ def _article_page(
     if not found:
         return None
     page = found[0]
-    context: dict[str, Any] = {**page.context, "related": tuple(articles[other] for other in related[path])}
+    context: dict[str, Any] = dict(page.context)
+    if path in related:  # (worked out again: an edit of tags or places)
+        context["related"] = tuple(articles[other] for other in related[path])
     if path in changed:
         context["tags"] = new_shown[path]
     deps = tuple(

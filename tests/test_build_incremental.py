@@ -130,11 +130,12 @@ def test_a_body_edit_reads_only_the_changed_files_and_the_pages_that_show_them(t
     assert_like_clean(tmp_path, config)
 
 
-def test_an_edit_of_tags_or_places_lays_out_their_lists_and_related_articles_alone(tmp_path):
-    """Tags and places move no article: a build of such an edit makes the tag lists it enters
-    or leaves (their pages one more or one fewer), the topics page that counts them, the
-    sitemap, and the pages whose related articles change, without the archive (sitegen/tag_edit.py);
-    the site equals a clean build's after each."""
+def test_an_edit_of_tags_places_or_people_lays_out_their_lists_and_related_articles_alone(tmp_path):
+    """Tags, places and the people credited move no article: a build of such an edit makes the
+    tag and people lists it enters or leaves (their pages one more or one fewer), the topics and
+    people pages that count them, the sitemap, and the pages whose related articles change,
+    without the archive (sitegen/tag_edit.py); a name new to the site lays it out whole.  The
+    site equals a clean build's after each."""
     config = make_config(tmp_path, per_page=1)  # 养老 on two articles: two pages
     build(config)
     lusong = config.content_dir / "lusong-2.md"
@@ -162,11 +163,21 @@ def test_an_edit_of_tags_or_places_lays_out_their_lists_and_related_articles_alo
     assert pages_of("yanglao") == ["yanglao/index.html", "yanglao/page/2/index.html"]
     assert_like_clean(tmp_path, config)
 
+    edit_article(lusong, "reporters: [张伟]", "reporters: [张伟, 李明]")  # 李明's list: one more
+    report = build(config)
+    assert report.body_edit == 1 and not report.errors and {"person", "people"} <= set(report.rendered)
+    assert_like_clean(tmp_path, config)
+
+    edit_article(lusong, "reporters: [张伟, 李明]", "reporters: [赵新]")  # a name new to the site
+    report = build(config)
+    assert not report.body_edit and not report.errors
+    assert_like_clean(tmp_path, config)
+
 
 @pytest.mark.parametrize(
     "edit",
     [
-        "people",
+        "topics",
         "future date",
         "draft",
         "new file",
@@ -186,8 +197,8 @@ def test_an_edit_that_is_not_a_body_edit_is_built_whole(tmp_path, edit):
     before = tree(config.out_dir)
     article = config.content_dir / "lusong-2.md"
     edit_article(article, "收集意见。", "收集意见并转交。")  # a body edit besides, in every case
-    if edit == "people":
-        edit_article(article, "reporters: [张伟]", "reporters: [张伟, 李明]")
+    if edit == "topics":
+        edit_article(article, "topics: [基层治理]", "topics: [民生服务]")
     elif edit == "future date":  # of an article left out: the days on which none falls due move
         edit_article(config.content_dir / "future-1.md", "date: 2030-01-01", "date: 2029-01-01")
     elif edit == "draft":
