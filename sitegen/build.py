@@ -639,7 +639,8 @@ def _built_body_edit(
         report.from_layout, report.body_edit = True, len(edit.files)
         report.pages.update(store.kind_counts())
         if relaid is not None:
-            report.pages["tag"] += len(relaid.added) - len(relaid.removed)
+            report.pages.update(relaid.added.values())
+            report.pages.subtract(relaid.removed.values())
         clock("plan")
 
         rendered = _render_planned(plan, config, env, keys, None, report, beside_search=False)
@@ -703,6 +704,8 @@ def _write_body_edit(
     if relaid is None:
         layout.store.save(layout.key, None, keys, rendered.store_rows(), None, scan)
     else:
+        # The lists changed: no layout key may name this store's pages, or a full build of the
+        # same metadata (the edit reverted) would take them for its own (`_Layout.reuse`)
         try:
             relaid.save()
         except OSError as exc:  # the store keeps the last ones' name: the next edit of metadata lays out all
@@ -711,7 +714,7 @@ def _write_body_edit(
         if relaid.removed or relaid.added:
             outputs = set(layout.store.outputs()).difference(relaid.removed).union(relaid.added)
         layout.store.save(
-            layout.key,
+            f"relaid {os.urandom(8).hex()}",
             None,
             keys,
             rendered.store_rows(),
@@ -1177,15 +1180,23 @@ def _plan_from_model(
     if wanted is not None and model.errors:  # two pages of one output: planned as a clean build plans
         wanted = None
         model = lay_out(None)
+    try:
+        old = store.digests([p.output for p in model.pages] if wanted is not None else None)
+    except Exception as exc:  # an unreadable cache is a cold one: every page is made and rendered
+        log.warning(
+            "%s: the page store is unreadable (%s: %s); every page is rendered", store.path, type(exc).__name__, exc
+        )
+        store.forget()
+        old = {}
+        if wanted is not None:
+            wanted = None
+            model = lay_out(None)
     slugger.save()
     pages = [p for p in model.pages if p.kind != "search"]
     shells = [p for p in model.pages if p.kind == "search"]
     kinds = model.kinds
     if wanted is not None:
         log.info("planned %d of %d pages: those an edit of metadata can change", len(pages), len(kinds) - len(shells))
-        old = store.digests([p.output for p in (*pages, *shells)])
-    else:
-        old = store.digests()
     saved_model = replace(model, pages=(), kinds={})
     if not old:  # nothing to compare with: every page renders, and is digested meanwhile
         return _Plan(saved_model, kinds, pages, shells, None, old, True, related.meta)

@@ -56,8 +56,8 @@ class Relaid:
     """The pages an edit of tags, places or people makes again, and what the page store keeps of it."""
 
     pages: list[Page]  # article pages, tag lists, the topics page, the sitemap: made again
-    removed: list[str]  # the outputs of tag list pages that are no more
-    added: dict[str, PageKind]  # the outputs of new tag list pages
+    removed: dict[str, PageKind]  # the outputs of list pages that are no more, and their kinds
+    added: dict[str, PageKind]  # the outputs of new list pages, and their kinds
     shown_tags: dict[str, tuple[str, ...]]  # the changed articles' shown tags
     tag_counts: dict[str, int]
     # what `site.RELATED_FILE` holds after the edit, which `save` writes (None: what it holds, for
@@ -282,7 +282,7 @@ class _Lists:
 
     def __init__(self) -> None:
         self.pages: list[Page] = []
-        self.removed: list[str] = []
+        self.removed: dict[str, PageKind] = {}
         self.added: dict[str, PageKind] = {}
         self.sizes: dict[str, int] = {}
 
@@ -317,7 +317,7 @@ class _Lists:
         listing.listing(base, f"{kind}.html", kind, list_source(kind, name), items, per_page, **{kind: name})
         old_outputs = _list_outputs(base, -(-len(members) // per_page))
         new_outputs = {page.output for page in listing.pages} if items else set()
-        self.removed += [out for out in old_outputs if out not in new_outputs]
+        self.removed.update((out, kind) for out in old_outputs if out not in new_outputs)
         self.added.update((out, kind) for out in sorted(new_outputs - set(old_outputs)))
         self.pages += listing.pages if items else []
         self.sizes[name] = len(items)
@@ -339,7 +339,7 @@ class _Lists:
 
     def add(self, other: _Lists) -> _Lists:
         self.pages += other.pages
-        self.removed += other.removed
+        self.removed.update(other.removed)
         self.added.update(other.added)
         return self
 
@@ -389,7 +389,7 @@ def _article_page(
 
 
 def _sitemap(
-    store: PageStore, articles: dict[str, Article], removed: list[str], added: dict[str, PageKind]
+    store: PageStore, articles: dict[str, Article], removed: dict[str, PageKind], added: dict[str, PageKind]
 ) -> Page | None:
     found = store.pages(["sitemap.xml"], articles)
     if not found:

@@ -175,6 +175,51 @@ def test_an_edit_of_tags_places_or_people_lays_out_their_lists_and_related_artic
 
 
 @pytest.mark.parametrize(
+    "field, old, new", [("tags", "[网格员]", "[网格员, 养老]"), ("reporters", "[张伟]", "[张伟, 王芳]")]
+)
+def test_a_full_build_after_an_edit_of_tags_and_its_revert_lays_the_lists_out_again(tmp_path, field, old, new):
+    # The page store's layout key names the articles' metadata it was laid out for: an edit of
+    # tags or people built beside a body edit changes the lists, so the key must not stay, or
+    # the full build after a revert (with a template touched) took the store's pages for the
+    # site's and left the lists, counts and sitemap of the edit.
+    config = make_config_with_templates(tmp_path, per_page=1)
+    build(config)
+    lusong = config.content_dir / "lusong-2.md"
+    edit_article(lusong, f"{field}: {old}", f"{field}: {new}")
+    assert build(config).body_edit == 1
+    edit_article(lusong, f"{field}: {new}", f"{field}: {old}")
+    template = config.templates_dir / "base.html"  # touched, not changed: the full build
+    os.utime(template, ns=(template.stat().st_atime_ns, template.stat().st_mtime_ns + 1_000_000_000))
+    report = build(config)
+    assert not report.body_edit and not report.errors
+    assert_like_clean(tmp_path, config)
+
+
+def test_the_report_counts_the_list_pages_an_edit_of_people_adds_by_their_kind(tmp_path):
+    config = make_config(tmp_path, per_page=1)
+    build(config)
+    edit_article(config.content_dir / "lusong-2.md", "reporters: [张伟]", "reporters: [张伟, 王芳]")
+    report = build(config)
+    clean = build(
+        dataclasses.replace(config, out_dir=tmp_path / "clean" / "public", cache_dir=tmp_path / "clean" / "cache")
+    )
+    assert report.body_edit == 1 and report.pages == clean.pages
+
+
+def test_an_edit_of_metadata_over_a_damaged_pages_table_builds_whole_and_the_next_one_too(tmp_path):
+    from _buildkit import damage_page
+
+    config = make_config(tmp_path, search=False)
+    build(config)
+    damage_page(config.cache_dir / "pages.sqlite", "pages")
+    for old, new in (("topics: [基层治理]", "topics: [民生服务]"), ("tags: [网格员]", "tags: [网格员, 养老]")):
+        edit_article(config.content_dir / "lusong-2.md", old, new)
+        report = build(config)
+        assert not report.errors and not report.failed
+        assert_like_clean(tmp_path, config)
+
+
+@pytest.mark.parametrize(
     "edit",
     [
         "topics",
