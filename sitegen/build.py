@@ -708,7 +708,7 @@ def _write_body_edit(
         # same metadata (the edit reverted) would take them for its own (`_Layout.reuse`)
         try:
             relaid.save()
-        except OSError as exc:  # the store keeps the last ones' name: the next edit of metadata lays out all
+        except OSError as exc:  # the store names related articles the file lacks: the next edit works them out
             log.warning("related articles not saved (%s)", exc)
         outputs = None
         if relaid.removed or relaid.added:
