@@ -72,7 +72,7 @@ class BuildReport:
                 f"build: {self.articles} articles, {total} pages, "
                 f"{sum(self.rendered.values())} rendered, {len(self.changed)} files changed"
                 + (
-                    f" (an edit of text, headlines, tags, places or people in {self.body_edit} file(s): only the pages that show it were read)"
+                    f" (an edit of text, headlines, tags, places, topics or people in {self.body_edit} file(s): only the pages that show it were read)"
                     if self.body_edit
                     else " (only article bodies changed: planned from the saved pages)"
                     if self.from_layout
@@ -618,10 +618,10 @@ def _built_body_edit(
                 return None
             env, shells = _env_digest(config), store.outputs_of("search")
             pages = store.pages(store.showing(edit.changes) - set(shells), articles)
-            if edit.retagged:  # tags, places or people changed: their lists and related articles too
+            if edit.retagged:  # tags, places, topics or people changed: their lists and related articles too
                 relaid = relay(edit.retagged, articles, store, model, config, env)
                 if relaid is None:
-                    log.info("tags, places or people changed: the site is laid out again")
+                    log.info("tags, places, topics or people changed: the site is laid out again")
                     return None
                 made = {page.output for page in relaid.pages}.union(relaid.removed)
                 pages = [page for page in pages if page.output not in made] + relaid.pages

@@ -1,13 +1,14 @@
-"""Lay out again what an edit of some articles' tags, places or people changes, beside a body edit.
+"""Lay out again what an edit of some articles' tags, places, topics or people changes, beside a body edit.
 
 Such an edit (`body_edit.RETAG_FIELDS`, or a new headline that shows other tags) moves no
-article: its date, district, topics and URL stay, and so do every list but the tag and people
+article: its date, district and URL stay, and so do every list but the tag, topic and people
 lists, and every page's place.  It changes:
 
   - the tags the article's page shows (`site.shown_tags`), and so the lists of the tags it
     enters or leaves, their counts on the topics page, and the number of pages of those lists
     (and so the sitemap);
   - the people's lists it enters or leaves (`site.people_of`), and their counts on the people page;
+  - the topics' lists and feeds it enters or leaves, and their counts on the topics and home pages;
   - the related articles of the articles near it in the lists of the tags and places it has or
     had (`site.related_articles` given *before*), and so their pages.
 
@@ -15,8 +16,8 @@ lists, and every page's place.  It changes:
 counts, the sitemap's URLs) and the related articles the last build saved, reading the
 articles they show by path: never the archive, never its layout.  A tag whose count crosses
 `tag_min_articles` (its page comes or goes, and other articles show it or stop), a credited
-name new to the site or gone from it, related articles saved for other inputs, or a store that
-lacks a page it should hold: None, and the full build lays the site out.  tests/test_touched_plan.py and tests/test_build_stateful.py
+name or a topic new to the site or gone from it, related articles saved for other inputs, or a
+store that lacks a page it should hold: None, and the full build lays the site out.  tests/test_touched_plan.py and tests/test_build_stateful.py
 hold such builds equal to clean ones.
 """
 
@@ -40,6 +41,7 @@ from .site import (
     PageKind,
     SiteModel,
     _Pages,
+    feed_source,
     kept_tags,
     list_source,
     people_of,
@@ -53,7 +55,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Relaid:
-    """The pages an edit of tags, places or people makes again, and what the page store keeps of it."""
+    """The pages an edit of tags, places, topics or people makes again, and what the page store keeps."""
 
     pages: list[Page]  # article pages, tag lists, the topics page, the sitemap: made again
     removed: dict[str, PageKind]  # the outputs of list pages that are no more, and their kinds
@@ -90,7 +92,7 @@ def relay(
     config: Config,
     env: str,
 ) -> Relaid | None:
-    """The pages an edit of the tags, places or people of the articles *before* (path -> the version the
+    """The pages an edit of the tags, places, topics or people of the articles *before* (path -> the version the
     last build showed; *articles* holds their new ones, and any other by path) makes again;
     None when the full build must lay the site out."""
     layout, shown, counts = store.layout(), store.shown_tags(before), store.tag_counts()
@@ -103,17 +105,19 @@ def relay(
     saved: dict[str, Any] | None = None
     others: dict[str, tuple[str, ...]] = {}
     again: set[str] = set()
-    if any((old.tags, old.places) != (changed[path].tags, changed[path].places) for path, old in before.items()):
+    if any(_related_inputs(old) != _related_inputs(changed[path]) for path, old in before.items()):
         related = _related_again(before, changed, Path(config.cache_dir), layout[1], config)
         if related is None:
             return None
         saved, again = related
         others = saved["related"]
-    tag_lists = _tag_lists(before, changed, shown, new_shown, articles, store, model, config)
-    people_lists = _people_lists(before, changed, articles, store, model, config)
-    if tag_lists is None or people_lists is None:
+    lists = _Lists()
+    if not (
+        _tag_lists(lists, before, changed, shown, new_shown, articles, store, model, config)
+        and _people_lists(lists, before, changed, articles, store, model, config)
+        and _topic_lists(lists, before, changed, articles, store, model, config)
+    ):
         return None
-    lists = tag_lists.add(people_lists)
     pages, removed, added = lists.pages, lists.removed, lists.added
     made = [*pages]
     for path in sorted(set(changed) | again):
@@ -127,7 +131,7 @@ def relay(
             return None
         made.append(sitemap)
     log.info(
-        "tags, places or people of %d article(s) changed: %d list page(s) and %d other page(s) made again",
+        "tags, places, topics or people of %d article(s) changed: %d list page(s) and %d other page(s) made again",
         len(changed),
         len(pages),
         len(made) - len(pages),
@@ -210,6 +214,7 @@ def _related_again(
 
 
 def _tag_lists(
+    lists: _Lists,
     before: dict[str, Article],
     changed: dict[str, Article],
     shown: dict[str, tuple[str, ...]],
@@ -218,51 +223,84 @@ def _tag_lists(
     store: PageStore,
     model: SiteModel,
     config: Config,
-) -> _Lists | None:
-    """The pages of the tag lists the changed articles enter or leave, and the topics page
-    that counts them; None when the store lacks one."""
+) -> bool:
+    """Lay out the tag lists the changed articles enter or leave, and the topics page that
+    counts them; False when the store lacks one."""
     moves = _moves({p: shown.get(p, ()) for p in before}, new_shown)
-    lists = _Lists()
     for tag, (leaving, entering) in sorted(moves.items()):
         slug = model.tag_slugs.get(tag)
-        if slug is None or not lists.relist(
-            "tag", tag, f"tag/{slug}/", leaving, entering, changed, store, articles, config
-        ):
-            return None
-    if moves and not lists.recount("topics/index.html", "tags", store, articles, by_count=True):
-        return None
-    return lists
+        if slug is None:
+            return False
+        if not lists.relist("tag", tag, f"tag/{slug}/", leaving, entering, changed, store, articles, config):
+            return False
+    return not moves or lists.recount("topics/index.html", "tags", "tag", store, articles, by_count=True)
 
 
 def _people_lists(
+    lists: _Lists,
     before: dict[str, Article],
     changed: dict[str, Article],
     articles: dict[str, Article],
     store: PageStore,
     model: SiteModel,
     config: Config,
-) -> _Lists | None:
-    """The pages of the people's lists the changed articles enter or leave (their credits), and
-    the people page that counts them; None when the site's credited names change (a person's
-    page comes or goes, and the tags that name one are shown otherwise) or the store lacks a page."""
+) -> bool:
+    """Lay out the people's lists the changed articles enter or leave (their credits), and the
+    people page that counts them; False when the site's credited names change (a person's page
+    comes or goes, and the tags that name one are shown otherwise) or the store lacks a page."""
     moves = _moves({p: people_of(a) for p, a in before.items()}, {p: people_of(a) for p, a in changed.items()})
-    lists = _Lists()
     if not moves:
-        return lists
+        return True
     if not config.taxonomy_on("people"):
-        return None  # whether a name leaves the site is unknown without its list
+        return False  # whether a name leaves the site is unknown without its list
     for person, (leaving, entering) in sorted(moves.items()):
         slug = model.person_slugs.get(person)
         if slug is None:
-            return None  # a name new to the site
+            return False  # a name new to the site
         base = f"people/{slug}/"
         if not lists.relist("person", person, base, leaving, entering, changed, store, articles, config):
-            return None
-        if not lists.sizes[person]:
-            return None  # a name gone from the site
-    if not lists.recount("people/index.html", "people", store, articles, by_count=False):
-        return None
-    return lists
+            return False
+        if not lists.sizes["person", person]:
+            return False  # a name gone from the site
+    return lists.recount("people/index.html", "people", "person", store, articles, by_count=False)
+
+
+def _topic_lists(
+    lists: _Lists,
+    before: dict[str, Article],
+    changed: dict[str, Article],
+    articles: dict[str, Article],
+    store: PageStore,
+    model: SiteModel,
+    config: Config,
+) -> bool:
+    """Lay out the topic lists and feeds the changed articles enter or leave, and the topics and
+    home pages that count them; False when a topic comes to the site or leaves it (its page, and
+    the search's list of topics in `meta.js`), in a preview (a draft it shows is not searched),
+    or when the store lacks a page."""
+    moves = _moves({p: a.topics for p, a in before.items()}, {p: a.topics for p, a in changed.items()})
+    if not moves:
+        return True
+    if config.preview:
+        return False
+    for topic, (leaving, entering) in sorted(moves.items()):
+        slug = model.topic_slugs.get(topic)
+        if slug is None:
+            return False
+        base = f"topic/{slug}/"
+        feed = f"{base}feed.xml"
+        if not lists.relist("topic", topic, base, leaving, entering, changed, store, articles, config, feed=feed):
+            return False
+        if not lists.sizes["topic", topic]:
+            return False
+        lists.refeed(base, topic, feed_source(topic), config)
+    counted = lists.recount("topics/index.html", "topics", "topic", store, articles, by_count=False)
+    return counted and lists.recount("index.html", "topics", "topic", store, articles, by_count=False)
+
+
+def _related_inputs(art: Article) -> tuple[tuple[str, ...], ...]:
+    """What an article's related articles are worked out from, but its path and date."""
+    return art.tags, art.places, art.topics
 
 
 def _moves(old: dict[str, tuple[str, ...]], new: dict[str, tuple[str, ...]]) -> dict[str, tuple[set[str], set[str]]]:
@@ -284,7 +322,8 @@ class _Lists:
         self.pages: list[Page] = []
         self.removed: dict[str, PageKind] = {}
         self.added: dict[str, PageKind] = {}
-        self.sizes: dict[str, int] = {}
+        self.sizes: dict[tuple[str, str], int] = {}  # (kind, name) -> its list's articles
+        self.items: dict[tuple[str, str], list[Article]] = {}  # (kind, name) -> them, newest first
 
     def relist(
         self,
@@ -297,10 +336,11 @@ class _Lists:
         store: PageStore,
         articles: dict[str, Article],
         config: Config,
+        **context: object,
     ) -> bool:
         """Lay out the list of *name* at *base* (`site._Pages.listing`, as `build_site_model`
-        lays it out) from its members in the store, less *leaving*, with *entering*; False
-        when the store does not hold the list the last build made."""
+        lays it out, with its *context*) from its members in the store, less *leaving*, with
+        *entering*; False when the store does not hold the list the last build made."""
         members = _members(base, store, articles)
         if members is None:
             return False
@@ -314,34 +354,37 @@ class _Lists:
         )
         per_page = max(1, int(config.per_page))
         listing = _Pages()
-        listing.listing(base, f"{kind}.html", kind, list_source(kind, name), items, per_page, **{kind: name})
+        listing.listing(base, f"{kind}.html", kind, list_source(kind, name), items, per_page, **{kind: name}, **context)
         old_outputs = _list_outputs(base, -(-len(members) // per_page))
         new_outputs = {page.output for page in listing.pages} if items else set()
         self.removed.update((out, kind) for out in old_outputs if out not in new_outputs)
         self.added.update((out, kind) for out in sorted(new_outputs - set(old_outputs)))
         self.pages += listing.pages if items else []
-        self.sizes[name] = len(items)
+        self.sizes[kind, name], self.items[kind, name] = len(items), items
         return True
 
-    def recount(self, output: str, key: str, store: PageStore, articles: dict[str, Article], *, by_count: bool) -> bool:
+    def refeed(self, folder: str, name: str, source: str, config: Config) -> None:
+        """Make the feed of the list of *name* at *folder* again (`site._Pages.feed`)."""
+        feed = _Pages()
+        feed.feed(folder, name, source, self.items["topic", name][: max(1, int(config.feed_items))])
+        self.pages += feed.pages
+
+    def recount(
+        self, output: str, key: str, kind: str, store: PageStore, articles: dict[str, Article], *, by_count: bool
+    ) -> bool:
         """Make the page at *output* again with its list *key* of (name, slug, count) counting
-        the lists laid out again (sorted by count, then name, when *by_count*); False when the
-        store lacks it."""
-        found = store.pages([output], articles)
+        the lists of *kind* laid out again (sorted by count, then name, when *by_count*); False
+        when the store lacks it."""
+        made = [i for i, page in enumerate(self.pages) if page.output == output]  # (the topics page: tags too)
+        found = [self.pages.pop(made[0])] if made else store.pages([output], articles)
         if not found:
             return False
         page = found[0]
-        rows = [(n, slug, self.sizes.get(n, count)) for n, slug, count in page.context.get(key, [])]
+        rows = [(n, slug, self.sizes.get((kind, n), count)) for n, slug, count in page.context.get(key, [])]
         if by_count:
             rows.sort(key=lambda row: (-row[2], row[0]))
         self.pages.append(replace(page, context={**page.context, key: rows}))
         return True
-
-    def add(self, other: _Lists) -> _Lists:
-        self.pages += other.pages
-        self.removed.update(other.removed)
-        self.added.update(other.added)
-        return self
 
 
 def _list_outputs(base: str, count: int) -> list[str]:

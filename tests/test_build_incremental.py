@@ -130,12 +130,12 @@ def test_a_body_edit_reads_only_the_changed_files_and_the_pages_that_show_them(t
     assert_like_clean(tmp_path, config)
 
 
-def test_an_edit_of_tags_places_or_people_lays_out_their_lists_and_related_articles_alone(tmp_path):
-    """Tags, places and the people credited move no article: a build of such an edit makes the
-    tag and people lists it enters or leaves (their pages one more or one fewer), the topics and
-    people pages that count them, the sitemap, and the pages whose related articles change,
-    without the archive (sitegen/tag_edit.py); a name new to the site lays it out whole.  The
-    site equals a clean build's after each."""
+def test_an_edit_of_tags_places_people_or_topics_lays_out_their_lists_and_related_articles_alone(tmp_path):
+    """Tags, places, topics and the people credited move no article: a build of such an edit
+    makes the tag, people and topic lists it enters or leaves (their pages one more or one
+    fewer, a topic's feed), the topics, people and home pages that count them, the sitemap, and
+    the pages whose related articles change, without the archive (sitegen/tag_edit.py); a name
+    or topic new to the site lays it out whole.  The site equals a clean build's after each."""
     config = make_config(tmp_path, per_page=1)  # 养老 on two articles: two pages
     build(config)
     lusong = config.content_dir / "lusong-2.md"
@@ -169,6 +169,16 @@ def test_an_edit_of_tags_places_or_people_lays_out_their_lists_and_related_artic
     assert_like_clean(tmp_path, config)
 
     edit_article(lusong, "reporters: [张伟, 李明]", "reporters: [赵新]")  # a name new to the site
+    report = build(config)
+    assert not report.body_edit and not report.errors
+    assert_like_clean(tmp_path, config)
+
+    edit_article(lusong, "topics: [基层治理]", "topics: [基层治理, 民生服务]")  # a topic's list and feed
+    report = build(config)
+    assert report.body_edit == 1 and not report.errors and {"topic", "topics", "home", "feed"} <= set(report.rendered)
+    assert_like_clean(tmp_path, config)
+
+    edit_article(lusong, "topics: [基层治理, 民生服务]", "topics: [教育]")  # a topic new to the site
     report = build(config)
     assert not report.body_edit and not report.errors
     assert_like_clean(tmp_path, config)
@@ -222,7 +232,7 @@ def test_an_edit_of_metadata_over_a_damaged_pages_table_builds_whole_and_the_nex
 @pytest.mark.parametrize(
     "edit",
     [
-        "topics",
+        "district",
         "future date",
         "draft",
         "new file",
@@ -242,8 +252,8 @@ def test_an_edit_that_is_not_a_body_edit_is_built_whole(tmp_path, edit):
     before = tree(config.out_dir)
     article = config.content_dir / "lusong-2.md"
     edit_article(article, "收集意见。", "收集意见并转交。")  # a body edit besides, in every case
-    if edit == "topics":
-        edit_article(article, "topics: [基层治理]", "topics: [民生服务]")
+    if edit == "district":
+        edit_article(article, "district: 芦淞区", "district: 天元区")
     elif edit == "future date":  # of an article left out: the days on which none falls due move
         edit_article(config.content_dir / "future-1.md", "date: 2030-01-01", "date: 2029-01-01")
     elif edit == "draft":
@@ -278,7 +288,7 @@ def test_an_edit_that_is_not_a_body_edit_is_built_whole(tmp_path, edit):
 def test_metadata_edits_lay_the_site_out_again_and_a_broken_layout_store_is_ignored(tmp_path):
     config = make_config(tmp_path, search=False)
     build(config)
-    edit_article(config.content_dir / "lusong-2.md", "topics: [基层治理]", "topics: [基层治理, 民生服务]")
+    edit_article(config.content_dir / "lusong-2.md", "district: 芦淞区", "district: 天元区")
     report = build(config)
     assert not report.from_layout and "lusong/index.html" in report.changed
     (config.cache_dir / "pages.sqlite").write_bytes(b"not a database" * 100)
@@ -626,7 +636,7 @@ def test_a_small_sites_old_files_are_deleted_by_the_build_itself(tmp_path, monke
     config = make_config(tmp_path, search=False)
     build(config)
     started = _processes_started(monkeypatch)
-    edit_article(config.content_dir / "lusong-2.md", "topics: [基层治理]", "topics: [基层治理, 民生服务]")
+    edit_article(config.content_dir / "lusong-2.md", "district: 芦淞区", "district: 天元区")
     report = build(config)
     assert not report.from_layout and not report.errors  # laid out again: written through a staging folder
     assert started == []
@@ -639,7 +649,7 @@ def test_a_large_trash_is_deleted_by_a_process_of_its_own(tmp_path, monkeypatch)
     build(config)
     monkeypatch.setattr(sitegen.writer, "DELETE_HERE_BELOW", 10)  # the fixture's site counts as large
     started = _processes_started(monkeypatch)
-    edit_article(config.content_dir / "lusong-2.md", "topics: [基层治理]", "topics: [基层治理, 民生服务]")
+    edit_article(config.content_dir / "lusong-2.md", "district: 芦淞区", "district: 天元区")
     assert not build(config).errors
     assert [args[0] for args in started].count(sys.executable) == 1
     deadline = time.monotonic() + 20
