@@ -111,11 +111,11 @@ def relay(
             return None
         saved, again = related
         others = saved["related"]
-    lists = _Lists()
+    lists = _Lists(changed, articles, store, config)
     if not (
-        _tag_lists(lists, before, changed, shown, new_shown, articles, store, model, config)
-        and _people_lists(lists, before, changed, articles, store, model, config)
-        and _topic_lists(lists, before, changed, articles, store, model, config)
+        _tag_lists(lists, before, shown, new_shown, model)
+        and _people_lists(lists, before, model)
+        and _topic_lists(lists, before, model)
     ):
         return None
     pages, removed, added = lists.pages, lists.removed, lists.added
@@ -216,13 +216,9 @@ def _related_again(
 def _tag_lists(
     lists: _Lists,
     before: dict[str, Article],
-    changed: dict[str, Article],
     shown: dict[str, tuple[str, ...]],
     new_shown: dict[str, tuple[str, ...]],
-    articles: dict[str, Article],
-    store: PageStore,
     model: SiteModel,
-    config: Config,
 ) -> bool:
     """Lay out the tag lists the changed articles enter or leave, and the topics page that
     counts them; False when the store lacks one."""
@@ -231,57 +227,41 @@ def _tag_lists(
         slug = model.tag_slugs.get(tag)
         if slug is None:
             return False
-        if not lists.relist("tag", tag, f"tag/{slug}/", leaving, entering, changed, store, articles, config):
+        if not lists.relist("tag", tag, f"tag/{slug}/", leaving, entering):
             return False
-    return not moves or lists.recount("topics/index.html", "tags", "tag", store, articles, by_count=True)
+    return not moves or lists.recount("topics/index.html", "tags", "tag", by_count=True)
 
 
-def _people_lists(
-    lists: _Lists,
-    before: dict[str, Article],
-    changed: dict[str, Article],
-    articles: dict[str, Article],
-    store: PageStore,
-    model: SiteModel,
-    config: Config,
-) -> bool:
+def _people_lists(lists: _Lists, before: dict[str, Article], model: SiteModel) -> bool:
     """Lay out the people's lists the changed articles enter or leave (their credits), and the
     people page that counts them; False when the site's credited names change (a person's page
     comes or goes, and the tags that name one are shown otherwise) or the store lacks a page."""
-    moves = _moves({p: people_of(a) for p, a in before.items()}, {p: people_of(a) for p, a in changed.items()})
+    moves = _moves({p: people_of(a) for p, a in before.items()}, {p: people_of(a) for p, a in lists.changed.items()})
     if not moves:
         return True
-    if not config.taxonomy_on("people"):
+    if not lists.config.taxonomy_on("people"):
         return False  # whether a name leaves the site is unknown without its list
     for person, (leaving, entering) in sorted(moves.items()):
         slug = model.person_slugs.get(person)
         if slug is None:
             return False  # a name new to the site
         base = f"people/{slug}/"
-        if not lists.relist("person", person, base, leaving, entering, changed, store, articles, config):
+        if not lists.relist("person", person, base, leaving, entering):
             return False
         if not lists.sizes["person", person]:
             return False  # a name gone from the site
-    return lists.recount("people/index.html", "people", "person", store, articles, by_count=False)
+    return lists.recount("people/index.html", "people", "person", by_count=False)
 
 
-def _topic_lists(
-    lists: _Lists,
-    before: dict[str, Article],
-    changed: dict[str, Article],
-    articles: dict[str, Article],
-    store: PageStore,
-    model: SiteModel,
-    config: Config,
-) -> bool:
+def _topic_lists(lists: _Lists, before: dict[str, Article], model: SiteModel) -> bool:
     """Lay out the topic lists and feeds the changed articles enter or leave, and the topics and
     home pages that count them; False when a topic comes to the site or leaves it (its page, and
     the search's list of topics in `meta.js`), in a preview (a draft it shows is not searched),
     or when the store lacks a page."""
-    moves = _moves({p: a.topics for p, a in before.items()}, {p: a.topics for p, a in changed.items()})
+    moves = _moves({p: a.topics for p, a in before.items()}, {p: a.topics for p, a in lists.changed.items()})
     if not moves:
         return True
-    if config.preview:
+    if lists.config.preview:
         return False
     for topic, (leaving, entering) in sorted(moves.items()):
         slug = model.topic_slugs.get(topic)
@@ -289,13 +269,13 @@ def _topic_lists(
             return False
         base = f"topic/{slug}/"
         feed = f"{base}feed.xml"
-        if not lists.relist("topic", topic, base, leaving, entering, changed, store, articles, config, feed=feed):
+        if not lists.relist("topic", topic, base, leaving, entering, feed=feed):
             return False
         if not lists.sizes["topic", topic]:
             return False
-        lists.refeed(base, topic, feed_source(topic), config)
-    counted = lists.recount("topics/index.html", "topics", "topic", store, articles, by_count=False)
-    return counted and lists.recount("index.html", "topics", "topic", store, articles, by_count=False)
+        lists.refeed(base, topic, feed_source(topic))
+    counted = lists.recount("topics/index.html", "topics", "topic", by_count=False)
+    return counted and lists.recount("index.html", "topics", "topic", by_count=False)
 
 
 def _related_inputs(art: Article) -> tuple[tuple[str, ...], ...]:
@@ -316,9 +296,13 @@ def _moves(old: dict[str, tuple[str, ...]], new: dict[str, tuple[str, ...]]) -> 
 
 
 class _Lists:
-    """Lists laid out again: their pages, the outputs removed and added, and their sizes."""
+    """Lists laid out again for the *changed* articles (their other articles read by path from
+    *articles*, their pages from *store*): their pages, the outputs removed and added, and their sizes."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, changed: dict[str, Article], articles: dict[str, Article], store: PageStore, config: Config
+    ) -> None:
+        self.changed, self.articles, self.store, self.config = changed, articles, store, config
         self.pages: list[Page] = []
         self.removed: dict[str, PageKind] = {}
         self.added: dict[str, PageKind] = {}
@@ -326,33 +310,23 @@ class _Lists:
         self.items: dict[tuple[str, str], list[Article]] = {}  # (kind, name) -> them, newest first
 
     def relist(
-        self,
-        kind: ListingKind,
-        name: str,
-        base: str,
-        leaving: set[str],
-        entering: set[str],
-        changed: dict[str, Article],
-        store: PageStore,
-        articles: dict[str, Article],
-        config: Config,
-        **context: object,
+        self, kind: ListingKind, name: str, base: str, leaving: set[str], entering: set[str], **context: object
     ) -> bool:
         """Lay out the list of *name* at *base* (`site._Pages.listing`, as `build_site_model`
         lays it out, with its *context*) from its members in the store, less *leaving*, with
         *entering*; False when the store does not hold the list the last build made."""
-        members = _members(base, store, articles)
+        members = _members(base, self.store, self.articles)
         if members is None:
             return False
         paths = {a.path for a in members}
         if not leaving <= paths or entering & paths:
             return False
         items = sorted(
-            [a for a in members if a.path not in leaving] + [changed[p] for p in entering],
+            [a for a in members if a.path not in leaving] + [self.changed[p] for p in entering],
             key=lambda a: (a.date, a.path),
             reverse=True,
         )
-        per_page = max(1, int(config.per_page))
+        per_page = max(1, int(self.config.per_page))
         listing = _Pages()
         listing.listing(base, f"{kind}.html", kind, list_source(kind, name), items, per_page, **{kind: name}, **context)
         old_outputs = _list_outputs(base, -(-len(members) // per_page))
@@ -363,20 +337,18 @@ class _Lists:
         self.sizes[kind, name], self.items[kind, name] = len(items), items
         return True
 
-    def refeed(self, folder: str, name: str, source: str, config: Config) -> None:
+    def refeed(self, folder: str, name: str, source: str) -> None:
         """Make the feed of the list of *name* at *folder* again (`site._Pages.feed`)."""
         feed = _Pages()
-        feed.feed(folder, name, source, self.items["topic", name][: max(1, int(config.feed_items))])
+        feed.feed(folder, name, source, self.items["topic", name][: max(1, int(self.config.feed_items))])
         self.pages += feed.pages
 
-    def recount(
-        self, output: str, key: str, kind: str, store: PageStore, articles: dict[str, Article], *, by_count: bool
-    ) -> bool:
+    def recount(self, output: str, key: str, kind: str, *, by_count: bool) -> bool:
         """Make the page at *output* again with its list *key* of (name, slug, count) counting
         the lists of *kind* laid out again (sorted by count, then name, when *by_count*); False
         when the store lacks it."""
         made = [i for i, page in enumerate(self.pages) if page.output == output]  # (the topics page: tags too)
-        found = [self.pages.pop(made[0])] if made else store.pages([output], articles)
+        found = [self.pages.pop(made[0])] if made else self.store.pages([output], self.articles)
         if not found:
             return False
         page = found[0]
