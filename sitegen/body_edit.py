@@ -36,7 +36,6 @@ import bisect
 import itertools
 import logging
 import operator
-from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -225,20 +224,7 @@ class ArticleRows(dict[str, Article]):
         self.scan = scan  # sorted by path
 
     def __missing__(self, path: str) -> Article:
-        return self._read(path, self.cache.some([path]).get(path))
-
-    def prefetch(self, paths: Iterable[str]) -> None:
-        """Read the articles of *paths* not read yet in one query (a list's members: a topic's
-        list at 10,000 articles held some 700, read one query each)."""
-        wanted = [path for path in set(paths) if path not in self]
-        found = self.cache.some(wanted) if wanted else {}
-        for path in wanted:
-            try:
-                self._read(path, found.get(path))
-            except KeyError:  # (asked for again, it raises where it is used)
-                pass
-
-    def _read(self, path: str, entry: Entry | None) -> Article:
+        entry: Entry | None = self.cache.some([path]).get(path)
         at = bisect.bisect_left(self.scan, (path,))
         if at == len(self.scan) or self.scan[at][0] != path:
             raise KeyError(path)
