@@ -329,7 +329,7 @@ class RelatedInput(Protocol):
     def topics(self) -> tuple[str, ...]: ...
 
 
-_Related = TypeVar("_Related", bound=RelatedInput)
+_ArticleLike = TypeVar("_ArticleLike", bound=RelatedInput)
 
 
 def _related_keys(art: RelatedInput) -> list[tuple[str, str]]:
@@ -339,12 +339,12 @@ def _related_keys(art: RelatedInput) -> list[tuple[str, str]]:
 
 
 def related_articles(
-    articles: Sequence[_Related],
+    articles: Sequence[_ArticleLike],
     limit: int = RELATED_SIZE,
     window: int = 24,
     before: Mapping[int, RelatedInput] | None = None,
     moved: range = range(0),
-) -> dict[str, tuple[_Related, ...]]:
+) -> dict[str, tuple[_ArticleLike, ...]]:
     """Return path -> related articles, scored by shared tags (2), places (2), topics (1), for
     every article; or, given *before* (the versions the articles at those indexes had, which
     differ in their tags, places or topics) and *moved* (the indexes whose article changed
@@ -382,7 +382,7 @@ def related_articles(
         postings.update(_postings_of(articles, {key for i in todo for key in _related_keys(articles[i])} - changed))
         topics = _TopicBits(articles, bits)
     half = window // 2
-    out: dict[str, tuple[_Related, ...]] = {}
+    out: dict[str, tuple[_ArticleLike, ...]] = {}
     for index in todo:
         art = articles[index]
         hits = []
