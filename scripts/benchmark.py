@@ -19,6 +19,8 @@ interpreter start included):
     a title corrected     a mark appended to a third article's title (--edit K --field title)
     a date corrected      a fourth article moved to the day before (--edit K --field date)
     a tag added           a tag added to a fifth article (--edit K --field tags)
+    a topic added         a topic added to a sixth article (--edit K --field topics)
+    a reporter added      a reporter the archive credits added to a seventh (--field reporters)
     no change             the same input again
 
 each with its wall time, the stage times the build prints, the user and system CPU time of the
@@ -316,7 +318,8 @@ class Edits:
 
     def apply(self, which: str) -> Path:
         n = len(self.files)
-        k = {"body": n // 2, "new": n // 3, "title": n // 4, "date": n // 5, "tags": n // 6}[which]
+        places = {"body": 2, "new": 3, "title": 4, "date": 5, "tags": 6, "topics": 7, "reporters": 8}
+        k = n // places[which]
         path = self.files[k]
         self.saved.setdefault(path, path.read_bytes())
         return gen_corpus.edit(self.corpus, k, new_words=which == "new", field=which if which != "new" else "body")
@@ -348,6 +351,8 @@ def sitegen_runs(corpus: Path, run_dir: Path, settle: Settle, args) -> list[tupl
             ("a title corrected", "title"),
             ("a date corrected", "date"),
             ("a tag added", "tags"),
+            ("a topic added", "topics"),
+            ("a reporter added", "reporters"),
             ("no change", None),
         ):
             if label.startswith("cold"):

@@ -4,7 +4,7 @@
     python scripts/gen_corpus.py N OUTDIR [--seed S]       write N articles to OUTDIR/YYYY/<slug>.md
     python scripts/gen_corpus.py OUTDIR --edit K           append a sentence to the K-th article
     python scripts/gen_corpus.py OUTDIR --edit K --new-words   ... a sentence of words the corpus lacks
-    python scripts/gen_corpus.py OUTDIR --edit K --field title|date|tags   correct its title or date, add a tag
+    python scripts/gen_corpus.py OUTDIR --edit K --field title|date|tags|topics|reporters   correct its title or date, add a tag, a topic or a reporter
     python scripts/gen_corpus.py OUTDIR --stats [--no-words]   print the corpus's statistics
 
 Why: sentences recombined from the sample dumps alone share one small vocabulary (about 52,000
@@ -288,8 +288,9 @@ def edit(outdir: Path, k: int, new_words: bool = False, field: str = "body") -> 
     holds NEW_WORDS, which the corpus never contains, and a number not used before.
 
     *field* "title" corrects the headline instead (a mark appended to it), "date" moves the
-    article to the day before (an editor's fix of a date read from the text), and "tags" adds a
-    tag."""
+    article to the day before (an editor's fix of a date read from the text), "tags" adds a
+    tag, "topics" a topic of the taxonomy (民生服务, or 基层治理 where it has that one), and
+    "reporters" a reporter the archive credits already (the next article's first)."""
     files = article_files(outdir)
     path = files[k % len(files)]
     text = path.read_text(encoding="utf-8").rstrip("\n")
@@ -308,6 +309,28 @@ def edit(outdir: Path, k: int, new_words: bool = False, field: str = "body") -> 
         text = re.sub(
             r"^tags: \[(.*?)\]$",
             lambda m: f"tags: [{m[1]}, 志愿服务]" if m[1] else "tags: [志愿服务]",
+            text,
+            count=1,
+            flags=re.M,
+        )
+    elif field == "topics":
+        # one more topic: the editor's fix of the importer's classification
+
+        def topic_added(m: re.Match) -> str:
+            topics = [t.strip() for t in m[1].split(",") if t.strip()]
+            topics.append("基层治理" if "民生服务" in topics else "民生服务")
+            return f"topics: [{', '.join(topics)}]"
+
+        text = re.sub(r"^topics: \[(.*?)\]$", topic_added, text, count=1, flags=re.M)
+    elif field == "reporters":
+        # one more reporter, credited elsewhere in the archive: a byline the importer missed
+        other = files[(k + 1) % len(files)].read_text(encoding="utf-8")
+        name = next(
+            (n.strip() for n in re.search(r"^reporters: \[(.*?)\]$", other, re.M)[1].split(",") if n.strip()), "张伟"
+        )
+        text = re.sub(
+            r"^reporters: \[(.*?)\]$",
+            lambda m: f"reporters: [{m[1]}, {name}]" if m[1] else f"reporters: [{name}]",
             text,
             count=1,
             flags=re.M,
@@ -420,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--new-words", action="store_true", help="with --edit: a sentence of words the corpus lacks")
     ap.add_argument(
         "--field",
-        choices=("body", "title", "date", "tags"),
+        choices=("body", "title", "date", "tags", "topics", "reporters"),
         default="body",
         help="with --edit: what to edit (the body)",
     )
