@@ -17,8 +17,8 @@ counts, the sitemap's URLs) and the related articles the last build saved, readi
 articles they show by path: never the archive, never its layout.  A tag whose count crosses
 `tag_min_articles` (its page comes or goes, and other articles show it or stop), a credited
 name or a topic new to the site or gone from it, related articles saved for other inputs, or a
-store that lacks a page it should hold: None, and the full build lays the site out.  tests/test_touched_plan.py and tests/test_build_stateful.py
-hold such builds equal to clean ones.
+store that lacks a page it should hold: None, and the full build lays the site out.
+tests/test_touched_plan.py and tests/test_build_stateful.py hold such builds equal to clean ones.
 """
 
 from __future__ import annotations
@@ -57,13 +57,13 @@ log = logging.getLogger(__name__)
 class Relaid:
     """The pages an edit of tags, places, topics or people makes again, and what the page store keeps."""
 
-    pages: list[Page]  # article pages, tag lists, the topics page, the sitemap: made again
+    pages: list[Page]  # article pages, lists, feeds, the pages that count them, the sitemap: made again
     removed: dict[str, PageKind]  # the outputs of list pages that are no more, and their kinds
     added: dict[str, PageKind]  # the outputs of new list pages, and their kinds
     shown_tags: dict[str, tuple[str, ...]]  # the changed articles' shown tags
     tag_counts: dict[str, int]
     # what `site.RELATED_FILE` holds after the edit, which `save` writes (None: what it holds, for
-    # an edit of neither tags nor places), and its name
+    # an edit of neither tags, places nor topics), and its name
     related: dict[str, Any] | None
     related_key: str
     cache_dir: Path
