@@ -368,7 +368,7 @@ class ParseCache:
     """The parse cache of one cache folder; any damage reads as an empty cache (a cold one)."""
 
     def __init__(self, cache_dir: Path) -> None:
-        path = Path(cache_dir) / CACHE_NAME
+        path = self.path = Path(cache_dir) / CACHE_NAME
         self.db = open_cache_db(
             path,
             # (`parsed`, not the `rows` of the versions that kept theirs in a `meta` table: one of
@@ -398,6 +398,20 @@ class ParseCache:
             return {}
         rows = select_in(self.db, "SELECT path, entry, body FROM parsed WHERE path IN ({})", rels)
         return {rel: _with_body(pickle.loads(entry), body) for rel, entry, body in rows}
+
+    def stored(self, rels: Iterable[str]) -> dict[str, Entry]:
+        """Return rel -> row, without its body (as `all` reads them), of those of *rels* the
+        cache holds: for `stored_article`."""
+        if self.db is None:
+            return {}
+        rows = select_in(self.db, "SELECT path, entry FROM parsed WHERE path IN ({})", rels)
+        return {rel: pickle.loads(entry) for rel, entry in rows}
+
+    def stored_article(self, entry: Entry) -> Article | None:
+        """The Article of a row read by `stored` (None when its file did not parse): its body
+        read from this cache when asked for, its summary the one the row keeps."""
+        _, _, digest, _, row, _, summary = entry
+        return None if row is None else _stored_article(row, str(self.path), digest, summary)
 
     def put(self, entries: dict[str, Entry], removed: Iterable[str] = ()) -> bool:
         """Store *entries* and forget *removed*, in one transaction; say whether it was done."""

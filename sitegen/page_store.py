@@ -344,6 +344,10 @@ class PageStore:
         found = self._select("shown", "path", "pages", paths)
         return {path: set(pickle.loads(found[path])) if path in found else set() for path in paths}
 
+    def shown_on(self, outputs: Iterable[str]) -> set[str]:
+        """Return the paths of the articles the saved pages of *outputs* show."""
+        return {path for deps in self._deps(outputs).values() for path, _ in deps}
+
     def _deps(self, outputs: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
         """Return output -> its saved (article path, role) dependencies, for *outputs*."""
         return {out: pickle.loads(data) for out, data in self._select("pages", "output", "deps", outputs).items()}

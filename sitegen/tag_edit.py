@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .body_edit import ArticleRows
 from .cache import read_marshalled, write_marshalled
 from .config import Config
 from .model import Article
@@ -86,7 +87,7 @@ class _Inputs(NamedTuple):
 
 def relay(
     before: dict[str, Article],
-    articles: dict[str, Article],
+    articles: ArticleRows,
     store: PageStore,
     model: SiteModel,
     config: Config,
@@ -299,9 +300,7 @@ class _Lists:
     """Lists laid out again for the *changed* articles (their other articles read by path from
     *articles*, their pages from *store*): their pages, the outputs removed and added, and their sizes."""
 
-    def __init__(
-        self, changed: dict[str, Article], articles: dict[str, Article], store: PageStore, config: Config
-    ) -> None:
+    def __init__(self, changed: dict[str, Article], articles: ArticleRows, store: PageStore, config: Config) -> None:
         self.changed, self.articles, self.store, self.config = changed, articles, store, config
         self.pages: list[Page] = []
         self.removed: dict[str, PageKind] = {}
@@ -363,12 +362,13 @@ def _list_outputs(base: str, count: int) -> list[str]:
     return [f"{base}index.html", *(f"{base}page/{n}/index.html" for n in range(2, count + 1))]
 
 
-def _members(base: str, store: PageStore, articles: dict[str, Article]) -> list[Article] | None:
+def _members(base: str, store: PageStore, articles: ArticleRows) -> list[Article] | None:
     """The articles of the list at *base*, newest first, read from its pages in the store."""
     first = store.pages([f"{base}index.html"], articles)
     if not first:
         return None
     count = first[0].context["pager"]["count"]
+    articles.prefetch(store.shown_on(_list_outputs(base, count)))
     found = {page.output: page for page in store.pages(_list_outputs(base, count), articles)}
     try:
         return [a for out in _list_outputs(base, count) for a in found[out].context["items"]]
@@ -381,7 +381,7 @@ def _article_page(
     changed: dict[str, Article],
     new_shown: dict[str, tuple[str, ...]],
     related: dict[str, tuple[str, ...]],
-    articles: dict[str, Article],
+    articles: ArticleRows,
     store: PageStore,
     model: SiteModel,
 ) -> Page | None:
@@ -404,7 +404,7 @@ def _article_page(
 
 
 def _sitemap(
-    store: PageStore, articles: dict[str, Article], removed: dict[str, PageKind], added: dict[str, PageKind]
+    store: PageStore, articles: ArticleRows, removed: dict[str, PageKind], added: dict[str, PageKind]
 ) -> Page | None:
     found = store.pages(["sitemap.xml"], articles)
     if not found:
