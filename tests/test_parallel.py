@@ -249,8 +249,9 @@ def test_a_build_whose_related_articles_job_is_killed_fails_and_keeps_public(tmp
             os.kill(os.getpid(), signal.SIGKILL)
 
     monkeypatch.setattr(sitegen.build, "write_marshalled", killed)
-    # (topics: the full build, whose job works the related articles out; see tag_edit.py for tags)
-    edit_article(config.content_dir / "lusong-2.md", "topics: [基层治理]", "topics: [民生服务]")
+    # (a date: the full build, whose job works the related articles out; tag_edit.py works them
+    # out itself for an edit of tags, places or topics)
+    edit_article(config.content_dir / "lusong-2.md", "date: 2024-11-01", "date: 2024-11-02")
     report = build(config)
     assert report.failed and any("related articles" in e for e in report.errors), report.errors
     assert tree(config.out_dir) == before
