@@ -207,7 +207,7 @@ def _only_labels_changed(
 
 
 def _same_tags_shown(old: Article, new: Article) -> bool:
-    """Whether a new headline leaves the article's tags as shown (site.shown_tags drops a tag
+    """Whether a new headline leaves the article's tags as shown (site.kept_tags drops a tag
     that the headline quotes inside a longer name)."""
     from .site import fragment_of_title
 
@@ -232,20 +232,23 @@ class ArticleRows(dict[str, Article]):
         wanted = sorted(set(paths).difference(self))
         found = self.cache.stored(wanted) if wanted else {}
         for path in wanted:
-            entry = found.get(path)
-            at = bisect.bisect_left(self.scan, (path,))
-            if entry is None or at == len(self.scan) or self.scan[at] != (path, *entry[:2]):
+            entry, stat = found.get(path), self._stat(path)
+            if entry is None or stat is None or entry[:2] != stat[1:]:
                 continue  # not cached as the file is now: read when asked for (__missing__)
             art = self.cache.stored_article(entry)
             if art is not None:
                 self[path] = art
 
+    def _stat(self, path: str) -> tuple[str, int, int] | None:
+        """The scan's (path, mtime, size) of *path*, None when the content folder lacks it."""
+        at = bisect.bisect_left(self.scan, (path,))
+        return self.scan[at] if at < len(self.scan) and self.scan[at][0] == path else None
+
     def __missing__(self, path: str) -> Article:
         entry: Entry | None = self.cache.some([path]).get(path)
-        at = bisect.bisect_left(self.scan, (path,))
-        if at == len(self.scan) or self.scan[at][0] != path:
+        stat = self._stat(path)
+        if stat is None:
             raise KeyError(path)
-        stat = self.scan[at]
         if entry is None or entry[:2] != stat[1:]:  # not cached as the file is now: parse it
             entry = parse_files(self.content_dir, [stat])[path]
         art = article_of(entry)

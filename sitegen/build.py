@@ -1365,7 +1365,7 @@ class _Related:
 
         def work() -> tuple[bool, dict[str, tuple[str, ...]]]:
             """Return (whether only some were worked out again, those or all of them); save all."""
-            from .site import related_articles
+            from .site import related_articles, related_paths
 
             cached, inputs = given["cached"], given["inputs"]
             again = None
@@ -1376,7 +1376,7 @@ class _Related:
                     log.warning(
                         "%s: unreadable (%s: %s); related articles are worked out anew", path, type(exc).__name__, exc
                     )
-            paths = {**cached["related"], **again} if again is not None else _related_paths(related_articles(articles))
+            paths = {**cached["related"], **again} if again is not None else related_paths(related_articles(articles))
             try:
                 write_marshalled(path, {"meta": meta, "stamp": stamp, "keys": inputs, "related": paths})
             except OSError as exc:  # a cache: the next build works them out again
@@ -1433,10 +1433,6 @@ class _RelatedArticles(Mapping[str, tuple["Article", ...]]):
         return len(self.paths)
 
 
-def _related_paths(related: dict[str, tuple[Article, ...]]) -> dict[str, tuple[str, ...]]:
-    return {p: tuple(a.path for a in others) for p, others in related.items()}
-
-
 def _related_again(
     articles: tuple[Article, ...], cached: dict[str, Any], config: Config
 ) -> dict[str, tuple[str, ...]] | None:
@@ -1446,27 +1442,24 @@ def _related_again(
     corrected date's old and new places move); None when more than a few changed or moved (then
     all are worked out).  A tags edit at 100,000 articles worked out all of them: 10 s of its
     27; a date corrected at 10,000 waited 0.67 s for them."""
-    from .model import replaced
-    from .site import related_articles, related_whole
+    from .site import RelatedRow, related_again, related_whole
 
     keys = cached.get("keys")
     if not isinstance(keys, list) or len(keys) != len(articles):
         return None
-    old = {path: tuple(rest) for path, _, *rest in keys}  # path -> (tags, places, topics) before
+    old = {row[0]: RelatedRow(*row) for row in keys}  # path -> its row before
     if len(old) != len(articles) or any(art.path not in old for art in articles):
         return None
     if not related_whole(cached.get("related"), old.keys()):
         return None
     shifted = [index for index, (art, row) in enumerate(zip(articles, keys)) if art.path != row[0]]
     moved = range(shifted[0], shifted[-1] + 1) if shifted else range(0)
-    before: dict[int, Article] = {}
+    before: dict[int, RelatedRow] = {}
     for index, art in enumerate(articles):
-        tags, places, topics = old[art.path]
-        if (tags, places, topics) != (art.tags, art.places, art.topics):
-            before[index] = replaced(art, tags=tags, places=places, topics=topics)
-    if len(before) + len(moved) >= max(1, config.parallel_from // 10):
-        return None
-    return _related_paths(related_articles(articles, before=before, moved=moved))
+        row = old[art.path]
+        if (row.tags, row.places, row.topics) != (art.tags, art.places, art.topics):
+            before[index] = row
+    return related_again(articles, before, moved, config.parallel_from)
 
 
 # How far a render worker lowers its priority while the search process indexes everything on

@@ -22,23 +22,20 @@ log = logging.getLogger(__name__)
 def read_pickle(path: Path, default: Any = None) -> Any:
     """Return what *path* holds, or *default* when it is missing or unreadable (said once in
     the log: the cache is then worked out again)."""
-    try:
-        with open(path, "rb") as fh:
-            return pickle.load(fh)
-    except FileNotFoundError:
-        return default
-    except Exception as exc:
-        log.warning("%s: damaged cache file dropped (%s); it is worked out again", path, type(exc).__name__)
-        return default
+    return _read(path, default, pickle.loads)
 
 
 def read_marshalled(path: Path, default: Any = None) -> Any:
     """As `read_pickle`, for a file written by `write_marshalled`."""
     import marshal
 
+    return _read(path, default, marshal.loads)  # (marshal.load reads a file piecemeal: four times slower)
+
+
+def _read(path: Path, default: Any, loads: Callable[[bytes], Any]) -> Any:
     try:
         with open(path, "rb") as fh:
-            return marshal.loads(fh.read())  # (marshal.load reads a file piecemeal: four times slower)
+            return loads(fh.read())
     except FileNotFoundError:
         return default
     except Exception as exc:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence, Se
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar
 
 from .errors import SitegenError
 from .model import Article
@@ -264,18 +264,13 @@ def word_verdicts(names: Iterable[str], people: frozenset[str], cache_dir: Path 
     return out
 
 
-def shown_tags(articles: Sequence[Article], config: Config, people: frozenset[str]) -> dict[str, tuple[str, ...]]:
-    """Return article path -> the tags its pages show and link: words (see is_word), not a
-    quoted name's fragment in its headline, not its own district or topic (they have their
-    pages), with at least config.tag_min_articles articles; none when the tags taxonomy is off."""
-    return tags_and_counts(articles, config, people)[0]
-
-
 def tags_and_counts(
     articles: Sequence[Article], config: Config, people: frozenset[str]
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, int]]:
-    """Return `shown_tags`, and tag -> the number of *articles* that may show it (`kept_tags`),
-    shown or not: an edit of some articles' tags works the shown ones out again from these."""
+    """Return article path -> the tags its pages show and link: of its `kept_tags`, those with at
+    least config.tag_min_articles articles (none when the tags taxonomy is off); and tag -> the
+    number of *articles* that may show it, shown or not: an edit of some articles' tags works the
+    shown ones out again from these (`shown_of`)."""
     if not config.taxonomy_on("tags"):
         return {a.path: () for a in articles}, {}
     kept = kept_tags(articles, config, people)
@@ -314,6 +309,36 @@ def related_whole(related: Any, paths: Set[str]) -> bool:
         and related.keys() == paths
         and all(type(others) is tuple and all(other in paths for other in others) for others in related.values())
     )
+
+
+class RelatedRow(NamedTuple):
+    """An article's row in the inputs `RELATED_FILE` saves, in date order: what its related
+    articles are worked out from."""
+
+    path: str
+    date: str
+    tags: tuple[str, ...]
+    places: tuple[str, ...]
+    topics: tuple[str, ...]
+
+
+def related_row(art: Article) -> RelatedRow:
+    return RelatedRow(art.path, art.date, art.tags, art.places, art.topics)
+
+
+def related_paths(related: Mapping[str, Sequence[RelatedInput]]) -> dict[str, tuple[str, ...]]:
+    """*related* (`related_articles`) by path, as `RELATED_FILE` saves it."""
+    return {p: tuple(a.path for a in others) for p, others in related.items()}
+
+
+def related_again(
+    articles: Sequence[RelatedInput], before: Mapping[int, RelatedInput], moved: range, parallel_from: int
+) -> dict[str, tuple[str, ...]] | None:
+    """`related_articles` given *before* and *moved*, by path; None when a tenth of
+    *parallel_from* articles or more changed or moved (then all are worked out)."""
+    if len(before) + len(moved) >= max(1, parallel_from // 10):
+        return None
+    return related_paths(related_articles(articles, before=before, moved=moved))
 
 
 class RelatedInput(Protocol):

@@ -4,7 +4,7 @@ Such an edit (`body_edit.RETAG_FIELDS`, or a new headline that shows other tags)
 article: its date, district and URL stay, and so do every list but the tag, topic and people
 lists, and every page's place.  It changes:
 
-  - the tags the article's page shows (`site.shown_tags`), and so the lists of the tags it
+  - the tags the article's page shows (`site.tags_and_counts`), and so the lists of the tags it
     enters or leaves, their counts on the topics page, and the number of pages of those lists
     (and so the sitemap);
   - the people's lists it enters or leaves (`site.people_of`), and their counts on the people page;
@@ -28,7 +28,7 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from .body_edit import ArticleRows
 from .cache import read_marshalled, write_marshalled
@@ -40,13 +40,15 @@ from .site import (
     ListingKind,
     Page,
     PageKind,
+    RelatedRow,
     SiteModel,
     _Pages,
     feed_source,
     kept_tags,
     list_source,
     people_of,
-    related_articles,
+    related_again,
+    related_row,
     shown_of,
 )
 from .stamp import package_stamp
@@ -75,16 +77,6 @@ class Relaid:
             write_marshalled(self.cache_dir / RELATED_FILE, self.related)
 
 
-class _Inputs(NamedTuple):
-    """What an article's related articles are worked out from, as `site.RELATED_FILE` saves it."""
-
-    path: str
-    date: str
-    tags: tuple[str, ...]
-    places: tuple[str, ...]
-    topics: tuple[str, ...]
-
-
 def relay(
     before: dict[str, Article],
     articles: ArticleRows,
@@ -106,7 +98,7 @@ def relay(
     saved: dict[str, Any] | None = None
     others: dict[str, tuple[str, ...]] = {}
     again: set[str] = set()
-    if any(_related_inputs(old) != _related_inputs(changed[path]) for path, old in before.items()):
+    if any(related_row(old) != related_row(changed[path]) for path, old in before.items()):
         related = _related_again(before, changed, Path(config.cache_dir), layout[1], config)
         if related is None:
             return None
@@ -186,7 +178,7 @@ def _related_again(
     if not isinstance(inputs, list) or not isinstance(related, dict):
         return None
     try:
-        rows = [_Inputs(*row) for row in inputs]
+        rows = [RelatedRow(*row) for row in inputs]
     except TypeError:  # damaged: the full build works them out anew
         return None
     at = {row.path: index for index, row in enumerate(rows)}
@@ -194,20 +186,20 @@ def _related_again(
     # elsewhere is the full build's to find, `site.related_whole`.)
     if len(at) != len(rows) or related.keys() != at.keys():
         return None
-    moved: dict[int, _Inputs] = {}
+    rows_before: dict[int, RelatedRow] = {}
     for name, art in changed.items():
         index = at.get(name)
         if index is None:
             return None
-        old, old_art = rows[index], before[name]
-        if (old.date, old.tags, old.places, old.topics) != (old_art.date, old_art.tags, old_art.places, old_art.topics):
+        old = rows[index]
+        if old != related_row(before[name]):
             return None  # saved for other inputs
-        new = _Inputs(name, art.date, art.tags, art.places, art.topics)
+        new = related_row(art)
         if new != old:
-            moved[index], rows[index] = old, new
-    if len(moved) >= max(1, config.parallel_from // 10):
+            rows_before[index], rows[index] = old, new
+    again = related_again(rows, rows_before, range(0), config.parallel_from)
+    if again is None:
         return None
-    again = {p: tuple(a.path for a in others) for p, others in related_articles(rows, before=moved).items()}
     changed_related = {p for p, others in again.items() if related[p] != others}
     # A new name for new inputs, as build._Related gives them: the page store's layout names it
     made = {"meta": os.urandom(16).hex(), "stamp": saved["stamp"], "keys": [tuple(r) for r in rows]}
@@ -277,11 +269,6 @@ def _topic_lists(lists: _Lists, before: dict[str, Article], model: SiteModel) ->
         lists.refeed(base, topic, feed_source(topic))
     counted = lists.recount("topics/index.html", "topics", "topic", by_count=False)
     return counted and lists.recount("index.html", "topics", "topic", by_count=False)
-
-
-def _related_inputs(art: Article) -> tuple[tuple[str, ...], ...]:
-    """What an article's related articles are worked out from, but its path and date."""
-    return art.tags, art.places, art.topics
 
 
 def _moves(old: dict[str, tuple[str, ...]], new: dict[str, tuple[str, ...]]) -> dict[str, tuple[set[str], set[str]]]:
@@ -367,11 +354,11 @@ def _members(base: str, store: PageStore, articles: ArticleRows) -> list[Article
     first = store.pages([f"{base}index.html"], articles)
     if not first:
         return None
-    count = first[0].context["pager"]["count"]
-    articles.prefetch(store.shown_on(_list_outputs(base, count)))
-    found = {page.output: page for page in store.pages(_list_outputs(base, count), articles)}
+    outputs = _list_outputs(base, first[0].context["pager"]["count"])
+    articles.prefetch(store.shown_on(outputs))
+    found = {page.output: page for page in store.pages(outputs, articles)}
     try:
-        return [a for out in _list_outputs(base, count) for a in found[out].context["items"]]
+        return [a for out in outputs for a in found[out].context["items"]]
     except KeyError:
         return None
 
