@@ -17,6 +17,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from _searchkit import has_moved, in_date_order
+
 from sitegen.build import build_site
 from sitegen.config import default_config
 
@@ -111,12 +113,16 @@ def files_under(folder: Path) -> list[tuple[str, str]]:
 
 
 def tree(folder: Path) -> dict:
-    """Return {relative path: sha1} of every file under *folder*."""
-    digests = {}
+    """Return {relative path: sha1} of every file under *folder*; a search index that lists
+    documents out of date order (a patch's, `_searchkit`) renumbered in date order, as a
+    clean build numbers them."""
+    found: dict[str, bytes] = {}
     for rel, full in files_under(folder):
         with open(full, "rb") as f:
-            digests[rel] = hashlib.sha1(f.read()).hexdigest()
-    return digests
+            found[rel] = f.read()
+    if has_moved(found.get("search/meta.js", b"")):
+        found = in_date_order(found)
+    return {rel: hashlib.sha1(data).hexdigest() for rel, data in found.items()}
 
 
 def edit_article(path: Path, old: str, new: str) -> None:

@@ -78,10 +78,12 @@ def test_one_edit_patches_the_index_like_a_clean_build(tmp_path, monkeypatch, ol
     ],
 )
 def test_documents_that_move_are_patched_while_few_numbers_change(tmp_path, monkeypatch, edit, parallel_from):
-    """Documents are numbered by date: a date corrected (tianyuan-2 moves before lusong-2), an
-    article added before the newest one or one removed changes the numbers between its old and
-    new places (or the end), and those are patched; removing the oldest moves every number, and
-    the index is made whole.  Either way the index is a clean build's."""
+    """A whole index numbers documents by date.  A patch keeps a redated document (tianyuan-2
+    moves before lusong-2) or one added before the newest at its number, which meta.js lists
+    with its rank: the redated one's file and meta.js change, not one shard.  An article removed
+    changes the numbers between its place and the end, and those are patched; removing the
+    oldest moves every number, and the index is made whole.  Either way the index, renumbered
+    in date order (`_buildkit.tree`), is a clean build's."""
     import sitegen.search.index
     import sitegen.search.patch
 
@@ -100,6 +102,8 @@ def test_documents_that_move_are_patched_while_few_numbers_change(tmp_path, monk
 
     monkeypatch.setattr(sitegen.search.index, "_full_index", marked)
     content = config.content_dir
+    search = config.out_dir / "search"
+    before = {p: p.read_bytes() for p in search.rglob("*.js")}
     if edit == "date corrected":
         edit_article(content / "tianyuan-2.md", "date: 2024-11-12", "date: 2024-10-30")
     elif edit == "added among the others":  # before tianyuan-3, the newest (2025-04-22)
@@ -115,6 +119,11 @@ def test_documents_that_move_are_patched_while_few_numbers_change(tmp_path, monk
     report = build(config)
     assert not report.errors
     assert whole_marks.exists() is (edit == "the oldest removed")
+    meta = (search / "meta.js").read_bytes()
+    assert (b'"moved":' in meta) is (edit in ("date corrected", "added among the others"))
+    if edit == "date corrected":
+        changed = sorted(p.relative_to(search).as_posix() for p in search.rglob("*.js") if p.read_bytes() != before[p])
+        assert len(changed) == 2 and changed[0].startswith("d/") and changed[1] == "meta.js"
 
     monkeypatch.undo()
     clean = make_config(tmp_path / "b", parallel_from=parallel_from, workers=1)

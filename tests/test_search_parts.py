@@ -150,7 +150,7 @@ def test_a_split_key_is_a_head_and_parts_that_hold_its_documents(tmp_path, monke
     from sitegen.search.index import _unjs, part_file, shard_name
 
     meta = _unjs((split / "search/meta.js").read_bytes())
-    assert meta["v"] == 3 and meta["part"] == 8
+    assert meta["v"] == 4 and meta["part"] == 8
     key = "社区"
     shard = shard_name(key, meta["shards"])
     body, _, title = _unjs((split / f"search/s/{shard}.js").read_bytes())[key].partition("|")
@@ -239,3 +239,73 @@ def test_an_archive_that_doubles_past_the_span_is_indexed_whole(tmp_path, monkey
         after, default_config(ROOT).with_overrides(cache_dir=tmp_path / "other"), url_of=_url, out_dir=tmp_path / "p2"
     )
     assert on_disk == _publish(fresh, tmp_path / "p2")
+
+
+def _urls(site: Path, numbers: list[int]) -> list[str]:
+    from sitegen.search.index import _unjs
+
+    return [_unjs((site / f"search/d/{n}.js").read_bytes())["u"] for n in numbers]
+
+
+@node
+@pytest.mark.parametrize("parts", [(4, 8), (1, 1)], ids=["span 8", "every key, span 1"])
+def test_documents_kept_out_of_date_order_are_found_as_a_whole_index_finds_them(tmp_path, monkeypatch, parts):
+    """A patch keeps a redated document, and one added among older ones, at its number, and
+    meta.js lists it with its rank: the patch writes its document's file and meta.js alone, the
+    index renumbered by those ranks is the whole index of the same articles, and every query
+    finds what the whole index finds, in the same order, page by page."""
+    from _searchkit import in_date_order
+    from test_search import _manifest, _publish
+
+    import sitegen.search.patch as search_patch
+    from sitegen.search import build_search_index
+    from sitegen.search.index import _unjs
+
+    monkeypatch.setattr(search_index, "PART_MIN", parts[0])
+    monkeypatch.setattr(search_index, "PART_SPAN", parts[1])
+    monkeypatch.setattr(search_patch, "INCREMENTAL_MAX", 0.2)  # 48 documents: five of them at once
+    config = default_config(ROOT).with_overrides(cache_dir=tmp_path / "cache")
+    site = tmp_path / "patched"
+    articles = _articles()
+
+    def patched(edited) -> dict[str, bytes]:
+        index = build_search_index(edited, config, url_of=_url, out_dir=site, published=_manifest(site))
+        assert index.incremental
+        return _publish(index, site)
+
+    _publish(build_search_index(articles, config, url_of=_url, out_dir=site, published=_manifest(site)), site)
+    before = {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / "search").rglob("*.js")}
+    redated = list(articles)
+    redated[0] = replace(articles[0], date="2025-07-01")  # the oldest now the newest
+    redated[47] = replace(articles[47], date="2023-12-01")  # the newest now the oldest
+    redated[20] = replace(articles[20], date=articles[36].date)  # from 2024 into 2025
+    files = patched(redated)
+    assert sorted(p for p in files if files[p] != before.get(p)) == [
+        "search/d/0.js",
+        "search/d/20.js",
+        "search/d/47.js",
+        "search/meta.js",
+    ]
+    assert _unjs(files["search/meta.js"])["moved"] == [[0, 47], [20, 35], [47, 0]]
+    older = [
+        replace(articles[k], id=f"new{k:09d}", slug=f"xin-{k}", path=f"xin-{k}.md", date=date, title=title)
+        for k, date, title in [(3, "2024-02-10", "社区食堂开张"), (9, "2024-09-09", "电网巡检培训")]
+    ]
+    edited = [*redated, *older]
+    files = patched(edited)
+    assert len(_unjs(files["search/meta.js"])["moved"]) == 5  # the three redated, the two added
+
+    whole = tmp_path / "whole"
+    other = default_config(ROOT).with_overrides(cache_dir=tmp_path / "other")
+    fresh = _publish(build_search_index(edited, other, url_of=_url, out_dir=whole, published={}), whole)
+    assert in_date_order(files) == fresh
+    cases = [
+        [q, f, 3] for q, f in [*CASES, ["", {"year": "2024"}], ["社区", {"year": "2025"}], ["", {"topic": "民生服务"}]]
+    ]
+    for (query, filters, _), a, b in zip(cases, _queries(whole, cases), _queries(site, cases)):
+        assert a["all"]["docs"], (query, filters)
+        assert _urls(site, b["all"]["docs"]) == _urls(whole, a["all"]["docs"]), (query, filters)
+        assert b["all"]["count"] == a["all"]["count"] and b["all"]["exact"]
+        pages = [_urls(site, page["docs"]) for page in b["pages"]]
+        assert pages == [_urls(whole, page["docs"]) for page in a["pages"]], (query, filters)
+        assert b["pages"][-1]["exact"] and b["pages"][-1]["count"] == a["all"]["count"]

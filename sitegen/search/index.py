@@ -15,9 +15,11 @@ Files written (paths relative to public/):
 - ``search/p/<part>/<shard>.js``  the part *part* of the postings of the shard's split keys
 - ``search/d/<n>.js``         one document: title, date, district, url, plain text
 
-Documents are numbered oldest first, so "newer above older" is "larger number first", and
-articles imported from the latest dumps take new numbers at the end: adding them patches the
-index (patch.py) instead of renumbering it.  `full_search_index` makes every file from every
+A whole index numbers documents oldest first, so "newer above older" is "larger number first",
+and articles imported from the latest dumps take new numbers at the end.  A patch (patch.py)
+keeps every document at its number: one redated, or added among older ones, is listed in
+meta.js with its place in date order ("moved"), so a corrected date rewrites its document's
+file and meta.js, not the postings of every document between its old and new places.  `full_search_index` makes every file from every
 document, tokenized in runs (postings.bulk_runs) by forked workers or one after another;
 `SearchIndex` is what a build writes, whole or patched.
 """
@@ -54,7 +56,8 @@ _T = TypeVar("_T")
 
 # 2: a pinyin key holds words, not postings (the browser finds the words as Han text).
 # 3: a key in PART_MIN documents or more is a head and parts (`part_span` documents each).
-FORMAT_VERSION = 3
+# 4: meta.js may list documents kept at their numbers out of date order ("moved", `_meta`).
+FORMAT_VERSION = 4
 # A key in this many documents is written in parts, so a query loads only the spans of the
 # archive it shows documents from.  At 100,000 articles of the realistic corpus 9,000 keys are
 # split (105 million postings); 创业 alone is 12 KB gzipped whole, about 1 KB a part.
@@ -406,7 +409,17 @@ def _code_digest(districts: dict[str, str], place_names: tuple[str, ...]) -> byt
     return h.digest()
 
 
-def _meta(heads: list[DocHead], shards: int, blocks: list[str], districts: dict[str, str]) -> dict:
+def _meta(
+    heads: list[DocHead],
+    shards: int,
+    blocks: list[str],
+    districts: dict[str, str],
+    moved: list[list[int]] | None = None,
+) -> dict:
+    """meta.js: *heads* are in date order, and a document's rank is its place there; years are
+    ranges of ranks.  A document's number is its rank but for the *moved* ones ([number, rank],
+    by number: a patch keeps a redated or back-dated document at its number, `patch._numbering`),
+    and the others take the ranks left, in the order of their numbers."""
     years: dict[str, list[int]] = {}
     names: set[str] = set()
     topics: set[str] = set()
@@ -426,6 +439,7 @@ def _meta(heads: list[DocHead], shards: int, blocks: list[str], districts: dict[
         "districts": sorted(names),
         "topics": sorted(topics),
         "aliases": aliases,
+        **({"moved": moved} if moved else {}),
     }
 
 

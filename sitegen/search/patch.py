@@ -1,12 +1,13 @@
 """The last build's index, patched for the documents that changed (docs/SEARCH.md §9).
 
 `load_previous_index` opens the state the last build saved (state.py), when this code made it.
-`PreviousIndex.wanted` compares the documents' heads with it, number by number, and names the
-changed, added and removed numbers (a number whose document is another one counts as changed:
-a document that moved, by a corrected date, an addition among the others or a removal, changes
-the numbers between its old and new places), or refuses: more than INCREMENTAL_MAX of them, a
-new shard count or span of a part (`index.part_span`), or an output that is not what the state
-describes.
+`PreviousIndex.wanted` compares the documents' heads with it and names the documents to index
+again, or refuses: more than INCREMENTAL_MAX of them, a new shard count or span of a part
+(`index.part_span`), or an output that is not what the state describes.  Every document keeps
+its number (`_numbering`): one whose date was corrected, or one added among older ones, is
+listed in meta.js with its rank, up to MOVED_MAX of them.  Where that cannot be (a document
+gone, an id two documents share), documents are numbered by date again and every number whose
+document changed is indexed again (`_renumbered`).
 `PreviousIndex.patch` tokenizes each changed document's old and new input and rewrites only the
 shards holding the keys they differ in (and the parts holding those documents of split keys),
 their documents' files and meta.js.
@@ -16,6 +17,7 @@ their documents' files and meta.js.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import sqlite3
 from collections import defaultdict
@@ -61,6 +63,9 @@ from .tokens import DocInput, DocTokens, doc_tokens
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 INCREMENTAL_MAX = 0.05  # patch the index when at most this share of documents changed
+# Documents a patched index keeps at their numbers out of date order, at most (meta.js lists
+# each: some 14 bytes, every query loads it); past it, the index is numbered anew.
+MOVED_MAX = 512
 
 
 def build_search_index(
@@ -153,7 +158,9 @@ class PreviousIndex:
         self.changed: list[int] = []  # set by `wanted`
         self.added: list[int] = []
         self.removed: list[int] = []  # the numbers past the last document now
-        self.digests: list[bytes] = []
+        self.digests: list[bytes] = []  # of the documents, in date order
+        self.rank: dict[int, int] = {}  # number -> rank (place in date order) of the changed and added
+        self.moved: list[list[int]] = []  # [number, rank] of the documents out of date order
 
     def wanted(self, heads: list[DocHead], published: dict[str, str]) -> list[int] | None:
         """Return the numbers of the documents whose inputs a patch needs (changed or added;
@@ -164,21 +171,46 @@ class PreviousIndex:
 
     def _wanted(self, heads: list[DocHead], published: dict[str, str]) -> list[int] | None:
         saved = self.saved
-        before = saved.digests
         if any(published.get(path) != d for path, d in saved.files.items()):
             return None
+        if shard_count(len(heads)) != saved.shards or part_span(len(heads)) != saved.part:
+            return None  # the archive doubled: a whole index spreads its keys over more shards or parts
         self.digests = [_head_digest(h) for h in heads]
-        # A number whose document changed, or is another one: a document that moved (a date
-        # corrected, one added among the others or removed) takes the numbers between its old
-        # place and its new one (or the end) with it, and only those are indexed again.
+        kept = self._numbers_kept(heads)
+        return kept if kept is not None else self._renumbered(heads)
+
+    def _numbers_kept(self, heads: list[DocHead]) -> list[int] | None:
+        """Every document keeps its number, a new one takes the next: the ranks of the changed
+        and added documents, or None when a document is gone (its number would be a hole), ids
+        are shared, or more than INCREMENTAL_MAX changed or MOVED_MAX would be out of order."""
+        saved = self.saved
+        numbering = _numbering(
+            [h.id for h in heads], self.digests, saved.ids, saved.digests, {n for n, _ in saved.moved}
+        )
+        if numbering is None:
+            return None
+        ranks, moved, changed, added = numbering
+        if len(changed) + len(added) > max(1, INCREMENTAL_MAX * len(heads)) or len(moved) > MOVED_MAX:
+            return None
+        self.changed, self.added, self.removed = changed, added, []
+        self.rank = {n: ranks[n] for n in changed + added}
+        self.moved = moved
+        return [ranks[n] for n in changed + added]
+
+    def _renumbered(self, heads: list[DocHead]) -> list[int] | None:
+        """Number the documents in date order, as a whole index does: a number whose document
+        changed or is another one is indexed again (a document gone moves every one after it a
+        number down).  The numbers (= ranks) to index again, or None when more than
+        INCREMENTAL_MAX of them change."""
+        before = self.saved.digests
         changed = [n for n, (a, b) in enumerate(zip(before, self.digests)) if a != b]
         added = list(range(len(before), len(heads)))
         removed = list(range(len(heads), len(before)))
         if len(changed) + len(added) + len(removed) > max(1, INCREMENTAL_MAX * max(len(heads), len(before))):
             return None
-        if shard_count(len(heads)) != saved.shards or part_span(len(heads)) != saved.part:
-            return None  # the archive doubled: a whole index spreads its keys over more shards or parts
         self.changed, self.added, self.removed = changed, added, removed
+        self.rank = {n: n for n in changed + added}
+        self.moved = []
         return changed + added
 
     def patch(self, heads: list[DocHead], inputs: dict[int, DocInput]) -> SearchIndex | None:
@@ -189,16 +221,19 @@ class PreviousIndex:
     def _patch(self, heads: list[DocHead], inputs: dict[int, DocInput]) -> SearchIndex | None:
         saved = self.saved
         numbers = self.changed + self.added
+        rank = self.rank
+        by_number = {n: inputs[rank[n]] for n in numbers}
         old_digests = [saved.digests[n] for n in self.changed]
         gone = {n: saved.digests[n] for n in self.removed}
-        patched = self._reindexed(inputs, numbers, old_digests, gone, [self.digests[n] for n in numbers])
+        patched = self._reindexed(by_number, numbers, old_digests, gone, [self.digests[rank[n]] for n in numbers])
         if patched is None:
             return None
         files, change = patched
-        self.store.put_many({self.digests[n]: inputs[n] for n in numbers})
-        change.docs = {n: (heads[n].id, self.digests[n]) for n in numbers}
+        self.store.put_many({self.digests[rank[n]]: by_number[n] for n in numbers})
+        change.docs = {n: (heads[rank[n]].id, self.digests[rank[n]]) for n in numbers}
         change.docs.update((n, None) for n in self.removed)
-        files["search/meta.js"] = _js("meta", _meta(heads, saved.shards, saved.blocks, self.districts))
+        change.moved = self.moved
+        files["search/meta.js"] = _js("meta", _meta(heads, saved.shards, saved.blocks, self.districts, self.moved))
 
         def with_files(_: dict[str, str], changed_files: dict[str, str | None]) -> StateChange:
             change.files = changed_files
@@ -290,6 +325,60 @@ class PreviousIndex:
         self.saved.close()
         if self.table is not None:
             self.table.close()
+
+
+def _numbering(
+    ids: list[str], digests: list[bytes], old_ids: list[str], old_digests: list[bytes], unsure: set[int]
+) -> tuple[dict[int, int], list[list[int]], list[int], list[int]] | None:
+    """Keep each of the documents *ids* (in date order, with their head *digests*) at the number
+    the last index gave it (*old_ids*, *old_digests*: by number); a new one takes the next.
+    Return (number -> rank of every document, the moved ones as [number, rank] by number, the
+    changed numbers, the added ones), or None when an id names two documents or a document is
+    gone.  *unsure*: the numbers out of date order before.
+
+    The documents that did not change keep their order, so their numbers rise in date order but
+    for those *unsure* ones.  Each changed, added or unsure document whose number fits between
+    its neighbours' in date order takes its place among them; the others are the moved ones.
+    A corrected date thus changes no number, and so no postings."""
+    number_of = {doc_id: n for n, doc_id in enumerate(old_ids)}
+    if len(number_of) != len(old_ids) or len(set(ids)) != len(ids):
+        return None
+    rank_of: dict[int, int] = {}
+    changed: list[int] = []
+    added: list[int] = []
+    unsure = set(unsure)
+    for rank, doc_id in enumerate(ids):
+        n = number_of.get(doc_id)
+        if n is None:
+            n = len(old_ids) + len(added)
+            added.append(n)
+            unsure.add(n)
+        elif old_digests[n] != digests[rank]:
+            changed.append(n)
+            unsure.add(n)
+        rank_of[n] = rank
+    if len(rank_of) != len(old_ids) + len(added):
+        return None  # a document gone: its number would be a hole
+    kept_ranks: list[int] = []
+    kept_numbers: list[int] = []
+    for rank, doc_id in enumerate(ids):
+        n = number_of.get(doc_id)
+        if n is not None and n not in unsure:
+            if kept_numbers and n < kept_numbers[-1]:
+                return None  # not the order the last index saved: number anew
+            kept_ranks.append(rank)
+            kept_numbers.append(n)
+    moved: list[list[int]] = []
+    for n in sorted(unsure, key=rank_of.__getitem__):
+        rank = rank_of[n]
+        i = bisect.bisect(kept_ranks, rank)
+        if (i == 0 or kept_numbers[i - 1] < n) and (i == len(kept_numbers) or n < kept_numbers[i]):
+            kept_ranks.insert(i, rank)
+            kept_numbers.insert(i, n)
+        else:
+            moved.append([n, rank])
+    changed.sort()
+    return rank_of, sorted(moved), changed, added
 
 
 def _incremental(

@@ -130,8 +130,30 @@
   function getMeta() {
     return get('meta', 'search/meta.js').then(function (m) {
       if (!m) throw new Error('search index missing');
+      if (m.rank === undefined) ranks(m);
       return m;
     });
+  }
+  /* The rank (place in date order) of every document number: its number, but for the documents
+   * a patch kept at their numbers out of date order (meta.moved: [number, rank]), the others
+   * taking the ranks left in number order; and below[r], the highest rank of the numbers before
+   * span r.  Both null when no document moved: every rank is its number. */
+  function ranks(meta) {
+    meta.rank = meta.below = null;
+    if (!meta.moved || !meta.moved.length) return;
+    var rank = new Int32Array(meta.n), taken = new Uint8Array(meta.n), fixed = {}, next = 0, n;
+    meta.moved.forEach(function (m) { fixed[m[0]] = m[1]; taken[m[1]] = 1; });
+    for (n = 0; n < meta.n; n++) {
+      if (n in fixed) { rank[n] = fixed[n]; continue; }
+      while (taken[next]) next++;
+      rank[n] = next++;
+    }
+    var below = [-1], top = -1;
+    for (n = 0; n < meta.n; n++) {
+      if (rank[n] > top) top = rank[n];
+      if ((n + 1) % meta.part === 0 || n + 1 === meta.n) below.push(top);
+    }
+    meta.rank = rank; meta.below = below;
   }
   function ensureFold(meta, text) {
     var need = {};
@@ -351,10 +373,11 @@
   }
 
   /* The results of a query, ranked by how many terms the headline matches, then newer first
-   * (documents are numbered oldest first).  Headline postings are whole, so the scores are
-   * known at once; a span of documents is matched when a result is wanted from it, its keys'
-   * parts loaded then: the documents of score ≥ 1 in rank order, each checked in its span,
-   * then the spans newest first for the documents of score 0.  So the order is exact whatever
+   * (by rank: documents are numbered oldest first, but for those meta.moved lists).  Headline
+   * postings are whole, so the scores are known at once; a span of documents is matched when a
+   * result is wanted from it, its keys' parts loaded then: the documents of score ≥ 1 in rank
+   * order, each checked in its span, then the spans newest first for the documents of score 0,
+   * each held until no span left to walk can hold a newer one.  So the order is exact whatever
    * is loaded, and the count is exact once every span is matched ("at least" before). */
   function Search(meta, terms, post, filters, fetched) {
     var t1 = performance.now(), q = this;
@@ -363,7 +386,8 @@
     q.filterKeys = [];
     if (filters.district) q.filterKeys.push('d:' + fold(filters.district));
     if (filters.topic) q.filterKeys.push('t:' + fold(filters.topic));
-    q.lo = 0; q.hi = meta.n - 1;  /* the documents in scope (a year is a range of them) */
+    q.rank = meta.rank;
+    q.lo = 0; q.hi = meta.n - 1;  /* the ranks in scope (a year is a range of them) */
     if (filters.year) {
       var yr = null;
       meta.years.forEach(function (y) { if (y[0] === String(filters.year)) yr = y; });
@@ -385,26 +409,43 @@
     var buckets = [];
     Object.keys(q.score).forEach(function (key) {
       var n = +key;
-      if (n >= q.lo && n <= q.hi) (buckets[q.score[n]] = buckets[q.score[n]] || []).push(n);
+      if (q.inScope(n)) (buckets[q.score[n]] = buckets[q.score[n]] || []).push(n);
     });
     q.candidates = [];
     for (var b = buckets.length - 1; b > 0; b--) {
-      if (buckets[b]) q.candidates.push.apply(q.candidates, buckets[b].sort(function (x, y) { return y - x; }));
+      if (buckets[b]) q.candidates.push.apply(q.candidates, buckets[b].sort(q.newer.bind(q)));
     }
     q.matched = {};  /* span → its matching documents, rising */
     q.first = Math.floor(q.lo / q.span); q.last = q.hi < q.lo ? q.first - 1 : Math.floor(q.hi / q.span);
-    /* the walk: the next candidate; the span the score-0 walk is in, and where in its matches */
-    q.next = 0; q.zeroSpan = q.last; q.at = null; q.buffer = []; q.finished = false;
+    if (q.rank) {  /* the spans of the numbers in scope */
+      q.spans = {}; q.first = Infinity; q.last = -1;
+      for (var d = 0; d < meta.n; d++) {
+        if (!q.inScope(d)) continue;
+        var s = Math.floor(d / q.span);
+        q.spans[s] = 1; q.first = Math.min(q.first, s); q.last = Math.max(q.last, s);
+      }
+      if (q.last < 0) q.first = 0;
+    }
+    /* the walk: the next candidate; the span the score-0 walk is in, the documents of score 0
+     * it holds (newest first, from `at`) and the span it took them from last */
+    q.next = 0; q.zeroSpan = q.last; q.held = []; q.at = 0; q.heldSpan = null;
+    q.buffer = []; q.finished = false;
     for (var r = q.first; r <= q.last; r++) {  /* every span that needs no part, matched now */
       var wanted = q.wanted(r);
       if (wanted === null || !wanted.length) q.matched[r] = wanted === null ? [] : q.match(r);
     }
     q.timing.compute += performance.now() - t1;
   }
+  Search.prototype.rankOf = function (n) { return this.rank ? this.rank[n] : n; };
+  Search.prototype.inScope = function (n) { var k = this.rankOf(n); return k >= this.lo && k <= this.hi; };
+  Search.prototype.newer = function (x, y) { return this.rankOf(y) - this.rankOf(x); };
+  /* The highest rank of a document numbered before span *r*. */
+  Search.prototype.below = function (r) { return this.rank ? this.meta.below[r] : r * this.span - 1; };
   /* The split keys whose part *r* a match in span *r* needs, or null when no document there
-   * can match (a term none of whose alternatives has every key in the span). */
+   * can match (a term none of whose alternatives has every key in the span, or none in scope). */
   Search.prototype.wanted = function (r) {
     var q = this, lo = r * q.span, hi = lo + q.span, need = {};
+    if (q.rank && !q.spans[r]) return null;
     function present(k) {
       var p = q.post[k];
       return p.b ? lowerBound(p.b, hi) > lowerBound(p.b, lo) : holds(p.parts, r);
@@ -421,7 +462,8 @@
   };
   /* The documents of span *r* that match (its parts loaded). */
   Search.prototype.match = function (r) {
-    var q = this, lo = Math.max(r * q.span, q.lo), hi = Math.min((r + 1) * q.span, q.hi + 1), set = null;
+    var q = this, lo = r * q.span, hi = (r + 1) * q.span, set = null;
+    if (!q.rank) { lo = Math.max(lo, q.lo); hi = Math.min(hi, q.hi + 1); }  /* else filtered below */
     function docs(k) {
       var p = q.post[k], d = p.b || p.got[r] || [];
       return d.slice(lowerBound(d, lo), lowerBound(d, hi));
@@ -438,7 +480,7 @@
     });
     if (set === null) { set = []; for (var n = lo; n < hi; n++) set.push(n); }  /* filters alone */
     q.filterKeys.forEach(function (k) { set = intersect(set, docs(k)); });
-    return set;
+    return q.rank ? set.filter(q.inScope, q) : set;
   };
   Search.prototype.ensure = function (r) {
     var q = this, wanted = q.wanted(r);
@@ -468,12 +510,18 @@
           if (holds(q.matched[r], d)) out.push(d);
           continue;
         }
-        if (q.zeroSpan < q.first) { q.finished = true; break; }
-        if (!(q.zeroSpan in q.matched)) return q.ensure(q.zeroSpan).then(loop);
-        var m = q.matched[q.zeroSpan];
-        if (q.at === null) q.at = m.length - 1;
-        while (q.at >= 0 && out.length <= n) { var e = m[q.at--]; if (!q.score[e]) out.push(e); }
-        if (q.at < 0) { q.zeroSpan--; q.at = null; }
+        var walking = q.zeroSpan >= q.first;
+        if (walking && !(q.zeroSpan in q.matched)) return q.ensure(q.zeroSpan).then(loop);
+        if (walking && q.heldSpan !== q.zeroSpan) {  /* take in the span's documents of score 0 */
+          q.heldSpan = q.zeroSpan;
+          q.held = q.held.slice(q.at).concat(q.matched[q.zeroSpan].filter(function (e) { return !q.score[e]; }));
+          q.held.sort(q.newer.bind(q));
+          q.at = 0;
+        }
+        var floor = walking ? q.below(q.zeroSpan) : -1;  /* no span left to walk holds a newer one */
+        while (q.at < q.held.length && q.rankOf(q.held[q.at]) > floor && out.length <= n) out.push(q.held[q.at++]);
+        if (out.length > n) break;
+        if (walking) q.zeroSpan--; else q.finished = true;
       }
       q.buffer = out.slice(n);
       return out.slice(0, n);

@@ -90,6 +90,7 @@ class StateChange:
     docs: dict[int, tuple[str, bytes] | None] = field(default_factory=dict)  # None: a number gone
     files: dict[str, str | None] = field(default_factory=dict)
     version: str | None = None  # the index version, kept for a body edit's patch
+    moved: list[list[int]] | None = None  # meta.js's moved documents, [[number, rank], ...]: None keeps them
 
     def apply(self, path: Path) -> None:
         """Write the change into the state at *path*; on failure, drop the state (the next
@@ -122,6 +123,8 @@ class StateChange:
                     _upsert(db, "files", self.files, lambda p, d: (p, d))
                     if self.version is not None:
                         db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (json.dumps(self.version),))
+                    if self.moved is not None:
+                        db.execute("INSERT OR REPLACE INTO meta VALUES ('moved', ?)", (json.dumps(self.moved),))
             finally:
                 db.close()
         except (sqlite3.Error, OSError) as exc:
@@ -263,12 +266,19 @@ class SavedState:
         self.part = int(meta.get("part", 8192))
         self.blocks: list[str] = list(meta["blocks"])
         self.version = str(meta["version"]) if "version" in meta else None
+        # The documents kept at their numbers out of date order (index.py, `_meta`): a whole
+        # index has none.
+        self.moved: list[list[int]] = list(meta.get("moved", []))
 
     # The documents and files, read whole on first use: a body edit's patch reads only the
     # rows it touches (`numbers`, `file_digests`).
     @functools.cached_property
     def digests(self) -> list[bytes]:
         return [bytes(d) for (d,) in self.db.execute("SELECT digest FROM docs ORDER BY n")]
+
+    @functools.cached_property
+    def ids(self) -> list[str]:
+        return [i for (i,) in self.db.execute("SELECT id FROM docs ORDER BY n")]
 
     @functools.cached_property
     def files(self) -> dict[str, str]:
