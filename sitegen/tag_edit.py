@@ -1,8 +1,7 @@
-"""Lay out again what an edit of some articles' tags, places, topics or people changes, beside a body edit.
+"""Lay out again what an edit of some articles' tags, places, topics, people or dates changes, beside a body edit.
 
-Such an edit (`body_edit.RETAG_FIELDS`, or a new headline that shows other tags) moves no
-article: its date, district and URL stay, and so do every list but the tag, topic and people
-lists, and every page's place.  It changes:
+Such an edit (`body_edit.RETAG_FIELDS`, or a new headline that shows other tags) keeps every
+article's URL and every page's existence but for the lists it enters or leaves.  It changes:
 
   - the tags the article's page shows (`site.tags_and_counts`), and so the lists of the tags it
     enters or leaves, their counts on the topics page, and the number of pages of those lists
@@ -10,15 +9,22 @@ lists, and every page's place.  It changes:
   - the people's lists it enters or leaves (`site.people_of`), and their counts on the people page;
   - the topics' lists and feeds it enters or leaves, and their counts on the topics and home pages;
   - the related articles of the articles near it in the lists of the tags and places it has or
-    had (`site.related_articles` given *before*), and so their pages.
+    had, or in date order (`site.related_articles` given *before* and *moved*), and so their pages;
+  - for a date corrected within its month (`_may_redate`): the pages of every list that holds the
+    article between its old and new places (`_Lists.reorder`, which reads only those pages), its
+    old and new days' pages, the feeds and home page where it is or was among the newest, and
+    the pages whose previous or next article in their district changes.
 
 `relay` makes those pages again from the page store's (a list's members, the topics page's
 counts, the sitemap's URLs) and the related articles the last build saved, reading the
 articles they show by path: never the archive, never its layout.  A tag whose count crosses
 `tag_min_articles` (its page comes or goes, and other articles show it or stop), a credited
-name or a topic new to the site or gone from it, related articles saved for other inputs, or a
-store that lacks a page it should hold: None, and the full build lays the site out.
-tests/test_touched_plan.py and tests/test_build_stateful.py hold such builds equal to clean ones.
+name or a topic new to the site or gone from it, a date into another month (its counts on the
+date, district and archive pages change) or onto a day without a page or off the last one of
+its day, related articles saved for other inputs, or a store that lacks a page it should hold:
+None, and the full build lays the site out.
+tests/test_touched_plan.py, tests/test_build_incremental.py and tests/test_build_stateful.py
+hold such builds equal to clean ones.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from .model import Article
 from .page_store import PageStore
 from .site import (
     RELATED_FILE,
+    SITE_FEED_SOURCE,
     ListingKind,
     Page,
     PageKind,
@@ -92,6 +99,9 @@ def relay(
     if layout is None or layout[0] != env or shown is None or counts is None:
         return None
     changed = {path: articles[path] for path in before}
+    redated = {path for path, old in before.items() if old.date != changed[path].date}
+    if redated and not _may_redate(before, changed, redated, config):
+        return None
     new_shown, new_counts = _tags_shown_anew(before, changed, shown, counts, model, config)
     if new_shown is None:
         return None
@@ -109,12 +119,13 @@ def relay(
         _tag_lists(lists, before, shown, new_shown, model)
         and _people_lists(lists, before, model)
         and _topic_lists(lists, before, model)
+        and (not redated or _date_lists(lists, before, redated, shown, new_shown, model))
     ):
         return None
     pages, removed, added = lists.pages, lists.removed, lists.added
     made = [*pages]
-    for path in sorted(set(changed) | again):
-        page = _article_page(path, changed, new_shown, others, articles, store, model)
+    for path in sorted(set(changed) | again | set(lists.neighbours)):
+        page = _article_page(path, changed, new_shown, others, lists.neighbours, articles, store, model)
         if page is None:
             return None
         made.append(page)
@@ -124,7 +135,7 @@ def relay(
             return None
         made.append(sitemap)
     log.info(
-        "tags, places, topics or people of %d article(s) changed: %d list page(s) and %d other page(s) made again",
+        "tags, places, topics, people or dates of %d article(s) changed: %d list page(s) and %d other page(s) made again",
         len(changed),
         len(pages),
         len(made) - len(pages),
@@ -186,7 +197,7 @@ def _related_again(
     # elsewhere is the full build's to find, `site.related_whole`.)
     if len(at) != len(rows) or related.keys() != at.keys():
         return None
-    rows_before: dict[int, RelatedRow] = {}
+    old_rows: dict[str, RelatedRow] = {}
     for name, art in changed.items():
         index = at.get(name)
         if index is None:
@@ -194,10 +205,18 @@ def _related_again(
         old = rows[index]
         if old != related_row(before[name]):
             return None  # saved for other inputs
-        new = related_row(art)
-        if new != old:
-            rows_before[index], rows[index] = old, new
-    again = related_again(rows, rows_before, range(0), config.parallel_from)
+        old_rows[name], rows[index] = old, related_row(art)
+    # A corrected date moves its row, and the rows between its old and new places
+    moved_rows = sorted(rows, key=lambda row: (row.date, row.path))
+    shifted = [index for index, (row, new) in enumerate(zip(rows, moved_rows)) if row.path != new.path]
+    moved = range(shifted[0], shifted[-1] + 1) if shifted else range(0)
+    rows = moved_rows
+    rows_before = {
+        index: old_rows[row.path]
+        for index, row in enumerate(rows)
+        if row.path in old_rows and old_rows[row.path][2:] != row[2:]  # tags, places or topics
+    }
+    again = related_again(rows, rows_before, moved, config.parallel_from)
     if again is None:
         return None
     changed_related = {p for p, others in again.items() if related[p] != others}
@@ -271,6 +290,85 @@ def _topic_lists(lists: _Lists, before: dict[str, Article], model: SiteModel) ->
     return counted and lists.recount("index.html", "topics", "topic", by_count=False)
 
 
+def _may_redate(before: dict[str, Article], changed: dict[str, Article], redated: set[str], config: Config) -> bool:
+    """Whether the dates corrected of the articles *redated* leave every page but the lists
+    that hold them, their days, feeds, the home page and the pages beside them in their
+    districts as they are: each dated within its month, to the day or the month both before
+    and after, and in a district (the days, months and counts the date pages show stay),
+    outside a preview."""
+    if config.preview:
+        return False
+    for path in redated:
+        old, new = before[path], changed[path]
+        if old.date_precision not in ("day", "month") or new.date_precision != old.date_precision:
+            return False
+        if old.month != new.month:
+            return False
+        if not old.district or old.district != new.district:
+            return False
+    return True
+
+
+def _date_lists(
+    lists: _Lists,
+    before: dict[str, Article],
+    redated: set[str],
+    shown: dict[str, tuple[str, ...]],
+    new_shown: dict[str, tuple[str, ...]],
+    model: SiteModel,
+) -> bool:
+    """Lay out again, for the articles *redated*, the pages of every list that holds them
+    where their places change (`_Lists.reorder`), their old and new days, the feeds and home
+    page that show them among the newest, and the pages of the articles whose previous or
+    next article in their district changes; False when the store lacks one of them, or a day
+    would come or go."""
+    config = lists.config
+    bases: dict[str, set[str]] = defaultdict(set)  # a list's folder -> its redated articles
+    feeds: dict[str, tuple[str | None, str]] = {"archive/": (None, SITE_FEED_SOURCE)}
+    districts: set[str] = set()
+    for path in redated:
+        old, new = before[path], lists.changed[path]
+        slug = model.district_slugs[new.district or ""]
+        districts.add(f"{slug}/")
+        feeds[f"{slug}/"] = (new.district, feed_source(new.district or ""))
+        bases["archive/"].add(path)
+        bases[f"{slug}/"].add(path)
+        bases[f"{new.month[:4]}/{new.month[5:7]}/"].add(path)
+        for tag in set(shown.get(path, ())) & set(new_shown[path]):
+            bases[f"tag/{model.tag_slugs[tag]}/"].add(path)
+        for topic in set(old.topics) & set(new.topics):
+            base = f"topic/{model.topic_slugs[topic]}/"
+            bases[base].add(path)
+            feeds[base] = (topic, feed_source(topic))
+        if config.taxonomy_on("people"):
+            for person in set(people_of(old)) & set(people_of(new)):
+                bases[f"people/{model.person_slugs[person]}/"].add(path)
+    feed_items = max(1, int(config.feed_items))
+    for base, movers in sorted(bases.items()):
+        if base in lists.relisted:
+            continue  # laid out whole: the article entered or left it with another edit
+        first = lists.reorder(base, movers, {p: before[p] for p in movers}, neighbours=base in districts)
+        if first is None:
+            return False
+        if base in feeds and first < feed_items:
+            title, source = feeds[base]
+            lists.pages += _feed(base, title, source, lists.first_items(base, feed_items))
+        if base == "archive/" and first < max(1, int(config.per_page)):
+            if not lists.rehome():
+                return False
+    return all(
+        lists.reday(before[path], lists.changed[path])
+        for path in sorted(redated)
+        if before[path].date_precision == "day"  # (an article dated to the month is on no day's page)
+    )
+
+
+def _feed(base: str, title: str | None, source: str, items: list[Article]) -> list[Page]:
+    feed = _Pages()
+    feed.feed("" if base == "archive/" else base, title, source, items)
+    return feed.pages
+
+
 def _moves(old: dict[str, tuple[str, ...]], new: dict[str, tuple[str, ...]]) -> dict[str, tuple[set[str], set[str]]]:
     """name -> (the paths that leave its list, those that enter it), of the names whose list
     changes from *old* to *new* (path -> the names it is listed under)."""
@@ -294,6 +392,11 @@ class _Lists:
         self.added: dict[str, PageKind] = {}
         self.sizes: dict[tuple[str, str], int] = {}  # (kind, name) -> its list's articles
         self.items: dict[tuple[str, str], list[Article]] = {}  # (kind, name) -> them, newest first
+        self.relisted: set[str] = set()  # the folders of the lists laid out whole
+        self.reordered: dict[str, dict[int, Page]] = {}  # a list's folder -> its pages made again, by place
+        # path -> (previous, next) article in its district, of the articles whose neighbours changed
+        self.neighbours: dict[str, tuple[Article | None, Article | None]] = {}
+        self._read: dict[str, Page | None] = {}
 
     def relist(
         self, kind: ListingKind, name: str, base: str, leaving: set[str], entering: set[str], **context: object
@@ -321,6 +424,150 @@ class _Lists:
         self.added.update((out, kind) for out in sorted(new_outputs - set(old_outputs)))
         self.pages += listing.pages if items else []
         self.sizes[kind, name], self.items[kind, name] = len(items), items
+        self.relisted.add(base)
+        return True
+
+    def page(self, output: str) -> Page | None:
+        """The page at *output*: as this edit made it, else as the store keeps it (read once)."""
+        if output not in self._read:
+            self.articles.prefetch(self.store.shown_on([output]))
+            found = self.store.pages([output], self.articles)
+            self._read[output] = found[0] if found else None
+        return self._read[output]
+
+    def reorder(self, base: str, movers: set[str], old: dict[str, Article], *, neighbours: bool = False) -> int | None:
+        """Make again the pages of the list at *base* whose articles change when its *movers*
+        (path -> the version the last build listed: *old*) take their new dates: only the pages
+        from the first to the last place any of them leaves or takes (the list keeps its length,
+        and its other pages their articles).  With *neighbours* (a district's list, whose
+        articles' pages link their previous and next), note the articles whose neighbours
+        change.  Return the first place that changed (the list's length when none did); None
+        when the store lacks a page, or the list does not hold a mover where it should."""
+        per_page = max(1, int(self.config.per_page))
+        first = self.page(f"{base}index.html")
+        if first is None:
+            return None
+        count, total = first.context["pager"]["count"], first.context["pager"]["total"]
+        outputs = _list_outputs(base, count)
+
+        def items(number: int) -> list[Article] | None:
+            page = self.page(outputs[number])
+            return None if page is None else list(page.context["items"])
+
+        def old_key(a: Article) -> tuple[str, str]:
+            art = old.get(a.path, a)
+            return art.date, art.path
+
+        def before_count(key: tuple[str, str]) -> int | None:
+            """How many articles of the list before the edit are newer than *key*."""
+            lo, hi = 0, count
+            while lo < hi:  # the first page whose last article is not newer
+                mid = (lo + hi) // 2
+                got = items(mid)
+                if not got:
+                    return None
+                if old_key(got[-1]) > key:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo == count:
+                return total
+            got = items(lo)
+            return None if got is None else lo * per_page + sum(old_key(a) > key for a in got)
+
+        places: list[int] = []
+        for path, art in old.items():
+            at = before_count((art.date, path))
+            new = before_count((self.changed[path].date, path))
+            if at is None or new is None or at >= total:
+                return None
+            got = items(at // per_page)
+            if got is None or at % per_page >= len(got) or got[at % per_page].path != path:
+                return None  # not listed where its date puts it
+            places += [at, new]
+        reach = len(old) + (2 if neighbours else 0)  # (a neighbour's neighbours are one further)
+        lo_page = max(0, min(places) - reach) // per_page
+        hi_page = min(total - 1, max(places) + reach) // per_page
+        window: list[Article] = []
+        for number in range(lo_page, hi_page + 1):
+            got = items(number)
+            if got is None:
+                return None
+            window += got
+        was = sorted(window, key=old_key, reverse=True)
+        now = sorted(window, key=lambda a: (a.date, a.path), reverse=True)
+        above = items(lo_page - 1) if lo_page else None
+        below = items(hi_page + 1) if hi_page + 1 < count else None
+        if (above and (above[-1].date, above[-1].path) < (now[0].date, now[0].path)) or (
+            below and (below[0].date, below[0].path) > (now[-1].date, now[-1].path)
+        ):
+            return None  # a mover's new place lies outside the pages read: the full build lays it out
+        start = lo_page * per_page
+        made = self.reordered.setdefault(base, {})
+        for number in range(lo_page, hi_page + 1):
+            chunk = now[(number - lo_page) * per_page : (number - lo_page + 1) * per_page]
+            page = self.page(outputs[number])
+            assert page is not None
+            if [a.path for a in chunk] != [a.path for a in page.context["items"]]:
+                made[number] = replace(page, context={**page.context, "items": chunk}, deps=tuple(chunk))
+                self._read[outputs[number]] = made[number]
+        listed = set(outputs)
+        self.pages = [page for page in self.pages if page.output not in listed] + list(made.values())
+        if neighbours:
+            self._neighbours(was, now, above, below)
+        changed_at = [start + i for i, (a, b) in enumerate(zip(was, now)) if a.path != b.path]
+        return changed_at[0] if changed_at else total
+
+    def _neighbours(
+        self, was: list[Article], now: list[Article], above: list[Article] | None, below: list[Article] | None
+    ) -> None:
+        """Note the articles of a district's *was* and *now* (a window of its list, newest first,
+        between the pages *above* and *below* it) whose previous or next article changed."""
+
+        def around(order: list[Article]) -> dict[str, tuple[Article | None, Article | None]]:
+            whole = [*(above[-1:] if above else [None]), *order, *(below[:1] if below else [None])]
+            return {a.path: (whole[i + 2], whole[i]) for i, a in enumerate(order)}  # (older, newer)
+
+        old, new = around(was), around(now)
+        for path, pair in new.items():
+            if [a.path if a else None for a in pair] != [a.path if a else None for a in old[path]]:
+                self.neighbours[path] = pair
+
+    def first_items(self, base: str, count: int) -> list[Article]:
+        """The first *count* articles of the list at *base* as this edit leaves it."""
+        per_page = max(1, int(self.config.per_page))
+        out: list[Article] = []
+        for number in range(-(-count // per_page)):
+            page = self.page(_list_outputs(base, number + 1)[number])
+            if page is None:
+                break
+            out += page.context["items"]
+        return out[:count]
+
+    def rehome(self) -> bool:
+        """Make the home page again with the newest articles as the archive now lists them."""
+        home = self.page("index.html")
+        if home is None:
+            return False
+        items = self.first_items("archive/", len(home.context["items"]))
+        self.pages.append(replace(home, context={**home.context, "items": items}, deps=tuple(items)))
+        return True
+
+    def reday(self, old: Article, new: Article) -> bool:
+        """Make again the pages of the days *old* leaves and *new* enters (`site._day_page`);
+        False when either day would have no page before or after."""
+        for day, out, into in ((old.date, old.path, None), (new.date, None, new)):
+            output = f"{day[:4]}/{day[5:7]}/{day[8:10]}/index.html"
+            page = self.page(output)
+            if page is None:
+                return False
+            items = [a for a in page.context["items"] if a.path != out and (into is None or a.path != into.path)]
+            items = sorted([*items, *([into] if into else [])], key=lambda a: (a.date, a.path), reverse=True)
+            if not items:
+                return False
+            self.pages = [p for p in self.pages if p.output != output]
+            self._read[output] = made = replace(page, context={**page.context, "items": items}, deps=tuple(items))
+            self.pages.append(made)
         return True
 
     def refeed(self, folder: str, name: str, source: str) -> None:
@@ -368,12 +615,13 @@ def _article_page(
     changed: dict[str, Article],
     new_shown: dict[str, tuple[str, ...]],
     related: dict[str, tuple[str, ...]],
+    neighbours: dict[str, tuple[Article | None, Article | None]],
     articles: ArticleRows,
     store: PageStore,
     model: SiteModel,
 ) -> Page | None:
-    """The page of the article at *path*, showing its new tags (if it changed) and its related
-    articles."""
+    """The page of the article at *path*, showing its new tags (if it changed), its related
+    articles and its previous and next articles in its district."""
     url = model.article_url.get(path)
     found = store.pages([f"{url}index.html"], articles) if url is not None else []
     if not found:
@@ -384,6 +632,8 @@ def _article_page(
         context["related"] = tuple(articles[other] for other in related[path])
     if path in changed:
         context["tags"] = new_shown[path]
+    if path in neighbours:  # (a corrected date moved it or an article beside it)
+        context["prev"], context["next"] = neighbours[path]
     deps = tuple(
         a for a in (context["article"], context["prev"], context["next"], *context["related"]) if a is not None
     )

@@ -184,6 +184,64 @@ def test_an_edit_of_tags_places_people_or_topics_lays_out_their_lists_and_relate
     assert_like_clean(tmp_path, config)
 
 
+def _copy_article(content: Path, name: str, copy: str, date: str) -> None:
+    """Write *copy* (an article of the same district, tags and topics) from the fixture's *name*, dated *date*."""
+    text = (content / f"{name}.md").read_text(encoding="utf-8")
+    start = text.index("date: ")
+    text = text[:start] + f"date: {date}" + text[text.index("\n", start) :]
+    text = text.replace("id: ", f"id: {copy}x", 1).replace("slug: ", f"slug: {copy}-", 1)
+    (content / f"{copy}.md").write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("per_page", [1, 2])
+def test_a_date_corrected_within_its_month_lays_out_the_places_it_leaves_and_takes_alone(
+    tmp_path, monkeypatch, per_page
+):
+    """A date corrected to another day of its month, where that day has a page and the old one
+    keeps one, changes no page's existence and no count: a build of it makes only the pages of
+    the lists between the article's old and new places (archive, district, month, tags, topics,
+    people), its old and new days, the feeds and home page where it is or was among the newest,
+    the pages whose previous or next article changed and those whose related articles changed,
+    and patches the search index, without the archive (`tag_edit._date_lists`).  A date into
+    another month, or to a day without a page, lays the site out whole.  The site equals a clean
+    build's after each."""
+    config = make_config(tmp_path, per_page=per_page)
+    content = config.content_dir
+    _copy_article(content, "lusong-2", "lusong-4", "2024-11-01")  # two on 2024-11-01 and 2024-11-12
+    _copy_article(content, "tianyuan-2", "tianyuan-4", "2024-11-12")
+    _copy_article(content, "tianyuan-3", "tianyuan-5", "2025-04-10")  # two on 2025-04-22: the newest
+    _copy_article(content, "tianyuan-3", "tianyuan-6", "2025-04-22")
+    build(config)
+
+    def whole_archive(*args, **kwargs):
+        raise AssertionError("a date corrected read the whole archive")
+
+    fast = [
+        ("lusong-2", "date: 2024-11-01", "date: 2024-11-12", set()),  # past lusong-4 (dated to the month)
+        ("tianyuan-6", "date: 2025-04-22", "date: 2025-04-10", {"day", "home"}),  # the newest no more
+        ("tianyuan-5", "date: 2025-04-10", "date: 2025-04-22", {"day", "home"}),  # the newest now
+        ("lusong-2", "date: 2024-11-12", "date: 2024-11-01", set()),  # back
+    ]
+    for name, old, new, kinds in fast:
+        monkeypatch.setattr(sitegen.content, "load_content", whole_archive)
+        monkeypatch.setattr(sitegen.page_store.PageStore, "kinds", whole_archive)
+        edit_article(content / f"{name}.md", old, new)
+        report = build(config)
+        assert report.body_edit == 1 and not report.errors, (name, new)
+        assert {"archive", "district", "month", "feed", *kinds} <= set(report.rendered), report.rendered
+        monkeypatch.undo()
+        assert_like_clean(tmp_path, config)
+
+    for name, old, new in [
+        ("lusong-2", "date: 2024-11-01", "date: 2024-12-05"),  # another month: its counts change
+        ("tianyuan-2", "date: 2024-11-12", "date: 2024-11-20"),  # a day without a page
+    ]:
+        edit_article(content / f"{name}.md", old, new)
+        report = build(config)
+        assert not report.body_edit and not report.errors, (name, new)
+        assert_like_clean(tmp_path, config)
+
+
 @pytest.mark.parametrize(
     "field, old, new", [("tags", "[网格员]", "[网格员, 养老]"), ("reporters", "[张伟]", "[张伟, 王芳]")]
 )

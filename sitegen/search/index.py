@@ -290,6 +290,7 @@ class DocHead(NamedTuple):
     year: str
     district: str
     topics: tuple[str, ...]
+    date: str
     source: str  # the text its digest is taken of (see `_head_digest`)
 
 
@@ -348,7 +349,7 @@ class Documents:
                 source = repr(
                     (a.id, a.date, a.kicker, a.title, a.subtitle, a.body, a.tags, a.places, a.district, a.topics, url)
                 )
-            out.append(DocHead(a.id, a.year, a.district or "", a.topics, source))
+            out.append(DocHead(a.id, a.year, a.district or "", a.topics, a.date, source))
         return out
 
 
@@ -823,7 +824,7 @@ def full_search_index(
     state = WholeState(state_path) if state_path is not None else None
     try:
         if state is not None:
-            state.documents([h.id for h in heads], digests)
+            state.documents([h.id for h in heads], digests, [h.date for h in heads])
         _full_index(parts, old_readings, plain, shards, part_span(len(heads)), out, workers, state)
         blocks = fold_blocks()
         for name, pairs in blocks.items():

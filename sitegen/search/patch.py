@@ -23,7 +23,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..config import Config
 from ..model import Article
@@ -230,7 +230,7 @@ class PreviousIndex:
             return None
         files, change = patched
         self.store.put_many({self.digests[rank[n]]: by_number[n] for n in numbers})
-        change.docs = {n: (heads[rank[n]].id, self.digests[rank[n]]) for n in numbers}
+        change.docs = {n: (heads[rank[n]].id, self.digests[rank[n]], heads[rank[n]].date) for n in numbers}
         change.docs.update((n, None) for n in self.removed)
         change.moved = self.moved
         files["search/meta.js"] = _js("meta", _meta(heads, saved.shards, saved.blocks, self.districts, self.moved))
@@ -243,11 +243,11 @@ class PreviousIndex:
 
     def patch_bodies(self, docs: list[tuple[DocHead, DocInput]]) -> SearchIndex | None:
         """Return the index with *docs* indexed again: documents the last index holds, whose
-        year, district and topics are unchanged (a body edit's, sitegen/body_edit.py), so no
-        document moves and meta.js stays.  Only the rows and files the documents touch are
-        read: the index that comes back names the files it writes and removes, and the others
-        stay (`SearchIndex.keeps_rest`).  None when the index must be built whole (a document
-        it lacks, or a state without its version)."""
+        district and topics are unchanged (a body edit's, sitegen/body_edit.py).  Only the rows
+        and files the documents touch are read: the index that comes back names the files it
+        writes and removes, and the others stay (`SearchIndex.keeps_rest`).  A document dated
+        anew keeps its number, and meta.js lists its rank (`_redated`).  None when the index
+        must be built whole (a document it lacks, or a state without its version)."""
         saved = self.saved
         if saved.version is None:
             return None
@@ -259,24 +259,61 @@ class PreviousIndex:
         if found is None:
             return None
         inputs: dict[int, DocInput] = {}
-        docs_of: dict[int, tuple[str, bytes]] = {}
+        docs_of: dict[int, tuple[str, bytes, str]] = {}
         before: dict[int, bytes] = {}
+        redated = False
         for head, doc_input in docs:
             if head.id not in found:
                 return None
-            n, old_digest = found[head.id]
+            n, old_digest, old_date = found[head.id]
             digest = _head_digest(head)
             if digest != old_digest:
-                inputs[n], docs_of[n], before[n] = doc_input, (head.id, digest), old_digest
+                inputs[n], docs_of[n], before[n] = doc_input, (head.id, digest, head.date), old_digest
+                redated |= head.date != old_date
+        meta = self._redated(docs_of) if redated else None
+        if redated and meta is None:
+            return None
         numbers = sorted(inputs)
         self.changed, self.added = numbers, []
         patched = self._reindexed(inputs, numbers, [before[n] for n in numbers])
         if patched is None:
             return None
         files, change = patched
+        if meta is not None:
+            files["search/meta.js"], change.moved = meta
         self.store.put_many({docs_of[n][1]: inputs[n] for n in numbers})
         change.docs = {n: docs_of[n] for n in numbers}
         return _finish_in_place(files, saved, self.state_path, change)
+
+    def _redated(self, docs: dict[int, tuple[str, bytes, str]]) -> tuple[bytes, list[list[int]]] | None:
+        """meta.js and its moved documents once the documents *docs* (number -> id, head digest,
+        date) take their new dates and places in date order, all keeping their numbers
+        (`_numbering`); its other fields stay, as the last build wrote them.  None when more
+        than MOVED_MAX documents would be out of date order (then the index is made whole)."""
+        saved = self.saved
+        ids, dates, digests = saved.ids, list(saved.dates), list(saved.digests)
+        for n, (_, digest, date) in docs.items():
+            dates[n], digests[n] = date, digest
+        order = sorted(range(len(ids)), key=lambda n: (dates[n], ids[n]))  # as `Documents` sorts
+        numbering = _numbering(
+            [ids[n] for n in order], [digests[n] for n in order], ids, saved.digests, {n for n, _ in saved.moved}
+        )
+        if numbering is None or len(numbering[1]) > MOVED_MAX:
+            return None
+        groups = _Groups(saved, self.out_dir)
+        try:
+            meta = dict(groups.entries("search/meta.js"))
+        except _Unusable:
+            return None
+        years: dict[str, list[int]] = {}
+        for rank, n in enumerate(order):
+            years.setdefault(dates[n][:4], [rank, rank])[1] = rank
+        meta["years"] = [[y, r[0], r[1]] for y, r in sorted(years.items(), reverse=True)]
+        meta.pop("moved", None)
+        moved = numbering[1]
+        if moved:
+            meta["moved"] = moved
+        return _js("meta", meta), moved
 
     def _reindexed(
         self,
@@ -508,6 +545,11 @@ class _Groups:
     def get(self, path: str, key: str) -> str | None:
         self.read({path})
         return self.groups[path].get(key)
+
+    def entries(self, path: str) -> dict[str, Any]:
+        """Every entry of the file at *path* (the last build's, checked)."""
+        self.read({path})
+        return self.groups[path]
 
     def set(self, path: str, key: str, value: str | None) -> None:
         self.read({path})

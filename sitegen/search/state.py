@@ -51,7 +51,7 @@ _SCHEMA = (
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID",
     _WORDS,
     _PREFIXES,
-    "CREATE TABLE docs (n INTEGER PRIMARY KEY, id TEXT, digest BLOB)",
+    "CREATE TABLE docs (n INTEGER PRIMARY KEY, id TEXT, digest BLOB, date TEXT)",
     "CREATE TABLE files (path TEXT PRIMARY KEY, digest TEXT) WITHOUT ROWID",
 )
 # Made once the rows are in: building an index over sorted values beats keeping it while inserting.
@@ -87,7 +87,9 @@ class StateChange:
 
     whole: Path | None = None
     words: dict[str, SavedWord | None] = field(default_factory=dict)
-    docs: dict[int, tuple[str, bytes] | None] = field(default_factory=dict)  # None: a number gone
+    docs: dict[int, tuple[str, bytes, str] | None] = field(
+        default_factory=dict
+    )  # (id, digest, date); None: a number gone
     files: dict[str, str | None] = field(default_factory=dict)
     version: str | None = None  # the index version, kept for a body edit's patch
     moved: list[list[int]] | None = None  # meta.js's moved documents, [[number, rank], ...]: None keeps them
@@ -114,7 +116,7 @@ class StateChange:
                         ],
                     )
                     db.executemany(
-                        "INSERT OR REPLACE INTO docs VALUES (?, ?, ?)",
+                        "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)",
                         [(n, *doc) for n, doc in sorted(self.docs.items()) if doc is not None],
                     )
                     db.executemany(
@@ -182,10 +184,10 @@ class WholeState:
             self.db.execute("COMMIT")
             self.db.execute("DETACH DATABASE part")
 
-    def documents(self, ids: list[str], digests: list[bytes]) -> None:
+    def documents(self, ids: list[str], digests: list[bytes], dates: list[str]) -> None:
         assert self.db is not None
         self.db.execute("BEGIN")
-        self.db.executemany("INSERT INTO docs VALUES (?, ?, ?)", list(zip(range(len(ids)), ids, digests)))
+        self.db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?)", list(zip(range(len(ids)), ids, digests, dates)))
         self.db.execute("COMMIT")
 
     def finish(self, meta: dict[str, object], files: dict[str, str]) -> Path:
@@ -281,15 +283,19 @@ class SavedState:
         return [i for (i,) in self.db.execute("SELECT id FROM docs ORDER BY n")]
 
     @functools.cached_property
+    def dates(self) -> list[str]:
+        return [d for (d,) in self.db.execute("SELECT date FROM docs ORDER BY n")]
+
+    @functools.cached_property
     def files(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT path, digest FROM files"))
 
-    def numbers(self, ids: Iterable[str]) -> dict[str, tuple[int, bytes]] | None:
-        """Return id -> (number, head digest) of those of *ids* the index holds; None when one
-        of them names two documents (two articles may share an id: only a whole index, which
+    def numbers(self, ids: Iterable[str]) -> dict[str, tuple[int, bytes, str]] | None:
+        """Return id -> (number, head digest, date) of those of *ids* the index holds; None when
+        one of them names two documents (two articles may share an id: only a whole index, which
         numbers documents by position, tells them apart)."""
-        rows = self._many("SELECT id, n, digest FROM docs WHERE id IN ({})", ids)
-        found = {i: (n, bytes(d)) for i, n, d in rows}
+        rows = self._many("SELECT id, n, digest, date FROM docs WHERE id IN ({})", ids)
+        found = {i: (n, bytes(d), date) for i, n, d, date in rows}
         return found if len(found) == len(rows) else None
 
     def file_digests(self, paths: Iterable[str]) -> dict[str, str]:
