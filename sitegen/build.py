@@ -1438,9 +1438,8 @@ def _related_again(
 ) -> dict[str, tuple[str, ...]] | None:
     """The related articles of the articles an edit can change, worked out again
     (`site.related_articles` given *before* and *moved*), when the articles are the last build's
-    (*cached*), some with other tags, places or topics, some dated anew (the articles between a
-    corrected date's old and new places move); None when more than a few changed or moved (then
-    all are worked out).  A tags edit at 100,000 articles worked out all of them: 10 s of its
+    (*cached*), some with other tags, places, topics or dates; None when more than a few changed
+    (then all are worked out).  A tags edit at 100,000 articles worked out all of them: 10 s of its
     27; a date corrected at 10,000 waited 0.67 s for them."""
     from .site import RelatedRow, related_again, related_whole
 
@@ -1452,13 +1451,15 @@ def _related_again(
         return None
     if not related_whole(cached.get("related"), old.keys()):
         return None
-    shifted = [index for index, (art, row) in enumerate(zip(articles, keys)) if art.path != row[0]]
-    moved = range(shifted[0], shifted[-1] + 1) if shifted else range(0)
+    was_at = {row[0]: index for index, row in enumerate(keys)}
     before: dict[int, RelatedRow] = {}
+    moved: dict[int, int] = {}  # a redated article's index now -> before
     for index, art in enumerate(articles):
         row = old[art.path]
-        if (row.tags, row.places, row.topics) != (art.tags, art.places, art.topics):
+        if (row.date, row.tags, row.places, row.topics) != (art.date, art.tags, art.places, art.topics):
             before[index] = row
+            if row.date != art.date:
+                moved[index] = was_at[art.path]
     return related_again(articles, before, moved, config.parallel_from)
 
 

@@ -12,6 +12,7 @@ URLs (relative to the base URL; stable, ASCII, from pinyin):
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 from collections import Counter, defaultdict
@@ -332,7 +333,7 @@ def related_paths(related: Mapping[str, Sequence[RelatedInput]]) -> dict[str, tu
 
 
 def related_again(
-    articles: Sequence[RelatedInput], before: Mapping[int, RelatedInput], moved: range, parallel_from: int
+    articles: Sequence[RelatedInput], before: Mapping[int, RelatedInput], moved: Mapping[int, int], parallel_from: int
 ) -> dict[str, tuple[str, ...]] | None:
     """`related_articles` given *before* and *moved*, by path; None when a tenth of
     *parallel_from* articles or more changed or moved (then all are worked out)."""
@@ -346,6 +347,8 @@ class RelatedInput(Protocol):
 
     @property
     def path(self) -> str: ...
+    @property
+    def date(self) -> str: ...
     @property
     def tags(self) -> tuple[str, ...]: ...
     @property
@@ -368,22 +371,22 @@ def related_articles(
     limit: int = RELATED_SIZE,
     window: int = 24,
     before: Mapping[int, RelatedInput] | None = None,
-    moved: range = range(0),
+    moved: Mapping[int, int] | None = None,
 ) -> dict[str, tuple[_ArticleLike, ...]]:
     """Return path -> related articles, scored by shared tags (2), places (2), topics (1), for
     every article; or, given *before* (the versions the articles at those indexes had, which
-    differ in their tags, places or topics) and *moved* (the indexes whose article changed
-    places in date order: a date corrected shifts those between its old and new places), for
-    those whose related articles the change can touch (`_touched`): the changed and moved ones,
-    and the articles near them in the lists of the tags and places they have or had.  Any other
-    article finds the same candidates in the same windows (no window of its holds a changed or
-    moved article, or starts elsewhere), with the same topics and distances, so its related
-    articles are the same.
+    differ in their tags, places, topics or date) and *moved* (the index each redated article
+    had before, by its index now), for those whose related articles the change can touch
+    (`_touched`): the changed ones, and the articles near their old and new places in the lists
+    of the tags and places they have or had.  Any other article finds the same candidates in
+    the same windows (no window of its holds a changed article, or starts elsewhere), with the
+    same topics, days apart and order, so its related articles are the same: the articles
+    between a redated one's old and new places take other indexes, but keep their order.
 
     A tag or place shared by many articles says little: for those, only the *window* articles
-    nearest in date are considered, which keeps the work linear in the number of articles.
-    Candidates rank by more shared tags and places, then a shared topic, then nearness in date
-    (the earlier of two equally near first).
+    nearest in date order are considered, which keeps the work linear in the number of articles.
+    Candidates rank by more shared tags and places, then a shared topic, then fewer days apart,
+    then the earlier of two as near, then the nearer in date order.
     """
     bits: dict[str, int] = {}
     topics: Sequence[int] | _TopicBits
@@ -401,12 +404,12 @@ def related_articles(
         changed = {
             key for index, old in before.items() for key in (*_related_keys(old), *_related_keys(articles[index]))
         }
-        changed.update(key for index in moved for key in _related_keys(articles[index]))
         postings = _postings_of(articles, changed)
-        todo = _touched(articles, before, moved, postings, window)
+        todo = _touched(articles, before, moved or {}, postings, window)
         postings.update(_postings_of(articles, {key for i in todo for key in _related_keys(articles[i])} - changed))
         topics = _TopicBits(articles, bits)
     half = window // 2
+    days: Sequence[int] | _Days = [_day_number(a.date) for a in articles] if before is None else _Days(articles)
     out: dict[str, tuple[_ArticleLike, ...]] = {}
     for index in todo:
         art = articles[index]
@@ -420,27 +423,52 @@ def related_articles(
         shared = Counter(hits)  # each shared tag or place scores 2: the order is the same
         shared.pop(index, None)
         mine = topics[index]
+        day = days[index]
         most = max(shared.values(), default=0)
         # One integer sort key a candidate, smallest best (twice as fast to sort as tuples):
-        # more shared keys, then a shared topic, then nearer in date order, then the earlier
-        # of two equally near (its low bit is 0).
+        # more shared keys, then a shared topic, then fewer days apart, then the earlier of two
+        # as near (bit 40 clear), then the nearer in date order.  Days, not places in date
+        # order: a corrected date moves the articles between its old and new places, and every
+        # distance across them, but no one's days apart (nor the order of two on one side).
         ranked = [
             (
-                (most - n) << 44
-                | (0 if topics[o] & mine else 1 << 43)
-                | ((index - o) << 1 if o < index else (o - index) << 1 | 1)
+                (most - n) << 60
+                | (0 if topics[o] & mine else 1 << 59)
+                | abs(day - days[o]) << 41
+                | (index - o if o < index else (o - index) | 1 << 40)
             )
             for o, n in shared.items()
         ]
         ranked.sort()
         out[art.path] = tuple(
-            articles[index - (k >> 1 & _DISTANCE) if not k & 1 else index + (k >> 1 & _DISTANCE)]
-            for k in ranked[:limit]
+            articles[index - (k & _DISTANCE) if not k >> 40 & 1 else index + (k & _DISTANCE)] for k in ranked[:limit]
         )
     return out
 
 
-_DISTANCE = (1 << 42) - 1  # the distance bits of a related-article sort key
+_DISTANCE = (1 << 40) - 1  # the bits of a related-article sort key that hold the places apart in date order
+
+
+class _Days:
+    """An article's date as a day number, by its index, worked out when asked (`related_articles`)."""
+
+    def __init__(self, articles: Sequence[RelatedInput]) -> None:
+        self.articles = articles
+        self.made: dict[int, int] = {}
+
+    def __getitem__(self, index: int) -> int:
+        got = self.made.get(index)
+        if got is None:
+            got = self.made[index] = _day_number(self.articles[index].date)
+        return got
+
+
+def _day_number(date: str) -> int:
+    """The day number of an ISO date (one dated to the month or year is on its first day)."""
+    try:
+        return datetime.date.fromisoformat(date[:10]).toordinal()
+    except ValueError:
+        return datetime.date.fromisoformat((date[:7] + "-01") if len(date) >= 7 else f"{date[:4]}-01-01").toordinal()
 
 
 def _postings_of(articles: Sequence[RelatedInput], keys: Set[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
@@ -478,30 +506,29 @@ class _TopicBits:
 def _touched(
     articles: Sequence[RelatedInput],
     before: Mapping[int, RelatedInput],
-    moved: range,
+    moved: Mapping[int, int],
     postings: dict[tuple[str, str], list[int]],
     window: int,
 ) -> list[int]:
     """The indexes `related_articles` works out again for a change from *before* and *moved*:
-    of each key a changed or moved article has (or had), the articles whose window can hold it
-    or whose window it shifts: those within *window* places of it in the key's list (the whole
-    list when it is no longer than a window, which is then every article's candidates).  A date
-    corrected at 100,000 articles moves some fifty, which share a place with nearly every
-    article: all of them were worked out again, 8.7 s under cProfile."""
-    out = set(before).union(moved)
+    of each key a changed article has (or had), the articles whose window can hold it or whose
+    window it shifts: those within *window* places of it in the key's list, at its new place and,
+    if it moved, its old one (the whole list when it is no longer than a window, which is then
+    every article's candidates).  Places moved by the other redated articles widen each reach."""
+    out = set(before)
+    slack = len(moved)
 
     def near(key: tuple[str, str], index: int) -> None:
         found = postings.get(key)
         if found:
             at = _bisect(found, index)
-            out.update(found[max(0, at - window - 1) : at + window + 2])
+            out.update(found[max(0, at - window - 1 - slack) : at + window + 2 + slack])
 
     for index, old in before.items():
         for key in {*_related_keys(old), *_related_keys(articles[index])}:
             near(key, index)
-    for index in moved:
-        for key in _related_keys(articles[index]):
-            near(key, index)
+            if index in moved:
+                near(key, moved[index])
     return sorted(out)
 
 
@@ -590,9 +617,12 @@ class _Pages:
         source: str,
         items: list[Article],
         per_page: int,
+        first: Mapping[str, object] | None = None,
         **context: object,
     ) -> None:
-        """Add a paginated list at base_url, base_url/page/2/, ..."""
+        """Add a paginated list at base_url, base_url/page/2/, ...; *first*: what only its first
+        page shows (the counts by month and the days of the date lists: a date corrected into
+        another month changes them, and with them every page that held them)."""
         count = max(1, -(-len(items) // per_page))
         for number in range(1, count + 1):
             url = base_url if number == 1 else f"{base_url}page/{number}/"
@@ -607,7 +637,7 @@ class _Pages:
                     "prev": (base_url if number == 2 else f"{base_url}page/{number - 1}/") if number > 1 else None,
                     "next": f"{base_url}page/{number + 1}/" if number < count else None,
                 }
-                return dict(context, items=chunk, pager=pager), tuple(chunk)
+                return dict(context, **(first or {}) if number == 1 else {}, items=chunk, pager=pager), tuple(chunk)
 
             self.place(url, url + "index.html", template, kind, source, made)
 
@@ -800,9 +830,8 @@ def build_site_model(
             list_source("district", name),
             items,
             per_page,
+            {"month_counts": per_month[name], "months": months},
             district=name,
-            month_counts=per_month[name],
-            months=months,
             feed=f"{slug}/feed.xml",
         )
         pages.feed(f"{slug}/", name, feed_source(name), items[:feed_size])
@@ -845,8 +874,10 @@ def build_site_model(
         ARCHIVE_SOURCE,
         newest,
         per_page,
-        years=[(y, len(by_year[y]), sorted({a.month for a in by_year[y]}, reverse=True)) for y in years],
-        month_counts={m: len(v) for m, v in by_month.items()},
+        {
+            "years": [(y, len(by_year[y]), sorted({a.month for a in by_year[y]}, reverse=True)) for y in years],
+            "month_counts": {m: len(v) for m, v in by_month.items()},
+        },
     )
     for year in years:
         month_list = sorted({a.month for a in by_year[year]}, reverse=True)
@@ -874,8 +905,8 @@ def build_site_model(
             list_source("month", month),
             items,
             per_page,
+            {"days": days},
             month=month,
-            days=days,
         )
     for day, items in sorted(by_day.items()):
         url = f"{day[:4]}/{day[5:7]}/{day[8:10]}/"

@@ -206,16 +206,10 @@ def _related_again(
         if old != related_row(before[name]):
             return None  # saved for other inputs
         old_rows[name], rows[index] = old, related_row(art)
-    # A corrected date moves its row, and the rows between its old and new places
-    moved_rows = sorted(rows, key=lambda row: (row.date, row.path))
-    shifted = [index for index, (row, new) in enumerate(zip(rows, moved_rows)) if row.path != new.path]
-    moved = range(shifted[0], shifted[-1] + 1) if shifted else range(0)
-    rows = moved_rows
-    rows_before = {
-        index: old_rows[row.path]
-        for index, row in enumerate(rows)
-        if row.path in old_rows and old_rows[row.path][2:] != row[2:]  # tags, places or topics
-    }
+    # A corrected date moves its row (and the rows between its old and new places a place on)
+    rows = sorted(rows, key=lambda row: (row.date, row.path))
+    rows_before = {index: old_rows[row.path] for index, row in enumerate(rows) if old_rows.get(row.path, row) != row}
+    moved = {index: at[row.path] for index, row in rows_before.items() if row.date != rows[index].date}
     again = related_again(rows, rows_before, moved, config.parallel_from)
     if again is None:
         return None
@@ -417,7 +411,7 @@ class _Lists:
         )
         per_page = max(1, int(self.config.per_page))
         listing = _Pages()
-        listing.listing(base, f"{kind}.html", kind, list_source(kind, name), items, per_page, **{kind: name}, **context)
+        listing.listing(base, f"{kind}.html", kind, list_source(kind, name), items, per_page, None, **{kind: name}, **context)
         old_outputs = _list_outputs(base, -(-len(members) // per_page))
         new_outputs = {page.output for page in listing.pages} if items else set()
         self.removed.update((out, kind) for out in old_outputs if out not in new_outputs)

@@ -560,9 +560,9 @@ def test_a_tag_written_many_times_counts_once_for_related_articles():
 @given(data=st.data())
 def test_related_articles_worked_out_again_for_an_edit_equal_all_worked_out(data):
     # An edit of some articles' tags, places, topics or dates works out again only the articles
-    # it can touch (`before`, and `moved`: the indexes between a redated article's old and new
-    # places); with a window of 4 nearest articles per shared key (24 on a site), the windows
-    # move too.
+    # it can touch (`before`, and `moved`: a redated article's old index by its new one, near
+    # which its old windows lay); with a window of 4 nearest articles per shared key (24 on a
+    # site), the windows move too.
     from dataclasses import replace
 
     from sitegen.site import related_articles
@@ -586,13 +586,9 @@ def test_related_articles_worked_out_again_for_an_edit_equal_all_worked_out(data
         after[index] = replace(articles[index], tags=tuple(tags), places=tuple(places), topics=tuple(topics), date=date)
     after_t = tuple(sorted(after, key=lambda a: (a.date, a.path)))  # the build's order
     old = {a.path: a for a in articles}
-    before = {
-        index: old[a.path]
-        for index, a in enumerate(after_t)
-        if (a.tags, a.places, a.topics) != (old[a.path].tags, old[a.path].places, old[a.path].topics)
-    }
-    shifted = [index for index, (a, b) in enumerate(zip(articles, after_t)) if a.path != b.path]
-    moved = range(shifted[0], shifted[-1] + 1) if shifted else range(0)
+    was_at = {a.path: index for index, a in enumerate(articles)}
+    before = {index: old[a.path] for index, a in enumerate(after_t) if a != old[a.path]}
+    moved = {index: was_at[a.path] for index, a in enumerate(after_t) if a.date != old[a.path].date}
 
     patched = {
         **_paths(related_articles(articles, window=4)),
