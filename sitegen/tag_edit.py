@@ -411,7 +411,9 @@ class _Lists:
         )
         per_page = max(1, int(self.config.per_page))
         listing = _Pages()
-        listing.listing(base, f"{kind}.html", kind, list_source(kind, name), items, per_page, None, **{kind: name}, **context)
+        listing.listing(
+            base, f"{kind}.html", kind, list_source(kind, name), items, per_page, None, **{kind: name}, **context
+        )
         old_outputs = _list_outputs(base, -(-len(members) // per_page))
         new_outputs = {page.output for page in listing.pages} if items else set()
         self.removed.update((out, kind) for out in old_outputs if out not in new_outputs)
