@@ -10,19 +10,20 @@ article's URL and every page's existence but for the lists it enters or leaves. 
   - the topics' lists and feeds it enters or leaves, and their counts on the topics and home pages;
   - the related articles of the articles near it in the lists of the tags and places it has or
     had, or in date order (`site.related_articles` given *before* and *moved*), and so their pages;
-  - for a date corrected within its month (`_may_redate`): the pages of every list that holds the
-    article between its old and new places (`_Lists.reorder`, which reads only those pages), its
-    old and new days' pages, the feeds and home page where it is or was among the newest, and
-    the pages whose previous or next article in their district changes.
+  - for a date corrected (`_may_redate`): the pages of every list that holds the article between
+    its old and new places (`_Lists.reorder`, which reads only those pages), its old and new
+    days' pages, the feeds and home page where it is or was among the newest, the pages whose
+    previous or next article in their district changes, and, into another month, both months'
+    lists and the counts by month of the archive's, its district's, the districts' and the
+    years' pages (`_Lists.remonth`).
 
 `relay` makes those pages again from the page store's (a list's members, the topics page's
 counts, the sitemap's URLs) and the related articles the last build saved, reading the
 articles they show by path: never the archive, never its layout.  A tag whose count crosses
 `tag_min_articles` (its page comes or goes, and other articles show it or stop), a credited
-name or a topic new to the site or gone from it, a date into another month (its counts on the
-date, district and archive pages change) or onto a day without a page or off the last one of
-its day, related articles saved for other inputs, or a store that lacks a page it should hold:
-None, and the full build lays the site out.
+name or a topic new to the site or gone from it, a date into a month or onto a day without a
+page or off the last article of its month or day, related articles saved for other inputs, or a
+store that lacks a page it should hold: None, and the full build lays the site out.
 tests/test_touched_plan.py, tests/test_build_incremental.py and tests/test_build_stateful.py
 hold such builds equal to clean ones.
 """
@@ -285,18 +286,16 @@ def _topic_lists(lists: _Lists, before: dict[str, Article], model: SiteModel) ->
 
 
 def _may_redate(before: dict[str, Article], changed: dict[str, Article], redated: set[str], config: Config) -> bool:
-    """Whether the dates corrected of the articles *redated* leave every page but the lists
-    that hold them, their days, feeds, the home page and the pages beside them in their
-    districts as they are: each dated within its month, to the day or the month both before
-    and after, and in a district (the days, months and counts the date pages show stay),
-    outside a preview."""
+    """Whether the dates corrected of the articles *redated* can be laid out beside a body edit
+    (`_date_lists`): each dated to the day or the month both before and after, in a district,
+    outside a preview; one at most into another month (whose counts it changes)."""
     if config.preview:
+        return False
+    if sum(before[path].month != changed[path].month for path in redated) > 1:
         return False
     for path in redated:
         old, new = before[path], changed[path]
         if old.date_precision not in ("day", "month") or new.date_precision != old.date_precision:
-            return False
-        if old.month != new.month:
             return False
         if not old.district or old.district != new.district:
             return False
@@ -314,8 +313,9 @@ def _date_lists(
     """Lay out again, for the articles *redated*, the pages of every list that holds them
     where their places change (`_Lists.reorder`), their old and new days, the feeds and home
     page that show them among the newest, and the pages of the articles whose previous or
-    next article in their district changes; False when the store lacks one of them, or a day
-    would come or go."""
+    next article in their district changes; for one dated into another month, the lists of
+    the months it leaves and enters and the counts by month (`_Lists.remonth`).  False when the
+    store lacks one of them, or a day, month or year would come or go."""
     config = lists.config
     bases: dict[str, set[str]] = defaultdict(set)  # a list's folder -> its redated articles
     feeds: dict[str, tuple[str | None, str]] = {"archive/": (None, SITE_FEED_SOURCE)}
@@ -327,7 +327,10 @@ def _date_lists(
         feeds[f"{slug}/"] = (new.district, feed_source(new.district or ""))
         bases["archive/"].add(path)
         bases[f"{slug}/"].add(path)
-        bases[f"{new.month[:4]}/{new.month[5:7]}/"].add(path)
+        if old.month == new.month:
+            bases[f"{new.month[:4]}/{new.month[5:7]}/"].add(path)
+        elif not lists.remonth(old, new, slug):
+            return False
         for tag in set(shown.get(path, ())) & set(new_shown[path]):
             bases[f"tag/{model.tag_slugs[tag]}/"].add(path)
         for topic in set(old.topics) & set(new.topics):
@@ -419,6 +422,7 @@ class _Lists:
         self.removed.update((out, kind) for out in old_outputs if out not in new_outputs)
         self.added.update((out, kind) for out in sorted(new_outputs - set(old_outputs)))
         self.pages += listing.pages if items else []
+        self._read.update((page.output, page) for page in listing.pages)
         self.sizes[kind, name], self.items[kind, name] = len(items), items
         self.relisted.add(base)
         return True
@@ -507,8 +511,8 @@ class _Lists:
             if [a.path for a in chunk] != [a.path for a in page.context["items"]]:
                 made[number] = replace(page, context={**page.context, "items": chunk}, deps=tuple(chunk))
                 self._read[outputs[number]] = made[number]
-        listed = set(outputs)
-        self.pages = [page for page in self.pages if page.output not in listed] + list(made.values())
+        remade = {outputs[number] for number in made}
+        self.pages = [page for page in self.pages if page.output not in remade] + list(made.values())
         if neighbours:
             self._neighbours(was, now, above, below)
         changed_at = [start + i for i, (a, b) in enumerate(zip(was, now)) if a.path != b.path]
@@ -547,6 +551,64 @@ class _Lists:
             return False
         items = self.first_items("archive/", len(home.context["items"]))
         self.pages.append(replace(home, context={**home.context, "items": items}, deps=tuple(items)))
+        return True
+
+    def amend(self, output: str, **context: object) -> bool:
+        """Make the page at *output* again with *context* changed; False when the store lacks it."""
+        page = self.page(output)
+        if page is None:
+            return False
+        self._read[output] = made = replace(page, context={**page.context, **context})
+        self.pages = [p for p in self.pages if p.output != output] + [made]
+        return True
+
+    def remonth(self, old: Article, new: Article, district: str) -> bool:
+        """Lay out the lists of the months *old* leaves and *new* enters (with the days their
+        first pages show), and the counts by month of the archive, the district whose folder
+        is *district*, the districts page and the years; False when a month or a year would
+        come or go, or the store lacks a page."""
+        moves: list[tuple[str, set[str], set[str]]] = [(old.month, {old.path}, set()), (new.month, set(), {new.path})]
+        for month, leaving, entering in moves:
+            base = f"{month[:4]}/{month[5:7]}/"
+            if not self.relist("month", month, base, leaving, entering):
+                return False
+            items = self.items["month", month]
+            if not items:
+                return False  # a month gone: the site's range of months may change
+            days = sorted({a.date for a in items if a.date_precision == "day"})
+            self.amend(f"{base}index.html", days=days)
+
+        def counted(counts: dict[str, int]) -> dict[str, int]:
+            out = dict(counts)
+            out[old.month] -= 1
+            out[new.month] = out.get(new.month, 0) + 1
+            return {m: n for m, n in out.items() if n}
+
+        archive = self.page("archive/index.html")
+        listed = self.page(f"{district}/index.html")
+        districts = self.page("districts/index.html")
+        if archive is None or listed is None or districts is None or new.month not in archive.context["month_counts"]:
+            return False
+        years = []
+        for year, count, months in archive.context["years"]:
+            count += (year == new.year) - (year == old.year)
+            years.append((year, count, months))
+        rows = [
+            (name, slug, count, counted(per_month) if name == new.district else per_month)
+            for name, slug, count, per_month in districts.context["districts"]
+        ]
+        for output, context in (
+            ("archive/index.html", {"years": years, "month_counts": counted(archive.context["month_counts"])}),
+            (f"{district}/index.html", {"month_counts": counted(listed.context["month_counts"])}),
+            ("districts/index.html", {"districts": rows}),
+        ):
+            self.amend(output, **context)
+        for year in {old.year, new.year}:
+            page = self.page(f"{year}/index.html")
+            if page is None:
+                return False
+            months = [(m, n + (m == new.month) - (m == old.month)) for m, n in page.context["months"]]
+            self.amend(f"{year}/index.html", months=months)
         return True
 
     def reday(self, old: Article, new: Article) -> bool:

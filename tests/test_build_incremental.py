@@ -194,17 +194,16 @@ def _copy_article(content: Path, name: str, copy: str, date: str) -> None:
 
 
 @pytest.mark.parametrize("per_page", [1, 2])
-def test_a_date_corrected_within_its_month_lays_out_the_places_it_leaves_and_takes_alone(
-    tmp_path, monkeypatch, per_page
-):
-    """A date corrected to another day of its month, where that day has a page and the old one
-    keeps one, changes no page's existence and no count: a build of it makes only the pages of
-    the lists between the article's old and new places (archive, district, month, tags, topics,
-    people), its old and new days, the feeds and home page where it is or was among the newest,
-    the pages whose previous or next article changed and those whose related articles changed,
-    and patches the search index, without the archive (`tag_edit._date_lists`).  A date into
-    another month, or to a day without a page, lays the site out whole.  The site equals a clean
-    build's after each."""
+def test_a_date_corrected_lays_out_the_places_it_leaves_and_takes_alone(tmp_path, monkeypatch, per_page):
+    """A date corrected to another day that has a page, from one that keeps one, changes no
+    page's existence: a build of it makes only the pages of the lists between the article's old
+    and new places (archive, district, month, tags, topics, people), its old and new days, the
+    feeds and home page where it is or was among the newest, the pages whose previous or next
+    article changed and those whose related articles changed, and patches the search index,
+    without the archive (`tag_edit._date_lists`); into another month, also the lists of both
+    months and the pages that count by month (`_Lists.remonth`).  A date into a month or onto a
+    day without a page, or off the last article of its month, lays the site out whole.  The site
+    equals a clean build's after each."""
     config = make_config(tmp_path, per_page=per_page)
     content = config.content_dir
     _copy_article(content, "lusong-2", "lusong-4", "2024-11-01")  # two on 2024-11-01 and 2024-11-12
@@ -232,9 +231,21 @@ def test_a_date_corrected_within_its_month_lays_out_the_places_it_leaves_and_tak
         monkeypatch.undo()
         assert_like_clean(tmp_path, config)
 
+    for name, old, new, kinds in [
+        ("tianyuan-4", "date: 2024-11-12", "date: 2025-04-10", {"year", "districts"}),  # another month, year
+        ("tianyuan-4", "date: 2025-04-10", "date: 2024-11-12", {"year", "districts"}),  # back
+        ("lusong-4", "date: 2024-11-01", "date: 2025-01-09", {"year", "districts"}),  # dated to the month
+    ]:
+        edit_article(content / f"{name}.md", old, new)
+        report = build(config)
+        assert report.body_edit == 1 and not report.errors, (name, new)
+        assert {"archive", "district", "month", *kinds} <= set(report.rendered), report.rendered
+        assert_like_clean(tmp_path, config)
+
     for name, old, new in [
-        ("lusong-2", "date: 2024-11-01", "date: 2024-12-05"),  # another month: its counts change
+        ("lusong-2", "date: 2024-11-01", "date: 2024-12-05"),  # a month without a page
         ("tianyuan-2", "date: 2024-11-12", "date: 2024-11-20"),  # a day without a page
+        ("lusong-1", "date: 2024-02-18", "date: 2024-03-18"),  # the last of its month
     ]:
         edit_article(content / f"{name}.md", old, new)
         report = build(config)

@@ -96,7 +96,8 @@ def test_touch_without_change_and_edit_of_a_left_out_draft(tmp_path):
         ("title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷\nkicker: 基层一线\nsubtitle: 一天走访百户", True),
         # the tag 网格员 now only a piece of a quoted name in the headline: no longer shown
         ("title: 芦淞区网格员走街串巷", "title: 芦淞区“金牌网格员”走街串巷", False),
-        ("date: 2024-11-01", "date: 2025-02-14", False),
+        # a date into another month that has a page: its lists and counts by month too (tag_edit.py)
+        ("date: 2024-11-01", "date: 2025-02-14", True),
         # tags and places: their lists and related articles are laid out again beside (tag_edit.py)
         ("tags: [网格员]", "tags: [网格员, 养老]", True),
         ("places: [建设街道]", "places: [建设街道, 泰山路街道]", True),
@@ -107,8 +108,9 @@ def test_touch_without_change_and_edit_of_a_left_out_draft(tmp_path):
     ],
 )
 def test_metadata_edit_then_body_edit(tmp_path, old, new, labels):
-    # An edit of the headline's fields (labels), tags or places is built as a body edit is: the
-    # pages that show the article, without the archive; any other field lays the site out again.
+    # An edit of the headline's fields (labels), tags, places or a date is built as a body edit
+    # is: the pages that show the article, without the archive; any other field lays the site
+    # out again.
     config = make_config(tmp_path)
     build(config)
     art = config.content_dir / "lusong-2.md"
