@@ -160,6 +160,16 @@ def _today_part(today: str, last: str) -> str:
     return last if to and within((latest, next_due), today) else today
 
 
+def _window_raised(part: str, shown: Iterable[Article]) -> str:
+    """The fingerprint's part for today (`_today_part`) once the articles *shown* (dated on or
+    before today, a body edit's) are in: a window's latest date raised to theirs.  (One dated
+    earlier than it was may leave an earlier latest date: the window kept is then narrower than
+    the build's own, which only makes a later day build where it need not.)"""
+    latest, to, next_due = part.partition(" to ")
+    newest = max((art.date for art in shown if art.date and not art.draft), default="")
+    return _window_part((newest, next_due)) if to and newest > latest else part
+
+
 def _window_part(window: tuple[str, str]) -> str:
     """The fingerprint's part for today after a build that found *window* (`_today_part`)."""
     return " to ".join(window)
@@ -667,6 +677,8 @@ def _built_body_edit(
     report.errors, report.warnings = list(state.get("errors", [])), list(state.get("warnings", []))
     report.articles = state.get("articles", 0)
     _write_body_edit(config, layout, rendered, index, keys, stats, report, relaid)
+    if relaid is not None:  # a date corrected may be the latest now
+        fingerprint = {**fingerprint, "today": _window_raised(fingerprint["today"], edit.articles.values())}
     _save_state(cache_dir, fingerprint, report)
     clock("write")
     report.times["total"] = time.perf_counter() - build_clock.started

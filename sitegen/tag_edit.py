@@ -349,7 +349,8 @@ def _date_lists(
             return False
         if base in feeds and first < feed_items:
             title, source = feeds[base]
-            lists.pages += _feed(base, title, source, lists.first_items(base, feed_items))
+            for page in _feed(base, title, source, lists.first_items(base, feed_items)):
+                lists.put(page)
         if base == "archive/" and first < max(1, int(config.per_page)):
             if not lists.rehome():
                 return False
@@ -384,13 +385,12 @@ class _Lists:
 
     def __init__(self, changed: dict[str, Article], articles: ArticleRows, store: PageStore, config: Config) -> None:
         self.changed, self.articles, self.store, self.config = changed, articles, store, config
-        self.pages: list[Page] = []
+        self.made: dict[str, Page] = {}  # output -> the page made again (`put`)
         self.removed: dict[str, PageKind] = {}
         self.added: dict[str, PageKind] = {}
         self.sizes: dict[tuple[str, str], int] = {}  # (kind, name) -> its list's articles
         self.items: dict[tuple[str, str], list[Article]] = {}  # (kind, name) -> them, newest first
         self.relisted: set[str] = set()  # the folders of the lists laid out whole
-        self.reordered: dict[str, dict[int, Page]] = {}  # a list's folder -> its pages made again, by place
         # path -> (previous, next) article in its district, of the articles whose neighbours changed
         self.neighbours: dict[str, tuple[Article | None, Article | None]] = {}
         self._read: dict[str, Page | None] = {}
@@ -421,11 +421,20 @@ class _Lists:
         new_outputs = {page.output for page in listing.pages} if items else set()
         self.removed.update((out, kind) for out in old_outputs if out not in new_outputs)
         self.added.update((out, kind) for out in sorted(new_outputs - set(old_outputs)))
-        self.pages += listing.pages if items else []
-        self._read.update((page.output, page) for page in listing.pages)
+        for page in listing.pages if items else []:
+            self.put(page)
         self.sizes[kind, name], self.items[kind, name] = len(items), items
         self.relisted.add(base)
         return True
+
+    @property
+    def pages(self) -> list[Page]:
+        return list(self.made.values())
+
+    def put(self, page: Page) -> None:
+        """Take *page* as made again: the one page of its output this edit makes, and what later
+        steps read of it (`page`)."""
+        self.made[page.output] = self._read[page.output] = page
 
     def page(self, output: str) -> Page | None:
         """The page at *output*: as this edit made it, else as the store keeps it (read once)."""
@@ -503,16 +512,12 @@ class _Lists:
         ):
             return None  # a mover's new place lies outside the pages read: the full build lays it out
         start = lo_page * per_page
-        made = self.reordered.setdefault(base, {})
         for number in range(lo_page, hi_page + 1):
             chunk = now[(number - lo_page) * per_page : (number - lo_page + 1) * per_page]
             page = self.page(outputs[number])
             assert page is not None
             if [a.path for a in chunk] != [a.path for a in page.context["items"]]:
-                made[number] = replace(page, context={**page.context, "items": chunk}, deps=tuple(chunk))
-                self._read[outputs[number]] = made[number]
-        remade = {outputs[number] for number in made}
-        self.pages = [page for page in self.pages if page.output not in remade] + list(made.values())
+                self.put(replace(page, context={**page.context, "items": chunk}, deps=tuple(chunk)))
         if neighbours:
             self._neighbours(was, now, above, below)
         changed_at = [start + i for i, (a, b) in enumerate(zip(was, now)) if a.path != b.path]
@@ -550,7 +555,7 @@ class _Lists:
         if home is None:
             return False
         items = self.first_items("archive/", len(home.context["items"]))
-        self.pages.append(replace(home, context={**home.context, "items": items}, deps=tuple(items)))
+        self.put(replace(home, context={**home.context, "items": items}, deps=tuple(items)))
         return True
 
     def amend(self, output: str, **context: object) -> bool:
@@ -558,8 +563,7 @@ class _Lists:
         page = self.page(output)
         if page is None:
             return False
-        self._read[output] = made = replace(page, context={**page.context, **context})
-        self.pages = [p for p in self.pages if p.output != output] + [made]
+        self.put(replace(page, context={**page.context, **context}))
         return True
 
     def remonth(self, old: Article, new: Article, district: str) -> bool:
@@ -578,11 +582,13 @@ class _Lists:
             days = sorted({a.date for a in items if a.date_precision == "day"})
             self.amend(f"{base}index.html", days=days)
 
-        def counted(counts: dict[str, int]) -> dict[str, int]:
+        def counted(counts: dict[str, int], newest_first: bool = False) -> dict[str, int]:
+            """*counts* by month with the article moved, in the order `build_site_model` counts
+            them: the archive's newest first, a district's oldest first."""
             out = dict(counts)
             out[old.month] -= 1
             out[new.month] = out.get(new.month, 0) + 1
-            return {m: n for m, n in out.items() if n}
+            return {m: out[m] for m in sorted(out, reverse=newest_first) if out[m]}
 
         archive = self.page("archive/index.html")
         listed = self.page(f"{district}/index.html")
@@ -598,7 +604,7 @@ class _Lists:
             for name, slug, count, per_month in districts.context["districts"]
         ]
         for output, context in (
-            ("archive/index.html", {"years": years, "month_counts": counted(archive.context["month_counts"])}),
+            ("archive/index.html", {"years": years, "month_counts": counted(archive.context["month_counts"], True)}),
             (f"{district}/index.html", {"month_counts": counted(listed.context["month_counts"])}),
             ("districts/index.html", {"districts": rows}),
         ):
@@ -623,30 +629,27 @@ class _Lists:
             items = sorted([*items, *([into] if into else [])], key=lambda a: (a.date, a.path), reverse=True)
             if not items:
                 return False
-            self.pages = [p for p in self.pages if p.output != output]
-            self._read[output] = made = replace(page, context={**page.context, "items": items}, deps=tuple(items))
-            self.pages.append(made)
+            self.put(replace(page, context={**page.context, "items": items}, deps=tuple(items)))
         return True
 
     def refeed(self, folder: str, name: str, source: str) -> None:
         """Make the feed of the list of *name* at *folder* again (`site._Pages.feed`)."""
         feed = _Pages()
         feed.feed(folder, name, source, self.items["topic", name][: max(1, int(self.config.feed_items))])
-        self.pages += feed.pages
+        for page in feed.pages:
+            self.put(page)
 
     def recount(self, output: str, key: str, kind: str, *, by_count: bool) -> bool:
         """Make the page at *output* again with its list *key* of (name, slug, count) counting
         the lists of *kind* laid out again (sorted by count, then name, when *by_count*); False
         when the store lacks it."""
-        made = [i for i, page in enumerate(self.pages) if page.output == output]  # (the topics page: tags too)
-        found = [self.pages.pop(made[0])] if made else self.store.pages([output], self.articles)
-        if not found:
+        page = self.page(output)  # (as made again already: the topics page counts tags and topics)
+        if page is None:
             return False
-        page = found[0]
         rows = [(n, slug, self.sizes.get((kind, n), count)) for n, slug, count in page.context.get(key, [])]
         if by_count:
             rows.sort(key=lambda row: (-row[2], row[0]))
-        self.pages.append(replace(page, context={**page.context, key: rows}))
+        self.put(replace(page, context={**page.context, key: rows}))
         return True
 
 

@@ -253,6 +253,37 @@ def test_a_date_corrected_lays_out_the_places_it_leaves_and_takes_alone(tmp_path
         assert_like_clean(tmp_path, config)
 
 
+def test_a_date_and_a_topic_corrected_in_one_build_make_the_home_page_once(tmp_path):
+    # The home page counts topics and lists the newest articles: a topic added and a date that
+    # takes an article off it, in one build, made it twice (its topics' counts, then its
+    # articles from the stored page), and the build failed on two pages of one output.
+    config = make_config(tmp_path)
+    content = config.content_dir
+    _copy_article(content, "tianyuan-3", "tianyuan-5", "2025-04-22")  # two on the newest day
+    build(config)
+    edit_article(content / "tianyuan-5.md", "date: 2025-04-22", "date: 2025-01-09")  # off the home page
+    edit_article(content / "lusong-2.md", "topics: [基层治理]", "topics: [基层治理, 民生服务]")
+    report = build(config)
+    assert report.body_edit == 2 and not report.errors, report.errors
+    assert_like_clean(tmp_path, config)
+
+
+def test_an_article_redated_after_the_newest_day_is_due_again_on_an_earlier_day(tmp_path):
+    # A build keeps the window of days in which no article falls due; a date corrected beside a
+    # body edit past the latest day in it must move it, or a build on a day between the two
+    # (SITEGEN_TODAY, a clock set back) takes the site as unchanged and keeps an article not due.
+    config = make_config(tmp_path)
+    content = config.content_dir
+    _copy_article(content, "lusong-2", "lusong-4", "2025-04-01")  # dated to the month, before the 22nd's
+    build(config, "2025-04-30")
+    edit_article(content / "lusong-4.md", "date: 2025-04-01", "date: 2025-04-28")
+    assert build(config, "2025-04-30").body_edit == 1
+    assert_like_clean(tmp_path, config, "2025-04-30")
+    report = build(config, "2025-04-25")  # lusong-4 falls due on the 28th
+    assert not report.skipped_unchanged
+    assert_like_clean(tmp_path, config, "2025-04-25")
+
+
 @pytest.mark.parametrize(
     "field, old, new", [("tags", "[网格员]", "[网格员, 养老]"), ("reporters", "[张伟]", "[张伟, 王芳]")]
 )
