@@ -403,6 +403,18 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
         self._apply(name, ("date", when))
         self._build_and_compare(f"redating {name} to {when}")
 
+    @rule(name=articles, other=articles)
+    def date_as_another(self, name, other):
+        """A date corrected to another article's: its day has a page, so the edit is built beside
+        a body edit when the old day and month keep one too (sitegen/tag_edit.py)."""
+        if name == other or not self._path(other).is_file():
+            return
+        head, _ = _split(self._path(other).read_text(encoding="utf-8"))
+        fields = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in head if ":" in line}
+        when = (fields["date"], fields.get("date_precision", "day"))
+        self._apply(name, ("date", when))
+        self._build_and_compare(f"redating {name} to {other}'s {when}")
+
     @rule(day=st.sampled_from(DAYS))
     def new_day(self, day):
         """The editors' daily build: today moves on (never back: a day that withdrew several
