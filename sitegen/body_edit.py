@@ -19,11 +19,11 @@ A headline's fields are labels as well (`LABEL_FIELDS`: title, kicker, subtitle 
 article came from): they show on the pages that show the article, and no page's existence,
 list or order depends on them, so an edit of them is built the same way (with the old version
 from the content cache, to see that nothing else changed).  Tags, places, topics and the people
-credited, or a date (`RETAG_FIELDS`) move no article's URL either: an edit of them is built the
-same way, with the tag, topic and people lists it changes, the places in lists a date moves and
-the related articles it moves laid out again beside (sitegen/tag_edit.py, which may still hand
-the edit to the full build).  Everything else (a district changed, a file added or removed, a
-file that no longer parses,
+credited, a date or a district (`RETAG_FIELDS`) are built the same way, with the tag, topic,
+people, date and district lists they change, the places in lists a date moves, the URL a
+district moves and the related articles laid out again beside (sitegen/tag_edit.py, which may
+still hand the edit to the full build).  Everything else (a slug changed, a file added or
+removed, a file that no longer parses,
 templates, settings or code changed, more files than `parallel_from`) is the full build's.  The
 build renders the pages of a `BodyEdit` with the articles they show read by path from the
 content cache (`ArticleRows`), and the search stage patches the changed documents
@@ -158,7 +158,7 @@ LABEL_FIELDS = frozenset({"title", "kicker", "subtitle", "date_source", "source"
 # Fields that decide which tag, topic and people lists hold an article, where lists place it and
 # which articles are related to it, and nothing else's place: an edit of them lays those out
 # again (sitegen/tag_edit.py; a date within its month and day pages).
-RETAG_FIELDS = ("tags", "places", "topics", "reporters", "correspondents", "photographers", "date")
+RETAG_FIELDS = ("tags", "places", "topics", "reporters", "correspondents", "photographers", "date", "district")
 _PLACING_FIELDS = tuple(f.name for f in fields(Article) if f.name not in LABEL_FIELDS | {"body", "path", *RETAG_FIELDS})
 
 

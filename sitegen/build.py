@@ -635,6 +635,8 @@ def _built_body_edit(
                     return None
                 made = {page.output for page in relaid.pages}.union(relaid.removed)
                 pages = [page for page in pages if page.output not in made] + relaid.pages
+                if relaid.urls:  # an article moved to another district: every link to it
+                    model = replace(model, article_url={**model.article_url, **relaid.urls})
             digests = {page.output: page_digest(page, env, keys) for page in pages}
             plan = _Plan(model, {}, pages, store.pages(shells, articles), digests, store.digests(shells), False)
         except Exception as exc:  # an unreadable cache is a cold one: the full build lays the site out
@@ -734,6 +736,7 @@ def _write_body_edit(
             scan,
             layout=(layout.env, relaid.related_key),
             tags=(relaid.shown_tags, relaid.tag_counts),
+            urls=relaid.urls,
         )
     layout.store.close()
 
@@ -781,18 +784,23 @@ def _patch_bodies(config: Config, cache_dir: Path) -> Generator[object, object, 
         yield None
         return None
     try:
+        from .site import article_urls
+
         urls: dict[str, str] = {}
+        slugs: dict[str, str] = {}
         store = PageStore(cache_dir)
         try:
-            urls = store.model().article_url
+            model = store.model()
+            urls, slugs = model.article_url, model.district_slugs
         except Exception:  # an unreadable page store: the build finds it too, and builds whole
             pass
         finally:
             store.close()
         changed = cast("list[tuple[Article, str]]", (yield None))
-        if any(art.path not in urls for art, _ in changed):
-            return None
-        return previous.patch_bodies(_search_documents(changed, urls))
+        if any(art.path not in urls or (art.district and art.district not in slugs) for art, _ in changed):
+            return None  # (a district new to the site: the full build lays it out)
+        # The URLs as the edit leaves them (an article moved to another district moves)
+        return previous.patch_bodies(_search_documents(changed, article_urls([art for art, _ in changed], slugs)))
     finally:
         previous.close()
 

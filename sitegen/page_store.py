@@ -367,6 +367,7 @@ class PageStore:
         scan: Scan,
         layout: tuple[str, str] | None = None,
         tags: tuple[dict[str, tuple[str, ...]], dict[str, int]] | None = None,
+        urls: dict[str, str] | None = None,
     ) -> None:
         """Record one complete build in one transaction.
 
@@ -376,7 +377,8 @@ class PageStore:
         *layout* says (`PageStore.layout`); *keys* the role digests of every article when
         *model* is new, else of those that may have changed; *outputs* every page of the site
         (the saved pages not among them are deleted; None: the same pages as before); *scan*
-        the content folder's scan the build read.
+        the content folder's scan the build read; *urls*, with no *model*: the new URLs of
+        articles moved to another district (path -> URL), which the saved model takes.
         """
         import sqlite3
 
@@ -416,6 +418,11 @@ class PageStore:
                     self._save_tags(model.shown_tags, model.tag_counts, whole=True)
                 elif tags is not None:
                     self._save_tags(*tags, whole=False)
+                if model is None and urls:
+                    moved = self.model()
+                    moved = replace(moved, articles=(), article_url={**moved.article_url, **urls})
+                    saved = pickle.dumps(moved, protocol=pickle.HIGHEST_PROTOCOL)
+                    self.db.execute("INSERT OR REPLACE INTO saved VALUES ('model', ?)", (saved,))
                 if model is not None or tags is not None:
                     self.db.execute("INSERT OR REPLACE INTO saved VALUES ('layout', ?)", (pickle.dumps(layout),))
                 if model is not None:

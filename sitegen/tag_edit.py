@@ -1,7 +1,8 @@
-"""Lay out again what an edit of some articles' tags, places, topics, people or dates changes, beside a body edit.
+"""Lay out again what an edit of some articles' tags, places, topics, people, dates or district changes, beside a body edit.
 
 Such an edit (`body_edit.RETAG_FIELDS`, or a new headline that shows other tags) keeps every
-article's URL and every page's existence but for the lists it enters or leaves.  It changes:
+page's existence but for the lists it enters or leaves, and every article's URL but a moved
+one's.  It changes:
 
   - the tags the article's page shows (`site.tags_and_counts`), and so the lists of the tags it
     enters or leaves, their counts on the topics page, and the number of pages of those lists
@@ -15,15 +16,21 @@ article's URL and every page's existence but for the lists it enters or leaves. 
     days' pages, the feeds and home page where it is or was among the newest, the pages whose
     previous or next article in their district changes, and, into another month, both months'
     lists and the counts by month of the archive's, its district's, the districts' and the
-    years' pages (`_Lists.remonth`).
+    years' pages (`_Lists.remonth`);
+  - for an article moved to another district the site has (`_moved_urls`): its page at its new
+    URL (the old one goes, and the sitemap changes), both districts' lists and feeds, the
+    districts and home pages that count them, and the pages beside it in both districts; every
+    page that links it is a body edit's (its link digest changed), rendered with the new URL.
 
 `relay` makes those pages again from the page store's (a list's members, the topics page's
 counts, the sitemap's URLs) and the related articles the last build saved, reading the
 articles they show by path: never the archive, never its layout.  A tag whose count crosses
 `tag_min_articles` (its page comes or goes, and other articles show it or stop), a credited
 name or a topic new to the site or gone from it, a date into a month or onto a day without a
-page or off the last article of its month or day, related articles saved for other inputs, or a
-store that lacks a page it should hold: None, and the full build lays the site out.
+page or off the last article of its month or day, a district new to the site or emptied, two
+articles moved to other districts or one moved while a date is corrected, related articles saved
+for other inputs, or a store that lacks a page it should hold: None, and the full build lays the
+site out.
 tests/test_touched_plan.py, tests/test_build_incremental.py and tests/test_build_stateful.py
 hold such builds equal to clean ones.
 """
@@ -33,7 +40,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +85,7 @@ class Relaid:
     related: dict[str, Any] | None
     related_key: str
     cache_dir: Path
+    urls: dict[str, str] = field(default_factory=dict)  # the new URLs of articles moved to another district
 
     def save(self) -> None:
         """Save the related articles, once the site is written (OSError: they could not be)."""
@@ -103,6 +111,9 @@ def relay(
     redated = {path for path, old in before.items() if old.date != changed[path].date}
     if redated and not _may_redate(before, changed, redated, config):
         return None
+    urls = _moved_urls(before, changed, redated, store, model, config)
+    if urls is None:
+        return None
     new_shown, new_counts = _tags_shown_anew(before, changed, shown, counts, model, config)
     if new_shown is None:
         return None
@@ -121,6 +132,7 @@ def relay(
         and _people_lists(lists, before, model)
         and _topic_lists(lists, before, model)
         and (not redated or _date_lists(lists, before, redated, shown, new_shown, model))
+        and (not urls or _district_lists(lists, before, model))
     ):
         return None
     pages, removed, added = lists.pages, lists.removed, lists.added
@@ -129,6 +141,9 @@ def relay(
         page = _article_page(path, changed, new_shown, others, lists.neighbours, articles, store, model)
         if page is None:
             return None
+        if path in urls:  # moved to another district: the page moves
+            removed[page.output] = added[f"{urls[path]}index.html"] = "article"
+            page = replace(page, url=urls[path], output=f"{urls[path]}index.html")
         made.append(page)
     if removed or added:
         sitemap = _sitemap(store, articles, removed, added)
@@ -142,7 +157,7 @@ def relay(
         len(made) - len(pages),
     )
     key = layout[1] if saved is None else str(saved["meta"])
-    return Relaid(made, removed, added, new_shown, new_counts, saved, key, Path(config.cache_dir))
+    return Relaid(made, removed, added, new_shown, new_counts, saved, key, Path(config.cache_dir), urls)
 
 
 def _tags_shown_anew(
@@ -302,6 +317,74 @@ def _may_redate(before: dict[str, Article], changed: dict[str, Article], redated
     return True
 
 
+def _moved_urls(
+    before: dict[str, Article],
+    changed: dict[str, Article],
+    redated: set[str],
+    store: PageStore,
+    model: SiteModel,
+    config: Config,
+) -> dict[str, str] | None:
+    """The new URLs of the articles *changed* moves to another district (path -> URL); None
+    when the full build must lay such a move out: more than one article moves, one without a
+    district before or after, a district new to the site, a date corrected in the same build
+    (both would lay out a district's list and the pages beside it), a preview, or a URL another
+    page has."""
+    moving = [path for path, old in before.items() if old.district != changed[path].district]
+    if not moving:
+        return {}
+    if config.preview or len(moving) > 1 or redated:
+        return None
+    path = moving[0]
+    old, new = before[path].district, changed[path].district
+    if not old or not new or old not in model.district_slugs or new not in model.district_slugs:
+        return None
+    url = f"{model.district_slugs[new]}/{changed[path].slug}/"
+    if store.digests([f"{url}index.html"]):
+        return None  # two articles with one URL: the full build reports it
+    return {path: url}
+
+
+def _district_lists(lists: _Lists, before: dict[str, Article], model: SiteModel) -> bool:
+    """Lay out the lists and feeds of the districts the moved articles (`_moved_urls`) leave
+    and enter (their first pages with the counts by month), the districts and home pages that
+    count them, and the pages whose previous or next article in a district changes; False
+    when a district would be left empty, or the store lacks a page."""
+    feed_items = max(1, int(lists.config.feed_items))
+    for path, old in before.items():
+        new = lists.changed[path]
+        if old.district == new.district:
+            continue
+        for name, step in ((old.district or "", -1), (new.district or "", 1)):
+            base = f"{model.district_slugs[name]}/"
+            first = lists.page(f"{base}index.html")
+            if first is None:
+                return False
+            counts = dict(first.context["month_counts"])
+            counts[new.month] = counts.get(new.month, 0) + step
+            month_counts = {m: counts[m] for m in sorted(counts) if counts[m]}
+            leaving, entering = ({path}, set()) if step < 0 else (set(), {path})
+            context = {"month_counts": month_counts, "months": first.context["months"]}
+            if not lists.relist("district", name, base, leaving, entering, first=context, feed=f"{base}feed.xml"):
+                return False
+            items = lists.items["district", name]
+            if not items:
+                return False  # a district gone: its page, and the search's list of districts
+            for page in _feed(base, name, feed_source(name), items[:feed_items]):
+                lists.put(page)
+            if not lists.recount_district(name, step, new.month):
+                return False
+        own = lists.page(f"{model.article_url[path]}index.html")
+        if own is None:
+            return False
+        was_beside = {a.path for a in (own.context["prev"], own.context["next"]) if a is not None}
+        lists.neighbours_of(lists.items["district", old.district or ""], was_beside)
+        now = lists.items["district", new.district or ""]
+        at = next(i for i, a in enumerate(now) if a.path == path)
+        lists.neighbours_of(now, {a.path for a in now[max(0, at - 1) : at + 2]})
+    return True
+
+
 def _date_lists(
     lists: _Lists,
     before: dict[str, Article],
@@ -396,7 +479,14 @@ class _Lists:
         self._read: dict[str, Page | None] = {}
 
     def relist(
-        self, kind: ListingKind, name: str, base: str, leaving: set[str], entering: set[str], **context: object
+        self,
+        kind: ListingKind,
+        name: str,
+        base: str,
+        leaving: set[str],
+        entering: set[str],
+        first: dict[str, object] | None = None,
+        **context: object,
     ) -> bool:
         """Lay out the list of *name* at *base* (`site._Pages.listing`, as `build_site_model`
         lays it out, with its *context*) from its members in the store, less *leaving*, with
@@ -415,7 +505,7 @@ class _Lists:
         per_page = max(1, int(self.config.per_page))
         listing = _Pages()
         listing.listing(
-            base, f"{kind}.html", kind, list_source(kind, name), items, per_page, None, **{kind: name}, **context
+            base, f"{kind}.html", kind, list_source(kind, name), items, per_page, first, **{kind: name}, **context
         )
         old_outputs = _list_outputs(base, -(-len(members) // per_page))
         new_outputs = {page.output for page in listing.pages} if items else set()
@@ -548,6 +638,28 @@ class _Lists:
                 break
             out += page.context["items"]
         return out[:count]
+
+    def recount_district(self, name: str, step: int, month: str) -> bool:
+        """Count *step* more articles of *month* in district *name* on the districts and home
+        pages; False when the store lacks one."""
+        districts, home = self.page("districts/index.html"), self.page("index.html")
+        if districts is None or home is None:
+            return False
+        rows = []
+        for row_name, slug, count, per_month in districts.context["districts"]:
+            if row_name == name:
+                counts = {**per_month, month: per_month.get(month, 0) + step}
+                count, per_month = count + step, {m: counts[m] for m in sorted(counts) if counts[m]}
+            rows.append((row_name, slug, count, per_month))
+        listed = [(n, slug, count + step if n == name else count) for n, slug, count in home.context["districts"]]
+        return self.amend("districts/index.html", districts=rows) and self.amend("index.html", districts=listed)
+
+    def neighbours_of(self, items: list[Article], paths: set[str]) -> None:
+        """Note the previous and next article (older, newer) of each of *paths* in a district's
+        *items* (newest first)."""
+        for i, art in enumerate(items):
+            if art.path in paths:
+                self.neighbours[art.path] = (items[i + 1] if i + 1 < len(items) else None, items[i - 1] if i else None)
 
     def rehome(self) -> bool:
         """Make the home page again with the newest articles as the archive now lists them."""

@@ -253,6 +253,54 @@ def test_a_date_corrected_lays_out_the_places_it_leaves_and_takes_alone(tmp_path
         assert_like_clean(tmp_path, config)
 
 
+@pytest.mark.parametrize("per_page", [1, 20])
+def test_an_article_moved_to_another_district_moves_its_page_and_both_lists_alone(tmp_path, per_page):
+    """A district corrected to another the site has moves the article's URL: a build of it makes
+    its page at the new place (the old one goes), both districts' lists and feeds, the districts
+    and home pages that count them, the sitemap, the pages beside it in both districts and every
+    page that links it, and patches the search index, without the archive (`tag_edit._moved_urls`,
+    `_district_lists`).  A district emptied or new to the site, or a date corrected in the same
+    build, lays the site out whole.  The site equals a clean build's after each."""
+    config = make_config(tmp_path, per_page=per_page)
+    content = config.content_dir
+    build(config)
+
+    def whole_archive(*args, **kwargs):
+        raise AssertionError("a district corrected read the whole archive")
+
+    for old, new, moved in [("芦淞区", "天元区", "tianyuan"), ("天元区", "芦淞区", "lusong")]:
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(sitegen.content, "load_content", whole_archive)
+            edit_article(content / "lusong-2.md", f"district: {old}", f"district: {new}")
+            report = build(config)
+        assert report.body_edit == 1 and not report.errors, (old, new)
+        assert {"article", "district", "districts", "home", "sitemap", "feed"} <= set(report.rendered)
+        assert sorted(p.parent.parent.name for p in config.out_dir.glob("*/lusong-wanggeyuan/index.html")) == [moved]
+        assert_like_clean(tmp_path, config)
+
+    edit_article(content / "city-1.md", "district: 株洲市", "district: 天元区")  # 株洲市 keeps city-2
+    assert build(config).body_edit == 1
+    assert_like_clean(tmp_path, config)
+    for name, old, new in [
+        ("city-2", "district: 株洲市", "district: 天元区"),  # 株洲市 emptied: its page goes
+        ("lusong-2", "district: 芦淞区", "district: 荷塘区"),  # a district new to the site
+    ]:
+        edit_article(content / f"{name}.md", old, new)
+        report = build(config)
+        assert not report.body_edit and not report.errors, (name, new)
+        assert_like_clean(tmp_path, config)
+    # a district and, in another article, a date corrected at once: both lay out the district's
+    # list and the pages beside it there (built beside a body edit, the pages beside the dated
+    # article were worked out on the list the moved article had left)
+    _copy_article(content, "lusong-3", "lusong-5", "2025-01-09")  # lusong-3's day keeps a page
+    build(config)
+    edit_article(content / "lusong-1.md", "district: 芦淞区", "district: 天元区")
+    edit_article(content / "lusong-3.md", "date: 2025-01-09", "date: 2024-02-18")  # beside lusong-1 before
+    report = build(config)
+    assert not report.body_edit and not report.errors
+    assert_like_clean(tmp_path, config)
+
+
 def test_a_date_and_a_topic_corrected_in_one_build_make_the_home_page_once(tmp_path):
     # The home page counts topics and lists the newest articles: a topic added and a date that
     # takes an article off it, in one build, made it twice (its topics' counts, then its
@@ -332,7 +380,7 @@ def test_an_edit_of_metadata_over_a_damaged_pages_table_builds_whole_and_the_nex
 @pytest.mark.parametrize(
     "edit",
     [
-        "district",
+        "district new to the site",
         "future date",
         "draft",
         "new file",
@@ -352,8 +400,8 @@ def test_an_edit_that_is_not_a_body_edit_is_built_whole(tmp_path, edit):
     before = tree(config.out_dir)
     article = config.content_dir / "lusong-2.md"
     edit_article(article, "收集意见。", "收集意见并转交。")  # a body edit besides, in every case
-    if edit == "district":
-        edit_article(article, "district: 芦淞区", "district: 天元区")
+    if edit == "district new to the site":
+        edit_article(article, "district: 芦淞区", "district: 荷塘区")
     elif edit == "future date":  # of an article left out: the days on which none falls due move
         edit_article(config.content_dir / "future-1.md", "date: 2030-01-01", "date: 2029-01-01")
     elif edit == "draft":
@@ -388,7 +436,7 @@ def test_an_edit_that_is_not_a_body_edit_is_built_whole(tmp_path, edit):
 def test_metadata_edits_lay_the_site_out_again_and_a_broken_layout_store_is_ignored(tmp_path):
     config = make_config(tmp_path, search=False)
     build(config)
-    edit_article(config.content_dir / "lusong-2.md", "district: 芦淞区", "district: 天元区")
+    edit_article(config.content_dir / "lusong-2.md", "district: 芦淞区", "district: 荷塘区")  # new to the site
     report = build(config)
     assert not report.from_layout and "lusong/index.html" in report.changed
     (config.cache_dir / "pages.sqlite").write_bytes(b"not a database" * 100)
@@ -736,7 +784,7 @@ def test_a_small_sites_old_files_are_deleted_by_the_build_itself(tmp_path, monke
     config = make_config(tmp_path, search=False)
     build(config)
     started = _processes_started(monkeypatch)
-    edit_article(config.content_dir / "lusong-2.md", "district: 芦淞区", "district: 天元区")
+    edit_article(config.content_dir / "lusong-2.md", "district: 芦淞区", "district: 荷塘区")  # new to the site
     report = build(config)
     assert not report.from_layout and not report.errors  # laid out again: written through a staging folder
     assert started == []
@@ -749,7 +797,7 @@ def test_a_large_trash_is_deleted_by_a_process_of_its_own(tmp_path, monkeypatch)
     build(config)
     monkeypatch.setattr(sitegen.writer, "DELETE_HERE_BELOW", 10)  # the fixture's site counts as large
     started = _processes_started(monkeypatch)
-    edit_article(config.content_dir / "lusong-2.md", "district: 芦淞区", "district: 天元区")
+    edit_article(config.content_dir / "lusong-2.md", "district: 芦淞区", "district: 荷塘区")  # new to the site
     assert not build(config).errors
     assert [args[0] for args in started].count(sys.executable) == 1
     deadline = time.monotonic() + 20

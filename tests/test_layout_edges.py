@@ -103,7 +103,8 @@ def test_touch_without_change_and_edit_of_a_left_out_draft(tmp_path):
         ("places: [建设街道]", "places: [建设街道, 泰山路街道]", True),
         # the tag 网格员 on one article only: its page goes, and another article's stops showing it
         ("tags: [网格员]", "tags: []", False),
-        ("district: 芦淞区", "district: 天元区", False),
+        ("district: 芦淞区", "district: 天元区", True),  # its URL moves, and both districts' lists
+        ("district: 芦淞区", "district: 荷塘区", False),  # a district new to the site
         ("slug: lusong-wanggeyuan", "slug: lusong-wanggeyuan-2", False),
     ],
 )

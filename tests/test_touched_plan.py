@@ -139,7 +139,7 @@ def test_an_edit_of_metadata_over_a_damaged_page_store_plans_every_page(tmp_path
     build(config)
     with sqlite3.connect(config.cache_dir / "pages.sqlite") as db:
         db.execute("UPDATE saved SET value = ? WHERE name = ?", (b"\x80\x05\x95 truncated", row))
-    _set(config.content_dir / "city-2.md", "district", "芦淞区")  # it moves: an edit of metadata
+    _set(config.content_dir / "city-2.md", "district", "荷塘区")  # a district new to the site: an edit of metadata
     report = build(config)
     assert not report.errors and not report.touched
     assert tree(config.out_dir) == clean_tree(tmp_path, config)
@@ -179,9 +179,9 @@ def test_an_edit_of_tags_over_a_damaged_page_store_lays_the_site_out(tmp_path, d
         ({"keys": "not a list of rows"}, "tags", ["养老", "社区食堂"]),
         # The related articles damaged but saved for these very inputs, an edit that leaves them:
         # they were reused as they were, and every later edit of metadata failed with a KeyError.
-        ({"related": {}}, "district", "芦淞区"),
-        ({"related": {"city-1.md": 3}}, "district", "芦淞区"),
-        ({"related": {"city-2.md": ("nowhere.md",)}}, "district", "芦淞区"),
+        ({"related": {}}, "district", "荷塘区"),
+        ({"related": {"city-1.md": 3}}, "district", "荷塘区"),
+        ({"related": {"city-2.md": ("nowhere.md",)}}, "district", "荷塘区"),
     ],
     ids=[
         "keys cut short",
@@ -233,7 +233,7 @@ def test_an_edit_of_metadata_reads_the_bodies_of_the_article_pages_it_renders_al
 
     monkeypatch.setattr(sitegen.content, "cached_body", counted)
     monkeypatch.setattr(sitegen.render.Renderer, "render", render)
-    _set(config.content_dir / "city-2.md", "district", "芦淞区")  # it moves: an edit of metadata
+    _set(config.content_dir / "city-2.md", "district", "荷塘区")  # a district new to the site: an edit of metadata
     assert build(config).touched and rendered
     pages = {path for path in rendered if path}
     assert read and all(in_render and rel in pages for rel, in_render in read), (read, pages)
@@ -255,6 +255,6 @@ def test_an_edit_of_metadata_parses_its_file_once(tmp_path, monkeypatch):
         return real(content_dir, rel)
 
     monkeypatch.setattr(sitegen.content, "_parse", counted)
-    _set(config.content_dir / "city-2.md", "district", "芦淞区")  # it moves: an edit of metadata
+    _set(config.content_dir / "city-2.md", "district", "荷塘区")  # a district new to the site: an edit of metadata
     assert build(config).touched
     assert parsed == ["city-2.md"]
