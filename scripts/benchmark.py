@@ -21,6 +21,7 @@ interpreter start included):
     a tag added           a tag added to a fifth article (--edit K --field tags)
     a topic added         a topic added to a sixth article (--edit K --field topics)
     a reporter added      a reporter the archive credits added to a seventh (--field reporters)
+    a district corrected  an eighth article moved to another district of the archive (--field district)
     no change             the same input again
 
 each with its wall time, the stage times the build prints, the user and system CPU time of the
@@ -318,7 +319,7 @@ class Edits:
 
     def apply(self, which: str) -> Path:
         n = len(self.files)
-        places = {"body": 2, "new": 3, "title": 4, "date": 5, "tags": 6, "topics": 7, "reporters": 8}
+        places = {"body": 2, "new": 3, "title": 4, "date": 5, "tags": 6, "topics": 7, "reporters": 8, "district": 9}
         k = n // places[which]
         path = self.files[k]
         self.saved.setdefault(path, path.read_bytes())
@@ -353,6 +354,7 @@ def sitegen_runs(corpus: Path, run_dir: Path, settle: Settle, args) -> list[tupl
             ("a tag added", "tags"),
             ("a topic added", "topics"),
             ("a reporter added", "reporters"),
+            ("a district corrected", "district"),
             ("no change", None),
         ):
             if label.startswith("cold"):

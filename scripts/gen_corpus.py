@@ -4,7 +4,7 @@
     python scripts/gen_corpus.py N OUTDIR [--seed S]       write N articles to OUTDIR/YYYY/<slug>.md
     python scripts/gen_corpus.py OUTDIR --edit K           append a sentence to the K-th article
     python scripts/gen_corpus.py OUTDIR --edit K --new-words   ... a sentence of words the corpus lacks
-    python scripts/gen_corpus.py OUTDIR --edit K --field title|date|tags|topics|reporters   correct its title or date, add a tag, a topic or a reporter
+    python scripts/gen_corpus.py OUTDIR --edit K --field title|date|district|tags|topics|reporters   correct its title, date or district, add a tag, a topic or a reporter
     python scripts/gen_corpus.py OUTDIR --stats [--no-words]   print the corpus's statistics
 
 Why: sentences recombined from the sample dumps alone share one small vocabulary (about 52,000
@@ -289,8 +289,9 @@ def edit(outdir: Path, k: int, new_words: bool = False, field: str = "body") -> 
 
     *field* "title" corrects the headline instead (a mark appended to it), "date" moves the
     article to the day before (an editor's fix of a date read from the text), "tags" adds a
-    tag, "topics" a topic of the taxonomy (民生服务, or 基层治理 where it has that one), and
-    "reporters" a reporter the archive credits already (the next article's first)."""
+    tag, "topics" a topic of the taxonomy (民生服务, or 基层治理 where it has that one),
+    "reporters" a reporter the archive credits already (the next article's first), and
+    "district" moves it to the next article's district (天元区 or 荷塘区 where that is its own)."""
     files = article_files(outdir)
     path = files[k % len(files)]
     text = path.read_text(encoding="utf-8").rstrip("\n")
@@ -335,6 +336,12 @@ def edit(outdir: Path, k: int, new_words: bool = False, field: str = "body") -> 
             count=1,
             flags=re.M,
         )
+    elif field == "district":
+        # another district of the archive: the editor's fix of the gazetteer's guess
+        mine = re.search(r"^district: (.*)$", text, re.M)[1]
+        other = re.search(r"^district: (.*)$", files[(k + 1) % len(files)].read_text(encoding="utf-8"), re.M)[1]
+        new = other if other != mine else ("天元区" if mine != "天元区" else "荷塘区")
+        text = re.sub(r"^district: .*$", f"district: {new}", text, count=1, flags=re.M)
     elif field != "body":
         raise ValueError(f"unknown field to edit: {field}")
     elif new_words:
@@ -443,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--new-words", action="store_true", help="with --edit: a sentence of words the corpus lacks")
     ap.add_argument(
         "--field",
-        choices=("body", "title", "date", "tags", "topics", "reporters"),
+        choices=("body", "title", "date", "district", "tags", "topics", "reporters"),
         default="body",
         help="with --edit: what to edit (the body)",
     )
