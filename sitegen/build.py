@@ -72,7 +72,7 @@ class BuildReport:
                 f"build: {self.articles} articles, {total} pages, "
                 f"{sum(self.rendered.values())} rendered, {len(self.changed)} files changed"
                 + (
-                    f" (an edit of text, headlines, tags, places, topics, people or dates in {self.body_edit} file(s): only the pages that show it were read)"
+                    f" (an edit of text, headlines, tags, places, topics, people, dates or districts in {self.body_edit} file(s): only the pages that show it were read)"
                     if self.body_edit
                     else " (only article bodies changed: planned from the saved pages)"
                     if self.from_layout
@@ -631,7 +631,7 @@ def _built_body_edit(
             if edit.retagged:  # tags, places, topics or people changed: their lists and related articles too
                 relaid = relay(edit.retagged, articles, store, model, config, env)
                 if relaid is None:
-                    log.info("tags, places, topics, people or a date changed: the site is laid out again")
+                    log.info("tags, places, topics, people, a date or a district changed: the site is laid out again")
                     return None
                 made = {page.output for page in relaid.pages}.union(relaid.removed)
                 pages = [page for page in pages if page.output not in made] + relaid.pages

@@ -76,7 +76,7 @@ class Relaid:
     """The pages an edit of tags, places, topics or people makes again, and what the page store keeps."""
 
     pages: list[Page]  # article pages, lists, feeds, the pages that count them, the sitemap: made again
-    removed: dict[str, PageKind]  # the outputs of list pages that are no more, and their kinds
+    removed: dict[str, PageKind]  # the outputs of list pages that are no more (and a moved article's), and their kinds
     added: dict[str, PageKind]  # the outputs of new list pages, and their kinds
     shown_tags: dict[str, tuple[str, ...]]  # the changed articles' shown tags
     tag_counts: dict[str, int]
@@ -361,7 +361,8 @@ def _district_lists(lists: _Lists, before: dict[str, Article], model: SiteModel)
             if first is None:
                 return False
             counts = dict(first.context["month_counts"])
-            counts[new.month] = counts.get(new.month, 0) + step
+            month = old.month if step < 0 else new.month
+            counts[month] = counts.get(month, 0) + step
             month_counts = {m: counts[m] for m in sorted(counts) if counts[m]}
             leaving, entering = ({path}, set()) if step < 0 else (set(), {path})
             context = {"month_counts": month_counts, "months": first.context["months"]}
@@ -372,7 +373,7 @@ def _district_lists(lists: _Lists, before: dict[str, Article], model: SiteModel)
                 return False  # a district gone: its page, and the search's list of districts
             for page in _feed(base, name, feed_source(name), items[:feed_items]):
                 lists.put(page)
-            if not lists.recount_district(name, step, new.month):
+            if not lists.recount_district(name, step, month):
                 return False
         own = lists.page(f"{model.article_url[path]}index.html")
         if own is None:

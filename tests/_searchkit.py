@@ -14,6 +14,7 @@ from collections import defaultdict
 import sitegen.search.index as search_index
 from sitegen.search.index import _file_digest, _js, _unjs, _version, load_name, part_file
 from sitegen.search.postings import decode_postings, encode_postings, head_entry, read_head, split_parts
+from sitegen.writer import _compressed
 
 META = "search/meta.js"
 PAGE = "search/index.html"
@@ -40,8 +41,10 @@ def in_date_order(files: dict[str, bytes]) -> dict[str, bytes]:
     rank = ranks(meta)
     del meta["moved"]
     span = meta["part"]
-    index = [p for p in files if p.startswith("search/") and p != PAGE]
-    out = {p: data for p, data in files.items() if p not in index}
+    # (A compressed site's copies, .gz and .br, are made again from the renumbered files.)
+    copies = {p for p in files if p.startswith("search/") and p.endswith((".gz", ".br"))}
+    index = [p for p in files if p.startswith("search/") and p != PAGE and p not in copies]
+    out = {p: data for p, data in files.items() if p not in index and p not in copies}
     for path in index:
         if path.startswith("search/s/"):
             _shard(path, files, rank, span, out)
@@ -56,6 +59,9 @@ def in_date_order(files: dict[str, bytes]) -> dict[str, bytes]:
         new = _version({p: _file_digest(d) for p, d in out.items() if p.startswith("search/") and p != PAGE})
         assert files[PAGE].count(old) == 1, "the search page names another version than its index's"
         out[PAGE] = files[PAGE].replace(old, new.encode())
+    if copies:
+        for path in [p for p in out if p.startswith("search/")]:
+            out.update(_compressed(path, out[path]))
     return out
 
 

@@ -301,6 +301,21 @@ def test_an_article_moved_to_another_district_moves_its_page_and_both_lists_alon
     assert_like_clean(tmp_path, config)
 
 
+def test_a_compressed_site_with_a_date_corrected_is_a_clean_builds(tmp_path):
+    # The search patch keeps the redated document's number (meta.js lists it): its compressed
+    # copies are those of the files it writes, and the site renumbered in date order
+    # (`_searchkit.in_date_order`, copies made again) is a clean build's.
+    config = make_config(tmp_path, compress=True)
+    _copy_article(config.content_dir, "tianyuan-3", "tianyuan-5", "2025-04-10")  # both days keep a page
+    _copy_article(config.content_dir, "tianyuan-3", "tianyuan-6", "2025-04-22")
+    build(config)
+    edit_article(config.content_dir / "tianyuan-3.md", "date: 2025-04-22", "date: 2025-04-10")
+    assert build(config).body_edit == 1
+    assert b'"moved":' in (config.out_dir / "search/meta.js").read_bytes()
+    assert (config.out_dir / "search/meta.js.gz").is_file()
+    assert_like_clean(tmp_path, config)
+
+
 def test_a_date_and_a_topic_corrected_in_one_build_make_the_home_page_once(tmp_path):
     # The home page counts topics and lists the newest articles: a topic added and a date that
     # takes an article off it, in one build, made it twice (its topics' counts, then its
