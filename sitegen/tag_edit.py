@@ -295,7 +295,7 @@ def _topic_lists(lists: _Lists, before: dict[str, Article], model: SiteModel) ->
             return False
         if not lists.sizes["topic", topic]:
             return False
-        lists.refeed(base, topic, feed_source(topic))
+        lists.refeed(base, topic, feed_source(topic), lists.items["topic", topic][: lists.feed_items])
     counted = lists.recount("topics/index.html", "topics", "topic", by_count=False)
     return counted and lists.recount("index.html", "topics", "topic", by_count=False)
 
@@ -350,7 +350,6 @@ def _district_lists(lists: _Lists, before: dict[str, Article], model: SiteModel)
     and enter (their first pages with the counts by month), the districts and home pages that
     count them, and the pages whose previous or next article in a district changes; False
     when a district would be left empty, or the store lacks a page."""
-    feed_items = max(1, int(lists.config.feed_items))
     for path, old in before.items():
         new = lists.changed[path]
         if old.district == new.district:
@@ -360,10 +359,8 @@ def _district_lists(lists: _Lists, before: dict[str, Article], model: SiteModel)
             first = lists.page(f"{base}index.html")
             if first is None:
                 return False
-            counts = dict(first.context["month_counts"])
             month = old.month if step < 0 else new.month
-            counts[month] = counts.get(month, 0) + step
-            month_counts = {m: counts[m] for m in sorted(counts) if counts[m]}
+            month_counts = _counted(first.context["month_counts"], {month: step})
             leaving, entering = ({path}, set()) if step < 0 else (set(), {path})
             context = {"month_counts": month_counts, "months": first.context["months"]}
             if not lists.relist("district", name, base, leaving, entering, first=context, feed=f"{base}feed.xml"):
@@ -371,8 +368,7 @@ def _district_lists(lists: _Lists, before: dict[str, Article], model: SiteModel)
             items = lists.items["district", name]
             if not items:
                 return False  # a district gone: its page, and the search's list of districts
-            for page in _feed(base, name, feed_source(name), items[:feed_items]):
-                lists.put(page)
+            lists.refeed(base, name, feed_source(name), items[: lists.feed_items])
             if not lists.recount_district(name, step, month):
                 return False
         own = lists.page(f"{model.article_url[path]}index.html")
@@ -424,18 +420,16 @@ def _date_lists(
         if config.taxonomy_on("people"):
             for person in set(people_of(old)) & set(people_of(new)):
                 bases[f"people/{model.person_slugs[person]}/"].add(path)
-    feed_items = max(1, int(config.feed_items))
     for base, movers in sorted(bases.items()):
         if base in lists.relisted:
             continue  # laid out whole: the article entered or left it with another edit
         first = lists.reorder(base, movers, {p: before[p] for p in movers}, neighbours=base in districts)
         if first is None:
             return False
-        if base in feeds and first < feed_items:
+        if base in feeds and first < lists.feed_items:
             title, source = feeds[base]
-            for page in _feed(base, title, source, lists.first_items(base, feed_items)):
-                lists.put(page)
-        if base == "archive/" and first < max(1, int(config.per_page)):
+            lists.refeed("" if base == "archive/" else base, title, source, lists.first_items(base, lists.feed_items))
+        if base == "archive/" and first < lists.per_page:
             if not lists.rehome():
                 return False
     return all(
@@ -445,10 +439,22 @@ def _date_lists(
     )
 
 
-def _feed(base: str, title: str | None, source: str, items: list[Article]) -> list[Page]:
-    feed = _Pages()
-    feed.feed("" if base == "archive/" else base, title, source, items)
-    return feed.pages
+def _counted(counts: dict[str, int], steps: dict[str, int], *, newest_first: bool = False) -> dict[str, int]:
+    """Counts by month with *steps* added, in the order `build_site_model` counts them (the
+    archive's newest first, a district's oldest first), without the months counted to none."""
+    out = dict(counts)
+    for month, step in steps.items():
+        out[month] = out.get(month, 0) + step
+    return {m: out[m] for m in sorted(out, reverse=newest_first) if out[m]}
+
+
+def _around(
+    order: list[Article], above: list[Article] | None = None, below: list[Article] | None = None
+) -> dict[str, tuple[Article | None, Article | None]]:
+    """path -> (older, newer) article of each of *order* (a district's list or a window of it,
+    newest first, between the pages *above* and *below* it): its page's previous and next."""
+    whole = [*(above[-1:] if above else [None]), *order, *(below[:1] if below else [None])]
+    return {a.path: (whole[i + 2], whole[i]) for i, a in enumerate(order)}
 
 
 def _moves(old: dict[str, tuple[str, ...]], new: dict[str, tuple[str, ...]]) -> dict[str, tuple[set[str], set[str]]]:
@@ -469,6 +475,7 @@ class _Lists:
 
     def __init__(self, changed: dict[str, Article], articles: ArticleRows, store: PageStore, config: Config) -> None:
         self.changed, self.articles, self.store, self.config = changed, articles, store, config
+        self.per_page, self.feed_items = max(1, int(config.per_page)), max(1, int(config.feed_items))
         self.made: dict[str, Page] = {}  # output -> the page made again (`put`)
         self.removed: dict[str, PageKind] = {}
         self.added: dict[str, PageKind] = {}
@@ -503,12 +510,11 @@ class _Lists:
             key=lambda a: (a.date, a.path),
             reverse=True,
         )
-        per_page = max(1, int(self.config.per_page))
         listing = _Pages()
         listing.listing(
-            base, f"{kind}.html", kind, list_source(kind, name), items, per_page, first, **{kind: name}, **context
+            base, f"{kind}.html", kind, list_source(kind, name), items, self.per_page, first, **{kind: name}, **context
         )
-        old_outputs = _list_outputs(base, -(-len(members) // per_page))
+        old_outputs = _list_outputs(base, -(-len(members) // self.per_page))
         new_outputs = {page.output for page in listing.pages} if items else set()
         self.removed.update((out, kind) for out in old_outputs if out not in new_outputs)
         self.added.update((out, kind) for out in sorted(new_outputs - set(old_outputs)))
@@ -543,7 +549,7 @@ class _Lists:
         articles' pages link their previous and next), note the articles whose neighbours
         change.  Return the first place that changed (the list's length when none did); None
         when the store lacks a page, or the list does not hold a mover where it should."""
-        per_page = max(1, int(self.config.per_page))
+        per_page = self.per_page
         first = self.page(f"{base}index.html")
         if first is None:
             return None
@@ -619,21 +625,15 @@ class _Lists:
     ) -> None:
         """Note the articles of a district's *was* and *now* (a window of its list, newest first,
         between the pages *above* and *below* it) whose previous or next article changed."""
-
-        def around(order: list[Article]) -> dict[str, tuple[Article | None, Article | None]]:
-            whole = [*(above[-1:] if above else [None]), *order, *(below[:1] if below else [None])]
-            return {a.path: (whole[i + 2], whole[i]) for i, a in enumerate(order)}  # (older, newer)
-
-        old, new = around(was), around(now)
+        old, new = _around(was, above, below), _around(now, above, below)
         for path, pair in new.items():
             if [a.path if a else None for a in pair] != [a.path if a else None for a in old[path]]:
                 self.neighbours[path] = pair
 
     def first_items(self, base: str, count: int) -> list[Article]:
         """The first *count* articles of the list at *base* as this edit leaves it."""
-        per_page = max(1, int(self.config.per_page))
         out: list[Article] = []
-        for number in range(-(-count // per_page)):
+        for number in range(-(-count // self.per_page)):
             page = self.page(_list_outputs(base, number + 1)[number])
             if page is None:
                 break
@@ -649,8 +649,7 @@ class _Lists:
         rows = []
         for row_name, slug, count, per_month in districts.context["districts"]:
             if row_name == name:
-                counts = {**per_month, month: per_month.get(month, 0) + step}
-                count, per_month = count + step, {m: counts[m] for m in sorted(counts) if counts[m]}
+                count, per_month = count + step, _counted(per_month, {month: step})
             rows.append((row_name, slug, count, per_month))
         listed = [(n, slug, count + step if n == name else count) for n, slug, count in home.context["districts"]]
         return self.amend("districts/index.html", districts=rows) and self.amend("index.html", districts=listed)
@@ -658,9 +657,7 @@ class _Lists:
     def neighbours_of(self, items: list[Article], paths: set[str]) -> None:
         """Note the previous and next article (older, newer) of each of *paths* in a district's
         *items* (newest first)."""
-        for i, art in enumerate(items):
-            if art.path in paths:
-                self.neighbours[art.path] = (items[i + 1] if i + 1 < len(items) else None, items[i - 1] if i else None)
+        self.neighbours.update((path, pair) for path, pair in _around(items).items() if path in paths)
 
     def rehome(self) -> bool:
         """Make the home page again with the newest articles as the archive now lists them."""
@@ -695,14 +692,7 @@ class _Lists:
             days = sorted({a.date for a in items if a.date_precision == "day"})
             self.amend(f"{base}index.html", days=days)
 
-        def counted(counts: dict[str, int], newest_first: bool = False) -> dict[str, int]:
-            """*counts* by month with the article moved, in the order `build_site_model` counts
-            them: the archive's newest first, a district's oldest first."""
-            out = dict(counts)
-            out[old.month] -= 1
-            out[new.month] = out.get(new.month, 0) + 1
-            return {m: out[m] for m in sorted(out, reverse=newest_first) if out[m]}
-
+        moved = {old.month: -1, new.month: 1}
         archive = self.page("archive/index.html")
         listed = self.page(f"{district}/index.html")
         districts = self.page("districts/index.html")
@@ -713,12 +703,15 @@ class _Lists:
             count += (year == new.year) - (year == old.year)
             years.append((year, count, months))
         rows = [
-            (name, slug, count, counted(per_month) if name == new.district else per_month)
+            (name, slug, count, _counted(per_month, moved) if name == new.district else per_month)
             for name, slug, count, per_month in districts.context["districts"]
         ]
         for output, context in (
-            ("archive/index.html", {"years": years, "month_counts": counted(archive.context["month_counts"], True)}),
-            (f"{district}/index.html", {"month_counts": counted(listed.context["month_counts"])}),
+            (
+                "archive/index.html",
+                {"years": years, "month_counts": _counted(archive.context["month_counts"], moved, newest_first=True)},
+            ),
+            (f"{district}/index.html", {"month_counts": _counted(listed.context["month_counts"], moved)}),
             ("districts/index.html", {"districts": rows}),
         ):
             self.amend(output, **context)
@@ -745,10 +738,11 @@ class _Lists:
             self.put(replace(page, context={**page.context, "items": items}, deps=tuple(items)))
         return True
 
-    def refeed(self, folder: str, name: str, source: str) -> None:
-        """Make the feed of the list of *name* at *folder* again (`site._Pages.feed`)."""
+    def refeed(self, folder: str, title: str | None, source: str, items: list[Article]) -> None:
+        """Make the feed of the list at *folder* ('' for the site's) again, of its newest *items*
+        (`site._Pages.feed`)."""
         feed = _Pages()
-        feed.feed(folder, name, source, self.items["topic", name][: max(1, int(self.config.feed_items))])
+        feed.feed(folder, title, source, items)
         for page in feed.pages:
             self.put(page)
 
