@@ -389,13 +389,13 @@ def related_articles(
     then the earlier of two as near, then the nearer in date order.
     """
     bits: dict[str, int] = {}
-    topics: Sequence[int] | _TopicBits
+    topics: Sequence[int] | _ByIndex
     if before is None:
         postings: dict[tuple[str, str], list[int]] = defaultdict(list)
         for index, art in enumerate(articles):
             for key in _related_keys(art):
                 postings[key].append(index)
-        topics = [sum(1 << bits.setdefault(t, len(bits)) for t in set(a.topics)) for a in articles]
+        topics = [_topic_bits(a, bits) for a in articles]
         todo: Iterable[int] = range(len(articles))
     else:
         # Only the lists of the keys the changed and moved articles have or had, then of those
@@ -407,9 +407,13 @@ def related_articles(
         postings = _postings_of(articles, changed)
         todo = _touched(articles, before, moved or {}, postings, window)
         postings.update(_postings_of(articles, {key for i in todo for key in _related_keys(articles[i])} - changed))
-        topics = _TopicBits(articles, bits)
+        topics = _ByIndex(lambda index: _topic_bits(articles[index], bits))
     half = window // 2
-    days: Sequence[int] | _Days = [_day_number(a.date) for a in articles] if before is None else _Days(articles)
+    days: Sequence[int] | _ByIndex = (
+        [_day_number(a.date) for a in articles]
+        if before is None
+        else _ByIndex(lambda index: _day_number(articles[index].date))
+    )
     out: dict[str, tuple[_ArticleLike, ...]] = {}
     for index in todo:
         art = articles[index]
@@ -449,18 +453,22 @@ def related_articles(
 _DISTANCE = (1 << 40) - 1  # the bits of a related-article sort key that hold the places apart in date order
 
 
-class _Days:
-    """An article's date as a day number, by its index, worked out when asked (`related_articles`)."""
+class _ByIndex(dict[int, int]):
+    """A number of each article, by its index, worked out when first asked (`related_articles`:
+    an edit asks for a few hundred articles' of 100,000)."""
 
-    def __init__(self, articles: Sequence[RelatedInput]) -> None:
-        self.articles = articles
-        self.made: dict[int, int] = {}
+    def __init__(self, of: Callable[[int], int]) -> None:
+        super().__init__()
+        self.of = of
 
-    def __getitem__(self, index: int) -> int:
-        got = self.made.get(index)
-        if got is None:
-            got = self.made[index] = _day_number(self.articles[index].date)
+    def __missing__(self, index: int) -> int:
+        got = self[index] = self.of(index)
         return got
+
+
+def _topic_bits(art: RelatedInput, bits: dict[str, int]) -> int:
+    """*art*'s topics as bits, each topic's bit given by *bits* (a new topic takes the next)."""
+    return sum(1 << bits.setdefault(t, len(bits)) for t in set(art.topics))
 
 
 def _day_number(date: str) -> int:
@@ -486,21 +494,6 @@ def _postings_of(articles: Sequence[RelatedInput], keys: Set[tuple[str, str]]) -
                     if not found or found[-1] != index:  # (a tag written twice counts once)
                         found.append(index)
     return out
-
-
-class _TopicBits:
-    """An article's topics as bits, by its index, worked out when asked (`related_articles`)."""
-
-    def __init__(self, articles: Sequence[RelatedInput], bits: dict[str, int]) -> None:
-        self.articles, self.bits = articles, bits
-        self.made: dict[int, int] = {}
-
-    def __getitem__(self, index: int) -> int:
-        got = self.made.get(index)
-        if got is None:
-            bits = self.bits
-            got = self.made[index] = sum(1 << bits.setdefault(t, len(bits)) for t in set(self.articles[index].topics))
-        return got
 
 
 def _touched(
