@@ -113,6 +113,7 @@ def test_a_body_edit_reads_only_the_changed_files_and_the_pages_that_show_them(t
     monkeypatch.setattr(sitegen.page_store.PageStore, "kinds", whole_archive)
     monkeypatch.setattr(sitegen.search.state.SavedState, "files", property(whole_archive))
     monkeypatch.setattr(sitegen.search.state.SavedState, "digests", property(whole_archive))
+    monkeypatch.setattr(sitegen.search.state.SavedState, "_docs", property(whole_archive))  # ids and dates too
     lusong, tianyuan = config.content_dir / "lusong-2.md", config.content_dir / "tianyuan-1.md"
     edit_article(lusong, "收集意见。", "收集意见。\n\n第二段：意见当天转交社区。")
     report = build(config)

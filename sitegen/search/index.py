@@ -35,7 +35,7 @@ import pickle
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -410,6 +410,15 @@ def _code_digest(districts: dict[str, str], place_names: tuple[str, ...]) -> byt
     return h.digest()
 
 
+def year_ranges(years: Iterable[str]) -> list[list[Any]]:
+    """meta.js's years: [year, first rank, last rank], newest first, of the documents' *years*
+    in date order."""
+    ranges: dict[str, list[int]] = {}
+    for rank, year in enumerate(years):
+        ranges.setdefault(year, [rank, rank])[1] = rank
+    return [[y, r[0], r[1]] for y, r in sorted(ranges.items(), reverse=True)]
+
+
 def _meta(
     heads: list[DocHead],
     shards: int,
@@ -421,11 +430,9 @@ def _meta(
     ranges of ranks.  A document's number is its rank but for the *moved* ones ([number, rank],
     by number: a patch keeps a redated or back-dated document at its number, `patch._numbering`),
     and the others take the ranks left, in the order of their numbers."""
-    years: dict[str, list[int]] = {}
     names: set[str] = set()
     topics: set[str] = set()
-    for n, head in enumerate(heads):
-        years.setdefault(head.year, [n, n])[1] = n
+    for head in heads:
         if head.district:
             names.add(head.district)
         topics.update(head.topics)
@@ -436,7 +443,7 @@ def _meta(
         "shards": shards,
         "part": part_span(len(heads)),
         "fold": blocks,
-        "years": [[y, r[0], r[1]] for y, r in sorted(years.items(), reverse=True)],
+        "years": year_ranges(head.year for head in heads),
         "districts": sorted(names),
         "topics": sorted(topics),
         "aliases": aliases,

@@ -54,6 +54,7 @@ from .index import (
     shard_count,
     shard_file,
     shard_name,
+    year_ranges,
 )
 from .pinyin import PinyinTable, _Words, pinyin_entry, plain_readings, table_path
 from .postings import decode_postings, encode_numbers, head_entry, read_head, split_parts
@@ -305,10 +306,7 @@ class PreviousIndex:
             meta = dict(groups.entries("search/meta.js"))
         except _Unusable:
             return None
-        years: dict[str, list[int]] = {}
-        for rank, n in enumerate(order):
-            years.setdefault(dates[n][:4], [rank, rank])[1] = rank
-        meta["years"] = [[y, r[0], r[1]] for y, r in sorted(years.items(), reverse=True)]
+        meta["years"] = year_ranges(dates[n][:4] for n in order)
         meta.pop("moved", None)
         moved = numbering[1]
         if moved:

@@ -275,16 +275,22 @@ class SavedState:
     # The documents and files, read whole on first use: a body edit's patch reads only the
     # rows it touches (`numbers`, `file_digests`).
     @functools.cached_property
-    def digests(self) -> list[bytes]:
-        return [bytes(d) for (d,) in self.db.execute("SELECT digest FROM docs ORDER BY n")]
+    def _docs(self) -> tuple[list[str], list[bytes], list[str]]:
+        """Every document's id, head digest and date, by number: read in one query."""
+        rows = self.db.execute("SELECT id, digest, date FROM docs ORDER BY n").fetchall()
+        return [r[0] for r in rows], [bytes(r[1]) for r in rows], [r[2] for r in rows]
 
-    @functools.cached_property
+    @property
     def ids(self) -> list[str]:
-        return [i for (i,) in self.db.execute("SELECT id FROM docs ORDER BY n")]
+        return self._docs[0]
 
-    @functools.cached_property
+    @property
+    def digests(self) -> list[bytes]:
+        return self._docs[1]
+
+    @property
     def dates(self) -> list[str]:
-        return [d for (d,) in self.db.execute("SELECT date FROM docs ORDER BY n")]
+        return self._docs[2]
 
     @functools.cached_property
     def files(self) -> dict[str, str]:
