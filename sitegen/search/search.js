@@ -515,7 +515,7 @@
         if (walking && q.heldSpan !== q.zeroSpan) {  /* take in the span's documents of score 0 */
           q.heldSpan = q.zeroSpan;
           q.held = q.held.slice(q.at).concat(q.matched[q.zeroSpan].filter(function (e) { return !q.score[e]; }));
-          q.held.sort(q.newer.bind(q));
+          if (q.rank) q.held.sort(q.newer.bind(q)); else q.held.reverse();  /* (rising numbers: the ranks) */
           q.at = 0;
         }
         var floor = walking ? q.below(q.zeroSpan) : -1;  /* no span left to walk holds a newer one */
