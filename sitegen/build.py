@@ -4,7 +4,8 @@ changed, beside the search stage in a forked process → write.
 The cache folder (config.cache_dir, git-ignored) keeps, between processes:
   articles.sqlite   parsed articles keyed by (path, mtime_ns, size)          (sitegen/content.py)
   pages.sqlite      every page, its digest and the articles it shows, the scan (sitegen/page_store.py)
-  related.marshal, slugs.pickle, jinja/  related articles, pinyin slugs, compiled templates
+  related.sqlite    every article's related articles and what they are worked out from (sitegen/related.py)
+  slugs.pickle, jinja/  pinyin slugs, compiled templates
   state.json        the fingerprint of every input of the last build, and its errors (LAST_BUILD_FILE)
   outputs.sqlite    digest of every output file;  changed.txt  the files the last build changed"""
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
-from .cache import read_marshalled, read_pickle, write_bytes, write_marshalled, write_pickle
+from .cache import read_pickle, write_bytes, write_pickle
 from .config import ARTICLE_LOSS_LIMIT, Config
 from .errors import SitegenError
 from .parallel import Background, WorkerFailed, chunks, fan_out, shared, worker_count
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from .model import Article
     from .page_store import PageRow, PageStore, SavedPage
     from .plan import RoleDigests
+    from .related import RelatedRow
     from .search import DocHead, DocInput, Documents, SearchIndex
     from .site import Page, PageKind, SiteModel, Wanted
     from .tag_edit import Relaid
@@ -674,11 +676,17 @@ def _built_body_edit(
         articles.close()
         if not built:
             store.close()
+            if relaid is not None:
+                relaid.close()
 
     # Only bodies changed: the errors and warnings of the last good build stand.
     report.errors, report.warnings = list(state.get("errors", [])), list(state.get("warnings", []))
     report.articles = state.get("articles", 0)
-    _write_body_edit(config, layout, rendered, index, keys, stats, report, relaid)
+    try:
+        _write_body_edit(config, layout, rendered, index, keys, stats, report, relaid)
+    finally:
+        if relaid is not None:
+            relaid.close()
     if relaid is not None:  # a date corrected may be the latest now
         fingerprint = {**fingerprint, "today": _window_raised(fingerprint["today"], edit.articles.values())}
     _save_state(cache_dir, fingerprint, report)
@@ -1348,63 +1356,67 @@ class _Related:
     """Related articles, which depend only on dates, tags, places and topics: reused across
     builds where none of those changed (the usual edit fixes a body or a title), else worked
     out, and saved, by a job beside the build (forked on big sites) while it lays the site out:
-    again for the articles an edit can change (`_related_again`), or for all of them."""
+    again for the articles an edit can change (`RelatedStore.again`), or for all of them."""
 
     def __init__(self, articles: tuple[Article, ...], cache_dir: Path, config: Config) -> None:
-        from .site import RELATED_FILE, related_whole
+        import sqlite3
+
+        from .related import RelatedStore, related_row, related_whole
 
         self.articles = articles
-        self.path = cache_dir / RELATED_FILE
-        # What they are worked out from, in date order: compared as it is with the saved one (a
-        # digest of its repr took 0.45 s at 100,000 articles)
-        inputs = [(a.path, a.date, a.tags, a.places, a.topics) for a in articles]
-        cached = read_marshalled(self.path, {})
-        cached = cached if isinstance(cached, dict) else {}
         # The last build's, to tell the articles whose related articles changed: the page store
         # saves the name of the ones it was laid out with (a refused build may have saved these).
-        self.before: dict[str, tuple[str, ...]] | None = cached.get("related")
-        self.before_key: str | None = cached.get("meta")
+        self.before: dict[str, tuple[str, ...]] | None = None
+        self.before_key: str | None = None
         self.job: Background | None = None
         self.again: dict[str, tuple[str, ...]] | None = None  # the ones worked out again, if only those
         stamp = package_stamp()
-        reused = (
-            cached.get("stamp") == stamp
-            and cached.get("keys") == inputs
-            and related_whole(self.before, {a.path for a in articles})
-        )
-        if reused and isinstance(self.before_key, str):
-            self.meta: str = self.before_key
-            self.paths: dict[str, tuple[str, ...]] | None = self.before
-            return
+        rows = [related_row(a) for a in articles]  # what they are worked out from, in date order
+        saved = None
+        store = RelatedStore.open(cache_dir)
+        if store is not None:
+            try:
+                if store.stamp == stamp:
+                    saved, self.before, self.before_key = store.rows(), store.related(), store.name
+            except (sqlite3.Error, ValueError, EOFError, TypeError) as exc:  # a damaged cache is a cold one
+                log.warning("%s: unreadable (%s); related articles are worked out anew", cache_dir, exc)
+                saved = self.before = self.before_key = None
+            store.close()
+        if saved is not None and not related_whole(self.before, saved.keys()):
+            saved = None  # damaged: worked out whole
+        changes = None
+        if saved is not None and saved.keys() == {row.path for row in rows}:
+            changes = {row.path: (saved[row.path], row) for row in rows if saved[row.path] != row}
+            if not changes and self.before_key is not None:
+                self.meta: str = self.before_key
+                self.paths: dict[str, tuple[str, ...]] | None = self.before
+                return
+            if len(changes) >= max(1, config.parallel_from // 10):
+                changes = None  # many: worked out whole
         # A new name for new inputs (the page store's layout is keyed by it)
         self.meta = os.urandom(16).hex()
         self.paths = None
-        meta, path = self.meta, self.path
-        # The job's: this process lets go of them once the job is forked
-        given: dict[str, Any] = {"cached": cached, "inputs": inputs}
+        meta = self.meta
+        # The job's: this process lets go of it once the job is forked
+        given: dict[str, Any] = {"rows": rows}
 
         def work() -> tuple[bool, dict[str, tuple[str, ...]]]:
-            """Return (whether only some were worked out again, those or all of them); save all."""
-            from .site import related_articles, related_paths
+            """Return (whether only some were worked out again, those or all of them); save them."""
+            from .related import related_articles, related_paths, save_related
 
-            cached, inputs = given["cached"], given["inputs"]
-            again = None
-            if cached.get("stamp") == stamp:
-                try:
-                    again = _related_again(articles, cached, config)
-                except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a damaged cache is a cold one
-                    log.warning(
-                        "%s: unreadable (%s: %s); related articles are worked out anew", path, type(exc).__name__, exc
-                    )
-            paths = {**cached["related"], **again} if again is not None else related_paths(related_articles(articles))
+            if changes is not None:
+                again = _related_again(cache_dir, changes, meta)
+                if again is not None:
+                    return True, again
+            paths = related_paths(related_articles(articles))
             try:
-                write_marshalled(path, {"meta": meta, "stamp": stamp, "keys": inputs, "related": paths})
+                save_related(cache_dir, meta, stamp, given["rows"], paths)
             except OSError as exc:  # a cache: the next build works them out again
-                log.warning("%s: not saved (%s)", path, exc)
-            return (True, again) if again is not None else (False, paths)
+                log.warning("related articles not saved (%s)", exc)
+            return False, paths
 
         self.job = Background(work, "related", fork=len(articles) >= config.parallel_from)
-        if self.job.forked:  # (the last build's inputs: 40-70 MB at 100,000 articles)
+        if self.job.forked:
             given.clear()
 
     def result(self) -> Mapping[str, tuple[Article, ...]]:
@@ -1454,33 +1466,28 @@ class _RelatedArticles(Mapping[str, tuple["Article", ...]]):
 
 
 def _related_again(
-    articles: tuple[Article, ...], cached: dict[str, Any], config: Config
+    cache_dir: Path, changes: Mapping[str, tuple[RelatedRow, RelatedRow]], name: str
 ) -> dict[str, tuple[str, ...]] | None:
-    """The related articles of the articles an edit can change, worked out again
-    (`site.related_articles` given *before* and *moved*), when the articles are the last build's
-    (*cached*), some with other tags, places, topics or dates; None when more than a few changed
-    (then all are worked out).  A tags edit at 100,000 articles worked out all of them: 10 s of its
-    27; a date corrected at 10,000 waited 0.67 s for them."""
-    from .site import RelatedRow, related_again, related_whole
+    """The related articles of the articles *changes* can touch, worked out again from the
+    store the last build saved (`RelatedStore.again`) and kept under *name*; None when they
+    cannot be (then all are worked out).  A tags edit at 100,000 articles worked out all of
+    them: 10 s of its 27."""
+    from .related import RelatedStore
 
-    keys = cached.get("keys")
-    if not isinstance(keys, list) or len(keys) != len(articles):
+    store = RelatedStore.open(cache_dir)
+    if store is None:
         return None
-    old = {row[0]: RelatedRow(*row) for row in keys}  # path -> its row before
-    if len(old) != len(articles) or any(art.path not in old for art in articles):
-        return None
-    if not related_whole(cached.get("related"), old.keys()):
-        return None
-    was_at = {row[0]: index for index, row in enumerate(keys)}
-    before: dict[int, RelatedRow] = {}
-    moved: dict[int, int] = {}  # a redated article's index now -> before
-    for index, art in enumerate(articles):
-        row = old[art.path]
-        if (row.date, row.tags, row.places, row.topics) != (art.date, art.tags, art.places, art.topics):
-            before[index] = row
-            if row.date != art.date:
-                moved[index] = was_at[art.path]
-    return related_again(articles, before, moved, config.parallel_from)
+    try:
+        outcome = store.again(changes)
+        if outcome is None:
+            return None
+        try:
+            store.commit(name)
+        except OSError as exc:  # the next build finds another name in the store: it works them out whole
+            log.warning("related articles not saved (%s)", exc)
+        return outcome[0]
+    finally:
+        store.close()
 
 
 # How far a render worker lowers its priority while the search process indexes everything on

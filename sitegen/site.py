@@ -12,18 +12,18 @@ URLs (relative to the base URL; stable, ASCII, from pinyin):
 
 from __future__ import annotations
 
-import datetime
 import functools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import SitegenError
 from .model import Article
+from .related import related_articles
 
 if TYPE_CHECKING:
     from .config import Config
@@ -54,7 +54,6 @@ PageKind = Literal[
 # A listing: a page kind whose pages are paginated (`_Pages.listing`).
 ListingKind = Literal["district", "archive", "month", "topic", "tag", "person"]
 
-RELATED_SIZE = 5
 # Feeds hold config.feed_items entries, listings (the home page too) config.per_page articles.
 
 
@@ -297,238 +296,6 @@ def shown_of(kept: dict[str, tuple[str, ...]], counts: Mapping[str, int], config
     """Of each article's *kept* tags, those with at least config.tag_min_articles articles."""
     least = max(1, config.tag_min_articles)
     return {path: tuple(t for t in tags if counts.get(t, 0) >= least) for path, tags in kept.items()}
-
-
-RELATED_FILE = "related.marshal"  # in the cache folder: every article's related articles, and their inputs
-
-
-def related_whole(related: Any, paths: Set[str]) -> bool:
-    """Whether *related* gives the related articles of exactly *paths*, each among them (a
-    cache a build reuses: one damaged otherwise failed every later edit of metadata)."""
-    return (
-        isinstance(related, dict)
-        and related.keys() == paths
-        and all(type(others) is tuple and all(other in paths for other in others) for others in related.values())
-    )
-
-
-class RelatedRow(NamedTuple):
-    """An article's row in the inputs `RELATED_FILE` saves, in date order: what its related
-    articles are worked out from."""
-
-    path: str
-    date: str
-    tags: tuple[str, ...]
-    places: tuple[str, ...]
-    topics: tuple[str, ...]
-
-
-def related_row(art: Article) -> RelatedRow:
-    return RelatedRow(art.path, art.date, art.tags, art.places, art.topics)
-
-
-def related_paths(related: Mapping[str, Sequence[RelatedInput]]) -> dict[str, tuple[str, ...]]:
-    """*related* (`related_articles`) by path, as `RELATED_FILE` saves it."""
-    return {p: tuple(a.path for a in others) for p, others in related.items()}
-
-
-def related_again(
-    articles: Sequence[RelatedInput], before: Mapping[int, RelatedInput], moved: Mapping[int, int], parallel_from: int
-) -> dict[str, tuple[str, ...]] | None:
-    """`related_articles` given *before* and *moved*, by path; None when a tenth of
-    *parallel_from* articles or more changed or moved (then all are worked out)."""
-    if len(before) + len(moved) >= max(1, parallel_from // 10):
-        return None
-    return related_paths(related_articles(articles, before=before, moved=moved))
-
-
-class RelatedInput(Protocol):
-    """What related articles are worked out from: an Article, or the saved inputs of one."""
-
-    @property
-    def path(self) -> str: ...
-    @property
-    def date(self) -> str: ...
-    @property
-    def tags(self) -> tuple[str, ...]: ...
-    @property
-    def places(self) -> tuple[str, ...]: ...
-    @property
-    def topics(self) -> tuple[str, ...]: ...
-
-
-_ArticleLike = TypeVar("_ArticleLike", bound=RelatedInput)
-
-
-def _related_keys(art: RelatedInput) -> list[tuple[str, str]]:
-    # Once each: a tag written twice would score twice, and take two places in its list of
-    # articles, beyond the window `_touched` looks within.
-    return list(dict.fromkeys([*(("t", t) for t in art.tags), *(("p", p) for p in art.places)]))
-
-
-def related_articles(
-    articles: Sequence[_ArticleLike],
-    limit: int = RELATED_SIZE,
-    window: int = 24,
-    before: Mapping[int, RelatedInput] | None = None,
-    moved: Mapping[int, int] | None = None,
-) -> dict[str, tuple[_ArticleLike, ...]]:
-    """Return path -> related articles, scored by shared tags (2), places (2), topics (1), for
-    every article; or, given *before* (the versions the articles at those indexes had, which
-    differ in their tags, places, topics or date) and *moved* (the index each redated article
-    had before, by its index now), for those whose related articles the change can touch
-    (`_touched`): the changed ones, and the articles near their old and new places in the lists
-    of the tags and places they have or had.  Any other article finds the same candidates in
-    the same windows (no window of its holds a changed article, or starts elsewhere), with the
-    same topics, days apart and order, so its related articles are the same: the articles
-    between a redated one's old and new places take other indexes, but keep their order.
-
-    A tag or place shared by many articles says little: for those, only the *window* articles
-    nearest in date order are considered, which keeps the work linear in the number of articles.
-    Candidates rank by more shared tags and places, then a shared topic, then fewer days apart,
-    then the earlier of two as near, then the nearer in date order.
-    """
-    bits: dict[str, int] = {}
-    topics: Sequence[int] | _ByIndex
-    if before is None:
-        postings: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for index, art in enumerate(articles):
-            for key in _related_keys(art):
-                postings[key].append(index)
-        topics = [_topic_bits(a, bits) for a in articles]
-        todo: Iterable[int] = range(len(articles))
-    else:
-        # Only the lists of the keys the changed and moved articles have or had, then of those
-        # the articles they touch have: a tags edit at 100,000 articles listed every key's
-        # articles (0.45 s), for a few hundred articles worked out again.
-        changed = {
-            key for index, old in before.items() for key in (*_related_keys(old), *_related_keys(articles[index]))
-        }
-        postings = _postings_of(articles, changed)
-        todo = _touched(articles, before, moved or {}, postings, window)
-        postings.update(_postings_of(articles, {key for i in todo for key in _related_keys(articles[i])} - changed))
-        topics = _ByIndex(lambda index: _topic_bits(articles[index], bits))
-    half = window // 2
-    days: Sequence[int] | _ByIndex = (
-        [_day_number(a.date) for a in articles]
-        if before is None
-        else _ByIndex(lambda index: _day_number(articles[index].date))
-    )
-    out: dict[str, tuple[_ArticleLike, ...]] = {}
-    for index in todo:
-        art = articles[index]
-        hits = []
-        for key in _related_keys(art):
-            found = postings[key]
-            if len(found) > window:
-                lo = max(0, _bisect(found, index) - half)
-                found = found[lo : lo + window]
-            hits += found
-        shared = Counter(hits)  # each shared tag or place scores 2: the order is the same
-        shared.pop(index, None)
-        mine = topics[index]
-        day = days[index]
-        most = max(shared.values(), default=0)
-        # One integer sort key a candidate, smallest best (twice as fast to sort as tuples):
-        # more shared keys, then a shared topic, then fewer days apart, then the earlier of two
-        # as near (bit 40 clear), then the nearer in date order.  Days, not places in date
-        # order: a corrected date moves the articles between its old and new places, and every
-        # distance across them, but no one's days apart (nor the order of two on one side).
-        ranked = [
-            (
-                (most - n) << 60
-                | (0 if topics[o] & mine else 1 << 59)
-                | abs(day - days[o]) << 41
-                | (index - o if o < index else (o - index) | 1 << 40)
-            )
-            for o, n in shared.items()
-        ]
-        ranked.sort()
-        out[art.path] = tuple(
-            articles[index - (k & _DISTANCE) if not k >> 40 & 1 else index + (k & _DISTANCE)] for k in ranked[:limit]
-        )
-    return out
-
-
-_DISTANCE = (1 << 40) - 1  # the bits of a related-article sort key that hold the places apart in date order
-
-
-class _ByIndex(dict[int, int]):
-    """A number of each article, by its index, worked out when first asked (`related_articles`:
-    an edit asks for a few hundred articles' of 100,000)."""
-
-    def __init__(self, of: Callable[[int], int]) -> None:
-        super().__init__()
-        self.of = of
-
-    def __missing__(self, index: int) -> int:
-        got = self[index] = self.of(index)
-        return got
-
-
-def _topic_bits(art: RelatedInput, bits: dict[str, int]) -> int:
-    """*art*'s topics as bits, each topic's bit given by *bits* (a new topic takes the next)."""
-    return sum(1 << bits.setdefault(t, len(bits)) for t in set(art.topics))
-
-
-def _day_number(date: str) -> int:
-    """The day number of an ISO date (one dated to the month or year is on its first day)."""
-    try:
-        return datetime.date.fromisoformat(date[:10]).toordinal()
-    except ValueError:
-        return datetime.date.fromisoformat((date[:7] + "-01") if len(date) >= 7 else f"{date[:4]}-01-01").toordinal()
-
-
-def _postings_of(articles: Sequence[RelatedInput], keys: Set[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
-    """Return key -> the indexes of *articles* that have it, for the related-article *keys*."""
-    tags = {name for kind, name in keys if kind == "t"}
-    places = {name for kind, name in keys if kind == "p"}
-    out: dict[tuple[str, str], list[int]] = {key: [] for key in keys}
-    if not keys:
-        return out
-    for index, art in enumerate(articles):
-        for kind, names, wanted in (("t", art.tags, tags), ("p", art.places, places)):
-            for name in names:
-                if name in wanted:
-                    found = out[kind, name]
-                    if not found or found[-1] != index:  # (a tag written twice counts once)
-                        found.append(index)
-    return out
-
-
-def _touched(
-    articles: Sequence[RelatedInput],
-    before: Mapping[int, RelatedInput],
-    moved: Mapping[int, int],
-    postings: dict[tuple[str, str], list[int]],
-    window: int,
-) -> list[int]:
-    """The indexes `related_articles` works out again for a change from *before* and *moved*:
-    of each key a changed article has (or had), the articles whose window can hold it or whose
-    window it shifts: those within *window* places of it in the key's list, at its new place and,
-    if it moved, its old one (the whole list when it is no longer than a window, which is then
-    every article's candidates).  Places moved by the other redated articles widen each reach."""
-    out = set(before)
-    slack = len(moved)
-
-    def near(key: tuple[str, str], index: int) -> None:
-        found = postings.get(key)
-        if found:
-            at = _bisect(found, index)
-            out.update(found[max(0, at - window - 1 - slack) : at + window + 2 + slack])
-
-    for index, old in before.items():
-        for key in {*_related_keys(old), *_related_keys(articles[index])}:
-            near(key, index)
-            if index in moved:
-                near(key, moved[index])
-    return sorted(out)
-
-
-def _bisect(items: list[int], value: int) -> int:
-    import bisect
-
-    return bisect.bisect_left(items, value)
 
 
 # Which pages to make, by source and output (None: every one).  An edit of metadata makes

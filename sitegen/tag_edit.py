@@ -9,8 +9,8 @@ one's.  It changes:
     (and so the sitemap);
   - the people's lists it enters or leaves (`site.people_of`), and their counts on the people page;
   - the topics' lists and feeds it enters or leaves, and their counts on the topics and home pages;
-  - the related articles of the articles near it in the lists of the tags and places it has or
-    had, or in date order (`site.related_articles` given *before* and *moved*), and so their pages;
+  - the related articles of the articles near its old and new places in the lists of the tags
+    and places it has or had (`related.RelatedStore.again`), and so their pages;
   - for a date corrected (`_may_redate`): the pages of every list that holds the article between
     its old and new places (`_Lists.reorder`, which reads only those pages), its old and new
     days' pages, the feeds and home page where it is or was among the newest, the pages whose
@@ -45,25 +45,21 @@ from pathlib import Path
 from typing import Any
 
 from .body_edit import ArticleRows
-from .cache import read_marshalled, write_marshalled
 from .config import Config
 from .model import Article
 from .page_store import PageStore
+from .related import RelatedStore, related_row
 from .site import (
-    RELATED_FILE,
     SITE_FEED_SOURCE,
     ListingKind,
     Page,
     PageKind,
-    RelatedRow,
     SiteModel,
     _Pages,
     feed_source,
     kept_tags,
     list_source,
     people_of,
-    related_again,
-    related_row,
     shown_of,
 )
 from .stamp import package_stamp
@@ -80,17 +76,22 @@ class Relaid:
     added: dict[str, PageKind]  # the outputs of new list pages, and their kinds
     shown_tags: dict[str, tuple[str, ...]]  # the changed articles' shown tags
     tag_counts: dict[str, int]
-    # what `site.RELATED_FILE` holds after the edit, which `save` writes (None: what it holds, for
-    # an edit of neither tags, places nor topics), and its name
-    related: dict[str, Any] | None
+    # the related articles' store, holding the edit's changes until `save` keeps them under
+    # *related_key* (None: an edit of neither tags, places, topics nor dates)
+    related: RelatedStore | None
     related_key: str
-    cache_dir: Path
     urls: dict[str, str] = field(default_factory=dict)  # the new URLs of articles moved to another district
 
     def save(self) -> None:
-        """Save the related articles, once the site is written (OSError: they could not be)."""
+        """Keep the related articles worked out again, once the site is written (OSError: they
+        could not be)."""
         if self.related is not None:
-            write_marshalled(self.cache_dir / RELATED_FILE, self.related)
+            self.related.commit(self.related_key)
+
+    def close(self) -> None:
+        """Let go of the related articles' store: what `save` did not keep is dropped."""
+        if self.related is not None:
+            self.related.close()
 
 
 def relay(
@@ -117,15 +118,6 @@ def relay(
     new_shown, new_counts = _tags_shown_anew(before, changed, shown, counts, model, config)
     if new_shown is None:
         return None
-    saved: dict[str, Any] | None = None
-    others: dict[str, tuple[str, ...]] = {}
-    again: set[str] = set()
-    if any(related_row(old) != related_row(changed[path]) for path, old in before.items()):
-        related = _related_again(before, changed, Path(config.cache_dir), layout[1], config)
-        if related is None:
-            return None
-        saved, again = related
-        others = saved["related"]
     lists = _Lists(changed, articles, store, config)
     if not (
         _tag_lists(lists, before, shown, new_shown, model)
@@ -135,10 +127,50 @@ def relay(
         and (not urls or _district_lists(lists, before, model))
     ):
         return None
-    pages, removed, added = lists.pages, lists.removed, lists.added
-    made = [*pages]
-    for path in sorted(set(changed) | again | set(lists.neighbours)):
-        page = _article_page(path, changed, new_shown, others, lists.neighbours, articles, store, model)
+    related: RelatedStore | None = None
+    others: dict[str, tuple[str, ...]] = {}
+    again: set[str] = set()
+    if any(related_row(old) != related_row(changed[path]) for path, old in before.items()):
+        worked = _related_again(before, changed, Path(config.cache_dir), layout[1], config)
+        if worked is None:
+            return None
+        related, others, again = worked
+    made = None
+    try:
+        made = _article_pages(
+            lists, sorted(set(changed) | again | set(lists.neighbours)), new_shown, others, urls, model
+        )
+    finally:
+        if made is None and related is not None:  # (its changes are dropped)
+            related.close()
+    if made is None:
+        return None
+    log.info(
+        "tags, places, topics, people or dates of %d article(s) changed: %d list page(s) and %d other page(s) made again",
+        len(changed),
+        len(lists.pages),
+        len(made) - len(lists.pages),
+    )
+    key = layout[1] if related is None else os.urandom(16).hex()  # a new name for new related articles
+    return Relaid(made, lists.removed, lists.added, new_shown, new_counts, related, key, urls)
+
+
+def _article_pages(
+    lists: _Lists,
+    paths: list[str],
+    new_shown: dict[str, tuple[str, ...]],
+    related: dict[str, tuple[str, ...]],
+    urls: dict[str, str],
+    model: SiteModel,
+) -> list[Page] | None:
+    """The pages *lists* made, then the article pages at *paths* (a moved article's at its new
+    URL) and the sitemap where outputs come or go; None when the store lacks one."""
+    removed, added = lists.removed, lists.added
+    made = [*lists.pages]
+    for path in paths:
+        page = _article_page(
+            path, lists.changed, new_shown, related, lists.neighbours, lists.articles, lists.store, model
+        )
         if page is None:
             return None
         if path in urls:  # moved to another district: the page moves
@@ -146,18 +178,11 @@ def relay(
             page = replace(page, url=urls[path], output=f"{urls[path]}index.html")
         made.append(page)
     if removed or added:
-        sitemap = _sitemap(store, articles, removed, added)
+        sitemap = _sitemap(lists.store, lists.articles, removed, added)
         if sitemap is None:
             return None
         made.append(sitemap)
-    log.info(
-        "tags, places, topics, people or dates of %d article(s) changed: %d list page(s) and %d other page(s) made again",
-        len(changed),
-        len(pages),
-        len(made) - len(pages),
-    )
-    key = layout[1] if saved is None else str(saved["meta"])
-    return Relaid(made, removed, added, new_shown, new_counts, saved, key, Path(config.cache_dir), urls)
+    return made
 
 
 def _tags_shown_anew(
@@ -193,46 +218,23 @@ def _tags_shown_anew(
 
 def _related_again(
     before: dict[str, Article], changed: dict[str, Article], cache_dir: Path, key: str, config: Config
-) -> tuple[dict[str, Any], set[str]] | None:
-    """(What `site.RELATED_FILE` holds after the edit, the paths of the articles whose related
-    articles changed): worked out again from the related articles saved under *key* by the last
-    build, for the articles near the changed ones; None when they cannot be."""
-    path = cache_dir / RELATED_FILE
-    saved = read_marshalled(path, {})
-    if not isinstance(saved, dict) or saved.get("meta") != key or saved.get("stamp") != package_stamp():
+) -> tuple[RelatedStore, dict[str, tuple[str, ...]], set[str]] | None:
+    """(The related articles' store, holding the edit's changes; the related articles worked
+    out again; the paths of those that changed), from the store the last build saved under
+    *key*; None when they cannot be worked out so."""
+    if len(changed) >= max(1, config.parallel_from // 10):
+        return None  # (as many as a full build works out whole)
+    store = RelatedStore.open(cache_dir)
+    if store is None:
         return None
-    inputs, related = saved.get("keys"), saved.get("related")
-    if not isinstance(inputs, list) or not isinstance(related, dict):
+    if store.name != key or store.stamp != package_stamp():
+        store.close()
         return None
-    try:
-        rows = [RelatedRow(*row) for row in inputs]
-    except TypeError:  # damaged: the full build works them out anew
+    worked = store.again({path: (related_row(before[path]), related_row(art)) for path, art in changed.items()})
+    if worked is None:
+        store.close()
         return None
-    at = {row.path: index for index, row in enumerate(rows)}
-    # (Each related-articles entry a page made again shows is worked out anew: a damaged one
-    # elsewhere is the full build's to find, `site.related_whole`.)
-    if len(at) != len(rows) or related.keys() != at.keys():
-        return None
-    old_rows: dict[str, RelatedRow] = {}
-    for name, art in changed.items():
-        index = at.get(name)
-        if index is None:
-            return None
-        old = rows[index]
-        if old != related_row(before[name]):
-            return None  # saved for other inputs
-        old_rows[name], rows[index] = old, related_row(art)
-    # A corrected date moves its row (and the rows between its old and new places a place on)
-    rows = sorted(rows, key=lambda row: (row.date, row.path))
-    rows_before = {index: old_rows[row.path] for index, row in enumerate(rows) if old_rows.get(row.path, row) != row}
-    moved = {index: at[row.path] for index, row in rows_before.items() if row.date != rows[index].date}
-    again = related_again(rows, rows_before, moved, config.parallel_from)
-    if again is None:
-        return None
-    changed_related = {p for p, others in again.items() if related[p] != others}
-    # A new name for new inputs, as build._Related gives them: the page store's layout names it
-    made = {"meta": os.urandom(16).hex(), "stamp": saved["stamp"], "keys": [tuple(r) for r in rows]}
-    return {**made, "related": {**related, **again}}, changed_related
+    return store, *worked
 
 
 def _tag_lists(

@@ -236,19 +236,19 @@ def test_a_build_whose_render_worker_is_killed_fails_and_keeps_public(tmp_path, 
 def test_a_build_whose_related_articles_job_is_killed_fails_and_keeps_public(tmp_path, monkeypatch):
     # The job that works out the related articles died (killed after it saved them): the build
     # raised a bare RuntimeError, a traceback at the command line, and left its staging folder.
-    import sitegen.build
+    import sitegen.related
 
     config = make_config(tmp_path, parallel_from=1, search=False)
     build(config)
     before = tree(config.out_dir)
-    parent, real = os.getpid(), sitegen.build.write_marshalled
+    parent, real = os.getpid(), sitegen.related.save_related
 
-    def killed(path, value):
-        real(path, value)
-        if os.getpid() != parent and Path(path).name == "related.marshal":
+    def killed(*args):
+        real(*args)
+        if os.getpid() != parent:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    monkeypatch.setattr(sitegen.build, "write_marshalled", killed)
+    monkeypatch.setattr(sitegen.related, "save_related", killed)
     # (a date: the full build, whose job works the related articles out; tag_edit.py works them
     # out itself for an edit of tags, places or topics)
     edit_article(config.content_dir / "lusong-2.md", "date: 2024-11-01", "date: 2024-11-02")

@@ -266,7 +266,7 @@ def test_a_broken_taxonomy_is_an_error_naming_its_line(built, package_copy):
 def test_a_damaged_cache_is_rebuilt_with_one_line_saying_so(built, caplog):
     config, _ = built
     (config.cache_dir / "articles.sqlite").write_bytes(b"not a database" * 100)
-    (config.cache_dir / "related.marshal").write_bytes(b"\x80garbage")
+    (config.cache_dir / "related.sqlite").write_bytes(b"\x80garbage")
     edit_article(config.content_dir / "lusong-2.md", "网格员每天", "网格员每周")
     with caplog.at_level("WARNING"):
         report = build(config)

@@ -9,6 +9,7 @@ or (a months range or a slug that changed) every page.
 
 from __future__ import annotations
 
+import marshal
 import os
 import re
 import shutil
@@ -170,39 +171,52 @@ def test_an_edit_of_tags_over_a_damaged_page_store_lays_the_site_out(tmp_path, d
 
 
 @pytest.mark.parametrize(
-    "damaged, field, value",
+    "damage, field, value",
     [
         # The inputs damaged, a tags edit: the related articles near the edit cannot be worked
         # out again from them.
-        ({"keys": [("city-1.md",)]}, "tags", ["养老", "社区食堂"]),
-        ({"keys": [None] * 9}, "tags", ["养老", "社区食堂"]),
-        ({"keys": "not a list of rows"}, "tags", ["养老", "社区食堂"]),
+        (("DELETE FROM articles WHERE path = 'city-1.md'",), "tags", ["养老", "社区食堂"]),
+        (("UPDATE articles SET inputs = x'00'",), "tags", ["养老", "社区食堂"]),
+        (("DELETE FROM lists",), "tags", ["养老", "社区食堂"]),
+        (("UPDATE lists SET paths = ?", (marshal.dumps(["nowhere.md"]),)), "tags", ["养老", "社区食堂"]),
+        (("DELETE FROM meta WHERE name = 'name'",), "tags", ["养老", "社区食堂"]),
         # The related articles damaged but saved for these very inputs, an edit that leaves them:
         # they were reused as they were, and every later edit of metadata failed with a KeyError.
-        ({"related": {}}, "district", "荷塘区"),
-        ({"related": {"city-1.md": 3}}, "district", "荷塘区"),
-        ({"related": {"city-2.md": ("nowhere.md",)}}, "district", "荷塘区"),
+        (("UPDATE articles SET related = x'00'",), "district", "荷塘区"),
+        (("UPDATE articles SET related = ? WHERE path = 'city-1.md'", (marshal.dumps(3),)), "district", "荷塘区"),
+        (
+            ("UPDATE articles SET related = ? WHERE path = 'city-2.md'", (marshal.dumps(("nowhere.md",)),)),
+            "district",
+            "荷塘区",
+        ),
+        (None, "tags", ["养老", "社区食堂"]),
     ],
     ids=[
-        "keys cut short",
-        "keys not rows",
-        "keys not a list",
-        "related empty",
+        "an article's row gone",
+        "inputs unreadable",
+        "lists gone",
+        "a list of unknown articles",
+        "no name",
+        "related unreadable",
         "related not tuples",
         "an unknown article",
+        "not a database",
     ],
 )
-def test_an_edit_over_damaged_related_articles_works_them_out_anew(tmp_path, damaged, field, value):
-    import marshal
-
+def test_an_edit_over_damaged_related_articles_works_them_out_anew(tmp_path, damage, field, value):
     config = make_config(tmp_path, search=False)
     build(config)
-    path = config.cache_dir / "related.marshal"
-    saved = marshal.loads(path.read_bytes())
-    if "city-2.md" in damaged.get("related", {}):  # the others' saved as they are
-        damaged = {"related": {**saved["related"], **damaged["related"]}}
-    path.write_bytes(marshal.dumps({**saved, **damaged}))
+    path = config.cache_dir / "related.sqlite"
+    if damage is None:
+        path.write_bytes(b"not a database" * 100)
+    else:
+        with sqlite3.connect(path) as db:
+            assert db.execute(*damage).rowcount
     _set(config.content_dir / "city-2.md", field, value)
+    report = build(config)
+    assert not report.errors
+    assert tree(config.out_dir) == clean_tree(tmp_path, config)
+    _set(config.content_dir / "city-2.md", "tags", ["春耕"])  # and the next edit works them out again
     report = build(config)
     assert not report.errors
     assert tree(config.out_dir) == clean_tree(tmp_path, config)

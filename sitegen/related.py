@@ -1,0 +1,430 @@
+"""Related articles: each article's few nearest by shared tags and places, then topic, then days apart.
+
+A build that lays the site out works them out for every article (`related_articles`), or takes
+the last build's, and saves them whole (`save_related`).  An edit of some articles' tags,
+places, topics or dates works them out again for the articles it can touch alone, from what the
+last build saved (`RelatedStore.again`), and reads nothing else of the archive.
+
+`<cache_dir>/related.sqlite` holds:
+  meta      the name of these related articles (the page store's layout records the name of
+            the ones its pages show) and the package stamp they were worked out with
+  articles  path -> its inputs (date, tags, places, topics) and its related articles' paths
+  lists     each tag's and place's articles in date order: their dates and paths
+
+A tag or place shared by many articles says little: of its list, only the *window* articles
+nearest in date order are an article's candidates, which keeps the work linear in the number
+of articles, and an edit's in the articles it changes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import logging
+import marshal
+import os
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence, Set
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+
+from .cache import remove_db, select_in
+
+if TYPE_CHECKING:
+    import sqlite3
+
+log = logging.getLogger(__name__)
+
+RELATED_FILE = "related.sqlite"  # in the cache folder
+RELATED_SIZE = 5  # related articles an article page shows
+RELATED_WINDOW = 24  # of a tag's or place's articles, the nearest in date order that are candidates
+_SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (path TEXT PRIMARY KEY, inputs BLOB NOT NULL, related BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lists (key TEXT PRIMARY KEY, dates BLOB NOT NULL, paths BLOB NOT NULL) WITHOUT ROWID;
+"""
+
+
+class RelatedInput(Protocol):
+    """What related articles are worked out from: an Article, or the saved inputs of one."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def date(self) -> str: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def places(self) -> tuple[str, ...]: ...
+    @property
+    def topics(self) -> tuple[str, ...]: ...
+
+
+_ArticleLike = TypeVar("_ArticleLike", bound=RelatedInput)
+
+
+class RelatedRow(NamedTuple):
+    """What an article's related articles are worked out from, as the store saves it."""
+
+    path: str
+    date: str
+    tags: tuple[str, ...]
+    places: tuple[str, ...]
+    topics: tuple[str, ...]
+
+
+def related_row(art: RelatedInput) -> RelatedRow:
+    return RelatedRow(art.path, art.date, tuple(art.tags), tuple(art.places), tuple(art.topics))
+
+
+def related_keys(art: RelatedInput) -> list[str]:
+    """The tags ("t" + tag) and places ("p" + place) of *art*, each once: a tag written twice
+    would score twice, and take two places in its list, beyond the window an edit looks within."""
+    return list(dict.fromkeys([*("t" + t for t in art.tags), *("p" + p for p in art.places)]))
+
+
+def related_articles(
+    articles: Sequence[_ArticleLike], limit: int = RELATED_SIZE, window: int = RELATED_WINDOW
+) -> dict[str, tuple[_ArticleLike, ...]]:
+    """Return path -> related articles of every one of *articles* (in date order, then path).
+
+    Candidates are the *window* articles nearest in date order in the list of each tag and
+    place an article has; they rank by more shared tags and places, then a shared topic, then
+    fewer days apart, then the earlier of two as near, then the nearer in date order."""
+    lists: dict[str, list[int]] = defaultdict(list)
+    for index, art in enumerate(articles):
+        for key in related_keys(art):
+            lists[key].append(index)
+    bits: dict[str, int] = {}
+    topics = [_topic_bits(a, bits) for a in articles]
+    days = [_day_number(a.date) for a in articles]
+    half = window // 2
+    out: dict[str, tuple[_ArticleLike, ...]] = {}
+    for index, art in enumerate(articles):
+        hits = []
+        for key in related_keys(art):
+            found = lists[key]
+            if len(found) > window:
+                lo = max(0, bisect.bisect_left(found, index) - half)
+                found = found[lo : lo + window]
+            hits += found
+        shared = Counter(hits)  # each shared tag or place scores 2: the order is the same
+        shared.pop(index, None)
+        mine, day = topics[index], days[index]
+        most = max(shared.values(), default=0)
+        # One integer sort key a candidate, smallest best (twice as fast to sort as tuples):
+        # more shared keys, then a shared topic, then fewer days apart, then the earlier of two
+        # as near (bit 40 clear), then the nearer in date order.  `RelatedStore.again` ranks
+        # the same without the indexes: the nearer in date order on one side is the nearer in
+        # its candidates' order by date and path.
+        ranked = [
+            (
+                (most - n) << 60
+                | (0 if topics[o] & mine else 1 << 59)
+                | abs(day - days[o]) << 41
+                | (index - o if o < index else (o - index) | 1 << 40)
+            )
+            for o, n in shared.items()
+        ]
+        ranked.sort()
+        out[art.path] = tuple(
+            articles[index - (k & _DISTANCE) if not k >> 40 & 1 else index + (k & _DISTANCE)] for k in ranked[:limit]
+        )
+    return out
+
+
+_DISTANCE = (1 << 40) - 1  # the bits of a related-article sort key that hold the places apart in date order
+
+
+def related_paths(related: Mapping[str, Sequence[RelatedInput]]) -> dict[str, tuple[str, ...]]:
+    """*related* (`related_articles`) by path, as the store saves it."""
+    return {p: tuple(a.path for a in others) for p, others in related.items()}
+
+
+def related_whole(related: Any, paths: Set[str]) -> bool:
+    """Whether *related* gives the related articles of exactly *paths*, each among them (a
+    cache a build reuses: one damaged otherwise failed every later edit of metadata)."""
+    return (
+        isinstance(related, dict)
+        and related.keys() == paths
+        and all(type(others) is tuple and all(other in paths for other in others) for others in related.values())
+    )
+
+
+def _topic_bits(art: RelatedInput, bits: dict[str, int]) -> int:
+    """*art*'s topics as bits, each topic's bit given by *bits* (a new topic takes the next)."""
+    return sum(1 << bits.setdefault(t, len(bits)) for t in set(art.topics))
+
+
+def _day_number(date: str) -> int:
+    """The day number of an ISO date (one dated to the month or year is on its first day)."""
+    try:
+        return datetime.date.fromisoformat(date[:10]).toordinal()
+    except ValueError:
+        return datetime.date.fromisoformat((date[:7] + "-01") if len(date) >= 7 else f"{date[:4]}-01-01").toordinal()
+
+
+def save_related(
+    cache_dir: Path, name: str, stamp: str, rows: Sequence[RelatedRow], related: Mapping[str, tuple[str, ...]]
+) -> None:
+    """Save every article's related articles (*rows* in date order, then path) under *name*,
+    replacing the store at once (a reader sees the old one or the new one).  OSError when it
+    cannot be written."""
+    import sqlite3
+
+    path = Path(cache_dir) / RELATED_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    remove_db(tmp)
+    lists: dict[str, tuple[list[str], list[str]]] = {}
+    for row in rows:
+        for key in related_keys(row):
+            dates, paths = lists.setdefault(key, ([], []))
+            dates.append(row.date)
+            paths.append(row.path)
+    try:
+        db = sqlite3.connect(tmp)
+        try:
+            db.execute("PRAGMA journal_mode = OFF")  # a new file, replaced whole: no journal to keep
+            db.executescript(_SCHEMA + f"PRAGMA user_version = {_SCHEMA_VERSION};")
+            db.executemany("INSERT INTO meta VALUES (?, ?)", [("name", name), ("stamp", stamp)])
+            db.executemany(
+                "INSERT INTO articles VALUES (?, ?, ?)",
+                sorted((r.path, marshal.dumps(tuple(r[1:])), marshal.dumps(related[r.path])) for r in rows),
+            )
+            db.executemany(
+                "INSERT INTO lists VALUES (?, ?, ?)",
+                sorted((key, marshal.dumps(dates), marshal.dumps(paths)) for key, (dates, paths) in lists.items()),
+            )
+            db.commit()
+        finally:
+            db.close()
+        os.replace(tmp, path)
+    except sqlite3.Error as exc:
+        remove_db(tmp)
+        raise OSError(f"{path}: {exc}") from exc
+
+
+class _List(NamedTuple):
+    """A tag's or place's articles in date order, then path."""
+
+    dates: list[str]
+    paths: list[str]
+
+    def at(self, date: str, path: str) -> int:
+        """The place of (*date*, *path*) in the list: where it is, or would be."""
+        return bisect.bisect_left(range(len(self.paths)), (date, path), key=lambda i: (self.dates[i], self.paths[i]))
+
+
+class RelatedStore:
+    """The related articles the last build saved (`RELATED_FILE`), open to read, and to work
+    out again for an edit (`again`), whose changes are kept once `commit` names them."""
+
+    def __init__(self, db: sqlite3.Connection, name: str, stamp: str) -> None:
+        self.db, self.name, self.stamp = db, name, stamp
+
+    @classmethod
+    def open(cls, cache_dir: Path) -> RelatedStore | None:
+        """The store in *cache_dir*; None when there is none, or it is damaged or of another
+        layout (the build then works the related articles out whole)."""
+        import sqlite3
+
+        path = Path(cache_dir) / RELATED_FILE
+        if not path.is_file():
+            return None
+        db = None
+        try:
+            db = sqlite3.connect(path, isolation_level=None)  # transactions are begun and committed here
+            if db.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(f"not of layout {_SCHEMA_VERSION}")
+            meta = dict(db.execute("SELECT name, value FROM meta"))
+            return cls(db, str(meta["name"]), str(meta["stamp"]))
+        except (sqlite3.Error, KeyError) as exc:
+            log.warning("%s: unreadable (%s); related articles are worked out anew", path, exc)
+            if db is not None:
+                db.close()
+            return None
+
+    def rows(self) -> dict[str, RelatedRow]:
+        """Every article's saved inputs, by path (a build that lays the site out)."""
+        return {path: RelatedRow(path, *marshal.loads(inputs)) for path, inputs in self.db.execute(_ALL_INPUTS)}
+
+    def related(self) -> dict[str, tuple[str, ...]]:
+        """Every article's saved related articles, by path."""
+        return {path: marshal.loads(related) for path, related in self.db.execute("SELECT path, related FROM articles")}
+
+    def again(
+        self,
+        changes: Mapping[str, tuple[RelatedRow, RelatedRow]],
+        limit: int = RELATED_SIZE,
+        window: int = RELATED_WINDOW,
+    ) -> tuple[dict[str, tuple[str, ...]], set[str]] | None:
+        """Change the saved inputs of the articles *changes* names (path -> (its inputs saved,
+        its inputs now)) and work out again the related articles of those the change can touch:
+        the changed ones, and in the list of each tag and place they have or had, the articles
+        within a window of their old and new places.  Any other article finds the same
+        candidates, with the same topics, days apart and order, so its related articles are the
+        same.  Return (path -> the related articles worked out again, the paths of those that
+        changed); None, with nothing changed, when the store was saved for other inputs.  The
+        changes are kept once `commit` names them."""
+        import sqlite3
+
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            worked = self._again(changes, limit, window)
+        except (sqlite3.Error, ValueError, EOFError, TypeError, KeyError, IndexError) as exc:
+            log.warning(
+                "%s: unreadable (%s: %s); related articles are worked out anew", RELATED_FILE, type(exc).__name__, exc
+            )
+            worked = None
+        if worked is None and self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+        return worked
+
+    def commit(self, name: str) -> None:
+        """Keep the changes `again` made, under *name*.  OSError when they cannot be."""
+        import sqlite3
+
+        try:
+            self.db.execute("UPDATE meta SET value = ? WHERE name = 'name'", (name,))
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise OSError(f"{RELATED_FILE}: {exc}") from exc
+        self.name = name
+
+    def close(self) -> None:
+        """Close the store; changes not committed are dropped."""
+        self.db.close()
+
+    def _again(
+        self, changes: Mapping[str, tuple[RelatedRow, RelatedRow]], limit: int, window: int
+    ) -> tuple[dict[str, tuple[str, ...]], set[str]] | None:
+        saved = self._rows(changes)
+        if any(saved.get(path) != old for path, (old, _new) in changes.items()):
+            return None  # saved for other inputs
+        lists = self._lists({key for old, new in changes.values() for key in (*related_keys(old), *related_keys(new))})
+        for path, (old, new) in changes.items():
+            for key in related_keys(old):
+                found = lists[key]
+                at = found.at(old.date, path)
+                if at == len(found.paths) or found.paths[at] != path:
+                    return None  # a list without the article
+                del found.dates[at], found.paths[at]
+            for key in related_keys(new):
+                found = lists.setdefault(key, _List([], []))
+                at = found.at(new.date, path)
+                found.dates.insert(at, new.date)
+                found.paths.insert(at, path)
+        touched = _touched(changes, lists, window)
+        rows = {**self._rows(touched.difference(changes)), **{path: new for path, (_old, new) in changes.items()}}
+        if rows.keys() != touched:
+            return None  # a list names an article the store lacks
+        lists.update(self._lists({key for path in touched for key in related_keys(rows[path])} - lists.keys()))
+        candidates: dict[str, list[str]] = {}  # path -> the paths in its windows, once for each key shared
+        dates: dict[str, str] = {}
+        for path in sorted(touched):
+            row = rows[path]
+            hits: list[str] = []
+            dates[path] = row.date
+            for key in related_keys(row):
+                found = lists[key]
+                # (a list no longer than a window is every article's candidates)
+                lo = max(0, found.at(row.date, path) - window // 2) if len(found.paths) > window else 0
+                hits += found.paths[lo : lo + window]
+                dates.update(zip(found.paths[lo : lo + window], found.dates[lo : lo + window], strict=True))
+            candidates[path] = hits
+        # Without the articles' indexes: on one side of an article, the nearer in date order is
+        # the nearer in the candidates' order by date and path.
+        place = {path: i for i, path in enumerate(sorted(dates, key=lambda p: (dates[p], p)))}
+        bits: dict[str, int] = {}
+        topics = {path: _topic_bits(row, bits) for path, row in self._rows(dates.keys() - rows.keys()).items()}
+        topics.update((path, _topic_bits(row, bits)) for path, row in rows.items())
+        days = {path: _day_number(date) for path, date in dates.items()}
+        worked = {path: tuple(_ranked(path, hits, place, days, topics)[:limit]) for path, hits in candidates.items()}
+        before = self._related(worked)
+        self._write(changes, lists, worked)
+        return worked, {path for path, others in worked.items() if before.get(path) != others}
+
+    def _rows(self, paths: Set[str] | Mapping[str, Any]) -> dict[str, RelatedRow]:
+        found = select_in(self.db, "SELECT path, inputs FROM articles WHERE path IN ({})", paths)
+        return {path: RelatedRow(path, *marshal.loads(inputs)) for path, inputs in found}
+
+    def _related(self, paths: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+        found = select_in(self.db, "SELECT path, related FROM articles WHERE path IN ({})", paths)
+        return {path: marshal.loads(related) for path, related in found}
+
+    def _lists(self, keys: Set[str]) -> dict[str, _List]:
+        found = select_in(self.db, "SELECT key, dates, paths FROM lists WHERE key IN ({})", keys)
+        return {key: _List(marshal.loads(dates), marshal.loads(paths)) for key, dates, paths in found}
+
+    def _write(
+        self,
+        changes: Mapping[str, tuple[RelatedRow, RelatedRow]],
+        lists: Mapping[str, _List],
+        worked: Mapping[str, tuple[str, ...]],
+    ) -> None:
+        changed_keys = {key for old, new in changes.values() for key in (*related_keys(old), *related_keys(new))}
+        self.db.executemany(
+            "INSERT OR REPLACE INTO lists VALUES (?, ?, ?)",
+            [
+                (key, marshal.dumps(lists[key].dates), marshal.dumps(lists[key].paths))
+                for key in sorted(changed_keys)
+                if lists[key].paths
+            ],
+        )
+        self.db.executemany(
+            "DELETE FROM lists WHERE key = ?", [(key,) for key in sorted(changed_keys) if not lists[key].paths]
+        )
+        self.db.executemany(
+            "UPDATE articles SET inputs = ? WHERE path = ?",
+            [(marshal.dumps(tuple(new[1:])), path) for path, (_old, new) in changes.items()],
+        )
+        self.db.executemany(
+            "UPDATE articles SET related = ? WHERE path = ?",
+            [(marshal.dumps(others), path) for path, others in worked.items()],
+        )
+
+
+_ALL_INPUTS = "SELECT path, inputs FROM articles"
+
+
+def _ranked(
+    path: str, hits: list[str], place: Mapping[str, int], days: Mapping[str, int], topics: Mapping[str, int]
+) -> list[str]:
+    """The candidates of the article at *path* (*hits*: the paths in its windows, once for each
+    key shared), ranked as `related_articles` ranks them, with *place* for their indexes."""
+    shared = Counter(hits)
+    shared.pop(path, None)
+    most = max(shared.values(), default=0)
+    me, mine, day = place[path], topics[path], days[path]
+    ranked = sorted(
+        (
+            (most - n) << 60
+            | (0 if topics[other] & mine else 1 << 59)
+            | abs(day - days[other]) << 41
+            | (me - place[other] if place[other] < me else (place[other] - me) | 1 << 40),
+            other,
+        )
+        for other, n in shared.items()
+    )
+    return [other for _key, other in ranked]
+
+
+def _touched(changes: Mapping[str, tuple[RelatedRow, RelatedRow]], lists: Mapping[str, _List], window: int) -> set[str]:
+    """The articles whose related articles a change can touch: the changed ones, and of each
+    key a changed article has or had, those whose window can hold it or whose window it shifts:
+    within *window* places of its old and new places in the key's list (the whole list when it
+    is no longer than a window, which is then every article's candidates).  Places moved by the
+    other changed articles widen each reach."""
+    out = set(changes)
+    slack = len(changes)
+    for path, (old, new) in changes.items():
+        for key in {*related_keys(old), *related_keys(new)}:
+            found = lists.get(key)
+            if not found:
+                continue
+            for date in {old.date, new.date}:
+                at = found.at(date, path)
+                out.update(found.paths[max(0, at - window - 1 - slack) : at + window + 2 + slack])
+    return out
