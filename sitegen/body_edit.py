@@ -19,9 +19,9 @@ A headline's fields are labels as well (`LABEL_FIELDS`: title, kicker, subtitle 
 article came from): they show on the pages that show the article, and no page's existence,
 list or order depends on them, so an edit of them is built the same way (with the old version
 from the content cache, to see that nothing else changed).  Tags, places, topics and the people
-credited, a date or a district (`RETAG_FIELDS`) are built the same way, with the tag, topic,
+credited, a date or a district (`RELAY_FIELDS`) are built the same way, with the tag, topic,
 people, date and district lists they change, the places in lists a date moves, the URL a
-district moves and the related articles laid out again beside (sitegen/tag_edit.py, which may
+district moves and the related articles laid out again beside (sitegen/relay.py, which may
 still hand the edit to the full build).  Everything else (a slug changed, a file added or
 removed, a file that no longer parses,
 templates, settings or code changed, more files than `parallel_from`) is the full build's.  The
@@ -62,8 +62,8 @@ class BodyEdit:
     keys: dict[str, RoleDigests]  # path -> new role digests, for the changed articles shown
     changes: list[tuple[str, int]]  # (path, role) of every role digest that changed
     # path -> the version the last build showed, of the changed articles whose tags or places
-    # changed, or whose new headline may show other tags (sitegen/tag_edit.py)
-    retagged: dict[str, Article] = field(default_factory=dict)
+    # changed, or whose new headline may show other tags (sitegen/relay.py)
+    relayed: dict[str, Article] = field(default_factory=dict)
 
 
 def _only_content_changed(config: Config, fingerprint: dict[str, str], last: dict[str, str]) -> bool:
@@ -129,7 +129,7 @@ def _body_edit(
     keys = article_keys(articles.values(), digests, {path: entries[path][3] for path in articles}, frozenset(flagged))
     relabelled = [path for path in keys if keys[path][LINK] != old_keys[path][LINK]]
     hidden = [path for path in entries if path not in articles]
-    retagged: dict[str, Article] = {}
+    relayed: dict[str, Article] = {}
     if relabelled or hidden:
         # the versions the last good build read: cached with the stat its page store saved
         then = {now[0]: stat[1:] for now, stat in pairs}
@@ -140,15 +140,15 @@ def _body_edit(
         shown_before = _only_labels_changed(cached, {path: articles[path] for path in relabelled}, old_links, flagged)
         if shown_before is None:
             return None  # a field that places the article changed
-        retagged = {
+        relayed = {
             path: old
             for path, old in shown_before.items()
-            if _retagged(old, articles[path]) or not _same_tags_shown(old, articles[path])
+            if _relay_fields_changed(old, articles[path]) or not _same_tags_shown(old, articles[path])
         }
     cache_entries(Path(config.cache_dir), entries)  # rows that parsed: as the full build's load keeps them
     changes = [(path, role) for path in keys for role in (FULL, LINK, CARD) if keys[path][role] != old_keys[path][role]]
     log.info("a body edit: %d file(s) changed, %d article role(s) to show again", len(changed), len(changes))
-    return BodyEdit(store, tuple(entries), articles, digests, keys, changes, retagged)
+    return BodyEdit(store, tuple(entries), articles, digests, keys, changes, relayed)
 
 
 # Fields no page's existence, list or order depends on: an edit of them shows again the pages
@@ -157,13 +157,13 @@ def _body_edit(
 LABEL_FIELDS = frozenset({"title", "kicker", "subtitle", "date_source", "source", "source_lines"})
 # Fields that decide which tag, topic and people lists hold an article, where lists place it and
 # which articles are related to it, and nothing else's place: an edit of them lays those out
-# again (sitegen/tag_edit.py; a date within its month and day pages).
-RETAG_FIELDS = ("tags", "places", "topics", "reporters", "correspondents", "photographers", "date", "district")
-_PLACING_FIELDS = tuple(f.name for f in fields(Article) if f.name not in LABEL_FIELDS | {"body", "path", *RETAG_FIELDS})
+# again (sitegen/relay.py; a date within its month and day pages).
+RELAY_FIELDS = ("tags", "places", "topics", "reporters", "correspondents", "photographers", "date", "district")
+_PLACING_FIELDS = tuple(f.name for f in fields(Article) if f.name not in LABEL_FIELDS | {"body", "path", *RELAY_FIELDS})
 
 
-def _retagged(old: Article, new: Article) -> bool:
-    return any(getattr(old, name) != getattr(new, name) for name in RETAG_FIELDS)
+def _relay_fields_changed(old: Article, new: Article) -> bool:
+    return any(getattr(old, name) != getattr(new, name) for name in RELAY_FIELDS)
 
 
 def _cached_versions(config: Config, paths: list[str], then: dict[str, tuple[int, int]]) -> dict[str, Entry]:
@@ -191,7 +191,7 @@ def _only_labels_changed(
 ) -> dict[str, Article] | None:
     """Return path -> the *cached* version of each of the *changed* articles (the one the last
     good build showed, `_cached_versions`), when each differs from it only in LABEL_FIELDS,
-    RETAG_FIELDS and the body; that version's link digest must be the one the page store keeps
+    RELAY_FIELDS and the body; that version's link digest must be the one the page store keeps
     (*old_links*).  None otherwise."""
     before: dict[str, Article] = {}
     for path, art in changed.items():

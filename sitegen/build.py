@@ -35,9 +35,9 @@ if TYPE_CHECKING:
     from .page_store import PageRow, PageStore, SavedPage
     from .plan import RoleDigests
     from .related import RelatedRow
+    from .relay import Relaid
     from .search import DocHead, DocInput, Documents, SearchIndex
     from .site import Page, PageKind, SiteModel, Wanted
-    from .tag_edit import Relaid
 
 log = logging.getLogger(__name__)
 LAST_BUILD_FILE = "state.json"  # the last build's input fingerprint, errors and warnings
@@ -604,7 +604,7 @@ def _built_body_edit(
     patched: nothing is written then, and the full build takes over."""
     from .body_edit import ArticleRows, StoredKeys, find_body_edit
     from .plan import page_digest
-    from .tag_edit import relay
+    from .relay import relay
     from .writer import OUTPUT_MANIFEST_FILE, OutputManifest
 
     cache_dir, out_dir = Path(config.cache_dir), Path(config.out_dir)
@@ -630,8 +630,8 @@ def _built_body_edit(
                 return None
             env, shells = _env_digest(config), store.outputs_of("search")
             pages = store.pages(store.showing(edit.changes) - set(shells), articles)
-            if edit.retagged:  # tags, places, topics or people changed: their lists and related articles too
-                relaid = relay(edit.retagged, articles, store, model, config, env)
+            if edit.relayed:  # tags, places, topics, people, a date or a district: their lists and related articles too
+                relaid = relay(edit.relayed, articles, store, model, config, env)
                 if relaid is None:
                     log.info("tags, places, topics, people, a date or a district changed: the site is laid out again")
                     return None

@@ -135,7 +135,7 @@ def test_an_edit_of_tags_places_people_or_topics_lays_out_their_lists_and_relate
     """Tags, places, topics and the people credited move no article: a build of such an edit
     makes the tag, people and topic lists it enters or leaves (their pages one more or one
     fewer, a topic's feed), the topics, people and home pages that count them, the sitemap, and
-    the pages whose related articles change, without the archive (sitegen/tag_edit.py); a name
+    the pages whose related articles change, without the archive (sitegen/relay.py); a name
     or topic new to the site lays it out whole.  The site equals a clean build's after each."""
     config = make_config(tmp_path, per_page=1)  # 养老 on two articles: two pages
     build(config)
@@ -201,7 +201,7 @@ def test_a_date_corrected_lays_out_the_places_it_leaves_and_takes_alone(tmp_path
     and new places (archive, district, month, tags, topics, people), its old and new days, the
     feeds and home page where it is or was among the newest, the pages whose previous or next
     article changed and those whose related articles changed, and patches the search index,
-    without the archive (`tag_edit._date_lists`); into another month, also the lists of both
+    without the archive (`relay._date_lists`); into another month, also the lists of both
     months and the pages that count by month (`_Lists.remonth`).  A date into a month or onto a
     day without a page, or off the last article of its month, lays the site out whole.  The site
     equals a clean build's after each."""
@@ -259,7 +259,7 @@ def test_an_article_moved_to_another_district_moves_its_page_and_both_lists_alon
     """A district corrected to another the site has moves the article's URL: a build of it makes
     its page at the new place (the old one goes), both districts' lists and feeds, the districts
     and home pages that count them, the sitemap, the pages beside it in both districts and every
-    page that links it, and patches the search index, without the archive (`tag_edit._moved_urls`,
+    page that links it, and patches the search index, without the archive (`relay._moved_urls`,
     `_district_lists`).  A district emptied or new to the site, or a date corrected in the same
     build, lays the site out whole.  The site equals a clean build's after each."""
     config = make_config(tmp_path, per_page=per_page)

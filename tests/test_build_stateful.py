@@ -406,7 +406,7 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
     @rule(name=articles, other=articles)
     def date_as_another(self, name, other):
         """A date corrected to another article's: its day has a page, so the edit is built beside
-        a body edit when the old day and month keep one too (sitegen/tag_edit.py)."""
+        a body edit when the old day and month keep one too (sitegen/relay.py)."""
         if name == other or not self._path(other).is_file():
             return
         head, _ = _split(self._path(other).read_text(encoding="utf-8"))

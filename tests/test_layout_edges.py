@@ -96,9 +96,9 @@ def test_touch_without_change_and_edit_of_a_left_out_draft(tmp_path):
         ("title: 芦淞区网格员走街串巷", "title: 芦淞区网格员走街串巷\nkicker: 基层一线\nsubtitle: 一天走访百户", True),
         # the tag 网格员 now only a piece of a quoted name in the headline: no longer shown
         ("title: 芦淞区网格员走街串巷", "title: 芦淞区“金牌网格员”走街串巷", False),
-        # a date into another month that has a page: its lists and counts by month too (tag_edit.py)
+        # a date into another month that has a page: its lists and counts by month too (relay.py)
         ("date: 2024-11-01", "date: 2025-02-14", True),
-        # tags and places: their lists and related articles are laid out again beside (tag_edit.py)
+        # tags and places: their lists and related articles are laid out again beside (relay.py)
         ("tags: [网格员]", "tags: [网格员, 养老]", True),
         ("places: [建设街道]", "places: [建设街道, 泰山路街道]", True),
         # the tag 网格员 on one article only: its page goes, and another article's stops showing it

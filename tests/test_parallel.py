@@ -249,7 +249,7 @@ def test_a_build_whose_related_articles_job_is_killed_fails_and_keeps_public(tmp
             os.kill(os.getpid(), signal.SIGKILL)
 
     monkeypatch.setattr(sitegen.related, "save_related", killed)
-    # (a date: the full build, whose job works the related articles out; tag_edit.py works them
+    # (a date: the full build, whose job works the related articles out; relay.py works them
     # out itself for an edit of tags, places or topics)
     edit_article(config.content_dir / "lusong-2.md", "date: 2024-11-01", "date: 2024-11-02")
     report = build(config)

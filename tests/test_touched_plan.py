@@ -149,7 +149,7 @@ def test_an_edit_of_metadata_over_a_damaged_page_store_plans_every_page(tmp_path
 @pytest.mark.parametrize("damage", ["model", "layout", "tag_counts", "tags table"])
 def test_an_edit_of_tags_over_a_damaged_page_store_lays_the_site_out(tmp_path, damage):
     # An edit of tags reads the store's model, the related articles' name in its layout, every
-    # tag's count and its articles' shown tags (tag_edit.relay): damaged, the full build
+    # tag's count and its articles' shown tags (relay.relay): damaged, the full build
     # lays the site out, and every later build still works.
     config = make_config(tmp_path, search=False)
     build(config)

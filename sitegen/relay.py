@@ -1,6 +1,6 @@
 """Lay out again what an edit of some articles' tags, places, topics, people, dates or district changes, beside a body edit.
 
-Such an edit (`body_edit.RETAG_FIELDS`, or a new headline that shows other tags) keeps every
+Such an edit (`body_edit.RELAY_FIELDS`, or a new headline that shows other tags) keeps every
 page's existence but for the lists it enters or leaves, and every article's URL but a moved
 one's.  It changes:
 
