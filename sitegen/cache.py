@@ -110,6 +110,14 @@ def remove_db(path: Path) -> None:
     path.with_name(path.name + "-journal").unlink(missing_ok=True)
 
 
+def replace_db(new: Path, path: Path) -> None:
+    """Put the SQLite file *new* in place of *path* at once, with no rollback journal of the old
+    file left beside it: such a journal (a process killed in a transaction) describes another
+    file, which SQLite would roll back into the new one."""
+    path.with_name(path.name + "-journal").unlink(missing_ok=True)
+    os.replace(new, path)
+
+
 def user_cache_dir() -> Path | None:
     """The folder of the caches that hang on the installed libraries alone and serve every site
     of this user (as Hugo's cacheDir and jieba's TMPDIR file do): $SITEGEN_CACHE_HOME, else

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence, Set
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
-from .cache import remove_db, select_in
+from .cache import remove_db, replace_db, select_in
 
 if TYPE_CHECKING:
     import sqlite3
@@ -200,7 +200,7 @@ def save_related(
             db.commit()
         finally:
             db.close()
-        os.replace(tmp, path)
+        replace_db(tmp, path)
     except sqlite3.Error as exc:
         remove_db(tmp)
         raise OSError(f"{path}: {exc}") from exc

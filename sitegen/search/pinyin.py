@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..cache import read_only, remove_db, user_cache_dir
+from ..cache import read_only, remove_db, replace_db, user_cache_dir
 from .state import INITIALS_MAX_CHARS, expand_reading, new_database
 
 if TYPE_CHECKING:
@@ -246,9 +246,7 @@ class PinyinTable:
                 )
                 db.executemany("INSERT INTO plain VALUES (?, ?)", sorted(_plain_readings().items()))
             db.close()
-            # (a journal left beside the old file would be rolled back into the new one)
-            path.with_name(path.name + "-journal").unlink(missing_ok=True)
-            os.replace(aside, path)
+            replace_db(aside, path)
         except (sqlite3.Error, OSError):  # a cache: without it, pypinyin reads the new words
             aside.unlink(missing_ok=True)
 
