@@ -1359,9 +1359,7 @@ class _Related:
     again for the articles an edit can change (`RelatedStore.again`), or for all of them."""
 
     def __init__(self, articles: tuple[Article, ...], cache_dir: Path, config: Config) -> None:
-        import sqlite3
-
-        from .related import RelatedStore, related_row, related_whole
+        from .related import read_saved, related_row
 
         self.articles = articles
         # The last build's, to tell the articles whose related articles changed: the page store
@@ -1372,27 +1370,18 @@ class _Related:
         self.again: dict[str, tuple[str, ...]] | None = None  # the ones worked out again, if only those
         stamp = package_stamp()
         rows = [related_row(a) for a in articles]  # what they are worked out from, in date order
-        saved = None
-        store = RelatedStore.open(cache_dir)
-        if store is not None:
-            try:
-                if store.stamp == stamp:
-                    saved, self.before, self.before_key = store.rows(), store.related(), store.name
-            except (sqlite3.Error, ValueError, EOFError, TypeError) as exc:  # a damaged cache is a cold one
-                log.warning("%s: unreadable (%s); related articles are worked out anew", cache_dir, exc)
-                saved = self.before = self.before_key = None
-            store.close()
-        if saved is not None and not related_whole(self.before, saved.keys()):
-            saved = None  # damaged: worked out whole
+        saved = read_saved(cache_dir, stamp)
         changes = None
-        if saved is not None and saved.keys() == {row.path for row in rows}:
-            changes = {row.path: (saved[row.path], row) for row in rows if saved[row.path] != row}
-            if not changes and self.before_key is not None:
-                self.meta: str = self.before_key
-                self.paths: dict[str, tuple[str, ...]] | None = self.before
-                return
-            if len(changes) >= max(1, config.parallel_from // 10):
-                changes = None  # many: worked out whole
+        if saved is not None:
+            self.before, self.before_key = saved.related, saved.name
+            if saved.rows.keys() == {row.path for row in rows}:  # the same articles
+                changes = {row.path: (saved.rows[row.path], row) for row in rows if saved.rows[row.path] != row}
+                if not changes:
+                    self.meta: str = saved.name
+                    self.paths: dict[str, tuple[str, ...]] | None = saved.related
+                    return
+                if len(changes) >= max(1, config.parallel_from // 10):
+                    changes = None  # many: all are worked out
         # A new name for new inputs (the page store's layout is keyed by it)
         self.meta = os.urandom(16).hex()
         self.paths = None

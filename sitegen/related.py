@@ -206,6 +206,41 @@ def save_related(
         raise OSError(f"{path}: {exc}") from exc
 
 
+class Saved(NamedTuple):
+    """What the store holds whole: every article's inputs and related articles, and their name."""
+
+    name: str
+    rows: dict[str, RelatedRow]
+    related: dict[str, tuple[str, ...]]
+
+
+def read_saved(cache_dir: Path, stamp: str) -> Saved | None:
+    """Every article's saved inputs and related articles (a build that lays the site out), when
+    the store in *cache_dir* holds them whole for *stamp*; None when there is none, or it is
+    damaged or of another version."""
+    import sqlite3
+
+    store = RelatedStore.open(cache_dir)
+    if store is None:
+        return None
+    try:
+        if store.stamp != stamp:
+            return None
+        rows = {
+            path: RelatedRow(path, *marshal.loads(inputs))
+            for path, inputs in store.db.execute("SELECT path, inputs FROM articles")
+        }
+        related = {
+            path: marshal.loads(others) for path, others in store.db.execute("SELECT path, related FROM articles")
+        }
+    except (sqlite3.Error, ValueError, EOFError, TypeError) as exc:
+        log.warning("%s: unreadable (%s); related articles are worked out anew", RELATED_FILE, exc)
+        return None
+    finally:
+        store.close()
+    return Saved(store.name, rows, related) if related_whole(related, rows.keys()) else None
+
+
 class _List(NamedTuple):
     """A tag's or place's articles in date order, then path."""
 
@@ -218,8 +253,8 @@ class _List(NamedTuple):
 
 
 class RelatedStore:
-    """The related articles the last build saved (`RELATED_FILE`), open to read, and to work
-    out again for an edit (`again`), whose changes are kept once `commit` names them."""
+    """The related articles the last build saved (`RELATED_FILE`), open to work them out again
+    for an edit (`again`), whose changes are kept once `commit` names them."""
 
     def __init__(self, db: sqlite3.Connection, name: str, stamp: str) -> None:
         self.db, self.name, self.stamp = db, name, stamp
@@ -245,14 +280,6 @@ class RelatedStore:
             if db is not None:
                 db.close()
             return None
-
-    def rows(self) -> dict[str, RelatedRow]:
-        """Every article's saved inputs, by path (a build that lays the site out)."""
-        return {path: RelatedRow(path, *marshal.loads(inputs)) for path, inputs in self.db.execute(_ALL_INPUTS)}
-
-    def related(self) -> dict[str, tuple[str, ...]]:
-        """Every article's saved related articles, by path."""
-        return {path: marshal.loads(related) for path, related in self.db.execute("SELECT path, related FROM articles")}
 
     def again(
         self,
@@ -384,9 +411,6 @@ class RelatedStore:
             "UPDATE articles SET related = ? WHERE path = ?",
             [(marshal.dumps(others), path) for path, others in worked.items()],
         )
-
-
-_ALL_INPUTS = "SELECT path, inputs FROM articles"
 
 
 def _ranked(

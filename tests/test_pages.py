@@ -546,7 +546,7 @@ def _worked_out_again(tmp_path, articles, after, window, saved=False):
     leaves them: all of *articles*' saved (unless the store in *tmp_path* holds them, *saved*),
     then those the change can touch worked out again from the store (`RelatedStore.again`),
     read back by path."""
-    from sitegen.related import RelatedStore, related_articles, related_paths, related_row, save_related
+    from sitegen.related import RelatedStore, read_saved, related_articles, related_paths, related_row, save_related
 
     if not saved:
         shutil.rmtree(tmp_path, ignore_errors=True)
@@ -558,12 +558,9 @@ def _worked_out_again(tmp_path, articles, after, window, saved=False):
     assert store.again(changes, window=window) is not None
     store.commit("after")
     store.close()
-    store = RelatedStore.open(tmp_path)
-    try:
-        assert store.name == "after" and store.rows() == {a.path: related_row(a) for a in after}
-        return store.related()
-    finally:
-        store.close()
+    saved = read_saved(tmp_path, "stamp")
+    assert saved.name == "after" and saved.rows == {a.path: related_row(a) for a in after}
+    return saved.related
 
 
 def test_a_tag_written_many_times_counts_once_for_related_articles(tmp_path):
