@@ -1359,7 +1359,7 @@ class _Related:
     again for the articles an edit can change (`RelatedStore.again`), or for all of them."""
 
     def __init__(self, articles: tuple[Article, ...], cache_dir: Path, config: Config) -> None:
-        from .related import read_saved, related_row
+        from .related import RelatedRow, read_saved, related_row
 
         self.articles = articles
         # The last build's, to tell the articles whose related articles changed: the page store
@@ -1374,8 +1374,12 @@ class _Related:
         changes = None
         if saved is not None:
             self.before, self.before_key = saved.related, saved.name
-            if saved.rows.keys() == {row.path for row in rows}:  # the same articles
-                changes = {row.path: (saved.rows[row.path], row) for row in rows if saved.rows[row.path] != row}
+            if saved.inputs.keys() == {row.path for row in rows}:  # the same articles
+                changes = {
+                    row.path: (RelatedRow(row.path, *saved.inputs[row.path]), row)
+                    for row in rows
+                    if saved.inputs[row.path] != row[1:]
+                }
                 if not changes:
                     self.meta: str = saved.name
                     self.paths: dict[str, tuple[str, ...]] | None = saved.related

@@ -559,7 +559,7 @@ def _worked_out_again(tmp_path, articles, after, window, saved=False):
     store.commit("after")
     store.close()
     saved = read_saved(tmp_path, "stamp")
-    assert saved.name == "after" and saved.rows == {a.path: related_row(a) for a in after}
+    assert saved.name == "after" and saved.inputs == {a.path: related_row(a)[1:] for a in after}
     return saved.related
 
 
