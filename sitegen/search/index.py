@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast, overload
 from ..config import Config
 from ..model import Article
 from ..text import add_words, fold, fold_table, segmenter
-from .pinyin import PinyinTable, _syllables, _Words, pinyin_keys, plain_readings, table_path
+from .pinyin import PinyinTable, _syllables, _Words, pinyin_keys, plain_readings, pypinyin_reading, table_path
 from .postings import Runs, bulk_runs, decode_gaps, head_entry, shard_items, shorter, split_parts
 from .state import INPUTS_FILE, SEARCH_STATE_FILE, WORDS_FOLDER, InputStore, StateChange, WholeState, WordsPart
 from .tokens import PINYIN_MAX_CHARS, DocInput, _doc_input
@@ -813,6 +813,11 @@ def full_search_index(
                 path = table_path(cache_dir)
                 PinyinTable.write(path)
                 table = PinyinTable(path)
+            if not old_readings and workers > 1:
+                # Every word is read anew, by word workers forked later: loaded here once, while
+                # the tokenizers work, pypinyin's dictionaries are theirs too (each loaded them,
+                # 0.5 s of CPU a worker at 10,000 articles).
+                pypinyin_reading("拼音")
             try:
                 return plain_readings(table)
             finally:
