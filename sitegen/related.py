@@ -154,7 +154,11 @@ def related_whole(related: Any, paths: Set[str]) -> bool:
 
 def _topic_bits(art: RelatedInput, bits: dict[str, int]) -> int:
     """*art*'s topics as bits, each topic's bit given by *bits* (a new topic takes the next)."""
-    return sum(1 << bits.setdefault(t, len(bits)) for t in set(art.topics))
+    return _topic_bits_of(art.topics, bits)
+
+
+def _topic_bits_of(topics: Sequence[str], bits: dict[str, int]) -> int:
+    return sum(1 << bits.setdefault(t, len(bits)) for t in set(topics))
 
 
 def _day_number(date: str) -> int:
@@ -364,9 +368,11 @@ class RelatedStore:
         # the nearer in the candidates' order by date and path.
         place = {path: i for i, path in enumerate(sorted(dates, key=lambda p: (dates[p], p)))}
         bits: dict[str, int] = {}
-        topics = {path: _topic_bits(row, bits) for path, row in self._rows(dates.keys() - rows.keys()).items()}
-        topics.update((path, _topic_bits(row, bits)) for path, row in rows.items())
-        days = {path: _day_number(date) for path, date in dates.items()}
+        topics = {path: _topic_bits(row, bits) for path, row in rows.items()}
+        others = select_in(self.db, "SELECT path, inputs FROM articles WHERE path IN ({})", dates.keys() - rows.keys())
+        topics.update((path, _topic_bits_of(marshal.loads(inputs)[3], bits)) for path, inputs in others)
+        day_of = {date: _day_number(date) for date in set(dates.values())}
+        days = {path: day_of[date] for path, date in dates.items()}
         worked = {path: tuple(_ranked(path, hits, place, days, topics)[:limit]) for path, hits in candidates.items()}
         before = self._related(worked)
         self._write(changes, lists, worked)
