@@ -443,17 +443,22 @@ def _ranked(
 def _touched(changes: Mapping[str, tuple[RelatedRow, RelatedRow]], lists: Mapping[str, _List], window: int) -> set[str]:
     """The articles whose related articles a change can touch: the changed ones, and of each
     key a changed article has or had, those whose window can hold it or whose window it shifts:
-    within *window* places of its old and new places in the key's list (the whole list when it
-    is no longer than a window, which is then every article's candidates).  Places moved by the
-    other changed articles widen each reach."""
+    within half a window of its old and new places in the key's list; from the list's start,
+    when it is within a window of it (the articles there share the first window, whose last
+    place it shifts); the whole list when it is about a window long (every article's
+    candidates).  Places moved by the other changed articles widen each reach."""
     out = set(changes)
     slack = len(changes)
+    reach = window // 2 + 2 + slack
     for path, (old, new) in changes.items():
         for key in {*related_keys(old), *related_keys(new)}:
             found = lists.get(key)
             if not found:
                 continue
+            if len(found.paths) <= window + 1 + slack:
+                out.update(found.paths)
+                continue
             for date in {old.date, new.date}:
                 at = found.at(date, path)
-                out.update(found.paths[max(0, at - window - 1 - slack) : at + window + 2 + slack])
+                out.update(found.paths[0 if at <= window + 1 + slack else at - reach : at + reach])
     return out
