@@ -369,8 +369,10 @@ class RelatedStore:
         place = {path: i for i, path in enumerate(sorted(dates, key=lambda p: (dates[p], p)))}
         bits: dict[str, int] = {}
         topics = {path: _topic_bits(row, bits) for path, row in rows.items()}
-        others = select_in(self.db, "SELECT path, inputs FROM articles WHERE path IN ({})", dates.keys() - rows.keys())
-        topics.update((path, _topic_bits_of(marshal.loads(inputs)[3], bits)) for path, inputs in others)
+        elsewhere = select_in(
+            self.db, "SELECT path, inputs FROM articles WHERE path IN ({})", dates.keys() - rows.keys()
+        )
+        topics.update((path, _topic_bits_of(marshal.loads(inputs)[3], bits)) for path, inputs in elsewhere)
         day_of = {date: _day_number(date) for date in set(dates.values())}
         days = {path: day_of[date] for path, date in dates.items()}
         worked = {path: tuple(_ranked(path, hits, place, days, topics)[:limit]) for path, hits in candidates.items()}
