@@ -275,7 +275,9 @@ class RelatedStore:
         try:
             db = sqlite3.connect(path, isolation_level=None)  # transactions are begun and committed here
             if db.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
-                raise sqlite3.DatabaseError(f"not of layout {_SCHEMA_VERSION}")
+                log.info("%s: made by another version of sitegen; related articles are worked out anew", path)
+                db.close()
+                return None
             meta = dict(db.execute("SELECT name, value FROM meta"))
             return cls(db, str(meta["name"]), str(meta["stamp"]))
         except (sqlite3.Error, KeyError) as exc:

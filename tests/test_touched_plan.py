@@ -190,6 +190,7 @@ def test_an_edit_of_tags_over_a_damaged_page_store_lays_the_site_out(tmp_path, d
             "荷塘区",
         ),
         (None, "tags", ["养老", "社区食堂"]),
+        (("PRAGMA user_version = 99",), "tags", ["养老", "社区食堂"]),
     ],
     ids=[
         "an article's row gone",
@@ -201,6 +202,7 @@ def test_an_edit_of_tags_over_a_damaged_page_store_lays_the_site_out(tmp_path, d
         "related not tuples",
         "an unknown article",
         "not a database",
+        "another version",
     ],
 )
 def test_an_edit_over_damaged_related_articles_works_them_out_anew(tmp_path, damage, field, value):
