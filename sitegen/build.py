@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from .model import Article
     from .page_store import PageRow, PageStore, SavedPage
     from .plan import RoleDigests
-    from .related import RelatedRow
     from .relay import Relaid
     from .search import DocHead, DocInput, Documents, SearchIndex
     from .site import Page, PageKind, SiteModel, Wanted
@@ -1384,8 +1383,6 @@ class _Related:
                     self.meta: str = saved.name
                     self.paths: dict[str, tuple[str, ...]] | None = saved.related
                     return
-                if len(changes) >= max(1, config.parallel_from // 10):
-                    changes = None  # many: all are worked out
         # A new name for new inputs (the page store's layout is keyed by it)
         self.meta = os.urandom(16).hex()
         self.paths = None
@@ -1395,12 +1392,18 @@ class _Related:
 
         def work() -> tuple[bool, dict[str, tuple[str, ...]]]:
             """Return (whether only some were worked out again, those or all of them); save them."""
-            from .related import related_articles, related_paths, save_related
+            from .related import open_again, related_articles, related_paths, save_related
 
-            if changes is not None:
-                again = _related_again(cache_dir, changes, meta)
-                if again is not None:
-                    return True, again
+            worked = open_again(cache_dir, changes, config.parallel_from, stamp) if changes else None
+            if worked is not None:
+                store, again, _changed = worked
+                try:
+                    store.commit(meta)
+                except OSError as exc:  # the next build finds another name in the store: it works them out whole
+                    log.warning("related articles not saved (%s)", exc)
+                finally:
+                    store.close()
+                return True, again
             paths = related_paths(related_articles(articles))
             try:
                 save_related(cache_dir, meta, stamp, given["rows"], paths)
@@ -1456,31 +1459,6 @@ class _RelatedArticles(Mapping[str, tuple["Article", ...]]):
 
     def __len__(self) -> int:
         return len(self.paths)
-
-
-def _related_again(
-    cache_dir: Path, changes: Mapping[str, tuple[RelatedRow, RelatedRow]], name: str
-) -> dict[str, tuple[str, ...]] | None:
-    """The related articles of the articles *changes* can touch, worked out again from the
-    store the last build saved (`RelatedStore.again`) and kept under *name*; None when they
-    cannot be (then all are worked out).  A tags edit at 100,000 articles worked out all of
-    them: 10 s of its 27."""
-    from .related import RelatedStore
-
-    store = RelatedStore.open(cache_dir)
-    if store is None:
-        return None
-    try:
-        outcome = store.again(changes)
-        if outcome is None:
-            return None
-        try:
-            store.commit(name)
-        except OSError as exc:  # the next build finds another name in the store: it works them out whole
-            log.warning("related articles not saved (%s)", exc)
-        return outcome[0]
-    finally:
-        store.close()
 
 
 # How far a render worker lowers its priority while the search process indexes everything on

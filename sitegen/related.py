@@ -244,6 +244,32 @@ def read_saved(cache_dir: Path, stamp: str) -> Saved | None:
     return Saved(store.name, inputs, related) if related_whole(related, inputs.keys()) else None
 
 
+def open_again(
+    cache_dir: Path,
+    changes: Mapping[str, tuple[RelatedRow, RelatedRow]],
+    parallel_from: int,
+    stamp: str,
+    name: str | None = None,
+) -> tuple[RelatedStore, dict[str, tuple[str, ...]], set[str]] | None:
+    """(The store in *cache_dir*, holding *changes* until `RelatedStore.commit`; the related
+    articles worked out again; the paths of those that changed): `RelatedStore.again` over the
+    store saved for *stamp* (and under *name*, when given).  None, the store closed, when there
+    is no such store, it was saved for other inputs, or a tenth of *parallel_from* articles or
+    more changed (as many as a build works out whole)."""
+    if len(changes) >= max(1, parallel_from // 10):
+        return None
+    store = RelatedStore.open(cache_dir)
+    if store is None:
+        return None
+    worked = None
+    if store.stamp == stamp and name in (None, store.name):
+        worked = store.again(changes)
+    if worked is None:
+        store.close()
+        return None
+    return store, *worked
+
+
 class _List(NamedTuple):
     """A tag's or place's articles in date order, then path."""
 

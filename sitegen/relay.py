@@ -48,7 +48,7 @@ from .body_edit import ArticleRows
 from .config import Config
 from .model import Article
 from .page_store import PageStore
-from .related import RelatedStore, related_row
+from .related import RelatedStore, open_again, related_row
 from .site import (
     SITE_FEED_SOURCE,
     ListingKind,
@@ -131,7 +131,8 @@ def relay(
     others: dict[str, tuple[str, ...]] = {}
     again: set[str] = set()
     if any(related_row(old) != related_row(changed[path]) for path, old in before.items()):
-        worked = _related_again(before, changed, Path(config.cache_dir), layout[1], config)
+        changes = {path: (related_row(before[path]), related_row(art)) for path, art in changed.items()}
+        worked = open_again(Path(config.cache_dir), changes, config.parallel_from, package_stamp(), layout[1])
         if worked is None:
             return None
         related, others, again = worked
@@ -214,27 +215,6 @@ def _tags_shown_anew(
     if shown_of(old_kept, counts, config) != {path: shown.get(path) for path in before}:
         return None, counts  # not the tags the last build showed
     return shown_of(new_kept, new_counts, config), new_counts
-
-
-def _related_again(
-    before: dict[str, Article], changed: dict[str, Article], cache_dir: Path, key: str, config: Config
-) -> tuple[RelatedStore, dict[str, tuple[str, ...]], set[str]] | None:
-    """(The related articles' store, holding the edit's changes; the related articles worked
-    out again; the paths of those that changed), from the store the last build saved under
-    *key*; None when they cannot be worked out so."""
-    if len(changed) >= max(1, config.parallel_from // 10):
-        return None  # (as many as a full build works out whole)
-    store = RelatedStore.open(cache_dir)
-    if store is None:
-        return None
-    if store.name != key or store.stamp != package_stamp():
-        store.close()
-        return None
-    worked = store.again({path: (related_row(before[path]), related_row(art)) for path, art in changed.items()})
-    if worked is None:
-        store.close()
-        return None
-    return store, *worked
 
 
 def _tag_lists(
