@@ -9,7 +9,8 @@ last build saved (`RelatedStore.again`), and reads nothing else of the archive.
   meta      the name of these related articles (the page store's layout records the name of
             the ones its pages show) and the package stamp they were worked out with
   articles  path -> its inputs (date, tags, places, topics) and its related articles' paths
-  lists     each tag's and place's articles in date order: their dates and paths
+  lists     each tag's and place's articles in date order: a row each (key, date, path), so
+            that an edit reads the few near its places, not the lists whole
 
 A tag or place shared by many articles says little: of its list, only the *window* articles
 nearest in date order are an article's candidates, which keeps the work linear in the number
@@ -38,11 +39,13 @@ log = logging.getLogger(__name__)
 RELATED_FILE = "related.sqlite"  # in the cache folder
 RELATED_SIZE = 5  # related articles an article page shows
 RELATED_WINDOW = 24  # of a tag's or place's articles, the nearest in date order that are candidates
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (path TEXT PRIMARY KEY, inputs BLOB NOT NULL, related BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS lists (key TEXT PRIMARY KEY, dates BLOB NOT NULL, paths BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lists (
+    key TEXT NOT NULL, date TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (key, date, path)
+) WITHOUT ROWID;
 """
 
 
@@ -199,7 +202,7 @@ def save_related(
             )
             db.executemany(
                 "INSERT INTO lists VALUES (?, ?, ?)",
-                sorted((key, marshal.dumps(dates), marshal.dumps(paths)) for key, (dates, paths) in lists.items()),
+                ((key, date, path) for key in sorted(lists) for date, path in zip(*lists[key], strict=True)),
             )
             db.commit()
         finally:
@@ -268,17 +271,6 @@ def open_again(
         store.close()
         return None
     return store, *worked
-
-
-class _List(NamedTuple):
-    """A tag's or place's articles in date order, then path."""
-
-    dates: list[str]
-    paths: list[str]
-
-    def at(self, date: str, path: str) -> int:
-        """The place of (*date*, *path*) in the list: where it is, or would be."""
-        return bisect.bisect_left(range(len(self.paths)), (date, path), key=lambda i: (self.dates[i], self.paths[i]))
 
 
 class RelatedStore:
@@ -361,24 +353,20 @@ class RelatedStore:
         saved = self._rows(changes)
         if any(saved.get(path) != old for path, (old, _new) in changes.items()):
             return None  # saved for other inputs
-        lists = self._lists({key for old, new in changes.values() for key in (*related_keys(old), *related_keys(new))})
         for path, (old, new) in changes.items():
             for key in related_keys(old):
-                found = lists[key]
-                at = found.at(old.date, path)
-                if at == len(found.paths) or found.paths[at] != path:
+                if not self.db.execute(
+                    "DELETE FROM lists WHERE key = ? AND date = ? AND path = ?", (key, old.date, path)
+                ).rowcount:
                     return None  # a list without the article
-                del found.dates[at], found.paths[at]
-            for key in related_keys(new):
-                found = lists.setdefault(key, _List([], []))
-                at = found.at(new.date, path)
-                found.dates.insert(at, new.date)
-                found.paths.insert(at, path)
+            self.db.executemany(
+                "INSERT INTO lists VALUES (?, ?, ?)", [(key, new.date, path) for key in related_keys(new)]
+            )
+        lists = _Lists(self.db)
         touched = _touched(changes, lists, window)
         rows = {**self._rows(touched.difference(changes)), **{path: new for path, (_old, new) in changes.items()}}
         if rows.keys() != touched:
             return None  # a list names an article the store lacks
-        lists.update(self._lists({key for path in touched for key in related_keys(rows[path])} - lists.keys()))
         candidates: dict[str, list[str]] = {}  # path -> the paths in its windows, once for each key shared
         dates: dict[str, str] = {}
         for path in sorted(touched):
@@ -386,11 +374,9 @@ class RelatedStore:
             hits: list[str] = []
             dates[path] = row.date
             for key in related_keys(row):
-                found = lists[key]
-                # (a list no longer than a window is every article's candidates)
-                lo = max(0, found.at(row.date, path) - window // 2) if len(found.paths) > window else 0
-                hits += found.paths[lo : lo + window]
-                dates.update(zip(found.paths[lo : lo + window], found.dates[lo : lo + window], strict=True))
+                found = lists.window(key, row.date, path, window)
+                hits += (other for _date, other in found)
+                dates.update((other, date) for date, other in found)
             candidates[path] = hits
         # Without the articles' indexes: on one side of an article, the nearer in date order is
         # the nearer in the candidates' order by date and path.
@@ -405,7 +391,7 @@ class RelatedStore:
         days = {path: day_of[date] for path, date in dates.items()}
         worked = {path: tuple(_ranked(path, hits, place, days, topics)[:limit]) for path, hits in candidates.items()}
         before = self._related(worked)
-        self._write(changes, lists, worked)
+        self._write(changes, worked)
         return worked, {path for path, others in worked.items() if before.get(path) != others}
 
     def _rows(self, paths: Set[str] | Mapping[str, Any]) -> dict[str, RelatedRow]:
@@ -416,28 +402,11 @@ class RelatedStore:
         found = select_in(self.db, "SELECT path, related FROM articles WHERE path IN ({})", paths)
         return {path: marshal.loads(related) for path, related in found}
 
-    def _lists(self, keys: Set[str]) -> dict[str, _List]:
-        found = select_in(self.db, "SELECT key, dates, paths FROM lists WHERE key IN ({})", keys)
-        return {key: _List(marshal.loads(dates), marshal.loads(paths)) for key, dates, paths in found}
-
     def _write(
         self,
         changes: Mapping[str, tuple[RelatedRow, RelatedRow]],
-        lists: Mapping[str, _List],
         worked: Mapping[str, tuple[str, ...]],
     ) -> None:
-        changed_keys = {key for old, new in changes.values() for key in (*related_keys(old), *related_keys(new))}
-        self.db.executemany(
-            "INSERT OR REPLACE INTO lists VALUES (?, ?, ?)",
-            [
-                (key, marshal.dumps(lists[key].dates), marshal.dumps(lists[key].paths))
-                for key in sorted(changed_keys)
-                if lists[key].paths
-            ],
-        )
-        self.db.executemany(
-            "DELETE FROM lists WHERE key = ?", [(key,) for key in sorted(changed_keys) if not lists[key].paths]
-        )
         self.db.executemany(
             "UPDATE articles SET inputs = ? WHERE path = ?",
             [(marshal.dumps(tuple(new[1:])), path) for path, (_old, new) in changes.items()],
@@ -470,7 +439,63 @@ def _ranked(
     return [other for _key, other in ranked]
 
 
-def _touched(changes: Mapping[str, tuple[RelatedRow, RelatedRow]], lists: Mapping[str, _List], window: int) -> set[str]:
+class _Lists:
+    """The saved lists of tags and places, read a few rows at a time: an article's place in a
+    list, the articles near it, a list's start."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self._short: dict[tuple[str, int], list[tuple[str, str]] | None] = {}  # (key, most) -> whole_if_short
+
+    def start(self, key: str, count: int) -> list[tuple[str, str]]:
+        """The first *count* (date, path) of *key*'s list (all of it, when shorter)."""
+        return self.db.execute(
+            "SELECT date, path FROM lists WHERE key = ? ORDER BY date, path LIMIT ?", (key, count)
+        ).fetchall()
+
+    def whole_if_short(self, key: str, most: int) -> list[tuple[str, str]] | None:
+        """*key*'s whole list when it holds at most *most* articles, else None."""
+        if (key, most) not in self._short:
+            first = self.start(key, most + 1)
+            self._short[key, most] = first if len(first) <= most else None
+        return self._short[key, most]
+
+    def at(self, key: str, date: str, path: str, most: int) -> int:
+        """The place of (*date*, *path*) in *key*'s list, where it is or would be; *most* + 1
+        for any place after *most* (counting stops there)."""
+        query = "SELECT count(*) FROM (SELECT 1 FROM lists WHERE key = ? AND (date, path) < (?, ?) LIMIT ?)"
+        return int(self.db.execute(query, (key, date, path, most + 1)).fetchone()[0])
+
+    def before(self, key: str, date: str, path: str, count: int) -> list[tuple[str, str]]:
+        """The *count* (date, path) of *key*'s list just before (*date*, *path*), in date order."""
+        query = (
+            "SELECT date, path FROM lists WHERE key = ? AND (date, path) < (?, ?) ORDER BY date DESC, path DESC LIMIT ?"
+        )
+        return self.db.execute(query, (key, date, path, count)).fetchall()[::-1]
+
+    def after(self, key: str, date: str, path: str, count: int) -> list[tuple[str, str]]:
+        """The *count* (date, path) of *key*'s list from (*date*, *path*) on."""
+        query = "SELECT date, path FROM lists WHERE key = ? AND (date, path) >= (?, ?) ORDER BY date, path LIMIT ?"
+        return self.db.execute(query, (key, date, path, count)).fetchall()
+
+    def window(self, key: str, date: str, path: str, window: int) -> list[tuple[str, str]]:
+        """The candidates of the article (*date*, *path*) in *key*'s list, as `related_articles`
+        takes them: the *window* articles from half a window before it (from the list's start,
+        when it is nearer; all, when the list is no longer than a window).  KeyError when the
+        list lacks the article (a damaged store)."""
+        whole = self.whole_if_short(key, window)
+        if whole is not None:
+            if (date, path) not in whole:
+                raise KeyError(f"{path} is not in the list of {key}")
+            return whole
+        before = self.before(key, date, path, window // 2)
+        after = self.after(key, date, path, window - len(before))
+        if not after or after[0] != (date, path):
+            raise KeyError(f"{path} is not in the list of {key}")
+        return before + after
+
+
+def _touched(changes: Mapping[str, tuple[RelatedRow, RelatedRow]], lists: _Lists, window: int) -> set[str]:
     """The articles whose related articles a change can touch: the changed ones, and of each
     key a changed article has or had, those whose window can hold it or whose window it shifts:
     within half a window of its old and new places in the key's list; from the list's start,
@@ -480,15 +505,19 @@ def _touched(changes: Mapping[str, tuple[RelatedRow, RelatedRow]], lists: Mappin
     out = set(changes)
     slack = len(changes)
     reach = window // 2 + 2 + slack
+    short = window + 1 + slack
     for path, (old, new) in changes.items():
         for key in {*related_keys(old), *related_keys(new)}:
-            found = lists.get(key)
-            if not found:
-                continue
-            if len(found.paths) <= window + 1 + slack:
-                out.update(found.paths)
+            whole = lists.whole_if_short(key, short)
+            if whole is not None:
+                out.update(other for _date, other in whole)
                 continue
             for date in {old.date, new.date}:
-                at = found.at(date, path)
-                out.update(found.paths[0 if at <= window + 1 + slack else at - reach : at + reach])
+                at = lists.at(key, date, path, short)
+                near = (
+                    lists.start(key, at + reach)
+                    if at <= short
+                    else lists.before(key, date, path, reach) + lists.after(key, date, path, reach)
+                )
+                out.update(other for _date, other in near)
     return out
