@@ -34,9 +34,7 @@ equals a clean one.
 from __future__ import annotations
 
 import bisect
-import itertools
 import logging
-import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -100,13 +98,12 @@ def _body_edit(
 ) -> BodyEdit | None:
     """The body edit of the changed files, or None; *parsed* gets the rows of the files it parsed."""
     before = store.scan() if store.key() is not None and store.target() == target else None
-    if before is None or len(before) != len(scan):
+    if before is None:
         return None
-    # Compared in C: 100,000 entries in 0.015 s, against 0.06 s pair by pair in Python.
-    pairs = [(scan[i], before[i]) for i in itertools.compress(range(len(scan)), map(operator.ne, scan, before))]
-    if any(now[0] != then[0] for now, then in pairs):
-        return None  # a file added, removed or renamed (the other pairs are equal, paths included)
-    changed = [now for now, _ in pairs]
+    at = scan.packed().changed_since(before)
+    if at is None:
+        return None  # a file added, removed or renamed
+    changed = [scan[i] for i in at]
     if not changed or len(changed) >= config.parallel_from:
         return None
     entries = parse_files(Path(config.content_dir), changed)
@@ -132,7 +129,7 @@ def _body_edit(
     relayed: dict[str, Article] = {}
     if relabelled or hidden:
         # the versions the last good build read: cached with the stat its page store saved
-        then = {now[0]: stat[1:] for now, stat in pairs}
+        then = {scan[i][0]: before.stat(i) for i in at}
         cached = _cached_versions(config, [*relabelled, *hidden], then)
         if not all(_same_schedule(cached.get(path), article_of(entries[path])) for path in hidden):
             return None  # a left-out article's date or draft flag: the days the fingerprint keeps change

@@ -143,8 +143,11 @@ def _fingerprint(config: Config, content_stats: Scan, today: str, last: dict[str
         # must build one, though no page changes.
         "settings": (_settings(config), str(config.out_dir), config.search),
     }
-    # The content's by marshal: a third of repr's time on 100,000 files (0.035 s of an edit).
-    content = hashlib.sha1(content_stats.marshalled()).hexdigest()
+    # The content's packed (`content.PackedScan`): a third of repr's time on 100,000 files.
+    packed = content_stats.packed()
+    content_digest = hashlib.sha1(len(packed.paths).to_bytes(8, "little") + packed.paths)
+    content_digest.update(packed.stats)
+    content = content_digest.hexdigest()
     digests = {name: hashlib.sha1(repr(part).encode()).hexdigest() for name, part in parts.items()}
     last_today = last.get("today")
     return {

@@ -13,21 +13,23 @@ pages show.  A cold cache is parsed in one forked process per core.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import datetime as _dt
 import functools
 import hashlib
+import itertools
 import logging
-import marshal
 import operator
 import os
 import pickle
 import sqlite3
+import struct
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TypeVar, cast, overload
+from typing import NamedTuple, TypeVar, cast, overload
 
 from .cache import open_cache_db, read_only, select_in
 from .errors import SitegenError
@@ -86,17 +88,51 @@ def today_from_env(today: str | None = None, timezone: str | None = None) -> str
     return _dt.date.today().isoformat()
 
 
+class PackedScan(NamedTuple):
+    """A scan as the page store keeps it and the fingerprint digests it: its paths apart from
+    their stats, so that an edit compares and writes bytes, not 100,000 tuples (marshalled
+    whole, they were read back in 0.04 s, compared in 0.03 s and written in 0.04 s of an edit
+    at 100,000 files)."""
+
+    paths: bytes  # every path, UTF-8, a NUL between two
+    stats: bytes  # every (mtime_ns, size), native signed 64-bit integers
+
+    def changed_since(self, before: PackedScan) -> list[int] | None:
+        """The indexes of the files whose stat differs from *before*'s; None when the paths
+        differ (a file added, removed or renamed)."""
+        if self.paths != before.paths or len(self.stats) != len(before.stats):
+            return None
+        size, chunk = _STAT_BYTES, _STAT_BYTES * 1024
+        out = []
+        for start in range(0, len(self.stats), chunk):
+            if self.stats[start : start + chunk] != before.stats[start : start + chunk]:
+                for at in range(start, min(start + chunk, len(self.stats)), size):
+                    if self.stats[at : at + size] != before.stats[at : at + size]:
+                        out.append(at // size)
+        return out
+
+    def stat(self, index: int) -> tuple[int, int]:
+        """The (mtime_ns, size) of the file at *index*."""
+        mtime, size = struct.unpack_from("=qq", self.stats, index * _STAT_BYTES)
+        return mtime, size
+
+
+_STAT_BYTES = 16  # a file's (mtime_ns, size) in PackedScan.stats
+
+
 class Scan(list[tuple[str, int, int]]):
     """A content folder's scan: sorted (relative path, mtime_ns, size) of every article file.
-    Its marshal bytes are made once: the build's fingerprint digests them and the page store
-    keeps them (0.05 s each time at 100,000 files, a twentieth of an edit's build)."""
+    Its packed form is made once (`packed`): the build's fingerprint digests it and the page
+    store keeps it."""
 
-    _marshalled: bytes | None = None
+    _packed: PackedScan | None = None
 
-    def marshalled(self) -> bytes:
-        if self._marshalled is None:
-            self._marshalled = marshal.dumps(list(self))
-        return self._marshalled
+    def packed(self) -> PackedScan:
+        if self._packed is None:
+            paths = "\0".join(map(operator.itemgetter(0), self)).encode("utf-8", "surrogateescape")
+            stats = array.array("q", itertools.chain.from_iterable(map(operator.itemgetter(1, 2), self)))
+            self._packed = PackedScan(paths, stats.tobytes())
+        return self._packed
 
 
 def scan(content_dir: Path) -> Scan:

@@ -29,7 +29,7 @@ import io
 import logging
 import marshal
 import pickle
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +39,7 @@ from .model import ARTICLE_TYPES, Article
 from .plan import ANY, CARD, FULL, LINK, RoleDigests, page_deps
 
 if TYPE_CHECKING:
-    from .content import Scan
+    from .content import PackedScan, Scan
     from .site import Page, PageKind, SiteModel
 
 log = logging.getLogger(__name__)
@@ -317,14 +317,14 @@ class PageStore:
             return set()
         return {out for (out,) in self.db.execute("SELECT output FROM pages WHERE digest IS NULL")}
 
-    def scan(self) -> list[tuple[str, int, int]] | None:
-        """Return the content folder's scan the saved build read, None when there is none (or
-        it is unreadable)."""
-        data = self._saved("scan")
-        try:
-            return None if data is None else list(marshal.loads(data))
-        except (ValueError, EOFError, TypeError):
+    def scan(self) -> PackedScan | None:
+        """Return the content folder's scan the saved build read, None when there is none."""
+        from .content import PackedScan
+
+        paths, stats = self._saved("scan_paths"), self._saved("scan_stats")
+        if not isinstance(paths, bytes) or not isinstance(stats, bytes):
             return None
+        return PackedScan(paths, stats)
 
     def showing(self, changes: list[tuple[str, int]]) -> set[str]:
         """Return the outputs of the pages that show any (article path, role) of *changes*."""
@@ -395,20 +395,29 @@ class PageStore:
                 added = _shown_by(rows)
                 paths = set(added).union(path for deps in withdrawn.values() for path, _ in deps)
                 shown = self._shown(paths) if old else {}
+                # A list whose articles shift by one keeps most of them on their pages: their rows
+                # are written only when they change (a date into another month at 100,000
+                # articles makes some 200 list pages again, which show 4,000 articles).
+                was = {path: frozenset(pairs) for path, pairs in shown.items()}
                 for output, deps in withdrawn.items():
                     for path, role in deps:
                         shown[path].discard((role, output))
                 self.db.executemany("DELETE FROM pages WHERE output = ?", [(o,) for o in stale])
                 self.db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)", rows)
-                kept = {path for path in paths if path in added or shown.get(path)}
-                self.db.executemany("DELETE FROM shown WHERE path = ?", [(path,) for path in paths - kept])
-                self.db.executemany(
-                    "INSERT OR REPLACE INTO shown VALUES (?, ?)",
-                    (  # one article's pages at a time
-                        (path, _pickled_pairs(shown.get(path, set()).union(_pairs(added.get(path, [])))))
-                        for path in kept
-                    ),
-                )
+                gone: list[tuple[str]] = []
+
+                def changed() -> Iterator[tuple[str, bytes]]:  # one article's pages at a time
+                    for path in paths:
+                        pairs = shown.get(path, set()).union(_pairs(added.get(path, [])))
+                        if pairs == was.get(path, frozenset()):
+                            continue
+                        if pairs:
+                            yield path, _pickled_pairs(pairs)
+                        else:
+                            gone.append((path,))
+
+                self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?)", changed())
+                self.db.executemany("DELETE FROM shown WHERE path = ?", gone)
                 if model is not None:
                     # The shown tags apart: only an edit of metadata reads them, a body edit the model.
                     saved = pickle.dumps(
@@ -439,10 +448,11 @@ class PageStore:
                 if outputs is not None:  # else the same pages as before
                     counts = dict(self.db.execute("SELECT kind, count(*) FROM pages GROUP BY kind"))
                     self.db.execute("INSERT OR REPLACE INTO saved VALUES ('counts', ?)", (pickle.dumps(counts),))
+                packed = scan.packed()
+                if self._saved("scan_paths") != packed.paths:  # (an edit in place changes none)
+                    self.db.execute("INSERT OR REPLACE INTO saved VALUES ('scan_paths', ?)", (packed.paths,))
                 self.db.executemany(
-                    "INSERT OR REPLACE INTO saved VALUES (?, ?)",
-                    # marshal: a seventh of pickle's time for 100,000 (path, mtime, size) tuples
-                    [("scan", scan.marshalled()), ("key", key)],
+                    "INSERT OR REPLACE INTO saved VALUES (?, ?)", [("scan_stats", packed.stats), ("key", key)]
                 )
         except sqlite3.Error:
             self.forget()

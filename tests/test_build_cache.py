@@ -91,6 +91,37 @@ def test_scan_lists_every_article_as_a_walk_does_with_or_without_folder_descript
     assert sitegen.content.scan(tmp_path / "missing") == []
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_a_packed_scan_finds_the_files_whose_stat_changed_as_a_comparison_of_every_file_does(seed):
+    """`PackedScan.changed_since` compares the stats a chunk at a time: on scans of up to 3,000
+    files (chunks of 1,024), with a few stats changed (at chunk edges too), a file renamed, added
+    or removed, it finds what comparing every (path, mtime, size) finds."""
+    import random
+
+    from sitegen.content import Scan
+
+    rnd = random.Random(seed)
+    n = rnd.choice([0, 1, 2, 1023, 1024, 1025, 2048, rnd.randrange(3000)])
+    before = Scan(sorted((f"{i:05d}-{rnd.randrange(10**6)}.md", rnd.randrange(-(2**62), 2**62), i) for i in range(n)))
+    now = Scan(before)
+    for _ in range(rnd.randrange(6) if n else 0):
+        at = rnd.choice([0, n - 1, 1023, 1024, rnd.randrange(n)]) % n
+        path, mtime, size = now[at]
+        now[at] = (path, mtime + rnd.choice([0, 1, 10**9]), size + rnd.choice([0, 1]))
+    moved = rnd.random() < 0.2 and n
+    if moved:
+        at = rnd.randrange(n)
+        now[at] = (now[at][0] + rnd.choice(["x", ""]), *now[at][1:]) if rnd.random() < 0.5 else now[at]
+        if rnd.random() < 0.5:
+            del now[at]
+    changed = now.packed().changed_since(before.packed())
+    if [p for p, _, _ in now] != [p for p, _, _ in before]:
+        assert changed is None
+    else:
+        assert changed == [i for i in range(n) if now[i] != before[i]]
+        assert all(before.packed().stat(i) == before[i][1:] for i in changed)
+
+
 def test_files_checked_out_again_keep_their_parse(tmp_path, monkeypatch):
     # A fresh checkout (the publishing workflow's, every run) or a `touch` changes every file's
     # stat and no text: the load reads and digests those files, and parses only the one whose

@@ -405,6 +405,7 @@ def test_an_edit_of_metadata_over_a_damaged_pages_table_builds_whole_and_the_nex
         "search state lost",
         "template",
         "saved scan damaged",
+        "saved paths damaged",
         "page store keys lost",
     ],
 )
@@ -433,7 +434,10 @@ def test_an_edit_that_is_not_a_body_edit_is_built_whole(tmp_path, edit):
         (config.cache_dir / "search-state.sqlite").unlink()
     elif edit == "saved scan damaged":
         with sqlite3.connect(config.cache_dir / "pages.sqlite") as db:
-            db.execute("UPDATE saved SET value = x'00ff' WHERE name = 'scan'")
+            assert db.execute("UPDATE saved SET value = x'00ff' WHERE name = 'scan_stats'").rowcount
+    elif edit == "saved paths damaged":
+        with sqlite3.connect(config.cache_dir / "pages.sqlite") as db:
+            assert db.execute("UPDATE saved SET value = x'00ff' WHERE name = 'scan_paths'").rowcount
     elif edit == "page store keys lost":
         with sqlite3.connect(config.cache_dir / "pages.sqlite") as db:
             db.execute("DROP TABLE keys")
