@@ -394,11 +394,8 @@ class PageStore:
                 withdrawn = self._deps([row[0] for row in rows if row[0] in old] + sorted(stale))
                 added = _shown_by(rows)
                 paths = set(added).union(path for deps in withdrawn.values() for path, _ in deps)
-                shown = self._shown(paths) if old else {}
-                # A list whose articles shift by one keeps most of them on their pages: their rows
-                # are written only when they change (a date into another month at 100,000
-                # articles makes some 200 list pages again, which show 4,000 articles).
-                was = {path: frozenset(pairs) for path, pairs in shown.items()}
+                was = self._select("shown", "path", "pages", paths) if old else {}  # pickled, by path
+                shown = {path: set(pickle.loads(was[path])) if path in was else set() for path in paths}
                 for output, deps in withdrawn.items():
                     for path, role in deps:
                         shown[path].discard((role, output))
@@ -407,14 +404,17 @@ class PageStore:
                 gone: list[tuple[str]] = []
 
                 def changed() -> Iterator[tuple[str, bytes]]:  # one article's pages at a time
+                    # A list whose articles shift by one keeps most of them on their pages: their
+                    # rows are written only when they change (a date into another month at 100,000
+                    # articles makes some 200 list pages again, which show 4,000 articles).
                     for path in paths:
-                        pairs = shown.get(path, set()).union(_pairs(added.get(path, [])))
-                        if pairs == was.get(path, frozenset()):
-                            continue
-                        if pairs:
-                            yield path, _pickled_pairs(pairs)
-                        else:
-                            gone.append((path,))
+                        pairs = shown[path].union(_pairs(added.get(path, [])))
+                        data = _pickled_pairs(pairs) if pairs else None
+                        if data is None:
+                            if path in was:
+                                gone.append((path,))
+                        elif data != was.get(path):  # (equal bytes, equal pages; else written)
+                            yield path, data
 
                 self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?)", changed())
                 self.db.executemany("DELETE FROM shown WHERE path = ?", gone)
