@@ -394,11 +394,11 @@ class PageStore:
                 withdrawn = self._deps([row[0] for row in rows if row[0] in old] + sorted(stale))
                 added = _shown_by(rows)
                 paths = set(added).union(path for deps in withdrawn.values() for path, _ in deps)
-                was = self._select("shown", "path", "pages", paths) if old else {}  # pickled, by path
-                shown = {path: set(pickle.loads(was[path])) if path in was else set() for path in paths}
+                shown = self._shown(paths) if old else {}
+                dropped: dict[str, set[tuple[int, str]]] = {}  # path -> the pairs of the pages replaced
                 for output, deps in withdrawn.items():
                     for path, role in deps:
-                        shown[path].discard((role, output))
+                        dropped.setdefault(path, set()).add((role, output))
                 self.db.executemany("DELETE FROM pages WHERE output = ?", [(o,) for o in stale])
                 self.db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)", rows)
                 gone: list[tuple[str]] = []
@@ -406,15 +406,18 @@ class PageStore:
                 def changed() -> Iterator[tuple[str, bytes]]:  # one article's pages at a time
                     # A list whose articles shift by one keeps most of them on their pages: their
                     # rows are written only when they change (a date into another month at 100,000
-                    # articles makes some 200 list pages again, which show 4,000 articles).
+                    # articles makes some 200 list pages again, which show 4,000 articles).  The
+                    # pages are the same when those replaced show it as those made do, and no more.
                     for path in paths:
-                        pairs = shown[path].union(_pairs(added.get(path, [])))
-                        data = _pickled_pairs(pairs) if pairs else None
-                        if data is None:
-                            if path in was:
-                                gone.append((path,))
-                        elif data != was.get(path):  # (equal bytes, equal pages; else written)
-                            yield path, data
+                        before, replaced = shown.get(path, set()), dropped.get(path, set())
+                        made = set(_pairs(added.get(path, [])))
+                        if replaced <= made <= before:
+                            continue
+                        pairs = (before - replaced) | made
+                        if pairs:
+                            yield path, _pickled_pairs(pairs)
+                        elif before:
+                            gone.append((path,))
 
                 self.db.executemany("INSERT OR REPLACE INTO shown VALUES (?, ?)", changed())
                 self.db.executemany("DELETE FROM shown WHERE path = ?", gone)

@@ -18,7 +18,10 @@ article cache keys on (path, mtime_ns, size)); a rename keeps it, as `mv` does.
 
 After each build: the report has no errors; `tree(public/)` equals the tree of a clean build
 of the same input into fresh folders (the message names the differing files and shows a diff
-of the first ones); sitegen.check.check_site finds no broken link.  Clean trees are memoised
+of the first ones); the page store records the same pages showing each article as the clean
+build's (`shown`: a page kept there that no longer shows the article is only rendered again by
+a later edit, which public/ hides); sitegen.check.check_site finds no broken link.  Clean trees
+(and their stores' rows) are memoised
 by a digest of every input byte and of sitegen/ (a clean build depends on bytes, not mtimes),
 so a state seen before costs no second clean build.
 
@@ -80,9 +83,11 @@ import dataclasses
 import difflib
 import hashlib
 import os
+import pickle
 import random
 import re
 import shutil
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -225,6 +230,18 @@ def _digest(*folders: Path, extra: str = "") -> str:
     return h.hexdigest()
 
 
+_CLEAN_SHOWN: dict[str, dict[str, list]] = {}  # as _CLEAN_TREES: the page store's shown rows
+
+
+def _shown_rows(cache: Path) -> dict[str, list]:
+    """The page store's rows of the pages that show each article: path -> sorted (role, output)."""
+    db = sqlite3.connect(cache / "pages.sqlite")
+    try:
+        return {path: sorted(pickle.loads(pages)) for path, pages in db.execute("SELECT path, pages FROM shown")}
+    finally:
+        db.close()
+
+
 def _differences(incremental: dict, clean: dict) -> list[str]:
     return sorted(p for p in set(clean) | set(incremental) if clean.get(p) != incremental.get(p))
 
@@ -323,6 +340,14 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
         folder = self.tmp / f"clean-{self._next()}"
         if clean is None:
             clean = _CLEAN_TREES[key] = tree(self._clean_build(folder))
+            _CLEAN_SHOWN[key] = _shown_rows(folder / "cache")
+        # The page store's record of which pages show each article, as a clean build's: one
+        # that kept a page it no longer shows on only renders it again, which public/ hides.
+        shown, shown_clean = _shown_rows(config.cache_dir), _CLEAN_SHOWN[key]
+        differing = {
+            p: (shown.get(p), shown_clean.get(p)) for p in {*shown, *shown_clean} if shown.get(p) != shown_clean.get(p)
+        }
+        assert not differing, f"after {what}: the page store's shown articles differ from a clean build's: {differing}"
         if clean != incremental:
             if not folder.exists():  # memoised: build it again, to show the files
                 clean = tree(self._clean_build(folder))
