@@ -405,17 +405,22 @@ class PageStore:
                 # A list whose articles shift by one keeps most of them on their pages: an article
                 # the pages replaced show as the pages made do keeps its row, unread and unwritten
                 # (a date into another month at 100,000 articles makes some 200 list pages again,
-                # which show 3,700 articles: their rows read took 0.1 s).
-                shown = self._shown([path for path in paths if dropped.get(path, set()) != made(path)]) if old else {}
+                # which show 3,700 articles: their rows read took 0.1 s).  A store started anew
+                # has no rows: every article's are written, their pairs made one at a time.
+                reshown: dict[str, set[tuple[int, str]]] | None = None  # path -> its pairs made, where they differ
+                shown: dict[str, set[tuple[int, str]]] = {}
+                if old:
+                    reshown = {path: now for path in paths if (now := made(path)) != dropped.get(path, set())}
+                    shown = self._shown(reshown)
                 self.db.executemany("DELETE FROM pages WHERE output = ?", [(o,) for o in stale])
                 self.db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)", rows)
                 gone: list[tuple[str]] = []
 
                 def changed() -> Iterator[tuple[str, bytes]]:  # one article's pages at a time
-                    for path in paths:
-                        replaced, now = dropped.get(path, set()), made(path)
+                    for path in paths if reshown is None else reshown:
+                        replaced, now = dropped.get(path, set()), made(path) if reshown is None else reshown[path]
                         before = shown.get(path, set())
-                        if replaced == now or replaced <= now <= before:
+                        if replaced <= now <= before:
                             continue  # shown where it was (the pages replaced were among those)
                         pairs = (before - replaced) | now
                         if pairs:
