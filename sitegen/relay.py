@@ -61,6 +61,7 @@ from .site import (
     list_source,
     people_of,
     shown_of,
+    sitemap_pages,
 )
 from .stamp import package_stamp
 
@@ -182,7 +183,7 @@ def _article_pages(
         sitemap = _sitemap(lists.store, lists.articles, removed, added)
         if sitemap is None:
             return None
-        made.append(sitemap)
+        made += sitemap
     return made
 
 
@@ -792,13 +793,23 @@ def _article_page(
 
 def _sitemap(
     store: PageStore, articles: ArticleRows, removed: dict[str, PageKind], added: dict[str, PageKind]
-) -> Page | None:
+) -> list[Page] | None:
+    """The sitemap's pages with the outputs *removed* and *added* (sitemap parts that go or
+    come are added to them); None when the store lacks one."""
     found = store.pages(["sitemap.xml"], articles)
     if not found:
         return None
-    page = found[0]
+    parts = found[0].context.get("parts", [])
+    pages = store.pages(parts, articles) if parts else found
+    if len(pages) != max(1, len(parts)):
+        return None
     gone = {out.removesuffix("index.html") for out in removed}
     urls = sorted(
-        {u for u in page.context["urls"] if u not in gone} | {out.removesuffix("index.html") for out in added}
+        {u for page in pages for u in page.context["urls"] if u not in gone}
+        | {out.removesuffix("index.html") for out in added if out.endswith("index.html")}
     )
-    return replace(page, context={**page.context, "urls": urls})
+    now = sitemap_pages(urls)
+    before, after = {"sitemap.xml", *parts}, {page.output for page in now}
+    removed.update((out, "sitemap") for out in sorted(before - after))
+    added.update((out, "sitemap") for out in sorted(after - before))
+    return now

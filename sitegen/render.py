@@ -845,6 +845,15 @@ class Renderer:
                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
                 f"{locs}</urlset>\n"
             ).encode()
+        if page.template == "sitemapindex":
+            locs = "".join(
+                f"<sitemap><loc>{_xml_text(self.absolute(n))}</loc></sitemap>\n" for n in page.context["parts"]
+            )
+            return (
+                '<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+                f"{locs}</sitemapindex>\n"
+            ).encode()
         if page.template == "robots":
             return f"User-agent: *\nAllow: /\nSitemap: {self.absolute('sitemap.xml')}\n".encode()
         try:

@@ -740,8 +740,8 @@ def build_site_model(
     # Shells and machine files
     pages.add(Page("search/", "search/index.html", "search.html", "search", "search", {"search_version": ""}, ()))
     pages.add(Page("404.html", "404.html", "404.html", "404", "404", {}, ()))
-    urls = sorted(pages.urls)
-    pages.add(Page("sitemap.xml", "sitemap.xml", "sitemap", "sitemap", "sitemap", {"urls": urls}, ()))
+    for page in sitemap_pages(sorted(pages.urls)):
+        pages.add(page)
     pages.add(Page("robots.txt", "robots.txt", "robots", "robots", "robots", {}, ()))
     return replace(
         outline,
@@ -751,6 +751,23 @@ def build_site_model(
         errors=tuple(pages.errors),
         kinds=pages.kinds,
     )
+
+
+# sitemaps.org: one sitemap lists at most 50,000 URLs, and search engines refuse a longer one
+# whole; a site with more (about 31,000 articles of this site's kind) gets sitemap.xml as an index
+# of sitemap-1.xml, sitemap-2.xml, ... of that many URLs each.
+SITEMAP_URLS = 50_000
+
+
+def sitemap_pages(urls: list[str]) -> list[Page]:
+    """The sitemap of the site's sorted *urls*: sitemap.xml alone, or an index and its parts."""
+    limit = SITEMAP_URLS
+    if len(urls) <= limit:
+        return [Page("sitemap.xml", "sitemap.xml", "sitemap", "sitemap", "sitemap", {"urls": urls}, ())]
+    parts = [urls[at : at + limit] for at in range(0, len(urls), limit)]
+    names = [f"sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
+    index = Page("sitemap.xml", "sitemap.xml", "sitemapindex", "sitemap", "sitemap", {"parts": names}, ())
+    return [index, *(Page(n, n, "sitemap", "sitemap", "sitemap", {"urls": u}, ()) for n, u in zip(names, parts))]
 
 
 # The kinds of page that sum up the whole site (counts, dates, every URL, the newest articles):

@@ -22,6 +22,7 @@ import sitegen.content
 import sitegen.page_store
 import sitegen.render
 import sitegen.search.state
+import sitegen.site
 import sitegen.writer
 from sitegen.errors import SitegenError
 from sitegen.writer import write_site
@@ -299,6 +300,62 @@ def test_an_article_moved_to_another_district_moves_its_page_and_both_lists_alon
     edit_article(content / "lusong-3.md", "date: 2025-01-09", "date: 2024-02-18")  # beside lusong-1 before
     report = build(config)
     assert not report.body_edit and not report.errors
+    assert_like_clean(tmp_path, config)
+
+
+def _sitemap_urls(out: Path) -> tuple[list[str], list[list[str]]]:
+    """The sitemap files *out* holds: sitemap.xml's locations, then each part's (none without an index)."""
+    import xml.etree.ElementTree as ET
+
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    root = ET.parse(out / "sitemap.xml").getroot()
+    if root.tag.endswith("urlset"):
+        return [loc.text for loc in root.iterfind("s:url/s:loc", ns)], []
+    assert root.tag == f"{{{ns['s']}}}sitemapindex"
+    parts = [loc.text for loc in root.iterfind("s:sitemap/s:loc", ns)]
+    urls = [
+        [loc.text for loc in ET.parse(out / part.rsplit("/", 1)[1]).getroot().iterfind("s:url/s:loc", ns)]
+        for part in parts
+    ]
+    return parts, urls
+
+
+def test_a_site_of_more_urls_than_one_sitemap_holds_gets_an_index_of_sitemaps(tmp_path, monkeypatch):
+    """Past sitemaps.org's limit of URLs a sitemap (`site.SITEMAP_URLS`, 50,000; 7 here) sitemap.xml
+    is an index of sitemap-1.xml, sitemap-2.xml, ... that list each page once, in order; an edit
+    whose pages come or go (a tag dropped below its minimum, a district corrected) adds or removes
+    parts, and makes sitemap.xml a plain sitemap again when one is enough; each site equals a
+    clean build's."""
+    config = make_config(tmp_path, search=False, per_page=1)
+    build(config)
+    every, none = _sitemap_urls(config.out_dir)
+    assert not none and len(every) == len(set(every)) > 14
+    monkeypatch.setattr(sitegen.site, "SITEMAP_URLS", 7)
+    build(dataclasses.replace(config, site_title="另一个标题"))  # (a setting changed: laid out whole)
+    build(config)
+    parts, urls = _sitemap_urls(config.out_dir)
+    assert [p.rsplit("/", 1)[1] for p in parts] == [f"sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
+    assert max(map(len, urls)) == 7 and [u for part in urls for u in part] == every
+    assert_like_clean(tmp_path, config)
+
+    # as many URLs as one sitemap holds, then a tag page more (one list page an article: a
+    # tag's list one longer), then one fewer again: an index and two parts, then one sitemap
+    monkeypatch.setattr(sitegen.site, "SITEMAP_URLS", len(every))
+    build(dataclasses.replace(config, site_title="另一个标题"))
+    build(config)
+    assert _sitemap_urls(config.out_dir)[0] == every
+    for old, new, parts_after in [
+        ("tags: [网格员]", "tags: [网格员, 养老]", 2),
+        ("tags: [网格员, 养老]", "tags: [网格员]", 0),
+    ]:
+        edit_article(config.content_dir / "lusong-2.md", old, new)
+        report = build(config)
+        assert report.body_edit == 1 and "sitemap" in report.rendered, old
+        assert len(_sitemap_urls(config.out_dir)[1]) == parts_after, old
+        assert (config.out_dir / "sitemap-2.xml").exists() == bool(parts_after)
+        assert_like_clean(tmp_path, config)
+    edit_article(config.content_dir / "lusong-2.md", "district: 芦淞区", "district: 天元区")
+    assert build(config).body_edit == 1
     assert_like_clean(tmp_path, config)
 
 
