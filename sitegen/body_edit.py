@@ -267,6 +267,13 @@ class StoredKeys(dict[str, RoleDigests]):
         super().__init__(changed)
         self.store = store
 
+    def prefetch(self, paths: Iterable[str]) -> None:
+        """Read the digests of *paths* not read yet in one query: the 17,000 articles a district
+        corrected at 100,000 lays out again took one query each (0.1 s)."""
+        wanted = set(paths).difference(self)
+        if wanted:
+            self.update(self.store.article_keys(sorted(wanted)))
+
     def __missing__(self, path: str) -> RoleDigests:
         found: Any = self.store.article_keys([path])
         self[path] = found[path]

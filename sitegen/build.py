@@ -605,7 +605,7 @@ def _built_body_edit(
     Return its report; None when the edit is not one, or when the search index cannot be
     patched: nothing is written then, and the full build takes over."""
     from .body_edit import ArticleRows, StoredKeys, find_body_edit
-    from .plan import page_digest
+    from .plan import ANY, page_deps, page_digest
     from .relay import relay
     from .writer import OUTPUT_MANIFEST_FILE, OutputManifest
 
@@ -641,6 +641,7 @@ def _built_body_edit(
                 pages = [page for page in pages if page.output not in made] + relaid.pages
                 if relaid.urls:  # an article moved to another district: every link to it
                     model = replace(model, article_url={**model.article_url, **relaid.urls})
+            keys.prefetch(path for page in pages for path, _role in page_deps(page) if path != ANY)
             digests = {page.output: page_digest(page, env, keys) for page in pages}
             plan = _Plan(model, {}, pages, store.pages(shells, articles), digests, store.digests(shells), False)
         except Exception as exc:  # an unreadable cache is a cold one: the full build lays the site out
