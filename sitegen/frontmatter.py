@@ -214,6 +214,28 @@ def _read_yaml(head: str, path: Path | str) -> object:
         ) from None
 
 
+# An article's slug names its page's folder in its district's (`site.article_urls`): lowercase
+# ASCII letters, digits, '-' and '_', as the importer writes them (`text.slugify`).  Any other
+# name could write outside public/ ('../x'), onto another page ('.', '..', 'index.html',
+# 'feed.xml'), past the file system's 255 bytes, or differ from another only in case, which a
+# host that ignores case would serve as one.
+SLUG_LENGTH = 120
+_SLUG = re.compile(rf"[a-z0-9][a-z0-9_-]{{0,{SLUG_LENGTH - 1}}}")
+
+
+def _checked_slug(slug: str, title: str, path: Path | str, line: int | None) -> str:
+    if _SLUG.fullmatch(slug):
+        return slug
+    from .text import slugify
+
+    raise SitegenError(
+        path,
+        line,
+        f"slug '{slug[:60]}{'…' if len(slug) > 60 else ''}' is not a folder name a URL can have",
+        f"use lowercase ASCII letters, digits and hyphens, at most {SLUG_LENGTH}, e.g. '{slugify(title)}'",
+    )
+
+
 def parse_article(text: str, path: Path | str, rel_path: str = "") -> Article:
     """Parse one article file, raising SitegenError that names the file and line."""
     head, body, _ = split_front_matter(text, path)
@@ -285,7 +307,7 @@ def parse_article(text: str, path: Path | str, rel_path: str = "") -> Article:
         id=str(need("id")),
         title=str(need("title")),
         date=date,
-        slug=str(need("slug")),
+        slug=_checked_slug(str(need("slug")), str(need("title")), path, line_of.get("slug")),
         source=str(need("source")),
         source_lines=(lines_value[0], lines_value[1]),
         body=body.strip("\n"),

@@ -275,6 +275,11 @@ def load_segmenter_and_pinyin() -> None:
     importlib.import_module("pypinyin.core")
 
 
+# A slug's length at most: an article's slug may take "-2", "-3" more (`importer`) and stays
+# within `frontmatter.SLUG_LENGTH`; tag and people slugs name folders too (255 bytes at most).
+SLUG_WORDS_LENGTH = 100
+
+
 def slugify(text: str, max_words: int = 8) -> str:
     """Make an ASCII slug from Chinese text: one hyphenated chunk per word."""
     from pypinyin import Style, lazy_pinyin
@@ -289,7 +294,11 @@ def slugify(text: str, max_words: int = 8) -> str:
             parts.append(chunk)
         if len(parts) >= max_words:
             break
-    return "-".join(parts) or "article"
+    slug = "-".join(parts)
+    if len(slug) > SLUG_WORDS_LENGTH:  # a run of Latin letters: cut at the last whole word that fits
+        cut = slug[: SLUG_WORDS_LENGTH + 1].rfind("-")
+        slug = slug[: cut if cut > 0 else SLUG_WORDS_LENGTH]
+    return slug or "article"
 
 
 # --- search tokens ---

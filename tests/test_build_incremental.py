@@ -725,6 +725,32 @@ def test_bad_front_matter_names_file_and_line_and_keeps_the_last_good_site(tmp_p
     assert_like_clean(tmp_path, config)
 
 
+def _files_outside(folder: Path, inside: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if inside not in p.parents and p != inside}
+
+
+@pytest.mark.parametrize(
+    "slug",
+    ["../../escape", "..", ".", "index.html", "feed.xml", "a/b", "Lusong-Fushi", "芦淞 服饰", "x" * 121, "-x"],
+)
+def test_a_slug_that_is_no_folder_name_is_an_error_and_writes_nothing(tmp_path, slug):
+    """A slug names the folder of an article's page inside its district's: one that climbs out
+    of it wrote the page outside public/ ('../../escape'), onto the home or district page ('..',
+    '.'), over a file of the site ('index.html', 'feed.xml': a traceback), or past 255 bytes.
+    Such a slug is an error naming the file and the slug's line, with a slug to use instead; the
+    last good site stays and nothing is written anywhere else."""
+    config = make_config(tmp_path / "site", search=False)
+    build(config)
+    before, around = tree(config.out_dir), _files_outside(tmp_path, config.out_dir)
+    edit_article(config.content_dir / "lusong-1.md", "slug: lusong-fushi-dinghuo", f"slug: {slug}")
+    report = build(config)
+    assert report.failed and len(report.errors) == 1, report.errors
+    assert "lusong-1.md:15: slug '" in report.errors[0] and "hint: use lowercase ASCII" in report.errors[0]
+    assert "e.g. 'lusongqu-fushi-shichang" in report.errors[0], report.errors[0]  # the title's pinyin
+    assert tree(config.out_dir) == before
+    assert _files_outside(tmp_path, config.out_dir) == around
+
+
 def test_cli_build_exits_non_zero_on_bad_front_matter(tmp_path):
     config = make_config(tmp_path)
     (config.content_dir / "bad.md").write_text("---\nid: x\n---\n\n正文\n", encoding="utf-8")
