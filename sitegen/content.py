@@ -593,6 +593,30 @@ def _keep_last_good(entry: tuple, previous: tuple | None) -> tuple:
     return (*entry[:2], *previous[2:5], entry[5], previous[6])
 
 
+def _duplicate_ids(articles: Iterable[Article], content_dir: Path) -> list[SitegenError]:
+    """An error for each article whose id an article before it (in path order) has: the
+    importer finds an article again by its id, and a re-import would write one over the other
+    (a file copied to start a new article keeps the id it copied)."""
+    first: dict[str, str] = {}
+    out = []
+    for art in sorted(articles, key=operator.attrgetter("path")):
+        other = first.setdefault(art.id, art.path)
+        if other != art.path:
+            path = content_dir / art.path
+            text = path.read_text(encoding="utf-8", errors="replace").split("\n")
+            line = next((n for n, raw in enumerate(text, start=1) if raw.startswith("id:")), 2)
+            out.append(
+                SitegenError(
+                    path,
+                    line,
+                    f"id '{art.id}' is the id of {other} too",
+                    "give this article an id of its own (12 hex digits no other article has): the importer "
+                    "finds an article again by its id",
+                )
+            )
+    return out
+
+
 def load_content(
     content_dir: Path,
     cache_dir: Path | None = None,
@@ -659,6 +683,7 @@ def load_content(
             articles.append(_stored_article(row, cache_path, digest, summary))
         digests[rel] = digest
         meta[rel] = shape
+    errors += _duplicate_ids(articles, content_dir)
     published: list[Article] = []
     skipped: list[str] = []
     flagged: set[str] = set(kept)

@@ -181,7 +181,15 @@ def _as_list(name: str, value: object, path: Path | str, line: int) -> tuple[str
         return tuple(v.strip() for v in re.split(r"[,，、]", value) if v.strip())
     if not isinstance(value, list):
         raise SitegenError(path, line, f"'{name}' must be a list such as [a, b]")
+    nested = next((v for v in value if isinstance(v, (list, dict))), None)
+    if nested is not None:
+        raise SitegenError(
+            path, line, f"'{name}' must be a list of names such as [a, b], not of lists: {nested}", _QUOTE_HINT
+        )
     return tuple(str(v) for v in value if v is not None and str(v).strip())
+
+
+_QUOTE_HINT = "quote values that contain ':' or start with '[', '{', '*' or '#'"
 
 
 def _read_yaml(head: str, path: Path | str) -> object:
@@ -198,7 +206,7 @@ def _read_yaml(head: str, path: Path | str) -> object:
             path,
             line,
             f"front-matter is not valid YAML: {problem}",
-            "quote values that contain ':' or start with '[', '{', '*' or '#'",
+            _QUOTE_HINT,
         ) from None
     except ValueError as exc:  # a date-like scalar that is not a real date, e.g. 2025-13-45
         bad = next(
@@ -249,6 +257,10 @@ def parse_article(text: str, path: Path | str, rel_path: str = "") -> Article:
         key = raw.split(":", 1)[0].strip()
         if key and not raw.startswith((" ", "-", "#")):
             line_of.setdefault(key, number)
+
+    for name in ("id", "title", "slug", "source", *sorted(OPTIONAL_FIELDS)):
+        if isinstance(data.get(name), (list, dict)):  # `title: [视频]` unquoted: a list, shown as "['视频']"
+            raise SitegenError(path, line_of.get(name), f"'{name}' must be text, not {data[name]}", _QUOTE_HINT)
 
     def need(name: str) -> object:
         if name not in data or data[name] in (None, ""):

@@ -751,6 +751,30 @@ def test_a_slug_that_is_no_folder_name_is_an_error_and_writes_nothing(tmp_path, 
     assert _files_outside(tmp_path, config.out_dir) == around
 
 
+def test_two_articles_with_one_id_are_an_error_naming_the_second_and_writing_nothing(tmp_path):
+    """A file copied to start another article keeps the id it copied, and an id edited by hand
+    may take another's: the importer finds an article again by its id, so a re-import would
+    write one over the other.  Either is an error at the later file's id line (in path order),
+    naming the other; the last good site stays."""
+    config = make_config(tmp_path, search=False)
+    content = config.content_dir
+    build(config)
+    before = tree(config.out_dir)
+    lusong_1 = (content / "lusong-1.md").read_text(encoding="utf-8")
+    (content / "lusong-9.md").write_text(lusong_1.replace("slug: lusong-fushi-dinghuo", "slug: lusong-xin"))
+    report = build(config)
+    assert report.failed and report.errors == [
+        f"{content / 'lusong-9.md'}:2: id 'fx0000000003' is the id of lusong-1.md too (hint: give this article an "
+        "id of its own (12 hex digits no other article has): the importer finds an article again by its id)"
+    ]
+    assert tree(config.out_dir) == before
+    (content / "lusong-9.md").unlink()
+    edit_article(content / "tianyuan-1.md", "id: ", "id: fx0000000003\nold_id: ")  # an id edited in place
+    report = build(config)
+    assert report.failed and len(report.errors) == 1 and "tianyuan-1.md:2: id 'fx0000000003'" in report.errors[0]
+    assert tree(config.out_dir) == before
+
+
 def test_cli_build_exits_non_zero_on_bad_front_matter(tmp_path):
     config = make_config(tmp_path)
     (config.content_dir / "bad.md").write_text("---\nid: x\n---\n\n正文\n", encoding="utf-8")

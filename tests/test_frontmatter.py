@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from _examples import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.frontmatter import _plain_fields, load_yaml, split_front_matter
+from sitegen.errors import SitegenError
+from sitegen.frontmatter import _plain_fields, load_yaml, parse_article, split_front_matter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,3 +87,25 @@ def test_any_front_matter_reads_as_yaml_reads_it_or_goes_to_yaml(fields):
     got = _plain_fields(head)
     if got is not None:
         assert got == _yaml(head)
+
+
+SAMPLE = (Path(__file__).parent / "fixtures" / "site" / "content" / "lusong-1.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "old, new, line, message",
+    [
+        ("title: 芦淞区服饰市场迎来春季订货高峰", "title: [视频]", 3, "'title' must be text, not ['视频']"),
+        ("district: 芦淞区", "district: {a: b}", 7, "'district' must be text"),
+        ("tags: [服饰, 订货]", "tags: [[服饰], 订货]", 10, "'tags' must be a list of names"),
+        ("reporters: [张伟]", "reporters: [{张伟: 记者}]", 11, "'reporters' must be a list of names"),
+    ],
+)
+def test_a_list_where_text_goes_or_a_list_in_a_list_is_an_error_naming_the_line(old, new, line, message):
+    """An unquoted `title: [视频]` is a YAML list, and `tags: [[a], b]` a list in a list: they read
+    as the text "['视频']" and a tag "['a']" before; now each is an error at its line."""
+    assert old in SAMPLE
+    with pytest.raises(SitegenError) as caught:
+        parse_article(SAMPLE.replace(old, new), "x.md")
+    assert caught.value.line == line and message in caught.value.message, str(caught.value)
+    assert "quote values" in (caught.value.hint or "")
