@@ -595,7 +595,8 @@ def _keep_last_good(entry: tuple, previous: tuple | None) -> tuple:
 
 def _duplicate_ids(articles: Iterable[Article], content_dir: Path) -> list[SitegenError]:
     """An error for each article whose id an article before it (in path order) has: the
-    importer finds an article again by its id, and a re-import would write one over the other
+    importer finds an article again by its id, and a re-import takes the later file for the article:
+    it keeps a hand edit there, and `--force` writes over it
     (a file copied to start a new article keeps the id it copied)."""
     first: dict[str, str] = {}
     out = []

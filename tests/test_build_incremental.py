@@ -754,7 +754,7 @@ def test_a_slug_that_is_no_folder_name_is_an_error_and_writes_nothing(tmp_path, 
 def test_two_articles_with_one_id_are_an_error_naming_the_second_and_writing_nothing(tmp_path):
     """A file copied to start another article keeps the id it copied, and an id edited by hand
     may take another's: the importer finds an article again by its id, so a re-import would
-    write one over the other.  Either is an error at the later file's id line (in path order),
+    take the later file for the article (and `--force` write over it).  Either is an error at the later file's id line (in path order),
     naming the other; the last good site stays."""
     config = make_config(tmp_path, search=False)
     content = config.content_dir
