@@ -461,7 +461,16 @@ def _content_errors(config: Config, stats: list[tuple[str, int, int]]) -> list[s
                 "check --content, or import dumps first with `sitegen import`",
             ).describe()
         ]
-    if not stats:
+    misnamed = [
+        SitegenError(
+            folder / name,
+            None,
+            "an article file's name must end in '.md': this one is not read",
+            f"rename it to {Path(name).stem}.md",
+        ).describe()
+        for name in getattr(stats, "misnamed", ())
+    ]
+    if not stats and not misnamed:
         return [
             SitegenError(
                 folder,
@@ -470,7 +479,7 @@ def _content_errors(config: Config, stats: list[tuple[str, int, int]]) -> list[s
                 "import dumps with `sitegen import`, or check --content",
             ).describe()
         ]
-    return []
+    return misnamed
 
 
 def read_site_record(out_dir: Path) -> dict[str, Any]:

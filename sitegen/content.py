@@ -126,6 +126,8 @@ class Scan(list[tuple[str, int, int]]):
     store keeps it."""
 
     _packed: PackedScan | None = None
+    # Files named like an article but not read as one ('x.MD', 'x.markdown'): the build refuses them
+    misnamed: tuple[str, ...] = ()
 
     def packed(self) -> PackedScan:
         if self._packed is None:
@@ -145,6 +147,7 @@ def scan(content_dir: Path) -> Scan:
     out = Scan()
     if not content_dir.is_dir():
         return out
+    misnamed: list[str] = []
     by_fd = os.scandir in os.supports_fd
     stack = [(str(content_dir), "")]  # (folder, its path relative to content_dir + "/")
     while stack:
@@ -159,13 +162,24 @@ def scan(content_dir: Path) -> Scan:
                     if entry.is_dir():
                         stack.append((os.path.join(folder, name), prefix + name + "/"))
                     elif name.endswith(".md"):
-                        st = entry.stat()
+                        try:
+                            st = entry.stat()
+                        except OSError:  # a link to a file that is gone: listed, so that its parse names it
+                            out.append((prefix + name, 0, -1))
+                            continue
                         out.append((prefix + name, st.st_mtime_ns, st.st_size))
+                    elif name.lower().endswith(MISNAMED_SUFFIXES):
+                        misnamed.append(prefix + name)
         finally:
             if fd is not None:
                 os.close(fd)
     out.sort(key=operator.itemgetter(0))  # by path alone, each once: 0.02 s of 0.31 at 100,000 files
+    out.misnamed = tuple(sorted(misnamed))
     return out
+
+
+# Names an editor may give an article that the build does not read (only '*.md' files are articles).
+MISNAMED_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
 
 
 def fingerprint_of(stats: list[tuple[str, int, int]]) -> str:
@@ -296,6 +310,9 @@ def _parse(content_dir: Path, rel: str) -> tuple:
         art = parse_article(text, path, rel)
     except SitegenError as exc:
         return None, None, None, (None if exc.path is None else str(exc.path), exc.line, exc.message, exc.hint), None
+    except OSError as exc:  # gone since the scan, a link to nothing, no permission
+        why = exc.strerror or str(exc)
+        return None, None, None, (str(path), None, f"cannot read the file: {why}", "restore it, or remove it"), None
     except Exception as exc:  # pragma: no cover - unexpected reader failure
         return None, None, None, (str(path), None, f"cannot read: {exc}", ""), None
     row = tuple(getattr(art, name) for name in FIELDS)

@@ -256,7 +256,11 @@ def parse_article(text: str, path: Path | str, rel_path: str = "") -> Article:
     for number, raw in enumerate(head.split("\n"), start=2):
         key = raw.split(":", 1)[0].strip()
         if key and not raw.startswith((" ", "-", "#")):
-            line_of.setdefault(key, number)
+            first = line_of.setdefault(key, number)
+            if first != number and key in _KNOWN:  # YAML keeps the last, and drops the first without a word
+                raise SitegenError(
+                    path, number, f"'{key}' is given twice, on lines {first} and {number}", "keep one of them"
+                )
 
     for name in ("id", "title", "slug", "source", *sorted(OPTIONAL_FIELDS)):
         if isinstance(data.get(name), (list, dict)):  # `title: [视频]` unquoted: a list, shown as "['视频']"

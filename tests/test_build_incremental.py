@@ -775,6 +775,48 @@ def test_two_articles_with_one_id_are_an_error_naming_the_second_and_writing_not
     assert tree(config.out_dir) == before
 
 
+def _key_twice(content: Path) -> None:
+    edit_article(content / "lusong-1.md", "kind: article", "kind: article\ntags: [新标签]")
+
+
+def _link_to_nothing(content: Path) -> None:
+    (content / "gone.md").symlink_to(content / "moved-away.md")
+
+
+def _misnamed(content: Path) -> None:
+    (content / "lusong-1.md").rename(content / "lusong-1.MD")
+
+
+def _misnamed_copy(content: Path) -> None:  # the scan of *.md unchanged: a build with no change
+    (content / "xin.markdown").write_text("---\ntitle: 新文章\n---\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "damage, error",
+    [
+        (_key_twice, "lusong-1.md:15: 'tags' is given twice, on lines 10 and 15 (hint: keep one of them)"),
+        (_link_to_nothing, "gone.md: cannot read the file: No such file or directory"),
+        (_misnamed, "lusong-1.MD: an article file's name must end in '.md': this one is not read"),
+        (_misnamed_copy, "xin.markdown: an article file's name must end in '.md': this one is not read"),
+    ],
+    ids=["a field twice", "a link to nothing", "x.MD", "x.markdown beside no change"],
+)
+def test_what_an_editor_may_leave_in_the_content_folder_is_an_error_not_a_loss(tmp_path, damage, error):
+    """A field written twice (YAML keeps the last, dropping the first without a word), a link to
+    a file that is gone (a traceback), an article saved as 'x.MD' or 'x.markdown' (not read: the
+    article left the site silently, or with no change at all when it was a new one): each is an
+    error naming the file, and the last good site stays."""
+    config = make_config(tmp_path, search=False)
+    build(config)
+    before = tree(config.out_dir)
+    damage(config.content_dir)
+    for _ in range(2):  # the next build, with nothing changed, fails the same way
+        report = build(config)
+        assert report.failed and len(report.errors) == 1 and error in report.errors[0], report.errors
+        assert str(config.content_dir) in report.errors[0]
+        assert tree(config.out_dir) == before
+
+
 def test_cli_build_exits_non_zero_on_bad_front_matter(tmp_path):
     config = make_config(tmp_path)
     (config.content_dir / "bad.md").write_text("---\nid: x\n---\n\n正文\n", encoding="utf-8")
