@@ -523,7 +523,9 @@ def run_import(config: Config, paths: list[Path], force: bool = False) -> Import
     for source, message in unread.items():
         dumps[source] = replace(dumps.get(source, DumpRecord()), errors=(message,))
     dumps.update((source, outcome.record()) for source, outcome in outcomes.items())
-    dumps = _prune(dumps, {p.name for p in content_dir.glob("*.md")}, root)
+    present = {p.name for p in content_dir.glob("*.md")} | {_furniture_name(source) for source in furniture}
+    present |= {f"{FURNITURE_DIR}/{p.name}" for p in (content_dir / FURNITURE_DIR).glob("*.yaml")}
+    dumps = _prune(dumps, present, root)
     write_furniture(content_dir / FURNITURE_DIR, furniture)
     write_bytes(state_path, render_state(ImportState(files, dumps)).encode("utf-8"))
     write_bytes(config.review_file, render_review(dumps.values(), report.content).encode("utf-8"))
@@ -573,6 +575,10 @@ def _read_dumps(config: Config, paths: list[Path], report: ImportReport):
                 "in no article (an importer bug: please report it with the dump)"
             )
         report.errors += outcome.errors
+        notes = list(dump.notes)
+        if not built and any(line.strip() for line in dump.lines):
+            notes.append(f"no article found: its {len(dump.lines)} line(s) are kept as page furniture")
+        outcome.review += [(_furniture_name(dump.source), dump.source, note) for note in notes]
         items += built
         furniture[dump.source] = list(page.furniture)
     return items, furniture, outcomes, unread
@@ -801,13 +807,19 @@ def _dump_json(record: DumpRecord) -> dict:
     return {key: value for key, value in data.items() if value}
 
 
+def _furniture_name(source: str) -> str:
+    """The file, under the content folder, that keeps the page furniture of the dump *source*;
+    REVIEW.md names it for what concerns the dump as a whole."""
+    return f"{FURNITURE_DIR}/{Path(source).stem}.yaml"
+
+
 def write_furniture(folder: Path, furniture: dict[str, list[tuple[int, str]]]) -> None:
     """Record each dump's page furniture and section labels (kept, not published)."""
     folder.mkdir(parents=True, exist_ok=True)
     for source, lines in furniture.items():
         data = [{"line": number, "text": text} for number, text in lines]
         text = yaml.safe_dump({"source": source, "furniture": data}, allow_unicode=True, sort_keys=False)
-        target = folder / (Path(source).stem + ".yaml")
+        target = folder.parent / _furniture_name(source)
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             write_bytes(target, text.encode("utf-8"))
 

@@ -174,6 +174,51 @@ def test_binary_file_is_reported_and_skipped(project):
     assert list(project.content_dir.glob("*.md")) == []
 
 
+def _articles_of(project, dump):
+    report = run_import(project, [dump])
+    return report, sorted((a.title, a.source_lines) for a in map(read_article, project.content_dir.glob("*.md")))
+
+
+def test_a_page_with_stray_nul_bytes_or_in_two_encodings_imports_as_the_clean_page_and_says_so(project, tmp_path):
+    """A scrape with a few stray NUL bytes, or two pages saved in different encodings one after
+    the other, was skipped whole ("looks binary", "cannot be decoded"): every article of the
+    page lost.  Now the NULs are dropped and such a dump is decoded line by line; the articles
+    come out as from the clean page, and REVIEW.md names the dump, what was done, and the lines."""
+    original = (ROOT / "raw" / DUMPS[1].name).read_text(encoding="utf-8")
+    lines = original.split("\n")
+    clean = project.raw_dir / "page.txt"
+    clean.write_text(original, encoding="utf-8")
+    _, expected = _articles_of(project, clean)
+    assert len(expected) > 3
+    for name, data, note in [
+        ("nul", original.replace("。", "。\x00", 3).encode("utf-8"), "3 NUL byte(s) dropped, on line(s) "),
+        (
+            "mixed",
+            "\n".join(lines[:20]).encode("utf-8") + b"\n" + "\n".join(lines[20:]).encode("gb18030"),
+            "decoded line by line: line(s) 22, 24, ",
+        ),
+    ]:
+        shutil.rmtree(project.content_dir)
+        clean.write_bytes(data)
+        report, got = _articles_of(project, clean)
+        assert got == expected and not report.errors, name
+        review = project.review_file.read_text(encoding="utf-8")
+        assert f"- `content/_furniture/page.yaml` raw/page.txt: {note}" in review, (name, review)
+
+
+def test_a_page_in_which_no_article_is_found_is_named_in_the_review(project):
+    dump = project.raw_dir / "nav.txt"
+    dump.write_text("<html><body><p>株洲日报 2025年3月5日</p></body></html>\n", encoding="utf-8")
+    report = run_import(project, [dump])
+    assert report.articles == 0 and not report.errors
+    review = project.review_file.read_text(encoding="utf-8")
+    assert (
+        "- `content/_furniture/nav.yaml` raw/nav.txt: no article found: its 1 line(s) are kept as page furniture"
+        in review
+    )
+    assert (project.content_dir / "_furniture" / "nav.yaml").is_file()
+
+
 def test_html_and_template_text_is_kept_as_text(project):
     dump = project.raw_dir / "hostile.txt"
     dump.write_text(
