@@ -16,7 +16,16 @@ import time
 from pathlib import Path
 
 import pytest
-from _buildkit import ROOT, assert_like_clean, build, edit_article, make_config, make_config_with_templates, tree
+from _buildkit import (
+    FIXTURE,
+    ROOT,
+    assert_like_clean,
+    build,
+    edit_article,
+    make_config,
+    make_config_with_templates,
+    tree,
+)
 
 import sitegen.content
 import sitegen.page_store
@@ -25,6 +34,7 @@ import sitegen.search.state
 import sitegen.site
 import sitegen.writer
 from sitegen.errors import SitegenError
+from sitegen.frontmatter import parse_article
 from sitegen.writer import write_site
 
 
@@ -729,24 +739,32 @@ def _files_outside(folder: Path, inside: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*") if inside not in p.parents and p != inside}
 
 
-@pytest.mark.parametrize(
-    "slug",
-    ["../../escape", "..", ".", "index.html", "feed.xml", "a/b", "Lusong-Fushi", "芦淞 服饰", "x" * 121, "-x"],
-)
-def test_a_slug_that_is_no_folder_name_is_an_error_and_writes_nothing(tmp_path, slug):
+BAD_SLUGS = ["../../escape", "..", ".", "index.html", "feed.xml", "a/b", "Lusong-Fushi", "芦淞 服饰", "x" * 121, "-x"]
+
+
+@pytest.mark.parametrize("slug", BAD_SLUGS)
+def test_a_slug_that_is_no_folder_name_is_an_error_naming_its_line(slug):
     """A slug names the folder of an article's page inside its district's: one that climbs out
     of it wrote the page outside public/ ('../../escape'), onto the home or district page ('..',
     '.'), over a file of the site ('index.html', 'feed.xml': a traceback), or past 255 bytes.
-    Such a slug is an error naming the file and the slug's line, with a slug to use instead; the
-    last good site stays and nothing is written anywhere else."""
+    Such a slug is an error at the slug's line, with a slug made from the title to use instead."""
+    text = (FIXTURE / "lusong-1.md").read_text(encoding="utf-8")
+    with pytest.raises(SitegenError) as caught:
+        parse_article(text.replace("slug: lusong-fushi-dinghuo", f"slug: {slug}"), "lusong-1.md")
+    assert caught.value.line == 15 and caught.value.message.startswith("slug '")
+    assert caught.value.hint.startswith("use lowercase ASCII") and "e.g. 'lusongqu-fushi-shichang" in caught.value.hint
+
+
+@pytest.mark.parametrize("slug", ["../../escape", ".."])
+def test_a_build_with_a_slug_that_is_no_folder_name_fails_and_writes_nothing(tmp_path, slug):
+    """The build fails naming the file and line; the last good site stays and nothing is written
+    anywhere else (the page went outside public/, or over the home page, before)."""
     config = make_config(tmp_path / "site", search=False)
     build(config)
     before, around = tree(config.out_dir), _files_outside(tmp_path, config.out_dir)
     edit_article(config.content_dir / "lusong-1.md", "slug: lusong-fushi-dinghuo", f"slug: {slug}")
     report = build(config)
-    assert report.failed and len(report.errors) == 1, report.errors
-    assert "lusong-1.md:15: slug '" in report.errors[0] and "hint: use lowercase ASCII" in report.errors[0]
-    assert "e.g. 'lusongqu-fushi-shichang" in report.errors[0], report.errors[0]  # the title's pinyin
+    assert report.failed and len(report.errors) == 1 and "lusong-1.md:15: slug '" in report.errors[0]
     assert tree(config.out_dir) == before
     assert _files_outside(tmp_path, config.out_dir) == around
 
