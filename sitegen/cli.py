@@ -66,11 +66,23 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Check internal links, anchors and assets in the built site."""
     from .check import check_site
+    from .writer import CHANGED
 
-    problems = check_site(_config(args).out_dir)
+    config = _config(args)
+    only = None
+    if args.changed:
+        listed = Path(config.cache_dir) / CHANGED
+        try:
+            only = listed.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            only = None  # no build changed anything here yet: every page
+    problems = check_site(config.out_dir, only=only)
     for problem in problems:
         print(problem)
-    print(f"check: {len(problems)} broken link(s)")
+    pages = (
+        "" if only is None else f" in the {sum(1 for n in only if n.endswith('.html'))} page(s) the last build changed"
+    )
+    print(f"check: {len(problems)} broken link(s){pages}")
     return 1 if problems else 0
 
 
@@ -178,6 +190,12 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help=cmd_check.__doc__)
     p.add_argument("--out")
+    p.add_argument(
+        "--changed",
+        action="store_true",
+        help="check only the pages the last build changed (.sitegen-cache/changed.txt); every page "
+        "that showed a page it removed is among them",
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("serve", help=cmd_serve.__doc__)

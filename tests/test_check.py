@@ -135,3 +135,32 @@ _SEGMENT = st.sampled_from(["", ".", "..", "a", "b", "2021", "tag", "%E5%8C%BA",
 def test_a_link_resolves_as_urljoin_resolves_it(page, link):
     if link:
         assert _join(page, link) == _join(page, link, join=urljoin)
+
+
+def test_check_changed_reads_the_pages_the_last_build_changed_alone(tmp_path):
+    """`sitegen check --changed` (the publish workflow's, on a push) checks the pages listed in
+    .sitegen-cache/changed.txt: at 10,000 articles 0.1 s against 6 s for every page.  A broken
+    link on a page the last build did not change is left to the full check (the daily run's)."""
+    from sitegen.cli import main
+    from sitegen.config import default_config
+
+    shutil.copytree(ROOT / "tests" / "fixtures" / "site" / "content", tmp_path / "content")
+    config = default_config(tmp_path).with_overrides(search=False)
+    build(config)
+    article = tmp_path / "content" / "lusong-1.md"
+    article.write_text(
+        article.read_text(encoding="utf-8").replace("确实如此。", "确实如此，也是实情。"), encoding="utf-8"
+    )
+    build(config)
+    changed = (tmp_path / ".sitegen-cache" / "changed.txt").read_text(encoding="utf-8").split()
+    page = next(n for n in changed if n.endswith("/lusong-fushi-dinghuo/index.html"))
+    assert "404.html" not in changed
+    for rel, old, new in [(page, 'href="#main"', 'href="#gone"'), ("404.html", 'href="#main"', 'href="#lost"')]:
+        path = config.out_dir / rel
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    only = check_site(config.out_dir, only=changed)
+    assert len(only) == 1 and only[0].startswith(page) and "#gone" in only[0]
+    assert sorted(p.split(":")[0] for p in check_site(config.out_dir)) == sorted(["404.html", page])
+    assert main(["--root", str(tmp_path), "check", "--changed"]) == 1
+    (tmp_path / ".sitegen-cache" / "changed.txt").unlink()  # no list: every page
+    assert len(check_site(config.out_dir, only=None)) == 2
