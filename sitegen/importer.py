@@ -277,10 +277,26 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _article_files(content_dir: Path) -> list[Path]:
+    """Every article file under *content_dir*, in its subfolders too, as the build reads them
+    (`content.scan`: hidden folders and files left out): an editor may file articles by year."""
+    return sorted(
+        path
+        for path in content_dir.rglob("*.md")
+        if not any(part.startswith(".") for part in path.relative_to(content_dir).parts)
+    )
+
+
+def _name(path: Path, content_dir: Path) -> str:
+    """An article file's name in the import state and REVIEW.md: its path under *content_dir*
+    (its file name, for one at the top, as the state has always named them)."""
+    return path.relative_to(content_dir).as_posix()
+
+
 def _existing_ids(content_dir: Path) -> dict[str, tuple[Path, Article | None]]:
     """Map the ids of articles already in content/ to their files."""
     found: dict[str, tuple[Path, Article | None]] = {}
-    for path in sorted(content_dir.glob("*.md")):
+    for path in _article_files(content_dir):
         try:
             article = read_article(path, content_dir)
         except SitegenError:
@@ -402,6 +418,7 @@ def _keep_ids(
     written: dict[str, WrittenFile],
     sources: set[str],
     root: Path,
+    content_dir: Path,
 ) -> tuple[list[ImportedArticle], dict[str, list[tuple[str, str, str]]]]:
     """Give an article whose headline or opening was corrected the id, and so the file, of the
     article an earlier import made from the same dump, instead of adding a second copy.
@@ -416,9 +433,10 @@ def _keep_ids(
     for old_id, (path, old) in sorted(existing.items()):
         if old is None or old.source not in sources or old_id in claimed:
             continue
-        last = written.get(path.name)
+        name = _name(path, content_dir)
+        last = written.get(name)
         units = last.units if last is not None and last.units is not None else _units(old)
-        earlier.setdefault(old.source, []).append(_Earlier(old_id, path.name, old.title, units))
+        earlier.setdefault(old.source, []).append(_Earlier(old_id, name, old.title, units))
     pairs = []
     for index, item in enumerate(items):
         if item.article.id in existing:
@@ -512,7 +530,7 @@ def run_import(config: Config, paths: list[Path], force: bool = False) -> Import
     content_dir.mkdir(parents=True, exist_ok=True)
     existing = _existing_ids(content_dir)
     others = [old for _, old in existing.values() if old is not None and old.source not in outcomes]
-    items, gone = _keep_ids(_unique_ids(items, others, root), existing, state.files, set(outcomes), root)
+    items, gone = _keep_ids(_unique_ids(items, others, root), existing, state.files, set(outcomes), root, content_dir)
     items = _unique_slugs(items, existing)
     report.articles = len(items)
     for source, entries in gone.items():
@@ -523,7 +541,8 @@ def run_import(config: Config, paths: list[Path], force: bool = False) -> Import
     for source, message in unread.items():
         dumps[source] = replace(dumps.get(source, DumpRecord()), errors=(message,))
     dumps.update((source, outcome.record()) for source, outcome in outcomes.items())
-    present = {p.name for p in content_dir.glob("*.md")} | {_furniture_name(source) for source in furniture}
+    present = {_name(p, content_dir) for p in _article_files(content_dir)}
+    present |= {_furniture_name(source) for source in furniture}
     present |= {f"{FURNITURE_DIR}/{p.name}" for p in (content_dir / FURNITURE_DIR).glob("*.yaml")}
     dumps = _prune(dumps, present, root)
     write_furniture(content_dir / FURNITURE_DIR, furniture)
@@ -602,7 +621,7 @@ def _write_articles(
         article, outcome = item.article, outcomes[item.article.source]
         text = render_article(article)
         path = existing[article.id][0] if article.id in existing else content_dir / f"{article.slug}.md"
-        name = path.name
+        name = _name(path, content_dir)
         ours, last = WrittenFile(_digest(text), article.title, _units(article)), files.get(name)
         review = list(item.review)
         action = _settle(path, text, last, force)

@@ -293,3 +293,25 @@ def test_the_sample_dumps_keywords_are_jiebas():
     for path in [*DUMPS, *corpus]:
         text = "\n".join(read_dump(path, ROOT).lines)
         assert keywords(text, 18) == _jieba_analyse().extract_tags(text, topK=18), path.name
+
+
+def test_articles_an_editor_filed_in_subfolders_are_found_again_by_a_reimport(project):
+    """The build reads content/ with its subfolders, so an editor may file articles by year; the
+    importer looked at the top folder alone, and a re-import wrote a second copy there (two
+    articles with one id: the build then failed).  Now a moved file is the article: unchanged,
+    or its hand edit kept and named in REVIEW.md at its new place."""
+    run_import(project, [project.raw_dir])
+    files = sorted(project.content_dir.glob("*.md"))
+    moved, edited = files[0], files[1]
+    (project.content_dir / "2025" / "03").mkdir(parents=True)
+    moved.rename(project.content_dir / "2025" / "03" / moved.name)
+    text = edited.read_text(encoding="utf-8").replace("date_source: text", "date_source: edited", 1)
+    (project.content_dir / "2025" / edited.name).write_text(text, encoding="utf-8")
+    edited.unlink()
+    report = run_import(project, [project.raw_dir])
+    assert not report.written and report.kept_edits == [f"2025/{edited.name}"]
+    assert sorted(p.name for p in project.content_dir.rglob("*.md")) == sorted(p.name for p in files)
+    review = project.review_file.read_text(encoding="utf-8")
+    assert f"- `content/2025/{edited.name}`" in review
+    ids = [read_article(p).id for p in project.content_dir.rglob("*.md")]
+    assert len(ids) == len(set(ids)) == len(files)
