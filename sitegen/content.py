@@ -64,6 +64,8 @@ class Library:
     # The days today may move between without an article published or withdrawn for its date
     # (`today_window`): a new day re-renders nothing until it leaves them.
     today_window: tuple[str, str] = ("", "")
+    # The drafts and future-dated articles `skipped` names, for a reader of every article (the importer)
+    left_out: tuple[Article, ...] = ()
 
 
 def today_from_env(today: str | None = None, timezone: str | None = None) -> str:
@@ -703,12 +705,12 @@ def load_content(
         meta[rel] = shape
     errors += _duplicate_ids(articles, content_dir)
     published: list[Article] = []
-    skipped: list[str] = []
+    skipped: list[Article] = []
     flagged: set[str] = set(kept)
     for art in articles:
         shown = shown_as(art, today, preview)
         if shown == "skipped":
-            skipped.append(art.path)
+            skipped.append(art)
             continue
         if shown == "flagged":
             flagged.add(art.path)
@@ -717,11 +719,12 @@ def load_content(
     return Library(
         tuple(published),
         tuple(errors),
-        tuple(skipped),
+        tuple(art.path for art in skipped),
         frozenset(flagged),
         digests,
         fingerprint or fingerprint_of(stats),
         meta,
         cached,
         today_window(articles, today),
+        tuple(skipped),
     )

@@ -41,7 +41,13 @@ def _articles(content_dir: Path) -> dict[str, object]:
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file of the project but the build's cache (.sitegen-cache: the import reads the
+    articles already there through the build's parse cache, which keeps what it parses)."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".sitegen-cache" not in p.relative_to(root).parts
+    }
 
 
 def _bare(line: str) -> str:
