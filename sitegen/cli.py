@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .config import ARTICLE_LOSS_LIMIT, Config, default_config, normalise_base_url
+from .config import ARTICLE_LOSS_LIMIT, Config, base_url_problem, default_config, normalise_base_url
 from .errors import SitegenError
 
 
@@ -35,7 +35,10 @@ def _config(args: argparse.Namespace) -> Config:
     if getattr(args, "out", None):
         changes["out_dir"] = Path(args.out).resolve()
     if getattr(args, "base_url", None):
-        changes["base_url"] = normalise_base_url(args.base_url)
+        changes["base_url"] = base_url = normalise_base_url(args.base_url)
+        problem = base_url_problem(base_url)
+        if problem:
+            raise SitegenError(None, None, problem, "give --base-url as https://news.example.cn/digest/")
     if getattr(args, "compress", None) is not None:
         changes["compress"] = args.compress
     if getattr(args, "allow_article_loss", False):

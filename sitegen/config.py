@@ -160,6 +160,16 @@ def read_config_file(config: Config, path: Path) -> Config:
             value = (config.root / value).resolve()
         elif key == "base_url":
             value = normalise_base_url(value)
+            problem = base_url_problem(value)
+            if problem:
+                raise SitegenError(path, _line_of(text, key), problem, "write it as https://news.example.cn/digest/")
+        elif key == "language" and not _LANGUAGE.fullmatch(value):
+            raise SitegenError(
+                path,
+                _line_of(text, key),
+                f"language '{value}' is not a language tag",
+                "write it as zh-CN, zh-Hans or zh",
+            )
         changes[name] = value
     changes.update(_build_table(path, text, data.get("build", {})))
     changes.update(_taxonomies(path, text, data.get("taxonomies", {})))
@@ -254,6 +264,19 @@ def normalise_base_url(url: str) -> str:
     """Return *url* with exactly one trailing slash ('/' for the empty string)."""
     url = (url or "/").strip()
     return url if url.endswith("/") else url + "/"
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why *url* cannot be the address the site is published at, or None: it goes into every
+    canonical link, feed and sitemap entry, so only an http(s) address or a path will do."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme and scheme not in ("http", "https"):
+        return f"base_url '{url}' is neither an http(s) address nor a path"
+    return None
+
+
+# A language tag (BCP 47's shape: a language, then subtags): it is the pages' `lang` and Open Graph locale
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
 
 SCAFFOLD = """# sitegen.toml: the site's settings (every key: docs/CONFIG.md in sitegen's repository).

@@ -68,6 +68,13 @@ def test_every_key_is_read(tmp_path):
             r"sitegen.toml:2: unknown setting 'tag' in \[taxonomies\] \(hint: did you mean 'tags'\?\)",
         ),
         ('title = "x\n', r"sitegen.toml:1: not valid TOML"),
+        # into every canonical link, feed and sitemap entry: only an http(s) address or a path
+        (
+            'title = "x"\nbase_url = "javascript:alert(1)//"\n',
+            r"sitegen.toml:2: base_url 'javascript:alert\(1\)//' is neither an http\(s\) address nor a path",
+        ),
+        ('language = "zh-CN\\" onload=\\"x"\n', r"sitegen.toml:1: language 'zh-CN\" onload=\"x' is not a language tag"),
+        ('language = "中文"\n', r"sitegen.toml:1: language '中文' is not a language tag \(hint: write it as zh-CN"),
     ],
 )
 def test_a_bad_setting_names_the_key_line_and_closest_key(tmp_path, toml, message):
@@ -189,3 +196,9 @@ def test_an_installed_package_builds_a_folder_with_only_content(tmp_path):
     assert (site / "public" / "static" / "style.css").is_file()
     assert (site / "public" / "search" / "search.js").is_file()  # package data, written with the index
     assert not (site / "public" / "static" / "search.js").exists()  # no longer a theme file
+
+
+def test_a_base_url_flag_that_is_no_address_is_refused(tmp_path):
+    result = sitegen("--root", str(tmp_path), "build", "--base-url", "javascript:alert(1)")
+    assert result.returncode == 2 and "base_url 'javascript:alert(1)/' is neither an http(s) address" in result.stderr
+    assert not (tmp_path / "public").exists()
