@@ -613,10 +613,10 @@ def _keep_last_good(entry: tuple, previous: tuple | None) -> tuple:
 
 
 def _duplicate_ids(articles: Iterable[Article], content_dir: Path) -> list[SitegenError]:
-    """An error for each article whose id an article before it (in path order) has: the
-    importer finds an article again by its id, and a re-import takes the later file for the article:
-    it keeps a hand edit there, and `--force` writes over it
-    (a file copied to start a new article keeps the id it copied)."""
+    """An error for each article whose id an article before it (in path order) has (a file
+    copied to start a new article keeps the id it copied).  The importer finds an article again
+    by its id: a re-import takes the later file for the article, keeps a hand edit there, and
+    with `--force` writes over it."""
     first: dict[str, str] = {}
     out = []
     for art in sorted(articles, key=operator.attrgetter("path")):
