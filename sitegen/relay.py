@@ -482,9 +482,10 @@ class _Lists:
         """Lay out the list of *name* at *base* (`site._Pages.listing`, as `build_site_model`
         lays it out, with its *context*) from its members in the store, less *leaving*, with
         *entering*; False when the store does not hold the list the last build made."""
-        members = _members(base, self.store, self.articles)
-        if members is None:
+        found = _members(base, self.store, self.articles)
+        if found is None:
             return False
+        members, was = found
         paths = {a.path for a in members}
         if not leaving <= paths or entering & paths:
             return False
@@ -502,7 +503,11 @@ class _Lists:
         self.removed.update((out, kind) for out in old_outputs if out not in new_outputs)
         self.added.update((out, kind) for out in sorted(new_outputs - set(old_outputs)))
         for page in listing.pages if items else []:
-            self.put(page)
+            old = was.get(page.output)
+            if old is not None and _alike(old, page):  # before the place the list changes
+                self._read[page.output] = old
+            else:
+                self.put(page)
         self.sizes[kind, name], self.items[kind, name] = len(items), items
         self.relisted.add(base)
         return True
@@ -747,8 +752,8 @@ def _list_outputs(base: str, count: int) -> list[str]:
     return [f"{base}index.html", *(f"{base}page/{n}/index.html" for n in range(2, count + 1))]
 
 
-def _members(base: str, store: PageStore, articles: ArticleRows) -> list[Article] | None:
-    """The articles of the list at *base*, newest first, read from its pages in the store."""
+def _members(base: str, store: PageStore, articles: ArticleRows) -> tuple[list[Article], dict[str, Page]] | None:
+    """The articles of the list at *base*, newest first, and its pages by output, as the store keeps them."""
     first = store.pages([f"{base}index.html"], articles)
     if not first:
         return None
@@ -756,9 +761,20 @@ def _members(base: str, store: PageStore, articles: ArticleRows) -> list[Article
     articles.prefetch(store.shown_on(outputs))
     found = {page.output: page for page in store.pages(outputs, articles)}
     try:
-        return [a for out in outputs for a in found[out].context["items"]]
+        return [a for out in outputs for a in found[out].context["items"]], found
     except KeyError:
         return None
+
+
+def _alike(old: Page, new: Page) -> bool:
+    """Whether a list page laid out again shows what the store's *old* one does: the same
+    articles in the same order, and the same pager and first-page counts.  (An article whose
+    card changed is made again as a page that shows it: `PageStore.showing`.)"""
+    if [a.path for a in old.context["items"]] != [a.path for a in new.context["items"]]:
+        return False
+    return {k: v for k, v in old.context.items() if k != "items"} == {
+        k: v for k, v in new.context.items() if k != "items"
+    }
 
 
 def _article_page(

@@ -392,11 +392,12 @@ class _Pages:
                 pager = {
                     "number": number,
                     "count": count,
-                    "total": len(items),
                     "base": base_url,
                     "prev": (base_url if number == 2 else f"{base_url}page/{number - 1}/") if number > 1 else None,
                     "next": f"{base_url}page/{number + 1}/" if number < count else None,
                 }
+                if number == 1:  # shown on the first page alone, so an article entering or leaving the
+                    pager["total"] = len(items)  # list changes the pages it shifts, not all of them
                 return dict(context, **(first or {}) if number == 1 else {}, items=chunk, pager=pager), tuple(chunk)
 
             self.place(url, url + "index.html", template, kind, source, made)

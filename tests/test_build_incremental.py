@@ -369,6 +369,32 @@ def test_a_site_of_more_urls_than_one_sitemap_holds_gets_an_index_of_sitemaps(tm
     assert_like_clean(tmp_path, config)
 
 
+def test_a_list_an_article_enters_keeps_the_pages_before_its_place(tmp_path):
+    """Only a list's first page shows its total: an article moved into a district's list makes
+    the first page again and the pages from its place on (which shift), and leaves the pages in
+    between as they were, unwritten and unrendered (each page showed the total before, so every
+    page of both lists was made again: 860 pages at 100,000 articles).  The site equals a clean
+    build's."""
+    config = make_config(tmp_path, search=False, per_page=2)
+    content = config.content_dir
+    for n, date in enumerate(["2024-05-01", "2024-06-01", "2024-07-01", "2024-08-01"], start=4):
+        _copy_article(content, "tianyuan-1", f"tianyuan-{n}", date)  # 天元区: 7 articles, 4 pages
+    build(config)
+    pages = ["tianyuan/index.html", *(f"tianyuan/page/{n}/index.html" for n in (2, 3, 4))]
+    before = {page: (config.out_dir / page).read_bytes() for page in pages}
+    edit_article(content / "lusong-1.md", "district: 芦淞区", "district: 天元区")  # the oldest: the end
+    report = build(config)
+    assert report.body_edit == 1 and not report.errors
+    assert report.rendered["district"] == 3  # 天元区's first and last pages, 芦淞区's first
+    after = {page: (config.out_dir / page).read_bytes() for page in pages}
+    changed = sorted(page for page in pages if after[page] != before[page])
+    assert changed == ["tianyuan/index.html", "tianyuan/page/4/index.html"]
+    listed = (config.cache_dir / "changed.txt").read_text(encoding="utf-8").split()
+    assert not {"tianyuan/page/2/index.html", "tianyuan/page/3/index.html"} & set(listed)
+    assert "8 篇文章" in after["tianyuan/index.html"].decode() and "篇文章 ·" not in after[pages[1]].decode()
+    assert_like_clean(tmp_path, config)
+
+
 def test_a_compressed_site_with_a_date_corrected_is_a_clean_builds(tmp_path):
     # The search patch keeps the redated document's number (meta.js lists it): its compressed
     # copies are those of the files it writes, and the site renumbered in date order
