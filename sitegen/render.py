@@ -839,27 +839,25 @@ class Renderer:
         if page.template == "atom":
             return self.atom(page).encode("utf-8")
         if page.template == "sitemap":
-            locs = "".join(f"<url><loc>{_xml_text(self.absolute(u))}</loc></url>\n" for u in page.context["urls"])
-            return (
-                '<?xml version="1.0" encoding="UTF-8"?>\n'
-                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-                f"{locs}</urlset>\n"
-            ).encode()
+            return self._sitemap("urlset", "url", page.context["urls"])
         if page.template == "sitemapindex":
-            locs = "".join(
-                f"<sitemap><loc>{_xml_text(self.absolute(n))}</loc></sitemap>\n" for n in page.context["parts"]
-            )
-            return (
-                '<?xml version="1.0" encoding="UTF-8"?>\n'
-                '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-                f"{locs}</sitemapindex>\n"
-            ).encode()
+            return self._sitemap("sitemapindex", "sitemap", page.context["parts"])
         if page.template == "robots":
             return f"User-agent: *\nAllow: /\nSitemap: {self.absolute('sitemap.xml')}\n".encode()
         try:
             return self._render_template(page)
         except TemplateError as exc:
             raise template_error(exc, page, Path(self.config.templates_dir)) from None
+
+    def _sitemap(self, root: str, item: str, paths: Iterable[str]) -> bytes:
+        """A sitemap (*root* urlset, of *item* url) or a sitemap index (sitemapindex, of
+        sitemap): each of *paths*, under the site root, as the absolute `<loc>` of an item."""
+        locs = "".join(f"<{item}><loc>{_xml_text(self.absolute(p))}</loc></{item}>\n" for p in paths)
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"{locs}</{root}>\n"
+        ).encode()
 
     def _render_template(self, page: Page) -> bytes:
         template = self.env.get_template(page.template)
