@@ -33,7 +33,7 @@ from typing import NamedTuple, TypeVar, cast, overload
 
 from .cache import open_cache_db, read_only, select_in
 from .errors import SitegenError
-from .frontmatter import parse_article, read_text
+from .frontmatter import id_line, parse_article, read_text
 from .model import Article, StoredArticle
 from .parallel import chunks, fan_out, shared, worker_count
 from .stamp import package_stamp
@@ -53,7 +53,7 @@ class Library:
 
     articles: tuple[Article, ...]  # published, sorted by (date, path)
     errors: tuple[SitegenError, ...] = ()  # files that could not be read
-    skipped: tuple[str, ...] = ()  # drafts / future articles left out
+    left_out: tuple[Article, ...] = ()  # drafts and future-dated articles, by path (the importer reads them)
     flagged: frozenset[str] = frozenset()  # paths shown with a preview banner
     digests: dict = field(default_factory=dict, compare=False)  # path -> digest of the file's text
     fingerprint: str = ""  # digest of every input file's stat
@@ -64,8 +64,11 @@ class Library:
     # The days today may move between without an article published or withdrawn for its date
     # (`today_window`): a new day re-renders nothing until it leaves them.
     today_window: tuple[str, str] = ("", "")
-    # The drafts and future-dated articles `skipped` names, for a reader of every article (the importer)
-    left_out: tuple[Article, ...] = ()
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        """The paths of the drafts and future-dated articles left out."""
+        return tuple(art.path for art in self.left_out)
 
 
 def today_from_env(today: str | None = None, timezone: str | None = None) -> str:
@@ -623,8 +626,8 @@ def _duplicate_ids(articles: Iterable[Article], content_dir: Path) -> list[Siteg
         other = first.setdefault(art.id, art.path)
         if other != art.path:
             path = content_dir / art.path
-            text = path.read_text(encoding="utf-8", errors="replace").split("\n")
-            line = next((n for n, raw in enumerate(text, start=1) if raw.startswith("id:")), 2)
+            found = id_line(path.read_text(encoding="utf-8", errors="replace"))
+            line = found[0] if found else 2
             out.append(
                 SitegenError(
                     path,
@@ -719,12 +722,11 @@ def load_content(
     return Library(
         tuple(published),
         tuple(errors),
-        tuple(art.path for art in skipped),
+        tuple(skipped),
         frozenset(flagged),
         digests,
         fingerprint or fingerprint_of(stats),
         meta,
         cached,
         today_window(articles, today),
-        tuple(skipped),
     )

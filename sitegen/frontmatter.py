@@ -189,6 +189,18 @@ def _as_list(name: str, value: object, path: Path | str, line: int) -> tuple[str
     return tuple(str(v) for v in value if v is not None and str(v).strip())
 
 
+_ID_LINE = re.compile(r"^id:\s*(\S+)", re.M)
+
+
+def id_line(text: str) -> tuple[int, str] | None:
+    """The line number and value of an article file's `id:` line, read without parsing the file
+    (a file that does not parse, or one whose id another file has); None when it has none."""
+    match = _ID_LINE.search(text)
+    if match is None:
+        return None
+    return text.count("\n", 0, match.start()) + 1, match.group(1).strip("'\"")
+
+
 _QUOTE_HINT = "quote values that contain ':' or start with '[', '{', '*' or '#'"
 
 

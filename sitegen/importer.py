@@ -34,7 +34,7 @@ from .config import Config
 from .content import scan
 from .dumps import Dump, find_dumps, read_dump
 from .errors import SitegenError
-from .frontmatter import render_article
+from .frontmatter import id_line, render_article
 from .gazetteer import Gazetteer, canonical_name, find_places, load_gazetteer
 from .metadata import (
     IssueDate,
@@ -303,11 +303,11 @@ def _existing_ids(config: Config) -> dict[str, tuple[Path, Article | None]]:
     broken = {Path(e.path) for e in library.errors if e.path is not None}
     for path in sorted(p for p in broken if not p.is_relative_to(content_dir) or _name(p, content_dir) not in readable):
         try:
-            match = re.search(r"^id:\s*(\S+)", path.read_text(encoding="utf-8", errors="replace"), re.M)
+            line = id_line(path.read_text(encoding="utf-8", errors="replace"))
         except OSError:
             continue
-        if match:
-            found[match.group(1).strip("'\"")] = (path, None)
+        if line:
+            found[line[1]] = (path, None)
     for art in every:
         found[art.id] = (content_dir / art.path, art)
     return found
