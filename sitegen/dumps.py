@@ -32,11 +32,12 @@ def decode(data: bytes, path: Path) -> tuple[str, str, tuple[str, ...]]:
         return data.decode("utf-16"), "utf-16", ()
     notes: list[str] = []
     nuls = data.count(b"\x00")
+    binary = SitegenError(
+        path, None, "looks binary (contains NUL bytes), skipped", "dumps must be text: UTF-8 or GB18030"
+    )
     if nuls:
         if nuls > max(8, len(data) // 1000):
-            raise SitegenError(
-                path, None, "looks binary (contains NUL bytes), skipped", "dumps must be text: UTF-8 or GB18030"
-            )
+            raise binary
         lines = [n for n, line in enumerate(data.split(b"\n"), start=1) if b"\x00" in line]
         notes.append(f"{nuls} NUL byte(s) dropped, on line(s) {_line_list(lines)}")
         data = data.replace(b"\x00", b"")
@@ -52,10 +53,8 @@ def decode(data: bytes, path: Path) -> tuple[str, str, tuple[str, ...]]:
         text, encoding, by_line = _by_line(data)
         if not _looks_binary(text):
             return text, encoding, (*notes, *by_line)
-    if nuls:
-        raise SitegenError(
-            path, None, "looks binary (contains NUL bytes), skipped", "dumps must be text: UTF-8 or GB18030"
-        )
+    if nuls:  # a few NULs, and still not text
+        raise binary
     raise SitegenError(path, None, "cannot be decoded as UTF-8 or GB18030, skipped", "re-save the dump as UTF-8")
 
 
